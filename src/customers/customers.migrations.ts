@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import type { MigrationDb, MigrationSet } from '../platform/db/migrations.js';
+
+export const customerMigrations: MigrationSet = {
+  '0100_customers': {
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('customers')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('external_id', 'text')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('email_normalized', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('phone_normalized', 'text')
+        .addColumn('birthday', 'date')
+        .addColumn('address', 'text')
+        .addColumn('city', 'text')
+        .addColumn('postal_code', 'text')
+        .addColumn('country', 'text')
+        .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+        .addColumn('owner_user_id', 'uuid', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('acquired_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('marketing_consent', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('unsubscribed_at', 'timestamptz')
+        .addColumn('retention_driver', 'text')
+        .addColumn('erased_at', 'timestamptz')
+        .addColumn('merged_into', 'uuid')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create unique index customers_external_id_key on customers (external_id) where external_id is not null`.execute(db);
+      await sql`create index customers_email_norm on customers (email_normalized) where email_normalized is not null`.execute(db);
+      await sql`create index customers_phone_norm on customers (phone_normalized) where phone_normalized is not null`.execute(db);
+      await sql`create index customers_name_lower on customers (lower(name))`.execute(db);
+      await sql`create index customers_tags on customers using gin (tags)`.execute(db);
+
+      await db.schema
+        .createTable('orders')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('external_id', 'text')
+        .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('ordered_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().defaultTo('paid').check(sql`status in ('paid','pending','refunded','cancelled')`),
+        )
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create unique index orders_external_id_key on orders (external_id) where external_id is not null`.execute(db);
+      await db.schema.createIndex('orders_customer').on('orders').columns(['customer_id', 'ordered_at']).execute();
+
+      await db.schema
+        .createTable('subscriptions')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('external_id', 'text')
+        .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('plan', 'text', (c) => c.notNull())
+        .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('interval', 'text', (c) => c.notNull().check(sql`interval in ('week','month','quarter','year')`))
+        .addColumn('started_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('canceled_at', 'timestamptz')
+        .addColumn('cancel_reason', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create unique index subscriptions_external_id_key on subscriptions (external_id) where external_id is not null`.execute(db);
+      await db.schema.createIndex('subscriptions_customer').on('subscriptions').column('customer_id').execute();
+
+      await db.schema
+        .createTable('touchpoints')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull().check(sql`direction in ('in','out','internal')`))
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('source', 'text')
+        .addColumn('user_id', 'uuid')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('touchpoints_customer').on('touchpoints').columns(['customer_id', 'occurred_at']).execute();
+    },
+    async down(db: MigrationDb) {
+      for (const t of ['touchpoints', 'subscriptions', 'orders', 'customers']) await db.schema.dropTable(t).execute();
+    },
+  },
+};

@@ -1,0 +1,108 @@
+// Opens the database: PGlite in the data folder by default, a PostgreSQL server when a URL
+// is given. Migrations are applied on open.
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import path from 'node:path';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
+import { migrationProvider } from './migrations.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { DB } from './schema.js';
+
+// bigint (int8) and numeric come back as strings from pg; our counts and money fit in a
+// double, so parse them to numbers at the edge, the same way PGlite is told to below.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export type Database = Kysely<DB>;
+
+export interface OpenDatabase {
+  db: Database;
+  /** 'pglite' or 'postgres' */
+  kind: 'pglite' | 'postgres';
+  /** The raw PGlite instance when embedded (for COPY and dumps). */
+  pglite?: PGlite;
+  /** The pg pool when on a server (for COPY streams). */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+  /** Postgres schema to use (tests isolate themselves in a schema of their own). */
+  schema?: string;
+  /** Skip the data-folder lock (only for an in-memory database). */
+  inMemory?: boolean;
+  migrate?: boolean;
+}
+
+const pgliteParsers = {
+  20: (v: string) => Number(v),
+  1700: (v: string) => Number(v),
+};
+
+export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> {
+  let opened: OpenDatabase;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      options: options.schema ? `-c search_path=${options.schema}` : undefined,
+    });
+    if (options.schema) {
+      const client = await pool.connect();
+      try {
+        await client.query(`create schema if not exists "${options.schema}"`);
+      } finally {
+        client.release();
+      }
+    }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    opened = { db, kind: 'postgres', pool, close: () => db.destroy() };
+  } else {
+    let release = () => {};
+    let pglite: PGlite;
+    if (options.inMemory) {
+      pglite = await PGlite.create({ parsers: pgliteParsers });
+    } else {
+      const dataDir = path.resolve(options.dataDir ?? './data');
+      release = lockDataDir(dataDir);
+      try {
+        pglite = await PGlite.create({ dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers });
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    opened = {
+      db,
+      kind: 'pglite',
+      pglite,
+      close: async () => {
+        await db.destroy();
+        release();
+      },
+    };
+  }
+  if (options.migrate !== false) await migrate(opened.db);
+  return opened;
+}
+
+export async function migrate(db: Database): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when the database answers a trivial query. */
+export async function ping(db: Database): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,3 @@
+import type { MigrationSet } from '../db/migrations.js';
+
+export const jobMigrations: MigrationSet = {};

@@ -1,0 +1,3 @@
+import type { MigrationSet } from '../platform/db/migrations.js';
+
+export const playbookMigrations: MigrationSet = {};
