@@ -46,9 +46,15 @@ export const accountMigrations: MigrationSet = {
         .addColumn('ip', 'text')
         .execute();
       await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      // One row: this installation's signing secret (for signed links and cookies).
+      await db.schema
+        .createTable('instance')
+        .addColumn('id', 'integer', (c) => c.primaryKey().defaultTo(1).check(sql`id = 1`))
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .execute();
     },
     async down(db: MigrationDb) {
-      for (const t of ['audit_log', 'api_tokens', 'sessions', 'users']) await db.schema.dropTable(t).execute();
+      for (const t of ['instance', 'audit_log', 'api_tokens', 'sessions', 'users']) await db.schema.dropTable(t).execute();
     },
   },
 };

@@ -45,7 +45,13 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+export interface InstanceTable {
+  id: Generated<number>;
+  secret: string;
+}
+
 export interface AccountTables {
+  instance: InstanceTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

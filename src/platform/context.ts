@@ -1,0 +1,14 @@
+// What every edge (route, job, CLI command) receives: plain values, passed explicitly.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+
+export interface AppContext {
+  db: Database;
+  config: Config;
+  log: FastifyBaseLogger;
+  /** the clock; tests pass a fixed or simulated one */
+  now(): Date;
+  /** secret for signed links (unsubscribe, surveys, webhooks); kept in the database */
+  secret: string;
+}
