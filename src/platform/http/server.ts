@@ -111,6 +111,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   });
 
   for (const register of featureRoutes) await register(app, ctx);
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   const haveWeb = options.serveWeb !== false && fs.existsSync(path.join(webDist, 'index.html'));
   if (haveWeb) {

@@ -1,0 +1,49 @@
+import { Option, type Command } from 'commander';
+import { seedDemo, demoSignIn } from '../demo/seed.js';
+import { startKeepwell, stopOnSignals } from '../platform/app.js';
+import { migrate, openDatabase } from '../platform/db/database.js';
+import { hasOwner } from '../accounts/accounts.service.js';
+import { configFromOptions, withDatabaseOptions } from './options.js';
+
+export function registerCoreCommands(program: Command): void {
+  withDatabaseOptions(program.command('serve').description('run the web app, REST API and background jobs'))
+    .addOption(new Option('-p, --port <port>', 'port to listen on (env PORT, default 3000)'))
+    .action(async (opts) => {
+      const config = configFromOptions(opts);
+      const running = await startKeepwell(config);
+      stopOnSignals(running);
+      const needsSetup = !(await hasOwner(running.ctx.db));
+      console.log(`\nKeepwell is running at ${running.url}`);
+      console.log(`Database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, data folder ${config.dataDir}`}`);
+      if (needsSetup) console.log(`First run: open ${running.url} to set up your business.`);
+    });
+
+  withDatabaseOptions(program.command('migrate').description('apply database migrations and exit')).action(async (opts) => {
+    const config = configFromOptions(opts);
+    const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, migrate: false });
+    try {
+      const applied = await migrate(database.db);
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+    } finally {
+      await database.close();
+    }
+  });
+
+  withDatabaseOptions(
+    program
+      .command('demo')
+      .description('run Keepwell with a generated demo business (seeded once, in its own data folder ./data-demo)'),
+  )
+    .addOption(new Option('-p, --port <port>', 'port to listen on (env PORT, default 3000)'))
+    .addOption(new Option('--seed <n>', 'seed of the generated business').default('42'))
+    .action(async (opts) => {
+      const config = configFromOptions(opts, { dataDir: './data-demo' });
+      const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+      const seeded = await seedDemo(database.db, { seed: Number(opts.seed), onProgress: (msg) => console.log(msg) });
+      const running = await startKeepwell(config, database);
+      stopOnSignals(running);
+      console.log(`\nKeepwell demo is running at ${running.url}`);
+      console.log(`Sign in as ${demoSignIn.email} with password ${demoSignIn.password}`);
+      if (!seeded) console.log('(demo data was already there; delete the data folder to start over)');
+    });
+}
