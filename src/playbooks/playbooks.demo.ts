@@ -1,0 +1,6 @@
+// Adds this feature's part of the demo business, after customers and orders are in.
+import type { DemoSeedContext } from '../demo/seed.js';
+
+export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
+  void demo;
+}
