@@ -27,7 +27,9 @@ export async function startKeepwell(config: Config, opened?: OpenDatabase): Prom
   const app = await buildServer(ctx);
   const stopBackground = config.worker ? startBackgroundWork(ctx) : async () => {};
   await app.listen({ port: config.port, host: config.host });
-  const url = `http://localhost:${config.port}`;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://localhost:${port}`;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

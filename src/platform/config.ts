@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 export const configSchema = z.object({
-  port: z.coerce.number().int().min(1).max(65535).default(3000),
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
   host: z.string().min(1).default('127.0.0.1'),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z
