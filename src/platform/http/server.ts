@@ -27,6 +27,18 @@ import { featureRoutes } from './routes.js';
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteAccess[];
+  }
+}
+
 export const SESSION_COOKIE = 'kw_session';
 const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -46,6 +58,13 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('user', null);
+  // Remember what every route allows, so a test can prove each one states it and holds to it.
+  const routeTable: RouteAccess[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routeTable.push({ method: String(method), url: route.url, access: route.config?.access });
+  });
 
   await app.register(cookie);
   await app.register(formbody);
