@@ -49,7 +49,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(lockPath, 'utf8').trim());
-      if (pid && pid !== process.pid && processAlive(pid)) throw new DataDirLockedError(dataDir, pid);
+      if (pid && processAlive(pid)) throw new DataDirLockedError(dataDir, pid);
       fs.rmSync(lockPath, { force: true }); // stale: its process is gone
     }
   }
