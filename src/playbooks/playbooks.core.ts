@@ -1,0 +1,356 @@
+// The playbook engine's pure core: what a playbook is (trigger, conditions, steps), which
+// customers a trigger picks, whether conditions hold, when a step should be skipped. Plain
+// functions over plain data; the database edge is playbooks.service.ts.
+import { z } from 'zod';
+
+export const eventTypes = [
+  'customer.created',
+  'order.created',
+  'subscription.cancelled',
+  'survey.answered',
+  'ticket.resolved',
+  'health.dropped',
+  'cart.abandoned',
+  'payment.failed',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const triggerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('customer.created') }),
+  z.object({ type: z.literal('order'), which: z.enum(['first', 'repeat', 'any']) }),
+  z.object({ type: z.literal('subscription.cancelled') }),
+  z.object({ type: z.literal('survey.answered'), kind: z.enum(['detractor', 'passive', 'promoter', 'any']) }),
+  z.object({ type: z.literal('ticket.resolved') }),
+  z.object({ type: z.literal('health.dropped'), below: z.number().min(0).max(100) }),
+  z.object({ type: z.literal('cart.abandoned') }),
+  z.object({ type: z.literal('payment.failed') }),
+  z.object({ type: z.literal('date'), date: z.enum(['birthday', 'anniversary', 'holiday']) }),
+  z.object({ type: z.literal('no_touchpoint'), days: z.number().int().min(1).max(3650) }),
+  z.object({
+    type: z.literal('no_order'),
+    /** a fixed number of days without an order … */
+    days: z.number().int().min(1).max(3650).nullable().default(null),
+    /** … or late against the customer's own rhythm: days since last order > factor × their average gap */
+    ownCycleFactor: z.number().min(1).max(10).nullable().default(null),
+  }),
+  z.object({ type: z.literal('weekly'), weekday: z.number().int().min(1).max(7) }),
+]);
+export type Trigger = z.infer<typeof triggerSchema>;
+export const scheduledTriggerTypes = new Set(['date', 'no_touchpoint', 'no_order', 'weekly']);
+
+export const conditionFields = ['tags', 'retention_driver', 'marketing_consent', 'country', 'city', 'clv_minor', 'orders_count', 'has_email'] as const;
+export const conditionSchema = z
+  .object({
+    field: z.enum(conditionFields),
+    op: z.enum(['eq', 'neq', 'has', 'not_has', 'gte', 'lte']),
+    value: z.union([z.string().max(200), z.number(), z.boolean()]),
+  })
+  .superRefine((c, ctx) => {
+    const numeric = c.field === 'clv_minor' || c.field === 'orders_count';
+    const bool = c.field === 'marketing_consent' || c.field === 'has_email';
+    const ok =
+      c.field === 'tags'
+        ? (c.op === 'has' || c.op === 'not_has') && typeof c.value === 'string'
+        : numeric
+          ? ['eq', 'neq', 'gte', 'lte'].includes(c.op) && typeof c.value === 'number'
+          : bool
+            ? (c.op === 'eq' || c.op === 'neq') && typeof c.value === 'boolean'
+            : (c.op === 'eq' || c.op === 'neq') && typeof c.value === 'string';
+    if (!ok) ctx.addIssue({ code: 'custom', message: `operator ${c.op} with a ${typeof c.value} does not fit field ${c.field}`, path: ['op'] });
+  });
+export type Condition = z.infer<typeof conditionSchema>;
+
+const template = z.string().max(50_000);
+export const actionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('email'), kind: z.enum(['marketing', 'transactional']), subject: z.string().min(1).max(500), html: template, text: template }),
+  z.object({
+    type: z.literal('task'),
+    title: z.string().min(1).max(300),
+    details: z.string().max(5000).default(''),
+    dueInDays: z.number().int().min(0).max(365).default(0),
+    assignTo: z.enum(['account_owner', 'owner', 'agent']).default('account_owner'),
+  }),
+  z.object({ type: z.literal('tag_add'), tag: z.string().trim().min(1).max(60) }),
+  z.object({ type: z.literal('tag_remove'), tag: z.string().trim().min(1).max(60) }),
+  z.object({ type: z.literal('survey'), survey: z.enum(['nps', 'csat', 'ces']) }),
+  z.object({ type: z.literal('promo'), prefix: z.string().regex(/^[A-Z0-9]{1,12}$/, 'use 1–12 capital letters or digits'), percentOff: z.number().int().min(1).max(100) }),
+  z.object({ type: z.literal('points'), points: z.number().int().min(1).max(1_000_000) }),
+  z.object({ type: z.literal('webhook'), url: z.string().url().regex(/^https?:\/\//, 'must be http(s)') }),
+]);
+export type Action = z.infer<typeof actionSchema>;
+
+export const skipReasons = ['ordered', 'unsubscribed', 'contacted'] as const;
+export type SkipIf = (typeof skipReasons)[number];
+
+export const stepSchema = z.object({
+  name: z.string().max(120).optional(),
+  /** wait before this step, counted from the previous one (or from entering) */
+  wait: z.object({ days: z.number().int().min(0).max(365).default(0), hours: z.number().int().min(0).max(23).default(0) }).default({ days: 0, hours: 0 }),
+  action: actionSchema,
+  /** skip this step when, since the customer entered: they ordered again, unsubscribed, or someone contacted them */
+  skipIf: z.array(z.enum(skipReasons)).default([]),
+});
+export type Step = z.infer<typeof stepSchema>;
+
+export const playbookDefinition = z.object({
+  name: z.string().trim().min(1, 'is required').max(200),
+  description: z.string().max(2000).default(''),
+  trigger: triggerSchema,
+  conditions: z.array(conditionSchema).max(20).default([]),
+  steps: z.array(stepSchema).min(1, 'needs at least one step').max(20),
+});
+export type PlaybookDefinition = z.infer<typeof playbookDefinition>;
+
+/** What the engine knows about a customer when it decides. Times are epoch ms. */
+export interface CustomerFacts {
+  id: string;
+  name: string;
+  email: string | null;
+  tags: string[];
+  retentionDriver: string | null;
+  marketingConsent: boolean;
+  unsubscribed: boolean;
+  country: string | null;
+  city: string | null;
+  ownerUserId: string | null;
+  /** value to date: paid orders, minor units */
+  clvMinor: number;
+  ordersCount: number;
+  firstOrderAt: number | null;
+  lastOrderAt: number | null;
+  lastTouchpointAt: number | null;
+  /** YYYY-MM-DD */
+  birthday: string | null;
+  acquiredAt: number;
+}
+
+export interface ConditionResult {
+  ok: boolean;
+  /** the first condition that failed, in words */
+  failed?: string;
+}
+
+export function describeCondition(c: Condition): string {
+  const op = { eq: 'is', neq: 'is not', has: 'has', not_has: 'does not have', gte: '≥', lte: '≤' }[c.op];
+  return `${c.field.replace('_', ' ')} ${op} ${String(c.value)}`;
+}
+
+function conditionHolds(c: Condition, f: CustomerFacts): boolean {
+  const cmp = (actual: unknown): boolean => {
+    switch (c.op) {
+      case 'eq':
+        return typeof actual === 'string' && typeof c.value === 'string' ? actual.toLowerCase() === c.value.toLowerCase() : actual === c.value;
+      case 'neq':
+        return typeof actual === 'string' && typeof c.value === 'string' ? actual.toLowerCase() !== c.value.toLowerCase() : actual !== c.value;
+      case 'gte':
+        return typeof actual === 'number' && actual >= Number(c.value);
+      case 'lte':
+        return typeof actual === 'number' && actual <= Number(c.value);
+      default:
+        return false;
+    }
+  };
+  switch (c.field) {
+    case 'tags': {
+      const has = f.tags.some((t) => t.toLowerCase() === String(c.value).toLowerCase());
+      return c.op === 'has' ? has : !has;
+    }
+    case 'retention_driver':
+      return cmp(f.retentionDriver);
+    case 'marketing_consent':
+      return cmp(f.marketingConsent && !f.unsubscribed);
+    case 'has_email':
+      return cmp(Boolean(f.email));
+    case 'country':
+      return cmp(f.country);
+    case 'city':
+      return cmp(f.city);
+    case 'clv_minor':
+      return cmp(f.clvMinor);
+    case 'orders_count':
+      return cmp(f.ordersCount);
+  }
+}
+
+export function evaluateConditions(conditions: Condition[], facts: CustomerFacts): ConditionResult {
+  for (const c of conditions) if (!conditionHolds(c, facts)) return { ok: false, failed: describeCondition(c) };
+  return { ok: true };
+}
+
+// ---- events ----
+
+export interface EventInput {
+  type: EventType;
+  data: Record<string, unknown>;
+}
+
+/** Whether an event fires a trigger. `order.created` carries data.first (true for a first order). */
+export function eventMatches(trigger: Trigger, event: EventInput): boolean {
+  switch (trigger.type) {
+    case 'customer.created':
+    case 'subscription.cancelled':
+    case 'ticket.resolved':
+    case 'cart.abandoned':
+    case 'payment.failed':
+      return event.type === trigger.type;
+    case 'order':
+      if (event.type !== 'order.created') return false;
+      return trigger.which === 'any' || (trigger.which === 'first') === Boolean(event.data.first);
+    case 'survey.answered':
+      return event.type === 'survey.answered' && (trigger.kind === 'any' || event.data.kind === trigger.kind);
+    case 'health.dropped': {
+      if (event.type !== 'health.dropped') return false;
+      const score = Number(event.data.score);
+      const previous = event.data.previous === undefined || event.data.previous === null ? Infinity : Number(event.data.previous);
+      return Number.isFinite(score) && score < trigger.below && previous >= trigger.below;
+    }
+    default:
+      return false;
+  }
+}
+
+// ---- schedules (date and inactivity) ----
+
+const DAY = 86400_000;
+
+/** YYYY-MM-DD of an instant in a time zone. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+function isLeap(y: number) {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/** Month-day of an anniversary in a given year: 29 Feb falls on 28 Feb in other years. */
+function monthDayIn(monthDay: string, year: number): string {
+  return monthDay === '02-29' && !isLeap(year) ? '02-28' : monthDay;
+}
+
+function isoWeek(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  const day = (d.getUTCDay() + 6) % 7;
+  d.setUTCDate(d.getUTCDate() - day + 3);
+  const firstThursday = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
+  const week = 1 + Math.round(((d.getTime() - firstThursday.getTime()) / DAY - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+export interface Holiday {
+  /** MM-DD (every year) or YYYY-MM-DD (that year only) */
+  date: string;
+  name: string;
+}
+
+export interface ScanClock {
+  now: Date;
+  /** the workspace's today, YYYY-MM-DD */
+  today: string;
+  holidays: Holiday[];
+}
+
+/** The occurrence this scheduled trigger fires for this customer today, or null. Once per occurrence. */
+export function scheduledOccurrence(trigger: Trigger, f: CustomerFacts, clock: ScanClock): string | null {
+  const year = Number(clock.today.slice(0, 4));
+  const md = clock.today.slice(5);
+  const now = clock.now.getTime();
+  switch (trigger.type) {
+    case 'date':
+      if (trigger.date === 'birthday') {
+        if (!f.birthday) return null;
+        return monthDayIn(f.birthday.slice(5, 10), year) === md ? `birthday:${year}` : null;
+      }
+      if (trigger.date === 'anniversary') {
+        const acquired = new Date(f.acquiredAt).toISOString().slice(0, 10);
+        if (Number(acquired.slice(0, 4)) >= year) return null;
+        return monthDayIn(acquired.slice(5), year) === md ? `anniversary:${year}` : null;
+      }
+      for (const h of clock.holidays) {
+        if (h.date === clock.today || h.date === md) return `holiday:${h.name}:${year}`;
+      }
+      return null;
+    case 'no_touchpoint': {
+      const last = f.lastTouchpointAt ?? f.acquiredAt;
+      return now - last >= trigger.days * DAY ? `quiet-since:${new Date(last).toISOString().slice(0, 10)}` : null;
+    }
+    case 'no_order': {
+      if (f.lastOrderAt === null) return null;
+      const since = now - f.lastOrderAt;
+      const key = `no-order-since:${new Date(f.lastOrderAt).toISOString().slice(0, 10)}`;
+      if (trigger.days !== null && since >= trigger.days * DAY) return key;
+      if (trigger.ownCycleFactor !== null && f.ordersCount >= 2 && f.firstOrderAt !== null) {
+        const cycle = (f.lastOrderAt - f.firstOrderAt) / (f.ordersCount - 1);
+        if (cycle >= DAY && since > Math.max(7 * DAY, trigger.ownCycleFactor * cycle)) return key;
+      }
+      return null;
+    }
+    case 'weekly': {
+      const weekday = ((new Date(`${clock.today}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
+      return weekday === trigger.weekday ? `week:${isoWeek(clock.today)}` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export interface ScanPlaybook {
+  id: string;
+  trigger: Trigger;
+  conditions: Condition[];
+}
+
+export interface Enrollment {
+  playbookId: string;
+  customerId: string;
+  occurrenceKey: string;
+}
+
+/** Evaluates every scheduled playbook over every customer: which enrollments are due today. */
+export function evaluateScheduledTriggers(playbooks: ScanPlaybook[], customers: CustomerFacts[], clock: ScanClock): Enrollment[] {
+  const out: Enrollment[] = [];
+  const scheduled = playbooks.filter((p) => scheduledTriggerTypes.has(p.trigger.type));
+  for (const f of customers) {
+    for (const p of scheduled) {
+      const key = scheduledOccurrence(p.trigger, f, clock);
+      if (key && evaluateConditions(p.conditions, f).ok) out.push({ playbookId: p.id, customerId: f.id, occurrenceKey: key });
+    }
+  }
+  return out;
+}
+
+// ---- steps ----
+
+export interface SinceEnrolled {
+  orderedSince: boolean;
+  contactedSince: boolean;
+}
+
+/** Why a step should not run now (its condition no longer holds), or null to run it. */
+export function stepSkipReason(step: Step, f: CustomerFacts, since: SinceEnrolled): string | null {
+  for (const s of step.skipIf) {
+    if (s === 'ordered' && since.orderedSince) return 'customer ordered again';
+    if (s === 'unsubscribed' && (f.unsubscribed || !f.marketingConsent)) return 'customer unsubscribed';
+    if (s === 'contacted' && since.contactedSince) return 'customer was contacted since';
+  }
+  if (step.action.type === 'email' && !f.email) return 'customer has no email address';
+  if (step.action.type === 'email' && step.action.kind === 'marketing' && f.unsubscribed) return 'customer unsubscribed';
+  return null;
+}
+
+export function waitMs(step: Step): number {
+  return step.wait.days * DAY + step.wait.hours * 3600_000;
+}
+
+/** A promo code that is the same every time for one enrollment step (so a retry issues no second code). */
+export function promoCode(prefix: string, seed: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  let code = '';
+  let x = h >>> 0;
+  for (let i = 0; i < 6; i++) {
+    code += alphabet[x % alphabet.length];
+    x = Math.floor(x / alphabet.length) + (i + 1) * 7919;
+  }
+  return `${prefix}-${code}`;
+}

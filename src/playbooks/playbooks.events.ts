@@ -1,0 +1,58 @@
+// The event API other features call when something happens to a customer. Each enabled
+// playbook whose trigger matches (and whose conditions hold) enrols the customer once per
+// occurrence: emitting the same occurrenceKey again enrols no one twice.
+//
+//   await emitPlaybookEvent(ctx, { type: 'survey.answered', customerId, occurrenceKey: `survey:${responseId}`,
+//                                  data: { kind: 'detractor', score: 3, category: 'support' } });
+import { z } from 'zod';
+import type { AppContext } from '../platform/context.js';
+import { evaluateConditions, eventMatches, eventTypes, type EventType } from './playbooks.core.js';
+import { loadOneFacts } from './playbooks.facts.js';
+import { enroll, listPlaybooks } from './playbooks.service.js';
+
+export type { EventType };
+
+export interface PlaybookEvent {
+  type: EventType;
+  customerId: string;
+  /** what happened: survey.answered { kind: 'detractor'|'passive'|'promoter', score, category };
+   *  order.created { first?: boolean, order?: { amount, date, number } }; health.dropped { score, previous };
+   *  cart.abandoned { cart_url, value }; payment.failed { update_card_url, amount } … (available to templates as `event`) */
+  data?: Record<string, unknown>;
+  /** identifies this occurrence (an order id, a survey response id, a cart id) */
+  occurrenceKey: string;
+}
+
+export const playbookEventSchema = z.object({
+  type: z.enum(eventTypes),
+  customerId: z.string().uuid('must be a customer id (uuid)'),
+  data: z.record(z.string(), z.unknown()).default({}),
+  occurrenceKey: z.string().trim().min(1, 'is required').max(200),
+});
+
+export interface EmitResult {
+  /** playbooks the customer entered now (empty when none matched or this occurrence was seen before) */
+  enrolled: { playbookId: string; name: string }[];
+}
+
+export async function emitPlaybookEvent(ctx: AppContext, event: PlaybookEvent): Promise<EmitResult> {
+  const e = playbookEventSchema.parse(event);
+  const data: Record<string, unknown> = { ...e.data };
+  if (e.type === 'order.created' && data.first === undefined) {
+    const n = await ctx.db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', e.customerId).where('status', 'in', ['paid', 'pending']).executeTakeFirstOrThrow();
+    data.first = Number(n.n) <= 1;
+  }
+  const playbooks = (await listPlaybooks(ctx.db, { enabledOnly: true })).filter((p) => eventMatches(p.trigger, { type: e.type, data }));
+  if (playbooks.length === 0) return { enrolled: [] };
+  const facts = await loadOneFacts(ctx.db, e.customerId);
+  if (!facts) return { enrolled: [] };
+  const enrolled: EmitResult['enrolled'] = [];
+  for (const p of playbooks) {
+    if (!evaluateConditions(p.conditions, facts).ok) continue;
+    const payload: Record<string, unknown> = { event: data, eventType: e.type };
+    if (data.order && typeof data.order === 'object') payload.order = data.order;
+    const n = await enroll(ctx, [{ playbook: p, customerId: e.customerId, occurrenceKey: `${e.type}:${e.occurrenceKey}`, data: payload }]);
+    if (n > 0) enrolled.push({ playbookId: p.id, name: p.name });
+  }
+  return { enrolled };
+}
