@@ -1,0 +1,98 @@
+// Calendar days in the workspace's time zone. The analytics core counts in whole local days
+// (day 0 = 1970-01-01): periods start at local midnight, so an order at 23:30 UTC on 31
+// January belongs to February in Amsterdam.
+
+const DAY_MS = 86_400_000;
+
+/** Converts instants to local day numbers, caching the zone's UTC offset per hour. */
+export class DayConverter {
+  private readonly cache = new Map<number, number>();
+  private readonly fmt: Intl.DateTimeFormat | null;
+  constructor(readonly timeZone: string = 'UTC') {
+    this.fmt =
+      timeZone === 'UTC' || timeZone === 'Etc/UTC'
+        ? null
+        : new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+  }
+
+  /** offset of local time from UTC, in ms, at instant `ms` */
+  private offsetAt(ms: number): number {
+    if (!this.fmt) return 0;
+    const parts = this.fmt.formatToParts(new Date(ms));
+    const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+    return local - (ms - (ms % 60000));
+  }
+
+  dayOf(ms: number): number {
+    if (!this.fmt) return Math.floor(ms / DAY_MS);
+    const hour = Math.floor(ms / 3_600_000);
+    let offset = this.cache.get(hour);
+    if (offset === undefined) {
+      const a = this.offsetAt(hour * 3_600_000);
+      const b = this.offsetAt(hour * 3_600_000 + 3_599_999);
+      // a transition inside this hour (half-hour zones): compute exactly, don't cache
+      if (a !== b) return Math.floor((ms + this.offsetAt(ms)) / DAY_MS);
+      offset = a;
+      this.cache.set(hour, offset);
+    }
+    return Math.floor((ms + offset) / DAY_MS);
+  }
+}
+
+/** Day number of a calendar date. */
+export function dayOfDate(year: number, month: number, day: number): number {
+  return Math.floor(Date.UTC(year, month - 1, day) / DAY_MS);
+}
+
+/** 'YYYY-MM-DD' of a day number. */
+export function isoDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** months since 1970-01 of a day number */
+export function monthIndex(day: number): number {
+  const d = new Date(day * DAY_MS);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth() - 1970 * 12;
+}
+
+/** first day of a month index */
+export function monthStart(month: number): number {
+  return Math.floor(Date.UTC(1970, month, 1) / DAY_MS);
+}
+
+export function monthLabel(month: number): string {
+  return isoDay(monthStart(month)).slice(0, 7);
+}
+
+const DATE_ONLY = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+const DATE_TIME_NO_ZONE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+const SLASHED = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::\d{2})?)?$/;
+
+/**
+ * Parses a date as found in files: YYYYMMDD, YYYY-MM-DD (a calendar date, kept as is),
+ * a date and time without zone (local time: its date is kept), an ISO instant with a zone
+ * or Z (converted to the time zone), or M/D/YYYY [H:MM]. Returns null when unreadable.
+ */
+export function parseDay(text: string, converter: DayConverter): number | null {
+  const s = text.trim();
+  let m = DATE_ONLY.exec(s);
+  if (m) return validDay(+m[1], +m[2], +m[3]);
+  m = DATE_TIME_NO_ZONE.exec(s);
+  if (m) return validDay(+m[1], +m[2], +m[3]);
+  m = SLASHED.exec(s);
+  if (m) return validDay(+m[3], +m[1], +m[2]);
+  if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/i.test(s)) {
+    const ms = Date.parse(s);
+    if (Number.isFinite(ms)) return converter.dayOf(ms);
+  }
+  return null;
+}
+
+function validDay(y: number, mo: number, d: number): number | null {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+  const day = dayOfDate(y, mo, d);
+  const back = new Date(day * DAY_MS);
+  if (back.getUTCMonth() !== mo - 1) return null;
+  return day;
+}

@@ -1,0 +1,99 @@
+// Health score 0–100 with the reasons that made it. Each factor has a weight; factors we know
+// nothing about (no survey answered, no touchpoints recorded) are left out and the score is
+// scaled over the factors that are known, so a missing survey neither helps nor hurts.
+
+export interface HealthInputs {
+  /** P(alive) from the purchase model (or subscription status) */
+  pAlive: number | null;
+  /** days since the last purchase */
+  daysSinceLastPurchase: number | null;
+  /** the customer's usual days between purchases (their own, else the business's) */
+  usualGapDays: number | null;
+  /** last survey answer on a 0–10 scale (NPS; CSAT 1–5 is scaled by the caller) */
+  lastSurveyScore?: number | null;
+  openComplaints?: number | null;
+  daysSinceLastTouchpoint?: number | null;
+}
+
+export interface HealthFactor {
+  factor: 'p_alive' | 'rhythm' | 'survey' | 'complaints' | 'touchpoint';
+  points: number;
+  max: number;
+  text: string;
+}
+
+export interface Health {
+  score: number;
+  /** the reasons, most damaging first */
+  reasons: string[];
+  factors: HealthFactor[];
+}
+
+export const healthWeights = { p_alive: 40, rhythm: 25, survey: 15, complaints: 10, touchpoint: 10 } as const;
+
+const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
+const pct = (v: number) => `${Math.round(v * 100)}%`;
+
+export function healthScore(input: HealthInputs): Health {
+  const factors: HealthFactor[] = [];
+  if (input.pAlive !== null && Number.isFinite(input.pAlive)) {
+    const p = clamp01(input.pAlive);
+    factors.push({
+      factor: 'p_alive',
+      max: healthWeights.p_alive,
+      points: healthWeights.p_alive * p,
+      text: p >= 0.8 ? `Very likely still a customer (P(alive) ${pct(p)})` : p >= 0.5 ? `May be drifting away (P(alive) ${pct(p)})` : `Probably lost (P(alive) ${pct(p)})`,
+    });
+  }
+  if (input.daysSinceLastPurchase !== null && input.usualGapDays !== null && input.usualGapDays > 0) {
+    const ratio = input.daysSinceLastPurchase / input.usualGapDays;
+    // on time up to their usual gap, then linearly down to nothing at three times the gap
+    const share = ratio <= 1 ? 1 : clamp01(1 - (ratio - 1) / 2);
+    const gap = Math.round(input.usualGapDays);
+    factors.push({
+      factor: 'rhythm',
+      max: healthWeights.rhythm,
+      points: healthWeights.rhythm * share,
+      text:
+        ratio <= 1
+          ? `On rhythm: last order ${input.daysSinceLastPurchase} days ago, usually every ${gap} days`
+          : `Overdue: ${input.daysSinceLastPurchase} days since the last order, usually every ${gap} days (${ratio.toFixed(1)}× late)`,
+    });
+  }
+  if (input.lastSurveyScore !== null && input.lastSurveyScore !== undefined && Number.isFinite(input.lastSurveyScore)) {
+    const s = Math.max(0, Math.min(10, input.lastSurveyScore));
+    factors.push({
+      factor: 'survey',
+      max: healthWeights.survey,
+      points: (healthWeights.survey * s) / 10,
+      text: s >= 9 ? `Promoter in the last survey (${s}/10)` : s >= 7 ? `Passive in the last survey (${s}/10)` : `Detractor in the last survey (${s}/10)`,
+    });
+  }
+  if (input.openComplaints !== null && input.openComplaints !== undefined) {
+    const n = Math.max(0, Math.floor(input.openComplaints));
+    factors.push({
+      factor: 'complaints',
+      max: healthWeights.complaints,
+      points: n === 0 ? healthWeights.complaints : n === 1 ? healthWeights.complaints * 0.4 : 0,
+      text: n === 0 ? 'No open complaints' : `${n} open complaint${n > 1 ? 's' : ''}`,
+    });
+  }
+  if (input.daysSinceLastTouchpoint !== null && input.daysSinceLastTouchpoint !== undefined) {
+    const d = Math.max(0, input.daysSinceLastTouchpoint);
+    const share = d <= 30 ? 1 : clamp01(1 - (d - 30) / 150);
+    factors.push({
+      factor: 'touchpoint',
+      max: healthWeights.touchpoint,
+      points: healthWeights.touchpoint * share,
+      text: d <= 30 ? `In touch recently (${Math.round(d)} days ago)` : `No contact for ${Math.round(d)} days`,
+    });
+  }
+  const max = factors.reduce((s, f) => s + f.max, 0);
+  const got = factors.reduce((s, f) => s + f.points, 0);
+  const score = max > 0 ? Math.round((100 * got) / max) : 50;
+  const reasons = factors
+    .slice()
+    .sort((f, g) => g.max - g.points - (f.max - f.points) || f.factor.localeCompare(g.factor))
+    .map((f) => f.text);
+  return { score, reasons, factors };
+}

@@ -1,0 +1,209 @@
+// Numerical building blocks for the models: log-gamma, digamma, the Gauss hypergeometric
+// series, and two small optimisers (Nelder-Mead, BFGS). Plain functions, no dependencies.
+
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7; relative error ~1e-15). */
+export function lgamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  const z = x - 1;
+  let s = LANCZOS[0];
+  for (let i = 1; i < 9; i++) s += LANCZOS[i] / (z + i);
+  const t = z + 7.5;
+  return HALF_LOG_2PI + (z + 0.5) * Math.log(t) - t + Math.log(s);
+}
+
+/** ln B(a, b) */
+export function lbeta(a: number, b: number): number {
+  return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+/** ψ(x), the digamma function, for x > 0. */
+export function digamma(x: number): number {
+  let result = 0;
+  while (x < 6) {
+    result -= 1 / x;
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return result + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+
+/** Gauss hypergeometric 2F1(a, b; c; z) by its power series, for 0 <= z < 1. */
+export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 20000): number {
+  let term = 1;
+  let sum = 1;
+  for (let k = 0; k < maxTerms; k++) {
+    term *= ((a + k) * (b + k)) / ((c + k) * (k + 1)) * z;
+    sum += term;
+    if (Math.abs(term) < 1e-14 * Math.abs(sum)) break;
+  }
+  return sum;
+}
+
+export interface Minimum {
+  x: number[];
+  f: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/** Nelder-Mead simplex minimiser (standard coefficients). */
+export function nelderMead(
+  f: (x: number[]) => number,
+  start: number[],
+  options: { step?: number; maxIterations?: number; tolerance?: number } = {},
+): Minimum {
+  const n = start.length;
+  const step = options.step ?? 0.5;
+  const maxIt = options.maxIterations ?? 2000 * n;
+  const tol = options.tolerance ?? 1e-10;
+  const safe = (x: number[]) => {
+    const v = f(x);
+    return Number.isFinite(v) ? v : Infinity;
+  };
+  let simplex: number[][] = [start.slice()];
+  for (let i = 0; i < n; i++) {
+    const p = start.slice();
+    p[i] += step;
+    simplex.push(p);
+  }
+  let values = simplex.map(safe);
+  let it = 0;
+  let converged = false;
+  for (; it < maxIt; it++) {
+    const order = values.map((v, i) => i).sort((i, j) => values[i] - values[j]);
+    simplex = order.map((i) => simplex[i]);
+    values = order.map((i) => values[i]);
+    const spreadF = Math.abs(values[n] - values[0]);
+    let spreadX = 0;
+    for (let i = 1; i <= n; i++) for (let j = 0; j < n; j++) spreadX = Math.max(spreadX, Math.abs(simplex[i][j] - simplex[0][j]));
+    if (spreadF <= tol * (1 + Math.abs(values[0])) && spreadX <= 1e-8) {
+      converged = true;
+      break;
+    }
+    const centroid = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j] += simplex[i][j] / n;
+    const along = (t: number) => centroid.map((c, j) => c + t * (simplex[n][j] - c));
+    const reflected = along(-1);
+    const fr = safe(reflected);
+    if (fr < values[0]) {
+      const expanded = along(-2);
+      const fe = safe(expanded);
+      if (fe < fr) {
+        simplex[n] = expanded;
+        values[n] = fe;
+      } else {
+        simplex[n] = reflected;
+        values[n] = fr;
+      }
+    } else if (fr < values[n - 1]) {
+      simplex[n] = reflected;
+      values[n] = fr;
+    } else {
+      const contracted = fr < values[n] ? along(-0.5) : along(0.5);
+      const fc = safe(contracted);
+      if (fc < Math.min(fr, values[n])) {
+        simplex[n] = contracted;
+        values[n] = fc;
+      } else {
+        for (let i = 1; i <= n; i++) {
+          simplex[i] = simplex[i].map((v, j) => simplex[0][j] + 0.5 * (v - simplex[0][j]));
+          values[i] = safe(simplex[i]);
+        }
+      }
+    }
+  }
+  const best = values.indexOf(Math.min(...values));
+  return { x: simplex[best], f: values[best], iterations: it, converged };
+}
+
+/**
+ * BFGS quasi-Newton minimiser with a backtracking (Armijo) line search.
+ * `fg` returns the value and writes the gradient into `grad`.
+ */
+export function bfgs(
+  fg: (x: number[], grad: number[]) => number,
+  start: number[],
+  options: { maxIterations?: number; gradientTolerance?: number } = {},
+): Minimum {
+  const n = start.length;
+  const maxIt = options.maxIterations ?? 200;
+  const gtol = options.gradientTolerance ?? 1e-7;
+  let x = start.slice();
+  let g = new Array<number>(n).fill(0);
+  let f = fg(x, g);
+  if (!Number.isFinite(f)) return { x, f, iterations: 0, converged: false };
+  // inverse Hessian approximation
+  let H = identity(n);
+  let it = 0;
+  let converged = false;
+  const gNew = new Array<number>(n).fill(0);
+  for (; it < maxIt; it++) {
+    if (Math.max(...g.map(Math.abs)) <= gtol * Math.max(1, Math.abs(f) / 1000)) {
+      converged = true;
+      break;
+    }
+    let d = H.map((row) => -row.reduce((s, h, j) => s + h * g[j], 0));
+    let slope = d.reduce((s, di, i) => s + di * g[i], 0);
+    if (!(slope < 0)) {
+      H = identity(n);
+      d = g.map((gi) => -gi);
+      slope = -g.reduce((s, gi) => s + gi * gi, 0);
+    }
+    // keep steps in log-parameter space sane
+    const maxStep = Math.max(...d.map(Math.abs));
+    let t = maxStep > 2 ? 2 / maxStep : 1;
+    let xNew: number[] = x;
+    let fNew = Infinity;
+    for (let k = 0; k < 40; k++) {
+      xNew = x.map((xi, i) => xi + t * d[i]);
+      fNew = fg(xNew, gNew);
+      if (Number.isFinite(fNew) && fNew <= f + 1e-4 * t * slope) break;
+      t *= 0.5;
+    }
+    if (!(Number.isFinite(fNew) && fNew <= f)) break;
+    const s = xNew.map((v, i) => v - x[i]);
+    const y = gNew.map((v, i) => v - g[i]);
+    const sy = s.reduce((acc, si, i) => acc + si * y[i], 0);
+    const improvement = f - fNew;
+    x = xNew;
+    f = fNew;
+    g = gNew.slice();
+    if (sy > 1e-12) {
+      if (it === 0) {
+        const yy = y.reduce((acc, yi) => acc + yi * yi, 0);
+        H = identity(n).map((row) => row.map((v) => (v * sy) / yy));
+      }
+      const Hy = H.map((row) => row.reduce((acc, h, j) => acc + h * y[j], 0));
+      const yHy = y.reduce((acc, yi, i) => acc + yi * Hy[i], 0);
+      const rho = 1 / sy;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
+    }
+    if (improvement >= 0 && improvement < 1e-13 * Math.max(1, Math.abs(f)) && Math.max(...s.map(Math.abs)) < 1e-10) {
+      converged = true;
+      break;
+    }
+  }
+  return { x, f, iterations: it, converged };
+}
+
+function identity(n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+}
+
+/** The q-quantile (0..1) of a numeric array, by linear interpolation; NaN when empty. */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}

@@ -1,0 +1,105 @@
+// Columnar order data: the compact form every source (CSV file, database) is turned into
+// before the analytics run. Money in integer minor units, time in local day numbers.
+
+export interface OrderTable {
+  /** distinct customer ids; a row's `customer` indexes this list */
+  customerIds: string[];
+  length: number;
+  customer: Int32Array;
+  day: Int32Array;
+  /** integer minor units; a negative amount is a refund */
+  amount: Float64Array;
+  /** 1 = the order was refunded or cancelled: it is no purchase and no revenue */
+  void: Uint8Array;
+}
+
+export class OrderTableBuilder {
+  private readonly index = new Map<string, number>();
+  readonly customerIds: string[] = [];
+  private n = 0;
+  private customer = new Int32Array(1024);
+  private day = new Int32Array(1024);
+  private amount = new Float64Array(1024);
+  private voided = new Uint8Array(1024);
+
+  customerIndex(id: string): number {
+    let c = this.index.get(id);
+    if (c === undefined) {
+      c = this.customerIds.length;
+      this.index.set(id, c);
+      this.customerIds.push(id);
+    }
+    return c;
+  }
+
+  add(customerId: string, day: number, amountMinor: number, isVoid = false): void {
+    if (this.n === this.customer.length) this.grow();
+    this.customer[this.n] = this.customerIndex(customerId);
+    this.day[this.n] = day;
+    this.amount[this.n] = Math.round(amountMinor);
+    this.voided[this.n] = isVoid ? 1 : 0;
+    this.n++;
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  private grow() {
+    const size = this.customer.length * 2;
+    const c = new Int32Array(size);
+    c.set(this.customer);
+    this.customer = c;
+    const d = new Int32Array(size);
+    d.set(this.day);
+    this.day = d;
+    const a = new Float64Array(size);
+    a.set(this.amount);
+    this.amount = a;
+    const v = new Uint8Array(size);
+    v.set(this.voided);
+    this.voided = v;
+  }
+
+  build(): OrderTable {
+    return {
+      customerIds: this.customerIds,
+      length: this.n,
+      customer: this.customer.subarray(0, this.n),
+      day: this.day.subarray(0, this.n),
+      amount: this.amount.subarray(0, this.n),
+      void: this.voided.subarray(0, this.n),
+    };
+  }
+}
+
+export type BillingInterval = 'week' | 'month' | 'quarter' | 'year';
+
+export interface SubscriptionRow {
+  id: string;
+  customerId: string;
+  plan: string;
+  /** per billing interval, integer minor units */
+  amount: number;
+  interval: BillingInterval;
+  startDay: number;
+  /** day the subscription ended; null while it runs */
+  cancelDay: number | null;
+}
+
+/** Monthly recurring revenue of one subscription, minor units. */
+export function monthlyAmount(s: Pick<SubscriptionRow, 'amount' | 'interval'>): number {
+  switch (s.interval) {
+    case 'week':
+      return (s.amount * 52) / 12;
+    case 'month':
+      return s.amount;
+    case 'quarter':
+      return s.amount / 3;
+    case 'year':
+      return s.amount / 12;
+  }
+}
+
+/** Length of a billing interval in days (average). */
+export const intervalDays: Record<BillingInterval, number> = { week: 7, month: 365.25 / 12, quarter: 365.25 / 4, year: 365.25 };

@@ -1,0 +1,212 @@
+// Reads order and subscription files for `keepwell report`: CSV (comma, semicolon or tab, with
+// a header using common column names) or whitespace-separated files without a header such as
+// CDNOW's, where the columns are named by 1-based number. Bad rows are reported with their
+// line number and skipped; the good ones are kept.
+import { parse } from 'csv-parse';
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { DayConverter, parseDay } from './dates.js';
+import { OrderTableBuilder, type BillingInterval, type OrderTable, type SubscriptionRow } from './orders.js';
+
+export interface RowError {
+  line: number;
+  message: string;
+}
+
+export interface ColumnChoice {
+  /** 1-based column numbers; when given, they win over header names */
+  customerCol?: number;
+  dateCol?: number;
+  amountCol?: number;
+  timeZone?: string;
+  currencyDigits?: number;
+}
+
+export const headerAliases = {
+  customer: ['customer_id', 'customerid', 'customer', 'customer_email', 'email', 'client_id', 'client', 'user_id', 'buyer', 'customer_external_id'],
+  date: ['date', 'order_date', 'ordered_at', 'created_at', 'invoice_date', 'invoicedate', 'purchase_date', 'paid_at', 'timestamp', 'processed_at'],
+  amount: ['amount', 'total', 'order_total', 'total_price', 'amount_total', 'value', 'revenue', 'dollar_value', 'price', 'net'],
+  amountMinor: ['amount_minor', 'total_minor', 'amount_cents'],
+  status: ['status', 'financial_status', 'order_status', 'payment_status'],
+};
+
+const voidStatuses = new Set(['refunded', 'cancelled', 'canceled', 'voided', 'void', 'failed', 'declined']);
+
+export const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+
+function findColumn(headers: string[], names: string[]): number {
+  for (const name of names) {
+    const i = headers.indexOf(name);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** Parses "1,234.50", "€ 12,50", "-3.5" to minor units; null when not a number. */
+export function parseAmount(text: string, digits = 2): number | null {
+  let s = text.trim().replace(/[^\d.,\-+]/g, '');
+  if (s === '') return null;
+  if (s.includes(',') && s.includes('.')) s = s.lastIndexOf(',') > s.lastIndexOf('.') ? s.replace(/\./g, '').replace(',', '.') : s.replace(/,/g, '');
+  else if (/^[-+]?\d+,\d{1,2}$/.test(s)) s = s.replace(',', '.');
+  else s = s.replace(/,/g, '');
+  const v = Number(s);
+  if (!Number.isFinite(v)) return null;
+  return Math.round(v * 10 ** digits);
+}
+
+async function firstLine(file: string): Promise<string> {
+  const stream = fs.createReadStream(file, { encoding: 'utf8', end: 64 * 1024 });
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() !== '') {
+      rl.close();
+      stream.destroy();
+      return line.replace(/^\uFEFF/, '');
+    }
+  }
+  return '';
+}
+
+function detectDelimiter(line: string): string | null {
+  const counts = [',', ';', '\t'].map((d) => [d, line.split(d).length - 1] as const).sort((a, b) => b[1] - a[1]);
+  return counts[0][1] > 0 ? counts[0][0] : null;
+}
+
+/** Rows of a file as string arrays with their line numbers. */
+async function* rowsOf(file: string, delimiter: string | null): AsyncGenerator<{ line: number; cells: string[] }> {
+  if (delimiter === null) {
+    const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let line = 0;
+    for await (const text of rl) {
+      line++;
+      const t = text.replace(/^\uFEFF/, '').trim();
+      if (t === '') continue;
+      yield { line, cells: t.split(/\s+/) };
+    }
+    return;
+  }
+  const parser = fs.createReadStream(file).pipe(
+    parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, relax_quotes: true }),
+  );
+  for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) yield { line: rec.info.lines, cells: rec.record };
+}
+
+export interface OrdersFile {
+  table: OrderTable;
+  errors: RowError[];
+  rows: number;
+  columns: { customer: string; date: string; amount: string; status: string | null };
+}
+
+export async function readOrdersFile(file: string, choice: ColumnChoice = {}): Promise<OrdersFile> {
+  const head = await firstLine(file);
+  if (!head) throw new Error(`${file} is empty`);
+  const delimiter = detectDelimiter(head);
+  const converter = new DayConverter(choice.timeZone ?? 'UTC');
+  const digits = choice.currencyDigits ?? 2;
+  const builder = new OrderTableBuilder();
+  const errors: RowError[] = [];
+  let cCol = choice.customerCol ? choice.customerCol - 1 : -1;
+  let dCol = choice.dateCol ? choice.dateCol - 1 : -1;
+  let aCol = choice.amountCol ? choice.amountCol - 1 : -1;
+  let minorCol = -1;
+  let sCol = -1;
+  let names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null as string | null };
+  let first = true;
+  let rows = 0;
+  for await (const { line, cells } of rowsOf(file, delimiter)) {
+    if (first) {
+      first = false;
+      const headers = cells.map(normalizeHeader);
+      const looksLikeHeader = headers.some((h) => Object.values(headerAliases).some((list) => list.includes(h)));
+      if (looksLikeHeader) {
+        if (cCol < 0) cCol = findColumn(headers, headerAliases.customer);
+        if (dCol < 0) dCol = findColumn(headers, headerAliases.date);
+        if (aCol < 0) {
+          aCol = findColumn(headers, headerAliases.amount);
+          if (aCol < 0) minorCol = findColumn(headers, headerAliases.amountMinor);
+        }
+        sCol = findColumn(headers, headerAliases.status);
+        const missing = [cCol < 0 && 'customer id (e.g. customer_id, email)', dCol < 0 && 'date (e.g. date, created_at)', aCol < 0 && minorCol < 0 && 'amount (e.g. amount, total)'].filter(Boolean);
+        if (missing.length) throw new Error(`${file}: no column for ${missing.join(', ')}; name them with --customer-col/--date-col/--amount-col (1-based)`);
+        names = { customer: cells[cCol], date: cells[dCol], amount: cells[aCol >= 0 ? aCol : minorCol], status: sCol >= 0 ? cells[sCol] : null };
+        continue;
+      }
+      if (cCol < 0 || dCol < 0 || aCol < 0) {
+        // no header: the CDNOW layouts, or say which flags are needed
+        if (delimiter === null && cells.length === 4) [cCol, dCol, aCol] = [0, 1, 3];
+        else if (delimiter === null && cells.length === 5) [cCol, dCol, aCol] = [1, 2, 4];
+        else throw new Error(`${file} has no header row; name the columns with --customer-col N --date-col N --amount-col N (1-based)`);
+        names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null };
+      }
+      // a header row of other names (CDNOW master's) is skipped when its date does not parse
+      if (parseDay(cells[dCol] ?? '', converter) === null && parseAmount(cells[aCol] ?? '', digits) === null) continue;
+    }
+    rows++;
+    const id = (cells[cCol] ?? '').trim();
+    const day = parseDay(cells[dCol] ?? '', converter);
+    const amount = aCol >= 0 ? parseAmount(cells[aCol] ?? '', digits) : parseAmount(cells[minorCol] ?? '', 0);
+    if (!id) errors.push({ line, message: `missing customer id (${names.customer})` });
+    else if (day === null) errors.push({ line, message: `unreadable date ${JSON.stringify(cells[dCol] ?? '')} (${names.date})` });
+    else if (amount === null) errors.push({ line, message: `unreadable amount ${JSON.stringify(cells[aCol >= 0 ? aCol : minorCol] ?? '')} (${names.amount})` });
+    else builder.add(id, day, amount, sCol >= 0 && voidStatuses.has((cells[sCol] ?? '').trim().toLowerCase()));
+  }
+  return { table: builder.build(), errors, rows, columns: names };
+}
+
+const intervals = new Set(['week', 'month', 'quarter', 'year']);
+const intervalAliases: Record<string, BillingInterval> = { weekly: 'week', monthly: 'month', quarterly: 'quarter', yearly: 'year', annual: 'year', annually: 'year' };
+
+export interface SubscriptionsFile {
+  subscriptions: SubscriptionRow[];
+  errors: RowError[];
+  rows: number;
+}
+
+/** Subscriptions: id, customer, plan, amount, interval, started_at, canceled_at (header required). */
+export async function readSubscriptionsFile(file: string, choice: ColumnChoice = {}): Promise<SubscriptionsFile> {
+  const head = await firstLine(file);
+  if (!head) throw new Error(`${file} is empty`);
+  const delimiter = detectDelimiter(head) ?? ',';
+  const converter = new DayConverter(choice.timeZone ?? 'UTC');
+  const digits = choice.currencyDigits ?? 2;
+  const subscriptions: SubscriptionRow[] = [];
+  const errors: RowError[] = [];
+  let col: Record<string, number> | null = null;
+  let rows = 0;
+  for await (const { line, cells } of rowsOf(file, delimiter)) {
+    if (!col) {
+      const h = cells.map(normalizeHeader);
+      col = {
+        id: findColumn(h, ['id', 'subscription_id', 'external_id']),
+        customer: findColumn(h, ['customer', ...headerAliases.customer]),
+        plan: findColumn(h, ['plan', 'plan_name', 'product', 'price_id']),
+        amount: findColumn(h, ['amount', 'price', 'plan_amount', 'mrr']),
+        interval: findColumn(h, ['interval', 'billing_interval', 'plan_interval']),
+        started: findColumn(h, ['started_at', 'start_date', 'start', 'created_at', 'created']),
+        canceled: findColumn(h, ['canceled_at', 'cancelled_at', 'ended_at', 'end_date', 'canceled', 'cancelled']),
+      };
+      const missing = ['customer', 'plan', 'amount', 'interval', 'started'].filter((k) => col![k] < 0);
+      if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')} (expected id, customer, plan, amount, interval, started_at, canceled_at)`);
+      continue;
+    }
+    rows++;
+    const get = (k: string) => (col![k] >= 0 ? (cells[col![k]] ?? '').trim() : '');
+    const customerId = get('customer');
+    const start = parseDay(get('started'), converter);
+    const cancelText = get('canceled');
+    const cancel = cancelText === '' ? null : parseDay(cancelText, converter);
+    const amount = parseAmount(get('amount'), digits);
+    const intervalText = get('interval').toLowerCase();
+    const interval = (intervals.has(intervalText) ? intervalText : intervalAliases[intervalText]) as BillingInterval | undefined;
+    if (!customerId) errors.push({ line, message: 'missing customer' });
+    else if (!get('plan')) errors.push({ line, message: 'missing plan' });
+    else if (start === null) errors.push({ line, message: `unreadable started_at ${JSON.stringify(get('started'))}` });
+    else if (cancelText !== '' && cancel === null) errors.push({ line, message: `unreadable canceled_at ${JSON.stringify(cancelText)}` });
+    else if (cancel !== null && cancel < start) errors.push({ line, message: 'canceled_at is before started_at' });
+    else if (amount === null || amount < 0) errors.push({ line, message: `unreadable amount ${JSON.stringify(get('amount'))}` });
+    else if (!interval) errors.push({ line, message: `interval must be week, month, quarter or year (got ${JSON.stringify(get('interval'))})` });
+    else subscriptions.push({ id: get('id') || `line-${line}`, customerId, plan: get('plan'), amount, interval, startDay: start, cancelDay: cancel });
+  }
+  return { subscriptions, errors, rows };
+}

@@ -1,0 +1,1054 @@
+// The retention report: churn per period, cohorts, BG/NBD + Gamma-Gamma (orders) or sBG
+// (subscriptions), CLV, health and the save list, from columnar data. Pure: no database.
+//
+// Definitions (shown to users in the report):
+// - A one-off customer is *active* on a day while their last purchase is at most `W` days
+//   old (the activity window). A subscriber is active while a subscription runs.
+// - Period [start, end): customersAtStart = active at the start; lost = active at the start and
+//   not at the end; new = first purchase in the period; returned = bought before, not active at
+//   the start, bought again in the period. churnRate = lost / customersAtStart.
+// - Several purchases on one day by one customer count as one purchase (the models' convention).
+// - Refunded/cancelled orders are left out; negative amounts (refunds) reduce revenue only.
+// - Default activity window: the 90th percentile of the gaps between a customer's consecutive
+//   purchases (rounded up to whole days, at least 7, at most 730), so 9 in 10 returning
+//   purchases come inside it; 365 days when nobody has bought twice.
+// - Value at risk = CLV × (1 − P(alive)): the expected future value weighted by the chance of
+//   losing the customer. It is largest for valuable customers whose P(alive) is uncertain —
+//   those where effort can change the outcome.
+import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdFit } from './bgnbd.js';
+import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
+import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
+import { healthScore, type HealthFactor } from './health.js';
+import { quantile } from './math.js';
+import { intervalDays, monthlyAmount, type OrderTable, type SubscriptionRow } from './orders.js';
+import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
+
+export type TimeUnit = 'day' | 'week' | 'month';
+export type PeriodType = 'month' | 'quarter' | 'half' | 'year';
+export const unitDays: Record<TimeUnit, number> = { day: 1, week: 7, month: 365.25 / 12 };
+
+export interface CustomerExtras {
+  name?: string;
+  lastSurveyScore?: number | null;
+  openComplaints?: number | null;
+  lastTouchpointDay?: number | null;
+}
+
+export interface ReportOptions {
+  /** the last day of data (default: the last order or subscription day) */
+  asOfDay?: number;
+  /** fit the models on data up to this day; the rest is the holdout */
+  calibrationEndDay?: number;
+  timeUnit?: TimeUnit;
+  periodType?: PeriodType;
+  /** fixed activity window (workspace setting); null/undefined = derived */
+  activityWindowDays?: number | null;
+  /** CLV and expected-purchases horizon in days (default 365) */
+  horizonDays?: number;
+  /** annual discount rate for CLV (default 0.10) */
+  discountRate?: number;
+  industry?: { key: string; name: string; annualRetention: number } | null;
+  saveListSize?: number;
+  /** digits of the currency's minor unit (2 for EUR/USD, 0 for JPY) */
+  currencyDigits?: number;
+  extras?: Map<string, CustomerExtras>;
+  /** include the per-customer list (default true) */
+  includeCustomers?: boolean;
+  /** called after each stage with its duration in ms (benchmarks) */
+  onStage?: (stage: string, ms: number) => void;
+}
+
+export interface PeriodRow {
+  period: string;
+  start: string;
+  end: string;
+  customersAtStart: number;
+  lost: number;
+  new: number;
+  returned: number;
+  activeAtEnd: number;
+  churnRate: number | null;
+  retentionRate: number | null;
+  revenue: number;
+  repeatRate: number | null;
+  /** subscriptions only */
+  nrr?: number | null;
+  grr?: number | null;
+  partial: boolean;
+}
+
+export interface CohortRow {
+  cohort: string;
+  size: number;
+  /** customers active (bought / subscribed) in month k after acquisition, k = 0.. */
+  customers: number[];
+  /** share of the cohort active in month k */
+  retention: number[];
+  /** revenue in month k (major units) */
+  revenue: number[];
+}
+
+export interface CustomerRow {
+  id: string;
+  name?: string;
+  frequency: number;
+  recency: number;
+  T: number;
+  monetary: number | null;
+  firstPurchase: string;
+  lastPurchase: string;
+  revenue: number;
+  pAlive: number;
+  expectedPurchases: number;
+  clv: number;
+  valueAtRisk: number;
+  health: number;
+  reasons: string[];
+  factors: HealthFactor[];
+  holdoutActual?: number;
+  holdoutPredicted?: number;
+  /** subscriptions */
+  plans?: string[];
+  active?: boolean;
+}
+
+export interface SaveListRow {
+  id: string;
+  name?: string;
+  valueAtRisk: number;
+  clv: number;
+  pAlive: number;
+  health: number;
+  topReason: string | null;
+}
+
+export interface RetentionReport {
+  type: 'orders' | 'subscriptions';
+  asOf: string;
+  timeUnit: TimeUnit;
+  periodType: PeriodType;
+  totals: { customers: number; orders: number; revenue: number; refunds: number; voidedOrders: number };
+  activityWindow: { days: number; source: 'setting' | 'derived' | 'default' | 'subscriptions'; explanation: string };
+  periods: PeriodRow[];
+  periodsByType: Record<PeriodType, PeriodRow[]>;
+  annual: { start: string; end: string; customersAtStart: number; lost: number; retentionRate: number | null };
+  benchmark: { industry: string; industryName: string; rate: number; yours: number | null; difference: number | null } | null;
+  repeatRate: number | null;
+  cohorts: CohortRow[];
+  models: {
+    bgnbd: (Pick<BgNbdFit, 'r' | 'alpha' | 'a' | 'b' | 'logLikelihood' | 'customers' | 'converged'> & { timeUnit: TimeUnit }) | null;
+    gammaGamma: Pick<GammaGammaFit, 'p' | 'q' | 'gamma' | 'logLikelihood' | 'customers'> | null;
+    sbg?: { plan: string; interval: string; gamma: number; delta: number; logLikelihood: number; customers: number; survival: number[] }[];
+    notes: string[];
+  };
+  fitQuality: {
+    calibrationActualRepeatPurchases: number;
+    calibrationExpectedRepeatPurchases: number;
+  } | null;
+  holdout?: { from: string; to: string; customers: number; actualRepeatPurchases: number; predictedRepeatPurchases: number; meanAbsoluteError: number };
+  clv: { horizonDays: number; discountRate: number; total: number; mean: number; distribution: { from: number; to: number; customers: number }[] };
+  saveList: SaveListRow[];
+  customers: CustomerRow[];
+}
+
+const round = (v: number, digits = 4) => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Per-customer purchase days (CSR layout): one entry per distinct purchase day, sorted.
+
+interface PurchaseDays {
+  n: number;
+  offsets: Int32Array;
+  days: Int32Array;
+  spend: Float64Array; // minor units per day
+  revenue: Float64Array; // net revenue per customer, minor
+  refunds: number;
+  voided: number;
+  orders: number;
+  minDay: number;
+  maxDay: number;
+}
+
+function purchaseDays(t: OrderTable): PurchaseDays {
+  const n = t.customerIds.length;
+  const counts = new Int32Array(n + 1);
+  const revenue = new Float64Array(n);
+  let refunds = 0;
+  let voided = 0;
+  let orders = 0;
+  let minDay = Infinity;
+  let maxDay = -Infinity;
+  for (let i = 0; i < t.length; i++) {
+    if (t.void[i]) {
+      voided++;
+      continue;
+    }
+    const amt = t.amount[i];
+    revenue[t.customer[i]] += amt;
+    if (amt < 0) {
+      refunds += -amt;
+      continue;
+    }
+    orders++;
+    counts[t.customer[i] + 1]++;
+    if (t.day[i] < minDay) minDay = t.day[i];
+    if (t.day[i] > maxDay) maxDay = t.day[i];
+  }
+  for (let c = 0; c < n; c++) counts[c + 1] += counts[c];
+  const pos = counts.slice(0, n);
+  const days = new Int32Array(orders);
+  const spend = new Float64Array(orders);
+  for (let i = 0; i < t.length; i++) {
+    if (t.void[i] || t.amount[i] < 0) continue;
+    const p = pos[t.customer[i]]++;
+    days[p] = t.day[i];
+    spend[p] = t.amount[i];
+  }
+  // sort each customer's slice by day, then merge same-day purchases
+  const offsets = new Int32Array(n + 1);
+  let w = 0;
+  for (let c = 0; c < n; c++) {
+    const lo = counts[c];
+    const hi = counts[c + 1];
+    sortPairs(days, spend, lo, hi);
+    offsets[c] = w;
+    for (let i = lo; i < hi; i++) {
+      if (i > lo && days[i] === days[w - 1]) spend[w - 1] += spend[i];
+      else {
+        days[w] = days[i];
+        spend[w] = spend[i];
+        w++;
+      }
+    }
+  }
+  offsets[n] = w;
+  return { n, offsets, days: days.subarray(0, w), spend: spend.subarray(0, w), revenue, refunds, voided, orders, minDay, maxDay };
+}
+
+function sortPairs(keys: Int32Array, vals: Float64Array, lo: number, hi: number) {
+  const len = hi - lo;
+  if (len < 2) return;
+  if (len <= 32) {
+    for (let i = lo + 1; i < hi; i++) {
+      const k = keys[i];
+      const v = vals[i];
+      let j = i - 1;
+      while (j >= lo && (keys[j] > k || (keys[j] === k && vals[j] > v))) {
+        keys[j + 1] = keys[j];
+        vals[j + 1] = vals[j];
+        j--;
+      }
+      keys[j + 1] = k;
+      vals[j + 1] = v;
+    }
+    return;
+  }
+  const idx = Array.from({ length: len }, (_, i) => lo + i).sort((a, b) => keys[a] - keys[b] || vals[a] - vals[b]);
+  const k2 = idx.map((i) => keys[i]);
+  const v2 = idx.map((i) => vals[i]);
+  for (let i = 0; i < len; i++) {
+    keys[lo + i] = k2[i];
+    vals[lo + i] = v2[i];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activity: each customer is active on a union of day ranges [lo, hi] (inclusive). The state at
+// a boundary day b (the instant it begins) is "active" when b lies in a range.
+
+interface Boundaries {
+  days: number[];
+  index: Map<number, number>;
+}
+
+function makeBoundaries(firstDay: number, asOf: number): Boundaries {
+  const set = new Set<number>();
+  for (let m = monthIndex(firstDay); monthStart(m) <= asOf; m++) set.add(monthStart(m));
+  set.add(asOf + 1);
+  set.add(asOf + 1 - 365);
+  const days = [...set].sort((a, b) => a - b);
+  return { days, index: new Map(days.map((d, i) => [d, i])) };
+}
+
+/** active[b * n + c] = 1 when customer c is active at boundary b */
+function markActive(ranges: (c: number, mark: (lo: number, hi: number) => void) => void, n: number, bounds: Boundaries): Uint8Array {
+  const B = bounds.days.length;
+  const active = new Uint8Array(B * n);
+  const bd = bounds.days;
+  for (let c = 0; c < n; c++) {
+    ranges(c, (lo, hi) => {
+      // first boundary >= lo
+      let a = 0;
+      let z = B;
+      while (a < z) {
+        const mid = (a + z) >> 1;
+        if (bd[mid] < lo) a = mid + 1;
+        else z = mid;
+      }
+      for (let b = a; b < B && bd[b] <= hi; b++) active[b * n + c] = 1;
+    });
+  }
+  return active;
+}
+
+function periodKey(type: PeriodType, month: number): { key: number; label: string; startMonth: number; months: number } {
+  const year = Math.floor(month / 12) + 1970;
+  const m = ((month % 12) + 12) % 12;
+  switch (type) {
+    case 'month':
+      return { key: month, label: monthLabel(month), startMonth: month, months: 1 };
+    case 'quarter': {
+      const q = Math.floor(m / 3);
+      return { key: Math.floor(month / 3), label: `${year}-Q${q + 1}`, startMonth: month - (m % 3), months: 3 };
+    }
+    case 'half': {
+      const h = Math.floor(m / 6);
+      return { key: Math.floor(month / 6), label: `${year}-H${h + 1}`, startMonth: month - (m % 6), months: 6 };
+    }
+    case 'year':
+      return { key: year, label: String(year), startMonth: month - m, months: 12 };
+  }
+}
+
+interface PeriodInputs {
+  n: number;
+  firstDay: Int32Array;
+  active: Uint8Array;
+  bounds: Boundaries;
+  asOf: number;
+  minDay: number;
+  /** boughtInMonth[(month - month0) * n + c] */
+  boughtInMonth: Uint8Array;
+  month0: number;
+  months: number;
+  revenueByMonth: Float64Array;
+  scale: number;
+  mrr?: Float64Array; // [b * n + c]
+}
+
+function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
+  const rows: PeriodRow[] = [];
+  const { n, active, bounds } = p;
+  const seen = new Set<number>();
+  for (let mo = p.month0; mo < p.month0 + p.months; mo++) {
+    const k = periodKey(type, mo);
+    if (seen.has(k.key)) continue;
+    seen.add(k.key);
+    const start = Math.max(monthStart(k.startMonth), monthStart(p.month0));
+    const endFull = monthStart(k.startMonth + k.months);
+    const partial = endFull > p.asOf + 1;
+    const end = partial ? p.asOf + 1 : endFull;
+    const bs = bounds.index.get(start)!;
+    const be = bounds.index.get(end)!;
+    let atStart = 0;
+    let lost = 0;
+    let fresh = 0;
+    let returned = 0;
+    let atEnd = 0;
+    let buyers = 0;
+    let repeatBuyers = 0;
+    let mrrStart = 0;
+    let mrrEnd = 0;
+    let mrrKept = 0;
+    const mFrom = Math.max(k.startMonth, p.month0) - p.month0;
+    const mTo = Math.min(k.startMonth + k.months, p.month0 + p.months) - p.month0;
+    for (let c = 0; c < n; c++) {
+      const s = active[bs * n + c];
+      const e = active[be * n + c];
+      atStart += s;
+      atEnd += e;
+      if (s && !e) lost++;
+      const f = p.firstDay[c];
+      let bought = 0;
+      for (let m = mFrom; m < mTo && !bought; m++) bought = p.boughtInMonth[m * n + c];
+      if (f >= start && f < end) fresh++;
+      else if (f < start && !s && bought) returned++;
+      if (bought) {
+        buyers++;
+        if (f < start) repeatBuyers++;
+      }
+      if (p.mrr && s) {
+        const a = p.mrr[bs * n + c];
+        const b = p.mrr[be * n + c];
+        mrrStart += a;
+        mrrEnd += b;
+        mrrKept += Math.min(a, b);
+      }
+    }
+    let revenue = 0;
+    for (let m = mFrom; m < mTo; m++) revenue += p.revenueByMonth[m];
+    const churn = atStart > 0 ? lost / atStart : null;
+    const row: PeriodRow = {
+      period: k.label,
+      start: isoDay(start),
+      end: isoDay(end - 1),
+      customersAtStart: atStart,
+      lost,
+      new: fresh,
+      returned,
+      activeAtEnd: atEnd,
+      churnRate: churn === null ? null : round(churn),
+      retentionRate: churn === null ? null : round(1 - churn),
+      revenue: round(revenue / p.scale, 2),
+      repeatRate: buyers > 0 ? round(repeatBuyers / buyers) : null,
+      partial,
+    };
+    if (p.mrr) {
+      row.nrr = mrrStart > 0 ? round(mrrEnd / mrrStart) : null;
+      row.grr = mrrStart > 0 ? round(mrrKept / mrrStart) : null;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function annualRow(p: PeriodInputs) {
+  const start = p.asOf + 1 - 365;
+  const bs = p.bounds.index.get(start)!;
+  const be = p.bounds.index.get(p.asOf + 1)!;
+  let atStart = 0;
+  let lost = 0;
+  for (let c = 0; c < p.n; c++) {
+    const s = p.active[bs * p.n + c];
+    atStart += s;
+    if (s && !p.active[be * p.n + c]) lost++;
+  }
+  return {
+    start: isoDay(start),
+    end: isoDay(p.asOf),
+    customersAtStart: atStart,
+    lost,
+    retentionRate: atStart > 0 && start >= p.minDay ? round(1 - lost / atStart) : null,
+  };
+}
+
+function clvHistogram(values: number[]): { from: number; to: number; customers: number }[] {
+  if (values.length === 0) return [];
+  const sorted = Float64Array.from(values).sort();
+  const top = sorted[Math.floor((sorted.length - 1) * 0.99)];
+  if (!(top > 0)) return [{ from: 0, to: 0, customers: values.length }];
+  const magnitude = 10 ** Math.floor(Math.log10(top / 10));
+  const width = Math.ceil(top / 10 / magnitude) * magnitude;
+  const bins = Array.from({ length: 10 }, (_, i) => ({ from: i * width, to: (i + 1) * width, customers: 0 }));
+  let over = 0;
+  for (const v of sorted) {
+    const i = Math.floor(v / width);
+    if (i < 10) bins[Math.max(0, i)].customers++;
+    else over++;
+  }
+  if (over) bins.push({ from: 10 * width, to: Math.ceil(sorted[sorted.length - 1]), customers: over });
+  return bins;
+}
+
+function makeBenchmark(opts: ReportOptions, yours: number | null): RetentionReport['benchmark'] {
+  if (!opts.industry) return null;
+  return {
+    industry: opts.industry.key,
+    industryName: opts.industry.name,
+    rate: opts.industry.annualRetention,
+    yours,
+    difference: yours === null ? null : round(yours - opts.industry.annualRetention),
+  };
+}
+
+function timed<T>(opts: ReportOptions, stage: string, f: () => T): T {
+  const t0 = performance.now();
+  const v = f();
+  opts.onStage?.(stage, performance.now() - t0);
+  return v;
+}
+
+/** Sorted order of customers by id, so every list comes out the same whatever the input order. */
+function idOrder(ids: string[]): Int32Array {
+  return Int32Array.from(
+    ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function ordersReport(table: OrderTable, opts: ReportOptions = {}): RetentionReport {
+  const unit = opts.timeUnit ?? 'day';
+  const ud = unitDays[unit];
+  const periodType = opts.periodType ?? 'month';
+  const horizon = opts.horizonDays ?? 365;
+  const discount = opts.discountRate ?? 0.1;
+  const scale = 10 ** (opts.currencyDigits ?? 2);
+  const notes: string[] = [];
+
+  const pd = timed(opts, 'group orders by customer', () => purchaseDays(table));
+  const n = pd.n;
+  // customers with at least one purchase
+  const hasPurchase = (c: number) => pd.offsets[c + 1] > pd.offsets[c];
+  const asOf = opts.asOfDay ?? (Number.isFinite(pd.maxDay) ? pd.maxDay : 0);
+  const calEnd = Math.min(opts.calibrationEndDay ?? asOf, asOf);
+  const firstDay = new Int32Array(n).fill(2 ** 30);
+  for (let c = 0; c < n; c++) if (hasPurchase(c)) firstDay[c] = pd.days[pd.offsets[c]];
+
+  // activity window
+  const windowInfo = timed(opts, 'activity window', () => {
+    if (opts.activityWindowDays) return { days: opts.activityWindowDays, source: 'setting' as const, explanation: `Set in the workspace: a customer is active while their last purchase is at most ${opts.activityWindowDays} days old.` };
+    const gaps = new Float64Array(Math.max(0, pd.days.length - n));
+    let g = 0;
+    for (let c = 0; c < n; c++) for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) gaps[g++] = pd.days[i] - pd.days[i - 1];
+    if (g === 0) return { days: 365, source: 'default' as const, explanation: 'Nobody has bought twice yet, so a customer counts as active for 365 days after a purchase.' };
+    const p90 = quantile(gaps.subarray(0, g), 0.9);
+    const median = quantile(gaps.subarray(0, g), 0.5);
+    const days = Math.min(730, Math.max(7, Math.ceil(p90)));
+    return {
+      days,
+      source: 'derived' as const,
+      explanation: `Derived from your customers' purchase cycle: 9 in 10 repeat purchases come within ${Math.ceil(p90)} days of the previous one (median ${Math.round(median)} days), so a customer counts as active for ${days} days after a purchase and as lost after that.`,
+    };
+  });
+  const W = windowInfo.days;
+
+  // periods
+  const minDay = Number.isFinite(pd.minDay) ? pd.minDay : asOf;
+  const bounds = makeBoundaries(minDay, asOf);
+  const active = timed(opts, 'activity per period', () =>
+    markActive(
+      (c, mark) => {
+        let lo = -1;
+        let hi = -2;
+        for (let i = pd.offsets[c]; i < pd.offsets[c + 1]; i++) {
+          const d = pd.days[i];
+          if (d > asOf) break;
+          if (d + 1 <= hi + 1) hi = Math.max(hi, d + W);
+          else {
+            if (hi >= lo && lo >= 0) mark(lo, hi);
+            lo = d + 1;
+            hi = d + W;
+          }
+        }
+        if (lo >= 0 && hi >= lo) mark(lo, hi);
+      },
+      n,
+      bounds,
+    ),
+  );
+  const month0 = monthIndex(minDay);
+  const months = monthIndex(asOf) - month0 + 1;
+  const boughtInMonth = new Uint8Array(months * n);
+  const revenueByMonth = new Float64Array(months);
+  const cohortMap = new Map<number, { size: number; customers: number[]; revenue: number[] }>();
+  timed(opts, 'cohorts', () => {
+    for (let c = 0; c < n; c++) {
+      if (!hasPurchase(c)) continue;
+      const cm = monthIndex(firstDay[c]);
+      if (cm - month0 >= months) continue;
+      let row = cohortMap.get(cm);
+      if (!row) {
+        row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
+        cohortMap.set(cm, row);
+      }
+      row.size++;
+      let lastMonth = -1;
+      let d0 = -1;
+      let m = -1;
+      for (let i = pd.offsets[c]; i < pd.offsets[c + 1]; i++) {
+        const d = pd.days[i];
+        if (d > asOf) break;
+        if (d !== d0) {
+          m = monthIndex(d);
+          d0 = d;
+        }
+        const k = m - month0;
+        revenueByMonth[k] += pd.spend[i];
+        row.revenue[m - cm] += pd.spend[i];
+        if (m !== lastMonth) {
+          boughtInMonth[k * n + c] = 1;
+          row.customers[m - cm]++;
+          lastMonth = m;
+        }
+      }
+    }
+  });
+  // refunds reduce the revenue of the month they happen in
+  for (let i = 0; i < table.length; i++) {
+    if (table.void[i] || table.amount[i] >= 0 || table.day[i] > asOf) continue;
+    const k = monthIndex(table.day[i]) - month0;
+    if (k >= 0 && k < months) revenueByMonth[k] += table.amount[i];
+  }
+  const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, boughtInMonth, month0, months, revenueByMonth, scale };
+  const periodsByType = timed(opts, 'periods', () => ({
+    month: periodRows('month', pin),
+    quarter: periodRows('quarter', pin),
+    half: periodRows('half', pin),
+    year: periodRows('year', pin),
+  }));
+  const annual = annualRow(pin);
+  const cohorts: CohortRow[] = [...cohortMap.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([cm, r]) => ({
+      cohort: monthLabel(cm),
+      size: r.size,
+      customers: r.customers,
+      retention: r.customers.map((v) => round(v / r.size)),
+      revenue: r.revenue.map((v) => round(v / scale, 2)),
+    }));
+
+  // calibration summaries
+  const x = new Int32Array(n);
+  const txDays = new Int32Array(n);
+  const TDays = new Int32Array(n);
+  const mean = new Float64Array(n);
+  const holdoutActual = new Int32Array(n);
+  const inModel = new Uint8Array(n);
+  let calActual = 0;
+  timed(opts, 'customer summaries', () => {
+    for (let c = 0; c < n; c++) {
+      if (!hasPurchase(c) || firstDay[c] > calEnd) continue;
+      inModel[c] = 1;
+      let last = firstDay[c];
+      let k = 0;
+      let sum = 0;
+      for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) {
+        const d = pd.days[i];
+        if (d <= calEnd) {
+          k++;
+          last = d;
+          sum += pd.spend[i];
+        } else if (d <= asOf) holdoutActual[c]++;
+      }
+      x[c] = k;
+      txDays[c] = last - firstDay[c];
+      TDays[c] = calEnd - firstDay[c];
+      mean[c] = k > 0 ? sum / k : 0;
+      calActual += k;
+    }
+  });
+  const modelIdx: number[] = [];
+  for (let c = 0; c < n; c++) if (inModel[c]) modelIdx.push(c);
+  const grouped = timed(opts, 'group (x, t_x, T)', () =>
+    groupDayTriples(
+      Int32Array.from(modelIdx, (c) => x[c]),
+      Int32Array.from(modelIdx, (c) => txDays[c]),
+      Int32Array.from(modelIdx, (c) => TDays[c]),
+      ud,
+    ),
+  );
+  let bg: BgNbdFit | null = null;
+  timed(opts, 'fit BG/NBD', () => {
+    try {
+      if (modelIdx.length < 2 || calActual === 0) throw new Error('needs customers with repeat purchases');
+      bg = fitBgNbd(grouped);
+      if (!Number.isFinite(bg.logLikelihood)) throw new Error('the fit did not converge');
+    } catch (err) {
+      bg = null;
+      notes.push(`BG/NBD not fitted: ${(err as Error).message}.`);
+    }
+  });
+  let gg: GammaGammaFit | null = null;
+  timed(opts, 'fit Gamma-Gamma', () => {
+    try {
+      gg = fitGammaGamma(
+        Float64Array.from(modelIdx, (c) => x[c]),
+        Float64Array.from(modelIdx, (c) => mean[c]),
+      );
+      if (gg.q <= 1) notes.push('Gamma-Gamma q ≤ 1: spend has no finite mean under the fit; each customer’s own average is used.');
+    } catch (err) {
+      gg = null;
+      notes.push(`Gamma-Gamma not fitted: ${(err as Error).message}.`);
+    }
+  });
+
+  // per-group predictions: P(alive), expected purchases in the horizon, discounted purchases,
+  // holdout prediction
+  const G = grouped.x.length;
+  const gAlive = new Float64Array(G).fill(1);
+  const gExpected = new Float64Array(G);
+  const gDiscounted = new Float64Array(G);
+  const gHoldout = new Float64Array(G);
+  const holdoutDays = asOf - calEnd;
+  let calExpected = 0;
+  timed(opts, 'predict per customer', () => {
+    const fit = bg as BgNbdFit | null;
+    if (!fit) return;
+    const steps = 12;
+    const stepUnits = horizon / steps / ud;
+    for (let g = 0; g < G; g++) {
+      const xv = grouped.x[g];
+      const tx = grouped.tx[g];
+      const T = grouped.T[g];
+      gAlive[g] = bgPAlive(fit, xv, tx, T);
+      let prev = 0;
+      let disc = 0;
+      for (let k = 1; k <= steps; k++) {
+        const e = conditionalExpectedPurchases(fit, k * stepUnits, xv, tx, T);
+        disc += (e - prev) / Math.pow(1 + discount, (k * horizon) / steps / 365);
+        prev = e;
+      }
+      gExpected[g] = prev;
+      gDiscounted[g] = disc;
+      if (holdoutDays > 0) gHoldout[g] = conditionalExpectedPurchases(fit, holdoutDays / ud, xv, tx, T);
+      calExpected += grouped.w[g] * expectedPurchasesNew(fit, T);
+    }
+  });
+  if (!bg) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
+
+  // per customer: CLV, health, save list
+  const order = idOrder(table.customerIds);
+  const customers: CustomerRow[] = [];
+  const clvs: number[] = [];
+  let clvTotal = 0;
+  let hActual = 0;
+  let hPred = 0;
+  let hAbs = 0;
+  let hCustomers = 0;
+  let repeaters = 0;
+  let buyers = 0;
+  // the business's typical gap, for customers who have bought once
+  const gapsForMedian: number[] = [];
+  for (let c = 0; c < n; c++) if (inModel[c] && x[c] > 0) gapsForMedian.push(txDays[c] / x[c]);
+  const businessGap = gapsForMedian.length ? quantile(gapsForMedian, 0.5) : W;
+  const popSpend = gg ? expectedSpend(gg, 0, 0) : NaN;
+  const saveCandidates: SaveListRow[] = [];
+  timed(opts, 'CLV, health, save list', () => {
+    let gi = 0;
+    const groupOfCustomer = new Int32Array(n).fill(-1);
+    for (const c of modelIdx) groupOfCustomer[c] = grouped.groupOf[gi++];
+    for (let oi = 0; oi < n; oi++) {
+      const c = order[oi];
+      if (!hasPurchase(c)) continue;
+      buyers++;
+      if (pd.offsets[c + 1] - pd.offsets[c] > 1) repeaters++;
+      if (!inModel[c]) continue;
+      const g = groupOfCustomer[c];
+      const pa = gAlive[g];
+      let spend: number;
+      if (gg && (gg as GammaGammaFit).q > 1) spend = expectedSpend(gg, x[c], mean[c]);
+      else spend = x[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
+      const clv = (gDiscounted[g] * spend) / scale;
+      const var_ = clv * (1 - pa);
+      const lastAll = lastDayUpTo(pd, c, asOf);
+      const ex = opts.extras?.get(table.customerIds[c]);
+      const health = healthScore({
+        pAlive: bg ? pa : null,
+        daysSinceLastPurchase: asOf - lastAll,
+        usualGapDays: x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap,
+        lastSurveyScore: ex?.lastSurveyScore,
+        openComplaints: ex?.openComplaints,
+        daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
+      });
+      clvs.push(clv);
+      clvTotal += clv;
+      saveCandidates.push({ id: table.customerIds[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pa), health: health.score, topReason: health.reasons[0] ?? null });
+      if (holdoutDays > 0 && opts.calibrationEndDay !== undefined) {
+        hCustomers++;
+        hActual += holdoutActual[c];
+        hPred += gHoldout[g];
+        hAbs += Math.abs(holdoutActual[c] - gHoldout[g]);
+      }
+      if (opts.includeCustomers !== false) {
+        const row: CustomerRow = {
+          id: table.customerIds[c],
+          ...(ex?.name ? { name: ex.name } : {}),
+          frequency: x[c],
+          recency: round(txDays[c] / ud),
+          T: round(TDays[c] / ud),
+          monetary: x[c] > 0 ? round(mean[c] / scale, 2) : null,
+          firstPurchase: isoDay(firstDay[c]),
+          lastPurchase: isoDay(lastAll),
+          revenue: round(pd.revenue[c] / scale, 2),
+          pAlive: round(pa),
+          expectedPurchases: round(gExpected[g]),
+          clv: round(clv, 2),
+          valueAtRisk: round(var_, 2),
+          health: health.score,
+          reasons: health.reasons,
+          factors: health.factors.map((f) => ({ ...f, points: round(f.points, 1) })),
+        };
+        if (opts.calibrationEndDay !== undefined) {
+          row.holdoutActual = holdoutActual[c];
+          row.holdoutPredicted = round(gHoldout[g]);
+        }
+        customers.push(row);
+      }
+    }
+  });
+  const saveList = saveCandidates
+    .sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1))
+    .slice(0, opts.saveListSize ?? 20);
+
+  let revenueTotal = 0;
+  for (let c = 0; c < n; c++) revenueTotal += pd.revenue[c];
+  const fitBg = bg as BgNbdFit | null;
+  const fitGg = gg as GammaGammaFit | null;
+  const report: RetentionReport = {
+    type: 'orders',
+    asOf: isoDay(asOf),
+    timeUnit: unit,
+    periodType,
+    totals: { customers: buyers, orders: pd.orders, revenue: round(revenueTotal / scale, 2), refunds: round(pd.refunds / scale, 2), voidedOrders: pd.voided },
+    activityWindow: windowInfo,
+    periods: periodsByType[periodType],
+    periodsByType,
+    annual,
+    benchmark: makeBenchmark(opts, annual.retentionRate),
+    repeatRate: buyers > 0 ? round(repeaters / buyers) : null,
+    cohorts,
+    models: {
+      bgnbd: fitBg
+        ? { r: fitBg.r, alpha: fitBg.alpha, a: fitBg.a, b: fitBg.b, logLikelihood: fitBg.logLikelihood, customers: fitBg.customers, converged: fitBg.converged, timeUnit: unit }
+        : null,
+      gammaGamma: fitGg ? { p: fitGg.p, q: fitGg.q, gamma: fitGg.gamma / scale, logLikelihood: fitGg.logLikelihood + fitGg.customers * Math.log(scale), customers: fitGg.customers } : null,
+      notes,
+    },
+    fitQuality: fitBg ? { calibrationActualRepeatPurchases: calActual, calibrationExpectedRepeatPurchases: round(calExpected, 2) } : null,
+    clv: {
+      horizonDays: horizon,
+      discountRate: discount,
+      total: round(clvTotal, 2),
+      mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0,
+      distribution: clvHistogram(clvs),
+    },
+    saveList,
+    customers,
+  };
+  if (opts.calibrationEndDay !== undefined) {
+    report.holdout = {
+      from: isoDay(calEnd + 1),
+      to: isoDay(asOf),
+      customers: hCustomers,
+      actualRepeatPurchases: hActual,
+      predictedRepeatPurchases: round(hPred, 2),
+      meanAbsoluteError: hCustomers ? round(hAbs / hCustomers) : 0,
+    };
+  }
+  return report;
+}
+
+function lastDayUpTo(pd: PurchaseDays, c: number, day: number): number {
+  for (let i = pd.offsets[c + 1] - 1; i >= pd.offsets[c]; i--) if (pd.days[i] <= day) return pd.days[i];
+  return pd.days[pd.offsets[c]];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions
+
+export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions = {}): RetentionReport {
+  const periodType = opts.periodType ?? 'month';
+  const discount = opts.discountRate ?? 0.1;
+  const horizon = opts.horizonDays ?? 365;
+  const scale = 10 ** (opts.currencyDigits ?? 2);
+  const notes: string[] = [];
+  // stable order: by customer, start, id
+  const rows = subs
+    .slice()
+    .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.startDay - b.startDay || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  const ids: string[] = [];
+  const index = new Map<string, number>();
+  for (const s of rows) if (!index.has(s.customerId)) index.set(s.customerId, ids.push(s.customerId) - 1);
+  const n = ids.length;
+  let maxDay = -Infinity;
+  let minDay = Infinity;
+  for (const s of rows) {
+    minDay = Math.min(minDay, s.startDay);
+    maxDay = Math.max(maxDay, s.startDay, s.cancelDay ?? -Infinity);
+  }
+  const asOf = opts.asOfDay ?? (Number.isFinite(maxDay) ? maxDay : 0);
+  const calEnd = Math.min(opts.calibrationEndDay ?? asOf, asOf);
+  if (!Number.isFinite(minDay)) minDay = asOf;
+  const firstDay = new Int32Array(n).fill(2 ** 30);
+  const byCustomer: SubscriptionRow[][] = Array.from({ length: n }, () => []);
+  for (const s of rows) {
+    const c = index.get(s.customerId)!;
+    byCustomer[c].push(s);
+    firstDay[c] = Math.min(firstDay[c], s.startDay);
+  }
+  const bounds = makeBoundaries(minDay, asOf);
+  // active at boundary b when start < b <= cancel day
+  const active = markActive(
+    (c, mark) => {
+      const ranges = byCustomer[c].map((s) => [s.startDay + 1, s.cancelDay === null ? 2 ** 30 : s.cancelDay] as const).filter(([lo, hi]) => hi >= lo && lo <= asOf + 1);
+      ranges.sort((a, b) => a[0] - b[0]);
+      let lo = -1;
+      let hi = -2;
+      for (const [a, b] of ranges) {
+        if (a <= hi + 1) hi = Math.max(hi, b);
+        else {
+          if (lo >= 0) mark(lo, hi);
+          lo = a;
+          hi = b;
+        }
+      }
+      if (lo >= 0) mark(lo, hi);
+    },
+    n,
+    bounds,
+  );
+  const B = bounds.days.length;
+  const mrr = new Float64Array(B * n);
+  for (let c = 0; c < n; c++)
+    for (const s of byCustomer[c]) {
+      const hi = s.cancelDay === null ? Infinity : s.cancelDay;
+      for (let b = 0; b < B; b++) if (bounds.days[b] > s.startDay && bounds.days[b] <= hi) mrr[b * n + c] += monthlyAmount(s);
+    }
+  const month0 = monthIndex(minDay);
+  const months = monthIndex(asOf) - month0 + 1;
+  const boughtInMonth = new Uint8Array(months * n);
+  const revenueByMonth = new Float64Array(months);
+  const cohortMap = new Map<number, { size: number; customers: number[]; revenue: number[] }>();
+  for (let c = 0; c < n; c++) {
+    const cm = monthIndex(firstDay[c]);
+    if (cm - month0 >= months) continue;
+    let row = cohortMap.get(cm);
+    if (!row) {
+      row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
+      cohortMap.set(cm, row);
+    }
+    row.size++;
+    const activeMonths = new Set<number>();
+    for (const s of byCustomer[c]) {
+      const endMonth = Math.min(monthIndex(Math.min(s.cancelDay ?? asOf, asOf)), month0 + months - 1);
+      for (let m = monthIndex(s.startDay); m <= endMonth; m++) {
+        // a subscription that ends on the 1st did not run in that month
+        if (s.cancelDay !== null && s.cancelDay <= monthStart(m) && m > monthIndex(s.startDay)) continue;
+        activeMonths.add(m);
+        revenueByMonth[m - month0] += monthlyAmount(s);
+        row.revenue[m - cm] += monthlyAmount(s);
+      }
+    }
+    for (const m of activeMonths) {
+      boughtInMonth[(m - month0) * n + c] = 1;
+      row.customers[m - cm]++;
+    }
+  }
+  const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, boughtInMonth, month0, months, revenueByMonth, scale, mrr };
+  const periodsByType = { month: periodRows('month', pin), quarter: periodRows('quarter', pin), half: periodRows('half', pin), year: periodRows('year', pin) };
+  const annual = annualRow(pin);
+  const cohorts: CohortRow[] = [...cohortMap.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([cm, r]) => ({ cohort: monthLabel(cm), size: r.size, customers: r.customers, retention: r.customers.map((v) => round(v / r.size)), revenue: r.revenue.map((v) => round(v / scale, 2)) }));
+
+  // sBG per plan: each subscription's lifetime in billing periods, censored at the calibration end
+  const plans = new Map<string, SubscriptionRow[]>();
+  for (const s of rows) if (s.startDay <= calEnd) (plans.get(s.plan) ?? plans.set(s.plan, []).get(s.plan)!).push(s);
+  const sbgFits = new Map<string, SbgFit & { interval: string; customers: number }>();
+  for (const [plan, list] of [...plans.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const interval = list[0].interval;
+    const len = intervalDays[interval];
+    const lifetimes = list.map((s) => {
+      const ended = s.cancelDay !== null && s.cancelDay <= calEnd;
+      const end = ended ? s.cancelDay! : calEnd;
+      // periods paid: a subscription canceled within its first period made 1 payment
+      const periods = Math.max(ended ? 1 : 0, Math.floor((end - s.startDay) / len) + (ended ? 1 : 0));
+      return { periods, censored: !ended };
+    });
+    try {
+      const fit = fitSbgLifetimes(lifetimes);
+      sbgFits.set(plan, { ...fit, interval, customers: list.length });
+    } catch (err) {
+      notes.push(`sBG not fitted for plan ${plan}: ${(err as Error).message}.`);
+    }
+  }
+
+  // per customer
+  const order = idOrder(ids);
+  const customers: CustomerRow[] = [];
+  const saveCandidates: SaveListRow[] = [];
+  const clvs: number[] = [];
+  let clvTotal = 0;
+  let revenueTotal = 0;
+  const periodsPerYear = (i: string) => 365.25 / intervalDays[i as SubscriptionRow['interval']];
+  for (let oi = 0; oi < n; oi++) {
+    const c = order[oi];
+    let clv = 0;
+    let pAliveMax = 0;
+    let isActive = false;
+    let revenue = 0;
+    let lastStart = firstDay[c];
+    for (const s of byCustomer[c]) {
+      const end = Math.min(s.cancelDay ?? asOf, asOf);
+      const len = intervalDays[s.interval];
+      const paid = Math.max(1, Math.ceil((end - s.startDay) / len));
+      revenue += paid * s.amount;
+      lastStart = Math.max(lastStart, s.startDay);
+      const running = s.cancelDay === null || s.cancelDay > asOf;
+      if (!running) continue;
+      isActive = true;
+      const fit = sbgFits.get(s.plan);
+      const renewals = Math.floor((asOf - s.startDay) / len);
+      if (fit) {
+        // probability they are still subscribed after the next renewal, and the discounted value
+        const keep = (fit.delta + renewals) / (fit.gamma + fit.delta + renewals);
+        pAliveMax = Math.max(pAliveMax, keep);
+        const perPeriodRate = Math.pow(1 + discount, 1 / periodsPerYear(s.interval)) - 1;
+        // cap the lifetime at the horizon: DERL over the horizon only
+        const horizonPeriods = Math.max(1, Math.round(horizon / len));
+        const surv = sbgSurvival(fit, renewals + horizonPeriods + 1);
+        let value = 0;
+        for (let k = 1; k <= horizonPeriods; k++) value += (surv[renewals + k] / surv[renewals]) / Math.pow(1 + perPeriodRate, k - 1);
+        clv += (value * s.amount) / scale;
+        void derl;
+      } else pAliveMax = Math.max(pAliveMax, 1);
+    }
+    revenueTotal += revenue;
+    const ex = opts.extras?.get(ids[c]);
+    const health = healthScore({
+      pAlive: pAliveMax,
+      daysSinceLastPurchase: null,
+      usualGapDays: null,
+      lastSurveyScore: ex?.lastSurveyScore,
+      openComplaints: ex?.openComplaints,
+      daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
+    });
+    const var_ = clv * (1 - pAliveMax);
+    clvs.push(clv);
+    clvTotal += clv;
+    if (isActive) saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pAliveMax), health: health.score, topReason: health.reasons[0] ?? null });
+    if (opts.includeCustomers !== false)
+      customers.push({
+        id: ids[c],
+        ...(ex?.name ? { name: ex.name } : {}),
+        frequency: byCustomer[c].length - 1,
+        recency: round((lastStart - firstDay[c]) / (unitDays[opts.timeUnit ?? 'day'])),
+        T: round((asOf - firstDay[c]) / unitDays[opts.timeUnit ?? 'day']),
+        monetary: null,
+        firstPurchase: isoDay(firstDay[c]),
+        lastPurchase: isoDay(lastStart),
+        revenue: round(revenue / scale, 2),
+        pAlive: round(pAliveMax),
+        expectedPurchases: 0,
+        clv: round(clv, 2),
+        valueAtRisk: round(var_, 2),
+        health: health.score,
+        reasons: health.reasons,
+        factors: health.factors.map((f) => ({ ...f, points: round(f.points, 1) })),
+        plans: [...new Set(byCustomer[c].map((s) => s.plan))].sort(),
+        active: isActive,
+      });
+  }
+  const sbg = [...sbgFits.entries()].map(([plan, f]) => ({
+    plan,
+    interval: f.interval,
+    gamma: f.gamma,
+    delta: f.delta,
+    logLikelihood: f.logLikelihood,
+    customers: f.customers,
+    survival: sbgSurvival(f, Math.max(12, f.periods + 6)).map((v) => round(v)),
+  }));
+  return {
+    type: 'subscriptions',
+    asOf: isoDay(asOf),
+    timeUnit: opts.timeUnit ?? 'day',
+    periodType,
+    totals: { customers: n, orders: rows.length, revenue: round(revenueTotal / scale, 2), refunds: 0, voidedOrders: 0 },
+    activityWindow: { days: 0, source: 'subscriptions', explanation: 'A subscriber is active while a subscription runs and lost when their last subscription ends.' },
+    periods: periodsByType[periodType],
+    periodsByType,
+    annual,
+    benchmark: makeBenchmark(opts, annual.retentionRate),
+    repeatRate: null,
+    cohorts,
+    models: { bgnbd: null, gammaGamma: null, sbg, notes },
+    fitQuality: null,
+    clv: { horizonDays: horizon, discountRate: discount, total: round(clvTotal, 2), mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0, distribution: clvHistogram(clvs) },
+    saveList: saveCandidates.sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
+    customers,
+  };
+}
