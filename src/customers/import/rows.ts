@@ -1,0 +1,265 @@
+// Turns one CSV record into a typed row for its record type, or a reason it is bad. Pure.
+import { createHash } from 'node:crypto';
+import { retentionDrivers, type RetentionDriver } from '../customers.tables.js';
+import type { Field, ImportType, Mapping, Preset } from './presets.js';
+import {
+  type DateOrder,
+  isCurrencyCode,
+  isValidEmail,
+  normalizeEmail,
+  normalizePhone,
+  parseAmount,
+  parseBoolean,
+  parseDate,
+} from './values.js';
+
+export type OrderStatus = 'paid' | 'pending' | 'refunded' | 'cancelled';
+
+export interface CustomerPart {
+  /** the customer's id in the source (or "name:…" when only a name identifies them) */
+  customerExt: string | null;
+  name: string | null;
+  email: string | null;
+  emailNorm: string | null;
+  phone: string | null;
+  phoneNorm: string | null;
+  address: string | null;
+  city: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
+export interface OrderRow extends CustomerPart {
+  line: number;
+  ext: string;
+  extGiven: boolean;
+  amount: number;
+  currency: string;
+  orderedAt: Date;
+  status: OrderStatus;
+}
+
+export interface CustomerRow extends CustomerPart {
+  line: number;
+  birthday: string | null;
+  tags: string[] | null;
+  acquiredAt: Date | null;
+  consent: boolean | null;
+  driver: RetentionDriver | null;
+}
+
+export interface SubscriptionRow extends CustomerPart {
+  line: number;
+  ext: string;
+  extGiven: boolean;
+  plan: string;
+  amount: number;
+  currency: string;
+  interval: 'week' | 'month' | 'quarter' | 'year';
+  startedAt: Date;
+  canceledAt: Date | null;
+  cancelReason: string | null;
+}
+
+export type MappedRow =
+  | { kind: 'order'; row: OrderRow }
+  | { kind: 'customer'; row: CustomerRow }
+  | { kind: 'subscription'; row: SubscriptionRow }
+  | { kind: 'error'; reason: string }
+  | { kind: 'skip'; reason: string }
+  /** a continuation row of an order already seen (one row per line item) */
+  | { kind: 'line-item'; ext: string };
+
+export interface MapperOptions {
+  type: ImportType;
+  headers: string[];
+  mapping: Mapping;
+  preset: Preset | null;
+  defaultCurrency: string;
+  timeZone: string;
+  /** date order per field (decided from the data) */
+  dateOrders: Partial<Record<Field, DateOrder>>;
+}
+
+const orderStatuses: Record<string, OrderStatus | 'skip'> = {
+  paid: 'paid', completed: 'paid', complete: 'paid', succeeded: 'paid', success: 'paid', processing: 'paid', fulfilled: 'paid', shipped: 'paid', delivered: 'paid', closed: 'paid',
+  pending: 'pending', open: 'pending', unpaid: 'pending', authorized: 'pending', 'on-hold': 'pending', 'on hold': 'pending',
+  refunded: 'refunded', returned: 'refunded', refund: 'refunded',
+  cancelled: 'cancelled', canceled: 'cancelled', voided: 'cancelled', void: 'cancelled',
+  failed: 'skip', declined: 'skip',
+};
+
+const intervals: Record<string, SubscriptionRow['interval']> = {
+  week: 'week', weekly: 'week', w: 'week', month: 'month', monthly: 'month', m: 'month', mo: 'month',
+  quarter: 'quarter', quarterly: 'quarter', q: 'quarter', year: 'year', yearly: 'year', annual: 'year', annually: 'year', y: 'year', yr: 'year',
+};
+
+const occurrenceCap = 5_000_000;
+
+export function hashId(prefix: string, base: string): string {
+  return prefix + createHash('sha1').update(base).digest('base64url').slice(0, 22);
+}
+
+/** Builds the per-record mapper. It keeps a count of identical id-less rows so each gets a stable id. */
+export function createMapper(opts: MapperOptions): (fields: string[]) => MappedRow {
+  const index = new Map(opts.headers.map((h, i) => [h, i]));
+  const col = (f: Field): number => {
+    const h = opts.mapping[f];
+    return h === undefined ? -1 : (index.get(h) ?? -1);
+  };
+  const c = Object.fromEntries(
+    (['order_id', 'subscription_id', 'customer_id', 'email', 'name', 'first_name', 'last_name', 'phone', 'amount', 'currency', 'date', 'status', 'address', 'city', 'postal_code', 'country', 'birthday', 'tags', 'acquired_at', 'marketing_consent', 'retention_driver', 'plan', 'interval', 'started_at', 'canceled_at', 'cancel_reason'] as Field[]).map((f) => [f, col(f)]),
+  ) as Record<Field, number>;
+  const occurrences = new Map<string, number>();
+  const statusMap: Record<string, OrderStatus | 'skip'> = { ...orderStatuses, ...(opts.preset?.status ?? {}) };
+  const dateOpts = (f: Field) => ({ order: opts.dateOrders[f] ?? 'dmy', timeZone: opts.preset?.timeZone ?? opts.timeZone });
+  const headerOf = (f: Field) => opts.mapping[f] ?? f;
+
+  const get = (fields: string[], i: number): string | null => {
+    if (i < 0) return null;
+    const v = fields[i];
+    if (v === undefined) return null;
+    const t = v.trim();
+    return t === '' ? null : t;
+  };
+
+  const customerPart = (f: string[]): { part: CustomerPart } | { error: string } => {
+    let customerExt = get(f, c.customer_id);
+    if (customerExt) customerExt = customerExt.replace(/^'/, '');
+    if (customerExt === '0') customerExt = null; // guest checkout (WooCommerce writes 0)
+    const emailRaw = get(f, c.email);
+    let email: string | null = null;
+    if (emailRaw) {
+      if (!isValidEmail(emailRaw)) return { error: `${headerOf('email')}: "${emailRaw.slice(0, 60)}" is not an email address` };
+      email = emailRaw;
+    }
+    const phone = get(f, c.phone)?.replace(/^'/, '') ?? null;
+    let name = get(f, c.name);
+    if (!name) {
+      const parts = [get(f, c.first_name), get(f, c.last_name)].filter(Boolean);
+      name = parts.length ? parts.join(' ') : null;
+    }
+    const emailNorm = normalizeEmail(email);
+    const phoneNorm = normalizePhone(phone);
+    if (!customerExt && !emailNorm && !phoneNorm) {
+      if (name && opts.type !== 'customers') customerExt = `name:${name.toLowerCase().replace(/\s+/g, ' ')}`;
+      else return { error: 'no customer id, email or phone on this row' };
+    }
+    for (const v of [name, email, phone]) if (v && v.length > 500) return { error: 'a name, email or phone is longer than 500 characters' };
+    return {
+      part: {
+        customerExt,
+        name,
+        email,
+        emailNorm,
+        phone,
+        phoneNorm,
+        address: get(f, c.address),
+        city: get(f, c.city),
+        postalCode: get(f, c.postal_code),
+        country: get(f, c.country),
+      },
+    };
+  };
+
+  const money = (f: string[]): { amount: number; currency: string } | { error: string } => {
+    const raw = get(f, c.amount);
+    if (raw === null) return { error: `${headerOf('amount')}: amount is empty` };
+    const curCell = get(f, c.currency)?.toUpperCase() ?? null;
+    if (curCell && !isCurrencyCode(curCell)) return { error: `${headerOf('currency')}: "${curCell.slice(0, 20)}" is not a currency code` };
+    const a = parseAmount(raw, curCell ?? opts.defaultCurrency);
+    if (!a.ok) return { error: `${headerOf('amount')}: ${a.reason}` };
+    if (a.value.minor < 0) return { error: `${headerOf('amount')}: negative amount "${raw.slice(0, 30)}" (refunds are imported as an order status)` };
+    return { amount: a.value.minor, currency: curCell ?? a.value.currency ?? opts.defaultCurrency };
+  };
+
+  const date = (f: string[], field: Field, required: boolean): { value: Date | null } | { error: string } => {
+    const raw = get(f, c[field]);
+    if (raw === null) return required ? { error: `${headerOf(field)}: date is empty` } : { value: null };
+    const d = parseDate(raw, dateOpts(field));
+    return d.ok ? { value: d.value } : { error: `${headerOf(field)}: ${d.reason}` };
+  };
+
+  const derive = (prefix: string, base: string): string => {
+    const h = hashId('', base);
+    const n = occurrences.get(h) ?? 0;
+    if (occurrences.size < occurrenceCap) occurrences.set(h, n + 1);
+    return hashId(prefix, `${base}|${n}`);
+  };
+
+  if (opts.type === 'orders') {
+    return (f) => {
+      const orderId = get(f, c.order_id);
+      if (opts.preset?.lineItemRows && orderId && get(f, c.amount) === null) return { kind: 'line-item', ext: orderId };
+      const statusRaw = get(f, c.status)?.toLowerCase() ?? null;
+      let status: OrderStatus = 'paid';
+      if (statusRaw) {
+        const s = statusMap[statusRaw] ?? statusMap[statusRaw.replace(/^wc-/, '')];
+        if (!s) return { kind: 'error', reason: `${headerOf('status')}: unknown order status "${statusRaw.slice(0, 30)}"` };
+        if (s === 'skip') return { kind: 'skip', reason: `status "${statusRaw}" is not a completed order` };
+        status = s;
+      }
+      const cp = customerPart(f);
+      if ('error' in cp) return { kind: 'error', reason: cp.error };
+      const m = money(f);
+      if ('error' in m) return { kind: 'error', reason: m.error };
+      const d = date(f, 'date', true);
+      if ('error' in d) return { kind: 'error', reason: d.error };
+      const orderedAt = d.value!;
+      const ext = orderId ?? derive('h:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${orderedAt.toISOString()}|${m.amount}|${m.currency}`);
+      return { kind: 'order', row: { line: 0, ext, extGiven: orderId !== null, amount: m.amount, currency: m.currency, orderedAt, status, ...cp.part } };
+    };
+  }
+  if (opts.type === 'customers') {
+    return (f) => {
+      const cp = customerPart(f);
+      if ('error' in cp) return { kind: 'error', reason: cp.error };
+      const birthdayRaw = get(f, c.birthday);
+      let birthday: string | null = null;
+      if (birthdayRaw) {
+        const b = parseDate(birthdayRaw, dateOpts('birthday'));
+        if (!b.ok) return { kind: 'error', reason: `${headerOf('birthday')}: ${b.reason}` };
+        birthday = b.value.toISOString().slice(0, 10);
+        // a date without time in a zone east of UTC lands on the previous day in UTC
+        const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthdayRaw);
+        if (iso) birthday = birthdayRaw;
+      }
+      const acq = date(f, 'acquired_at', false);
+      if ('error' in acq) return { kind: 'error', reason: acq.error };
+      const consentRaw = get(f, c.marketing_consent);
+      const consent = consentRaw === null ? null : parseBoolean(consentRaw);
+      if (consentRaw !== null && consent === null) return { kind: 'error', reason: `${headerOf('marketing_consent')}: "${consentRaw.slice(0, 30)}" is not yes or no` };
+      const driverRaw = get(f, c.retention_driver)?.toLowerCase() ?? null;
+      if (driverRaw && !(retentionDrivers as readonly string[]).includes(driverRaw)) {
+        return { kind: 'error', reason: `${headerOf('retention_driver')}: "${driverRaw.slice(0, 30)}" is not one of ${retentionDrivers.join(', ')}` };
+      }
+      const tagsRaw = get(f, c.tags);
+      const tags = tagsRaw ? [...new Set(tagsRaw.split(/[,;|]/).map((t) => t.trim()).filter(Boolean))] : null;
+      return {
+        kind: 'customer',
+        row: { line: 0, ...cp.part, birthday, tags, acquiredAt: acq.value, consent, driver: (driverRaw as RetentionDriver | null) ?? null },
+      };
+    };
+  }
+  return (f) => {
+    const cp = customerPart(f);
+    if ('error' in cp) return { kind: 'error', reason: cp.error };
+    const plan = get(f, c.plan);
+    if (!plan) return { kind: 'error', reason: `${headerOf('plan')}: plan is empty` };
+    const m = money(f);
+    if ('error' in m) return { kind: 'error', reason: m.error };
+    const intervalRaw = (get(f, c.interval) ?? 'month').toLowerCase();
+    const interval = intervals[intervalRaw];
+    if (!interval) return { kind: 'error', reason: `${headerOf('interval')}: "${intervalRaw.slice(0, 20)}" is not week, month, quarter or year` };
+    const s = date(f, 'started_at', true);
+    if ('error' in s) return { kind: 'error', reason: s.error };
+    const e = date(f, 'canceled_at', false);
+    if ('error' in e) return { kind: 'error', reason: e.error };
+    const subId = get(f, c.subscription_id);
+    const ext = subId ?? derive('s:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${plan}|${s.value!.toISOString()}`);
+    return {
+      kind: 'subscription',
+      row: { line: 0, ext, extGiven: subId !== null, plan, amount: m.amount, currency: m.currency, interval, startedAt: s.value!, canceledAt: e.value, cancelReason: get(f, c.cancel_reason), ...cp.part },
+    };
+  };
+}

@@ -1,0 +1,325 @@
+// Writes import batches: stage rows in a temporary table (COPY on the embedded database, one
+// unnest() insert on a server), then resolve customers and upsert on the external id with
+// INSERT … SELECT … ON CONFLICT. Each batch is one transaction, so a crash loses at most the
+// batch in flight and a re-run completes it; a dry run holds one transaction and rolls back.
+import type { PGlite } from '@electric-sql/pglite';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../platform/db/database.js';
+import type { DB } from '../../platform/db/schema.js';
+import type { ImportType } from './presets.js';
+import type { CustomerPart, CustomerRow, OrderRow, SubscriptionRow } from './rows.js';
+
+type Trx = Transaction<DB>;
+
+export interface BatchResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  customersCreated: number;
+  notes: { line: number; reason: string }[];
+}
+
+export interface WriterHandle {
+  write(rows: Array<OrderRow | CustomerRow | SubscriptionRow>): Promise<BatchResult>;
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+type ColType = 'int' | 'text' | 'bigint' | 'timestamptz' | 'date' | 'boolean';
+type Col<R> = [name: string, type: ColType, get: (r: R) => string | number | boolean | Date | null];
+
+const customerCols: Col<CustomerPart & { line: number }>[] = [
+  ['line', 'int', (r) => r.line],
+  ['cust_ext', 'text', (r) => r.customerExt],
+  ['name', 'text', (r) => r.name],
+  ['email', 'text', (r) => r.email],
+  ['email_norm', 'text', (r) => r.emailNorm],
+  ['phone', 'text', (r) => r.phone],
+  ['phone_norm', 'text', (r) => r.phoneNorm],
+  ['address', 'text', (r) => r.address],
+  ['city', 'text', (r) => r.city],
+  ['postal_code', 'text', (r) => r.postalCode],
+  ['country', 'text', (r) => r.country],
+];
+
+const orderCols: Col<OrderRow>[] = [
+  ...(customerCols as Col<OrderRow>[]),
+  ['ext', 'text', (r) => r.ext],
+  ['amount', 'bigint', (r) => r.amount],
+  ['currency', 'text', (r) => r.currency],
+  ['at', 'timestamptz', (r) => r.orderedAt],
+  ['status', 'text', (r) => r.status],
+];
+
+const subscriptionCols: Col<SubscriptionRow>[] = [
+  ...(customerCols as Col<SubscriptionRow>[]),
+  ['ext', 'text', (r) => r.ext],
+  ['plan', 'text', (r) => r.plan],
+  ['amount', 'bigint', (r) => r.amount],
+  ['currency', 'text', (r) => r.currency],
+  ['interval', 'text', (r) => r.interval],
+  ['at', 'timestamptz', (r) => r.startedAt],
+  ['canceled_at', 'timestamptz', (r) => r.canceledAt],
+  ['cancel_reason', 'text', (r) => r.cancelReason],
+];
+
+const customerRowCols: Col<CustomerRow>[] = [
+  ...(customerCols as Col<CustomerRow>[]),
+  ['birthday', 'date', (r) => r.birthday],
+  ['tags', 'text', (r) => (r.tags ? r.tags.join('\u001f') : null)],
+  ['acquired_at', 'timestamptz', (r) => r.acquiredAt],
+  ['consent', 'boolean', (r) => r.consent],
+  ['driver', 'text', (r) => r.driver],
+];
+
+const csvCell = (v: string | number | boolean | Date | null): string => {
+  if (v === null) return '';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (v instanceof Date) return v.toISOString();
+  if (v === '') return '""';
+  return /[",\r\n\\]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+};
+
+async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[], extra: string): Promise<void> {
+  const defs = cols.map(([n, t]) => `${n} ${t}`).join(', ');
+  await sql.raw(`create temp table if not exists ${table} (${defs}, ${extra}) on commit drop`).execute(trx);
+  await sql.raw(`truncate ${table}`).execute(trx);
+  const names = cols.map(([n]) => n).join(', ');
+  if (pglite) {
+    let text = '';
+    const parts: string[] = [];
+    for (const r of rows) {
+      let line = '';
+      for (let i = 0; i < cols.length; i++) line += (i ? ',' : '') + csvCell(cols[i][2](r));
+      text += line + '\n';
+      if (text.length > 1 << 20) {
+        parts.push(text);
+        text = '';
+      }
+    }
+    parts.push(text);
+    await pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format csv)`, [], { blob: new Blob(parts) });
+    return;
+  }
+  const arrays = cols.map(([, t, get]) =>
+    rows.map((r) => {
+      const v = get(r);
+      return v instanceof Date ? v.toISOString() : v;
+    }),
+  );
+  const casts = cols.map(([, t], i) => sql`${arrays[i]}::${sql.raw(t)}[]`);
+  await sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select * from unnest(${sql.join(casts)})`.execute(trx);
+}
+
+const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T[]> => (await sql.raw<T>(text).execute(trx)).rows;
+const n = (v: unknown) => Number(v ?? 0);
+
+/** Sets customer_id on staged rows: by external id (following merges), else email, else phone; creates the rest. */
+async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['notes']): Promise<number> {
+  const match = async () => {
+    await q(trx, `update ${table} s set customer_id = coalesce(c.merged_into, c.id) from customers c
+      where s.customer_id is null and s.cust_ext is not null and c.external_id = s.cust_ext`);
+    for (const [col, ccol] of [['email_norm', 'email_normalized'], ['phone_norm', 'phone_normalized']]) {
+      await q(trx, `update ${table} s set customer_id = m.id from (
+          select distinct on (${ccol}) ${ccol} as k, coalesce(merged_into, id) as id from customers
+          where ${ccol} in (select ${col} from ${table} where customer_id is null and cust_ext is null and ${col} is not null)
+          order by ${ccol}, merged_into nulls first, created_at) m
+        where s.customer_id is null and s.cust_ext is null and s.${col} = m.k`);
+    }
+  };
+  await match();
+  // New customers that share an email with someone already known, under another id.
+  const dups = await q<{ line: number; cust_ext: string; name: string; external_id: string | null }>(
+    trx,
+    `select distinct on (s.cust_ext) s.line, s.cust_ext, c.name, c.external_id from ${table} s
+       join customers c on c.email_normalized = s.email_norm and c.merged_into is null and c.erased_at is null
+     where s.customer_id is null and s.cust_ext is not null and s.email_norm is not null
+     order by s.cust_ext, s.line limit 200`,
+  );
+  for (const d of dups) {
+    notes.push({ line: d.line, reason: `possible duplicate customer: ${d.cust_ext.replace(/^name:/, '')} has the email of existing customer ${d.name}${d.external_id ? ` (${d.external_id})` : ''}; merge them in the web app if they are one person` });
+  }
+  const created = await q<{ n: number }>(
+    trx,
+    `with fresh as (
+       select distinct on (k) k, cust_ext, name, email, email_norm, phone, phone_norm, address, city, postal_code, country, min(at) over (partition by k) as first_at
+       from (select *, coalesce('x:' || cust_ext, 'e:' || email_norm, 'p:' || phone_norm) as k from ${table} where customer_id is null) t
+       order by k, line
+     ), ins as (
+       insert into customers (external_id, name, email, email_normalized, phone, phone_normalized, address, city, postal_code, country, acquired_at)
+       select case when cust_ext like 'name:%' then cust_ext else cust_ext end,
+              coalesce(name, email, phone, cust_ext, 'Unknown'), email, email_norm, phone, phone_norm, address, city, postal_code, country, first_at
+       from fresh
+       returning 1
+     ) select count(*)::int as n from ins`,
+  );
+  await match();
+  return n(created[0]?.n);
+}
+
+async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[]): Promise<BatchResult> {
+  const notes: BatchResult['notes'] = [];
+  await stage(trx, pglite, 'kw_stage_orders', orderCols, rows, 'customer_id uuid');
+  await q(trx, 'analyze kw_stage_orders');
+  const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes);
+  const [r] = await q<{ created: number; updated: number }>(
+    trx,
+    `with up as (
+       insert into orders (external_id, customer_id, amount_minor, currency, ordered_at, status)
+       select ext, customer_id, amount, currency, at, status from kw_stage_orders
+       on conflict (external_id) where external_id is not null do update
+         set amount_minor = excluded.amount_minor, currency = excluded.currency, ordered_at = excluded.ordered_at, status = excluded.status
+         where (orders.amount_minor, orders.currency, orders.ordered_at, orders.status)
+           is distinct from (excluded.amount_minor, excluded.currency, excluded.ordered_at, excluded.status)
+       returning (xmax = 0) as inserted
+     ) select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from up`,
+  );
+  await q(trx, `update customers c set acquired_at = f.first_at
+     from (select customer_id, min(at) as first_at from kw_stage_orders group by customer_id) f
+     where c.id = f.customer_id and c.acquired_at > f.first_at`);
+  const created = n(r.created);
+  const updated = n(r.updated);
+  return { created, updated, unchanged: rows.length - created - updated, customersCreated, notes };
+}
+
+async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: SubscriptionRow[]): Promise<BatchResult> {
+  const notes: BatchResult['notes'] = [];
+  await stage(trx, pglite, 'kw_stage_subs', subscriptionCols, rows, 'customer_id uuid');
+  const customersCreated = await resolveCustomers(trx, 'kw_stage_subs', notes);
+  const [r] = await q<{ created: number; updated: number }>(
+    trx,
+    `with up as (
+       insert into subscriptions (external_id, customer_id, plan, amount_minor, currency, interval, started_at, canceled_at, cancel_reason)
+       select ext, customer_id, plan, amount, currency, interval, at, canceled_at, cancel_reason from kw_stage_subs
+       on conflict (external_id) where external_id is not null do update
+         set plan = excluded.plan, amount_minor = excluded.amount_minor, currency = excluded.currency, interval = excluded.interval,
+             started_at = excluded.started_at, canceled_at = excluded.canceled_at, cancel_reason = excluded.cancel_reason
+         where (subscriptions.plan, subscriptions.amount_minor, subscriptions.currency, subscriptions.interval, subscriptions.started_at, subscriptions.canceled_at, subscriptions.cancel_reason)
+           is distinct from (excluded.plan, excluded.amount_minor, excluded.currency, excluded.interval, excluded.started_at, excluded.canceled_at, excluded.cancel_reason)
+       returning (xmax = 0) as inserted
+     ) select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from up`,
+  );
+  const created = n(r.created);
+  const updated = n(r.updated);
+  return { created, updated, unchanged: rows.length - created - updated, customersCreated, notes };
+}
+
+async function writeCustomers(trx: Trx, pglite: PGlite | undefined, rows: CustomerRow[]): Promise<BatchResult> {
+  const notes: BatchResult['notes'] = [];
+  const t = 'kw_stage_customers';
+  await stage(trx, pglite, t, customerRowCols, rows, 'target_id uuid');
+  await q(trx, `update ${t} s set target_id = coalesce(c.merged_into, c.id) from customers c where s.cust_ext is not null and c.external_id = s.cust_ext`);
+  // No id, or an id we have never seen: the same email or phone finds the customer (adopting the id
+  // when the known customer has none, e.g. one created from an order).
+  for (const [col, ccol] of [['email_norm', 'email_normalized'], ['phone_norm', 'phone_normalized']]) {
+    await q(trx, `update ${t} s set target_id = m.id from (
+        select distinct on (s2.line) s2.line, c.id from ${t} s2
+          join customers c on c.${ccol} = s2.${col} and c.merged_into is null
+          where s2.target_id is null and s2.${col} is not null and (s2.cust_ext is null or c.external_id is null)
+          order by s2.line, c.created_at) m
+      where s.line = m.line`);
+  }
+  // one staged row per customer: later rows that found the same customer insert anew and are flagged
+  const clash = await q<{ line: number; cust_ext: string | null }>(trx, `with ranked as (
+      select line, cust_ext, row_number() over (partition by target_id order by (cust_ext is not null and exists (select 1 from customers c where c.id = target_id and c.external_id = cust_ext)) desc, line) as rn
+      from ${t} where target_id is not null)
+    update ${t} s set target_id = null from ranked r where s.line = r.line and r.rn > 1 returning s.line, s.cust_ext`);
+  for (const c of clash) notes.push({ line: c.line, reason: 'possible duplicate customer: same email or phone as another customer in this file' });
+  const dups = await q<{ line: number; name: string; external_id: string | null }>(
+    trx,
+    `select distinct on (s.line) s.line, c.name, c.external_id from ${t} s
+       join customers c on (c.email_normalized = s.email_norm or c.phone_normalized = s.phone_norm) and c.merged_into is null and c.erased_at is null
+     where s.target_id is null and s.cust_ext is not null and c.external_id is not null and c.external_id <> s.cust_ext
+     order by s.line limit 200`,
+  );
+  for (const d of dups) notes.push({ line: d.line, reason: `possible duplicate customer: same email or phone as existing customer ${d.name} (${d.external_id}); merge them in the web app if they are one person` });
+  const newValues = `coalesce(s.name, c.name), coalesce(s.email, c.email), coalesce(s.email_norm, c.email_normalized), coalesce(s.phone, c.phone),
+    coalesce(s.phone_norm, c.phone_normalized), coalesce(s.birthday, c.birthday), coalesce(s.address, c.address), coalesce(s.city, c.city),
+    coalesce(s.postal_code, c.postal_code), coalesce(s.country, c.country), coalesce(string_to_array(s.tags, chr(31)), c.tags),
+    coalesce(s.acquired_at, c.acquired_at), coalesce(s.consent, c.marketing_consent), coalesce(s.driver, c.retention_driver), coalesce(c.external_id, s.cust_ext)`;
+  const [u] = await q<{ n: number }>(
+    trx,
+    `with up as (
+       update customers c set (name, email, email_normalized, phone, phone_normalized, birthday, address, city, postal_code, country, tags, acquired_at, marketing_consent, retention_driver, external_id)
+         = (${newValues}), updated_at = now()
+       from ${t} s
+       where c.id = s.target_id and c.erased_at is null
+         and (${newValues}) is distinct from (c.name, c.email, c.email_normalized, c.phone, c.phone_normalized, c.birthday, c.address, c.city,
+              c.postal_code, c.country, c.tags, c.acquired_at, c.marketing_consent, c.retention_driver, c.external_id)
+       returning 1
+     ) select count(*)::int as n from up`,
+  );
+  const [i] = await q<{ n: number }>(
+    trx,
+    `with ins as (
+       insert into customers (external_id, name, email, email_normalized, phone, phone_normalized, birthday, address, city, postal_code, country, tags, acquired_at, marketing_consent, retention_driver)
+       select cust_ext, coalesce(name, email, phone, cust_ext), email, email_norm, phone, phone_norm, birthday, address, city, postal_code, country,
+              coalesce(string_to_array(tags, chr(31)), '{}'), coalesce(acquired_at, now()), coalesce(consent, false), driver
+       from ${t} where target_id is null
+       returning 1
+     ) select count(*)::int as n from ins`,
+  );
+  const created = n(i.n);
+  const updated = n(u.n);
+  return { created, updated, unchanged: rows.length - created - updated, customersCreated: 0, notes };
+}
+
+function writerFor(type: ImportType) {
+  return (trx: Trx, pglite: PGlite | undefined, rows: Array<OrderRow | CustomerRow | SubscriptionRow>): Promise<BatchResult> =>
+    type === 'orders'
+      ? writeOrders(trx, pglite, rows as OrderRow[])
+      : type === 'customers'
+        ? writeCustomers(trx, pglite, rows as CustomerRow[])
+        : writeSubscriptions(trx, pglite, rows as SubscriptionRow[]);
+}
+
+class Rollback extends Error {}
+
+export async function createWriter(db: Database, opts: { type: ImportType; dryRun: boolean; pglite?: PGlite }): Promise<WriterHandle> {
+  const write = writerFor(opts.type);
+  if (!opts.dryRun) {
+    return {
+      write: (rows) => db.transaction().execute((trx) => write(trx, opts.pglite, rows)),
+      finish: async () => {},
+      abort: async () => {},
+    };
+  }
+  // Dry run: one transaction for the whole file, rolled back at the end, so the counts are exact.
+  type Job = { rows: Array<OrderRow | CustomerRow | SubscriptionRow>; resolve(r: BatchResult): void; reject(e: unknown): void } | { end: true };
+  const queue: Job[] = [];
+  let wake: (() => void) | null = null;
+  const push = (j: Job) => {
+    queue.push(j);
+    wake?.();
+  };
+  const running = db
+    .transaction()
+    .execute(async (trx) => {
+      for (;;) {
+        while (!queue.length) await new Promise<void>((r) => (wake = r));
+        const job = queue.shift()!;
+        if ('end' in job) throw new Rollback();
+        try {
+          job.resolve(await write(trx, opts.pglite, job.rows));
+        } catch (err) {
+          job.reject(err);
+          throw new Rollback();
+        }
+      }
+    })
+    .catch((err) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+  return {
+    write: (rows) => new Promise<BatchResult>((resolve, reject) => push({ rows, resolve, reject })),
+    finish: async () => {
+      push({ end: true });
+      await running;
+    },
+    abort: async () => {
+      push({ end: true });
+      await running.catch(() => {});
+    },
+  };
+}
