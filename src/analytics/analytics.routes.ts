@@ -1,7 +1,160 @@
+// REST API of analytics. The report is computed from the whole database, so it is cached in
+// memory for a minute per server (concurrent requests share one computation).
+import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
+import { notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
+import { workspaceReport, type WorkspaceReport } from './analytics.service.js';
+import type { CustomerRow, PeriodRow, RetentionReport, SaveListRow } from './report.js';
+
+export const REPORT_CACHE_MS = 60_000;
+
+interface Cached {
+  at: number;
+  report: Promise<WorkspaceReport>;
+  byCustomer?: Promise<Map<string, { orders?: CustomerRow; subscriptions?: CustomerRow }>>;
+}
+const cache = new WeakMap<AppContext, Cached>();
+
+function cached(ctx: AppContext): Cached {
+  const now = Date.now();
+  const hit = cache.get(ctx);
+  if (hit && now - hit.at < REPORT_CACHE_MS) return hit;
+  const entry: Cached = { at: now, report: workspaceReport(ctx.db, { now: ctx.now(), saveListSize: 50 }) };
+  entry.report.catch(() => cache.delete(ctx));
+  cache.set(ctx, entry);
+  return entry;
+}
+
+/** Drops the cached report (after an import, say). */
+export function invalidateAnalytics(ctx: AppContext): void {
+  cache.delete(ctx);
+}
+
+function customerIndex(entry: Cached) {
+  entry.byCustomer ??= entry.report.then((r) => {
+    const m = new Map<string, { orders?: CustomerRow; subscriptions?: CustomerRow }>();
+    for (const c of r.orders?.customers ?? []) m.set(c.id, { orders: c });
+    for (const c of r.subscriptions?.customers ?? []) m.set(c.id, { ...m.get(c.id), subscriptions: c });
+    return m;
+  });
+  return entry.byCustomer;
+}
+
+const lastComplete = (rows: PeriodRow[]) => [...rows].reverse().find((p) => !p.partial && p.churnRate !== null) ?? null;
+
+function mergeSaveLists(a: SaveListRow[], b: SaveListRow[], top: number): SaveListRow[] {
+  const best = new Map<string, SaveListRow>();
+  for (const row of [...a, ...b]) {
+    const have = best.get(row.id);
+    if (!have || row.valueAtRisk > have.valueAtRisk) best.set(row.id, row);
+  }
+  return [...best.values()].sort((x, y) => y.valueAtRisk - x.valueAtRisk || (x.id < y.id ? -1 : 1)).slice(0, top);
+}
+
+function modelSummary(r: RetentionReport | null) {
+  if (!r) return null;
+  return { ...r.models, fitQuality: r.fitQuality };
+}
+
+const periodType = z.enum(['month', 'quarter', 'half', 'year']);
 
 export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> {
-  void app;
-  void ctx;
+  app.get(
+    '/api/analytics/overview',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Retention overview: periods, benchmark, cohorts, CLV distribution, models and the save list',
+        querystring: z.object({
+          period: periodType.default('month'),
+          top: z.coerce.number().int().min(1).max(200).default(20),
+        }),
+      },
+    },
+    async (req) => {
+      const { period, top } = req.query;
+      const ws = await cached(ctx).report;
+      const o = ws.orders;
+      const s = ws.subscriptions;
+      const main = o ?? s;
+      const currentOrders = o?.periodsByType.month.at(-1) ?? null;
+      const currentSubs = s?.periodsByType.month.at(-1) ?? null;
+      return {
+        generatedAt: ws.generatedAt,
+        workspace: ws.workspace,
+        hasData: main !== null,
+        kpis: main
+          ? {
+              annualRetention: main.annual.retentionRate,
+              annual: main.annual,
+              benchmark: main.benchmark,
+              customersActive: (currentOrders?.activeAtEnd ?? 0) + (currentSubs && !o ? currentSubs.activeAtEnd : 0),
+              subscribersActive: currentSubs?.activeAtEnd ?? null,
+              churnThisPeriod: currentOrders ?? currentSubs,
+              churnLastPeriod: lastComplete(main.periodsByType.month),
+              nrr: s ? lastComplete(s.periodsByType.month)?.nrr ?? null : null,
+              grr: s ? lastComplete(s.periodsByType.month)?.grr ?? null : null,
+              repeatRate: o?.repeatRate ?? null,
+              customers: o?.totals.customers ?? s?.totals.customers ?? 0,
+              revenue: (o?.totals.revenue ?? 0) + (s?.totals.revenue ?? 0),
+            }
+          : null,
+        activityWindow: o?.activityWindow ?? null,
+        periods: o?.periodsByType[period] ?? s?.periodsByType[period] ?? [],
+        subscriptionPeriods: s?.periodsByType[period] ?? null,
+        cohorts: (o ?? s)?.cohorts.slice(-12) ?? [],
+        subscriptionCohorts: s && o ? s.cohorts.slice(-12) : null,
+        clv: o?.clv ?? s?.clv ?? null,
+        models: { orders: modelSummary(o), subscriptions: s ? { sbg: s.models.sbg ?? [], notes: s.models.notes } : null },
+        saveList: mergeSaveLists(o?.saveList ?? [], s?.saveList ?? [], top),
+      };
+    },
+  );
+
+  app.get(
+    '/api/analytics/customers/:id',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags: ['analytics'],
+        summary: "One customer's health, P(alive), CLV and the reasons",
+        params: z.object({ id: z.uuid('must be a customer id (uuid)') }),
+      },
+    },
+    async (req) => {
+      const customer = await ctx.db.selectFrom('customers').select(['id', 'name', 'merged_into']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!customer) throw notFound('Customer');
+      const id = customer.merged_into ?? customer.id;
+      const entry = cached(ctx);
+      const ws = await entry.report;
+      const rows = (await customerIndex(entry)).get(id);
+      const row = rows?.orders ?? rows?.subscriptions;
+      if (!row) {
+        return { id, name: customer.name, hasData: false, message: 'No orders or subscriptions yet, so there is nothing to score.', asOf: ws.generatedAt };
+      }
+      const sub = rows?.subscriptions;
+      return {
+        id,
+        name: customer.name,
+        hasData: true,
+        asOf: ws.generatedAt,
+        currency: ws.workspace.currency,
+        health: row.health,
+        reasons: row.reasons,
+        factors: row.factors,
+        pAlive: row.pAlive,
+        clv: (rows?.orders?.clv ?? 0) + (sub?.clv ?? 0),
+        valueAtRisk: (rows?.orders?.valueAtRisk ?? 0) + (sub?.valueAtRisk ?? 0),
+        expectedPurchases: rows?.orders?.expectedPurchases ?? null,
+        horizonDays: (ws.orders ?? ws.subscriptions)!.clv.horizonDays,
+        frequency: rows?.orders?.frequency ?? null,
+        firstPurchase: row.firstPurchase,
+        lastPurchase: row.lastPurchase,
+        revenue: (rows?.orders?.revenue ?? 0) + (sub?.revenue ?? 0),
+        subscription: sub ? { active: sub.active ?? false, plans: sub.plans ?? [], pAlive: sub.pAlive, clv: sub.clv } : null,
+      };
+    },
+  );
 }

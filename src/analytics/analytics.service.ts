@@ -42,14 +42,19 @@ export async function loadExtras(db: Database, timeZone: string): Promise<Map<st
     if (e) e.lastTouchpointDay = Number(t.day);
   }
   if (await tableExists(db, 'survey_responses')) {
-    // the latest NPS (0–10) or CSAT (1–5, put on 0–10) answer per customer
-    const surveys = await sql<{ customer_id: string; kind: string; score: number }>`
-      select distinct on (customer_id) customer_id, kind, score from survey_responses
-      where score is not null and kind in ('nps', 'csat')
-      order by customer_id, created_at desc`.execute(db);
-    for (const s of surveys.rows) {
-      const e = extras.get(s.customer_id);
-      if (e) e.lastSurveyScore = s.kind === 'nps' ? Number(s.score) : ((Number(s.score) - 1) / 4) * 10;
+    // the latest NPS (0–10) or CSAT (1–5, put on 0–10) answer per customer; the surveys
+    // feature owns this table, so a change there costs the health score one factor, not the report
+    try {
+      const surveys = await sql<{ customer_id: string; kind: string; score: number }>`
+        select distinct on (customer_id) customer_id, kind, score from survey_responses
+        where score is not null and kind in ('nps', 'csat')
+        order by customer_id, answered_at desc`.execute(db);
+      for (const s of surveys.rows) {
+        const e = extras.get(s.customer_id);
+        if (e) e.lastSurveyScore = s.kind === 'nps' ? Number(s.score) : ((Number(s.score) - 1) / 4) * 10;
+      }
+    } catch {
+      // leave the survey factor out
     }
   }
   return extras;
