@@ -36,7 +36,7 @@ async function setWatermark(ctx: AppContext, name: string, value: Date) {
 }
 
 /** Fires customer.created / order.created for rows added since the last scan (imports and the API alike). Recent ones only. */
-export async function scanNewRecords(ctx: AppContext): Promise<{ customers: number; orders: number }> {
+export async function scanNewRecords(ctx: AppContext): Promise<{ newCustomers: number; newOrders: number }> {
   const recent = new Date(ctx.now().getTime() - 2 * 86400_000);
   const cwm = await watermark(ctx, 'customers');
   const customers = await ctx.db.selectFrom('customers').select(['id', 'created_at', 'acquired_at']).where('created_at', '>', cwm).orderBy('created_at').limit(5000).execute();
@@ -70,7 +70,7 @@ export async function scanNewRecords(ctx: AppContext): Promise<{ customers: numb
     });
   }
   if (orders.length) await setWatermark(ctx, 'orders', new Date(orders[orders.length - 1].created_at));
-  return { customers: customers.length, orders: orders.length };
+  return { newCustomers: customers.length, newOrders: orders.length };
 }
 
 /** Evaluates the date and inactivity triggers of enabled playbooks over all customers and enrols who is due. */
