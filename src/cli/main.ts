@@ -5,6 +5,7 @@ import { registerCustomerCommands } from '../customers/customers.cli.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
 import { ConfigError } from '../platform/config.js';
 import { registerCoreCommands } from './core-commands.js';
+import { DemoSeedError } from '../demo/seed.js';
 
 const program = new Command('keepwell')
   .description('Keepwell: a self-hosted customer-retention workspace')
@@ -18,7 +19,7 @@ registerAnalyticsCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DemoSeedError) {
     console.error(`keepwell: ${err.message}`);
     process.exit(2);
   }

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { createUser, hasOwner } from '../accounts/accounts.service.js';
 import type { Database } from '../platform/db/database.js';
-import { saveWorkspace } from '../workspace/workspace.service.js';
+import { getFeatureSettings, saveWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
 import { generateDemoBusiness } from './generate.js';
 import { seedAnalyticsDemo } from '../analytics/analytics.demo.js';
 import { seedPlaybookDemo } from '../playbooks/playbooks.demo.js';
@@ -29,11 +29,26 @@ export interface SeedOptions {
   onProgress?: (message: string) => void;
 }
 
-/** Returns false when the database already holds a business (nothing is changed then). */
+export class DemoSeedError extends Error {}
+
+/**
+ * Returns false when the demo is already there (nothing is changed then). A database holding
+ * another business, or a demo whose seeding was cut off, is refused with a clear message.
+ */
 export async function seedDemo(db: Database, options: SeedOptions = {}): Promise<boolean> {
-  if (await hasOwner(db)) return false;
+  if (await hasOwner(db)) {
+    const demo = await getFeatureSettings(db, 'demo', { seeded: false });
+    if (demo.seeded) return false;
+    throw new DemoSeedError(
+      'This database already holds a business that is not a complete demo (another business, or a demo whose seeding was interrupted). ' +
+        'Point the demo at its own data folder (--data-dir), or delete the demo folder and run again.',
+    );
+  }
   const log = options.onProgress ?? (() => {});
-  const business = generateDemoBusiness({ seed: options.seed ?? 42, today: options.today ?? new Date() });
+  const seed = options.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new DemoSeedError(`--seed must be a whole number, got ${options.seed}`);
+  const today = options.today ?? new Date();
+  const business = generateDemoBusiness({ seed, today });
   log(`Seeding the demo business "${business.workspace.name}": ${business.customers.length} customers, ${business.orders.length} orders…`);
   await saveWorkspace(db, business.workspace);
   const owner = await createUser(db, { ...demoSignIn, name: business.staff[0].name, role: 'owner' });
@@ -55,8 +70,8 @@ export async function seedDemo(db: Database, options: SeedOptions = {}): Promise
     for (const part of chunk(business.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
   });
   await sql`analyze`.execute(db);
-  const today = options.today ?? new Date();
-  for (const seedFeature of featureSeeders) await seedFeature({ db, seed: options.seed ?? 42, today, staffIds, log });
+  for (const seedFeature of featureSeeders) await seedFeature({ db, seed, today, staffIds, log });
+  await setFeatureSettings(db, 'demo', { seeded: true, seed, today: today.toISOString() });
   log('Demo business ready.');
   return true;
 }
