@@ -86,12 +86,15 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
       },
     };
   }
-  if (options.migrate !== false) await migrate(opened.db);
+  if (options.migrate !== false) await migrate(opened.db, options.schema);
   return opened;
 }
 
-export async function migrate(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/** Applies pending migrations; `schema` names where the bookkeeping tables live (tests on a server). */
+export async function migrate(db: Database, schema?: string): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema; name ours so a test schema on a
+  // shared server never mistakes another schema's tables for its own.
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
