@@ -84,6 +84,21 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
   };
   base.extras = await loadExtras(db, timeZone);
 
+  const subRows = await sql<{ id: string; c: string; plan: string; amount: number; interval: BillingInterval; s: number; e: number | null }>`
+    select s.id, coalesce(c.merged_into, s.customer_id) as c, s.plan, s.amount_minor as amount, s.interval,
+           (s.started_at at time zone ${timeZone})::date - date '1970-01-01' as s,
+           (s.canceled_at at time zone ${timeZone})::date - date '1970-01-01' as e
+    from subscriptions s join customers c on c.id = s.customer_id
+    where s.started_at < ${new Date(options.now.getTime() + 1)}`.execute(db);
+  const subscriptionRows: SubscriptionRow[] = subRows.rows.map((r) => ({
+    id: r.id,
+    customerId: r.c,
+    plan: r.plan,
+    amount: Number(r.amount),
+    interval: r.interval,
+    startDay: Number(r.s),
+    cancelDay: r.e === null ? null : Number(r.e) > asOfDay ? null : Number(r.e),
+  }));
   // orders: one row per order, a few bytes each; merged customers' orders follow them
   const orderRows = await sql<{ c: string; d: number; a: number; v: boolean }>`
     select coalesce(c.merged_into, o.customer_id) as c,
@@ -97,28 +112,17 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
     const builder = new OrderTableBuilder();
     for (const r of orderRows.rows) builder.add(r.c, Number(r.d), Number(r.a), r.v);
     orderRows.rows.length = 0;
-    orders = ordersReport(builder.build(), base);
+    // subscribers count as active customers while a subscription runs
+    const otherActivity = new Map<string, { firstDay: number; ranges: [number, number][] }>();
+    for (const sub of subscriptionRows) {
+      const act = otherActivity.get(sub.customerId) ?? otherActivity.set(sub.customerId, { firstDay: sub.startDay, ranges: [] }).get(sub.customerId)!;
+      act.firstDay = Math.min(act.firstDay, sub.startDay);
+      act.ranges.push([sub.startDay + 1, sub.cancelDay ?? 2 ** 30]);
+    }
+    orders = ordersReport(builder.build(), { ...base, otherActivity });
   }
 
-  const subRows = await sql<{ id: string; c: string; plan: string; amount: number; interval: BillingInterval; s: number; e: number | null }>`
-    select s.id, coalesce(c.merged_into, s.customer_id) as c, s.plan, s.amount_minor as amount, s.interval,
-           (s.started_at at time zone ${timeZone})::date - date '1970-01-01' as s,
-           (s.canceled_at at time zone ${timeZone})::date - date '1970-01-01' as e
-    from subscriptions s join customers c on c.id = s.customer_id
-    where s.started_at < ${new Date(options.now.getTime() + 1)}`.execute(db);
-  let subscriptions: RetentionReport | null = null;
-  if (subRows.rows.length > 0) {
-    const subs: SubscriptionRow[] = subRows.rows.map((r) => ({
-      id: r.id,
-      customerId: r.c,
-      plan: r.plan,
-      amount: Number(r.amount),
-      interval: r.interval,
-      startDay: Number(r.s),
-      cancelDay: r.e === null ? null : Number(r.e) > asOfDay ? null : Number(r.e),
-    }));
-    subscriptions = subscriptionsReport(subs, base);
-  }
+  const subscriptions = subscriptionRows.length > 0 ? subscriptionsReport(subscriptionRows, base) : null;
   return {
     generatedAt: options.now.toISOString(),
     workspace: { name: ws?.name ?? 'Keepwell', industry: industry.key, timeZone, currency },

@@ -84,6 +84,24 @@ describe('retention report on a small fixture (hand-computed)', () => {
     expect(JSON.stringify(ordersReport(build(shuffled), opts))).toEqual(JSON.stringify(report));
   });
 
+  it('counts subscribers as active customers while a subscription runs', () => {
+    const otherActivity = new Map<string, { firstDay: number; ranges: [number, number][] }>([
+      ['S', { firstDay: d('2024-01-15'), ranges: [[d('2024-01-16'), 2 ** 30]] }], // subscribes only, never orders
+      ['D', { firstDay: d('2023-11-05'), ranges: [[d('2023-11-06'), d('2023-12-20')]] }], // D subscribes after lapsing
+    ]);
+    const r = ordersReport(build(rows), { ...opts, otherActivity });
+    expect(r.periodsByType.month.map(pick)).toEqual([
+      ['2023-10', 0, 0, 1, 0, null],
+      ['2023-11', 0, 0, 0, 0, null],
+      ['2023-12', 1, 1, 0, 0, 1], // D is active on 1 Dec through the subscription, lost when it ends
+      ['2024-01', 0, 0, 2, 0, null], // A and S are new
+      ['2024-02', 2, 1, 2, 0, 0.5],
+      ['2024-03', 3, 2, 0, 1, 0.6667],
+    ]);
+    // the purchase models only see buyers
+    expect(r.customers.map((c) => c.id)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
   it('derives the activity window from the purchase cycle when none is set', () => {
     const r = ordersReport(build(rows), { asOfDay: d('2024-03-31') });
     // A's gaps: 15 and 50 days; 90th percentile = 15 + 0.9 * 35 = 46.5 -> 47 days

@@ -18,7 +18,7 @@
 import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdFit } from './bgnbd.js';
 import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
 import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
-import { healthScore, type HealthFactor } from './health.js';
+import { healthScore, type Health, type HealthFactor } from './health.js';
 import { quantile } from './math.js';
 import { intervalDays, monthlyAmount, type OrderTable, type SubscriptionRow } from './orders.js';
 import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
@@ -52,6 +52,11 @@ export interface ReportOptions {
   /** digits of the currency's minor unit (2 for EUR/USD, 0 for JPY) */
   currencyDigits?: number;
   extras?: Map<string, CustomerExtras>;
+  /**
+   * Customers active for other reasons (subscriptions), by customer id: they count as active on
+   * these day ranges [lo, hi] too, and as new from `firstDay`. Only the churn periods use this.
+   */
+  otherActivity?: Map<string, { firstDay: number; ranges: [number, number][] }>;
   /** include the per-customer list (default true) */
   includeCustomers?: boolean;
   /** called after each stage with its duration in ms (benchmarks) */
@@ -172,8 +177,7 @@ interface PurchaseDays {
   maxDay: number;
 }
 
-function purchaseDays(t: OrderTable): PurchaseDays {
-  const n = t.customerIds.length;
+function purchaseDays(t: OrderTable, n = t.customerIds.length): PurchaseDays {
   const counts = new Int32Array(n + 1);
   const revenue = new Float64Array(n);
   let refunds = 0;
@@ -479,19 +483,32 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   const scale = 10 ** (opts.currencyDigits ?? 2);
   const notes: string[] = [];
 
-  const pd = timed(opts, 'group orders by customer', () => purchaseDays(table));
+  // customers known only from other activity (subscriptions) get indices after the buyers
+  const ids = table.customerIds.slice();
+  const other: ({ firstDay: number; ranges: [number, number][] } | undefined)[] = [];
+  if (opts.otherActivity) {
+    const known = new Map(ids.map((id, i) => [id, i]));
+    for (const id of [...opts.otherActivity.keys()].sort()) if (!known.has(id)) known.set(id, ids.push(id) - 1);
+    for (const [id, act] of opts.otherActivity) other[known.get(id)!] = act;
+  }
+  const pd = timed(opts, 'group orders by customer', () => purchaseDays(table, ids.length));
   const n = pd.n;
   // customers with at least one purchase
   const hasPurchase = (c: number) => pd.offsets[c + 1] > pd.offsets[c];
   const asOf = opts.asOfDay ?? (Number.isFinite(pd.maxDay) ? pd.maxDay : 0);
   const calEnd = Math.min(opts.calibrationEndDay ?? asOf, asOf);
   const firstDay = new Int32Array(n).fill(2 ** 30);
-  for (let c = 0; c < n; c++) if (hasPurchase(c)) firstDay[c] = pd.days[pd.offsets[c]];
+  // first purchase (the models) and first day as a customer (the churn periods)
+  const firstBuy = new Int32Array(n).fill(2 ** 30);
+  for (let c = 0; c < n; c++) {
+    if (hasPurchase(c)) firstBuy[c] = firstDay[c] = pd.days[pd.offsets[c]];
+    if (other[c]) firstDay[c] = Math.min(firstDay[c], other[c]!.firstDay);
+  }
 
   // activity window
   const windowInfo = timed(opts, 'activity window', () => {
     if (opts.activityWindowDays) return { days: opts.activityWindowDays, source: 'setting' as const, explanation: `Set in the workspace: a customer is active while their last purchase is at most ${opts.activityWindowDays} days old.` };
-    const gaps = new Float64Array(Math.max(0, pd.days.length - n));
+    const gaps = new Float64Array(pd.days.length);
     let g = 0;
     for (let c = 0; c < n; c++) for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) gaps[g++] = pd.days[i] - pd.days[i - 1];
     if (g === 0) return { days: 365, source: 'default' as const, explanation: 'Nobody has bought twice yet, so a customer counts as active for 365 days after a purchase.' };
@@ -525,6 +542,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
           }
         }
         if (lo >= 0 && hi >= lo) mark(lo, hi);
+        for (const [a, b] of other[c]?.ranges ?? []) if (b >= a) mark(a, b);
       },
       n,
       bounds,
@@ -538,7 +556,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   timed(opts, 'cohorts', () => {
     for (let c = 0; c < n; c++) {
       if (!hasPurchase(c)) continue;
-      const cm = monthIndex(firstDay[c]);
+      const cm = monthIndex(firstBuy[c]);
       if (cm - month0 >= months) continue;
       let row = cohortMap.get(cm);
       if (!row) {
@@ -601,9 +619,9 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   let calActual = 0;
   timed(opts, 'customer summaries', () => {
     for (let c = 0; c < n; c++) {
-      if (!hasPurchase(c) || firstDay[c] > calEnd) continue;
+      if (!hasPurchase(c) || firstBuy[c] > calEnd) continue;
       inModel[c] = 1;
-      let last = firstDay[c];
+      let last = firstBuy[c];
       let k = 0;
       let sum = 0;
       for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) {
@@ -615,8 +633,8 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
         } else if (d <= asOf) holdoutActual[c]++;
       }
       x[c] = k;
-      txDays[c] = last - firstDay[c];
-      TDays[c] = calEnd - firstDay[c];
+      txDays[c] = last - firstBuy[c];
+      TDays[c] = calEnd - firstBuy[c];
       mean[c] = k > 0 ? sum / k : 0;
       calActual += k;
     }
@@ -691,7 +709,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   if (!bg) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
 
   // per customer: CLV, health, save list
-  const order = idOrder(table.customerIds);
+  const order = idOrder(ids);
   const customers: CustomerRow[] = [];
   const clvs: number[] = [];
   let clvTotal = 0;
@@ -725,7 +743,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       const clv = (gDiscounted[g] * spend) / scale;
       const var_ = clv * (1 - pa);
       const lastAll = lastDayUpTo(pd, c, asOf);
-      const ex = opts.extras?.get(table.customerIds[c]);
+      const ex = opts.extras?.get(ids[c]);
       const health = healthScore({
         pAlive: bg ? pa : null,
         daysSinceLastPurchase: asOf - lastAll,
@@ -736,7 +754,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       });
       clvs.push(clv);
       clvTotal += clv;
-      saveCandidates.push({ id: table.customerIds[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pa), health: health.score, topReason: health.reasons[0] ?? null });
+      saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pa), health: health.score, topReason: riskReason(health, pa) });
       if (holdoutDays > 0 && opts.calibrationEndDay !== undefined) {
         hCustomers++;
         hActual += holdoutActual[c];
@@ -745,13 +763,13 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       }
       if (opts.includeCustomers !== false) {
         const row: CustomerRow = {
-          id: table.customerIds[c],
+          id: ids[c],
           ...(ex?.name ? { name: ex.name } : {}),
           frequency: x[c],
           recency: round(txDays[c] / ud),
           T: round(TDays[c] / ud),
           monetary: x[c] > 0 ? round(mean[c] / scale, 2) : null,
-          firstPurchase: isoDay(firstDay[c]),
+          firstPurchase: isoDay(firstBuy[c]),
           lastPurchase: isoDay(lastAll),
           revenue: round(pd.revenue[c] / scale, 2),
           pAlive: round(pa),
@@ -820,6 +838,16 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
     };
   }
   return report;
+}
+
+/**
+ * Why a customer is on the save list: the factor that cost the most health when it cost a
+ * real share of its points; otherwise the list is about their value, not a warning sign.
+ */
+function riskReason(health: Health, pAlive: number): string | null {
+  const worst = health.factors.slice().sort((f, g) => g.max - g.points - (f.max - f.points))[0];
+  if (worst && worst.max - worst.points >= 0.3 * worst.max) return worst.text;
+  return `Valuable customer; ${Math.round((1 - pAlive) * 100)}% chance of losing them`;
 }
 
 function lastDayUpTo(pd: PurchaseDays, c: number, day: number): number {
@@ -1000,7 +1028,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     const var_ = clv * (1 - pAliveMax);
     clvs.push(clv);
     clvTotal += clv;
-    if (isActive) saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pAliveMax), health: health.score, topReason: health.reasons[0] ?? null });
+    if (isActive) saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pAliveMax), health: health.score, topReason: riskReason(health, pAliveMax) });
     if (opts.includeCustomers !== false)
       customers.push({
         id: ids[c],

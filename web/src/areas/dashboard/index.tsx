@@ -1,9 +1,388 @@
-import { NotBuilt } from '../../shell/NotBuilt';
+// The owner's morning view: retention against the industry, churn trend, cohorts, lifetime
+// value, the save list and today's tasks.
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AreaRoute } from '../../shell/types';
+import { useApi } from '../../shell/useApi';
+import { TodayTasks } from '../tasks/TodayTasks';
 
-export const routes: AreaRoute[] = [
-  {
-    path: 'dashboard',
-    element: <NotBuilt area="Dashboard" plan="Retention against your industry, churn trend, cohorts, lifetime value, the save list and today's tasks." />,
-  },
-];
+type PeriodType = 'month' | 'quarter' | 'half' | 'year';
+
+interface PeriodRow {
+  period: string;
+  start: string;
+  end: string;
+  customersAtStart: number;
+  lost: number;
+  new: number;
+  returned: number;
+  activeAtEnd: number;
+  churnRate: number | null;
+  retentionRate: number | null;
+  revenue: number;
+  repeatRate: number | null;
+  nrr?: number | null;
+  grr?: number | null;
+  partial: boolean;
+}
+
+interface CohortRow {
+  cohort: string;
+  size: number;
+  customers: number[];
+  retention: number[];
+  revenue: number[];
+}
+
+interface SaveRow {
+  id: string;
+  name?: string;
+  valueAtRisk: number;
+  clv: number;
+  pAlive: number;
+  health: number;
+  topReason: string | null;
+}
+
+interface Overview {
+  generatedAt: string;
+  workspace: { name: string; industry: string; timeZone: string; currency: string };
+  hasData: boolean;
+  kpis: {
+    annualRetention: number | null;
+    annual: { start: string; end: string; customersAtStart: number; lost: number };
+    benchmark: { industry: string; industryName: string; rate: number; yours: number | null; difference: number | null } | null;
+    customersActive: number;
+    subscribersActive: number | null;
+    churnThisPeriod: PeriodRow | null;
+    churnLastPeriod: PeriodRow | null;
+    nrr: number | null;
+    grr: number | null;
+    repeatRate: number | null;
+    customers: number;
+    revenue: number;
+  } | null;
+  activityWindow: { days: number; source: string; explanation: string } | null;
+  periods: PeriodRow[];
+  subscriptionPeriods: PeriodRow[] | null;
+  cohorts: CohortRow[];
+  clv: { horizonDays: number; discountRate: number; total: number; mean: number; distribution: { from: number; to: number; customers: number }[] } | null;
+  models: {
+    orders: {
+      bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; customers: number; timeUnit: string } | null;
+      gammaGamma: { p: number; q: number; gamma: number; customers: number } | null;
+      notes: string[];
+      fitQuality: { calibrationActualRepeatPurchases: number; calibrationExpectedRepeatPurchases: number } | null;
+    } | null;
+    subscriptions: { sbg: { plan: string; interval: string; gamma: number; delta: number; customers: number; survival: number[] }[]; notes: string[] } | null;
+  };
+  saveList: SaveRow[];
+}
+
+const MIN_FOR_RATE = 10;
+
+const pct = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`);
+
+function money(v: number, currency: string, whole = false) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: whole || v >= 100 ? 0 : 2 }).format(v);
+  } catch {
+    return v.toFixed(2);
+  }
+}
+
+function Kpi({ label, value, note, tone }: { label: string; value: string; note?: React.ReactNode; tone?: 'good' | 'bad' | 'warn' }) {
+  return (
+    <div className="card kpi">
+      <div className="label">{label}</div>
+      <div className={`value ${tone ? `tone-${tone}` : ''}`}>{value}</div>
+      {note && <div className="muted">{note}</div>}
+    </div>
+  );
+}
+
+function Kpis({ o }: { o: Overview }) {
+  const k = o.kpis!;
+  const b = k.benchmark;
+  const diff = b?.difference ?? null;
+  const current = k.churnThisPeriod;
+  const last = k.churnLastPeriod;
+  return (
+    <div className="kpis">
+      <Kpi
+        label="Customers kept over the last 12 months"
+        value={pct(k.annualRetention)}
+        tone={diff === null ? undefined : diff >= 0 ? 'good' : diff > -0.1 ? 'warn' : 'bad'}
+        note={
+          b ? (
+            <>
+              {b.industryName}: {pct(b.rate)}
+              {diff !== null && (
+                <span className={`badge ${diff >= 0 ? 'good' : 'bad'}`} style={{ marginLeft: 6 }}>
+                  {diff >= 0 ? '+' : ''}
+                  {(diff * 100).toFixed(0)} pts
+                </span>
+              )}
+            </>
+          ) : (
+            'No industry set'
+          )
+        }
+      />
+      <Kpi label="Active customers" value={k.customersActive.toLocaleString()} note={k.subscribersActive !== null ? `${k.subscribersActive.toLocaleString()} with a subscription` : `of ${k.customers.toLocaleString()} who ever bought`} />
+      <Kpi
+        label={current ? `Churn ${current.period}${current.partial ? ' so far' : ''}` : 'Churn this month'}
+        value={pct(current?.churnRate ?? null, 1)}
+        note={last ? `${last.period}: ${pct(last.churnRate, 1)} (${last.lost} of ${last.customersAtStart} lost)` : undefined}
+      />
+      {k.nrr !== null ? (
+        <Kpi label="Net revenue retention (subscriptions, last month)" value={pct(k.nrr)} tone={k.nrr >= 1 ? 'good' : 'warn'} note={`Gross revenue retention ${pct(k.grr)}`} />
+      ) : (
+        <Kpi label="Repeat-purchase rate" value={pct(k.repeatRate)} note="customers who bought more than once" />
+      )}
+      {o.clv && <Kpi label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`} value={money(o.clv.mean, o.workspace.currency)} note={`${money(o.clv.total, o.workspace.currency)} across all customers`} />}
+    </div>
+  );
+}
+
+function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; subs: PeriodRow[] | null; type: PeriodType; setType: (t: PeriodType) => void }) {
+  const subByPeriod = new Map((subs ?? []).map((p) => [p.period, p]));
+  // a rate over a handful of customers is noise: periods starting with fewer than 10 are not drawn
+  const rate = (p: PeriodRow | undefined) => (!p || p.churnRate === null || p.customersAtStart < MIN_FOR_RATE ? null : +(p.churnRate * 100).toFixed(1));
+  const data = periods.map((p) => ({
+    period: p.period + (p.partial ? '*' : ''),
+    churn: rate(p),
+    subscriptionChurn: rate(subByPeriod.get(p.period)),
+    lost: p.lost,
+    atStart: p.customersAtStart,
+  }));
+  return (
+    <section className="card">
+      <div className="card-head">
+        <h2>Churn trend</h2>
+        <select aria-label="Period" value={type} onChange={(e) => setType(e.target.value as PeriodType)}>
+          <option value="month">per month</option>
+          <option value="quarter">per quarter</option>
+          <option value="half">per half-year</option>
+          <option value="year">per year</option>
+        </select>
+      </div>
+      <p className="muted">Share of the customers active at the start of each period who were lost during it; periods that start with fewer than {MIN_FOR_RATE} customers are left out.
+        {periods.some((p) => p.partial) ? ' * period not over yet.' : ''}</p>
+      <ResponsiveContainer width="100%" height={260}>
+        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="period" fontSize={12} />
+          <YAxis unit="%" fontSize={12} width={48} />
+          <Tooltip formatter={(v) => `${v}%`} />
+          <Legend />
+          <Line type="monotone" dataKey="churn" name="Customer churn" stroke="#c0392b" strokeWidth={2} connectNulls dot={false} />
+          {subs && <Line type="monotone" dataKey="subscriptionChurn" name="Subscriber churn" stroke="#2f6fdf" strokeWidth={2} connectNulls dot={false} />}
+        </LineChart>
+      </ResponsiveContainer>
+    </section>
+  );
+}
+
+function heat(v: number) {
+  const l = 96 - Math.max(0, Math.min(1, v)) * 56;
+  return { background: `hsl(214, 70%, ${l}%)`, color: v > 0.55 ? '#fff' : undefined };
+}
+
+function CohortHeatmap({ cohorts }: { cohorts: CohortRow[] }) {
+  const cols = Math.min(12, Math.max(0, ...cohorts.map((c) => c.retention.length)));
+  return (
+    <section className="card">
+      <h2>Cohorts</h2>
+      <p className="muted">Customers grouped by the month of their first purchase: the share who bought (or were subscribed) 0, 1, 2… months later.</p>
+      <div style={{ overflowX: 'auto' }}>
+        <table className="heatmap">
+          <thead>
+            <tr>
+              <th>First bought</th>
+              <th className="num">Customers</th>
+              {Array.from({ length: cols }, (_, k) => (
+                <th key={k} className="num">
+                  +{k}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {cohorts.map((c) => (
+              <tr key={c.cohort}>
+                <td>{c.cohort}</td>
+                <td className="num">{c.size}</td>
+                {Array.from({ length: cols }, (_, k) =>
+                  c.retention[k] === undefined ? (
+                    <td key={k} />
+                  ) : (
+                    <td key={k} className="num" style={heat(k === 0 ? 1 : c.retention[k])} title={`${c.customers[k]} of ${c.size}`}>
+                      {Math.round(c.retention[k] * 100)}%
+                    </td>
+                  ),
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function ClvHistogram({ clv, currency }: { clv: NonNullable<Overview['clv']>; currency: string }) {
+  const data = clv.distribution.map((b) => ({ range: `${money(b.from, currency, true)}–${money(b.to, currency, true)}`, customers: b.customers }));
+  return (
+    <section className="card">
+      <h2>Lifetime value</h2>
+      <p className="muted">
+        Expected spend per customer over the next {Math.round(clv.horizonDays / 30.4)} months, discounted at {(clv.discountRate * 100).toFixed(0)}% a year.
+      </p>
+      <ResponsiveContainer width="100%" height={260}>
+        <BarChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="range" fontSize={11} interval={0} angle={-25} textAnchor="end" height={60} />
+          <YAxis fontSize={12} width={48} allowDecimals={false} />
+          <Tooltip />
+          <ReferenceLine y={0} stroke="#999" />
+          <Bar dataKey="customers" name="Customers" fill="#2f6fdf" />
+        </BarChart>
+      </ResponsiveContainer>
+    </section>
+  );
+}
+
+function SaveList({ rows, currency }: { rows: SaveRow[]; currency: string }) {
+  return (
+    <section className="card">
+      <h2>Worth saving</h2>
+      <p className="muted">Ranked by value at risk: expected future value × the chance of losing them. Start at the top.</p>
+      {rows.length === 0 ? (
+        <p className="muted">Nobody at risk right now.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Customer</th>
+              <th className="num">Value at risk</th>
+              <th className="num">Still a customer?</th>
+              <th className="num">Health</th>
+              <th>Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <Link to={`/customers/${r.id}`}>{r.name ?? r.id}</Link>
+                </td>
+                <td className="num">{money(r.valueAtRisk, currency)}</td>
+                <td className="num">{pct(r.pAlive)}</td>
+                <td className="num">
+                  <span className={`badge ${r.health >= 70 ? 'good' : r.health >= 40 ? 'warn' : 'bad'}`}>{r.health}</span>
+                </td>
+                <td>{r.topReason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function HowComputed({ o }: { o: Overview }) {
+  const bg = o.models.orders?.bgnbd;
+  const gg = o.models.orders?.gammaGamma;
+  const fq = o.models.orders?.fitQuality;
+  return (
+    <details className="card">
+      <summary>How these figures are worked out</summary>
+      <ul>
+        <li>Churn for a period = customers lost during the period ÷ customers active at its start. Retention = 1 − churn.</li>
+        {o.activityWindow && <li>{o.activityWindow.explanation}</li>}
+        {o.subscriptionPeriods && <li>A subscriber is lost when their last subscription ends.</li>}
+        {bg && (
+          <li>
+            Purchase model BG/NBD (per {bg.timeUnit}): r = {bg.r.toFixed(3)}, α = {bg.alpha.toFixed(3)}, a = {bg.a.toFixed(3)}, b = {bg.b.toFixed(3)}; log-likelihood{' '}
+            {bg.logLikelihood.toFixed(1)} over {bg.customers} customers.
+            {fq && ` It expects ${fq.calibrationExpectedRepeatPurchases.toFixed(0)} repeat purchases where ${fq.calibrationActualRepeatPurchases} happened.`}
+          </li>
+        )}
+        {gg && (
+          <li>
+            Spend model Gamma-Gamma: p = {gg.p.toFixed(2)}, q = {gg.q.toFixed(2)}, γ = {gg.gamma.toFixed(2)} ({gg.customers} repeat customers).
+          </li>
+        )}
+        {o.models.subscriptions?.sbg.map((s) => (
+          <li key={s.plan}>
+            Subscription model sBG, plan {s.plan}: γ = {s.gamma.toFixed(3)}, δ = {s.delta.toFixed(3)}; projected to keep {pct(s.survival[12] ?? s.survival.at(-1))} of new subscribers after 12{' '}
+            {s.interval}s.
+          </li>
+        ))}
+        <li>Value at risk = lifetime value × (1 − P(alive)): highest for valuable customers whose future is uncertain, where a call or an offer can still change it.</li>
+        {[...(o.models.orders?.notes ?? []), ...(o.models.subscriptions?.notes ?? [])].map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function Dashboard() {
+  const [type, setType] = useState<PeriodType>('month');
+  const { data, error, loading } = useApi<Overview>(`/api/analytics/overview?period=${type}&top=15`);
+  return (
+    <div className="page dashboard">
+      <h1>{data ? data.workspace.name : 'Dashboard'}</h1>
+      {error && <p className="error">{error}</p>}
+      {loading && !data && <p className="muted">Working out your retention…</p>}
+      {data && !data.hasData && (
+        <section className="card">
+          <h2>No orders or subscriptions yet</h2>
+          <p>Import your customers and orders (Customers → Import) and this page shows how many customers you keep, how that compares with your industry, and who is worth saving.</p>
+        </section>
+      )}
+      <div className="dash-top">
+        <div className="dash-main">
+          {data?.kpis && <Kpis o={data} />}
+          {data?.hasData && <ChurnTrend periods={data.periods} subs={data.subscriptionPeriods} type={type} setType={setType} />}
+        </div>
+        <section className="card dash-today">
+          <h2>Today</h2>
+          <TodayTasks />
+        </section>
+      </div>
+      {data?.hasData && (
+        <>
+          <SaveList rows={data.saveList} currency={data.workspace.currency} />
+          <div className="grid">
+            {data.clv && <ClvHistogram clv={data.clv} currency={data.workspace.currency} />}
+            <CohortHeatmap cohorts={data.cohorts} />
+          </div>
+          <HowComputed o={data} />
+          <p className="muted">
+            As of {new Date(data.generatedAt).toLocaleString()} ({data.workspace.timeZone}); figures refresh every minute.
+          </p>
+        </>
+      )}
+      <style>{`
+        .dashboard .card-head { display: flex; justify-content: space-between; align-items: center; gap: 1rem; }
+        .dashboard .card-head select { width: auto; }
+        .dashboard .dash-top { display: grid; grid-template-columns: minmax(0, 1fr) 320px; gap: 1rem; align-items: start; }
+        .dashboard .dash-main { display: flex; flex-direction: column; gap: 1rem; }
+        .dashboard .kpi .value.tone-good { color: var(--good); }
+        .dashboard .kpi .value.tone-bad { color: var(--bad); }
+        .dashboard .kpi .value.tone-warn { color: var(--warn); }
+        .dashboard table.heatmap td { border: 1px solid #fff; padding: .3rem .4rem; font-size: .82rem; }
+        .dashboard .today-tasks { padding-left: 1.1rem; margin: 0; display: flex; flex-direction: column; gap: .4rem; }
+        .dashboard details summary { cursor: pointer; font-weight: 600; }
+        @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: 1fr; } }
+      `}</style>
+    </div>
+  );
+}
+
+export const routes: AreaRoute[] = [{ path: 'dashboard', element: <Dashboard /> }];

@@ -1,0 +1,93 @@
+// Health, P(alive), lifetime value and the reasons, for one customer (analytics owns this card).
+import { useApi } from '../../shell/useApi';
+
+interface Factor {
+  factor: string;
+  points: number;
+  max: number;
+  text: string;
+}
+
+interface CustomerAnalytics {
+  id: string;
+  hasData: boolean;
+  message?: string;
+  currency?: string;
+  health?: number;
+  reasons?: string[];
+  factors?: Factor[];
+  pAlive?: number;
+  clv?: number;
+  valueAtRisk?: number;
+  expectedPurchases?: number | null;
+  horizonDays?: number;
+  subscription?: { active: boolean; plans: string[]; pAlive: number; clv: number } | null;
+}
+
+const pct = (v: number) => `${Math.round(v * 100)}%`;
+const money = (v: number, currency = 'EUR') => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: v >= 100 ? 0 : 2 }).format(v);
+  } catch {
+    return v.toFixed(2);
+  }
+};
+
+export function CustomerHealth({ customerId }: { customerId: string }) {
+  const { data, error, loading } = useApi<CustomerAnalytics>(`/api/analytics/customers/${encodeURIComponent(customerId)}`);
+  if (loading) return <section className="card"><p className="muted">Scoring…</p></section>;
+  if (error) return <section className="card"><p className="error">{error}</p></section>;
+  if (!data) return null;
+  if (!data.hasData) {
+    return (
+      <section className="card" aria-label="Customer health">
+        <h2>Health</h2>
+        <p className="muted">{data.message}</p>
+      </section>
+    );
+  }
+  const h = data.health ?? 0;
+  const tone = h >= 70 ? 'good' : h >= 40 ? 'warn' : 'bad';
+  return (
+    <section className="card" aria-label="Customer health">
+      <h2>
+        Health <span className={`badge ${tone}`}>{h} / 100</span>
+      </h2>
+      <div className="kpis" style={{ marginBottom: '.75rem' }}>
+        <div className="kpi">
+          <div className="label">Still a customer (P(alive))</div>
+          <div className="value">{pct(data.pAlive ?? 0)}</div>
+        </div>
+        <div className="kpi">
+          <div className="label">Lifetime value, next {Math.round((data.horizonDays ?? 365) / 30.4)} months</div>
+          <div className="value">{money(data.clv ?? 0, data.currency)}</div>
+        </div>
+        <div className="kpi">
+          <div className="label">Value at risk</div>
+          <div className="value">{money(data.valueAtRisk ?? 0, data.currency)}</div>
+        </div>
+        {data.expectedPurchases !== null && data.expectedPurchases !== undefined && (
+          <div className="kpi">
+            <div className="label">Expected purchases</div>
+            <div className="value">{data.expectedPurchases.toFixed(1)}</div>
+          </div>
+        )}
+      </div>
+      <ul>
+        {(data.factors ?? [])
+          .slice()
+          .sort((a, b) => b.max - b.points - (a.max - a.points))
+          .map((f) => (
+            <li key={f.factor}>
+              {f.text} <span className="muted">({Math.round(f.points)} of {f.max} points)</span>
+            </li>
+          ))}
+      </ul>
+      {data.subscription && (
+        <p className="muted">
+          Subscription {data.subscription.active ? 'active' : 'ended'}: {data.subscription.plans.join(', ')}
+        </p>
+      )}
+    </section>
+  );
+}
