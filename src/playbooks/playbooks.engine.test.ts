@@ -162,7 +162,7 @@ describe('playbook engine', () => {
     expect(ok.json()).toMatchObject({ ok: true, subject: 'Hi Alex', html: '<b>Test Co</b>' });
 
     // saved behind the API's back: the step fails with the reason and nothing is sent
-    const p = await savePlaybook(t.ctx.db, def, { enabled: true });
+    const p = await savePlaybook(t.ctx.db, { ...def, description: '' }, { enabled: true });
     const id = await customer('Tina');
     await emitPlaybookEvent(t.ctx, { type: 'ticket.resolved', customerId: id, occurrenceKey: 'ticket-9' });
     await run();

@@ -48,8 +48,25 @@ export function registerJobHandler(kind: string, handler: JobHandler): void {
   handlers.set(kind, handler);
 }
 
+/**
+ * A handler that takes all claimed jobs of its kind at once (emails: one query loads the batch).
+ * It must complete each job itself (in the transaction or statement that records its effect),
+ * count an outcome per job, and call `fail` for a job that should be retried.
+ */
+export interface BatchHelpers {
+  workerId: string;
+  count(outcome: string): void;
+  fail(job: Job, error: unknown): Promise<void>;
+}
+export type BatchJobHandler = (ctx: AppContext, jobs: Job[], helpers: BatchHelpers) => Promise<void>;
+const batchHandlers = new Map<string, BatchJobHandler>();
+
+export function registerBatchJobHandler(kind: string, handler: BatchJobHandler): void {
+  batchHandlers.set(kind, handler);
+}
+
 export function registeredJobKinds(): string[] {
-  return [...handlers.keys()];
+  return [...new Set([...handlers.keys(), ...batchHandlers.keys()])];
 }
 
 export interface NewJob {
@@ -247,8 +264,31 @@ export async function runDueJobs(ctx: AppContext, options: RunOptions = {}): Pro
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, lane));
-  return { ran: jobs.length, outcomes };
+  const batched = new Map<string, Job[]>();
+  const single: Job[] = [];
+  for (const job of jobs) {
+    if (batchHandlers.has(job.kind) && job.attempts <= job.maxAttempts) batched.set(job.kind, [...(batched.get(job.kind) ?? []), job]);
+    else single.push(job);
+  }
+  const runBatch = async (kind: string, list: Job[]) => {
+    const helpers: BatchHelpers = {
+      workerId,
+      count,
+      fail: async (job, err) => {
+        ctx.log.warn({ err, job: job.id, kind: job.kind }, 'job failed');
+        count(await failJob(ctx, job, workerId, err));
+      },
+    };
+    try {
+      await batchHandlers.get(kind)!(ctx, list, helpers);
+    } catch (err) {
+      // jobs the handler did not finish keep their lease and are retried when it passes
+      ctx.log.error({ err, kind }, 'batch handler failed');
+    }
+  };
+  jobs.splice(0, jobs.length, ...single);
+  await Promise.all([...[...batched].map(([kind, list]) => runBatch(kind, list)), ...Array.from({ length: Math.max(1, options.concurrency ?? 1) }, lane)]);
+  return { ran: single.length + [...batched.values()].reduce((n, l) => n + l.length, 0), outcomes };
 }
 
 /** Runs due jobs batch after batch until none is due (tests and the CLI use this). */
