@@ -323,7 +323,8 @@ export function trainClassifier(rows: Pick<LabelledComment, 'text' | 'sentiment'
         const post = reasonModel.posteriors(f);
         const ranked = [...churnReasons].sort((a, b) => post[b] - post[a]);
         const top = ranked[0];
-        if (sentiment === 'negative' || hits.includes(top) || post[top] > 0.6) reasons.push(top);
+        // a happy comment names a reason only when the reason's own words appear in it
+        if (sentiment === 'negative' || hits.includes(top) || (sentiment === 'neutral' && post[top] > 0.6)) reasons.push(top);
         for (const r of ranked.slice(1)) if (hits.includes(r) && post[r] > 0.15) reasons.push(r);
       }
       return { sentiment, score: Math.round(lex.score * 1000) / 1000, reasons };

@@ -75,16 +75,16 @@ const fmt = (v: number | null | undefined, suffix = '') => (v === null || v === 
 function Tabs() {
   return (
     <nav className="inline-form" aria-label="Surveys" style={{ marginTop: 0 }}>
-      <NavLink end to="/surveys" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`}>
+      <NavLink end to="/surveys" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`} style={{ textDecoration: 'none' }}>
         Overview
       </NavLink>
-      <NavLink to="/surveys/voice" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`}>
+      <NavLink to="/surveys/voice" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`} style={{ textDecoration: 'none' }}>
         Voice of the customer
       </NavLink>
-      <NavLink to="/surveys/send" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`}>
+      <NavLink to="/surveys/send" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`} style={{ textDecoration: 'none' }}>
         Send a survey
       </NavLink>
-      <NavLink to="/surveys/settings" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`}>
+      <NavLink to="/surveys/settings" className={({ isActive }) => `btn${isActive ? ' primary' : ''}`} style={{ textDecoration: 'none' }}>
         Settings
       </NavLink>
     </nav>
