@@ -28,7 +28,9 @@ export interface SendSurveyInput {
   customerId: string;
   kind: SurveyKind;
   /** what the survey is about, e.g. 'ticket:<id>' or 'order:<id>'; one survey per customer+kind+eventKey */
-  eventKey: string;
+  eventKey?: string;
+  /** accepted in place of eventKey (the playbook engine passes its step key under this name) */
+  idempotencyKey?: string;
   /** who asks: 'playbook:<id>', 'user:<id>'; default 'playbook' */
   source?: string;
 }
@@ -123,7 +125,7 @@ function surveyEmail(ctx: AppContext, business: string, name: string, kind: Surv
  */
 export async function sendSurvey(ctx: AppContext, input: SendSurveyInput): Promise<SendSurveyResult> {
   if (!(input.kind in kindInfo)) return { sent: false, reason: `unknown survey kind ${String(input.kind)}` };
-  const eventKey = String(input.eventKey ?? '').trim();
+  const eventKey = String(input.eventKey ?? input.idempotencyKey ?? '').trim();
   if (!eventKey || eventKey.length > 300) return { sent: false, reason: 'eventKey is required (at most 300 characters)' };
   if (!/^[0-9a-f-]{36}$/i.test(input.customerId)) return { sent: false, reason: 'customer not found' };
   const customer = await ctx.db

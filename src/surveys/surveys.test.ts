@@ -252,6 +252,10 @@ describe('surveys', () => {
     const ok = await t.app.inject({ method: 'POST', url: '/api/surveys/send', headers: agent.headers, payload: { customerId: fay, kind: 'ces' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().link).toContain('/p/s/');
+    // the playbook engine's call shape: its step key stands for the event
+    expect(await sendSurvey(t.ctx, { customerId: fay, kind: 'csat', idempotencyKey: 'pb:e1:0', source: 'playbook:p1' })).toMatchObject({ sent: true });
+    expect(await sendSurvey(t.ctx, { customerId: fay, kind: 'csat', idempotencyKey: 'pb:e1:0', source: 'playbook:p1' })).toMatchObject({ sent: false });
+    expect(await sendSurvey(t.ctx, { customerId: fay, kind: 'csat' })).toMatchObject({ sent: false, reason: expect.stringContaining('eventKey') });
     // NPS is marketing mail: no consent, no survey
     const noConsent = await customer('Gus Private', 'gus@example.test', { marketing_consent: false });
     const nc = await t.app.inject({ method: 'POST', url: '/api/surveys/send', headers: agent.headers, payload: { customerId: noConsent, kind: 'nps' } });
