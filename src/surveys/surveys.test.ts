@@ -2,6 +2,8 @@
 // answer, change it, comment, close the loop, thank-you, abuse (tampered/expired/other
 // customer's tokens, script in a comment, a flood of requests).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installReadyMade } from '../playbooks/playbooks.library.js';
+import { listPlaybooks, setPlaybookEnabled } from '../playbooks/playbooks.service.js';
 import { deliverPendingEmails } from '../platform/mail/mail.service.js';
 import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
 import { sendWeeklyDigest } from './surveys.reports.js';
@@ -261,6 +263,20 @@ describe('surveys', () => {
     const nc = await t.app.inject({ method: 'POST', url: '/api/surveys/send', headers: agent.headers, payload: { customerId: noConsent, kind: 'nps' } });
     expect(nc.statusCode).toBe(409);
     expect(nc.json().error.message).toContain('consent');
+  });
+
+  it('tells playbooks about answers: a detractor enrols once in the detractor playbook', async () => {
+    await installReadyMade(t.ctx.db);
+    const pb = (await listPlaybooks(t.ctx.db)).find((x) => x.key === 'detractor')!;
+    await setPlaybookEnabled(t.ctx.db, pb.id, true);
+    const hal = await customer('Hal Grumpy', 'hal@example.test');
+    const s = await sendSurvey(t.ctx, { customerId: hal, kind: 'nps', eventKey: 'nps:q2' });
+    expect((await get(pathOf(s.link!) + '?score=2')).statusCode).toBe(200);
+    expect((await get(pathOf(s.link!) + '?score=1')).statusCode).toBe(200);
+    const enrolled = await t.ctx.db.selectFrom('playbook_enrollments').select(['playbook_id', 'data']).where('customer_id', '=', hal).execute();
+    expect(enrolled.map((e) => e.playbook_id)).toEqual([pb.id]);
+    expect(enrolled[0].data).toMatchObject({ event: { kind: 'detractor', survey: 'nps', score: 2 } });
+    await setPlaybookEnabled(t.ctx.db, pb.id, false);
   });
 
   it('rate-limits a flood of requests to the public pages with 429', async () => {
