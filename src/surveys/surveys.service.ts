@@ -130,11 +130,13 @@ export async function sendSurvey(ctx: AppContext, input: SendSurveyInput): Promi
   if (!/^[0-9a-f-]{36}$/i.test(input.customerId)) return { sent: false, reason: 'customer not found' };
   const customer = await ctx.db
     .selectFrom('customers')
-    .select(['id', 'name', 'email', 'erased_at', 'merged_into'])
+    .select(['id', 'name', 'email', 'erased_at', 'merged_into', 'unsubscribed_at'])
     .where('id', '=', input.customerId)
     .executeTakeFirst();
   if (!customer) return { sent: false, reason: 'customer not found' };
   if (customer.erased_at || customer.merged_into) return { sent: false, reason: 'customer erased or merged' };
+  // Even the transactional CSAT/CES: someone who unsubscribed is not asked for feedback.
+  if (customer.unsubscribed_at) return { sent: false, reason: 'unsubscribed' };
   if (!customer.email) return { sent: false, reason: 'customer has no email address' };
 
   const existing = await ctx.db
@@ -443,4 +445,18 @@ async function emitAnswered(ctx: AppContext, request: OpenRequest, score: number
   } catch (err) {
     ctx.log.warn({ err }, 'survey.answered event not delivered to playbooks');
   }
+}
+
+/**
+ * Erasure on request: removes what a customer wrote (comments, answers to custom questions) and
+ * the classifier's tags of it, keeping only the bare scores for the aggregates. For the
+ * customers feature's erase-on-request flow.
+ */
+export async function eraseSurveyComments(ctx: AppContext, customerId: string): Promise<number> {
+  const r = await ctx.db
+    .updateTable('survey_responses')
+    .set({ comment: null, answers: '{}', sentiment: null, sentiment_score: null, churn_reasons: [], chosen_reasons: [], updated_at: ctx.now() })
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0);
 }

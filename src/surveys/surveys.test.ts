@@ -7,7 +7,7 @@ import { listPlaybooks, setPlaybookEnabled } from '../playbooks/playbooks.servic
 import { deliverPendingEmails } from '../platform/mail/mail.service.js';
 import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
 import { sendWeeklyDigest } from './surveys.reports.js';
-import { sendSurvey } from './surveys.service.js';
+import { eraseSurveyComments, sendSurvey } from './surveys.service.js';
 import { startSmtp, surveyLinks, type Received } from './surveys.test-helpers.js';
 import { parseSurveyToken } from './surveys.tokens.js';
 
@@ -263,6 +263,8 @@ describe('surveys', () => {
     const nc = await t.app.inject({ method: 'POST', url: '/api/surveys/send', headers: agent.headers, payload: { customerId: noConsent, kind: 'nps' } });
     expect(nc.statusCode).toBe(409);
     expect(nc.json().error.message).toContain('consent');
+    await t.ctx.db.updateTable('customers').set({ unsubscribed_at: clock }).where('id', '=', fay).execute();
+    expect(await sendSurvey(t.ctx, { customerId: fay, kind: 'csat', eventKey: 'ticket:99' })).toEqual({ sent: false, reason: 'unsubscribed' });
   });
 
   it('tells playbooks about answers: a detractor enrols once in the detractor playbook', async () => {
@@ -277,6 +279,12 @@ describe('surveys', () => {
     expect(enrolled.map((e) => e.playbook_id)).toEqual([pb.id]);
     expect(enrolled[0].data).toMatchObject({ event: { kind: 'detractor', survey: 'nps', score: 2 } });
     await setPlaybookEnabled(t.ctx.db, pb.id, false);
+  });
+
+  it('erases what a customer wrote on request, keeping the bare score', async () => {
+    expect(await eraseSurveyComments(t.ctx, adaId)).toBe(1);
+    const r = await t.ctx.db.selectFrom('survey_responses').select(['score', 'comment', 'sentiment', 'churn_reasons']).where('customer_id', '=', adaId).executeTakeFirstOrThrow();
+    expect(r).toEqual({ score: 4, comment: null, sentiment: null, churn_reasons: [] });
   });
 
   it('rate-limits a flood of requests to the public pages with 429', async () => {
