@@ -6,6 +6,8 @@ import { installReadyMade } from '../playbooks/playbooks.library.js';
 import { listPlaybooks, setPlaybookEnabled } from '../playbooks/playbooks.service.js';
 import { deliverPendingEmails } from '../platform/mail/mail.service.js';
 import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
+import { drainJobs, enqueueScheduled } from '../platform/jobs/jobs.service.js';
+import { DIGEST_JOB } from './surveys.job.js';
 import { sendWeeklyDigest } from './surveys.reports.js';
 import { eraseSurveyComments, sendSurvey } from './surveys.service.js';
 import { startSmtp, surveyLinks, type Received } from './surveys.test-helpers.js';
@@ -235,6 +237,13 @@ describe('surveys', () => {
     const digest = await sendWeeklyDigest(t.ctx);
     expect(digest.queued).toBe(1);
     expect((await sendWeeklyDigest(t.ctx)).queued).toBe(0); // once per owner per week
+    // the weekly schedule runs the same digest as a job
+    await enqueueScheduled(t.ctx);
+    const ran = await drainJobs(t.ctx, { kinds: [DIGEST_JOB] });
+    expect(ran.outcomes.sent).toBe(1);
+    const job = await t.ctx.db.selectFrom('jobs').select(['status']).where('kind', '=', DIGEST_JOB).execute();
+    expect(job).toHaveLength(1);
+    expect(job[0].status).not.toBe('pending');
     const mail = (await deliver()).find((m) => m.to.includes('boss@example.test'));
     expect(mail?.subject).toContain('Weekly feedback digest');
     expect(mail?.raw).toContain('NPS 0');
