@@ -65,19 +65,46 @@ export function groupDayTriples(
   TDays: ArrayLike<number>,
   unitDays: number,
 ): BgNbdData & { groupOf: Int32Array } {
+  // LSD radix sort of the customers by (x, t_x, T) — three counting-sort passes, linear time —
+  // then runs of equal triples are the groups, ordered whatever the input order
   const n = x.length;
-  const index = new Map<number, number>();
+  let maxX = 0;
+  let maxD = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(txDays[i] >= 0 && TDays[i] >= 0 && x[i] >= 0 && Number.isInteger(txDays[i]) && Number.isInteger(TDays[i]) && Number.isInteger(x[i])))
+      throw new Error(`customer ${i}: x, t_x and T must be whole numbers of purchases and days`);
+    if (x[i] > maxX) maxX = x[i];
+    if (txDays[i] > maxD) maxD = txDays[i];
+    if (TDays[i] > maxD) maxD = TDays[i];
+  }
+  let perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  let out = new Int32Array(n);
+  const pass = (field: ArrayLike<number>, max: number) => {
+    const counts = new Int32Array(max + 2);
+    for (let i = 0; i < n; i++) counts[field[perm[i]] + 1]++;
+    for (let v = 0; v <= max; v++) counts[v + 1] += counts[v];
+    for (let i = 0; i < n; i++) {
+      const c = perm[i];
+      out[counts[field[c]]++] = c;
+    }
+    const t = perm;
+    perm = out;
+    out = t;
+  };
+  pass(TDays, maxD);
+  pass(txDays, maxD);
+  pass(x, maxX);
   const groupOf = new Int32Array(n);
   const gx: number[] = [];
   const gtx: number[] = [];
   const gT: number[] = [];
   const gw: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const key = (x[i] * 65536 + txDays[i]) * 65536 + TDays[i];
-    let g = index.get(key);
-    if (g === undefined) {
-      g = gx.length;
-      index.set(key, g);
+  let g = -1;
+  for (let k = 0; k < n; k++) {
+    const i = perm[k];
+    if (g < 0 || x[i] !== gx[g] || txDays[i] !== gtx[g] || TDays[i] !== gT[g]) {
+      g++;
       gx.push(x[i]);
       gtx.push(txDays[i]);
       gT.push(TDays[i]);
@@ -86,11 +113,13 @@ export function groupDayTriples(
     gw[g]++;
     groupOf[i] = g;
   }
-  for (let g = 0; g < gx.length; g++) {
-    gtx[g] /= unitDays;
-    gT[g] /= unitDays;
-  }
-  return sortGroups(gx, gtx, gT, gw, groupOf);
+  return {
+    x: Float64Array.from(gx),
+    tx: Float64Array.from(gtx, (v) => v / unitDays),
+    T: Float64Array.from(gT, (v) => v / unitDays),
+    w: Float64Array.from(gw),
+    groupOf,
+  };
 }
 
 function sortGroups(gx: number[], gtx: number[], gT: number[], gw: number[], groupOf: Int32Array) {
@@ -108,38 +137,106 @@ function sortGroups(gx: number[], gtx: number[], gT: number[], gw: number[], gro
   };
 }
 
-/** x-only terms are summed per distinct x; per-triple work is two logs and an exp. */
+/**
+ * x-only terms are summed per distinct x; x = 0 groups only need their weight per T; for the
+ * others ln(alpha + T) and ln(alpha + t_x) come from small tables of the distinct T and t_x
+ * values, so each group costs one exp and one log1p.
+ */
 class Likelihood {
   readonly xs: number[] = [];
   readonly xWeights: number[] = [];
   readonly totalWeight: number;
+  private readonly Tvals: Float64Array;
+  private readonly txVals: Float64Array;
+  /** weight of x = 0 customers per distinct T */
+  private readonly w0: Float64Array;
+  // groups with x > 0
+  private readonly gx: Float64Array;
+  private readonly gxIdx: Int32Array;
+  private readonly gT: Int32Array;
+  private readonly gtx: Int32Array;
+  private readonly gw: Float64Array;
+  // scratch tables
+  private readonly lT: Float64Array;
+  private readonly iT: Float64Array;
+  private readonly ltx: Float64Array;
+  private readonly itx: Float64Array;
+
   constructor(readonly data: BgNbdData) {
     const byX = new Map<number, number>();
     let total = 0;
-    for (let i = 0; i < data.x.length; i++) {
+    const n = data.x.length;
+    const tIndex = new Map<number, number>();
+    const txIndex = new Map<number, number>();
+    const Tv: number[] = [];
+    const txv: number[] = [];
+    let positive = 0;
+    for (let i = 0; i < n; i++) {
       byX.set(data.x[i], (byX.get(data.x[i]) ?? 0) + data.w[i]);
       total += data.w[i];
+      if (!tIndex.has(data.T[i])) tIndex.set(data.T[i], Tv.push(data.T[i]) - 1);
+      if (data.x[i] > 0) {
+        positive++;
+        if (!txIndex.has(data.tx[i])) txIndex.set(data.tx[i], txv.push(data.tx[i]) - 1);
+      }
     }
     for (const [x, w] of [...byX.entries()].sort((p, q) => p[0] - q[0])) {
       this.xs.push(x);
       this.xWeights.push(w);
     }
+    const xIdx = new Map(this.xs.map((x, k) => [x, k]));
     this.totalWeight = total;
+    this.Tvals = Float64Array.from(Tv);
+    this.txVals = Float64Array.from(txv);
+    this.w0 = new Float64Array(Tv.length);
+    this.gx = new Float64Array(positive);
+    this.gxIdx = new Int32Array(positive);
+    this.gT = new Int32Array(positive);
+    this.gtx = new Int32Array(positive);
+    this.gw = new Float64Array(positive);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const t = tIndex.get(data.T[i])!;
+      if (data.x[i] === 0) {
+        this.w0[t] += data.w[i];
+        continue;
+      }
+      this.gx[k] = data.x[i];
+      this.gxIdx[k] = xIdx.get(data.x[i])!;
+      this.gT[k] = t;
+      this.gtx[k] = txIndex.get(data.tx[i])!;
+      this.gw[k] = data.w[i];
+      k++;
+    }
+    this.lT = new Float64Array(Tv.length);
+    this.iT = new Float64Array(Tv.length);
+    this.ltx = new Float64Array(txv.length);
+    this.itx = new Float64Array(txv.length);
   }
 
   /** log-likelihood; with `grad`, writes d LL / d log(param) for (r, alpha, a, b). */
   value(p: BgNbdParams, grad?: number[]): number {
     const { r, alpha, a, b } = p;
-    const { x, tx, T, w } = this.data;
+    const { lT, iT, ltx, itx, Tvals, txVals, w0, gx, gxIdx, gT, gtx, gw } = this;
+    for (let k = 0; k < Tvals.length; k++) {
+      lT[k] = Math.log(alpha + Tvals[k]);
+      iT[k] = 1 / (alpha + Tvals[k]);
+    }
+    for (let k = 0; k < txVals.length; k++) {
+      ltx[k] = Math.log(alpha + txVals[k]);
+      itx[k] = 1 / (alpha + txVals[k]);
+    }
     let ll = this.totalWeight * (r * Math.log(alpha) - lgamma(r) + lgamma(a + b) - lgamma(b));
     let gr = this.totalWeight * (Math.log(alpha) - (grad ? digamma(r) : 0));
     let ga = this.totalWeight * (r / alpha);
     let gA = grad ? this.totalWeight * digamma(a + b) : 0;
     let gB = grad ? this.totalWeight * (digamma(a + b) - digamma(b)) : 0;
+    const logC = new Float64Array(this.xs.length);
     for (let k = 0; k < this.xs.length; k++) {
       const xv = this.xs[k];
       const wv = this.xWeights[k];
       ll += wv * (lgamma(r + xv) + lgamma(b + xv) - lgamma(a + b + xv));
+      if (xv > 0) logC[k] = Math.log(a / (b + xv - 1));
       if (grad) {
         const dabx = digamma(a + b + xv);
         gr += wv * digamma(r + xv);
@@ -147,32 +244,35 @@ class Likelihood {
         gB += wv * (digamma(b + xv) - dabx);
       }
     }
-    const n = x.length;
-    for (let i = 0; i < n; i++) {
-      const xi = x[i];
-      const rx = r + xi;
-      const lT = Math.log(alpha + T[i]);
-      let term = -rx * lT;
-      if (xi > 0) {
-        const lt = Math.log(alpha + tx[i]);
-        // log(1 + c e^{(r+x)(lT - lt)}) computed stably
-        const logE = Math.log(a / (b + xi - 1)) + rx * (lT - lt);
-        const soft = logE > 0 ? logE + Math.log1p(Math.exp(-logE)) : Math.log1p(Math.exp(logE));
-        term += soft;
-        if (grad) {
-          const s = Math.exp(logE - soft); // E / (1 + E)
-          const wi = w[i];
-          gr += wi * (-lT + s * (lT - lt));
-          ga += wi * (-rx / (alpha + T[i]) + s * rx * (1 / (alpha + T[i]) - 1 / (alpha + tx[i])));
-          gA += wi * (s / a);
-          gB += wi * (-s / (b + xi - 1));
-        }
-      } else if (grad) {
-        const wi = w[i];
-        gr -= wi * lT;
-        ga -= (wi * rx) / (alpha + T[i]);
+    // x = 0: -r ln(alpha + T)
+    for (let k = 0; k < Tvals.length; k++) {
+      const w = w0[k];
+      if (w === 0) continue;
+      ll -= w * r * lT[k];
+      if (grad) {
+        gr -= w * lT[k];
+        ga -= w * r * iT[k];
       }
-      ll += w[i] * term;
+    }
+    const m = gx.length;
+    for (let i = 0; i < m; i++) {
+      const xi = gx[i];
+      const rx = r + xi;
+      const LT = lT[gT[i]];
+      const Lt = ltx[gtx[i]];
+      // -(r+x) ln(alpha+T) + log(1 + c e^{(r+x)(LT - Lt)}), computed stably
+      const logE = logC[gxIdx[i]] + rx * (LT - Lt);
+      const soft = logE > 0 ? logE + Math.log1p(Math.exp(-logE)) : Math.log1p(Math.exp(logE));
+      const wi = gw[i];
+      ll += wi * (soft - rx * LT);
+      if (grad) {
+        const s = logE > 0 ? 1 / (1 + Math.exp(-logE)) : Math.exp(logE - soft); // E / (1 + E)
+        gr += wi * (-LT + s * (LT - Lt));
+        const it = iT[gT[i]];
+        ga += wi * rx * (-it + s * (it - itx[gtx[i]]));
+        gA += (wi * s) / a;
+        gB -= (wi * s) / (b + xi - 1);
+      }
     }
     if (grad) {
       grad[0] = gr * r;
@@ -211,9 +311,9 @@ export function fitBgNbd(data: BgNbdData): BgNbdFit {
   if (customers === 0) throw new Error('BG/NBD needs at least one customer');
   meanT = meanT / customers || 1;
   const full = new Likelihood(data);
-  const SUB = 20000;
+  const SUB = 10000;
   const sample = groups > 2 * SUB ? new Likelihood(subsample(data, SUB)) : full;
-  const fitOn = (lik: Likelihood, start: number[]) =>
+  const fitOn = (lik: Likelihood, start: number[], inverseHessian?: number[][]) =>
     bfgs(
       (u, grad) => {
         const v = lik.value(fromLog(u), grad);
@@ -221,7 +321,7 @@ export function fitBgNbd(data: BgNbdData): BgNbdFit {
         return -v;
       },
       start,
-      { maxIterations: 300 },
+      { maxIterations: 300, inverseHessian },
     );
   const starts = [
     [0, Math.log(meanT), 0, 0],
@@ -234,7 +334,8 @@ export function fitBgNbd(data: BgNbdData): BgNbdFit {
     if (!best || m.f < best.f) best = m;
   }
   let result = best!;
-  if (sample !== full) result = fitOn(full, result.x);
+  // the subsample's weights are scaled to the full total, so its curvature is a good start
+  if (sample !== full) result = fitOn(full, result.x, result.inverseHessian);
   // a short Nelder-Mead polish guards against a line search that stalled early
   if (!result.converged && groups <= 2 * SUB) {
     const nm = nelderMead((u) => -full.value(fromLog(u)), result.x, { step: 0.1 });

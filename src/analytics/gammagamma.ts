@@ -1,7 +1,7 @@
 // Gamma-Gamma model of spend per transaction (Fader & Hardie, "The Gamma-Gamma model of
 // monetary value", 2013; Colombo & Jiang 1999). Fitted on customers with at least one repeat
 // purchase, from x (repeat purchases) and m (their mean spend per repeat purchase).
-import { lgamma, nelderMead } from './math.js';
+import { bfgs, digamma, lgamma, nelderMead } from './math.js';
 
 export interface GammaGammaParams {
   p: number;
@@ -34,30 +34,86 @@ export function gammaGammaLogLikelihood(x: ArrayLike<number>, m: ArrayLike<numbe
   return ll;
 }
 
+/**
+ * Maximum-likelihood fit by BFGS with the analytic gradient on log-parameters (from two starting
+ * points, the best wins). Terms that depend only on x are summed per distinct x; each customer
+ * then costs one log per evaluation.
+ */
 export function fitGammaGamma(x: ArrayLike<number>, m: ArrayLike<number>): GammaGammaFit {
   // pre-filter and sort so the result does not depend on input order
   const pairs: [number, number][] = [];
   for (let i = 0; i < x.length; i++) if (x[i] > 0 && m[i] > 0) pairs.push([x[i], m[i]]);
   if (pairs.length < 2) throw new Error('Gamma-Gamma needs at least two customers with repeat purchases');
   pairs.sort((s, t) => s[0] - t[0] || s[1] - t[1]);
+  const n = pairs.length;
   const xs = Float64Array.from(pairs, (v) => v[0]);
   const ms = Float64Array.from(pairs, (v) => v[1]);
-  const mean = ms.reduce((s, v) => s + v, 0) / ms.length;
-  const f = (u: number[]) => {
-    const e = u.map((v) => Math.exp(Math.max(-15, Math.min(15, v))));
-    return -gammaGammaLogLikelihood(xs, ms, { p: e[0], q: e[1], gamma: e[2] });
+  // constant parts: sum over customers of x ln m, x ln x, ln m
+  let sumXlnM = 0;
+  let sumXlnX = 0;
+  let sumLnM = 0;
+  const byX = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    sumXlnM += xs[i] * Math.log(ms[i]);
+    sumXlnX += xs[i] * Math.log(xs[i]);
+    sumLnM += Math.log(ms[i]);
+    byX.set(xs[i], (byX.get(xs[i]) ?? 0) + 1);
+  }
+  const distinct = [...byX.entries()].sort((a2, b2) => a2[0] - b2[0]);
+  const mean = ms.reduce((s, v) => s + v, 0) / n;
+  const ll = (p: number, q: number, gamma: number, grad?: number[]) => {
+    let v = p * (sumXlnM + sumXlnX) - sumLnM + n * (q * Math.log(gamma) - lgamma(q));
+    let gp = sumXlnM + sumXlnX;
+    let gq = n * (Math.log(gamma) - digamma(q));
+    let gg = (n * q) / gamma;
+    for (const [xv, count] of distinct) {
+      v += count * (lgamma(p * xv + q) - lgamma(p * xv));
+      if (grad) {
+        const d = digamma(p * xv + q);
+        gp += count * xv * (d - digamma(p * xv));
+        gq += count * d;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const xv = xs[i];
+      const denom = gamma + xv * ms[i];
+      const l = Math.log(denom);
+      v -= (p * xv + q) * l;
+      if (grad) {
+        gp -= xv * l;
+        gq -= l;
+        gg -= (p * xv + q) / denom;
+      }
+    }
+    if (grad) {
+      grad[0] = gp * p;
+      grad[1] = gq * q;
+      grad[2] = gg * gamma;
+    }
+    return v;
   };
-  let best = null as ReturnType<typeof nelderMead> | null;
+  const clampExp = (u: number) => Math.exp(Math.max(-15, Math.min(15, u)));
+  let best = null as ReturnType<typeof bfgs> | null;
   for (const start of [
     [0, 0, Math.log(mean)],
     [Math.log(5), Math.log(3), Math.log(mean * 2)],
   ]) {
-    let m1 = nelderMead(f, start, { step: 0.5 });
-    m1 = nelderMead(f, m1.x, { step: 0.05 }); // restart from the optimum to avoid a collapsed simplex
-    if (!best || m1.f < best.f) best = m1;
+    const r = bfgs(
+      (u, grad) => {
+        const v = ll(clampExp(u[0]), clampExp(u[1]), clampExp(u[2]), grad);
+        for (let i = 0; i < 3; i++) grad[i] = -grad[i];
+        return -v;
+      },
+      start,
+      { maxIterations: 300 },
+    );
+    if (!best || r.f < best.f) best = r;
   }
-  const [p, q, gamma] = best!.x.map((v) => Math.exp(v));
-  return { p, q, gamma, logLikelihood: -best!.f, customers: xs.length, converged: best!.converged };
+  // a Nelder-Mead polish from the optimum guards against a stalled line search
+  const nm = nelderMead((u) => -ll(clampExp(u[0]), clampExp(u[1]), clampExp(u[2])), best!.x, { step: 0.02, maxIterations: 200 });
+  const u = nm.f < best!.f ? nm.x : best!.x;
+  const [p, q, gamma] = u.map(clampExp);
+  return { p, q, gamma, logLikelihood: ll(p, q, gamma), customers: n, converged: best!.converged };
 }
 
 /** E[spend per transaction | x, m]; the population mean when x = 0. Needs q > 1. */

@@ -88,6 +88,7 @@ export function healthScore(input: HealthInputs): Health {
       text: d <= 30 ? `In touch recently (${Math.round(d)} days ago)` : `No contact for ${Math.round(d)} days`,
     });
   }
+  for (const f of factors) f.points = Math.round(f.points * 10) / 10;
   const max = factors.reduce((s, f) => s + f.max, 0);
   const got = factors.reduce((s, f) => s + f.points, 0);
   const score = max > 0 ? Math.round((100 * got) / max) : 50;

@@ -50,6 +50,10 @@ export interface Minimum {
   f: number;
   iterations: number;
   converged: boolean;
+  /** BFGS: the final inverse-Hessian approximation */
+  inverseHessian?: number[][];
+  /** function evaluations */
+  evaluations?: number;
 }
 
 /** Nelder-Mead simplex minimiser (standard coefficients). */
@@ -129,17 +133,24 @@ export function nelderMead(
 export function bfgs(
   fg: (x: number[], grad: number[]) => number,
   start: number[],
-  options: { maxIterations?: number; gradientTolerance?: number } = {},
+  options: { maxIterations?: number; gradientTolerance?: number; inverseHessian?: number[][] } = {},
 ): Minimum {
   const n = start.length;
   const maxIt = options.maxIterations ?? 200;
   const gtol = options.gradientTolerance ?? 1e-7;
+  let evaluations = 0;
+  const fg0 = fg;
+  fg = (xx, gg) => {
+    evaluations++;
+    return fg0(xx, gg);
+  };
   let x = start.slice();
   let g = new Array<number>(n).fill(0);
   let f = fg(x, g);
-  if (!Number.isFinite(f)) return { x, f, iterations: 0, converged: false };
-  // inverse Hessian approximation
-  let H = identity(n);
+  if (!Number.isFinite(f)) return { x, f, iterations: 0, converged: false, evaluations };
+  // inverse Hessian approximation (a good one from a related problem saves many iterations)
+  const warm = options.inverseHessian !== undefined;
+  let H = warm ? options.inverseHessian!.map((row) => row.slice()) : identity(n);
   let it = 0;
   let converged = false;
   const gNew = new Array<number>(n).fill(0);
@@ -175,7 +186,7 @@ export function bfgs(
     f = fNew;
     g = gNew.slice();
     if (sy > 1e-12) {
-      if (it === 0) {
+      if (it === 0 && !warm) {
         const yy = y.reduce((acc, yi) => acc + yi * yi, 0);
         H = identity(n).map((row) => row.map((v) => (v * sy) / yy));
       }
@@ -190,7 +201,7 @@ export function bfgs(
       break;
     }
   }
-  return { x, f, iterations: it, converged };
+  return { x, f, iterations: it, converged, inverseHessian: H, evaluations };
 }
 
 function identity(n: number): number[][] {

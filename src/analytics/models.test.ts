@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupTriples, pAlive, bgnbdLogLikelihood } from './bgnbd.js';
+import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, groupTriples, pAlive, bgnbdLogLikelihood } from './bgnbd.js';
 import { expectedSpend, fitGammaGamma } from './gammagamma.js';
 import { digamma, hyp2f1, lgamma, nelderMead } from './math.js';
 import { derl, fitSbg, sbgChurnProbabilities, sbgSurvival } from './sbg.js';
@@ -63,6 +63,23 @@ describe('BG/NBD', () => {
     const a = fitBgNbd(groupTriples(rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])));
     const b = fitBgNbd(groupTriples(rev.map((r) => r[1]), rev.map((r) => r[2]), rev.map((r) => r[3])));
     expect(b).toEqual(a);
+  });
+
+  it('groups whole-day triples exactly, in the same order whatever the input order', () => {
+    const x = [2, 0, 2, 1, 0, 2];
+    const tx = [30, 0, 30, 7, 0, 14];
+    const T = [70, 70, 70, 21, 35, 70];
+    const g = groupDayTriples(x, tx, T, 7);
+    expect([...g.x]).toEqual([0, 0, 1, 2, 2]);
+    expect([...g.T]).toEqual([5, 10, 3, 10, 10]);
+    expect([...g.tx]).toEqual([0, 0, 1, 2, 30 / 7]);
+    expect([...g.w]).toEqual([1, 1, 1, 1, 2]);
+    expect([...g.groupOf]).toEqual([4, 1, 4, 2, 0, 3]);
+    const rev = groupDayTriples(x.slice().reverse(), tx.slice().reverse(), T.slice().reverse(), 7);
+    expect([...rev.w]).toEqual([...g.w]);
+    expect([...rev.tx]).toEqual([...g.tx]);
+    const byValue = groupTriples(x, tx.map((v) => v / 7), T.map((v) => v / 7));
+    expect(bgnbdLogLikelihood(byValue, { r: 0.3, alpha: 4, a: 0.8, b: 2.4 })).toBeCloseTo(bgnbdLogLikelihood(g, { r: 0.3, alpha: 4, a: 0.8, b: 2.4 }), 10);
   });
 
   it('log-likelihood of one customer matches the formula by hand', () => {

@@ -359,6 +359,15 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
     let mrrKept = 0;
     const mFrom = Math.max(k.startMonth, p.month0) - p.month0;
     const mTo = Math.min(k.startMonth + k.months, p.month0 + p.months) - p.month0;
+    // who bought in the period: the months' rows OR-ed together (sequential memory)
+    let boughtRow = p.boughtInMonth.subarray(mFrom * n, (mFrom + 1) * n);
+    if (mTo - mFrom > 1) {
+      boughtRow = boughtRow.slice();
+      for (let m = mFrom + 1; m < mTo; m++) {
+        const row = p.boughtInMonth.subarray(m * n, (m + 1) * n);
+        for (let c = 0; c < n; c++) boughtRow[c] |= row[c];
+      }
+    }
     for (let c = 0; c < n; c++) {
       const s = active[bs * n + c];
       const e = active[be * n + c];
@@ -366,8 +375,7 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
       atEnd += e;
       if (s && !e) lost++;
       const f = p.firstDay[c];
-      let bought = 0;
-      for (let m = mFrom; m < mTo && !bought; m++) bought = p.boughtInMonth[m * n + c];
+      const bought = boughtRow[c];
       if (f >= start && f < end) fresh++;
       else if (f < start && !s && bought) returned++;
       if (bought) {
@@ -427,6 +435,27 @@ function annualRow(p: PeriodInputs) {
     lost,
     retentionRate: atStart > 0 && start >= p.minDay ? round(1 - lost / atStart) : null,
   };
+}
+
+/** The q-quantile of whole numbers (non-negative) by counting, with linear interpolation. */
+function intQuantile(values: Float64Array, q: number): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  const counts = new Int32Array(max + 1);
+  for (let i = 0; i < values.length; i++) counts[values[i]]++;
+  const at = (rank: number) => {
+    let seen = 0;
+    for (let v = 0; v <= max; v++) {
+      seen += counts[v];
+      if (seen > rank) return v;
+    }
+    return max;
+  };
+  const pos = (values.length - 1) * q;
+  const lo = Math.floor(pos);
+  const a = at(lo);
+  const b = at(Math.min(values.length - 1, lo + 1));
+  return a + (b - a) * (pos - lo);
 }
 
 function clvHistogram(values: number[]): { from: number; to: number; customers: number }[] {
@@ -512,8 +541,8 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
     let g = 0;
     for (let c = 0; c < n; c++) for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) gaps[g++] = pd.days[i] - pd.days[i - 1];
     if (g === 0) return { days: 365, source: 'default' as const, explanation: 'Nobody has bought twice yet, so a customer counts as active for 365 days after a purchase.' };
-    const p90 = quantile(gaps.subarray(0, g), 0.9);
-    const median = quantile(gaps.subarray(0, g), 0.5);
+    const p90 = intQuantile(gaps.subarray(0, g), 0.9);
+    const median = intQuantile(gaps.subarray(0, g), 0.5);
     const days = Math.min(730, Math.max(7, Math.ceil(p90)));
     return {
       days,
@@ -550,6 +579,13 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   );
   const month0 = monthIndex(minDay);
   const months = monthIndex(asOf) - month0 + 1;
+  // month of a day by table lookup (the Date-based conversion is slow for a million orders)
+  const monthTable = new Int32Array(Math.max(0, asOf - minDay + 1));
+  for (let m = month0, d = minDay; d <= asOf; d++) {
+    if (d >= monthStart(m + 1)) m++;
+    monthTable[d - minDay] = m;
+  }
+  const monthOf = (d: number) => (d >= minDay && d <= asOf ? monthTable[d - minDay] : monthIndex(d));
   const boughtInMonth = new Uint8Array(months * n);
   const revenueByMonth = new Float64Array(months);
   const cohortMap = new Map<number, { size: number; customers: number[]; revenue: number[] }>();
@@ -571,7 +607,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
         const d = pd.days[i];
         if (d > asOf) break;
         if (d !== d0) {
-          m = monthIndex(d);
+          m = monthOf(d);
           d0 = d;
         }
         const k = m - month0;
@@ -686,8 +722,10 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   timed(opts, 'predict per customer', () => {
     const fit = bg as BgNbdFit | null;
     if (!fit) return;
-    const steps = 12;
+    // purchases are discounted per quarter of the horizon, at each quarter's midpoint
+    const steps = 4;
     const stepUnits = horizon / steps / ud;
+    const newByT = new Map<number, number>();
     for (let g = 0; g < G; g++) {
       const xv = grouped.x[g];
       const tx = grouped.tx[g];
@@ -697,13 +735,15 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       let disc = 0;
       for (let k = 1; k <= steps; k++) {
         const e = conditionalExpectedPurchases(fit, k * stepUnits, xv, tx, T);
-        disc += (e - prev) / Math.pow(1 + discount, (k * horizon) / steps / 365);
+        disc += (e - prev) / Math.pow(1 + discount, ((k - 0.5) * horizon) / steps / 365);
         prev = e;
       }
       gExpected[g] = prev;
       gDiscounted[g] = disc;
       if (holdoutDays > 0) gHoldout[g] = conditionalExpectedPurchases(fit, holdoutDays / ud, xv, tx, T);
-      calExpected += grouped.w[g] * expectedPurchasesNew(fit, T);
+      let eNew = newByT.get(T);
+      if (eNew === undefined) newByT.set(T, (eNew = expectedPurchasesNew(fit, T)));
+      calExpected += grouped.w[g] * eNew;
     }
   });
   if (!bg) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
@@ -725,6 +765,8 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   const businessGap = gapsForMedian.length ? quantile(gapsForMedian, 0.5) : W;
   const popSpend = gg ? expectedSpend(gg, 0, 0) : NaN;
   const saveCandidates: SaveListRow[] = [];
+  const dayTexts = new Map<number, string>();
+  const dayText = (day: number) => dayTexts.get(day) ?? (dayTexts.set(day, isoDay(day)), dayTexts.get(day)!);
   timed(opts, 'CLV, health, save list', () => {
     let gi = 0;
     const groupOfCustomer = new Int32Array(n).fill(-1);
@@ -769,8 +811,8 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
           recency: round(txDays[c] / ud),
           T: round(TDays[c] / ud),
           monetary: x[c] > 0 ? round(mean[c] / scale, 2) : null,
-          firstPurchase: isoDay(firstBuy[c]),
-          lastPurchase: isoDay(lastAll),
+          firstPurchase: dayText(firstBuy[c]),
+          lastPurchase: dayText(lastAll),
           revenue: round(pd.revenue[c] / scale, 2),
           pAlive: round(pa),
           expectedPurchases: round(gExpected[g]),
@@ -778,7 +820,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
           valueAtRisk: round(var_, 2),
           health: health.score,
           reasons: health.reasons,
-          factors: health.factors.map((f) => ({ ...f, points: round(f.points, 1) })),
+          factors: health.factors,
         };
         if (opts.calibrationEndDay !== undefined) {
           row.holdoutActual = holdoutActual[c];
