@@ -29,7 +29,13 @@ const positive = [
   'Easy to pause my subscription when I went on holiday. Perfect.',
   'the single origin from Rwanda is amazing',
   'Always a pleasure, you guys rock',
-];
+  'Knowledgeable team, they helped me pick beans for my new espresso machine.',
+  'Parcel fits through the letterbox, which is genius. Love it.',
+  'Our office switched to your beans and everyone is happier. Excellent.',
+  'Quick reply to my question about decaf, very helpful.',
+  'Brilliant tasting notes card in every bag, really nice touch.',
+  'Easy to change my grind online, thank you!',
+]
 const neutral = [
   'Good coffee, delivery took a bit longer this time.',
   'Fine. I mostly buy at the market stall.',
@@ -37,7 +43,10 @@ const neutral = [
   'It was ok, the decaf is not my favourite.',
   'Decent, though the website is a bit fiddly on my phone.',
   'No complaints really.',
-];
+  'Okay overall. The filter roast is better than the espresso.',
+  'Average. Some months the beans are better than others.',
+  'Does the job, I have not tried the other blends yet.',
+]
 const negative: [string, ChurnReason][] = [
   ['Way too expensive after the price rise, I can get good beans cheaper at the supermarket.', 'price'],
   ['The subscription price went up again with no warning.', 'price'],
@@ -55,7 +64,12 @@ const negative: [string, ChurnReason][] = [
   ['Moved abroad, so I had to stop.', 'needs_changed'],
   ['Stopped drinking coffee for health reasons.', 'needs_changed'],
   ['Too much plastic in the packaging.', 'other'],
-];
+  ['Charged twice for one bag and the refund took weeks.', 'poor_service'],
+  ['The parcel never arrived and nobody answered the phone.', 'poor_service'],
+  ['Too pricey now, I am cutting back on spending.', 'price'],
+  ['Found a cheaper subscription with another roaster.', 'competitor'],
+  ['The subscription page is really hard to use, could not skip a month.', 'difficult_product'],
+]
 const cancelToReason: Record<string, ChurnReason> = {
   price: 'price',
   'needs changed': 'needs_changed',

@@ -368,6 +368,15 @@ function Send() {
   const [result, setResult] = useState<{ link?: string } | null>(null);
   const found = useApi<{ items: { id: string; name: string; email: string | null }[] }>(query.trim().length >= 2 && !customer ? `/api/surveys/customers?q=${encodeURIComponent(query.trim())}` : null);
   const sent = useApi<{ items: SentRow[] }>('/api/surveys/requests?limit=20');
+  const [links, setLinks] = useState<Record<string, string>>({});
+  const showLink = async (id: string) => {
+    try {
+      const r = await api.get<{ link: string }>(`/api/surveys/requests/${id}/link`);
+      setLinks({ ...links, [id]: r.link });
+    } catch (err) {
+      setLinks({ ...links, [id]: err instanceof Error ? err.message : String(err) });
+    }
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!customer) return setError(new Error('Choose a customer first'));
@@ -432,6 +441,7 @@ function Send() {
               <th>Customer</th>
               <th>Survey</th>
               <th>Status</th>
+              <th>Link</th>
             </tr>
           </thead>
           <tbody>
@@ -441,6 +451,15 @@ function Send() {
                 <td>{r.customer.name}</td>
                 <td>{kindLabel[r.kind]}</td>
                 <td>{r.status === 'answered' ? `answered${r.score !== null ? `: ${r.score}` : ''}` : r.status}</td>
+                <td>
+                  {links[r.id] ? (
+                    <code style={{ wordBreak: 'break-all', fontSize: '.8rem' }}>{links[r.id]}</code>
+                  ) : (
+                    <button type="button" className="link" onClick={() => showLink(r.id)}>
+                      Hosted page link
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
