@@ -41,6 +41,8 @@ beforeAll(async () => {
     ])
     .execute();
   await db.insertInto('touchpoints').values({ customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-20T10:00:00Z', summary: 'Checked in' }).execute();
+  // an unhappy survey answer left a close-the-loop task open for Rita
+  await db.insertInto('tasks').values({ customer_id: ids.Regular, title: 'Call back: detractor', due_at: '2024-06-29T10:00:00Z', source: 'survey:abc' }).execute();
 });
 afterAll(() => t.close());
 
@@ -83,6 +85,8 @@ describe('analytics API', () => {
     expect(rita.health).toBeGreaterThan(larry.health);
     expect(rita.pAlive).toBeGreaterThan(larry.pAlive);
     expect(rita.subscription).toMatchObject({ active: false, plans: ['beans monthly'] });
+    expect(rita.factors.find((f: { factor: string }) => f.factor === 'complaints')).toMatchObject({ text: '1 open complaint', points: 4 });
+    expect(larry.factors.find((f: { factor: string }) => f.factor === 'complaints')).toMatchObject({ text: 'No open complaints', points: 10 });
   });
 
   it('answers 404 for an unknown customer, 400 for a malformed id, and says when there is no data', async () => {

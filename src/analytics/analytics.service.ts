@@ -33,7 +33,16 @@ async function tableExists(db: Database, name: string): Promise<boolean> {
 export async function loadExtras(db: Database, timeZone: string): Promise<Map<string, CustomerExtras>> {
   const extras = new Map<string, CustomerExtras>();
   const names = await db.selectFrom('customers').select(['id', 'name']).where('merged_into', 'is', null).execute();
-  for (const c of names) extras.set(c.id, { name: c.name });
+  for (const c of names) extras.set(c.id, { name: c.name, openComplaints: 0 });
+  // open complaints: open close-the-loop tasks raised by an unhappy survey answer
+  const complaints = await sql<{ customer_id: string; n: number }>`
+    select customer_id, count(*) as n from tasks
+    where status = 'open' and customer_id is not null and source like 'survey:%'
+    group by customer_id`.execute(db);
+  for (const c of complaints.rows) {
+    const e = extras.get(c.customer_id);
+    if (e) e.openComplaints = Number(c.n);
+  }
   const touch = await sql<{ customer_id: string; day: number }>`
     select customer_id, max((occurred_at at time zone ${timeZone})::date - date '1970-01-01') as day
     from touchpoints where channel <> 'order' group by customer_id`.execute(db);

@@ -1012,6 +1012,10 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     try {
       const fit = fitSbgLifetimes(lifetimes);
       sbgFits.set(plan, { ...fit, interval, customers: list.length });
+      if (fit.gamma + fit.delta > 1000)
+        notes.push(
+          `Plan ${plan}: too little history to tell its subscribers apart, so one churn rate fits best: ${(100 * fit.gamma / (fit.gamma + fit.delta)).toFixed(1)}% per ${interval}.`,
+        );
     } catch (err) {
       notes.push(`sBG not fitted for plan ${plan}: ${(err as Error).message}.`);
     }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { healthScore } from './health.js';
+
+describe('health score', () => {
+  it('adds up the factors by hand, reasons most damaging first', () => {
+    const h = healthScore({ pAlive: 0.5, daysSinceLastPurchase: 60, usualGapDays: 30, lastSurveyScore: 4, openComplaints: 1, daysSinceLastTouchpoint: 105 });
+    // 20/40 + 12.5/25 (twice as late: half) + 6/15 + 4/10 + 5/10 (105 days: half) = 47.5
+    expect(h.factors.map((f) => [f.factor, f.points])).toEqual([
+      ['p_alive', 20],
+      ['rhythm', 12.5],
+      ['survey', 6],
+      ['complaints', 4],
+      ['touchpoint', 5],
+    ]);
+    expect(h.score).toBe(48);
+    expect(h.reasons).toEqual([
+      'May be drifting away (P(alive) 50%)',
+      'Overdue: 60 days since the last order, usually every 30 days (2.0× late)',
+      'Detractor in the last survey (4/10)',
+      '1 open complaint',
+      'No contact for 105 days',
+    ]);
+  });
+
+  it('scores only the factors it knows about', () => {
+    expect(healthScore({ pAlive: 0.9, daysSinceLastPurchase: null, usualGapDays: null }).score).toBe(90);
+    expect(healthScore({ pAlive: 0.9, daysSinceLastPurchase: 10, usualGapDays: 30, lastSurveyScore: null }).score).toBe(Math.round((100 * (36 + 25)) / 65));
+    expect(healthScore({ pAlive: null, daysSinceLastPurchase: null, usualGapDays: null }).score).toBe(50);
+  });
+
+  it('never leaves 0–100, even for wild inputs', () => {
+    const worst = healthScore({ pAlive: -1, daysSinceLastPurchase: 9999, usualGapDays: 1, lastSurveyScore: -5, openComplaints: 7, daysSinceLastTouchpoint: 9999 });
+    const best = healthScore({ pAlive: 2, daysSinceLastPurchase: 0, usualGapDays: 10, lastSurveyScore: 15, openComplaints: 0, daysSinceLastTouchpoint: 0 });
+    expect(worst.score).toBe(0);
+    expect(best.score).toBe(100);
+  });
+});
