@@ -80,7 +80,8 @@ export function surveyPage(r: OpenRequest, state: PageState): string {
   const commentLabel = info.scale ? "What's the main reason for your answer? (optional)" : 'Anything else you would like to tell us? (optional)';
   parts.push(`<label class="q" for="comment">${e(commentLabel)}</label><textarea id="comment" name="comment" maxlength="5000">${e(r.response?.comment ?? '')}</textarea>`);
   parts.push(`<button type="submit">Send</button></form>`);
-  parts.push(`<p class="muted">Your answer goes only to ${e(r.business || 'the business that asked')}.</p>`);
+  const to = r.business || 'the business that asked';
+  parts.push(`<p class="muted">Your answer goes only to ${e(to)}${to.endsWith('.') ? '' : '.'}</p>`);
   return layout(info.label, `<div class="card">${parts.join('\n')}</div>`);
 }
 
