@@ -26,7 +26,7 @@ const smtp = await startTestSmtpServer({ keepRaw: false });
 const database = await openDatabase({ inMemory: true });
 const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), smtpUrl: smtp.url };
 const ctx: AppContext = { db: database.db, config, log: createLogger('silent'), now: () => new Date(), secret: await ensureInstanceSecret(database.db) };
-await saveWorkspace(database.db, { name: 'Bench Co', industry: 'retail', timeZone: 'UTC', currency: 'EUR' });
+await saveWorkspace(database.db, { name: 'Bench Co', industry: 'consumer_services', timeZone: 'UTC', currency: 'EUR' });
 
 // N customers and N transactional emails, queued in bulk (queueing is not what is measured here)
 let t = Date.now();

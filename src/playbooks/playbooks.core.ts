@@ -160,7 +160,7 @@ function conditionHolds(c: Condition, f: CustomerFacts): boolean {
     case 'marketing_consent':
       return cmp(f.marketingConsent && !f.unsubscribed);
     case 'has_email':
-      return cmp(Boolean(f.email));
+      return cmp(f.email !== null && f.email !== '');
     case 'country':
       return cmp(f.country);
     case 'city':
@@ -249,11 +249,39 @@ export interface ScanClock {
   holidays: Holiday[];
 }
 
+interface DerivedClock {
+  year: number;
+  md: string;
+  now: number;
+  weekday: number;
+  week: string;
+  holidayKey: string | null;
+}
+const derived = new WeakMap<ScanClock, DerivedClock>();
+function derive(clock: ScanClock): DerivedClock {
+  let d = derived.get(clock);
+  if (!d) {
+    const year = Number(clock.today.slice(0, 4));
+    const md = clock.today.slice(5);
+    const h = clock.holidays.find((x) => x.date === clock.today || x.date === md);
+    d = {
+      year,
+      md,
+      now: clock.now.getTime(),
+      weekday: ((new Date(`${clock.today}T00:00:00Z`).getUTCDay() + 6) % 7) + 1,
+      week: isoWeek(clock.today),
+      holidayKey: h ? `holiday:${h.name}:${year}` : null,
+    };
+    derived.set(clock, d);
+  }
+  return d;
+}
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
 /** The occurrence this scheduled trigger fires for this customer today, or null. Once per occurrence. */
 export function scheduledOccurrence(trigger: Trigger, f: CustomerFacts, clock: ScanClock): string | null {
-  const year = Number(clock.today.slice(0, 4));
-  const md = clock.today.slice(5);
-  const now = clock.now.getTime();
+  const { year, md, now, weekday, week, holidayKey } = derive(clock);
   switch (trigger.type) {
     case 'date':
       if (trigger.date === 'birthday') {
@@ -261,33 +289,27 @@ export function scheduledOccurrence(trigger: Trigger, f: CustomerFacts, clock: S
         return monthDayIn(f.birthday.slice(5, 10), year) === md ? `birthday:${year}` : null;
       }
       if (trigger.date === 'anniversary') {
-        const acquired = new Date(f.acquiredAt).toISOString().slice(0, 10);
+        const acquired = dayOf(f.acquiredAt);
         if (Number(acquired.slice(0, 4)) >= year) return null;
         return monthDayIn(acquired.slice(5), year) === md ? `anniversary:${year}` : null;
       }
-      for (const h of clock.holidays) {
-        if (h.date === clock.today || h.date === md) return `holiday:${h.name}:${year}`;
-      }
-      return null;
+      return holidayKey;
     case 'no_touchpoint': {
       const last = f.lastTouchpointAt ?? f.acquiredAt;
-      return now - last >= trigger.days * DAY ? `quiet-since:${new Date(last).toISOString().slice(0, 10)}` : null;
+      return now - last >= trigger.days * DAY ? `quiet-since:${dayOf(last)}` : null;
     }
     case 'no_order': {
       if (f.lastOrderAt === null) return null;
       const since = now - f.lastOrderAt;
-      const key = `no-order-since:${new Date(f.lastOrderAt).toISOString().slice(0, 10)}`;
-      if (trigger.days !== null && since >= trigger.days * DAY) return key;
+      if (trigger.days !== null && since >= trigger.days * DAY) return `no-order-since:${dayOf(f.lastOrderAt)}`;
       if (trigger.ownCycleFactor !== null && f.ordersCount >= 2 && f.firstOrderAt !== null) {
         const cycle = (f.lastOrderAt - f.firstOrderAt) / (f.ordersCount - 1);
-        if (cycle >= DAY && since > Math.max(7 * DAY, trigger.ownCycleFactor * cycle)) return key;
+        if (cycle >= DAY && since > Math.max(7 * DAY, trigger.ownCycleFactor * cycle)) return `no-order-since:${dayOf(f.lastOrderAt)}`;
       }
       return null;
     }
-    case 'weekly': {
-      const weekday = ((new Date(`${clock.today}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
-      return weekday === trigger.weekday ? `week:${isoWeek(clock.today)}` : null;
-    }
+    case 'weekly':
+      return weekday === trigger.weekday ? `week:${week}` : null;
     default:
       return null;
   }

@@ -7,7 +7,7 @@ import { registerJobHandler, registerSchedule } from '../platform/jobs/jobs.serv
 import { getFeatureSettings, getWorkspace } from '../workspace/workspace.service.js';
 import { evaluateScheduledTriggers, localDate, scheduledTriggerTypes, type Holiday } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
-import { loadFacts } from './playbooks.facts.js';
+import { loadAllFacts } from './playbooks.facts.js';
 import { enroll, listPlaybooks } from './playbooks.service.js';
 
 export const SCAN_JOB = 'playbook.scan';
@@ -80,7 +80,7 @@ export async function scanScheduledTriggers(ctx: AppContext): Promise<{ customer
   const ws = await getWorkspace(ctx.db);
   const settings = await getFeatureSettings(ctx.db, 'playbooks', defaultPlaybookSettings);
   const now = ctx.now();
-  const facts = await loadFacts(ctx.db);
+  const facts = await loadAllFacts(ctx.db);
   const due = evaluateScheduledTriggers(playbooks, facts, { now, today: localDate(now, ws?.timeZone ?? 'UTC'), holidays: settings.holidays });
   const byId = new Map(playbooks.map((p) => [p.id, p]));
   const enrolled = await enroll(
