@@ -94,134 +94,108 @@ function describe(err: CsvError, maxRecordBytes: number): string {
   }
 }
 
+/** Byte offset where physical line `target` starts, scanning from `start` (which is line `startLine`). */
+async function offsetOfLine(source: CsvSource, start: number, startLine: number, target: number): Promise<number | null> {
+  let line = startLine;
+  let pos = start;
+  if (line >= target) return start;
+  for await (const chunk of source.open(start)) {
+    let i = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, i);
+      if (nl < 0) break;
+      line++;
+      if (line >= target) return pos + nl + 1;
+      i = nl + 1;
+    }
+    pos += chunk.length;
+  }
+  return null;
+}
+
 /** Yields records in batches. The first record is the header line. */
 export async function* readCsv(source: CsvSource, opts: ReadOptions): AsyncGenerator<CsvRecord[]> {
   const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
   const batchSize = opts.batchSize ?? 5000;
+  const whitespace = opts.delimiter === 'whitespace';
   let offset = 0; // byte where the current segment starts
-  let lineBase = 0; // physical lines before the current segment
+  let firstLine = 1; // physical line number at that byte
   let first = true;
   for (;;) {
-    let restart: { byte: number; line: number } | null = null;
-    let prevEnd = 0;
-    let prevEmpty = 0;
-    let prevBytes = 0;
-    const segmentOffset = offset;
-    const segmentLineBase = lineBase;
-    // Physical line numbers come from counting newlines in the bytes (csv-parse counts a CRLF
-    // inside quotes as two lines).
-    const chunks: { start: number; buf: Buffer }[] = [];
-    const cursor = { byte: segmentOffset, line: segmentLineBase + 1 };
-    const lineAt = (b: number): number => {
-      while (cursor.byte < b && chunks.length) {
-        const c = chunks[0];
-        const end = c.start + c.buf.length;
-        const stop = Math.min(b, end);
-        let i = cursor.byte - c.start;
-        const last = stop - c.start;
-        for (;;) {
-          const nl = c.buf.indexOf(10, i);
-          if (nl < 0 || nl >= last) break;
-          cursor.line++;
-          i = nl + 1;
-        }
-        cursor.byte = stop;
-        if (stop >= end) chunks.shift();
-      }
-      return cursor.line;
-    };
+    let fatal: string | null = null;
     const parser = parse({
       bom: first,
-      delimiter: opts.delimiter === 'whitespace' ? ' ' : opts.delimiter,
+      delimiter: whitespace ? ' ' : opts.delimiter,
       record_delimiter: ['\r\n', '\n'],
       relax_quotes: true,
       relax_column_count: true,
-      skip_empty_lines: true,
+      skip_empty_lines: false,
       skip_records_with_error: true,
       max_record_size: maxRecordBytes,
-      info: true,
-      on_record: (item: { record: string[]; info: { lines: number; empty_lines: number; bytes: number } }) => {
-        if (restart) return null;
-        const { record, info } = item;
-        const line = lineAt(segmentOffset + prevBytes) + (info.empty_lines - prevEmpty);
-        prevEnd = info.lines;
-        prevEmpty = info.empty_lines;
-        prevBytes = info.bytes;
-        return { line, fields: opts.delimiter === 'whitespace' ? record.filter((f) => f !== '') : record };
-      },
       on_skip: (err: CsvError | undefined) => {
-        if (!err) return;
-        const line = lineAt(segmentOffset + prevBytes);
-        if (err.code === 'CSV_MAX_RECORD_SIZE' || err.code === 'CSV_QUOTE_NOT_CLOSED') {
-          if (!restart) {
-            restart = { byte: segmentOffset + prevBytes, line };
-            opts.onIssue({ line, reason: describe(err, maxRecordBytes) });
-          }
-        } else if (!restart) {
-          opts.onIssue({ line, reason: describe(err, maxRecordBytes) });
-        }
+        if (!err || fatal) return;
+        if (err.code === 'CSV_MAX_RECORD_SIZE' || err.code === 'CSV_QUOTE_NOT_CLOSED') fatal = describe(err, maxRecordBytes);
+        else pending.push(describe(err, maxRecordBytes));
       },
     } as unknown as Parameters<typeof parse>[0]);
+    // non-fatal skipped records: csv-parse does not say which line; report them at the next record
+    const pending: string[] = [];
+    const segmentOffset = offset;
     const pump = (async () => {
       try {
         let read = segmentOffset;
         for await (const chunk of source.open(segmentOffset)) {
-          if (restart || parser.destroyed) break;
-          chunks.push({ start: read, buf: chunk });
+          if (fatal || parser.destroyed) break;
           read += chunk.length;
           opts.onProgress?.(read);
-          if (!parser.write(chunk)) await new Promise<void>((resolve) => {
-            const done = () => { parser.off('drain', done); parser.off('close', done); resolve(); };
-            parser.on('drain', done);
-            parser.on('close', done);
-          });
+          if (!parser.write(chunk)) {
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                parser.off('drain', done);
+                parser.off('close', done);
+                resolve();
+              };
+              parser.on('drain', done);
+              parser.on('close', done);
+            });
+          }
         }
       } finally {
         if (!parser.destroyed) parser.end();
       }
     })();
+    let line = firstLine;
     let batch: CsvRecord[] = [];
     try {
-      for await (const rec of parser as AsyncIterable<CsvRecord>) {
-        batch.push(rec);
+      for await (const record of parser as AsyncIterable<string[]>) {
+        const start = line;
+        line++;
+        for (let i = 0; i < record.length; i++) {
+          const f = record[i];
+          if (f.length && f.indexOf('\n') !== -1) for (let j = f.indexOf('\n'); j !== -1; j = f.indexOf('\n', j + 1)) line++;
+        }
+        if (pending.length) for (const reason of pending.splice(0)) opts.onIssue({ line: start, reason });
+        if (record.length === 1 && record[0] === '') continue; // blank line
+        batch.push({ line: start, fields: whitespace ? record.filter((f) => f !== '') : record });
         if (batch.length >= batchSize) {
           yield batch;
           batch = [];
         }
       }
     } catch (err) {
-      opts.onIssue({ line: lineAt(segmentOffset + prevBytes), reason: `the file could not be read further: ${(err as Error).message}` });
+      opts.onIssue({ line, reason: `the file could not be read further: ${(err as Error).message}` });
     } finally {
       if (!parser.destroyed) parser.destroy();
       await pump.catch(() => {});
     }
     if (batch.length) yield batch;
-    if (!restart) return;
-    // Resume on the line after the one where the bad record started.
-    const r: { byte: number; line: number } = restart;
-    let pos = r.byte;
-    let line = r.line;
-    let found = false;
-    let skippingBlank = true;
-    outer: for await (const chunk of source.open(r.byte)) {
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i];
-        if (skippingBlank && (c === 10 || c === 13)) {
-          if (c === 10) line++;
-          continue;
-        }
-        skippingBlank = false;
-        if (c === 10) {
-          pos += i + 1;
-          found = true;
-          break outer;
-        }
-      }
-      pos += chunk.length;
-    }
-    if (!found) return;
-    offset = pos;
-    lineBase = line;
+    if (!fatal) return;
+    // The bad record starts at `line`: report it and resume on the next physical line.
+    opts.onIssue({ line, reason: fatal });
+    const next = await offsetOfLine(source, segmentOffset, firstLine, line + 1);
+    if (next === null || next >= source.size) return;
+    offset = next;
+    firstLine = line + 1;
     first = false;
   }
 }

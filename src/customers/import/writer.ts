@@ -25,7 +25,7 @@ export interface WriterHandle {
   abort(): Promise<void>;
 }
 
-type ColType = 'int' | 'text' | 'bigint' | 'timestamptz' | 'date' | 'boolean';
+type ColType = 'int' | 'text' | 'bigint' | 'timestamptz' | 'date' | 'boolean' | 'uuid';
 type Col<R> = [name: string, type: ColType, get: (r: R) => string | number | boolean | Date | null];
 
 const customerCols: Col<CustomerPart & { line: number }>[] = [
@@ -42,8 +42,25 @@ const customerCols: Col<CustomerPart & { line: number }>[] = [
   ['country', 'text', (r) => r.country],
 ];
 
+/** Time-ordered uuids (version 7 layout): new rows append to the primary-key index instead of
+ * landing on random pages, which makes bulk inserts markedly faster. */
+let v7Last = 0;
+let v7Seq = 0;
+const v7Rand = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+export function uuidv7(): string {
+  const now = Date.now();
+  if (now > v7Last) {
+    v7Last = now;
+    v7Seq = 0;
+  } else v7Seq++;
+  const ts = v7Last.toString(16).padStart(12, '0');
+  const seq = v7Seq.toString(16).padStart(11, '0').slice(-11);
+  return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${seq.slice(0, 3)}-${(8 + (parseInt(seq[3], 16) & 3)).toString(16)}${seq.slice(4, 7)}-${seq.slice(7, 11)}${v7Rand}`;
+}
+
 const orderCols: Col<OrderRow>[] = [
   ...(customerCols as Col<OrderRow>[]),
+  ['id', 'uuid', () => uuidv7()],
   ['ext', 'text', (r) => r.ext],
   ['amount', 'bigint', (r) => r.amount],
   ['currency', 'text', (r) => r.currency],
@@ -99,7 +116,9 @@ async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, col
       }
     }
     parts.push(text);
+    const t0 = performance.now();
     await pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format csv)`, [], { blob: new Blob(parts) });
+    if (profile) timings.set('COPY', (timings.get('COPY') ?? 0) + performance.now() - t0);
     return;
   }
   const arrays = cols.map(([, t, get]) =>
@@ -112,7 +131,18 @@ async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, col
   await sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select * from unnest(${sql.join(casts)})`.execute(trx);
 }
 
-const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T[]> => (await sql.raw<T>(text).execute(trx)).rows;
+const timings = new Map<string, number>();
+const profile = process.env.KEEPWELL_IMPORT_PROFILE === '1';
+if (profile) process.on('exit', () => console.error([...timings].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${v.toFixed(0)}ms ${k}`).join('\n')));
+const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T[]> => {
+  const t0 = profile ? performance.now() : 0;
+  const rows = (await sql.raw<T>(text).execute(trx)).rows;
+  if (profile) {
+    const key = text.replace(/\s+/g, ' ').slice(0, 90);
+    timings.set(key, (timings.get(key) ?? 0) + performance.now() - t0);
+  }
+  return rows;
+};
 const n = (v: unknown) => Number(v ?? 0);
 
 /** Sets customer_id on staged rows: by external id (following merges), else email, else phone; creates the rest. */
@@ -129,7 +159,9 @@ async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['not
     }
   };
   await match();
-  // New customers that share an email with someone already known, under another id.
+  // New customers that share an email with someone already known, under another id. (The staging
+  // table has no statistics; a nested loop here can go quadratic, a hash join cannot.)
+  await q(trx, 'set local enable_nestloop = off');
   const dups = await q<{ line: number; cust_ext: string; name: string; external_id: string | null }>(
     trx,
     `select distinct on (s.cust_ext) s.line, s.cust_ext, c.name, c.external_id from ${table} s
@@ -137,6 +169,7 @@ async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['not
      where s.customer_id is null and s.cust_ext is not null and s.email_norm is not null
      order by s.cust_ext, s.line limit 200`,
   );
+  await q(trx, 'set local enable_nestloop = on');
   for (const d of dups) {
     notes.push({ line: d.line, reason: `possible duplicate customer: ${d.cust_ext.replace(/^name:/, '')} has the email of existing customer ${d.name}${d.external_id ? ` (${d.external_id})` : ''}; merge them in the web app if they are one person` });
   }
@@ -161,13 +194,12 @@ async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['not
 async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[]): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
   await stage(trx, pglite, 'kw_stage_orders', orderCols, rows, 'customer_id uuid');
-  await q(trx, 'analyze kw_stage_orders');
   const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes);
   const [r] = await q<{ created: number; updated: number }>(
     trx,
     `with up as (
-       insert into orders (external_id, customer_id, amount_minor, currency, ordered_at, status)
-       select ext, customer_id, amount, currency, at, status from kw_stage_orders
+       insert into orders (id, external_id, customer_id, amount_minor, currency, ordered_at, status)
+       select id, ext, customer_id, amount, currency, at, status from kw_stage_orders
        on conflict (external_id) where external_id is not null do update
          set amount_minor = excluded.amount_minor, currency = excluded.currency, ordered_at = excluded.ordered_at, status = excluded.status
          where (orders.amount_minor, orders.currency, orders.ordered_at, orders.status)

@@ -1,0 +1,135 @@
+// Import benchmark: a generated 1,000,000-row orders CSV (100,000 customers) into the embedded
+// database, against the time to merely parse the same file with csv-parse.
+// `npm run bench -- import` (BENCH_ROWS=… for a smaller file). Also runs against PostgreSQL when
+// DATABASE_URL or TEST_DATABASE_URL is set (in a throw-away schema).
+import { parse } from 'csv-parse';
+import { sql } from 'kysely';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type OpenDatabase } from '../src/platform/db/database.js';
+import { fileSource } from '../src/customers/import/csv.js';
+import { runImport, countsAddUp } from '../src/customers/import/importer.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const CUSTOMERS = Math.max(1, Math.round(ROWS / 10));
+const dir = path.join(os.tmpdir(), 'keepwell-bench');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `orders-${ROWS}.csv`);
+
+console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GB memory, node ${process.version}, ${os.platform()}`);
+
+function generate(): void {
+  if (fs.existsSync(file)) return;
+  console.log(`generating ${file} (${ROWS} orders, ${CUSTOMERS} customers)…`);
+  let seed = 42;
+  const rand = () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = fs.openSync(file, 'w');
+  let buf = 'order_id,customer_id,email,name,created_at,total,currency,status\n';
+  const start = Date.UTC(2020, 0, 1);
+  for (let i = 1; i <= ROWS; i++) {
+    const c = 1 + Math.floor(rand() * CUSTOMERS);
+    const at = new Date(start + Math.floor(rand() * 4 * 365 * 86400) * 1000).toISOString();
+    const total = (5 + rand() * 200).toFixed(2);
+    buf += `ord-${i},cus-${c},customer${c}@example.com,"Customer ${c}",${at},${total},EUR,${rand() < 0.03 ? 'refunded' : 'paid'}\n`;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(out, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(out, buf);
+  fs.closeSync(out);
+}
+
+async function bareParse(): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true }));
+  for await (const r of parser) if (r) n++;
+  const s = (performance.now() - t0) / 1000;
+  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s`);
+  return s;
+}
+
+function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  return { stop: () => (clearInterval(timer), (peak = Math.max(peak, process.memoryUsage().rss)), peak / 2 ** 20) };
+}
+
+async function importInto(label: string, database: OpenDatabase, parseSeconds: number) {
+  global.gc?.();
+  const sampler = rssSampler();
+  const t0 = performance.now();
+  let lastPct = -10;
+  const report = await runImport(database.db, fileSource(file), {
+    type: 'orders',
+    defaultCurrency: 'EUR',
+    timeZone: 'UTC',
+    pglite: database.pglite,
+    batchSize: 20_000,
+    onProgress: ({ bytes, totalBytes }) => {
+      const pct = Math.floor((bytes / totalBytes) * 100);
+      if (pct >= lastPct + 10) {
+        lastPct = pct;
+        console.log(`  ${label}: ${pct}% read, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const peakMb = sampler.stop();
+  const orders = await sql<{ n: number; sum: number }>`select count(*)::int as n, sum(amount_minor)::bigint as sum from orders`.execute(database.db);
+  const customers = await sql<{ n: number }>`select count(*)::int as n from customers`.execute(database.db);
+  console.log(
+    `  ${label}: created ${report.created}, unchanged ${report.unchanged}, failed ${report.failed}, customers ${customers.rows[0].n}, orders in db ${orders.rows[0].n}; counts add up: ${countsAddUp(report)}`,
+  );
+  console.log(`  ${label}: ${seconds.toFixed(2)} s, ${Math.round(ROWS / seconds)} rows/s, parse ratio ${(seconds / parseSeconds).toFixed(2)}, peak RSS ${Math.round(peakMb)} MB`);
+  return { seconds, peakMb, report };
+}
+
+generate();
+console.log(`file: ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MB`);
+await bareParse(); // warm-up
+const parseSeconds = await bareParse();
+
+const dataDir = fs.mkdtempSync(path.join(dir, 'pglite-'));
+// initdb of a new data folder takes ~700 MB for a moment: do it in a child process, as
+// `keepwell migrate` would, so the import's memory is measured on its own.
+console.log('creating a fresh embedded database (initdb in a child process, not timed)…');
+const init = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../bin/keepwell.js'), 'migrate', '--data-dir', dataDir], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: '' } });
+if (init.status !== 0) throw new Error('keepwell migrate failed');
+const embedded = await openDatabase({ dataDir });
+let result;
+try {
+  result = await importInto('embedded', embedded, parseSeconds);
+} finally {
+  await embedded.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+const pgUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
+if (pgUrl) {
+  const schema = `bench_import_${process.pid}`;
+  const server = await openDatabase({ databaseUrl: pgUrl, schema });
+  try {
+    await importInto('postgresql', server, parseSeconds);
+  } catch (err) {
+    console.log(`  postgresql: failed: ${(err as Error).message}`);
+  } finally {
+    await sql.raw(`drop schema if exists "${schema}" cascade`).execute(server.db);
+    await server.close();
+  }
+} else {
+  console.log('(set DATABASE_URL or TEST_DATABASE_URL to also run against PostgreSQL)');
+}
+
+console.log(
+  `import: rows=${ROWS} seconds=${result.seconds.toFixed(2)} rows_per_s=${Math.round(ROWS / result.seconds)} parse_ratio=${(result.seconds / parseSeconds).toFixed(2)} peak_mb=${Math.round(result.peakMb)}`,
+);
