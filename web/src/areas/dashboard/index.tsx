@@ -177,8 +177,8 @@ function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; su
           <YAxis unit="%" fontSize={12} width={48} />
           <Tooltip formatter={(v) => `${v}%`} />
           <Legend />
-          <Line type="monotone" dataKey="churn" name="Customer churn" stroke="#c0392b" strokeWidth={2} connectNulls dot={false} />
-          {subs && <Line type="monotone" dataKey="subscriptionChurn" name="Subscriber churn" stroke="#2f6fdf" strokeWidth={2} connectNulls dot={false} />}
+          <Line type="linear" dataKey="churn" name="Customer churn" stroke="#c0392b" strokeWidth={2} connectNulls dot={false} />
+          {subs && <Line type="linear" dataKey="subscriptionChurn" name="Subscriber churn" stroke="#2f6fdf" strokeWidth={2} connectNulls dot={false} />}
         </LineChart>
       </ResponsiveContainer>
     </section>
@@ -228,6 +228,37 @@ function CohortHeatmap({ cohorts }: { cohorts: CohortRow[] }) {
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+const curveColors = ['#2f6fdf', '#1a7f4b', '#b7791f', '#c0392b', '#7b4fd6', '#0f8b8d'];
+
+function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
+  // the six most recent cohorts with at least three months of history
+  const shown = cohorts.filter((c) => c.retention.length >= 3).slice(-6);
+  const len = Math.min(12, Math.max(0, ...shown.map((c) => c.retention.length)));
+  const data = Array.from({ length: len }, (_, k) => {
+    const row: Record<string, number | string | null> = { month: `+${k}` };
+    for (const c of shown) row[c.cohort] = c.retention[k] === undefined ? null : Math.round(c.retention[k] * 100);
+    return row;
+  });
+  return (
+    <section className="card">
+      <h2>Retention curves</h2>
+      <p className="muted">For each recent acquisition month: the share still buying 1, 2, 3… months later.</p>
+      <ResponsiveContainer width="100%" height={260}>
+        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="month" fontSize={12} />
+          <YAxis unit="%" fontSize={12} width={48} domain={[0, 100]} />
+          <Tooltip formatter={(v) => `${v}%`} />
+          <Legend />
+          {shown.map((c, i) => (
+            <Line key={c.cohort} type="linear" dataKey={c.cohort} stroke={curveColors[i % curveColors.length]} strokeWidth={2} dot={false} connectNulls={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
     </section>
   );
 }
@@ -360,8 +391,9 @@ function Dashboard() {
           <SaveList rows={data.saveList} currency={data.workspace.currency} />
           <div className="grid">
             {data.clv && <ClvHistogram clv={data.clv} currency={data.workspace.currency} />}
-            <CohortHeatmap cohorts={data.cohorts} />
+            <RetentionCurves cohorts={data.cohorts} />
           </div>
+          <CohortHeatmap cohorts={data.cohorts} />
           <HowComputed o={data} />
           <p className="muted">
             As of {new Date(data.generatedAt).toLocaleString()} ({data.workspace.timeZone}); figures refresh every minute.
