@@ -116,6 +116,43 @@ describe('retention report on a small fixture (hand-computed)', () => {
   });
 });
 
+describe('edge cases', () => {
+  it('reports on a single one-off customer without fitting models', () => {
+    const r = ordersReport(build([['solo', d('2024-02-10'), 1234, false]]), { asOfDay: d('2024-03-31') });
+    expect(r.totals).toMatchObject({ customers: 1, orders: 1, revenue: 12.34 });
+    expect(r.models.bgnbd).toBeNull();
+    expect(r.models.notes.join(' ')).toMatch(/BG\/NBD not fitted/);
+    expect(r.customers[0]).toMatchObject({ id: 'solo', frequency: 0, pAlive: 1, clv: 0 });
+    expect(r.activityWindow.source).toBe('default');
+  });
+
+  it('survives a file of nothing but refunded orders', () => {
+    const r = ordersReport(build([['x', d('2024-02-10'), 1000, true]]), { asOfDay: d('2024-03-31') });
+    expect(r.totals).toMatchObject({ customers: 0, orders: 0, voidedOrders: 1 });
+    expect(r.customers).toEqual([]);
+  });
+
+  it('gives the same report for a larger data set in any row order', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const many: Row[] = [];
+    for (let c = 0; c < 300; c++) {
+      const first = d('2023-01-01') + Math.floor(rand() * 400);
+      const k = 1 + Math.floor(rand() * 6);
+      for (let i = 0; i < k; i++) many.push([`c${c}`, first + Math.floor(rand() * 300) * (i > 0 ? 1 : 0), 500 + Math.floor(rand() * 5000), rand() < 0.03]);
+    }
+    const shuffled = many.slice();
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const o = { asOfDay: d('2024-06-30'), timeUnit: 'week' as const, calibrationEndDay: d('2024-01-31') };
+    const a = ordersReport(build(many), o);
+    expect(a.models.bgnbd).not.toBeNull();
+    expect(JSON.stringify(ordersReport(build(shuffled), o))).toEqual(JSON.stringify(a));
+  });
+});
+
 describe('subscriptions (hand-computed)', () => {
   const subs: SubscriptionRow[] = [
     { id: 's1', customerId: 'X', plan: 'basic', amount: 1000, interval: 'month', startDay: d('2024-01-10'), cancelDay: d('2024-03-05') },
