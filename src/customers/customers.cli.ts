@@ -65,6 +65,7 @@ export function registerCustomerCommands(program: Command): void {
     .addOption(new Option('--map <field=Column...>', 'which column feeds a field, e.g. --map amount=Total --map date="Order Date"'))
     .addOption(new Option('--currency <code>', 'currency of amounts without one (default: the workspace currency)'))
     .addOption(new Option('--time-zone <zone>', 'time zone of dates without an offset (default: the workspace time zone)'))
+    .addOption(new Option('--batch-size <n>', 'rows per transaction').default('20000').hideHelp())
     .action(async (file: string, opts) => {
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
         console.error(`keepwell: no such file: ${file}`);
@@ -105,10 +106,10 @@ export function registerCustomerCommands(program: Command): void {
           defaultCurrency: (opts.currency ?? ws?.currency ?? 'USD').toUpperCase(),
           timeZone: opts.timeZone ?? ws?.timeZone ?? 'UTC',
           pglite: database.pglite,
-          batchSize: 20_000,
+          batchSize: Math.max(100, Number(opts.batchSize) || 20_000),
           onProgress: ({ bytes, rows }) => {
             if (interactive) bar.update(bytes, { rows });
-            else if (Date.now() - lastLog > 2000) {
+            else if (Date.now() - lastLog > 500) {
               lastLog = Date.now();
               console.log(`… ${Math.round((bytes / Math.max(1, source.size)) * 100)}% (${rows} rows)`);
             }

@@ -1,0 +1,189 @@
+import { sql } from 'kysely';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenDatabase } from '../../platform/db/database.js';
+import { createTestDatabase } from '../../platform/testing/test-database.js';
+import { bufferSource, fileSource } from './csv.js';
+import { countsAddUp, runImport, type ImportOptions } from './importer.js';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+let database: OpenDatabase;
+const run = (source: ReturnType<typeof fileSource>, opts: ImportOptions = {}) =>
+  runImport(database.db, source, { pglite: database.pglite, defaultCurrency: 'EUR', timeZone: 'Europe/Amsterdam', ...opts });
+const order = async (ext: string) =>
+  database.db
+    .selectFrom('orders')
+    .innerJoin('customers', 'customers.id', 'orders.customer_id')
+    .select(['orders.amount_minor', 'orders.currency', 'orders.ordered_at', 'orders.status', 'customers.name', 'customers.email', 'customers.external_id as customer_ext', 'customers.id as customer_id'])
+    .where('orders.external_id', '=', ext)
+    .executeTakeFirstOrThrow();
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+
+describe('import presets', () => {
+  it('Shopify orders: one row per line item, offsets in dates, customers created from orders', async () => {
+    const r = await run(fileSource(fixture('shopify-orders.csv')));
+    expect(r.preset).toBe('shopify-orders');
+    expect(r).toMatchObject({ rows: 4, created: 3, lineItems: 1, failed: 0, customersCreated: 2 });
+    expect(countsAddUp(r)).toBe(true);
+    const o = await order('5512345678901');
+    expect(o).toMatchObject({ amount_minor: 5990, currency: 'EUR', status: 'paid', name: 'Anna de Vries', email: 'anna@example.com' });
+    expect(o.ordered_at.toISOString()).toBe('2024-01-05T12:00:00.000Z');
+    expect(await order('5512345678902')).toMatchObject({ amount_minor: 123456, currency: 'USD', status: 'refunded' });
+    // same email in another case: the same customer
+    expect((await order('5512345678903')).customer_id).toBe(o.customer_id);
+  });
+
+  it('Shopify customers: matched to the customer created from orders by email, taking its id', async () => {
+    const r = await run(fileSource(fixture('shopify-customers.csv')));
+    expect(r.preset).toBe('shopify-customers');
+    expect(r).toMatchObject({ rows: 3, created: 2, updated: 1, failed: 0 });
+    const anna = await database.db.selectFrom('customers').selectAll().where('external_id', '=', '7001').executeTakeFirstOrThrow();
+    expect(anna).toMatchObject({ name: 'Anna de Vries', marketing_consent: true, tags: ['vip', 'newsletter'], city: 'Amsterdam', phone_normalized: '31612345678' });
+    expect((await order('5512345678901')).customer_id).toBe(anna.id);
+    const dev = await database.db.selectFrom('customers').selectAll().where('external_id', '=', '7003').executeTakeFirstOrThrow();
+    expect(dev.phone_normalized).toBe('919876543210');
+  });
+
+  it('Stripe payments: UTC dates, unix seconds, lower-case currency, failed payments ignored', async () => {
+    const r = await run(fileSource(fixture('stripe-payments.csv')));
+    expect(r.preset).toBe('stripe-payments');
+    expect(r).toMatchObject({ rows: 4, created: 3, ignored: 1, failed: 0, customersCreated: 2 });
+    const a = await order('ch_3OabcA1');
+    expect(a).toMatchObject({ amount_minor: 2900, currency: 'USD', customer_ext: 'cus_Pa1', name: 'Erin Walsh' });
+    expect(a.ordered_at.toISOString()).toBe('2024-01-05T12:00:00.000Z');
+    const b = await order('ch_3OabcA2');
+    expect(b).toMatchObject({ amount_minor: 125000, status: 'refunded' });
+    expect(b.ordered_at.toISOString()).toBe('2024-02-05T11:00:00.000Z');
+  });
+
+  it('Stripe customers: updates the customers the payments created', async () => {
+    const r = await run(fileSource(fixture('stripe-customers.csv')));
+    expect(r).toMatchObject({ preset: 'stripe-customers', rows: 2, created: 0, updated: 2 });
+    const erin = await database.db.selectFrom('customers').selectAll().where('external_id', '=', 'cus_Pa1').executeTakeFirstOrThrow();
+    expect(erin.acquired_at.toISOString()).toBe('2023-12-01T09:00:00.000Z');
+    expect(erin.phone_normalized).toBe('14155550100');
+  });
+
+  it('WooCommerce orders: semicolons, BOM, CRLF, comma decimals, month/day dates, guest checkout', async () => {
+    const r = await run(fileSource(fixture('woocommerce-orders.csv')));
+    expect(r).toMatchObject({ preset: 'woocommerce-orders', delimiter: 'semicolon', rows: 4, created: 3, ignored: 1, failed: 0 });
+    const o = await order('301');
+    expect(o).toMatchObject({ amount_minor: 123450, currency: 'EUR', customer_ext: '12', name: 'Gert Müller' });
+    expect(o.ordered_at.toISOString()).toBe('2023-09-06T04:29:00.000Z');
+    const guest = await order('302');
+    expect(guest).toMatchObject({ customer_ext: null, email: 'hanna@example.se', amount_minor: 1999 });
+    expect(guest.ordered_at.toISOString()).toBe('2023-12-24T17:05:00.000Z');
+    expect((await order('304')).status).toBe('refunded');
+  });
+
+  it('generic mapping: tab-separated, day/month dates decided from the data, euro amounts', async () => {
+    const r = await run(fileSource(fixture('generic-orders.tsv')));
+    expect(r).toMatchObject({ preset: 'generic', delimiter: 'tab', rows: 3, created: 3, failed: 0 });
+    expect(r.mapping).toMatchObject({ order_id: 'Invoice', name: 'Client', email: 'E-mail', date: 'Date', amount: 'Total' });
+    const o = await order('INV-1');
+    expect(o.amount_minor).toBe(12000);
+    expect(o.ordered_at.toISOString()).toBe('2024-01-04T23:00:00.000Z');
+    expect((await order('INV-3')).amount_minor).toBe(100000);
+  });
+});
+
+describe('importing again', () => {
+  it('the same file twice changes nothing and says so', async () => {
+    const before = await sql<{ n: number }>`select count(*)::int as n from orders`.execute(database.db);
+    const r = await run(fileSource(fixture('shopify-orders.csv')));
+    expect(r).toMatchObject({ created: 0, updated: 0, unchanged: 3, lineItems: 1, customersCreated: 0 });
+    const after = await sql<{ n: number }>`select count(*)::int as n from orders`.execute(database.db);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('a changed row is counted as updated', async () => {
+    const text = fs.readFileSync(fixture('generic-orders.tsv'), 'utf8').replace('€ 80,50', '€ 81,00');
+    const r = await run(bufferSource(Buffer.from(text)));
+    expect(r).toMatchObject({ created: 0, updated: 1, unchanged: 2 });
+    expect((await order('INV-2')).amount_minor).toBe(8100);
+  });
+
+  it('a dry run reports exact counts and writes nothing', async () => {
+    const text = 'order_id,email,date,amount\nD1,new@example.com,2024-05-01,10\nINV-1,iris@example.nl,05/01/2024,999\n';
+    const r = await run(bufferSource(Buffer.from(text)), { dryRun: true, previewRows: 5 });
+    expect(r).toMatchObject({ dryRun: true, created: 1, updated: 1, customersCreated: 1 });
+    expect(r.preview.rows).toHaveLength(2);
+    expect(await database.db.selectFrom('orders').select('id').where('external_id', '=', 'D1').executeTakeFirst()).toBeUndefined();
+    expect((await order('INV-1')).amount_minor).toBe(12000);
+    expect(await database.db.selectFrom('customers').select('id').where('email', '=', 'new@example.com').executeTakeFirst()).toBeUndefined();
+  });
+
+  it('rows without an order id get stable ids, so a re-import finds them', async () => {
+    const text = 'customer,date,amount\nc-9,2024-01-01,5\nc-9,2024-01-01,5\nc-9,2024-01-02,5\n';
+    const first = await run(bufferSource(Buffer.from(text)));
+    expect(first).toMatchObject({ created: 3, duplicates: 0 });
+    const second = await run(bufferSource(Buffer.from(text)));
+    expect(second).toMatchObject({ created: 0, unchanged: 3 });
+  });
+});
+
+describe('bad input', () => {
+  it('names every bad line and keeps the good rows', async () => {
+    const r = await run(fileSource(fixture('malformed-orders.csv')));
+    expect(countsAddUp(r)).toBe(true);
+    expect(r).toMatchObject({ rows: 14, created: 4, duplicates: 1, failed: 9 });
+    const byLine = Object.fromEntries(r.errors.map((e) => [e.line, e.reason]));
+    expect(Object.keys(byLine).map(Number)).toEqual([4, 5, 6, 7, 8, 10, 11, 12, 13]);
+    expect(byLine[4]).toMatch(/wrong delimiter/);
+    expect(byLine[5]).toMatch(/not a date/);
+    expect(byLine[6]).toMatch(/negative/);
+    expect(byLine[7]).toMatch(/too large/);
+    expect(byLine[8]).toMatch(/missing columns/);
+    expect(byLine[10]).toMatch(/not an email/);
+    expect(byLine[11]).toMatch(/never closed/);
+    expect(byLine[12]).toMatch(/does not exist/);
+    expect(byLine[13]).toMatch(/not an amount/);
+    expect(r.duplicateNotes).toEqual([{ line: 15, reason: expect.stringMatching(/duplicate.*A2.*line 3/) }]);
+    expect((await order('A13')).amount_minor).toBe(1200);
+    expect((await order('A8')).name).toBe('Nora "N" Ng');
+  });
+
+  it('a 10 MB field is reported on its line and the rows after it are kept', async () => {
+    const text = `order_id,email,date,amount\nB1,b1@example.com,2024-01-01,1\nB2,"${'y'.repeat(10 * 1024 * 1024)}",2024-01-01,1\nB3,b3@example.com,2024-01-01,3\n`;
+    const r = await run(bufferSource(Buffer.from(text)));
+    expect(r).toMatchObject({ created: 2, failed: 1 });
+    expect(r.errors).toEqual([{ line: 3, reason: expect.stringMatching(/larger than/) }]);
+    expect((await order('B3')).amount_minor).toBe(300);
+  });
+
+  it('a file without the needed columns is refused as a whole, naming them', async () => {
+    const r = await run(bufferSource(Buffer.from('foo,bar\n1,2\n')), { type: 'orders' });
+    expect(r.fatal).toMatch(/amount.*date.*customer/);
+    expect(r.created).toBe(0);
+  });
+
+  it('flags customers sharing an email under different ids', async () => {
+    const text = 'customer_id,name,email\nk1,Kai,kai@example.com\nk2,Kai B.,KAI@example.com\nk1,Kai again,kai@example.com\n';
+    const r = await run(bufferSource(Buffer.from(text)), { type: 'customers' });
+    expect(r).toMatchObject({ created: 2, duplicates: 1 });
+    expect(r.duplicateNotes.map((n) => n.line).sort()).toEqual([3, 4]);
+    expect(r.duplicateNotes.find((n) => n.line === 3)!.reason).toMatch(/possible duplicate customer.*kai@example.com/);
+  });
+});
+
+const cdnow = new URL('../../../../shared/data/cdnow/CDNOW_master.txt', import.meta.url).pathname;
+describe.skipIf(!fs.existsSync(cdnow))('CDNOW transaction log (generic mapping)', () => {
+  it('imports every transaction, whitespace-separated, with amounts and customers matching the file', async () => {
+    const lines = fs.readFileSync(cdnow, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.trim().split(/\s+/));
+    const sum = lines.reduce((s, l) => s + Math.round(Number(l[3]) * 100), 0);
+    const customers = new Set(lines.map((l) => l[0])).size;
+    const r = await run(fileSource(cdnow), { type: 'orders', defaultCurrency: 'USD', timeZone: 'UTC', batchSize: 20000 });
+    expect(r).toMatchObject({ delimiter: 'whitespace', rows: lines.length, created: lines.length, failed: 0, customersCreated: customers });
+    expect(r.mapping).toMatchObject({ customer_id: 'customer_id', date: 'date', amount: 'dollar_value' });
+    const db = await sql<{ n: number; s: number }>`select count(*)::int as n, sum(o.amount_minor)::bigint as s from orders o join customers c on c.id = o.customer_id where c.external_id ~ '^[0-9]{5}$'`.execute(database.db);
+    expect(db.rows[0]).toEqual({ n: lines.length, s: sum });
+    const first = await sql<{ acquired_at: Date }>`select acquired_at from customers where external_id = '00001'`.execute(database.db);
+    expect(first.rows[0].acquired_at.toISOString()).toBe('1997-01-01T00:00:00.000Z');
+  }, 120_000);
+});
