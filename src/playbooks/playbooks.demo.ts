@@ -1,6 +1,66 @@
-// Adds this feature's part of the demo business, after customers and orders are in.
+// Adds this feature's part of the demo business, after customers and orders are in: the
+// ready-made playbooks switched on, a few of them run for real on the demo's "today" (so Today
+// has tasks and the outbox has emails), and their later steps left waiting for the worker.
+import { ensureInstanceSecret } from '../accounts/accounts.service.js';
 import type { DemoSeedContext } from '../demo/seed.js';
+import { loadConfig } from '../platform/config.js';
+import type { AppContext } from '../platform/context.js';
+import { drainJobs } from '../platform/jobs/jobs.service.js';
+import { createLogger } from '../platform/logger.js';
+import '../platform/mail/mail.job.js';
+import { createTask } from '../tasks/tasks.service.js';
+import { getWorkspace } from '../workspace/workspace.service.js';
+import { evaluateScheduledTriggers, localDate, scheduledTriggerTypes } from './playbooks.core.js';
+import { emitPlaybookEvent } from './playbooks.events.js';
+import { loadAllFacts } from './playbooks.facts.js';
+import { installReadyMade } from './playbooks.library.js';
+import { defaultPlaybookSettings } from './playbooks.scan.js';
+import { enroll, listPlaybooks } from './playbooks.service.js';
 
 export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
-  void demo;
+  const { db, today } = demo;
+  await installReadyMade(db, { enable: true });
+  // The demo keeps its mail in the outbox, whatever SMTP_URL says.
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), smtpUrl: undefined };
+  const ctx: AppContext = { db, config, log: createLogger('silent'), now: () => today, secret: await ensureInstanceSecret(db) };
+  const ws = await getWorkspace(db);
+
+  // events: the newest customers are welcomed, the latest orders thanked, one cart left behind,
+  // one failed payment, one unhappy survey answer
+  const newest = await db.selectFrom('customers').select(['id']).where('email', 'is not', null).orderBy('acquired_at', 'desc').limit(3).execute();
+  for (const c of newest) await emitPlaybookEvent(ctx, { type: 'customer.created', customerId: c.id, occurrenceKey: c.id });
+  const orders = await db.selectFrom('orders').select(['id', 'customer_id', 'amount_minor', 'currency', 'ordered_at']).where('status', '=', 'paid').orderBy('ordered_at', 'desc').limit(4).execute();
+  for (const o of orders) {
+    const amount = new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).format(Number(o.amount_minor) / 100);
+    await emitPlaybookEvent(ctx, { type: 'order.created', customerId: o.customer_id, occurrenceKey: o.id, data: { order: { amount, date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.id.slice(0, 8) } } });
+  }
+  const consenting = await db.selectFrom('customers').select(['id']).where('marketing_consent', '=', true).where('unsubscribed_at', 'is', null).where('email', 'is not', null).orderBy('name').limit(3).execute();
+  if (consenting[0]) await emitPlaybookEvent(ctx, { type: 'cart.abandoned', customerId: consenting[0].id, occurrenceKey: 'demo-cart-1', data: { cart_url: 'https://shop.example/cart/demo-1', value: '£38.50' } });
+  if (consenting[1]) await emitPlaybookEvent(ctx, { type: 'payment.failed', customerId: consenting[1].id, occurrenceKey: 'demo-payment-1', data: { update_card_url: 'https://billing.example/update-card', amount: '£12.00' } });
+  if (consenting[2]) await emitPlaybookEvent(ctx, { type: 'survey.answered', customerId: consenting[2].id, occurrenceKey: 'demo-survey-1', data: { kind: 'detractor', score: 4, category: 'poor_experience' } });
+
+  // scheduled triggers on the demo's today, a handful per playbook (the worker's own scan enrols the rest)
+  const scheduled = (await listPlaybooks(db, { enabledOnly: true })).filter((p) => scheduledTriggerTypes.has(p.trigger.type));
+  const due = evaluateScheduledTriggers(scheduled, await loadAllFacts(db), {
+    now: today,
+    today: localDate(today, ws?.timeZone ?? 'UTC'),
+    holidays: defaultPlaybookSettings.holidays,
+  });
+  const perPlaybook = new Map<string, number>();
+  const picked = due.filter((d) => {
+    const n = perPlaybook.get(d.playbookId) ?? 0;
+    perPlaybook.set(d.playbookId, n + 1);
+    return n < 6;
+  });
+  const byId = new Map(scheduled.map((p) => [p.id, p]));
+  await enroll(ctx, picked.map((d) => ({ playbook: byId.get(d.playbookId)!, customerId: d.customerId, occurrenceKey: d.occurrenceKey, data: { eventType: byId.get(d.playbookId)!.trigger.type } })));
+
+  // run everything due today: emails land in the outbox, tasks in Today
+  const r = await drainJobs(ctx, { concurrency: 2, maxBatches: 200 });
+
+  // and two tasks made by hand
+  const [a, b] = await db.selectFrom('customers').select(['id', 'name']).orderBy('acquired_at').limit(2).execute();
+  if (a) await createTask(db, { customerId: a.id, title: `Prepare the yearly review with ${a.name}`, dueAt: today, assigneeUserId: demo.staffIds[0], source: 'manual', idempotencyKey: 'demo-task-1' });
+  if (b) await createTask(db, { customerId: b.id, title: `Send ${b.name} the new price list`, dueAt: today, assigneeRole: 'owner', source: 'manual', idempotencyKey: 'demo-task-2' });
+  demo.log(`Playbooks: ready-made playbooks on; ${picked.length} scheduled enrolments; ran ${r.ran} jobs (${r.outcomes.sent ?? 0} emails in the outbox).`);
 }

@@ -78,7 +78,7 @@ Two weeks ago you ordered from us. Is everything as you hoped? If not, reply and
     description: 'When no one has been in touch with a customer for 60 days, a task for their account owner to call.',
     trigger: { type: 'no_touchpoint', days: 60 },
     conditions: [{ field: 'orders_count', op: 'gte', value: 1 }],
-    steps: [{ name: 'Call', wait: wait(0), skipIf: [], action: { type: 'task', title: 'Call {{ customer.name }} — no contact for 60 days', details: 'A short personal call: how are things, anything we can help with? Value to date: {{ customer.clv }}.', dueInDays: 1, assignTo: 'account_owner' } }],
+    steps: [{ name: 'Call', wait: wait(0), skipIf: [], action: { type: 'task', title: 'Call {{ customer.name }} — no contact for 60 days', details: 'A short personal call: how are things, anything we can help with? Value to date: {{ customer.clv }}.', dueInDays: 0, assignTo: 'account_owner' } }],
   },
   {
     key: 'birthday',
