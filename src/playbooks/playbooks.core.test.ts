@@ -138,3 +138,10 @@ describe('templates', () => {
     for (const p of list) for (const s of p.steps) if (s.action.type === 'email') await expect(renderEmail(s.action, vars)).resolves.toBeTruthy();
   });
 });
+
+describe('template limits', () => {
+  it('stops a runaway loop instead of hanging', async () => {
+    const err = await renderEmail({ subject: 's', html: '{% for i in (1..100000000) %}{{ i }}{% endfor %}', text: '' }, {}).catch((e) => e);
+    expect(err).toBeInstanceOf(TemplateError);
+  });
+});

@@ -36,7 +36,7 @@ async function setWatermark(ctx: AppContext, name: string, value: Date) {
 }
 
 /** Fires customer.created / order.created for rows added since the last scan (imports and the API alike). Recent ones only. */
-export async function scanNewRecords(ctx: AppContext): Promise<{ newCustomers: number; newOrders: number }> {
+export async function scanNewRecords(ctx: AppContext): Promise<{ newCustomers: number; newOrders: number; cancelledSubscriptions: number }> {
   const recent = new Date(ctx.now().getTime() - 2 * 86400_000);
   const cwm = await watermark(ctx, 'customers');
   const customers = await ctx.db.selectFrom('customers').select(['id', 'created_at', 'acquired_at']).where('created_at', '>', cwm).orderBy('created_at').limit(5000).execute();
@@ -70,7 +70,22 @@ export async function scanNewRecords(ctx: AppContext): Promise<{ newCustomers: n
     });
   }
   if (orders.length) await setWatermark(ctx, 'orders', new Date(orders[orders.length - 1].created_at));
-  return { newCustomers: customers.length, newOrders: orders.length };
+  // cancellations are updates, not new rows: follow canceled_at itself, up to now
+  const swm = await watermark(ctx, 'subscriptions');
+  const now = ctx.now();
+  const cancelled = await ctx.db
+    .selectFrom('subscriptions')
+    .select(['id', 'customer_id', 'canceled_at', 'cancel_reason', 'plan'])
+    .where('canceled_at', '>', swm)
+    .where('canceled_at', '<=', now)
+    .orderBy('canceled_at')
+    .limit(5000)
+    .execute();
+  for (const s of cancelled) {
+    await emitPlaybookEvent(ctx, { type: 'subscription.cancelled', customerId: s.customer_id, occurrenceKey: s.id, data: { plan: s.plan, reason: s.cancel_reason ?? '' } });
+  }
+  if (cancelled.length) await setWatermark(ctx, 'subscriptions', new Date(cancelled[cancelled.length - 1].canceled_at!));
+  return { newCustomers: customers.length, newOrders: orders.length, cancelledSubscriptions: cancelled.length };
 }
 
 /** Evaluates the date and inactivity triggers of enabled playbooks over all customers and enrols who is due. */

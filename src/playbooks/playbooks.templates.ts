@@ -2,7 +2,8 @@
 // it, never a blank in a sent email. HTML output is escaped; the plain-text part is not.
 import { Liquid } from 'liquidjs';
 
-const common = { strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: 200 } as const;
+// Limits keep an owner's template (or a hostile preview request) from hanging the server.
+const common = { strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: 200, parseLimit: 200_000, renderLimit: 1000, memoryLimit: 5_000_000 } as const;
 const htmlEngine = new Liquid({ ...common, outputEscape: 'escape' });
 const textEngine = new Liquid({ ...common });
 
