@@ -37,6 +37,7 @@ describe('keepwell report on files', () => {
         '1,alice,2024-01-05,"1,200.50",paid',
         '2,alice,2024-02-07,30.00,paid',
         '3,bob,2024-01-20,15.00,refunded',
+        '',
         '4,bob,not a date,15.00,paid',
         '5,carol,2024-02-01T23:30:00Z,40.00,paid',
         '6,,2024-02-01,10.00,paid',
@@ -45,8 +46,8 @@ describe('keepwell report on files', () => {
     const { report, errors, rows } = await reportFromFile(file, flags({ timeZone: 'Europe/Amsterdam' }));
     expect(rows).toBe(6);
     expect(errors).toEqual([
-      { line: 5, message: 'unreadable date "not a date" (Created At)' },
-      { line: 7, message: 'missing customer id (Customer ID)' },
+      { line: 6, message: 'unreadable date "not a date" (Created At)' },
+      { line: 8, message: 'missing customer id (Customer ID)' },
     ]);
     expect(report.totals).toMatchObject({ customers: 2, orders: 3, revenue: 1270.5, voidedOrders: 1 });
     // 23:30 UTC on 1 Feb is 2 Feb in Amsterdam

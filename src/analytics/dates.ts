@@ -24,8 +24,20 @@ export class DayConverter {
     return local - (ms - (ms % 60000));
   }
 
+  private readonly dayCache = new Map<number, number>();
+
   dayOf(ms: number): number {
     if (!this.fmt) return Math.floor(ms / DAY_MS);
+    // most UTC days have one offset throughout: cache per day, per hour only around a change
+    const utcDay = Math.floor(ms / DAY_MS);
+    let dayOffset = this.dayCache.get(utcDay);
+    if (dayOffset === undefined) {
+      const a = this.offsetAt(utcDay * DAY_MS);
+      const b = this.offsetAt(utcDay * DAY_MS + DAY_MS - 1);
+      dayOffset = a === b ? a : NaN;
+      this.dayCache.set(utcDay, dayOffset);
+    }
+    if (!Number.isNaN(dayOffset)) return Math.floor((ms + dayOffset) / DAY_MS);
     const hour = Math.floor(ms / 3_600_000);
     let offset = this.cache.get(hour);
     if (offset === undefined) {
@@ -76,6 +88,27 @@ const SLASHED = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::\d{2})
  */
 export function parseDay(text: string, converter: DayConverter): number | null {
   const s = text.trim();
+  // fast path for the common export format 2024-01-31T23:30:00[.sss]Z
+  if (s.length >= 20 && s.charCodeAt(4) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(s.length - 1) === 90) {
+    const num = (from: number, to: number) => {
+      let v = 0;
+      for (let i = from; i < to; i++) {
+        const c = s.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) return NaN;
+        v = v * 10 + c;
+      }
+      return v;
+    };
+    const y = num(0, 4);
+    const mo = num(5, 7);
+    const d = num(8, 10);
+    const h = num(11, 13);
+    const mi = num(14, 16);
+    const se = num(17, 19);
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 60 && validDay(y, mo, d) !== null) {
+      return converter.dayOf(Date.UTC(y, mo - 1, d, h, mi, se));
+    }
+  }
   let m = DATE_ONLY.exec(s);
   if (m) return validDay(+m[1], +m[2], +m[3]);
   m = DATE_TIME_NO_ZONE.exec(s);
@@ -89,10 +122,11 @@ export function parseDay(text: string, converter: DayConverter): number | null {
   return null;
 }
 
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDay(y: number, mo: number, d: number): number | null {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
-  const day = dayOfDate(y, mo, d);
-  const back = new Date(day * DAY_MS);
-  if (back.getUTCMonth() !== mo - 1) return null;
-  return day;
+  if (mo < 1 || mo > 12 || d < 1) return null;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (d > (mo === 2 && leap ? 29 : monthDays[mo - 1])) return null;
+  return dayOfDate(y, mo, d);
 }
