@@ -140,6 +140,23 @@ describe('mail', () => {
     t.ctx.config.smtpUrl = smtp.url;
   });
 
+  it('mail settings: owner only, validated, and used for branding', async () => {
+    const owner = await t.signIn('owner');
+    const agent = await t.signIn('agent');
+    const bad = await t.app.inject({ method: 'PUT', url: '/api/mail/settings', headers: owner.headers, payload: { brandColor: 'red; x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.fields[0].field).toBe('body.brandColor');
+    expect((await t.app.inject({ method: 'PUT', url: '/api/mail/settings', headers: agent.headers, payload: { marketingPerWeek: 5 } })).statusCode).toBe(403);
+    const ok = await t.app.inject({ method: 'PUT', url: '/api/mail/settings', headers: owner.headers, payload: { brandColor: '#aa3300', footer: 'Test Co, 1 Canal St' } });
+    expect(ok.statusCode).toBe(200);
+    const id = await customer('Brand', false);
+    const q = await queueEmail(t.ctx, mail('brand@example.test', 'brand-1', 'transactional', id));
+    const row = await t.ctx.db.selectFrom('emails').select(['html', 'text']).where('id', '=', q.id!).executeTakeFirstOrThrow();
+    expect(row.html).toContain('background:#aa3300');
+    expect(row.html).toContain('Test Co, 1 Canal St');
+    expect(row.text).toContain('Test Co, 1 Canal St');
+  });
+
   it('rejects bad input with the field named', async () => {
     await expect(queueEmail(t.ctx, { ...mail('not-an-address', 'bad-1', 'transactional', null) })).rejects.toThrow(/^to /);
   });

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 import { AreaTabs } from './AreaTabs';
+import { SettingsCard } from './SettingsCard';
 import { describeAction, describeTrigger, describeWait, type Playbook, type RunRow } from './types';
 
 export function RunsTable({ runs, showPlaybook = true }: { runs: RunRow[]; showPlaybook?: boolean }) {
@@ -111,6 +112,7 @@ export function PlaybooksPage() {
         {runs.error && <p className="error">{runs.error}</p>}
         {runs.data && <RunsTable runs={runs.data.runs} />}
       </section>
+      <SettingsCard editable={isOwner} />
     </div>
   );
 }
