@@ -317,7 +317,8 @@ export function fitBgNbd(data: BgNbdData): BgNbdFit {
     bfgs(
       (u, grad) => {
         const v = lik.value(fromLog(u), grad);
-        for (let i = 0; i < 4; i++) grad[i] = -grad[i];
+        // beyond the bounds the objective is flat in u, so is its gradient
+        for (let i = 0; i < 4; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
         return -v;
       },
       start,

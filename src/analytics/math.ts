@@ -137,7 +137,8 @@ export function bfgs(
 ): Minimum {
   const n = start.length;
   const maxIt = options.maxIterations ?? 200;
-  const gtol = options.gradientTolerance ?? 1e-7;
+  // gradient tolerance relative to the size of the objective (a log-likelihood grows with n)
+  const gtol = options.gradientTolerance ?? 1e-9;
   let evaluations = 0;
   const fg0 = fg;
   fg = (xx, gg) => {
@@ -155,7 +156,9 @@ export function bfgs(
   let converged = false;
   const gNew = new Array<number>(n).fill(0);
   for (; it < maxIt; it++) {
-    if (Math.max(...g.map(Math.abs)) <= gtol * Math.max(1, Math.abs(f) / 1000)) {
+    const scale = Math.max(1, Math.abs(f));
+    const gmax = Math.max(...g.map(Math.abs));
+    if (gmax <= gtol * scale) {
       converged = true;
       break;
     }
@@ -171,13 +174,26 @@ export function bfgs(
     let t = maxStep > 2 ? 2 / maxStep : 1;
     let xNew: number[] = x;
     let fNew = Infinity;
-    for (let k = 0; k < 40; k++) {
+    let accepted = false;
+    for (let k = 0; k < 30 && t * maxStep > 1e-12; k++) {
       xNew = x.map((xi, i) => xi + t * d[i]);
       fNew = fg(xNew, gNew);
-      if (Number.isFinite(fNew) && fNew <= f + 1e-4 * t * slope) break;
+      if (Number.isFinite(fNew) && fNew <= f + 1e-4 * t * slope) {
+        accepted = true;
+        break;
+      }
       t *= 0.5;
     }
-    if (!(Number.isFinite(fNew) && fNew <= f)) break;
+    if (!accepted) {
+      // no decrease along this direction: at the optimum to working precision, or a stale
+      // Hessian — try once more along the gradient
+      if (gmax <= 1e-6 * scale) converged = true;
+      else if (!H.every((row, i) => row.every((v, j) => v === (i === j ? 1 : 0)))) {
+        H = identity(n);
+        continue;
+      }
+      break;
+    }
     const s = xNew.map((v, i) => v - x[i]);
     const y = gNew.map((v, i) => v - g[i]);
     const sy = s.reduce((acc, si, i) => acc + si * y[i], 0);
@@ -196,7 +212,8 @@ export function bfgs(
       for (let i = 0; i < n; i++)
         for (let j = 0; j < n; j++) H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
     }
-    if (improvement >= 0 && improvement < 1e-13 * Math.max(1, Math.abs(f)) && Math.max(...s.map(Math.abs)) < 1e-10) {
+    // no meaningful progress: the optimum, or a flat ridge (say a, b -> infinity together)
+    if (improvement < 1e-11 * scale) {
       converged = true;
       break;
     }
