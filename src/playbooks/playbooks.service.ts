@@ -144,7 +144,10 @@ function money(minor: number, currency: string): string {
 export async function templateVariables(ctx: AppContext, facts: CustomerFacts, data: Record<string, unknown>): Promise<Record<string, unknown>> {
   const ws = await getWorkspace(ctx.db);
   const currency = ws?.currency ?? 'EUR';
-  const owner = facts.ownerUserId ? await ctx.db.selectFrom('users').select('name').where('id', '=', facts.ownerUserId).executeTakeFirst() : undefined;
+  // signed by the customer's account owner, else the business's (first) owner
+  const owner =
+    (facts.ownerUserId ? await ctx.db.selectFrom('users').select('name').where('id', '=', facts.ownerUserId).executeTakeFirst() : undefined) ??
+    (await ctx.db.selectFrom('users').select('name').where('role', '=', 'owner').where('disabled_at', 'is', null).orderBy('created_at').limit(1).executeTakeFirst());
   const vars: Record<string, unknown> = {
     customer: {
       name: facts.name,
@@ -229,7 +232,8 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
     case 'survey': {
       const send = await findSurveySender();
       if (!send) return { status: 'skipped', detail: 'surveys not available' };
-      await send(ctx, { customerId: facts.id, kind: action.survey, idempotencyKey: key, source });
+      const r = (await send(ctx, { customerId: facts.id, kind: action.survey, idempotencyKey: key, source })) as { sent?: boolean; reason?: string } | undefined;
+      if (r && r.sent === false) return { status: 'skipped', detail: `survey not sent: ${r.reason ?? 'no reason given'}` };
       return { status: 'done', detail: `${action.survey.toUpperCase()} survey sent`, touchpoint: { channel: 'survey', direction: 'out', summary: `${pb.name}: ${action.survey.toUpperCase()} survey sent` } };
     }
     case 'promo': {
