@@ -1,9 +1,10 @@
-import { NotBuilt } from '../../shell/NotBuilt';
 import type { AreaRoute } from '../../shell/types';
+import { CustomerList } from './CustomerList';
+import { CustomerPage } from './CustomerPage';
+import { ImportPage } from './ImportPage';
 
 export const routes: AreaRoute[] = [
-  {
-    path: 'customers',
-    element: <NotBuilt area="Customers" plan="Customers, orders, subscriptions and every touchpoint on one timeline, with CSV import and export." />,
-  },
+  { path: 'customers', element: <CustomerList /> },
+  { path: 'customers/import', element: <ImportPage /> },
+  { path: 'customers/:id', element: <CustomerPage /> },
 ];

@@ -1,0 +1,292 @@
+// Import a CSV: upload, check (dry run with a preview of the first rows and the column mapping),
+// adjust the mapping, import with a progress bar, and the result report.
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api } from '../../api';
+import { FormError } from '../../shell/FormError';
+import { useApi } from '../../shell/useApi';
+
+interface Problem {
+  line: number;
+  reason: string;
+}
+interface Report {
+  type: string;
+  preset: string;
+  presetLabel: string;
+  delimiter: string;
+  headers: string[];
+  mapping: Record<string, string>;
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  duplicates: number;
+  failed: number;
+  ignored: number;
+  lineItems: number;
+  customersCreated: number;
+  errors: Problem[];
+  duplicateNotes: Problem[];
+  warnings: string[];
+  preview: { headers: string[]; rows: string[][] };
+  fatal: string | null;
+}
+interface Fields {
+  types: string[];
+  fields: Record<string, string[]>;
+  presets: { key: string; label: string; type: string }[];
+}
+interface Job {
+  jobId: string;
+  status: 'running' | 'done' | 'failed';
+  progress: { bytes: number; totalBytes: number; rows: number };
+  report: Report | null;
+  error: string | null;
+}
+
+function Counts({ r }: { r: Report }) {
+  const items: [string, number][] = [
+    ['rows read', r.rows],
+    [r.dryRun ? 'would be created' : 'created', r.created],
+    [r.dryRun ? 'would be updated' : 'updated', r.updated],
+    ['unchanged', r.unchanged],
+    ['skipped as duplicates', r.duplicates],
+    ['failed', r.failed],
+  ];
+  if (r.ignored) items.push([`not ${r.type} (e.g. failed payments)`, r.ignored]);
+  if (r.lineItems) items.push(['extra line-item rows', r.lineItems]);
+  if (r.customersCreated) items.push([r.dryRun ? 'customers would be created' : 'customers created', r.customersCreated]);
+  return (
+    <div className="kpis">
+      {items.map(([label, n]) => (
+        <div key={label} className="card kpi">
+          <div className="value">{n.toLocaleString()}</div>
+          <div className="label">{label}</div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Problems({ title, list, total }: { title: string; list: Problem[]; total: number }) {
+  if (!list.length) return null;
+  return (
+    <section className="card">
+      <h2>
+        {title} ({total.toLocaleString()})
+      </h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Line</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.slice(0, 300).map((p, i) => (
+            <tr key={i}>
+              <td className="num">{p.line}</td>
+              <td>{p.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {total > 300 && <p className="muted">Showing the first 300.</p>}
+    </section>
+  );
+}
+
+export function ImportPage() {
+  const { data: meta } = useApi<Fields>('/api/customers/import/fields');
+  const [file, setFile] = useState<File | null>(null);
+  const [type, setType] = useState('');
+  const [preset, setPreset] = useState('');
+  const [mapping, setMapping] = useState<Record<string, string> | null>(null);
+  const [check, setCheck] = useState<Report | null>(null);
+  const [result, setResult] = useState<Report | null>(null);
+  const [progress, setProgress] = useState<Job['progress'] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const upload = async (dryRun: boolean) => {
+    if (!file) return;
+    const form = new FormData();
+    form.append('file', file);
+    const params = new URLSearchParams({ dryRun: String(dryRun), previewRows: '10' });
+    if (type) params.set('type', type);
+    if (preset) params.set('preset', preset);
+    if (mapping) params.set('mapping', JSON.stringify(mapping));
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.post<{ report?: Report; jobId?: string } & Partial<Job>>(`/api/customers/import?${params}`, form);
+      if (r.report) return r.report;
+      setProgress(r.progress ?? null);
+      for (;;) {
+        await new Promise((res) => setTimeout(res, 500));
+        const job = await api.get<Job>(`/api/customers/import/jobs/${r.jobId}`);
+        setProgress(job.progress);
+        if (job.status === 'failed') throw new Error(job.error ?? 'The import failed');
+        if (job.status === 'done' && job.report) return job.report;
+      }
+    } catch (e) {
+      setError(e);
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const runCheck = async () => {
+    setResult(null);
+    const r = await upload(true);
+    if (r) {
+      setCheck(r);
+      if (!type) setType(r.type);
+      setMapping(r.mapping);
+    }
+  };
+  const runImport = async () => {
+    setResult(null);
+    const r = await upload(false);
+    if (r) setResult(r);
+    setProgress(null);
+  };
+
+  const fields = meta && check ? meta.fields[check.type] ?? [] : [];
+  const pct = progress && progress.totalBytes ? Math.round((progress.bytes / progress.totalBytes) * 100) : 0;
+
+  return (
+    <div className="page">
+      <Link to="/customers">← Customers</Link>
+      <h1>Import customers, orders or subscriptions</h1>
+      <section className="card">
+        <p className="muted">
+          Exports from Shopify (orders, customers), Stripe (payments, customers, subscriptions) and WooCommerce (orders) are recognised from their columns; any other CSV works with a
+          column mapping. Comma, semicolon or tab separated. Importing the same file again changes nothing.
+        </p>
+        <div className="inline-form">
+          <input
+            type="file"
+            accept=".csv,.tsv,.txt,text/csv"
+            aria-label="CSV file"
+            onChange={(e) => {
+              setFile(e.target.files?.[0] ?? null);
+              setCheck(null);
+              setResult(null);
+              setMapping(null);
+            }}
+          />
+          <select aria-label="Record type" value={type} onChange={(e) => (setType(e.target.value), setMapping(null))}>
+            <option value="">Detect type</option>
+            {meta?.types.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+          <select aria-label="Layout" value={preset} onChange={(e) => (setPreset(e.target.value), setMapping(null))}>
+            <option value="">Detect layout</option>
+            <option value="generic">Generic (map columns)</option>
+            {meta?.presets
+              .filter((p) => !type || p.type === type)
+              .map((p) => (
+                <option key={p.key} value={p.key}>
+                  {p.label}
+                </option>
+              ))}
+          </select>
+          <button className="btn" disabled={!file || busy} onClick={runCheck}>
+            {check ? 'Check again' : 'Check file'}
+          </button>
+        </div>
+        <FormError error={error} />
+        {busy && (
+          <div aria-label="Progress">
+            <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+              <div style={{ width: `${progress ? pct : 100}%` }} />
+            </div>
+            <p className="muted">{progress ? `${pct}% · ${progress.rows.toLocaleString()} rows` : 'Working…'}</p>
+          </div>
+        )}
+      </section>
+
+      {check && !result && (
+        <>
+          <section className="card" aria-label="Preview">
+            <h2>
+              {check.presetLabel} · {check.type} · {check.delimiter}-separated
+            </h2>
+            {check.fatal && <p className="error">{check.fatal}</p>}
+            {check.warnings.map((w) => (
+              <p key={w} className="muted">
+                {w}
+              </p>
+            ))}
+            <h3>Columns</h3>
+            <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))' }}>
+              {fields.map((f) => (
+                <label key={f}>
+                  {f}
+                  <select value={mapping?.[f] ?? ''} onChange={(e) => setMapping({ ...(mapping ?? {}), [f]: e.target.value })}>
+                    <option value="">— not in the file —</option>
+                    {check.headers.map((h) => (
+                      <option key={h}>{h}</option>
+                    ))}
+                  </select>
+                </label>
+              ))}
+            </div>
+            <h3>First rows</h3>
+            <div style={{ overflowX: 'auto' }}>
+              <table>
+                <thead>
+                  <tr>
+                    {check.preview.headers.map((h) => (
+                      <th key={h}>{h}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {check.preview.rows.map((r, i) => (
+                    <tr key={i}>
+                      {r.map((v, j) => (
+                        <td key={j}>{v.length > 60 ? v.slice(0, 60) + '…' : v}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+          {!check.fatal && (
+            <>
+              <h2>What the import would do</h2>
+              <Counts r={check} />
+              <Problems title="Bad rows (kept out)" list={check.errors} total={check.failed} />
+              <Problems title="Duplicates" list={check.duplicateNotes} total={check.duplicateNotes.length} />
+              <div>
+                <button className="btn primary" disabled={busy} onClick={runImport}>
+                  Import {(check.created + check.updated).toLocaleString()} rows
+                </button>
+              </div>
+            </>
+          )}
+        </>
+      )}
+
+      {result && (
+        <section aria-label="Result" className="page">
+          <h2>{result.fatal ? 'Not imported' : 'Imported'}</h2>
+          {result.fatal && <p className="error">{result.fatal}</p>}
+          <Counts r={result} />
+          <Problems title="Bad rows (kept out)" list={result.errors} total={result.failed} />
+          <Problems title="Duplicates" list={result.duplicateNotes} total={result.duplicateNotes.length} />
+          <p>
+            <Link to="/customers">See the customers</Link>
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}
