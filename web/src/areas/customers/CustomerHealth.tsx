@@ -68,7 +68,7 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
         </div>
         {data.expectedPurchases !== null && data.expectedPurchases !== undefined && (
           <div className="kpi">
-            <div className="label">Expected purchases</div>
+            <div className="label">Expected purchases, next {Math.round((data.horizonDays ?? 365) / 30.4)} months</div>
             <div className="value">{data.expectedPurchases.toFixed(1)}</div>
           </div>
         )}
