@@ -1,6 +1,7 @@
 // Evaluating the date and inactivity triggers over 100,000 customers (goal: under 2 s): one
 // query loads each customer's facts (last order, own purchase rhythm, last contact, birthday,
 // tags), then the pure core checks every scheduled playbook against every customer.
+// `seconds` is the best of three runs (load + evaluate); the first run is printed too.
 //   npm run bench -- triggers          (CUSTOMERS=100000 by default)
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.js';
@@ -39,6 +40,7 @@ const clock = { now, today: localDate(now, 'UTC'), holidays: [{ date: localDate(
 console.log(`playbooks: ${playbooks.map((p) => p.trigger.type + (p.trigger.type === 'date' ? `:${p.trigger.date}` : '')).join(', ')}`);
 
 let best = Infinity;
+let first = 0;
 let last = { load: 0, evaluate: 0, due: 0 };
 for (let run = 1; run <= 3; run++) {
   const t0 = performance.now();
@@ -48,8 +50,9 @@ for (let run = 1; run <= 3; run++) {
   const t2 = performance.now();
   const total = (t2 - t0) / 1000;
   console.log(`run ${run}: load ${((t1 - t0) / 1000).toFixed(2)} s + evaluate ${((t2 - t1) / 1000).toFixed(2)} s = ${total.toFixed(2)} s; ${facts.length} customers, ${due.length} enrolments due`);
+  if (run === 1) first = total;
   if (total < best) best = total;
   last = { load: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000, due: due.length };
 }
 await database.close();
-console.log(`triggers: customers=${counts.rows[0].c} seconds=${best.toFixed(2)} load_s=${last.load.toFixed(2)} evaluate_s=${last.evaluate.toFixed(3)} due=${last.due} playbooks=${playbooks.length} peak_mb=${peakMb()}`);
+console.log(`triggers: customers=${counts.rows[0].c} seconds=${best.toFixed(2)} first_run_s=${first.toFixed(2)} load_s=${last.load.toFixed(2)} evaluate_s=${last.evaluate.toFixed(3)} due=${last.due} playbooks=${playbooks.length} peak_mb=${peakMb()}`);

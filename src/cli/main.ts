@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAnalyticsCommands } from '../analytics/analytics.cli.js';
 import { registerCustomerCommands } from '../customers/customers.cli.js';
+import { registerPlaybookCommands } from '../playbooks/playbooks.cli.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
 import { ConfigError } from '../platform/config.js';
 import { registerCoreCommands } from './core-commands.js';
@@ -15,6 +16,7 @@ const program = new Command('keepwell')
 registerCoreCommands(program);
 registerCustomerCommands(program);
 registerAnalyticsCommands(program);
+registerPlaybookCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -105,10 +105,17 @@ export async function scanScheduledTriggers(ctx: AppContext): Promise<{ customer
   return { customers: facts.length, enrolled };
 }
 
+/** Finished jobs are kept a week (to look into), then deleted; emails and step runs stay. */
+export async function pruneJobs(ctx: AppContext): Promise<number> {
+  const r = await ctx.db.deleteFrom('jobs').where('status', '=', 'done').where('finished_at', '<', new Date(ctx.now().getTime() - 7 * 86400_000)).executeTakeFirst();
+  return Number(r.numDeletedRows ?? 0);
+}
+
 export async function runPlaybookScan(ctx: AppContext) {
   const fresh = await scanNewRecords(ctx);
   const scheduled = await scanScheduledTriggers(ctx);
-  return { ...fresh, ...scheduled };
+  const prunedJobs = await pruneJobs(ctx);
+  return { ...fresh, ...scheduled, prunedJobs };
 }
 
 registerJobHandler(SCAN_JOB, async (ctx) => {
