@@ -28,6 +28,10 @@ describe('health score', () => {
     expect(healthScore({ pAlive: null, daysSinceLastPurchase: null, usualGapDays: null }).score).toBe(50);
   });
 
+  it('speaks of renewal for subscribers', () => {
+    expect(healthScore({ pAlive: 0.43, pAliveMeaning: 'renewal', daysSinceLastPurchase: null, usualGapDays: null }).reasons).toEqual(['Unlikely to renew (43% chance of renewing)']);
+  });
+
   it('never leaves 0–100, even for wild inputs', () => {
     const worst = healthScore({ pAlive: -1, daysSinceLastPurchase: 9999, usualGapDays: 1, lastSurveyScore: -5, openComplaints: 7, daysSinceLastTouchpoint: 9999 });
     const best = healthScore({ pAlive: 2, daysSinceLastPurchase: 0, usualGapDays: 10, lastSurveyScore: 15, openComplaints: 0, daysSinceLastTouchpoint: 0 });

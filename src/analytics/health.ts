@@ -3,8 +3,10 @@
 // scaled over the factors that are known, so a missing survey neither helps nor hurts.
 
 export interface HealthInputs {
-  /** P(alive) from the purchase model (or subscription status) */
+  /** P(alive) from the purchase model, or for a subscriber the chance of renewing next time */
   pAlive: number | null;
+  /** 'renewal' when pAlive is a subscriber's chance of renewing */
+  pAliveMeaning?: 'alive' | 'renewal';
   /** days since the last purchase */
   daysSinceLastPurchase: number | null;
   /** the customer's usual days between purchases (their own, else the business's) */
@@ -42,7 +44,18 @@ export function healthScore(input: HealthInputs): Health {
       factor: 'p_alive',
       max: healthWeights.p_alive,
       points: healthWeights.p_alive * p,
-      text: p >= 0.8 ? `Very likely still a customer (P(alive) ${pct(p)})` : p >= 0.5 ? `May be drifting away (P(alive) ${pct(p)})` : `Probably lost (P(alive) ${pct(p)})`,
+      text:
+        input.pAliveMeaning === 'renewal'
+          ? p >= 0.8
+            ? `Likely to renew (${pct(p)})`
+            : p >= 0.5
+              ? `May not renew (${pct(p)} chance of renewing)`
+              : `Unlikely to renew (${pct(p)} chance of renewing)`
+          : p >= 0.8
+            ? `Very likely still a customer (P(alive) ${pct(p)})`
+            : p >= 0.5
+              ? `May be drifting away (P(alive) ${pct(p)})`
+              : `Probably lost (P(alive) ${pct(p)})`,
     });
   }
   if (input.daysSinceLastPurchase !== null && input.usualGapDays !== null && input.usualGapDays > 0) {

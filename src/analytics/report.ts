@@ -1065,6 +1065,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     const ex = opts.extras?.get(ids[c]);
     const health = healthScore({
       pAlive: pAliveMax,
+      pAliveMeaning: isActive ? 'renewal' : 'alive',
       daysSinceLastPurchase: null,
       usualGapDays: null,
       lastSurveyScore: ex?.lastSurveyScore,
