@@ -71,7 +71,8 @@ export async function loadExtras(db: Database, timeZone: string): Promise<Map<st
 
 export interface WorkspaceReportOptions extends Pick<ReportOptions, 'timeUnit' | 'periodType' | 'horizonDays' | 'discountRate' | 'saveListSize' | 'onStage' | 'includeCustomers'> {
   now: Date;
-  calibrationEnd?: Date;
+  /** the last calendar day of the calibration period (a local day number, see dates.ts) */
+  calibrationEndDay?: number;
 }
 
 /** The retention report of the workspace's own data (orders and, when there are any, subscriptions). */
@@ -81,7 +82,7 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
   const currency = ws?.currency ?? 'EUR';
   const converter = new DayConverter(timeZone);
   const asOfDay = converter.dayOf(options.now.getTime());
-  const calibrationEndDay = options.calibrationEnd ? converter.dayOf(options.calibrationEnd.getTime()) : undefined;
+  const calibrationEndDay = options.calibrationEndDay;
   const industry = industryBenchmark(ws?.industry ?? 'all');
   const base: ReportOptions = {
     ...options,
