@@ -86,4 +86,19 @@ export const customerMigrations: MigrationSet = {
       for (const t of ['touchpoints', 'subscriptions', 'orders', 'customers']) await db.schema.dropTable(t).execute();
     },
   },
+  '0101_customers_list_indexes': {
+    // Keyset pagination of the customer list: each sort order with its id tie-breaker.
+    async up(db: MigrationDb) {
+      await sql`create index customers_list_name on customers (lower(name), id) where merged_into is null`.execute(db);
+      await sql`create index customers_list_acquired on customers (acquired_at, id) where merged_into is null`.execute(db);
+      await sql`create index customers_list_updated on customers (updated_at, id) where merged_into is null`.execute(db);
+      await sql`create index customers_merged_into on customers (merged_into) where merged_into is not null`.execute(db);
+      await sql`create index touchpoints_customer_recent on touchpoints (customer_id, occurred_at desc)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      for (const i of ['customers_list_name', 'customers_list_acquired', 'customers_list_updated', 'customers_merged_into', 'touchpoints_customer_recent']) {
+        await sql.raw(`drop index if exists ${i}`).execute(db);
+      }
+    },
+  },
 };
