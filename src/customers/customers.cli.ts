@@ -10,15 +10,14 @@ import { fileSource } from './import/csv.js';
 import { ImportSetupError, runImport, type ImportReport } from './import/importer.js';
 import { fieldsByType, importTypes, presets, type Field, type ImportType, type Mapping } from './import/presets.js';
 
-export function parseMapOptions(values: string[], type: ImportType): Mapping {
+export function parseMapOptions(values: string[], type: ImportType | undefined): Mapping {
   const mapping: Mapping = {};
   for (const v of values) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new ImportSetupError(`--map ${v}: write it as field=Column`);
     const field = v.slice(0, eq).trim() as Field;
-    if (!(fieldsByType[type] as readonly string[]).includes(field)) {
-      throw new ImportSetupError(`--map ${v}: "${field}" is not a field of ${type}. Fields: ${fieldsByType[type].join(', ')}`);
-    }
+    const allowed: readonly string[] = type ? fieldsByType[type] : [...new Set(Object.values(fieldsByType).flat())];
+    if (!allowed.includes(field)) throw new ImportSetupError(`--map ${v}: "${field}" is not a field${type ? ` of ${type}` : ''}. Fields: ${allowed.join(', ')}`);
     mapping[field] = v.slice(eq + 1);
   }
   return mapping;
@@ -94,7 +93,7 @@ export function registerCustomerCommands(program: Command): void {
         const ws = await getWorkspace(database.db);
         const source = fileSource(file);
         const type = opts.type as ImportType | undefined;
-        const mapping = opts.map ? parseMapOptions(opts.map as string[], type ?? 'orders') : undefined;
+        const mapping = opts.map ? parseMapOptions(opts.map as string[], type) : undefined;
         const interactive = process.stdout.isTTY;
         if (interactive) bar.start(source.size, 0, { rows: 0 });
         let lastLog = 0;
