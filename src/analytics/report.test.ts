@@ -126,6 +126,13 @@ describe('edge cases', () => {
     expect(r.activityWindow.source).toBe('default');
   });
 
+  it('covers at most ten years of periods, whatever stray dates a file holds', () => {
+    const r = ordersReport(build([...rows, ['old', d('0001-01-01'), 100, false], ['old', d('2024-03-20'), 100, false]]), opts);
+    expect(r.periodsByType.month).toHaveLength(120);
+    expect(r.periodsByType.month.at(-1)).toMatchObject({ period: '2024-03', returned: 2 });
+    expect(r.cohorts.map((c) => c.cohort)).toEqual(['2023-10', '2024-01', '2024-02']);
+  });
+
   it('survives a file of nothing but refunded orders', () => {
     const r = ordersReport(build([['x', d('2024-02-10'), 1000, true]]), { asOfDay: d('2024-03-31') });
     expect(r.totals).toMatchObject({ customers: 0, orders: 0, voidedOrders: 1 });

@@ -26,6 +26,8 @@ import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
 export type TimeUnit = 'day' | 'week' | 'month';
 export type PeriodType = 'month' | 'quarter' | 'half' | 'year';
 export const unitDays: Record<TimeUnit, number> = { day: 1, week: 7, month: 365.25 / 12 };
+/** periods and cohorts cover at most this many months before the report date */
+export const MAX_MONTHS = 120;
 
 export interface CustomerExtras {
   name?: string;
@@ -554,7 +556,10 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
 
   // periods
   const minDay = Number.isFinite(pd.minDay) ? pd.minDay : asOf;
-  const bounds = makeBoundaries(minDay, asOf);
+  // periods and cohorts cover at most the last ten years (a stray date from year 1 in an
+  // export must not make a table of 24,000 months); older purchases still count for who is new
+  const periodStart = Math.max(minDay, monthStart(monthIndex(asOf) - (MAX_MONTHS - 1)));
+  const bounds = makeBoundaries(periodStart, asOf);
   const active = timed(opts, 'activity per period', () =>
     markActive(
       (c, mark) => {
@@ -577,15 +582,15 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       bounds,
     ),
   );
-  const month0 = monthIndex(minDay);
+  const month0 = monthIndex(periodStart);
   const months = monthIndex(asOf) - month0 + 1;
   // month of a day by table lookup (the Date-based conversion is slow for a million orders)
-  const monthTable = new Int32Array(Math.max(0, asOf - minDay + 1));
-  for (let m = month0, d = minDay; d <= asOf; d++) {
+  const monthTable = new Int32Array(Math.max(0, asOf - periodStart + 1));
+  for (let m = month0, d = periodStart; d <= asOf; d++) {
     if (d >= monthStart(m + 1)) m++;
-    monthTable[d - minDay] = m;
+    monthTable[d - periodStart] = m;
   }
-  const monthOf = (d: number) => (d >= minDay && d <= asOf ? monthTable[d - minDay] : monthIndex(d));
+  const monthOf = (d: number) => (d >= periodStart && d <= asOf ? monthTable[d - periodStart] : monthIndex(d));
   const boughtInMonth = new Uint8Array(months * n);
   const revenueByMonth = new Float64Array(months);
   const cohortMap = new Map<number, { size: number; customers: number[]; revenue: number[] }>();
@@ -594,12 +599,13 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       if (!hasPurchase(c)) continue;
       const cm = monthIndex(firstBuy[c]);
       if (cm - month0 >= months) continue;
-      let row = cohortMap.get(cm);
-      if (!row) {
+      // cohorts older than the covered months are not shown; their purchases still count
+      let row = cm >= month0 ? cohortMap.get(cm) : undefined;
+      if (!row && cm >= month0) {
         row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
         cohortMap.set(cm, row);
       }
-      row.size++;
+      if (row) row.size++;
       let lastMonth = -1;
       let d0 = -1;
       let m = -1;
@@ -611,11 +617,12 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
           d0 = d;
         }
         const k = m - month0;
+        if (k < 0) continue;
         revenueByMonth[k] += pd.spend[i];
-        row.revenue[m - cm] += pd.spend[i];
+        if (row) row.revenue[m - cm] += pd.spend[i];
         if (m !== lastMonth) {
           boughtInMonth[k * n + c] = 1;
-          row.customers[m - cm]++;
+          if (row) row.customers[m - cm]++;
           lastMonth = m;
         }
       }
@@ -930,6 +937,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     byCustomer[c].push(s);
     firstDay[c] = Math.min(firstDay[c], s.startDay);
   }
+  minDay = Math.max(minDay, monthStart(monthIndex(asOf) - (MAX_MONTHS - 1)));
   const bounds = makeBoundaries(minDay, asOf);
   // active at boundary b when start < b <= cancel day
   const active = markActive(
@@ -966,26 +974,28 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   for (let c = 0; c < n; c++) {
     const cm = monthIndex(firstDay[c]);
     if (cm - month0 >= months) continue;
-    let row = cohortMap.get(cm);
-    if (!row) {
+    // cohorts older than the covered months are not shown; their subscriptions still count
+    let row = cm >= month0 ? cohortMap.get(cm) : undefined;
+    if (!row && cm >= month0) {
       row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
       cohortMap.set(cm, row);
     }
-    row.size++;
+    if (row) row.size++;
     const activeMonths = new Set<number>();
     for (const s of byCustomer[c]) {
       const endMonth = Math.min(monthIndex(Math.min(s.cancelDay ?? asOf, asOf)), month0 + months - 1);
-      for (let m = monthIndex(s.startDay); m <= endMonth; m++) {
+      const startMonth = monthIndex(s.startDay);
+      for (let m = Math.max(startMonth, month0); m <= endMonth; m++) {
         // a subscription that ends on the 1st did not run in that month
-        if (s.cancelDay !== null && s.cancelDay <= monthStart(m) && m > monthIndex(s.startDay)) continue;
+        if (s.cancelDay !== null && s.cancelDay <= monthStart(m) && m > startMonth) continue;
         activeMonths.add(m);
         revenueByMonth[m - month0] += monthlyAmount(s);
-        row.revenue[m - cm] += monthlyAmount(s);
+        if (row) row.revenue[m - cm] += monthlyAmount(s);
       }
     }
     for (const m of activeMonths) {
       boughtInMonth[(m - month0) * n + c] = 1;
-      row.customers[m - cm]++;
+      if (row) row.customers[m - cm]++;
     }
   }
   const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, boughtInMonth, month0, months, revenueByMonth, scale, mrr };
