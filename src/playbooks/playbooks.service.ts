@@ -100,35 +100,39 @@ export interface NewEnrollment {
   data?: Record<string, unknown>;
 }
 
-/** Enrols customers (once per playbook, customer and occurrence) and schedules each first step. Returns how many are new. */
+/**
+ * Enrols customers (once per playbook, customer and occurrence) and schedules each first step.
+ * Returns how many are new. Each chunk of 500 is its own transaction (enrolments and their
+ * first jobs together), so a big scan never holds the database for long.
+ */
 export async function enroll(ctx: AppContext, items: NewEnrollment[], trx?: Transaction<DB>): Promise<number> {
   if (items.length === 0) return 0;
-  const work = async (t: Transaction<DB>) => {
-    let created = 0;
-    const now = ctx.now();
-    for (let i = 0; i < items.length; i += 1000) {
-      const part = items.slice(i, i + 1000);
-      const rows = await t
-        .insertInto('playbook_enrollments')
-        .values(part.map((e) => ({ playbook_id: e.playbook.id, customer_id: e.customerId, occurrence_key: e.occurrenceKey.slice(0, 300), data: JSON.stringify(e.data ?? {}), entered_at: now })))
-        .onConflict((oc) => oc.columns(['playbook_id', 'customer_id', 'occurrence_key']).doNothing())
-        .returning(['id', 'playbook_id'])
-        .execute();
-      const byId = new Map(part.map((e) => [e.playbook.id, e.playbook]));
-      await enqueueJobs(
-        t,
-        rows.map((r) => ({
-          kind: STEP_JOB,
-          key: `step:${r.id}:0`,
-          payload: { enrollmentId: r.id, step: 0 },
-          runAt: new Date(now.getTime() + waitMs(byId.get(r.playbook_id)!.steps[0])),
-        })),
-      );
-      created += rows.length;
-    }
-    return created;
+  const now = ctx.now();
+  const chunk = async (t: Transaction<DB>, part: NewEnrollment[]) => {
+    const rows = await t
+      .insertInto('playbook_enrollments')
+      .values(part.map((e) => ({ playbook_id: e.playbook.id, customer_id: e.customerId, occurrence_key: e.occurrenceKey.slice(0, 300), data: JSON.stringify(e.data ?? {}), entered_at: now })))
+      .onConflict((oc) => oc.columns(['playbook_id', 'customer_id', 'occurrence_key']).doNothing())
+      .returning(['id', 'playbook_id'])
+      .execute();
+    const byId = new Map(part.map((e) => [e.playbook.id, e.playbook]));
+    await enqueueJobs(
+      t,
+      rows.map((r) => ({
+        kind: STEP_JOB,
+        key: `step:${r.id}:0`,
+        payload: { enrollmentId: r.id, step: 0 },
+        runAt: new Date(now.getTime() + waitMs(byId.get(r.playbook_id)!.steps[0])),
+      })),
+    );
+    return rows.length;
   };
-  return trx ? work(trx) : ctx.db.transaction().execute(work);
+  let created = 0;
+  for (let i = 0; i < items.length; i += 500) {
+    const part = items.slice(i, i + 500);
+    created += trx ? await chunk(trx, part) : await ctx.db.transaction().execute((t) => chunk(t, part));
+  }
+  return created;
 }
 
 // ---- running a step ----
