@@ -77,7 +77,10 @@ function section(title: string, r: RetentionReport, currency: string): string {
     gg ? `<p><b>Gamma-Gamma</b>: p = ${gg.p.toFixed(4)}, q = ${gg.q.toFixed(4)}, γ = ${gg.gamma.toFixed(4)}; ${gg.customers} customers with repeat purchases.</p>` : '',
     r.fitQuality ? `<p>Fit check: ${r.fitQuality.calibrationActualRepeatPurchases} repeat purchases seen, ${num(r.fitQuality.calibrationExpectedRepeatPurchases)} expected by the model.</p>` : '',
     r.holdout ? `<p><b>Holdout</b> ${escapeHtml(r.holdout.from)} – ${escapeHtml(r.holdout.to)}: ${r.holdout.actualRepeatPurchases} repeat purchases actual, ${num(r.holdout.predictedRepeatPurchases)} predicted (mean absolute error per customer ${r.holdout.meanAbsoluteError}).</p>` : '',
-    ...(r.models.sbg ?? []).map((s) => `<p><b>sBG, plan ${escapeHtml(s.plan)}</b> (per ${escapeHtml(s.interval)}): γ = ${s.gamma.toFixed(4)}, δ = ${s.delta.toFixed(4)}; log-likelihood ${s.logLikelihood.toFixed(2)} over ${s.customers} subscriptions.</p>`),
+    ...(r.models.sbg ?? []).map(
+      (s) =>
+        `<p><b>sBG, plan ${escapeHtml(s.plan)}</b> (per ${escapeHtml(s.interval)}): γ = ${s.gamma.toFixed(4)}, δ = ${s.delta.toFixed(4)}; log-likelihood ${s.logLikelihood.toFixed(2)} over ${s.customers} subscriptions. A new subscriber is expected to pay ${s.derl.toFixed(2)} more times after the first (discounted).</p>`,
+    ),
     ...r.models.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`),
   ].join('');
   const id = title.replace(/\W+/g, '');
@@ -159,7 +162,10 @@ export function renderText(r: RetentionReport, currency: string): string {
   if (bg) out.push(`BG/NBD (per ${bg.timeUnit}): r=${bg.r.toFixed(4)} alpha=${bg.alpha.toFixed(4)} a=${bg.a.toFixed(4)} b=${bg.b.toFixed(4)} log-likelihood=${bg.logLikelihood.toFixed(2)}`);
   const gg = r.models.gammaGamma;
   if (gg) out.push(`Gamma-Gamma: p=${gg.p.toFixed(4)} q=${gg.q.toFixed(4)} gamma=${gg.gamma.toFixed(4)}`);
-  for (const s of r.models.sbg ?? []) out.push(`sBG plan ${s.plan} (per ${s.interval}): gamma=${s.gamma.toFixed(4)} delta=${s.delta.toFixed(4)} log-likelihood=${s.logLikelihood.toFixed(2)}; survival ${s.survival.slice(0, 8).map((v) => pct(v)).join(' ')}`);
+  for (const s of r.models.sbg ?? [])
+    out.push(
+      `sBG plan ${s.plan} (per ${s.interval}): gamma=${s.gamma.toFixed(4)} delta=${s.delta.toFixed(4)} log-likelihood=${s.logLikelihood.toFixed(2)} DERL=${s.derl.toFixed(2)}; survival ${s.survival.slice(0, 8).map((v) => pct(v)).join(' ')}`,
+    );
   for (const n of r.models.notes) out.push(n);
   if (r.holdout)
     out.push(`Holdout ${r.holdout.from} to ${r.holdout.to}: actual repeat purchases ${r.holdout.actualRepeatPurchases}, predicted ${num(r.holdout.predictedRepeatPurchases)}`);

@@ -5,6 +5,7 @@ import { DayConverter, dayOfDate } from './dates.js';
 import { OrderTableBuilder, type SubscriptionRow } from './orders.js';
 import { readOrdersFile } from './reader.js';
 import { ordersReport, subscriptionsReport, type PeriodRow } from './report.js';
+import { derl } from './sbg.js';
 
 const d = (iso: string) => {
   const [y, m, day] = iso.split('-').map(Number);
@@ -190,6 +191,9 @@ describe('subscriptions (hand-computed)', () => {
     expect(fit.gamma).toBeCloseTo(0.704, 2);
     expect(fit.delta).toBeCloseTo(1.182, 2);
     expect(fit.survival[1]).toBeCloseTo(0.631, 1);
+    // yearly payments discounted at 10%: DERL of a new subscriber from the fitted gamma, delta
+    expect(fit.derl).toBeCloseTo(derl({ gamma: fit.gamma, delta: fit.delta }, 0, 0.1), 3);
+    expect(fit.derl).toBeGreaterThan(1.5);
   });
 });
 

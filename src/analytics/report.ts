@@ -145,7 +145,18 @@ export interface RetentionReport {
   models: {
     bgnbd: (Pick<BgNbdFit, 'r' | 'alpha' | 'a' | 'b' | 'logLikelihood' | 'customers' | 'converged'> & { timeUnit: TimeUnit }) | null;
     gammaGamma: Pick<GammaGammaFit, 'p' | 'q' | 'gamma' | 'logLikelihood' | 'customers'> | null;
-    sbg?: { plan: string; interval: string; gamma: number; delta: number; logLikelihood: number; customers: number; survival: number[] }[];
+    sbg?: {
+      plan: string;
+      interval: string;
+      gamma: number;
+      delta: number;
+      logLikelihood: number;
+      customers: number;
+      /** projected share still subscribed after t billing periods, t = 0.. */
+      survival: number[];
+      /** discounted expected residual lifetime of a new subscriber (further payments after the first, Fader & Hardie 2010) */
+      derl: number;
+    }[];
     notes: string[];
   };
   fitQuality: {
@@ -1068,7 +1079,6 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
         let value = 0;
         for (let k = 1; k <= horizonPeriods; k++) value += (surv[renewals + k] / surv[renewals]) / Math.pow(1 + perPeriodRate, k - 1);
         clv += (value * s.amount) / scale;
-        void derl;
       } else pAliveMax = Math.max(pAliveMax, 1);
     }
     revenueTotal += revenue;
@@ -1116,6 +1126,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     logLikelihood: f.logLikelihood,
     customers: f.customers,
     survival: sbgSurvival(f, Math.max(12, f.periods + 6)).map((v) => round(v)),
+    derl: round(derl(f, 0, Math.pow(1 + discount, intervalDays[f.interval as SubscriptionRow['interval']] / 365.25) - 1)),
   }));
   return {
     type: 'subscriptions',
