@@ -96,8 +96,9 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
 
 generate();
 console.log(`file: ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MB`);
-await bareParse(); // warm-up
-const parseSeconds = await bareParse();
+// the machine is shared: take the best of three parses as the baseline
+const parseSeconds = Math.min(await bareParse(), await bareParse(), await bareParse());
+console.log(`bare parse baseline: ${parseSeconds.toFixed(2)} s`);
 
 const dataDir = fs.mkdtempSync(path.join(dir, 'pglite-'));
 // initdb of a new data folder takes ~700 MB for a moment: do it in a child process, as

@@ -41,7 +41,16 @@ export interface Amount {
  * "$1,234.56", "1.234,56 €", "1 234,56", "EUR 12", "(5.00)", "-5" → minor units of the currency.
  * A single separator followed by exactly three digits is a thousands separator ("1,234").
  */
+const plainAmount = /^\d{1,12}(?:\.(\d{1,2}))?$/;
+
 export function parseAmount(raw: string, defaultCurrency: string): Parsed<Amount> {
+  // fast path: "123" or "123.45" in a currency with cents
+  const plain = plainAmount.exec(raw);
+  if (plain && currencyExponent(defaultCurrency) === 2) {
+    const dot = raw.indexOf('.');
+    const minor = dot < 0 ? Number(raw) * 100 : Number(raw.slice(0, dot)) * 100 + Number(plain[1].padEnd(2, '0'));
+    return { ok: true, value: { minor, currency: null } };
+  }
   let s = raw.trim();
   if (!s) return fail('amount is empty');
   let currency: string | null = null;

@@ -146,10 +146,12 @@ const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T
 const n = (v: unknown) => Number(v ?? 0);
 
 /** Sets customer_id on staged rows: by external id (following merges), else email, else phone; creates the rest. */
-async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['notes']): Promise<number> {
+async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['notes'], rows: CustomerPart[]): Promise<number> {
+  const withoutId = rows.some((r) => r.customerExt === null);
   const match = async () => {
     await q(trx, `update ${table} s set customer_id = coalesce(c.merged_into, c.id) from customers c
       where s.customer_id is null and s.cust_ext is not null and c.external_id = s.cust_ext`);
+    if (!withoutId) return; // every row names its customer by id
     for (const [col, ccol] of [['email_norm', 'email_normalized'], ['phone_norm', 'phone_normalized']]) {
       await q(trx, `update ${table} s set customer_id = m.id from (
           select distinct on (${ccol}) ${ccol} as k, coalesce(merged_into, id) as id from customers
@@ -187,14 +189,14 @@ async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['not
        returning 1
      ) select count(*)::int as n from ins`,
   );
-  await match();
+  if (n(created[0]?.n) > 0) await match();
   return n(created[0]?.n);
 }
 
 async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[]): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
   await stage(trx, pglite, 'kw_stage_orders', orderCols, rows, 'customer_id uuid');
-  const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes);
+  const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes, rows);
   const [r] = await q<{ created: number; updated: number }>(
     trx,
     `with up as (
@@ -218,7 +220,7 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[
 async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: SubscriptionRow[]): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
   await stage(trx, pglite, 'kw_stage_subs', subscriptionCols, rows, 'customer_id uuid');
-  const customersCreated = await resolveCustomers(trx, 'kw_stage_subs', notes);
+  const customersCreated = await resolveCustomers(trx, 'kw_stage_subs', notes, rows);
   const [r] = await q<{ created: number; updated: number }>(
     trx,
     `with up as (
