@@ -75,7 +75,7 @@ interface Overview {
       notes: string[];
       fitQuality: { calibrationActualRepeatPurchases: number; calibrationExpectedRepeatPurchases: number } | null;
     } | null;
-    subscriptions: { sbg: { plan: string; interval: string; gamma: number; delta: number; customers: number; survival: number[] }[]; notes: string[] } | null;
+    subscriptions: { sbg: { plan: string; interval: string; gamma: number; delta: number; customers: number; survival: number[]; derl: number }[]; notes: string[] } | null;
   };
   saveList: SaveRow[];
 }
@@ -350,7 +350,7 @@ function HowComputed({ o }: { o: Overview }) {
         {o.models.subscriptions?.sbg.map((s) => (
           <li key={s.plan}>
             Subscription model sBG, plan {s.plan}: γ = {s.gamma.toFixed(3)}, δ = {s.delta.toFixed(3)}; projected to keep {pct(s.survival[12] ?? s.survival.at(-1))} of new subscribers after 12{' '}
-            {s.interval}s.
+            {s.interval}s; a new subscriber is expected to pay about {s.derl.toFixed(1)} more times (discounted).
           </li>
         ))}
         <li>Value at risk = lifetime value × (1 − P(alive)): highest for valuable customers whose future is uncertain, where a call or an offer can still change it.</li>
