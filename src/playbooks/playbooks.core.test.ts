@@ -6,6 +6,7 @@ import {
   playbookDefinition,
   promoCode,
   scheduledOccurrence,
+  segmentOf,
   stepSkipReason,
   stepSchema,
   type CustomerFacts,
@@ -46,6 +47,18 @@ describe('conditions', () => {
     expect(evaluateConditions([{ field: 'tags', op: 'not_has', value: 'project' }], facts()).ok).toBe(true);
     expect(evaluateConditions([{ field: 'marketing_consent', op: 'eq', value: true }], facts({ unsubscribed: true })).ok).toBe(false);
   });
+  it('puts customers in value segments from their own history', () => {
+    const at = now.getTime();
+    expect(segmentOf(facts(), at)).toBe('repeat');
+    expect(segmentOf(facts({ lastOrderAt: at - 200 * DAY }), at)).toBe('lapsed');
+    expect(segmentOf(facts({ acquiredAt: at - 10 * DAY }), at)).toBe('new');
+    expect(segmentOf(facts({ ordersCount: 1 }), at)).toBe('one_time');
+    expect(segmentOf(facts({ ordersCount: 0, lastOrderAt: null }), at)).toBe('prospect');
+    expect(evaluateConditions([{ field: 'segment', op: 'eq', value: 'repeat' }], facts(), at).ok).toBe(true);
+    expect(evaluateConditions([{ field: 'segment', op: 'eq', value: 'lapsed' }], facts(), at)).toEqual({ ok: false, failed: 'segment is lapsed' });
+    expect(playbookDefinition.safeParse({ name: 'x', trigger: { type: 'customer.created' }, conditions: [{ field: 'segment', op: 'eq', value: 'gold' }], steps: [{ action: { type: 'tag_add', tag: 'a' } }] }).success).toBe(false);
+  });
+
   it('rejects an operator that does not fit the field', () => {
     const r = playbookDefinition.safeParse({ name: 'x', trigger: { type: 'customer.created' }, conditions: [{ field: 'tags', op: 'gte', value: 3 }], steps: [{ action: { type: 'tag_add', tag: 'a' } }] });
     expect(r.success).toBe(false);

@@ -38,7 +38,20 @@ export const triggerSchema = z.discriminatedUnion('type', [
 export type Trigger = z.infer<typeof triggerSchema>;
 export const scheduledTriggerTypes = new Set(['date', 'no_touchpoint', 'no_order', 'weekly']);
 
-export const conditionFields = ['tags', 'retention_driver', 'marketing_consent', 'country', 'city', 'clv_minor', 'orders_count', 'has_email'] as const;
+export const conditionFields = ['tags', 'segment', 'retention_driver', 'marketing_consent', 'country', 'city', 'clv_minor', 'orders_count', 'has_email'] as const;
+
+/** Value segments, from the customer's own history (first match wins). */
+export const segments = ['lapsed', 'new', 'repeat', 'one_time', 'prospect'] as const;
+export type Segment = (typeof segments)[number];
+
+export function segmentOf(f: Pick<CustomerFacts, 'ordersCount' | 'lastOrderAt' | 'acquiredAt'>, now: number): Segment {
+  const DAY_MS = 86400_000;
+  if (f.ordersCount > 0 && f.lastOrderAt !== null && now - f.lastOrderAt > 180 * DAY_MS) return 'lapsed';
+  if (now - f.acquiredAt <= 90 * DAY_MS) return 'new';
+  if (f.ordersCount >= 2) return 'repeat';
+  if (f.ordersCount === 1) return 'one_time';
+  return 'prospect';
+}
 export const conditionSchema = z
   .object({
     field: z.enum(conditionFields),
@@ -55,7 +68,9 @@ export const conditionSchema = z
           ? ['eq', 'neq', 'gte', 'lte'].includes(c.op) && typeof c.value === 'number'
           : bool
             ? (c.op === 'eq' || c.op === 'neq') && typeof c.value === 'boolean'
-            : (c.op === 'eq' || c.op === 'neq') && typeof c.value === 'string';
+            : c.field === 'segment'
+              ? (c.op === 'eq' || c.op === 'neq') && (segments as readonly unknown[]).includes(c.value)
+              : (c.op === 'eq' || c.op === 'neq') && typeof c.value === 'string';
     if (!ok) ctx.addIssue({ code: 'custom', message: `operator ${c.op} with a ${typeof c.value} does not fit field ${c.field}`, path: ['op'] });
   });
 export type Condition = z.infer<typeof conditionSchema>;
@@ -135,7 +150,7 @@ export function describeCondition(c: Condition): string {
   return `${c.field.replace('_', ' ')} ${op} ${String(c.value)}`;
 }
 
-function conditionHolds(c: Condition, f: CustomerFacts): boolean {
+function conditionHolds(c: Condition, f: CustomerFacts, now: number): boolean {
   const cmp = (actual: unknown): boolean => {
     switch (c.op) {
       case 'eq':
@@ -155,6 +170,8 @@ function conditionHolds(c: Condition, f: CustomerFacts): boolean {
       const has = f.tags.some((t) => t.toLowerCase() === String(c.value).toLowerCase());
       return c.op === 'has' ? has : !has;
     }
+    case 'segment':
+      return cmp(segmentOf(f, now));
     case 'retention_driver':
       return cmp(f.retentionDriver);
     case 'marketing_consent':
@@ -172,8 +189,9 @@ function conditionHolds(c: Condition, f: CustomerFacts): boolean {
   }
 }
 
-export function evaluateConditions(conditions: Condition[], facts: CustomerFacts): ConditionResult {
-  for (const c of conditions) if (!conditionHolds(c, facts)) return { ok: false, failed: describeCondition(c) };
+/** Whether all conditions hold (`now` matters for the segment). */
+export function evaluateConditions(conditions: Condition[], facts: CustomerFacts, now: number = Date.now()): ConditionResult {
+  for (const c of conditions) if (!conditionHolds(c, facts, now)) return { ok: false, failed: describeCondition(c) };
   return { ok: true };
 }
 
@@ -334,7 +352,7 @@ export function evaluateScheduledTriggers(playbooks: ScanPlaybook[], customers: 
   for (const f of customers) {
     for (const p of scheduled) {
       const key = scheduledOccurrence(p.trigger, f, clock);
-      if (key && evaluateConditions(p.conditions, f).ok) out.push({ playbookId: p.id, customerId: f.id, occurrenceKey: key });
+      if (key && evaluateConditions(p.conditions, f, clock.now.getTime()).ok) out.push({ playbookId: p.id, customerId: f.id, occurrenceKey: key });
     }
   }
   return out;

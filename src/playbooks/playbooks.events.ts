@@ -48,7 +48,7 @@ export async function emitPlaybookEvent(ctx: AppContext, event: PlaybookEvent): 
   if (!facts) return { enrolled: [] };
   const enrolled: EmitResult['enrolled'] = [];
   for (const p of playbooks) {
-    if (!evaluateConditions(p.conditions, facts).ok) continue;
+    if (!evaluateConditions(p.conditions, facts, ctx.now().getTime()).ok) continue;
     const payload: Record<string, unknown> = { event: data, eventType: e.type };
     if (data.order && typeof data.order === 'object') payload.order = data.order;
     const n = await enroll(ctx, [{ playbook: p, customerId: e.customerId, occurrenceKey: `${e.type}:${e.occurrenceKey}`, data: payload }]);

@@ -331,7 +331,7 @@ export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promis
   if (!pb.enabled) return finish({ status: 'skipped', detail: 'playbook switched off' }, true);
   const facts = await loadOneFacts(ctx.db, e.customer_id);
   if (!facts) return finish({ status: 'skipped', detail: 'customer erased or merged' }, true);
-  const cond = evaluateConditions(pb.conditions as Condition[], facts);
+  const cond = evaluateConditions(pb.conditions as Condition[], facts, now.getTime());
   if (!cond.ok) return finish({ status: 'skipped', detail: `condition no longer holds: ${cond.failed}` });
   const skip = stepSkipReason(step, facts, await sinceEnrolled(ctx.db, facts.id, new Date(e.entered_at)));
   if (skip) return finish({ status: 'skipped', detail: skip });
