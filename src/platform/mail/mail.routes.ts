@@ -38,7 +38,7 @@ export async function mailRoutes(app: App, ctx: AppContext): Promise<void> {
   const invalid = (reply: { code(n: number): { type(t: string): { send(b: string): unknown } } }) =>
     reply.code(404).type('text/html').send(page('Link not valid', '<h1>This link is not valid</h1><p>It may have been copied incompletely. Use the link in the most recent email.</p>'));
 
-  app.get('/p/unsubscribe/:token', { config: { access: 'public' }, schema: { params: tokenParams, hide: true } }, async (req, reply) => {
+  app.get('/p/unsubscribe/:token', { config: { access: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } }, schema: { params: tokenParams, hide: true } }, async (req, reply) => {
     const id = verifyUnsubscribeToken(ctx.secret, req.params.token);
     const c = id ? await ctx.db.selectFrom('customers').select(['unsubscribed_at']).where('id', '=', id).executeTakeFirst() : undefined;
     if (!c) return invalid(reply);
@@ -55,7 +55,7 @@ export async function mailRoutes(app: App, ctx: AppContext): Promise<void> {
       );
   });
 
-  app.post('/p/unsubscribe/:token', { config: { access: 'public' }, schema: { params: tokenParams, hide: true } }, async (req, reply) => {
+  app.post('/p/unsubscribe/:token', { config: { access: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } }, schema: { params: tokenParams, hide: true } }, async (req, reply) => {
     const id = verifyUnsubscribeToken(ctx.secret, req.params.token);
     if (!id || !(await unsubscribeCustomer(ctx, id, 'one-click link'))) return invalid(reply);
     const business = escapeHtml((await getWorkspace(ctx.db))?.name ?? 'us');

@@ -72,6 +72,9 @@ describe('mail', () => {
     // a forged token does nothing
     const bad = await t.app.inject({ method: 'POST', url: `/p/unsubscribe/${id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(bad.statusCode).toBe(404);
+    const hostile = await t.app.inject({ method: 'GET', url: '/p/unsubscribe/%3Cscript%3Ealert(1)%3C%2Fscript%3E' });
+    expect(hostile.statusCode).toBe(404);
+    expect(hostile.body).not.toContain('<script>');
     const page = await t.app.inject({ method: 'GET', url: `/p/unsubscribe/${unsubscribeToken(t.ctx.secret, id)}` });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<form method="post"');
