@@ -110,8 +110,11 @@ export function fitGammaGamma(x: ArrayLike<number>, m: ArrayLike<number>): Gamma
     if (!best || r.f < best.f) best = r;
   }
   // a Nelder-Mead polish from the optimum guards against a stalled line search
-  const nm = nelderMead((u) => -ll(clampExp(u[0]), clampExp(u[1]), clampExp(u[2])), best!.x, { step: 0.02, maxIterations: 200 });
-  const u = nm.f < best!.f ? nm.x : best!.x;
+  let u = best!.x;
+  if (!best!.converged) {
+    const nm = nelderMead((v) => -ll(clampExp(v[0]), clampExp(v[1]), clampExp(v[2])), best!.x, { step: 0.02, maxIterations: 200 });
+    if (nm.f < best!.f) u = nm.x;
+  }
   const [p, q, gamma] = u.map(clampExp);
   return { p, q, gamma, logLikelihood: ll(p, q, gamma), customers: n, converged: best!.converged };
 }
