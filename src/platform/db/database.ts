@@ -94,7 +94,9 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
 export async function migrate(db: Database, schema?: string): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema; name ours so a test schema on a
   // shared server never mistakes another schema's tables for its own.
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
+  // Features own number ranges (DEVELOPING.md), so a feature's new migration may sort before
+  // another feature's older one: apply any missing migration, in name order.
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
