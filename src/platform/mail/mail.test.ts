@@ -124,6 +124,19 @@ describe('mail', () => {
     expect(smtp.received.length).toBe(n);
   });
 
+  it('two workers draining at once send each email once', async () => {
+    const before = smtp.received.length;
+    for (let i = 0; i < 40; i++) {
+      const id = await customer(`Par${i}`, false);
+      await queueEmail(t.ctx, mail(`par${i}@example.test`, `par-${i}`, 'transactional', id));
+    }
+    const [a, b] = await Promise.all([deliverPendingEmails(t.ctx, { limit: 40 }), deliverPendingEmails(t.ctx, { limit: 40 })]);
+    expect(a.sent + b.sent).toBe(40);
+    const got = smtp.received.slice(before);
+    expect(got).toHaveLength(40);
+    expect(new Set(got.map((m) => m.messageId)).size).toBe(40);
+  });
+
   it('without SMTP_URL keeps mail in the outbox the owner reads', async () => {
     t.ctx.config.smtpUrl = undefined;
     const before = smtp.received.length;
