@@ -222,7 +222,12 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
         action.assignTo === 'account_owner' && facts.ownerUserId
           ? { assigneeUserId: facts.ownerUserId }
           : { assigneeRole: action.assignTo === 'agent' ? ('agent' as const) : ('owner' as const) };
-      await createTask(ctx.db, { customerId: facts.id, title, details, dueAt: new Date(ctx.now().getTime() + action.dueInDays * 86400_000), ...assignee, source, idempotencyKey: key });
+      // A survey answer already makes its own close-the-loop task; the playbook's task for the
+      // same answer is that task, never a second one.
+      const event = (enrollment.data.event ?? {}) as Record<string, unknown>;
+      const surveyRequestId = pb.trigger.type === 'survey.answered' && typeof event.requestId === 'string' ? event.requestId : null;
+      const made = await createTask(ctx.db, { customerId: facts.id, title, details, dueAt: new Date(ctx.now().getTime() + action.dueInDays * 86400_000), ...assignee, source, idempotencyKey: surveyRequestId ? `survey-detractor:${surveyRequestId}` : key });
+      if (!made.created && surveyRequestId) return { status: 'skipped', detail: 'the survey already created a follow-up task for this answer' };
       return { status: 'done', detail: `task: ${title}`, touchpoint: { channel: 'note', direction: 'internal', summary: `${pb.name}: task "${title}"` } };
     }
     case 'tag_add':

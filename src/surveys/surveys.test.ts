@@ -287,6 +287,10 @@ describe('surveys', () => {
     const enrolled = await t.ctx.db.selectFrom('playbook_enrollments').select(['playbook_id', 'data']).where('customer_id', '=', hal).execute();
     expect(enrolled.map((e) => e.playbook_id)).toEqual([pb.id]);
     expect(enrolled[0].data).toMatchObject({ event: { kind: 'detractor', survey: 'nps', score: 2 } });
+    // The playbook's call-back task is the survey's own follow-up task, not a second one.
+    await drainJobs(t.ctx);
+    const tasks = await t.ctx.db.selectFrom('tasks').select('title').where('customer_id', '=', hal).execute();
+    expect(tasks).toHaveLength(1);
     await setPlaybookEnabled(t.ctx.db, pb.id, false);
   });
 
