@@ -23,7 +23,7 @@ function ProfileForm({ customer, onSaved }: { customer: CustomerRow; onSaved: ()
   const text = (k: 'name' | 'email' | 'phone' | 'birthday' | 'address' | 'city' | 'postalCode' | 'country' | 'externalId', label: string, type = 'text') => (
     <label>
       {label}
-      <input type={type} value={form[k] ?? ''} onChange={(e) => setForm({ ...form, [k]: e.target.value })} />
+      <input type={type} style={{ width: '100%' }} value={form[k] ?? ''} onChange={(e) => setForm({ ...form, [k]: e.target.value })} />
     </label>
   );
   const submit = async (e: FormEvent) => {
@@ -66,7 +66,7 @@ function ProfileForm({ customer, onSaved }: { customer: CustomerRow; onSaved: ()
         </div>
         <label>
           Tags (comma-separated)
-          <input value={form.tagsText} onChange={(e) => setForm({ ...form, tagsText: e.target.value })} />
+          <input style={{ width: '100%' }} value={form.tagsText} onChange={(e) => setForm({ ...form, tagsText: e.target.value })} />
         </label>
         <label>
           Retention driver (what keeps this customer)

@@ -238,7 +238,7 @@ export function ImportPage() {
               ))}
             </div>
             <h3>First rows</h3>
-            <div style={{ overflowX: 'auto' }}>
+            <div style={{ overflowX: 'auto', maxWidth: 'calc(100vw - 300px)' }}>
               <table>
                 <thead>
                   <tr>
