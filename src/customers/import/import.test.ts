@@ -119,6 +119,13 @@ describe('importing again', () => {
     expect(await database.db.selectFrom('customers').select('id').where('email', '=', 'new@example.com').executeTakeFirst()).toBeUndefined();
   });
 
+  it('a dry run in many small batches still counts each new customer once', async () => {
+    const text = 'order_id,customer_id,date,amount\nDB-1,new-cust,2024-05-01,10\nDB-2,new-cust,2024-05-02,20\nDB-3,other-new,2024-05-03,30\n';
+    const r = await run(bufferSource(Buffer.from(text)), { dryRun: true, batchSize: 1 });
+    expect(r).toMatchObject({ created: 3, customersCreated: 2 });
+    expect(await database.db.selectFrom('customers').select('id').where('external_id', '=', 'new-cust').executeTakeFirst()).toBeUndefined();
+  });
+
   it('rows without an order id get stable ids, so a re-import finds them', async () => {
     const text = 'customer,date,amount\nc-9,2024-01-01,5\nc-9,2024-01-01,5\nc-9,2024-01-02,5\n';
     const first = await run(bufferSource(Buffer.from(text)));

@@ -1,7 +1,7 @@
 // Writes import batches: stage rows in a temporary table (COPY on the embedded database, one
 // unnest() insert on a server), then resolve customers and upsert on the external id with
 // INSERT … SELECT … ON CONFLICT. Each batch is one transaction, so a crash loses at most the
-// batch in flight and a re-run completes it; a dry run holds one transaction and rolls back.
+// batch in flight and a re-run completes it; a dry run rolls each batch back.
 import type { PGlite } from '@electric-sql/pglite';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
@@ -16,6 +16,8 @@ export interface BatchResult {
   updated: number;
   unchanged: number;
   customersCreated: number;
+  /** keys of the customers created ('x:' external id, 'e:' email, 'p:' phone) */
+  createdKeys?: string[];
   notes: { line: number; reason: string }[];
 }
 
@@ -146,7 +148,7 @@ const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T
 const n = (v: unknown) => Number(v ?? 0);
 
 /** Sets customer_id on staged rows: by external id (following merges), else email, else phone; creates the rest. */
-async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['notes'], rows: CustomerPart[]): Promise<number> {
+async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['notes'], rows: CustomerPart[], createdKeys: string[]): Promise<number> {
   const withoutId = rows.some((r) => r.customerExt === null);
   const match = async () => {
     await q(trx, `update ${table} s set customer_id = coalesce(c.merged_into, c.id) from customers c
@@ -175,7 +177,7 @@ async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['not
   for (const d of dups) {
     notes.push({ line: d.line, reason: `possible duplicate customer: ${d.cust_ext.replace(/^name:/, '')} has the email of existing customer ${d.name}${d.external_id ? ` (${d.external_id})` : ''}; merge them in the web app if they are one person` });
   }
-  const created = await q<{ n: number }>(
+  const created = await q<{ n: number; keys: string[] | null }>(
     trx,
     `with fresh as (
        select distinct on (k) k, cust_ext, name, email, email_norm, phone, phone_norm, address, city, postal_code, country, min(at) over (partition by k) as first_at
@@ -186,17 +188,19 @@ async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['not
        select case when cust_ext like 'name:%' then cust_ext else cust_ext end,
               coalesce(name, email, phone, cust_ext, 'Unknown'), email, email_norm, phone, phone_norm, address, city, postal_code, country, first_at
        from fresh
-       returning 1
-     ) select count(*)::int as n from ins`,
+       returning coalesce('x:' || external_id, 'e:' || email_normalized, 'p:' || phone_normalized) as k
+     ) select count(*)::int as n, array_agg(k) as keys from ins`,
   );
   if (n(created[0]?.n) > 0) await match();
+  createdKeys.push(...((created[0]?.keys as string[] | null) ?? []));
   return n(created[0]?.n);
 }
 
 async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[]): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
+  const createdKeys: string[] = [];
   await stage(trx, pglite, 'kw_stage_orders', orderCols, rows, 'customer_id uuid');
-  const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes, rows);
+  const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes, rows, createdKeys);
   const [r] = await q<{ created: number; updated: number }>(
     trx,
     `with up as (
@@ -214,13 +218,14 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[
      where c.id = f.customer_id and c.acquired_at > f.first_at`);
   const created = n(r.created);
   const updated = n(r.updated);
-  return { created, updated, unchanged: rows.length - created - updated, customersCreated, notes };
+  return { created, updated, unchanged: rows.length - created - updated, customersCreated, createdKeys, notes };
 }
 
 async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: SubscriptionRow[]): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
+  const createdKeys: string[] = [];
   await stage(trx, pglite, 'kw_stage_subs', subscriptionCols, rows, 'customer_id uuid');
-  const customersCreated = await resolveCustomers(trx, 'kw_stage_subs', notes, rows);
+  const customersCreated = await resolveCustomers(trx, 'kw_stage_subs', notes, rows, createdKeys);
   const [r] = await q<{ created: number; updated: number }>(
     trx,
     `with up as (
@@ -236,7 +241,7 @@ async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: Su
   );
   const created = n(r.created);
   const updated = n(r.updated);
-  return { created, updated, unchanged: rows.length - created - updated, customersCreated, notes };
+  return { created, updated, unchanged: rows.length - created - updated, customersCreated, createdKeys, notes };
 }
 
 async function writeCustomers(trx: Trx, pglite: PGlite | undefined, rows: CustomerRow[]): Promise<BatchResult> {
@@ -319,41 +324,32 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
       abort: async () => {},
     };
   }
-  // Dry run: one transaction for the whole file, rolled back at the end, so the counts are exact.
-  type Job = { rows: Array<OrderRow | CustomerRow | SubscriptionRow>; resolve(r: BatchResult): void; reject(e: unknown): void } | { end: true };
-  const queue: Job[] = [];
-  let wake: (() => void) | null = null;
-  const push = (j: Job) => {
-    queue.push(j);
-    wake?.();
-  };
-  const running = db
-    .transaction()
-    .execute(async (trx) => {
-      for (;;) {
-        while (!queue.length) await new Promise<void>((r) => (wake = r));
-        const job = queue.shift()!;
-        if ('end' in job) throw new Rollback();
-        try {
-          job.resolve(await write(trx, opts.pglite, job.rows));
-        } catch (err) {
-          job.reject(err);
+  // Dry run: each batch in a transaction that is rolled back, so other work on the database goes
+  // on between batches. A customer a rolled-back batch created would be created again by a
+  // later batch: count each new customer once, by key.
+  const seen = new Set<string>();
+  return {
+    write: async (rows) => {
+      let result: BatchResult | null = null;
+      try {
+        await db.transaction().execute(async (trx) => {
+          result = await write(trx, opts.pglite, rows);
           throw new Rollback();
+        });
+      } catch (err) {
+        if (!(err instanceof Rollback)) throw err;
+      }
+      const r = result as unknown as BatchResult;
+      let fresh = 0;
+      for (const k of r.createdKeys ?? []) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          fresh++;
         }
       }
-    })
-    .catch((err) => {
-      if (!(err instanceof Rollback)) throw err;
-    });
-  return {
-    write: (rows) => new Promise<BatchResult>((resolve, reject) => push({ rows, resolve, reject })),
-    finish: async () => {
-      push({ end: true });
-      await running;
+      return { ...r, customersCreated: r.createdKeys ? fresh : r.customersCreated };
     },
-    abort: async () => {
-      push({ end: true });
-      await running.catch(() => {});
-    },
+    finish: async () => {},
+    abort: async () => {},
   };
 }
