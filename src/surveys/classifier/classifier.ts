@@ -81,7 +81,7 @@ const valenceList: Record<string, number> = {
   chase: -1, vanished: -2.5, spamming: -2.2, spam: -2, uncomfortable: -1.8, wasteful: -1.8, loud: -1.2, impossible: -2, hard: -1.2,
   difficult: -1.8, stuck: -1.8, missing: -1.5, mess: -2.2, rushed: -1.5, sorry: -0.5, hidden: -1.2, overcharged: -2.5, blamed: -2,
   downhill: -2.5, meh: -0.6, unacceptable: -2.8, acceptable: 0.8, scam: -3, refund: -0.6, dropped: -1.2, overkill: -1, insane: -2.2,
-  afford: 0.5, complaint: -1.5, complain: -1, complaints: -1, fault: -1, forever: -1, waste: -2.2, nope: -1.5, worse: -2.2,
+  afford: 0.5, hit: 1.5, sorted: 1.2, favourite: 1.5, complaint: -1.5, complain: -1, complaints: -1, fault: -1, forever: -1, waste: -2.2, nope: -1.5, worse: -2.2,
 };
 
 export function normalise(text: string): string {
@@ -105,6 +105,8 @@ export interface LexiconResult {
   score: number;
   positiveHits: number;
   negativeHits: number;
+  /** a negator ("not", "nobody", "never"…) appears */
+  negated: boolean;
 }
 
 /** The lexicon scorer: valences with negation, intensity, "but" and sarcasm handling. */
@@ -116,6 +118,7 @@ export function lexiconScore(text: string): LexiconResult {
   let negateLeft = 0;
   let boost = 1;
   let clauseWeight = 1;
+  let negated = false;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (clauseEnd.test(t)) {
@@ -132,6 +135,7 @@ export function lexiconScore(text: string): LexiconResult {
     }
     if (negators.has(t)) {
       negateLeft = 3;
+      negated = true;
       continue;
     }
     if (intensifiers[t]) {
@@ -164,7 +168,7 @@ export function lexiconScore(text: string): LexiconResult {
     neg++;
   }
   const score = Math.max(-1, Math.min(1, total / 6));
-  return { score, positiveHits: pos, negativeHits: neg };
+  return { score, positiveHits: pos, negativeHits: neg, negated };
 }
 
 // ---------------------------------------------------------------- reason keywords
@@ -292,6 +296,9 @@ export function combineSentiment(post: Record<Sentiment, number>, lex: LexiconRe
     negative: Math.log(post.negative + 1e-9) - k * lex.score,
     neutral: Math.log(post.neutral + 1e-9) - (k / 2) * Math.abs(lex.score) + (noOpinion ? 1.5 : 0),
   };
+  // Only praise, no complaint word, no negation and no sarcasm cue: the comment is not negative,
+  // whatever its function words ("with my", "was a") lean towards in the model.
+  if (lex.positiveHits > 0 && lex.negativeHits === 0 && lex.score > 0 && !lex.negated) adjusted.negative = -Infinity;
   let best: Sentiment = 'neutral';
   for (const s of sentiments) if (adjusted[s] > adjusted[best]) best = s;
   return best;
