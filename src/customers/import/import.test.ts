@@ -93,6 +93,21 @@ describe('import presets', () => {
   });
 });
 
+describe('subscriptions', () => {
+  it('Stripe subscriptions: plans, intervals, cancellations; a bad interval names its line; re-import is unchanged', async () => {
+    const r = await run(fileSource(fixture('stripe-subscriptions.csv')), { defaultCurrency: 'USD' });
+    expect(r).toMatchObject({ type: 'subscriptions', preset: 'stripe-subscriptions', rows: 3, created: 2, failed: 1, customersCreated: 1 });
+    expect(r.errors).toEqual([{ line: 4, reason: expect.stringMatching(/fortnight/) }]);
+    const subs = await database.db.selectFrom('subscriptions').innerJoin('customers', 'customers.id', 'subscriptions.customer_id').select(['subscriptions.external_id', 'plan', 'amount_minor', 'currency', 'interval', 'started_at', 'canceled_at', 'customers.external_id as cust']).orderBy('subscriptions.external_id').execute();
+    expect(subs).toEqual([
+      { external_id: 'sub_1Pa1', plan: 'Coffee Club Basic', amount_minor: 2900, currency: 'USD', interval: 'month', started_at: new Date('2024-01-05T12:00:00Z'), canceled_at: null, cust: 'cus_Pa1' },
+      { external_id: 'sub_1Pa2', plan: 'Coffee Club Pro', amount_minor: 29000, currency: 'USD', interval: 'year', started_at: new Date('2023-06-01T08:00:00Z'), canceled_at: new Date('2024-02-01T10:00:00Z'), cust: 'cus_Sub9' },
+    ]);
+    const again = await run(fileSource(fixture('stripe-subscriptions.csv')), { defaultCurrency: 'USD' });
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2, failed: 1 });
+  });
+});
+
 describe('importing again', () => {
   it('the same file twice changes nothing and says so', async () => {
     const before = await sql<{ n: number }>`select count(*)::int as n from orders`.execute(database.db);

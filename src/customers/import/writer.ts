@@ -146,6 +146,16 @@ const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T
   return rows;
 };
 const n = (v: unknown) => Number(v ?? 0);
+/** Runs a statement and answers how many rows it changed. */
+const qn = async (trx: Trx, text: string): Promise<number> => {
+  const t0 = profile ? performance.now() : 0;
+  const r = await sql.raw(text).execute(trx);
+  if (profile) {
+    const key = text.replace(/\s+/g, ' ').slice(0, 90);
+    timings.set(key, (timings.get(key) ?? 0) + performance.now() - t0);
+  }
+  return Number(r.numAffectedRows ?? 0);
+};
 
 /** Sets customer_id on staged rows: by external id (following merges), else email, else phone; creates the rest. */
 async function resolveCustomers(trx: Trx, table: string, notes: BatchResult['notes'], rows: CustomerPart[], createdKeys: string[]): Promise<number> {
@@ -201,23 +211,24 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[
   const createdKeys: string[] = [];
   await stage(trx, pglite, 'kw_stage_orders', orderCols, rows, 'customer_id uuid');
   const customersCreated = await resolveCustomers(trx, 'kw_stage_orders', notes, rows, createdKeys);
-  const [r] = await q<{ created: number; updated: number }>(
+  // Update what exists and changed, then insert what does not exist: cheaper than
+  // INSERT … ON CONFLICT DO UPDATE … RETURNING on the embedded database, and it counts exactly.
+  const updated = await qn(
     trx,
-    `with up as (
-       insert into orders (id, external_id, customer_id, amount_minor, currency, ordered_at, status)
-       select id, ext, customer_id, amount, currency, at, status from kw_stage_orders
-       on conflict (external_id) where external_id is not null do update
-         set amount_minor = excluded.amount_minor, currency = excluded.currency, ordered_at = excluded.ordered_at, status = excluded.status
-         where (orders.amount_minor, orders.currency, orders.ordered_at, orders.status)
-           is distinct from (excluded.amount_minor, excluded.currency, excluded.ordered_at, excluded.status)
-       returning (xmax = 0) as inserted
-     ) select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from up`,
+    `update orders o set amount_minor = s.amount, currency = s.currency, ordered_at = s.at, status = s.status
+     from kw_stage_orders s
+     where o.external_id = s.ext
+       and (o.amount_minor, o.currency, o.ordered_at, o.status) is distinct from (s.amount, s.currency, s.at, s.status)`,
+  );
+  const created = await qn(
+    trx,
+    `insert into orders (id, external_id, customer_id, amount_minor, currency, ordered_at, status)
+     select id, ext, customer_id, amount, currency, at, status from kw_stage_orders s
+     where not exists (select 1 from orders o where o.external_id = s.ext)`,
   );
   await q(trx, `update customers c set acquired_at = f.first_at
      from (select customer_id, min(at) as first_at from kw_stage_orders group by customer_id) f
      where c.id = f.customer_id and c.acquired_at > f.first_at`);
-  const created = n(r.created);
-  const updated = n(r.updated);
   return { created, updated, unchanged: rows.length - created - updated, customersCreated, createdKeys, notes };
 }
 
@@ -226,21 +237,21 @@ async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: Su
   const createdKeys: string[] = [];
   await stage(trx, pglite, 'kw_stage_subs', subscriptionCols, rows, 'customer_id uuid');
   const customersCreated = await resolveCustomers(trx, 'kw_stage_subs', notes, rows, createdKeys);
-  const [r] = await q<{ created: number; updated: number }>(
+  const updated = await qn(
     trx,
-    `with up as (
-       insert into subscriptions (external_id, customer_id, plan, amount_minor, currency, interval, started_at, canceled_at, cancel_reason)
-       select ext, customer_id, plan, amount, currency, interval, at, canceled_at, cancel_reason from kw_stage_subs
-       on conflict (external_id) where external_id is not null do update
-         set plan = excluded.plan, amount_minor = excluded.amount_minor, currency = excluded.currency, interval = excluded.interval,
-             started_at = excluded.started_at, canceled_at = excluded.canceled_at, cancel_reason = excluded.cancel_reason
-         where (subscriptions.plan, subscriptions.amount_minor, subscriptions.currency, subscriptions.interval, subscriptions.started_at, subscriptions.canceled_at, subscriptions.cancel_reason)
-           is distinct from (excluded.plan, excluded.amount_minor, excluded.currency, excluded.interval, excluded.started_at, excluded.canceled_at, excluded.cancel_reason)
-       returning (xmax = 0) as inserted
-     ) select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from up`,
+    `update subscriptions x set plan = s.plan, amount_minor = s.amount, currency = s.currency, interval = s.interval,
+         started_at = s.at, canceled_at = s.canceled_at, cancel_reason = s.cancel_reason
+     from kw_stage_subs s
+     where x.external_id = s.ext
+       and (x.plan, x.amount_minor, x.currency, x.interval, x.started_at, x.canceled_at, x.cancel_reason)
+         is distinct from (s.plan, s.amount, s.currency, s.interval, s.at, s.canceled_at, s.cancel_reason)`,
   );
-  const created = n(r.created);
-  const updated = n(r.updated);
+  const created = await qn(
+    trx,
+    `insert into subscriptions (external_id, customer_id, plan, amount_minor, currency, interval, started_at, canceled_at, cancel_reason)
+     select ext, customer_id, plan, amount, currency, interval, at, canceled_at, cancel_reason from kw_stage_subs s
+     where not exists (select 1 from subscriptions x where x.external_id = s.ext)`,
+  );
   return { created, updated, unchanged: rows.length - created - updated, customersCreated, createdKeys, notes };
 }
 
