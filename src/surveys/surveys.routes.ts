@@ -76,7 +76,8 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
     '/p/s/:token',
     {
       config: { access: 'public', rateLimit: publicRateLimit },
-      schema: { hide: true, params: tokenParams, querystring: z.object({ score: z.string().max(10).optional() }) },
+      // Any score shape gets through to the handler, so a mangled link still shows the customer a page (not JSON).
+      schema: { hide: true, params: tokenParams, querystring: z.object({ score: z.union([z.string(), z.array(z.string())]).optional() }) },
     },
     async (req, reply) => {
       const found = await openByToken(ctx, req.params.token);
@@ -84,7 +85,7 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
       const request = found.request;
       const raw = req.query.score;
       if (raw === undefined || raw === '') return html(reply, 200, surveyPage(request, { token: req.params.token }));
-      if (!/^\d{1,2}$/.test(raw)) return html(reply, 400, surveyPage(request, { token: req.params.token, error: 'That score is not one of the choices. Please pick a number below.' }));
+      if (typeof raw !== 'string' || !/^\d{1,2}$/.test(raw)) return html(reply, 400, surveyPage(request, { token: req.params.token, error: 'That score is not one of the choices. Please pick a number below.' }));
       try {
         await recordAnswer(ctx, request, { score: Number(raw) });
       } catch (err) {
