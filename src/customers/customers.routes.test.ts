@@ -42,6 +42,12 @@ describe('customers API', () => {
     const bad = await call('POST', '/api/customers', agent, { name: 'X', email: 'not-an-email' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.fields[0].field).toBe('body.email');
+    const badDay = await call('POST', '/api/customers', agent, { name: 'X', birthday: '2024-02-30' });
+    expect(badDay.statusCode).toBe(400);
+    expect(badDay.json().error.fields[0].field).toBe('body.birthday');
+    const badOwner = await call('POST', '/api/customers', agent, { name: 'X', ownerUserId: '00000000-0000-4000-8000-000000000000' });
+    expect(badOwner.statusCode).toBe(400);
+    expect(badOwner.json().error.fields[0].field).toBe('body.ownerUserId');
     const dupId = await call('POST', '/api/customers', agent, { name: 'Y', externalId: 'ext-1' });
     expect(dupId.statusCode).toBe(201);
     expect((await call('POST', '/api/customers', agent, { name: 'Z', externalId: 'ext-1' })).statusCode).toBe(409);

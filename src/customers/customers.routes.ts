@@ -37,7 +37,16 @@ const customerBody = z.object({
   name: z.string().trim().min(1, 'is required').max(300),
   email: z.string().trim().email('is not an email address').max(320).nullable().optional().or(z.literal('').transform(() => null)),
   phone: optionalText(50),
-  birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').nullable().optional().or(z.literal('').transform(() => null)),
+  birthday: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+    .refine((d) => {
+      const t = new Date(`${d}T00:00:00Z`);
+      return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d && d >= '1900-01-01' && d <= '2100-12-31';
+    }, 'is not a real date')
+    .nullable()
+    .optional()
+    .or(z.literal('').transform(() => null)),
   address: optionalText(500),
   city: optionalText(200),
   postalCode: optionalText(50),
@@ -176,6 +185,12 @@ const subOut = (s: Record<string, any>) => ({
 });
 const touchOut = (t: Record<string, any>) => ({ id: t.id, customerId: t.customer_id, channel: t.channel, direction: t.direction, occurredAt: t.occurred_at, summary: t.summary, source: t.source, userId: t.user_id, userName: t.user_name ?? null });
 
+async function checkOwner(db: Database, ownerUserId: string | null | undefined): Promise<void> {
+  if (!ownerUserId) return;
+  const u = await db.selectFrom('users').select('id').where('id', '=', ownerUserId).executeTakeFirst();
+  if (!u) throw badRequest('No such user for ownerUserId', [{ field: 'body.ownerUserId', message: 'is not a user' }]);
+}
+
 async function requireCustomer(db: Database, id: string) {
   const c = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
   if (!c) throw notFound('Customer');
@@ -306,6 +321,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.post('/api/customers', { config: { access: 'staff' }, schema: { body: customerBody, tags: ['customers'], summary: 'Create a customer' } }, async (req, reply) => {
     const values = customerColumns(req.body);
+    await checkOwner(ctx.db, req.body.ownerUserId);
     if (req.body.externalId) {
       const exists = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
       if (exists) throw new HttpError(409, 'conflict', `A customer with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
@@ -345,6 +361,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     if (c.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
     if (c.merged_into) throw new HttpError(409, 'merged', `This customer was merged into ${c.merged_into}`);
     const values = customerColumns(req.body);
+    await checkOwner(ctx.db, req.body.ownerUserId);
     if (req.body.externalId) {
       const other = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).where('id', '<>', c.id).executeTakeFirst();
       if (other) throw new HttpError(409, 'conflict', `Another customer has external id ${req.body.externalId}`, [{ field: 'body.externalId', message: 'is taken' }]);
@@ -420,7 +437,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     }
     const s = await ctx.db
       .insertInto('subscriptions')
-      .values({ customer_id: c.id, external_id: req.body.externalId ?? null, plan: req.body.plan, amount_minor: req.body.amountMinor, currency: req.body.currency, interval: req.body.interval, started_at: req.body.startedAt ?? ctx.now() })
+      .values({ customer_id: c.merged_into ?? c.id, external_id: req.body.externalId ?? null, plan: req.body.plan, amount_minor: req.body.amountMinor, currency: req.body.currency, interval: req.body.interval, started_at: req.body.startedAt ?? ctx.now() })
       .returningAll()
       .executeTakeFirstOrThrow();
     return reply.code(201).send(subOut(s));
