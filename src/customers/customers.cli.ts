@@ -9,6 +9,7 @@ import { getWorkspace } from '../workspace/workspace.service.js';
 import { fileSource } from './import/csv.js';
 import { ImportSetupError, runImport, type ImportReport } from './import/importer.js';
 import { fieldsByType, importTypes, presets, type Field, type ImportType, type Mapping } from './import/presets.js';
+import { isCurrencyCode } from './import/values.js';
 
 export function parseMapOptions(values: string[], type: ImportType | undefined): Mapping {
   const mapping: Mapping = {};
@@ -69,6 +70,18 @@ export function registerCustomerCommands(program: Command): void {
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
         console.error(`keepwell: no such file: ${file}`);
         process.exit(2);
+      }
+      if (opts.currency && !isCurrencyCode(opts.currency)) {
+        console.error(`keepwell: --currency ${opts.currency} is not an ISO 4217 currency code`);
+        process.exit(2);
+      }
+      if (opts.timeZone) {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: opts.timeZone });
+        } catch {
+          console.error(`keepwell: --time-zone ${opts.timeZone} is not a known IANA time zone (e.g. Europe/Amsterdam)`);
+          process.exit(2);
+        }
       }
       const config = configFromOptions(opts);
       let database;
