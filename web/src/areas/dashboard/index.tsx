@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatDateTime } from '../../shell/format';
 import type { AreaRoute } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 import { TodayTasks } from '../tasks/TodayTasks';
@@ -396,7 +397,7 @@ function Dashboard() {
           <CohortHeatmap cohorts={data.cohorts} />
           <HowComputed o={data} />
           <p className="muted">
-            As of {new Date(data.generatedAt).toLocaleString()} ({data.workspace.timeZone}); figures refresh every minute.
+            As of {formatDateTime(data.generatedAt, data.workspace.timeZone)} ({data.workspace.timeZone}); figures refresh every minute.
           </p>
         </>
       )}

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
+import { forgetWorkspaceTimeZone, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 
@@ -30,6 +31,7 @@ function WorkspaceForm() {
     e.preventDefault();
     try {
       setForm(await api.patch<Workspace>('/api/workspace', form));
+      forgetWorkspaceTimeZone();
       setError(null);
       setSaved(true);
     } catch (err) {
@@ -88,6 +90,7 @@ interface User {
 }
 
 function Staff() {
+  const me = useMe();
   const { data, reload } = useApi<{ users: User[] }>('/api/users');
   const [form, setForm] = useState({ name: '', email: '', password: '', role: 'agent' });
   const [error, setError] = useState<unknown>(null);
@@ -96,6 +99,15 @@ function Staff() {
     try {
       await api.post('/api/users', form);
       setForm({ name: '', email: '', password: '', role: 'agent' });
+      setError(null);
+      reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const change = async (u: User, body: { role?: string; disabled?: boolean }) => {
+    try {
+      await api.patch(`/api/users/${u.id}`, body);
       setError(null);
       reload();
     } catch (err) {
@@ -112,6 +124,7 @@ function Staff() {
             <th>Email</th>
             <th>Role</th>
             <th>Status</th>
+            <th></th>
           </tr>
         </thead>
         <tbody>
@@ -121,6 +134,21 @@ function Staff() {
               <td>{u.email}</td>
               <td>{u.role}</td>
               <td>{u.disabled_at ? 'disabled' : 'active'}</td>
+              <td className="nowrap">
+                {u.id === me.id ? (
+                  <span className="muted">you</span>
+                ) : (
+                  <>
+                    <button className="link" onClick={() => change(u, { role: u.role === 'owner' ? 'agent' : 'owner' })}>
+                      {u.role === 'owner' ? 'Make agent' : 'Make owner'}
+                    </button>{' '}
+                    ·{' '}
+                    <button className="link" onClick={() => change(u, { disabled: !u.disabled_at })}>
+                      {u.disabled_at ? 'Enable' : 'Disable'}
+                    </button>
+                  </>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -198,6 +226,7 @@ interface AuditEntry {
 
 function AuditLog() {
   const { data } = useApi<{ entries: AuditEntry[] }>('/api/audit');
+  const timeZone = useWorkspaceTimeZone();
   return (
     <section className="card">
       <h2>Audit log</h2>
@@ -213,7 +242,7 @@ function AuditLog() {
         <tbody>
           {data?.entries.map((e) => (
             <tr key={e.id}>
-              <td>{new Date(e.at).toLocaleString()}</td>
+              <td className="nowrap">{formatDateTime(e.at, timeZone)}</td>
               <td>{e.actor_email ?? '—'}</td>
               <td>{e.action}</td>
               <td>{e.target ?? ''}</td>

@@ -5,6 +5,7 @@ import { NavLink } from 'react-router';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
+import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
 import type { AreaRoute } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
@@ -248,6 +249,7 @@ function Voice() {
   const [q, setQ] = useState('');
   const [withComment, setWithComment] = useState(true);
   const [offset, setOffset] = useState(0);
+  const timeZone = useWorkspaceTimeZone();
   const params = new URLSearchParams();
   if (kind) params.set('kind', kind);
   if (sentiment) params.set('sentiment', sentiment);
@@ -306,7 +308,7 @@ function Voice() {
             <tbody>
               {data.items.map((v) => (
                 <tr key={v.id}>
-                  <td>{v.answeredAt.slice(0, 10)}</td>
+                  <td className="nowrap">{formatDate(v.answeredAt, timeZone)}</td>
                   <td>
                     {v.customer.name}
                     {v.customer.tags.length > 0 && <div className="muted">{v.customer.tags.join(', ')}</div>}
@@ -368,6 +370,7 @@ function Send() {
   const [result, setResult] = useState<{ link?: string } | null>(null);
   const found = useApi<{ items: { id: string; name: string; email: string | null }[] }>(query.trim().length >= 2 && !customer ? `/api/surveys/customers?q=${encodeURIComponent(query.trim())}` : null);
   const sent = useApi<{ items: SentRow[] }>('/api/surveys/requests?limit=20');
+  const timeZone = useWorkspaceTimeZone();
   const [links, setLinks] = useState<Record<string, string>>({});
   const showLink = async (id: string) => {
     try {
@@ -447,7 +450,7 @@ function Send() {
           <tbody>
             {sent.data?.items.map((r) => (
               <tr key={r.id}>
-                <td>{r.sentAt.slice(0, 16).replace('T', ' ')}</td>
+                <td className="nowrap">{formatDateTime(r.sentAt, timeZone)}</td>
                 <td>{r.customer.name}</td>
                 <td>{kindLabel[r.kind]}</td>
                 <td>{r.status === 'answered' ? `answered${r.score !== null ? `: ${r.score}` : ''}` : r.status}</td>
