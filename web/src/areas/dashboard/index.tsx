@@ -374,7 +374,10 @@ function Dashboard() {
       {data && !data.hasData && (
         <section className="card">
           <h2>No orders or subscriptions yet</h2>
-          <p>Import your customers and orders (Customers → Import) and this page shows how many customers you keep, how that compares with your industry, and who is worth saving.</p>
+          <p>
+            <Link to="/customers/import">Import your customers and orders</Link> (or send them through the <a href="/api/docs">API</a>) and this page shows how many customers you keep, how that compares with your
+            industry, and who is worth saving.
+          </p>
         </section>
       )}
       <div className="dash-top">

@@ -193,6 +193,13 @@ function Overview() {
               </tr>
             </thead>
             <tbody>
+              {data.segments.length === 0 && (
+                <tr>
+                  <td colSpan={5} className="muted">
+                    No answers to group yet.
+                  </td>
+                </tr>
+              )}
               {data.segments.map((g) => (
                 <tr key={g.segment}>
                   <td>{g.segment}</td>
@@ -219,6 +226,13 @@ function Overview() {
               </tr>
             </thead>
             <tbody>
+              {data.reasons.length === 0 && (
+                <tr>
+                  <td colSpan={2} className="muted">
+                    No churn reasons mentioned yet.
+                  </td>
+                </tr>
+              )}
               {data.reasons.map((r) => (
                 <tr key={r.reason}>
                   <td>
@@ -448,6 +462,13 @@ function Send() {
             </tr>
           </thead>
           <tbody>
+            {sent.data?.items.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  No surveys sent yet.
+                </td>
+              </tr>
+            )}
             {sent.data?.items.map((r) => (
               <tr key={r.id}>
                 <td className="nowrap">{formatDateTime(r.sentAt, timeZone)}</td>
