@@ -41,6 +41,17 @@ beforeAll(async () => {
     ])
     .execute();
   await db.insertInto('touchpoints').values({ customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-20T10:00:00Z', summary: 'Checked in' }).execute();
+  // Automated and internal records are not contact: a win-back playbook's email and promo code
+  // for Larry yesterday, a tag and an internal note for Nina.
+  await db
+    .insertInto('touchpoints')
+    .values([
+      { customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-29T10:00:00Z', summary: 'Win-back: We miss you', source: 'playbook:11111111-1111-4111-8111-111111111111' },
+      { customer_id: ids.Lapsed, channel: 'system', direction: 'out', occurred_at: '2024-06-29T10:00:00Z', summary: 'Win-back: promo code issued', source: 'playbook:11111111-1111-4111-8111-111111111111' },
+      { customer_id: ids.New, channel: 'system', direction: 'internal', occurred_at: '2024-06-29T10:00:00Z', summary: 'Tag "vip" added' },
+      { customer_id: ids.New, channel: 'note', direction: 'internal', occurred_at: '2024-06-29T10:00:00Z', summary: 'Owner note: pays late' },
+    ])
+    .execute();
   // an unhappy survey answer left a close-the-loop task open for Rita
   await db.insertInto('tasks').values({ customer_id: ids.Regular, title: 'Call back: detractor', due_at: '2024-06-29T10:00:00Z', source: 'survey:abc' }).execute();
 });
@@ -82,6 +93,10 @@ describe('analytics API', () => {
     expect(larry).toMatchObject({ hasData: true, frequency: 7 });
     expect(larry.reasons.join(' ')).toMatch(/Overdue/);
     expect(larry.factors.map((f: { factor: string }) => f.factor)).toContain('touchpoint');
+    // the real contact ten days ago counts, the playbook's email and promo code yesterday do not
+    expect(larry.factors.find((f: { factor: string }) => f.factor === 'touchpoint').text).toBe('In touch recently (10 days ago)');
+    const nina = (await t.app.inject({ method: 'GET', url: `/api/analytics/customers/${ids.New}`, headers: agent.headers })).json();
+    expect(nina.factors.map((f: { factor: string }) => f.factor)).not.toContain('touchpoint');
     expect(rita.health).toBeGreaterThan(larry.health);
     expect(rita.pAlive).toBeGreaterThan(larry.pAlive);
     expect(rita.subscription).toMatchObject({ active: false, plans: ['beans monthly'] });
