@@ -74,7 +74,7 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
     defaultCurrency: 'EUR',
     timeZone: 'UTC',
     pglite: database.pglite,
-    batchSize: 20_000,
+    batchSize: Number(process.env.BENCH_BATCH ?? 20_000),
     onProgress: ({ bytes, totalBytes }) => {
       const pct = Math.floor((bytes / totalBytes) * 100);
       if (pct >= lastPct + 10) {
