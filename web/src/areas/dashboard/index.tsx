@@ -276,7 +276,7 @@ function ClvHistogram({ clv, currency }: { clv: NonNullable<Overview['clv']>; cu
         <BarChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="range" fontSize={11} interval={0} angle={-25} textAnchor="end" height={60} />
-          <YAxis fontSize={12} width={48} allowDecimals={false} />
+          <YAxis fontSize={12} width={56} allowDecimals={false} label={{ value: 'customers', angle: -90, position: 'insideLeft', fontSize: 11, offset: 0 }} />
           <Tooltip />
           <ReferenceLine y={0} stroke="#999" />
           <Bar dataKey="customers" name="Customers" fill="#2f6fdf" />
@@ -414,6 +414,7 @@ function Dashboard() {
         .dashboard .kpi .value.tone-warn { color: var(--warn); }
         .dashboard table.heatmap td { border: 1px solid #fff; padding: .3rem .4rem; font-size: .82rem; }
         .dashboard .today-tasks { padding-left: 1.1rem; margin: 0; display: flex; flex-direction: column; gap: .4rem; }
+        .dashboard .dash-today .today-tasks { max-height: 34rem; overflow-y: auto; } /* a long Today list scrolls inside its card, not down the whole page */
         .dashboard details summary { cursor: pointer; font-weight: 600; }
         @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: 1fr; } }
       `}</style>
