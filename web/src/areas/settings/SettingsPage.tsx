@@ -222,6 +222,17 @@ interface AuditEntry {
   actor_email: string | null;
   action: string;
   target: string | null;
+  details?: Record<string, unknown> | null;
+  ip?: string | null;
+}
+
+/** Details as short "key: value" text (never raw JSON): "changed: name, timeZone". */
+function auditDetails(d: AuditEntry['details']): string {
+  if (!d || typeof d !== 'object') return '';
+  return Object.entries(d)
+    .filter(([k]) => k !== 'email')
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v !== null && typeof v === 'object' ? Object.keys(v).join(', ') : String(v)}`)
+    .join('; ');
 }
 
 function AuditLog() {
@@ -237,6 +248,7 @@ function AuditLog() {
             <th>Who</th>
             <th>What</th>
             <th>Target</th>
+            <th>Details</th>
           </tr>
         </thead>
         <tbody>
@@ -246,6 +258,10 @@ function AuditLog() {
               <td>{e.actor_email ?? '—'}</td>
               <td>{e.action}</td>
               <td>{e.target ?? ''}</td>
+              <td className="muted">
+                {auditDetails(e.details)}
+                {e.ip ? ` (from ${e.ip})` : ''}
+              </td>
             </tr>
           ))}
         </tbody>
