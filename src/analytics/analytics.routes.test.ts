@@ -81,6 +81,12 @@ describe('analytics API', () => {
     expect(body.saveList[0].valueAtRisk).toBeGreaterThanOrEqual(body.saveList.at(-1).valueAtRisk);
   });
 
+  it('leaves customers with nothing at risk off the save list', async () => {
+    const o = (await t.app.inject({ method: 'GET', url: '/api/analytics/overview', headers: agent.headers })).json();
+    expect(o.saveList.length).toBeGreaterThan(0);
+    for (const row of o.saveList) expect(row.valueAtRisk).toBeGreaterThan(0);
+  });
+
   it('validates the query', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/analytics/overview?period=week', headers: agent.headers });
     expect(res.statusCode).toBe(400);

@@ -22,6 +22,14 @@ describe('health score', () => {
     ]);
   });
 
+  it("does not call the business's gap a one-time buyer's own rhythm", () => {
+    const once = healthScore({ pAlive: null, daysSinceLastPurchase: 0, usualGapDays: 365, ownGap: false });
+    expect(once.factors[0].text).toBe('Bought once, 0 days ago; customers here usually come back within 365 days');
+    const late = healthScore({ pAlive: null, daysSinceLastPurchase: 90, usualGapDays: 45, ownGap: false });
+    expect(late.factors[0].text).toBe('Bought once, 90 days ago; customers here usually come back within 45 days (2.0× that)');
+    expect(late.factors[0].points).toBe(12.5); // scored the same way as a repeat buyer's rhythm
+  });
+
   it('scores only the factors it knows about', () => {
     expect(healthScore({ pAlive: 0.9, daysSinceLastPurchase: null, usualGapDays: null }).score).toBe(90);
     expect(healthScore({ pAlive: 0.9, daysSinceLastPurchase: 10, usualGapDays: 30, lastSurveyScore: null }).score).toBe(Math.round((100 * (36 + 25)) / 65));

@@ -11,6 +11,8 @@ export interface HealthInputs {
   daysSinceLastPurchase: number | null;
   /** the customer's usual days between purchases (their own, else the business's) */
   usualGapDays: number | null;
+  /** false when usualGapDays is the business's gap (the customer has bought only once) */
+  ownGap?: boolean;
   /** last survey answer on a 0–10 scale (NPS; CSAT 1–5 is scaled by the caller) */
   lastSurveyScore?: number | null;
   openComplaints?: number | null;
@@ -68,9 +70,13 @@ export function healthScore(input: HealthInputs): Health {
       max: healthWeights.rhythm,
       points: healthWeights.rhythm * share,
       text:
-        ratio <= 1
-          ? `On rhythm: last order ${input.daysSinceLastPurchase} days ago, usually every ${gap} days`
-          : `Overdue: ${input.daysSinceLastPurchase} days since the last order, usually every ${gap} days (${ratio.toFixed(1)}× late)`,
+        input.ownGap === false
+          ? ratio <= 1
+            ? `Bought once, ${input.daysSinceLastPurchase} days ago; customers here usually come back within ${gap} days`
+            : `Bought once, ${input.daysSinceLastPurchase} days ago; customers here usually come back within ${gap} days (${ratio.toFixed(1)}× that)`
+          : ratio <= 1
+            ? `On rhythm: last order ${input.daysSinceLastPurchase} days ago, usually every ${gap} days`
+            : `Overdue: ${input.daysSinceLastPurchase} days since the last order, usually every ${gap} days (${ratio.toFixed(1)}× late)`,
     });
   }
   if (input.lastSurveyScore !== null && input.lastSurveyScore !== undefined && Number.isFinite(input.lastSurveyScore)) {

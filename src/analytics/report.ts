@@ -808,6 +808,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
         pAlive: bg ? pa : null,
         daysSinceLastPurchase: asOf - lastAll,
         usualGapDays: x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap,
+        ownGap: x[c] > 0,
         lastSurveyScore: ex?.lastSurveyScore,
         openComplaints: ex?.openComplaints,
         daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
@@ -848,7 +849,9 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
       }
     }
   });
+  // nothing at risk, nothing to save: a customer the models give no future value is no save-list entry
   const saveList = saveCandidates
+    .filter((s) => s.valueAtRisk > 0)
     .sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1))
     .slice(0, opts.saveListSize ?? 20);
 
@@ -1144,7 +1147,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     models: { bgnbd: null, gammaGamma: null, sbg, notes },
     fitQuality: null,
     clv: { horizonDays: horizon, discountRate: discount, total: round(clvTotal, 2), mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0, distribution: clvHistogram(clvs) },
-    saveList: saveCandidates.sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
+    saveList: saveCandidates.filter((s) => s.valueAtRisk > 0).sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
     customers,
   };
 }
