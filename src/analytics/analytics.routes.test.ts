@@ -96,7 +96,7 @@ describe('analytics API', () => {
   it("gives a customer's health with reasons", async () => {
     const larry = (await t.app.inject({ method: 'GET', url: `/api/analytics/customers/${ids.Lapsed}`, headers: agent.headers })).json();
     const rita = (await t.app.inject({ method: 'GET', url: `/api/analytics/customers/${ids.Regular}`, headers: agent.headers })).json();
-    expect(larry).toMatchObject({ hasData: true, frequency: 7 });
+    expect(larry).toMatchObject({ hasData: true, modelled: true, frequency: 7 });
     expect(larry.reasons.join(' ')).toMatch(/Overdue/);
     expect(larry.factors.map((f: { factor: string }) => f.factor)).toContain('touchpoint');
     // the real contact ten days ago counts, the playbook's email and promo code yesterday do not

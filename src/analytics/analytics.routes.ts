@@ -135,10 +135,13 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
         return { id, name: customer.name, hasData: false, message: 'No orders or subscriptions yet, so there is nothing to score.', asOf: ws.generatedAt };
       }
       const sub = rows?.subscriptions;
+      // false when no model could be fitted yet (too little history): P(alive) and lifetime value are then placeholders
+      const modelled = Boolean((rows?.orders && ws.orders?.models.bgnbd) || (sub && ws.subscriptions?.models.sbg?.length));
       return {
         id,
         name: customer.name,
         hasData: true,
+        modelled,
         asOf: ws.generatedAt,
         currency: ws.workspace.currency,
         health: row.health,

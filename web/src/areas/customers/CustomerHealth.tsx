@@ -11,6 +11,8 @@ interface Factor {
 interface CustomerAnalytics {
   id: string;
   hasData: boolean;
+  /** false while no model is fitted (too little history): P(alive) and values are placeholders */
+  modelled?: boolean;
   message?: string;
   currency?: string;
   health?: number;
@@ -47,6 +49,8 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
     );
   }
   const h = data.health ?? 0;
+  const modelled = data.modelled !== false;
+  const months = Math.round((data.horizonDays ?? 365) / 30.4);
   const tone = h >= 70 ? 'good' : h >= 40 ? 'warn' : 'bad';
   return (
     <section className="card" aria-label="Customer health">
@@ -56,23 +60,24 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
       <div className="kpis" style={{ marginBottom: '.75rem' }}>
         <div className="kpi">
           <div className="label">Still a customer (P(alive))</div>
-          <div className="value">{pct(data.pAlive ?? 0)}</div>
+          <div className="value">{modelled ? pct(data.pAlive ?? 0) : '–'}</div>
         </div>
         <div className="kpi">
-          <div className="label">Lifetime value, next {Math.round((data.horizonDays ?? 365) / 30.4)} months</div>
-          <div className="value">{money(data.clv ?? 0, data.currency)}</div>
+          <div className="label">Lifetime value, next {months} months</div>
+          <div className="value">{modelled ? money(data.clv ?? 0, data.currency) : '–'}</div>
         </div>
         <div className="kpi">
           <div className="label">Value at risk</div>
-          <div className="value">{money(data.valueAtRisk ?? 0, data.currency)}</div>
+          <div className="value">{modelled ? money(data.valueAtRisk ?? 0, data.currency) : '–'}</div>
         </div>
-        {data.expectedPurchases !== null && data.expectedPurchases !== undefined && (
+        {modelled && data.expectedPurchases !== null && data.expectedPurchases !== undefined && (
           <div className="kpi">
-            <div className="label">Expected purchases, next {Math.round((data.horizonDays ?? 365) / 30.4)} months</div>
+            <div className="label">Expected purchases, next {months} months</div>
             <div className="value">{data.expectedPurchases.toFixed(1)}</div>
           </div>
         )}
       </div>
+      {!modelled && <p className="muted">Not enough purchase history in this workspace yet to work out the chance of keeping this customer or their future value; the score uses what is known.</p>}
       <ul>
         {(data.factors ?? [])
           .slice()

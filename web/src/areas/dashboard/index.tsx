@@ -142,9 +142,19 @@ function Kpis({ o }: { o: Overview }) {
       ) : (
         <Kpi label="Repeat-purchase rate" value={pct(k.repeatRate)} note="customers who bought more than once" />
       )}
-      {o.clv && <Kpi label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`} value={money(o.clv.mean, o.workspace.currency)} note={`${money(o.clv.total, o.workspace.currency)} across all customers`} />}
+      {o.clv &&
+        (clvModelled(o) ? (
+          <Kpi label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`} value={money(o.clv.mean, o.workspace.currency)} note={`${money(o.clv.total, o.workspace.currency)} across all customers`} />
+        ) : (
+          <Kpi label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`} value="–" note="Needs more purchase history: worked out once customers have bought again." />
+        ))}
     </div>
   );
+}
+
+/** Lifetime values come from a fitted model (BG/NBD for orders, sBG for subscriptions); without one they are all 0. */
+function clvModelled(o: Overview): boolean {
+  return Boolean(o.models.orders?.bgnbd) || Boolean(o.models.subscriptions?.sbg.length);
 }
 
 function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; subs: PeriodRow[] | null; type: PeriodType; setType: (t: PeriodType) => void }) {
@@ -158,6 +168,7 @@ function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; su
     lost: p.lost,
     atStart: p.customersAtStart,
   }));
+  const drawable = data.some((d) => d.churn !== null || d.subscriptionChurn !== null);
   return (
     <section className="card">
       <div className="card-head">
@@ -171,6 +182,8 @@ function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; su
       </div>
       <p className="muted">Share of the customers active at the start of each period who were lost during it; periods that start with fewer than {MIN_FOR_RATE} customers are left out.
         {periods.some((p) => p.partial) ? ' * period not over yet.' : ''}</p>
+      {!drawable && <p className="empty-chart">No churn rate to draw yet: a period needs at least {MIN_FOR_RATE} active customers at its start.</p>}
+      {drawable && (
       <ResponsiveContainer width="100%" height={260}>
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -182,6 +195,7 @@ function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; su
           {subs && <Line type="linear" dataKey="subscriptionChurn" name="Subscriber churn" stroke="#2f6fdf" strokeWidth={2} connectNulls dot={false} />}
         </LineChart>
       </ResponsiveContainer>
+      )}
     </section>
   );
 }
@@ -248,6 +262,8 @@ function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
     <section className="card">
       <h2>Retention curves</h2>
       <p className="muted">For each recent acquisition month: the share still buying 1, 2, 3… months later.</p>
+      {shown.length === 0 && <p className="empty-chart">Curves appear once a month's new customers have three months of history.</p>}
+      {shown.length > 0 && (
       <ResponsiveContainer width="100%" height={260}>
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -260,6 +276,7 @@ function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
           ))}
         </LineChart>
       </ResponsiveContainer>
+      )}
     </section>
   );
 }
@@ -286,13 +303,13 @@ function ClvHistogram({ clv, currency }: { clv: NonNullable<Overview['clv']>; cu
   );
 }
 
-function SaveList({ rows, currency }: { rows: SaveRow[]; currency: string }) {
+function SaveList({ rows, currency, modelled }: { rows: SaveRow[]; currency: string; modelled: boolean }) {
   return (
     <section className="card">
       <h2>Worth saving</h2>
       <p className="muted">Ranked by value at risk: expected future value × the chance of losing them. Start at the top.</p>
       {rows.length === 0 ? (
-        <p className="muted">Nobody at risk right now.</p>
+        <p className="muted">{modelled ? 'Nobody at risk right now.' : 'Not enough purchase history to rank anyone yet: the list fills once customers have bought again.'}</p>
       ) : (
         <table>
           <thead>
@@ -392,9 +409,9 @@ function Dashboard() {
       </div>
       {data?.hasData && (
         <>
-          <SaveList rows={data.saveList} currency={data.workspace.currency} />
+          <SaveList rows={data.saveList} currency={data.workspace.currency} modelled={clvModelled(data)} />
           <div className="grid">
-            {data.clv && <ClvHistogram clv={data.clv} currency={data.workspace.currency} />}
+            {data.clv && clvModelled(data) && <ClvHistogram clv={data.clv} currency={data.workspace.currency} />}
             <RetentionCurves cohorts={data.cohorts} />
           </div>
           <CohortHeatmap cohorts={data.cohorts} />
@@ -416,6 +433,7 @@ function Dashboard() {
         .dashboard .today-tasks { padding-left: 1.1rem; margin: 0; display: flex; flex-direction: column; gap: .4rem; }
         .dashboard .dash-today .today-tasks { max-height: 34rem; overflow-y: auto; } /* a long Today list scrolls inside its card, not down the whole page */
         .dashboard details summary { cursor: pointer; font-weight: 600; }
+        .dashboard .empty-chart { color: var(--muted, #6b7280); padding: 2rem 0; text-align: center; }
         @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: 1fr; } }
       `}</style>
     </div>
