@@ -203,7 +203,7 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
         customerId: c.id,
         ownerId: c.owner_user_id,
         requestId: id,
-        title: p.kind === 'exit' ? `Exit survey from ${c.name}: follow up` : `Detractor: ${c.name} gave ${label} ${score} – reply today`,
+        title: p.kind === 'exit' ? `Exit survey from ${c.name}: follow up` : `Detractor: ${c.name} gave ${label} ${score}: reply personally`,
         details: [
           `${label}${score !== null ? ` score ${score}` : ''}.`,
           comment ? `Comment: "${comment}"` : 'No comment yet.',

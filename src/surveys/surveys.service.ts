@@ -365,7 +365,7 @@ export function suggestedReply(p: { kind: SurveyKind; score: number | null; firs
 async function closeTheLoop(ctx: AppContext, request: OpenRequest, responseId: string, score: number | null, comment: string | null, reasons: ChurnReason[]): Promise<string> {
   const customer = await ctx.db.selectFrom('customers').select(['name', 'owner_user_id']).where('id', '=', request.customerId).executeTakeFirstOrThrow();
   const label = kindInfo[request.kind].label;
-  const title = request.kind === 'exit' ? `Exit survey from ${customer.name}: follow up` : `Detractor: ${customer.name} gave ${label} ${score ?? ''} – reply today`;
+  const title = request.kind === 'exit' ? `Exit survey from ${customer.name}: follow up` : `Detractor: ${customer.name} gave ${label} ${score ?? ''}: reply personally`;
   const details = [
     `${label}${score !== null ? ` score ${score}` : ''}.`,
     comment ? `Comment: "${comment}"` : 'No comment yet.',
