@@ -64,6 +64,7 @@ function WorkspaceForm() {
         <label>
           Currency
           <input value={form.currency} maxLength={3} onChange={(e) => setForm({ ...form, currency: e.target.value })} />
+          <span className="muted">The currency your orders are in: amounts are shown in it, never converted.</span>
         </label>
         <label>
           Activity window in days (empty: derived from your customers' purchase cycle)
