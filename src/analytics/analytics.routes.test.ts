@@ -124,4 +124,18 @@ describe('analytics API', () => {
     expect(nina).toMatchObject({ firstPurchase: '2024-06-24', frequency: 0, revenue: 30 });
     expect(r.orders!.totals.voidedOrders).toBe(1);
   });
+
+  it('says when orders are in another currency than the workspace (it does not convert them)', async () => {
+    const before = await workspaceReport(t.database.db, { now });
+    expect(before.orders!.models.notes.join(' ')).not.toMatch(/another currency/);
+    await t.database.db
+      .insertInto('orders')
+      .values([
+        { customer_id: ids.Nobody, ordered_at: '2024-05-01T10:00:00Z', amount_minor: 1000, currency: 'USD', status: 'paid' },
+        { customer_id: ids.Nobody, ordered_at: '2024-05-02T10:00:00Z', amount_minor: 1000, currency: 'USD', status: 'paid' },
+      ])
+      .execute();
+    const after = await workspaceReport(t.database.db, { now });
+    expect(after.orders!.models.notes).toContain('2 orders are in another currency than EUR (USD 2); their amounts are counted as EUR — Keepwell does not convert currencies.');
+  });
 });

@@ -139,6 +139,19 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
   }
 
   const subscriptions = subscriptionRows.length > 0 ? subscriptionsReport(subscriptionRows, base) : null;
+  // Keepwell does not convert currencies: say so when some orders are in another one.
+  if (orders) {
+    const foreign = await sql<{ currency: string; n: number }>`
+      select currency, count(*) as n from orders where currency <> ${currency} and ordered_at < ${new Date(options.now.getTime() + 1)}
+      group by currency order by count(*) desc limit 5`.execute(db);
+    if (foreign.rows.length > 0) {
+      const total = foreign.rows.reduce((sum, r) => sum + Number(r.n), 0);
+      const list = foreign.rows.map((r) => `${r.currency} ${Number(r.n)}`).join(', ');
+      orders.models.notes.push(
+        `${total} order${total === 1 ? ' is' : 's are'} in another currency than ${currency} (${list}); their amounts are counted as ${currency} — Keepwell does not convert currencies.`,
+      );
+    }
+  }
   return {
     generatedAt: options.now.toISOString(),
     workspace: { name: ws?.name ?? 'Keepwell', industry: industry.key, timeZone, currency },
