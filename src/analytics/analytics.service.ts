@@ -1,6 +1,7 @@
 // The database edge of analytics: reads compact per-order and per-subscription data once (one
 // query each, local days computed by PostgreSQL in the workspace's time zone) and hands it to
 // the pure report. Never one query per customer.
+import { isContact } from '../customers/contact.js';
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import { getWorkspace } from '../workspace/workspace.service.js';
@@ -43,14 +44,11 @@ export async function loadExtras(db: Database, timeZone: string): Promise<Map<st
     const e = extras.get(c.customer_id);
     if (e) e.openComplaints = Number(c.n);
   }
-  // "In touch" means contact with the customer: calls, meetings, emails, chats, survey answers.
-  // Orders have their own factor; internal notes, system records (tags, promo codes, failed
-  // webhooks) and what playbooks send by themselves are not contact — otherwise a win-back
-  // email to a lapsing customer would make them look healthier.
+  // "In touch" means contact as src/customers/contact.ts defines it (orders have their own factor).
   const touch = await sql<{ customer_id: string; day: number }>`
     select customer_id, max((occurred_at at time zone ${timeZone})::date - date '1970-01-01') as day
     from touchpoints
-    where channel not in ('order', 'system') and direction <> 'internal' and coalesce(source, '') not like 'playbook:%'
+    where ${isContact()}
     group by customer_id`.execute(db);
   for (const t of touch.rows) {
     const e = extras.get(t.customer_id);

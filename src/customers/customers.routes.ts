@@ -4,6 +4,7 @@
 // Import: POST /api/customers/import answers synchronously for a dry run or a file up to 1 MB;
 // larger files answer 202 with a job id to poll at GET /api/customers/import/jobs/:id (the job
 // lives in this process's memory; an interrupted import is simply uploaded again — it is idempotent).
+import { isContact } from './contact.js';
 import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -129,7 +130,7 @@ const statsSelect = (windowStart: Date) =>
       'orders', count(*), 'spent', coalesce(sum(o.amount_minor) filter (where o.status = 'paid'), 0),
       'last_order_at', max(o.ordered_at), 'currency', min(o.currency),
       'recent', coalesce(bool_or(o.ordered_at >= ${windowStart} and o.status <> 'cancelled'), false),
-      'last_contact_at', (select max(t.occurred_at) from touchpoints t where t.customer_id = c.id),
+      'last_contact_at', (select max(t.occurred_at) from touchpoints t where t.customer_id = c.id and ${isContact('t')}),
       'subscriber', exists (select 1 from subscriptions s where s.customer_id = c.id and s.canceled_at is null))
     from orders o where o.customer_id = c.id)`;
 

@@ -1,5 +1,6 @@
 // Loads what the engine knows about customers (CustomerFacts) in one query, for one customer
 // or all of them. Touchpoints made by automation (playbooks, mail) do not count as contact.
+import { isContact } from '../customers/contact.js';
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import type { CustomerFacts } from './playbooks.core.js';
@@ -66,7 +67,7 @@ export async function loadFacts(db: Database, customerIds?: string[]): Promise<C
     ) o on o.customer_id = c.id
     left join (
       select customer_id, max(occurred_at) as last_at from touchpoints
-      where (source is null or (source not like 'playbook:%' and source <> 'mail')) ${onlyO}
+      where ${isContact()} ${onlyO}
       group by customer_id
     ) t on t.customer_id = c.id
     where c.erased_at is null and c.merged_into is null ${only}`.execute(db);
@@ -102,7 +103,7 @@ export async function loadAllFacts(db: Database, chunk = 200_000): Promise<Custo
         from orders where status in ('paid', 'pending') group by customer_id),
       t as (
         select customer_id, max(occurred_at) as last_at from touchpoints
-        where (source is null or (source not like 'playbook:%' and source <> 'mail'))
+        where ${isContact()}
         group by customer_id)
       select string_agg(concat_ws(${FS},
           c.id::text,
