@@ -194,9 +194,12 @@ describe('merge, export, erase', () => {
     expect((await call('POST', `/api/customers/${a.id}/merge`, agent, { otherId: b.id })).statusCode).toBe(409);
   });
 
-  it('exports the list to CSV with formulas neutralised, audited', async () => {
+  it('exports the list to CSV with formulas neutralised, owner only, audited', async () => {
     await create({ name: '=HYPERLINK("http://evil")', email: 'evil@example.com', city: '+31 trick', tags: ['csvtest'] });
-    const r = await call('GET', '/api/customers/export.csv?tag=csvtest', agent);
+    // A bulk export of every customer is the owner's call; agents see customers one at a time.
+    expect((await call('GET', '/api/customers/export.csv?tag=csvtest', agent)).statusCode).toBe(403);
+    expect((await call('GET', '/api/orders/export.csv', agent)).statusCode).toBe(403);
+    const r = await call('GET', '/api/customers/export.csv?tag=csvtest', owner);
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/csv/);
     const lines = r.body.trim().split('\n');

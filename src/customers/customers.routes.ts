@@ -507,7 +507,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
 
   // ---- CSV export of lists ----
   const exportQuery = listQuery.omit({ cursor: true, limit: true });
-  app.get('/api/customers/export.csv', { config: { access: 'staff' }, schema: { querystring: exportQuery, tags: ['customers'], summary: 'The customer list (same filters) as CSV, safe for spreadsheets; audited' } }, async (req, reply) => {
+  app.get('/api/customers/export.csv', { config: { access: 'owner' }, schema: { querystring: exportQuery, tags: ['customers'], summary: 'The customer list (same filters) as CSV, safe for spreadsheets; owner only, audited' } }, async (req, reply) => {
     const ws = await windowStart();
     const rows = await filteredCustomers(ctx.db, req.query, ws)
       .leftJoin(
@@ -532,7 +532,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       .send(stringify([header, ...body]));
   });
 
-  app.get('/api/orders/export.csv', { config: { access: 'staff' }, schema: { querystring: z.object({ customerId: uuid('customer').optional() }), tags: ['customers'], summary: 'Orders (all, or one customer’s) as CSV; audited' } }, async (req, reply) => {
+  app.get('/api/orders/export.csv', { config: { access: 'owner' }, schema: { querystring: z.object({ customerId: uuid('customer').optional() }), tags: ['customers'], summary: 'Orders (all, or one customer’s) as CSV; owner only, audited' } }, async (req, reply) => {
     let q = ctx.db.selectFrom('orders as o').innerJoin('customers as c', 'c.id', 'o.customer_id').select(['o.id', 'o.external_id', 'o.customer_id', 'c.name', 'o.amount_minor', 'o.currency', 'o.ordered_at', 'o.status']).orderBy('o.ordered_at');
     if (req.query.customerId) q = q.where('o.customer_id', '=', req.query.customerId);
     const rows = await q.execute();

@@ -17,6 +17,7 @@ import type { Me } from './shell/types';
 
 const nav = [
   { to: '/dashboard', label: 'Dashboard' },
+  { to: '/tasks', label: 'Tasks' },
   { to: '/customers', label: 'Customers' },
   { to: '/inbox', label: 'Inbox' },
   { to: '/assistant', label: 'Assistant' },

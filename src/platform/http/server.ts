@@ -25,6 +25,11 @@ import { allowed } from './access.js';
 import { HttpError } from './errors.js';
 import { featureRoutes } from './routes.js';
 
+/** One readable line naming every field at fault with its own reason. */
+export function validationMessage(fields: { field: string; message: string }[]): string {
+  return `Invalid input: ${fields.map((f) => `${f.field || 'body'} ${f.message}`).join('; ')}`;
+}
+
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
 export interface RouteAccess {
@@ -111,11 +116,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         field: [error.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].filter(Boolean).join('.'),
         message: v.message ?? 'invalid',
       }));
-      return reply.code(400).send({ error: { code: 'validation', message: `Invalid ${fields.map((f) => f.field).join(', ')}: ${fields[0]?.message}`, fields } });
+      return reply.code(400).send({ error: { code: 'validation', message: validationMessage(fields), fields } });
     }
     if ((error as unknown) instanceof ZodError) {
       const fields = (error as unknown as ZodError).issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-      return reply.code(400).send({ error: { code: 'validation', message: `Invalid ${fields.map((f) => f.field).join(', ')}: ${fields[0]?.message}`, fields } });
+      return reply.code(400).send({ error: { code: 'validation', message: validationMessage(fields), fields } });
     }
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, fields: error.fields } });
