@@ -326,11 +326,24 @@ function writerFor(type: ImportType) {
 
 class Rollback extends Error {}
 
+/** Test hook for the crash test: KEEPWELL_IMPORT_STALL_AT_BATCH=N makes batch N stop after its rows
+ * are written but before it commits, say so on stderr, and wait to be killed. */
+const stallAt = Number(process.env.KEEPWELL_IMPORT_STALL_AT_BATCH ?? 0);
+
 export async function createWriter(db: Database, opts: { type: ImportType; dryRun: boolean; pglite?: PGlite }): Promise<WriterHandle> {
   const write = writerFor(opts.type);
+  let batches = 0;
   if (!opts.dryRun) {
     return {
-      write: (rows) => db.transaction().execute((trx) => write(trx, opts.pglite, rows)),
+      write: (rows) =>
+        db.transaction().execute(async (trx) => {
+          const result = await write(trx, opts.pglite, rows);
+          if (stallAt > 0 && ++batches === stallAt) {
+            process.stderr.write(`keepwell-import-stalled batch=${batches}\n`);
+            await new Promise(() => setInterval(() => {}, 1 << 30));
+          }
+          return result;
+        }),
       finish: async () => {},
       abort: async () => {},
     };
