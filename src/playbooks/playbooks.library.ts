@@ -75,9 +75,9 @@ Two weeks ago you ordered from us. Is everything as you hoped? If not, reply and
   {
     key: 'stale_relationship',
     name: 'Stale relationship',
-    description: 'When no one has been in touch with a customer for 60 days, a task for their account owner to call.',
+    description: 'When no one has been in touch with a repeat customer (still buying) for 60 days, a task for their account owner to call. Lapsed customers are win-back’s job, so the Today list holds relationships worth a call, not everyone.',
     trigger: { type: 'no_touchpoint', days: 60 },
-    conditions: [{ field: 'orders_count', op: 'gte', value: 1 }],
+    conditions: [{ field: 'segment', op: 'eq', value: 'repeat' }],
     steps: [{ name: 'Call', wait: wait(0), skipIf: [], action: { type: 'task', title: 'Call {{ customer.name }} — no contact for 60 days', details: 'A short personal call: how are things, anything we can help with? Value to date: {{ customer.clv }}.', dueInDays: 0, assignTo: 'account_owner' } }],
   },
   {
