@@ -121,6 +121,9 @@ async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, col
     const t0 = performance.now();
     await pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format csv)`, [], { blob: new Blob(parts) });
     if (profile) timings.set('COPY', (timings.get('COPY') ?? 0) + performance.now() - t0);
+    // The staging table is new in every batch and has no statistics: without them the planner
+    // guesses its size and may hash-join against the whole (growing) target table each batch.
+    await q(trx, `analyze ${table}`);
     return;
   }
   const arrays = cols.map(([, t, get]) =>
