@@ -4,6 +4,7 @@
 // Import: POST /api/customers/import answers synchronously for a dry run or a file up to 1 MB;
 // larger files answer 202 with a job id to poll at GET /api/customers/import/jobs/:id (the job
 // lives in this process's memory; an interrupted import is simply uploaded again — it is idempotent).
+import { invalidateAnalytics } from '../analytics/analytics.routes.js';
 import { isContact } from './contact.js';
 import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
@@ -613,6 +614,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         const run = (onProgress?: (p: ImportJob['progress']) => void) => runImport(ctx.db, bufferSource(buf), { ...options, onProgress });
         const finish = async (report: ImportReport) => {
           if (!report.dryRun && !report.fatal) {
+            invalidateAnalytics(ctx); // the dashboard shows the new data on its next load
             await audit(ctx.db, req, 'customers.import', null, { file: part.filename, type: report.type, preset: report.preset, rows: report.rows, created: report.created, updated: report.updated, failed: report.failed });
           }
           return report;
