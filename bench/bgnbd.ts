@@ -2,42 +2,16 @@
 // parameters (fixed seed). Goal: under 1 s. Customers are grouped by identical
 // (x, t_x, T) in whole days first: the likelihood depends only on those.
 import { machineLine, peakMb } from './lib/machine.js';
+import { Rng } from '../src/demo/generate.js';
 import { fitBgNbd, groupDayTriples } from '../src/analytics/bgnbd.js';
 
 const N = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const truth = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }; // per week, CDNOW-like
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(11);
-function normal() {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
-// Marsaglia-Tsang gamma(shape, 1)
-function gamma(shape: number): number {
-  if (shape < 1) return gamma(shape + 1) * Math.pow(rand(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rand();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
-}
+// The demo generator's seeded random source (sfc32; Marsaglia-Tsang gamma).
+const random = new Rng(11);
+const rand = () => random.next();
+const gamma = (shape: number) => random.gamma(shape, 1);
 
 console.log(machineLine());
 console.log(`simulating ${N} customers from BG/NBD r=${truth.r} alpha=${truth.alpha} a=${truth.a} b=${truth.b} (per week)…`);

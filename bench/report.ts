@@ -2,6 +2,7 @@
 // every customer) on 1,000,000 synthetic orders from 100,000 customers, generated in memory from
 // a fixed seed. Goal: under 5 s and under 1 GB on a 2-core machine.
 import { machineLine, peakMb } from './lib/machine.js';
+import { Rng } from '../src/demo/generate.js';
 import { OrderTableBuilder } from '../src/analytics/orders.js';
 import { ordersReport } from '../src/analytics/report.js';
 import { dayOfDate } from '../src/analytics/dates.js';
@@ -11,39 +12,13 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 
 // mulberry32: small, fast, deterministic
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 console.log(machineLine());
 console.log(`generating ${ORDERS} orders for ${CUSTOMERS} customers (seed 7)…`);
 const t0 = performance.now();
-const rand = rng(7);
-const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-// Marsaglia-Tsang gamma(shape, 1)
-const gammaDraw = (shape: number): number => {
-  if (shape < 1) return gammaDraw(shape + 1) * Math.pow(rand(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rand();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
-};
+// The demo generator's seeded random source (sfc32; Marsaglia-Tsang gamma).
+const random = new Rng(7);
+const rand = () => random.next();
+const gammaDraw = (shape: number) => random.gamma(shape, 1);
 // customers buy as BG/NBD assumes (rate ~ Gamma(r, alpha), drop-out after a purchase ~ Beta(a, b));
 // alpha is chosen so that customers make ORDERS / CUSTOMERS orders on average
 const start = dayOfDate(2023, 1, 1);
