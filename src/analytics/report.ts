@@ -604,19 +604,14 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   const monthOf = (d: number) => (d >= periodStart && d <= asOf ? monthTable[d - periodStart] : monthIndex(d));
   const boughtInMonth = new Uint8Array(months * n);
   const revenueByMonth = new Float64Array(months);
-  const cohortMap = new Map<number, { size: number; customers: number[]; revenue: number[] }>();
+  const cohortMap = new Map<number, CohortCounts>();
   timed(opts, 'cohorts', () => {
     for (let c = 0; c < n; c++) {
       if (!hasPurchase(c)) continue;
       const cm = monthIndex(firstBuy[c]);
       if (cm - month0 >= months) continue;
       // cohorts older than the covered months are not shown; their purchases still count
-      let row = cm >= month0 ? cohortMap.get(cm) : undefined;
-      if (!row && cm >= month0) {
-        row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
-        cohortMap.set(cm, row);
-      }
-      if (row) row.size++;
+      const row = joinCohort(cohortMap, cm, month0, months);
       let lastMonth = -1;
       let d0 = -1;
       let m = -1;
@@ -984,17 +979,12 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   const months = monthIndex(asOf) - month0 + 1;
   const boughtInMonth = new Uint8Array(months * n);
   const revenueByMonth = new Float64Array(months);
-  const cohortMap = new Map<number, { size: number; customers: number[]; revenue: number[] }>();
+  const cohortMap = new Map<number, CohortCounts>();
   for (let c = 0; c < n; c++) {
     const cm = monthIndex(firstDay[c]);
     if (cm - month0 >= months) continue;
     // cohorts older than the covered months are not shown; their subscriptions still count
-    let row = cm >= month0 ? cohortMap.get(cm) : undefined;
-    if (!row && cm >= month0) {
-      row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
-      cohortMap.set(cm, row);
-    }
-    if (row) row.size++;
+    const row = joinCohort(cohortMap, cm, month0, months);
     const activeMonths = new Set<number>();
     for (const s of byCustomer[c]) {
       const endMonth = Math.min(monthIndex(Math.min(s.cancelDay ?? asOf, asOf)), month0 + months - 1);
@@ -1150,4 +1140,18 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     saveList: saveCandidates.filter((s) => s.valueAtRisk > 0).sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
     customers,
   };
+}
+
+type CohortCounts = { size: number; customers: number[]; revenue: number[] };
+
+/** Counts a customer into the cohort of month `cm`; cohorts older than the covered months get no row (undefined). */
+function joinCohort(cohortMap: Map<number, CohortCounts>, cm: number, month0: number, months: number): CohortCounts | undefined {
+  if (cm < month0) return undefined;
+  let row = cohortMap.get(cm);
+  if (!row) {
+    row = { size: 0, customers: new Array(month0 + months - cm).fill(0), revenue: new Array(month0 + months - cm).fill(0) };
+    cohortMap.set(cm, row);
+  }
+  row.size++;
+  return row;
 }
