@@ -58,10 +58,21 @@ async function bareParse(): Promise<number> {
   return s;
 }
 
+/** Samples RSS every 50 ms; remembers what the process held at the peak (for the breakdown). */
 function rssSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return { stop: () => (clearInterval(timer), (peak = Math.max(peak, process.memoryUsage().rss)), peak / 2 ** 20) };
+  let peak = process.memoryUsage();
+  const sample = () => {
+    const m = process.memoryUsage();
+    if (m.rss > peak.rss) peak = m;
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
 }
 
 async function importInto(label: string, database: OpenDatabase, parseSeconds: number) {
@@ -73,7 +84,6 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
     type: 'orders',
     defaultCurrency: 'EUR',
     timeZone: 'UTC',
-    pglite: database.pglite,
     batchSize: Number(process.env.BENCH_BATCH ?? 20_000),
     onProgress: ({ bytes, totalBytes }) => {
       const pct = Math.floor((bytes / totalBytes) * 100);
@@ -84,7 +94,10 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  const peakMb = sampler.stop();
+  const peak = sampler.stop();
+  const peakMb = peak.rss / 2 ** 20;
+  const mb = (v: number) => Math.round(v / 2 ** 20);
+  console.log(`  ${label}: at the peak: rss ${mb(peak.rss)} MB = js heap ${mb(peak.heapTotal)} MB (${mb(peak.heapUsed)} used) + buffers ${mb(peak.arrayBuffers)} MB + the rest (code, database engine) ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB`);
   const orders = await sql<{ n: number; sum: number }>`select count(*)::int as n, sum(amount_minor)::bigint as sum from orders`.execute(database.db);
   const customers = await sql<{ n: number }>`select count(*)::int as n from customers`.execute(database.db);
   console.log(

@@ -117,7 +117,6 @@ export function registerCustomerCommands(program: Command): void {
           dryRun: Boolean(opts.dryRun),
           defaultCurrency: (opts.currency ?? ws?.currency ?? 'USD').toUpperCase(),
           timeZone: opts.timeZone ?? ws?.timeZone ?? 'UTC',
-          pglite: database.pglite,
           batchSize: Math.max(100, Number(opts.batchSize) || 20_000),
           onProgress: ({ bytes, rows }) => {
             if (interactive) bar.update(bytes, { rows });

@@ -5,6 +5,7 @@ import { readCsv, readHead, sniffDelimiter, delimiterName, type CsvRecord, type 
 import { detectPreset, guessType, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
 import { createMapper, type CustomerRow, type OrderRow, type SubscriptionRow } from './rows.js';
 import { decideDateOrder, type DateOrder } from './values.js';
+import { IdSet } from './id-set.js';
 import { createWriter, type BatchResult, type WriterHandle } from './writer.js';
 
 export interface ImportOptions {
@@ -20,8 +21,6 @@ export interface ImportOptions {
   /** rows to keep for a preview (default 0) */
   previewRows?: number;
   onProgress?(p: { bytes: number; totalBytes: number; rows: number }): void;
-  /** raw PGlite handle for COPY (openDatabase returns it) */
-  pglite?: import('@electric-sql/pglite').PGlite;
 }
 
 export interface RowProblem {
@@ -162,7 +161,7 @@ export async function runImport(db: Database, source: CsvSource, options: Import
   });
 
   // In-file duplicate tracking.
-  const seenIds = new Map<string, number>(); // record id → first line
+  const seenIds = new IdSet(); // record id → first line
   const seenEmail = new Map<string, string>(); // normalised email → customer key
   const seenPhone = new Map<string, string>();
   const flaggedPairs = new Set<string>();
@@ -184,7 +183,7 @@ export async function runImport(db: Database, source: CsvSource, options: Import
     }
   };
 
-  const writer: WriterHandle = await createWriter(db, { type, dryRun: report.dryRun, pglite: options.pglite });
+  const writer: WriterHandle = await createWriter(db, { type, dryRun: report.dryRun });
   const apply = (res: BatchResult) => {
     report.created += res.created;
     report.updated += res.updated;
@@ -228,20 +227,19 @@ export async function runImport(db: Database, source: CsvSource, options: Import
           report.ignored++;
           break;
         case 'line-item':
-          if (seenIds.has(m.ext)) report.lineItems++;
+          if (seenIds.lineOf(m.ext)) report.lineItems++;
           else fail(rec.line, 'amount is empty');
           break;
         case 'order':
         case 'subscription': {
           const row = m.row;
           row.line = rec.line;
-          const first = seenIds.get(row.ext);
-          if (first !== undefined) {
+          const first = seenIds.firstLine(row.ext, rec.line);
+          if (first) {
             report.duplicates++;
             note(rec.line, `skipped as duplicate: ${m.kind} ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
             break;
           }
-          seenIds.set(row.ext, rec.line);
           checkPeople(rec.line, row);
           batch.push(row);
           break;
@@ -250,13 +248,12 @@ export async function runImport(db: Database, source: CsvSource, options: Import
           const row = m.row;
           row.line = rec.line;
           const key = row.customerExt ?? (row.emailNorm ? `e:${row.emailNorm}` : `p:${row.phoneNorm}`);
-          const first = seenIds.get(key);
-          if (first !== undefined) {
+          const first = seenIds.firstLine(key, rec.line);
+          if (first) {
             report.duplicates++;
             note(rec.line, `skipped as duplicate: same customer as line ${first}`);
             break;
           }
-          seenIds.set(key, rec.line);
           checkPeople(rec.line, row);
           batch.push(row);
           break;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { migrationProvider } from './migrations.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { kyselyOverPGlite, pgliteSettings } from './pglite-dialect.js';
 import type { DB } from './schema.js';
 
 // bigint (int8) and numeric come back as strings from pg; our counts and money fit in a
@@ -64,18 +64,18 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     let release = () => {};
     let pglite: PGlite;
     if (options.inMemory) {
-      pglite = await PGlite.create({ parsers: pgliteParsers });
+      pglite = await PGlite.create({ parsers: pgliteParsers, ...pgliteSettings });
     } else {
       const dataDir = path.resolve(options.dataDir ?? './data');
       release = lockDataDir(dataDir);
       try {
-        pglite = await PGlite.create({ dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers });
+        pglite = await PGlite.create({ dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers, ...pgliteSettings });
       } catch (err) {
         release();
         throw err;
       }
     }
-    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    const db = kyselyOverPGlite<DB>(pglite);
     opened = {
       db,
       kind: 'pglite',

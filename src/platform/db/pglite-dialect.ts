@@ -6,6 +6,7 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  Kysely as KyselyClass,
   type Kysely,
   PostgresAdapter,
   PostgresIntrospector,
@@ -74,6 +75,24 @@ class PGliteDriver implements Driver {
     if (!this.pg.closed) await this.pg.close();
   }
 }
+
+const pgliteByDb = new WeakMap<Kysely<any>, PGlite>();
+
+/** A Kysely over an embedded PGlite, remembered so bulk writers can reach PGlite's COPY. */
+export function kyselyOverPGlite<DB>(pg: PGlite): Kysely<DB> {
+  const db = new KyselyClass<DB>({ dialect: new PGliteDialect(pg) });
+  pgliteByDb.set(db, pg);
+  return db;
+}
+
+/** The PGlite under a Kysely made by kyselyOverPGlite (undefined on a PostgreSQL server). */
+export function pgliteOf(db: Kysely<any>): PGlite | undefined {
+  return pgliteByDb.get(db);
+}
+
+/** PGlite settings: 32 MB of shared buffers instead of 128 MB. The buffers are allocated and
+ * touched at start, so this alone takes ~90 MB off every process; bulk imports measured no slower. */
+export const pgliteSettings = { postgresqlconf: ['shared_buffers=32MB'] };
 
 export class PGliteDialect implements Dialect {
   constructor(private readonly pg: PGlite) {}

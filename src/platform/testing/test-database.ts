@@ -4,14 +4,14 @@
 // A new PGlite runs initdb (~4 s). Tests instead load a dump of an already-migrated database
 // (~1 s), made once and kept in the temp folder under a hash of the migrations' code.
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase, type OpenDatabase } from '../db/database.js';
 import { allMigrations } from '../db/migrations.js';
-import { PGliteDialect } from '../db/pglite-dialect.js';
+import { kyselyOverPGlite, pgliteSettings } from '../db/pglite-dialect.js';
 import type { DB } from '../db/schema.js';
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
@@ -30,7 +30,7 @@ async function migratedTemplate(): Promise<Blob> {
   const file = templatePath();
   if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)]);
   const pg = await PGlite.create({ parsers });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pg) });
+  const db = kyselyOverPGlite<DB>(pg);
   await migrate(db);
   const dump = await pg.dumpDataDir('none');
   await db.destroy();
@@ -42,8 +42,8 @@ async function migratedTemplate(): Promise<Blob> {
 
 export async function createTestDatabase(): Promise<OpenDatabase> {
   if (!testDatabaseUrl) {
-    const pglite = await PGlite.create({ parsers, loadDataDir: await migratedTemplate() });
-    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    const pglite = await PGlite.create({ parsers, loadDataDir: await migratedTemplate(), ...pgliteSettings });
+    const db = kyselyOverPGlite<DB>(pglite);
     await migrate(db); // no-op unless the template is behind
     return { db, kind: 'pglite', pglite, close: () => db.destroy() };
   }
