@@ -1,6 +1,7 @@
 // Opens the database: PGlite in the data folder by default, a PostgreSQL server when a URL
 // is given. Migrations are applied on open.
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import path from 'node:path';
 import pg from 'pg';
@@ -64,12 +65,12 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     let release = () => {};
     let pglite: PGlite;
     if (options.inMemory) {
-      pglite = await PGlite.create({ parsers: pgliteParsers, ...pgliteSettings });
+      pglite = await PGlite.create({ extensions: { pg_trgm }, parsers: pgliteParsers, ...pgliteSettings });
     } else {
       const dataDir = path.resolve(options.dataDir ?? './data');
       release = lockDataDir(dataDir);
       try {
-        pglite = await PGlite.create({ dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers, ...pgliteSettings });
+        pglite = await PGlite.create({ extensions: { pg_trgm }, dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers, ...pgliteSettings });
       } catch (err) {
         release();
         throw err;

@@ -4,6 +4,7 @@
 // A new PGlite runs initdb (~4 s). Tests instead load a dump of an already-migrated database
 // (~1 s), made once and kept in the temp folder under a hash of the migrations' code.
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'kysely';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -29,7 +30,7 @@ function templatePath(): string {
 async function migratedTemplate(): Promise<Blob> {
   const file = templatePath();
   if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)]);
-  const pg = await PGlite.create({ parsers });
+  const pg = await PGlite.create({ extensions: { pg_trgm }, parsers });
   const db = kyselyOverPGlite<DB>(pg);
   await migrate(db);
   const dump = await pg.dumpDataDir('none');
@@ -42,7 +43,7 @@ async function migratedTemplate(): Promise<Blob> {
 
 export async function createTestDatabase(): Promise<OpenDatabase> {
   if (!testDatabaseUrl) {
-    const pglite = await PGlite.create({ parsers, loadDataDir: await migratedTemplate(), ...pgliteSettings });
+    const pglite = await PGlite.create({ extensions: { pg_trgm }, parsers, loadDataDir: await migratedTemplate(), ...pgliteSettings });
     const db = kyselyOverPGlite<DB>(pglite);
     await migrate(db); // no-op unless the template is behind
     return { db, kind: 'pglite', pglite, close: () => db.destroy() };
