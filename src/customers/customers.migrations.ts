@@ -1,6 +1,28 @@
 import { sql } from 'kysely';
 import type { MigrationDb, MigrationSet } from '../platform/db/migrations.js';
 
+/** The schema pg_trgm is installed in, installing it when it is missing; null when it cannot be
+ * (not shipped with this server, or the role may not create it). Runs inside the migration's
+ * transaction, so a failure is undone to a savepoint instead of aborting the transaction. */
+async function trigramSchema(db: MigrationDb): Promise<string | null> {
+  const installedIn = async () =>
+    (await sql<{ schema: string }>`select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(db)).rows[0]?.schema ?? null;
+  const found = await installedIn();
+  if (found) return found;
+  // In public when there is one: a schema that may be dropped (a test's own schema) would take
+  // the extension, and every index using it, along.
+  const publicExists = (await sql<{ n: number }>`select count(*)::int as n from pg_namespace where nspname = 'public'`.execute(db)).rows[0]?.n === 1;
+  await sql`savepoint keepwell_pg_trgm`.execute(db);
+  try {
+    await sql`create extension if not exists pg_trgm ${publicExists ? sql`schema public` : sql``}`.execute(db);
+    await sql`release savepoint keepwell_pg_trgm`.execute(db);
+  } catch {
+    await sql`rollback to savepoint keepwell_pg_trgm`.execute(db);
+    await sql`release savepoint keepwell_pg_trgm`.execute(db);
+  }
+  return installedIn(); // also finds it when a concurrent migration installed it first
+}
+
 export const customerMigrations: MigrationSet = {
   '0100_customers': {
     async up(db: MigrationDb) {
@@ -99,6 +121,31 @@ export const customerMigrations: MigrationSet = {
       for (const i of ['customers_list_name', 'customers_list_acquired', 'customers_list_updated', 'customers_merged_into', 'touchpoints_customer_recent']) {
         await sql.raw(`drop index if exists ${i}`).execute(db);
       }
+    },
+  },
+  '0102_customers_search_trigram': {
+    // Search (GET /api/customers?search=) matches a substring of the lowercased name, a prefix of
+    // the email, or the exact external id or phone. A trigram GIN index lets `lower(name) like
+    // '%term%'` (terms of 3+ characters) use an index, so the whole OR becomes a BitmapOr instead
+    // of a scan of every customer. The email prefix uses customers_email_norm where the database
+    // collation is C (PGlite); under another collation a btree only serves `like 'x%'` with
+    // text_pattern_ops, so that index is added there.
+    // Without pg_trgm (a server that lacks it or a role that may not create it) the migration
+    // still succeeds and creates nothing: the query is unchanged and falls back to the scan it
+    // always did, with the same results. Once the extension is available, create the index by hand:
+    //   create index customers_search_name on customers using gin (lower(name) gin_trgm_ops);
+    async up(db: MigrationDb) {
+      const schema = await trigramSchema(db);
+      if (!schema) return;
+      await sql`create index customers_search_name on customers using gin (lower(name) ${sql.id(schema, 'gin_trgm_ops')})`.execute(db);
+      const collation = (await sql<{ c: string }>`select datcollate as c from pg_database where datname = current_database()`.execute(db)).rows[0]?.c;
+      if (collation !== 'C' && collation !== 'POSIX') {
+        await sql`create index customers_search_email on customers (email_normalized text_pattern_ops) where email_normalized is not null`.execute(db);
+      }
+    },
+    async down(db: MigrationDb) {
+      // pg_trgm stays: other schemas in the database may use it.
+      for (const i of ['customers_search_name', 'customers_search_email']) await sql.raw(`drop index if exists ${i}`).execute(db);
     },
   },
 };
