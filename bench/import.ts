@@ -84,7 +84,8 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
     type: 'orders',
     defaultCurrency: 'EUR',
     timeZone: 'UTC',
-    batchSize: Number(process.env.BENCH_BATCH ?? 20_000),
+    batchSize: Number(process.env.BENCH_BATCH ?? 5_000),
+    reader: process.env.BENCH_READER === 'inline' ? 'inline' : undefined,
     onProgress: ({ bytes, totalBytes }) => {
       const pct = Math.floor((bytes / totalBytes) * 100);
       if (pct >= lastPct + 10) {

@@ -21,12 +21,11 @@ import { getWorkspace } from '../workspace/workspace.service.js';
 import { retentionDrivers, touchpointChannels } from './customers.tables.js';
 import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell } from './customers.service.js';
 import { bufferSource } from './import/csv.js';
-import { emptyReport, ImportSetupError, runImport, type ImportReport } from './import/importer.js';
+import { emptyReport, ImportSetupError, runImport, writeRows, type ImportReport } from './import/importer.js';
 import { fieldsByType, importTypes, presets, type Mapping } from './import/presets.js';
 import type { CustomerRow, OrderRow } from './import/rows.js';
 import { hashId } from './import/rows.js';
 import { isCurrencyCode, normalizeEmail, normalizePhone, parseAmount, parseDate } from './import/values.js';
-import { createWriter } from './import/writer.js';
 
 const uuid = (what: string) => z.string().uuid(`must be a ${what} id`);
 const idParams = z.object({ id: uuid('customer') });
@@ -391,8 +390,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       if (seen.has(k)) throw badRequest(`customers.${r.line - 1}: the same customer appears twice`, [{ field: `body.customers.${r.line - 1}`, message: 'appears twice' }]);
       seen.add(k);
     }
-    const writer = await createWriter(ctx.db, { type: 'customers', dryRun: false });
-    const res = await writer.write(rows);
+    const res = await writeRows(ctx.db, 'customers', rows);
     return { created: res.created, updated: res.updated, unchanged: res.unchanged, notes: res.notes.map((n) => ({ index: n.line - 1, reason: n.reason })) };
   });
 
@@ -697,8 +695,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         const existing = new Set(
           (await ctx.db.selectFrom('orders').select('external_id').where('external_id', 'in', [...unique.keys()]).execute()).map((o) => o.external_id),
         );
-        const writer = await createWriter(ctx.db, { type: 'orders', dryRun: false });
-        const res = await writer.write([...unique.values()]);
+        const res = await writeRows(ctx.db, 'orders', [...unique.values()]);
         const created = [...unique.values()].filter((r) => !existing.has(r.ext));
         if (created.length) {
           const saved = await ctx.db.selectFrom('orders').select(['customer_id', 'external_id', 'amount_minor', 'currency', 'ordered_at']).where('external_id', 'in', created.map((r) => r.ext)).execute();

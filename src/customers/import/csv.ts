@@ -9,6 +9,8 @@ export type Delimiter = ',' | ';' | '\t' | '|' | 'whitespace';
 export interface CsvSource {
   /** size in bytes, for progress */
   size: number;
+  /** what the source reads, so a worker thread can open it again */
+  origin?: { file: string } | { bytes: Buffer };
   /** the bytes from `start` to the end */
   open(start: number): AsyncIterable<Buffer>;
 }
@@ -16,6 +18,7 @@ export interface CsvSource {
 export function fileSource(path: string): CsvSource {
   return {
     size: fs.statSync(path).size,
+    origin: { file: path },
     open: (start) => fs.createReadStream(path, { start, highWaterMark: 1 << 20 }),
   };
 }
@@ -23,6 +26,7 @@ export function fileSource(path: string): CsvSource {
 export function bufferSource(buf: Buffer): CsvSource {
   return {
     size: buf.length,
+    origin: { bytes: buf },
     async *open(start) {
       for (let i = start; i < buf.length; i += 1 << 20) yield buf.subarray(i, Math.min(buf.length, i + (1 << 20)));
     },

@@ -169,6 +169,28 @@ describe('large files in many batches', () => {
   });
 });
 
+describe('reading in a worker thread (large files)', () => {
+  it('reports exactly what reading in this thread reports, bad lines included', async () => {
+    const rows = ['order_id,customer_id,email,created_at,total,currency'];
+    for (let i = 1; i <= 3000; i++) rows.push(`w${i},wc${i % 40},wc${i % 40}@example.com,2024-02-${String(1 + (i % 28)).padStart(2, '0')},${i % 97 === 0 ? 'n/a' : (i / 10).toFixed(2)},EUR`);
+    rows.push('w5,wc5,wc5@example.com,2024-02-06,0.50,EUR'); // a duplicate of line 6
+    const file = Buffer.from(rows.join('\n') + '\n');
+    const inWorker = await run(bufferSource(file), { type: 'orders', reader: 'worker', batchSize: 500, dryRun: true });
+    const inline = await run(bufferSource(file), { type: 'orders', reader: 'inline', batchSize: 500, dryRun: true });
+    expect(inWorker).toEqual(inline);
+    expect(inWorker).toMatchObject({ rows: 3001, created: 3000 - 30, failed: 30, duplicates: 1, customersCreated: 40 });
+    expect(inWorker.errors[0]).toMatchObject({ line: 98 });
+    const written = await run(bufferSource(file), { type: 'orders', reader: 'worker', batchSize: 500 });
+    expect(written).toMatchObject({ created: 2970, failed: 30, duplicates: 1 });
+    const again = await run(bufferSource(file), { type: 'orders', reader: 'worker', batchSize: 500 });
+    expect(again).toMatchObject({ created: 0, unchanged: 2970 });
+  });
+
+  it('a setup mistake found by the reader in the worker is the same clear error', async () => {
+    await expect(run(bufferSource(Buffer.from('a,b\n1,2\n')), { type: 'orders', reader: 'worker', mapping: { amount: 'nope' } })).rejects.toThrow(/no column "nope"/);
+  });
+});
+
 describe('bad input', () => {
   it('names every bad line and keeps the good rows', async () => {
     const r = await run(fileSource(fixture('malformed-orders.csv')));

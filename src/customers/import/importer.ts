@@ -1,290 +1,109 @@
-// The import: reads a CSV source, maps each record, catches duplicates in the file, and hands
-// batches to the database writer. Every row ends up in exactly one count.
+// The import: a reader (read.ts) turns the CSV into batches of good rows and a report, the writer
+// (writer.ts) puts each batch in the database. For large files the reader runs in a worker
+// thread, so reading the next batch overlaps writing this one, and its memory is capped.
+import { Worker } from 'node:worker_threads';
 import type { Database } from '../../platform/db/database.js';
-import { readCsv, readHead, sniffDelimiter, delimiterName, type CsvRecord, type CsvSource, type Delimiter } from './csv.js';
-import { detectPreset, guessType, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
-import { createMapper, type CustomerRow, type OrderRow, type SubscriptionRow } from './rows.js';
-import { decideDateOrder, type DateOrder } from './values.js';
-import { IdSet } from './id-set.js';
-import { createWriter, type BatchResult, type WriterHandle } from './writer.js';
+import type { CsvSource } from './csv.js';
+import { createPacker, type WriteBatch } from './batch.js';
+import type { ImportType } from './presets.js';
+import { ImportSetupError, MAX_LISTED, readImport, type ImportOptions, type ImportReport, type ImportRow, type RowProblem } from './read.js';
+import type { ReaderMessage } from './read-worker.js';
+import { createWriter, timed, type BatchResult, type WriterHandle } from './writer.js';
 
-export interface ImportOptions {
-  type?: ImportType;
-  /** preset key; detected from the headers when absent; 'generic' forces the generic mapping */
-  preset?: string;
-  mapping?: Mapping;
-  dryRun?: boolean;
-  delimiter?: Delimiter;
-  defaultCurrency?: string;
-  timeZone?: string;
-  batchSize?: number;
-  /** rows to keep for a preview (default 0) */
-  previewRows?: number;
-  onProgress?(p: { bytes: number; totalBytes: number; rows: number }): void;
-}
+export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type ImportReport, type RowProblem } from './read.js';
 
-export interface RowProblem {
-  line: number;
-  reason: string;
-}
-
-export interface ImportReport {
-  type: ImportType;
-  preset: string;
-  presetLabel: string;
-  delimiter: string;
-  headers: string[];
-  mapping: Mapping;
-  dryRun: boolean;
-  /** data rows read (after the header) */
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  /** skipped because the same record appears earlier in the file */
-  duplicates: number;
-  failed: number;
-  /** rows that are not records of this type (failed payments, drafts) */
-  ignored: number;
-  /** extra rows of an order already counted (one row per line item) */
-  lineItems: number;
-  customersCreated: number;
-  /** first 1000 bad rows, by line */
-  errors: RowProblem[];
-  /** rows skipped as duplicates and possible duplicate customers (same email/phone, different id) */
-  duplicateNotes: RowProblem[];
-  warnings: string[];
-  preview: { headers: string[]; rows: string[][] };
-  /** set when the file could not be imported at all */
-  fatal: string | null;
-}
-
-export class ImportSetupError extends Error {}
-
-const MAX_LISTED = 1000;
-
-export function emptyReport(type: ImportType, dryRun: boolean): ImportReport {
-  return {
-    type, preset: 'generic', presetLabel: 'Generic mapping', delimiter: 'comma', headers: [], mapping: {}, dryRun,
-    rows: 0, created: 0, updated: 0, unchanged: 0, duplicates: 0, failed: 0, ignored: 0, lineItems: 0, customersCreated: 0,
-    errors: [], duplicateNotes: [], warnings: [], preview: { headers: [], rows: [] }, fatal: null,
-  };
-}
-
-const dateFields: Field[] = ['date', 'birthday', 'acquired_at', 'started_at', 'canceled_at'];
+/** Files above this size are read in a worker thread (starting one costs ~150 ms). */
+const WORKER_MIN_BYTES = 4 << 20;
 
 export async function runImport(db: Database, source: CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
-  const head = await readHead(source);
-  const delimiter = options.delimiter ?? sniffDelimiter(head.toString('utf8'));
-  const report = emptyReport(options.type ?? 'orders', Boolean(options.dryRun));
-  report.delimiter = delimiterName[delimiter];
-  const fail = (line: number, reason: string) => {
-    report.failed++;
-    if (report.errors.length < MAX_LISTED) report.errors.push({ line, reason });
+  const dryRun = Boolean(options.dryRun);
+  let writer: WriterHandle | null = null;
+  const written = { created: 0, updated: 0, unchanged: 0, customersCreated: 0, notes: [] as RowProblem[] };
+  const write = async (batch: WriteBatch) => {
+    writer ??= await createWriter(db, { type: batch.type, dryRun });
+    const r: BatchResult = await timed('write batches (all)', () => writer!.write(batch));
+    written.created += r.created;
+    written.updated += r.updated;
+    written.unchanged += r.unchanged;
+    written.customersCreated += r.customersCreated;
+    for (const n of r.notes) if (written.notes.length < MAX_LISTED) written.notes.push(n);
   };
-  const note = (line: number, reason: string) => {
-    if (report.duplicateNotes.length < MAX_LISTED) report.duplicateNotes.push({ line, reason });
-  };
-  const fileIssues: RowProblem[] = [];
-  const records = readCsv(source, {
-    delimiter,
-    batchSize: options.batchSize ?? 5000,
-    onIssue: (i) => fileIssues.push(i),
-    onProgress: (bytes) => options.onProgress?.({ bytes, totalBytes: source.size, rows: report.rows }),
-  });
-  const flushIssues = () => {
-    for (const i of fileIssues.splice(0)) {
-      report.rows++;
-      fail(i.line, i.reason);
-    }
-  };
-
-  // Header, then enough rows to decide date orders.
-  const buffered: CsvRecord[] = [];
-  let header: CsvRecord | null = null;
-  let done = false;
-  while (buffered.length < 2000) {
-    const next = await records.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    for (const r of next.value) {
-      if (!header) header = r;
-      else buffered.push(r);
-    }
-  }
-  if (!header) {
-    flushIssues();
-    report.fatal = 'The file is empty.';
-    return report;
-  }
-  const headers = header.fields.map((h) => h.trim());
-  report.headers = headers;
-  const type = options.type ?? (options.preset && options.preset !== 'generic' ? presets.find((p) => p.key === options.preset)?.type : undefined) ?? guessType(headers);
-  report.type = type;
-  let preset: Preset | null = null;
-  if (options.preset && options.preset !== 'generic') {
-    preset = presets.find((p) => p.key === options.preset) ?? null;
-    if (!preset) throw new ImportSetupError(`Unknown preset "${options.preset}". Known: generic, ${presets.map((p) => p.key).join(', ')}`);
-    if (preset.type !== type) throw new ImportSetupError(`The preset ${preset.key} imports ${preset.type}, not ${type}`);
-  } else if (options.preset !== 'generic') {
-    preset = detectPreset(headers, type);
-  }
-  report.preset = preset?.key ?? 'generic';
-  report.presetLabel = preset?.label ?? 'Generic mapping';
-  for (const [field, col] of Object.entries(options.mapping ?? {})) {
-    if (col && !headers.includes(col)) throw new ImportSetupError(`Mapping ${field}=${col}: the file has no column "${col}". Columns: ${headers.join(', ')}`);
-  }
-  const mapping = resolveMapping(headers, type, preset, options.mapping);
-  report.mapping = mapping;
-  report.preview = { headers, rows: buffered.slice(0, options.previewRows ?? 0).map((r) => r.fields) };
-  const missing = missingFields(type, mapping);
-  if (missing.length) {
-    report.fatal = `Missing columns: ${missing.join('; ')}. Columns in the file: ${headers.join(', ')}`;
-    return report;
-  }
-  const dateOrders: Partial<Record<Field, DateOrder>> = {};
-  for (const f of dateFields) {
-    const h = mapping[f];
-    if (!h) continue;
-    const i = headers.indexOf(h);
-    const d = decideDateOrder(buffered.map((r) => r.fields[i] ?? ''), preset?.key === 'woocommerce-orders' ? 'mdy' : 'dmy');
-    dateOrders[f] = d.order;
-    if (d.conflict) report.warnings.push(`Column "${h}" mixes day/month and month/day dates; read as ${d.order === 'dmy' ? 'day/month/year' : 'month/day/year'}.`);
-  }
-  const mapRow = createMapper({
-    type, headers, mapping, preset,
-    defaultCurrency: options.defaultCurrency ?? 'USD',
-    timeZone: options.timeZone ?? 'UTC',
-    dateOrders,
-  });
-
-  // In-file duplicate tracking.
-  const seenIds = new IdSet(); // record id → first line
-  const seenEmail = new Map<string, string>(); // normalised email → customer key
-  const seenPhone = new Map<string, string>();
-  const flaggedPairs = new Set<string>();
-  const customerKey = (r: { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null }) => r.customerExt ?? `e:${r.emailNorm ?? ''}|p:${r.phoneNorm ?? ''}`;
-  const checkPeople = (line: number, r: { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null }) => {
-    const key = customerKey(r);
-    for (const [map, value, what] of [[seenEmail, r.emailNorm, 'email'], [seenPhone, r.phoneNorm, 'phone']] as const) {
-      if (!value) continue;
-      const other = map.get(value);
-      if (other === undefined) {
-        if (map.size < 2_000_000) map.set(value, key);
-      } else if (other !== key && r.customerExt !== null && !other.startsWith('e:')) {
-        const pair = `${other}\u0000${key}`;
-        if (!flaggedPairs.has(pair)) {
-          flaggedPairs.add(pair);
-          note(line, `possible duplicate customer: ${what} ${value} also belongs to customer ${other.replace(/^name:/, '')} earlier in the file`);
-        }
-      }
-    }
-  };
-
-  const writer: WriterHandle = await createWriter(db, { type, dryRun: report.dryRun });
-  const apply = (res: BatchResult) => {
-    report.created += res.created;
-    report.updated += res.updated;
-    report.unchanged += res.unchanged;
-    report.customersCreated += res.customersCreated;
-    for (const n of res.notes) note(n.line, n.reason);
-  };
-
-  let batch: Array<OrderRow | CustomerRow | SubscriptionRow> = [];
-  const batchSize = options.batchSize ?? 5000;
-  const flush = async () => {
-    if (!batch.length) return;
-    const rows = batch;
-    batch = [];
-    apply(await writer.write(rows));
-  };
-
-  const handle = async (recs: CsvRecord[]) => {
-    for (const rec of recs) {
-      report.rows++;
-      if (rec.fields.length !== headers.length) {
-        if (rec.fields.length === 1 && headers.length > 1) {
-          fail(rec.line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`);
-          continue;
-        }
-        if (rec.fields.length < headers.length) {
-          fail(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (missing columns)`);
-          continue;
-        }
-        if (rec.fields.slice(headers.length).some((v) => v.trim() !== '')) {
-          fail(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (an unquoted delimiter?)`);
-          continue;
-        }
-      }
-      const m = mapRow(rec.fields);
-      switch (m.kind) {
-        case 'error':
-          fail(rec.line, m.reason);
-          break;
-        case 'skip':
-          report.ignored++;
-          break;
-        case 'line-item':
-          if (seenIds.lineOf(m.ext)) report.lineItems++;
-          else fail(rec.line, 'amount is empty');
-          break;
-        case 'order':
-        case 'subscription': {
-          const row = m.row;
-          row.line = rec.line;
-          const first = seenIds.firstLine(row.ext, rec.line);
-          if (first) {
-            report.duplicates++;
-            note(rec.line, `skipped as duplicate: ${m.kind} ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
-            break;
-          }
-          checkPeople(rec.line, row);
-          batch.push(row);
-          break;
-        }
-        case 'customer': {
-          const row = m.row;
-          row.line = rec.line;
-          const key = row.customerExt ?? (row.emailNorm ? `e:${row.emailNorm}` : `p:${row.phoneNorm}`);
-          const first = seenIds.firstLine(key, rec.line);
-          if (first) {
-            report.duplicates++;
-            note(rec.line, `skipped as duplicate: same customer as line ${first}`);
-            break;
-          }
-          checkPeople(rec.line, row);
-          batch.push(row);
-          break;
-        }
-      }
-      if (batch.length >= batchSize) await flush();
-    }
-  };
-
+  const useWorker = options.reader === 'worker' || (options.reader !== 'inline' && source.origin !== undefined && source.size >= WORKER_MIN_BYTES);
+  let report: ImportReport;
   try {
-    flushIssues();
-    await handle(buffered);
-    buffered.length = 0;
-    if (!done) {
-      for await (const recs of records) {
-        flushIssues();
-        await handle(recs);
-      }
+    if (useWorker) report = await readInWorker(source, options, write);
+    else {
+      const pack = createPacker(dryRun);
+      report = await readImport(source, options, (type, rows) => write(pack(type, rows)));
     }
-    flushIssues();
-    await flush();
-    await writer.finish();
+    await (writer as WriterHandle | null)?.finish();
   } catch (err) {
-    await writer.abort();
+    await (writer as WriterHandle | null)?.abort();
     throw err;
   }
-  report.errors.sort((a, b) => a.line - b.line);
+  report.created += written.created;
+  report.updated += written.updated;
+  report.unchanged += written.unchanged;
+  report.customersCreated += written.customersCreated;
+  report.duplicateNotes = [...report.duplicateNotes, ...written.notes].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED);
   return report;
 }
 
-/** rows = created + updated + unchanged + duplicates + failed + ignored + lineItems */
-export function countsAddUp(r: ImportReport): boolean {
-  return r.rows === r.created + r.updated + r.unchanged + r.duplicates + r.failed + r.ignored + r.lineItems;
+/** Writes rows that did not come from a file (the REST API's bulk upsert and the orders webhook)
+ * the way an import writes them, as one batch. */
+export async function writeRows(db: Database, type: ImportType, rows: ImportRow[]): Promise<BatchResult> {
+  const writer = await createWriter(db, { type, dryRun: false });
+  const result = await writer.write(createPacker(false)(type, rows));
+  await writer.finish();
+  return result;
+}
+
+function readInWorker(source: CsvSource, options: ImportOptions, write: (batch: WriteBatch) => Promise<void>): Promise<ImportReport> {
+  const { onProgress, ...plain } = options;
+  const origin = source.origin!;
+  return new Promise<ImportReport>((resolve, reject) => {
+    const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
+      workerData: { origin, options: plain },
+      // The reader's heap holds a batch or two and the in-file duplicate index; capping it
+      // makes its garbage collector keep it small instead of growing with the file.
+      resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 48 },
+    });
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(err);
+    };
+    let writing = Promise.resolve();
+    worker.on('message', (m: ReaderMessage) => {
+      switch (m.kind) {
+        case 'progress':
+          onProgress?.(m);
+          break;
+        case 'batch':
+          // batches are written one after another, in file order
+          writing = writing
+            .then(async () => {
+              if (settled) return;
+              await write(m.batch);
+              worker.postMessage('written');
+            })
+            .catch((err: Error) => fail(err));
+          break;
+        case 'done':
+          void writing.then(() => {
+            if (settled) return;
+            settled = true;
+            resolve(m.report);
+          });
+          break;
+        case 'failed':
+          fail(m.setup ? new ImportSetupError(m.message) : new Error(m.message));
+          break;
+      }
+    });
+    worker.on('error', (err) => fail(err.message.includes('out of memory') || (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error('The import ran out of memory while reading the file (its reader is capped at 192 MB).') : err));
+    worker.on('exit', (code) => code !== 0 && fail(new Error(`the import reader stopped (exit code ${code})`)));
+  });
 }

@@ -8,8 +8,9 @@ import type { Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { DB } from '../../platform/db/schema.js';
 import { BinaryCopyWriter, type CopyType, type CopyValue } from './binary-copy.js';
+import { customerKeyOf, personOf, type OrderBatch, type Person, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
-import type { CustomerPart, CustomerRow, OrderRow, SubscriptionRow } from './rows.js';
+import type { CustomerPart, CustomerRow, SubscriptionRow } from './rows.js';
 
 type Trx = Transaction<DB>;
 
@@ -24,7 +25,7 @@ export interface BatchResult {
 }
 
 export interface WriterHandle {
-  write(rows: Array<OrderRow | CustomerRow | SubscriptionRow>): Promise<BatchResult>;
+  write(batch: WriteBatch): Promise<BatchResult>;
   finish(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -107,6 +108,16 @@ const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T
   return rows;
 };
 const n = (v: unknown) => Number(v ?? 0);
+/** With KEEPWELL_IMPORT_PROFILE=1, adds the time `work` takes to the profile under `label`. */
+export async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (!profile) return work();
+  const t0 = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings.set(label, (timings.get(label) ?? 0) + performance.now() - t0);
+  }
+}
 /** Runs a statement and answers how many rows it changed. */
 const qn = async (trx: Trx, text: string): Promise<number> => {
   const t0 = profile ? performance.now() : 0;
@@ -119,12 +130,6 @@ const qn = async (trx: Trx, text: string): Promise<number> => {
 };
 
 type Ref = { id: string; acquiredMs: number };
-type Person = CustomerPart & { line: number };
-
-/** The key a row names its customer by: external id, else email, else phone (the mapper
- * guarantees one of them). */
-const customerKeyOf = (r: CustomerPart): string =>
-  r.customerExt !== null ? `x:${r.customerExt}` : r.emailNorm !== null ? `e:${r.emailNorm}` : `p:${r.phoneNorm}`;
 
 const newCustomerCols: Col<Person & { id: string; acquiredAt: Date }>[] = [
   ['id', 'uuid', (r) => r.id],
@@ -154,12 +159,15 @@ class CustomerResolver {
 
   constructor(private readonly rememberCreated: boolean) {}
 
-  /** Answers the customer id of each row (same order); records possible duplicates in `notes`. */
-  async resolve(trx: Trx, pglite: PGlite | undefined, rows: Array<Person & { at: Date }>, notes: BatchResult['notes'], createdKeys: string[]): Promise<{ ids: string[]; created: number }> {
-    const keys = rows.map(customerKeyOf);
+  /**
+   * Answers the customer id of each row: `keys[i]` names it, `times[i]` is the row's date.
+   * `people` carries the details of customers this resolver has not met before (the first row
+   * of each). Records possible duplicates in `notes`.
+   */
+  async resolve(trx: Trx, pglite: PGlite | undefined, keys: string[], times: Float64Array, people: Person[], notes: BatchResult['notes'], createdKeys: string[]): Promise<{ ids: string[]; created: number }> {
     const missing = new Set<string>();
     for (const k of keys) if (!this.known.has(k)) missing.add(k);
-    const found = missing.size ? await this.lookup(trx, [...missing]) : new Map<string, Ref>();
+    const found = missing.size ? await timed('customer lookups', () => this.lookup(trx, [...missing])) : new Map<string, Ref>();
     for (const [k, ref] of found) {
       this.known.set(k, ref);
       missing.delete(k);
@@ -167,16 +175,19 @@ class CustomerResolver {
     const batchRefs = new Map<string, Ref>();
     let created = 0;
     if (missing.size) {
-      // one new customer per key: the fields of its first row, acquired at its earliest row
+      // one new customer per key: the details of its first row, acquired at its earliest row
       const fresh = new Map<string, Person & { id: string; acquiredAt: Date }>();
-      rows.forEach((r, i) => {
-        const k = keys[i];
-        if (!missing.has(k)) return;
-        const f = fresh.get(k);
-        if (!f) fresh.set(k, { ...r, id: uuidv7(), acquiredAt: r.at });
-        else if (r.at < f.acquiredAt) f.acquiredAt = r.at;
-      });
-      await this.noteKnownEmails(trx, [...fresh.values()], notes);
+      for (const p of people) {
+        const k = customerKeyOf(p);
+        if (missing.has(k) && !fresh.has(k)) fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(8.64e15) });
+      }
+      for (let i = 0; i < keys.length; i++) {
+        const f = fresh.get(keys[i]);
+        if (f && times[i] < f.acquiredAt.getTime()) f.acquiredAt = new Date(times[i]);
+      }
+      const unknown = [...missing].filter((k) => !fresh.has(k));
+      if (unknown.length) throw new Error(`import writer: no details for new customer ${unknown[0]}`);
+      await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
       await insertRows(trx, pglite, 'customers', newCustomerCols, [...fresh.values()]);
       for (const [k, f] of fresh) {
         const ref = { id: f.id, acquiredMs: f.acquiredAt.getTime() };
@@ -185,18 +196,31 @@ class CustomerResolver {
         createdKeys.push(k);
       }
       created = fresh.size;
+      await this.refreshStatistics(trx, created);
     }
-    const ids = new Array<string>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
+    const ids = new Array<string>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
       const ref = this.known.get(keys[i]) ?? batchRefs.get(keys[i])!;
       ids[i] = ref.id;
-      const at = rows[i].at.getTime();
-      if (at < ref.acquiredMs) {
-        ref.acquiredMs = at;
-        this.earlier.set(ref.id, at);
+      if (times[i] < ref.acquiredMs) {
+        ref.acquiredMs = times[i];
+        this.earlier.set(ref.id, times[i]);
       }
     }
     return { ids, created };
+  }
+
+  private createdSinceAnalyze = 0;
+  private createdBeforeAnalyze = 0;
+
+  /** The embedded database never analyzes by itself: as customers pile up, refresh the planner's
+   * statistics (at 5k, 10k, 20k… new customers) so lookups keep using the indexes. */
+  private async refreshStatistics(trx: Trx, created: number): Promise<void> {
+    this.createdSinceAnalyze += created;
+    if (this.createdSinceAnalyze < Math.max(5000, this.createdBeforeAnalyze)) return;
+    this.createdBeforeAnalyze += this.createdSinceAnalyze;
+    this.createdSinceAnalyze = 0;
+    await q(trx, 'analyze customers');
   }
 
   private async lookup(trx: Trx, keys: string[]): Promise<Map<string, Ref>> {
@@ -237,19 +261,35 @@ class CustomerResolver {
     }
   }
 
-  /** Moves acquisition dates back to the earliest order the import found (once, at the end,
-   * rather than rewriting the customers and their ten indexes every batch). */
-  async applyEarlierOrders(db: Database): Promise<void> {
+  /** Moves acquisition dates back to the earliest order the import found: once, at the end,
+   * rather than rewriting customers (and their ten indexes) batch after batch. */
+  async applyEarlierOrders(db: Database, pglite: PGlite | undefined): Promise<void> {
+    if (!this.earlier.size) return;
     const entries = [...this.earlier];
-    for (let i = 0; i < entries.length; i += 10_000) {
-      const part = entries.slice(i, i + 10_000);
-      await sql`update customers c set acquired_at = v.at
-        from unnest(${part.map(([id]) => id)}::uuid[], ${part.map(([, ms]) => new Date(ms).toISOString())}::timestamptz[]) v(id, at)
-        where c.id = v.id and c.acquired_at > v.at`.execute(db);
-    }
     this.earlier.clear();
+    await db.transaction().execute(async (trx) => {
+      const [{ n: total }] = (await sql<{ n: number }>`select count(*)::int as n from customers`.execute(trx)).rows;
+      // Each moved row goes into every index again. When a large share of the customers moves
+      // (a first import), rebuilding the indexes afterwards is several times faster, as a
+      // restore does it; all in one transaction, so a crash leaves them as they were.
+      const rebuild = entries.length >= 10_000 && entries.length * 4 >= total;
+      const indexes = rebuild
+        ? (await sql<{ name: string; def: string }>`select i.indexname as name, i.indexdef as def from pg_indexes i
+            where i.schemaname = current_schema() and i.tablename = 'customers'
+              and not exists (select 1 from pg_constraint k where k.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)`.execute(trx)).rows
+        : [];
+      for (const i of indexes) await sql.raw(`drop index "${i.name}"`).execute(trx);
+      await stage(trx, pglite, 'kw_stage_acquired', acquiredCols, entries, 'primary key (id)');
+      await q(trx, 'update customers c set acquired_at = s.at from kw_stage_acquired s where c.id = s.id and c.acquired_at > s.at');
+      for (const i of indexes) await sql.raw(i.def).execute(trx);
+    });
   }
 }
+
+const acquiredCols: Col<[string, number]>[] = [
+  ['id', 'uuid', ([id]) => id],
+  ['at', 'timestamptz', ([, ms]) => new Date(ms)],
+];
 
 /** Appends rows to a table: COPY on the embedded database, one unnest() insert on a server. */
 async function insertRows<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[]): Promise<void> {
@@ -272,22 +312,26 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
  * merged through a staging table from the first batch that meets a known order on. */
 type OrderMode = { append: boolean };
 
-const orderRowCols: Col<OrderRow & { id: string; customerId: string }>[] = [
-  ['id', 'uuid', (r) => r.id],
-  ['external_id', 'text', (r) => r.ext],
-  ['customer_id', 'uuid', (r) => r.customerId],
-  ['amount_minor', 'bigint', (r) => r.amount],
-  ['currency', 'text', (r) => r.currency],
-  ['ordered_at', 'timestamptz', (r) => r.orderedAt],
-  ['status', 'text', (r) => r.status],
-];
+/** Orders as columns: row i of a batch, its new id and its customer's id. */
+function orderCols(b: OrderBatch, ids: string[], customerIds: string[], staged: boolean): Col<number>[] {
+  return [
+    ['id', 'uuid', (i) => ids[i]],
+    [staged ? 'ext' : 'external_id', 'text', (i) => b.exts[i]],
+    ['customer_id', 'uuid', (i) => customerIds[i]],
+    [staged ? 'amount' : 'amount_minor', 'bigint', (i) => b.amounts[i]],
+    ['currency', 'text', (i) => b.currencies[i]],
+    [staged ? 'at' : 'ordered_at', 'timestamptz', (i) => new Date(b.times[i])],
+    ['status', 'text', (i) => b.statuses[i]],
+  ];
+}
 
-async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[], resolver: CustomerResolver, mode: OrderMode): Promise<BatchResult> {
+async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, resolver: CustomerResolver, mode: OrderMode): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
   const createdKeys: string[] = [];
-  const people = rows.map((r) => Object.assign(r, { at: r.orderedAt }));
-  const { ids, created: customersCreated } = await resolver.resolve(trx, pglite, people, notes, createdKeys);
-  const full = rows.map((r, i) => Object.assign(r, { id: uuidv7(), customerId: ids[i] }));
+  const n = b.exts.length;
+  const { ids: customerIds, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys);
+  const ids = Array.from({ length: n }, uuidv7);
+  const rows = Array.from({ length: n }, (_, i) => i);
   if (mode.append) {
     // Every customer id was just read or written in this transaction (and customers are never
     // deleted), so the per-row foreign-key trigger can only agree; on the embedded database,
@@ -295,10 +339,10 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[
     if (pglite) await q(trx, 'set local session_replication_role = replica');
     await q(trx, 'savepoint kw_append');
     try {
-      await insertRows(trx, pglite, 'orders', orderRowCols, full);
+      await insertRows(trx, pglite, 'orders', orderCols(b, ids, customerIds, false), rows);
       await q(trx, 'release savepoint kw_append');
       if (pglite) await q(trx, 'set local session_replication_role = origin');
-      return { created: rows.length, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
+      return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       await q(trx, 'rollback to savepoint kw_append');
@@ -306,7 +350,7 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[
       mode.append = false; // the file holds orders we already have: merge from now on
     }
   }
-  await stage(trx, pglite, 'kw_stage_orders', stagedOrderCols, full, 'primary key (ext)');
+  await stage(trx, pglite, 'kw_stage_orders', orderCols(b, ids, customerIds, true), rows, 'primary key (ext)');
   const updated = await qn(
     trx,
     `update orders o set amount_minor = s.amount, currency = s.currency, ordered_at = s.at, status = s.status
@@ -320,18 +364,8 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, rows: OrderRow[
      select id, ext, customer_id, amount, currency, at, status from kw_stage_orders s
      where not exists (select 1 from orders o where o.external_id = s.ext)`,
   );
-  return { created, updated, unchanged: rows.length - created - updated, customersCreated, createdKeys, notes };
+  return { created, updated, unchanged: n - created - updated, customersCreated, createdKeys, notes };
 }
-
-const stagedOrderCols: Col<OrderRow & { id: string; customerId: string }>[] = [
-  ['id', 'uuid', (r) => r.id],
-  ['ext', 'text', (r) => r.ext],
-  ['customer_id', 'uuid', (r) => r.customerId],
-  ['amount', 'bigint', (r) => r.amount],
-  ['currency', 'text', (r) => r.currency],
-  ['at', 'timestamptz', (r) => r.orderedAt],
-  ['status', 'text', (r) => r.status],
-];
 
 const stagedSubscriptionCols: Col<SubscriptionRow & { customerId: string }>[] = [
   ['ext', 'text', (r) => r.ext],
@@ -348,8 +382,11 @@ const stagedSubscriptionCols: Col<SubscriptionRow & { customerId: string }>[] = 
 async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: SubscriptionRow[], resolver: CustomerResolver): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
   const createdKeys: string[] = [];
-  const people = rows.map((r) => Object.assign(r, { at: r.startedAt }));
-  const { ids, created: customersCreated } = await resolver.resolve(trx, pglite, people, notes, createdKeys);
+  const keys = rows.map(customerKeyOf);
+  const firstOfKey = new Map<string, Person>();
+  rows.forEach((r, i) => firstOfKey.has(keys[i]) || firstOfKey.set(keys[i], personOf(r)));
+  const times = Float64Array.from(rows, (r) => r.startedAt.getTime());
+  const { ids, created: customersCreated } = await resolver.resolve(trx, pglite, keys, times, [...firstOfKey.values()], notes, createdKeys);
   await stage(trx, pglite, 'kw_stage_subs', stagedSubscriptionCols, rows.map((r, i) => Object.assign(r, { customerId: ids[i] })), 'primary key (ext)');
   const updated = await qn(
     trx,
@@ -435,12 +472,14 @@ function writerFor(type: ImportType, dryRun: boolean) {
   const mode: OrderMode = { append: true };
   return {
     resolver,
-    write: (trx: Trx, pglite: PGlite | undefined, rows: Array<OrderRow | CustomerRow | SubscriptionRow>): Promise<BatchResult> =>
-      type === 'orders'
-        ? writeOrders(trx, pglite, rows as OrderRow[], resolver, mode)
-        : type === 'customers'
-          ? writeCustomers(trx, pglite, rows as CustomerRow[])
-          : writeSubscriptions(trx, pglite, rows as SubscriptionRow[], resolver),
+    write: (trx: Trx, pglite: PGlite | undefined, batch: WriteBatch): Promise<BatchResult> => {
+      if (batch.type !== type) throw new Error(`import writer for ${type} got a batch of ${batch.type}`);
+      return batch.type === 'orders'
+        ? writeOrders(trx, pglite, batch.orders, resolver, mode)
+        : batch.type === 'customers'
+          ? writeCustomers(trx, pglite, batch.rows)
+          : writeSubscriptions(trx, pglite, batch.rows, resolver);
+    },
   };
 }
 
@@ -454,18 +493,25 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
   const { write, resolver } = writerFor(opts.type, opts.dryRun);
   const pglite = pgliteOf(db);
   let batches = 0;
+  let rowsWritten = 0;
   if (!opts.dryRun) {
     return {
-      write: (rows) =>
+      write: (batch) =>
         db.transaction().execute(async (trx) => {
-          const result = await write(trx, pglite, rows);
+          const result = await write(trx, pglite, batch);
+          rowsWritten += result.created + result.updated;
           if (stallAt > 0 && ++batches === stallAt) {
             process.stderr.write(`keepwell-import-stalled batch=${batches}\n`);
             await new Promise(() => setInterval(() => {}, 1 << 30));
           }
           return result;
         }),
-      finish: () => resolver.applyEarlierOrders(db),
+      finish: async () => {
+        await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite));
+        // The embedded database has no autovacuum to refresh the planner's statistics: after a
+        // large import, queries would be planned for the empty tables it started from.
+        if (rowsWritten >= 10_000) await timed('analyze', () => sql`analyze customers, orders, subscriptions`.execute(db));
+      },
       abort: async () => {},
     };
   }
@@ -474,11 +520,11 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
   // later batch: count each new customer once, by key.
   const seen = new Set<string>();
   return {
-    write: async (rows) => {
+    write: async (batch) => {
       let result: BatchResult | null = null;
       try {
         await db.transaction().execute(async (trx) => {
-          result = await write(trx, pglite, rows);
+          result = await write(trx, pglite, batch);
           throw new Rollback();
         });
       } catch (err) {
