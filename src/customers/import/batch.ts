@@ -63,6 +63,8 @@ export function createPacker(dryRun: boolean): (type: ImportType, rows: Array<Or
       b.statuses[i] = r.status;
       b.keys[i] = key;
       if (!inBatch.has(key)) {
+        // bounded (the reader's heap is capped): details sent again are simply not needed
+        if (inBatch.size >= 200_000) inBatch.clear();
         inBatch.add(key);
         b.people.push(personOf(r));
       }

@@ -2,6 +2,8 @@
 // uuids, numbers and timestamps as they are instead of parsing their text, which takes a
 // quarter off a bulk import's database time. Format: PostgreSQL docs, "COPY … Binary Format".
 
+import { uuidv7Into } from './ids.js';
+
 export type CopyType = 'int' | 'text' | 'bigint' | 'timestamptz' | 'date' | 'boolean' | 'uuid';
 export type CopyValue = string | number | boolean | Date | null;
 
@@ -15,7 +17,7 @@ export class BinaryCopyWriter {
   private o = 0;
   private readonly encoders: Array<(v: Exclude<CopyValue, null>) => void>;
 
-  constructor(private readonly types: CopyType[]) {
+  constructor(private readonly types: CopyType[] = []) {
     this.buf.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
     this.buf.writeInt32BE(0, 11); // flags: no oids
     this.buf.writeInt32BE(0, 15); // header extension length
@@ -36,6 +38,52 @@ export class BinaryCopyWriter {
         this.o += 4;
       } else this.encoders[i](v);
     }
+  }
+
+  // Field by field, for hot loops that know their layout (the orders of an import).
+  startRow(fields: number): void {
+    this.ensure(2);
+    this.buf.writeInt16BE(fields, this.o);
+    this.o += 2;
+  }
+
+  /** A uuid from its 16 bytes. */
+  uuidBytes(bytes: Uint8Array): void {
+    this.ensure(20);
+    this.buf.writeInt32BE(16, this.o);
+    this.buf.set(bytes, this.o + 4);
+    this.o += 20;
+  }
+
+  /** A new time-ordered uuid. */
+  newUuid(): void {
+    this.ensure(20);
+    this.buf.writeInt32BE(16, this.o);
+    uuidv7Into(this.buf, this.o + 4);
+    this.o += 20;
+  }
+
+  text(s: string): void {
+    this.ensure(4 + s.length * 3);
+    const len = this.buf.write(s, this.o + 4, 'utf8');
+    this.buf.writeInt32BE(len, this.o);
+    this.o += 4 + len;
+  }
+
+  int8(n: number): void {
+    if (!Number.isSafeInteger(n)) throw new Error(`not a whole number: ${n}`);
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.o);
+    this.o += 4;
+    this.int64(n);
+  }
+
+  timestampMs(ms: number): void {
+    if (!Number.isFinite(ms)) throw new Error(`not a time: ${ms}`);
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.o);
+    this.o += 4;
+    this.int64((ms - PG_EPOCH_MS) * 1000);
   }
 
   finish(): Uint8Array<ArrayBuffer> {
@@ -61,13 +109,7 @@ export class BinaryCopyWriter {
   private encoderFor(type: CopyType): (v: Exclude<CopyValue, null>) => void {
     switch (type) {
       case 'text':
-        return (v) => {
-          const s = String(v);
-          this.ensure(4 + s.length * 3);
-          const len = this.buf.write(s, this.o + 4, 'utf8');
-          this.buf.writeInt32BE(len, this.o);
-          this.o += 4 + len;
-        };
+        return (v) => this.text(String(v));
       case 'uuid':
         return (v) => {
           const s = String(v);
@@ -90,23 +132,9 @@ export class BinaryCopyWriter {
           this.o += 8;
         };
       case 'bigint':
-        return (v) => {
-          const n = Number(v);
-          if (!Number.isSafeInteger(n)) throw new Error(`not a whole number: ${v}`);
-          this.ensure(12);
-          this.buf.writeInt32BE(8, this.o);
-          this.o += 4;
-          this.int64(n);
-        };
+        return (v) => this.int8(Number(v));
       case 'timestamptz':
-        return (v) => {
-          const ms = v instanceof Date ? v.getTime() : Date.parse(String(v));
-          if (!Number.isFinite(ms)) throw new Error(`not a time: ${v}`);
-          this.ensure(12);
-          this.buf.writeInt32BE(8, this.o);
-          this.o += 4;
-          this.int64((ms - PG_EPOCH_MS) * 1000);
-        };
+        return (v) => this.timestampMs(v instanceof Date ? v.getTime() : Date.parse(String(v)));
       case 'date':
         return (v) => {
           const ms = v instanceof Date ? v.getTime() : Date.parse(`${String(v).slice(0, 10)}T00:00:00Z`);

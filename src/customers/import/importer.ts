@@ -14,6 +14,8 @@ export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type Im
 
 /** Files above this size are read in a worker thread (starting one costs ~150 ms). */
 const WORKER_MIN_BYTES = 4 << 20;
+/** The reader's heap: a batch or two, and bounded indexes of what the file has shown so far. */
+const READER_HEAP_MB = 128;
 
 export async function runImport(db: Database, source: CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
   const dryRun = Boolean(options.dryRun);
@@ -66,7 +68,7 @@ function readInWorker(source: CsvSource, options: ImportOptions, write: (batch: 
       workerData: { origin, options: plain },
       // The reader's heap holds a batch or two and the in-file duplicate index; capping it
       // makes its garbage collector keep it small instead of growing with the file.
-      resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 48 },
+      resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
     });
     let settled = false;
     const fail = (err: Error) => {
@@ -103,7 +105,7 @@ function readInWorker(source: CsvSource, options: ImportOptions, write: (batch: 
           break;
       }
     });
-    worker.on('error', (err) => fail(err.message.includes('out of memory') || (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error('The import ran out of memory while reading the file (its reader is capped at 192 MB).') : err));
+    worker.on('error', (err) => fail(err.message.includes('out of memory') || (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`The import ran out of memory while reading the file (its reader is capped at ${READER_HEAP_MB} MB).`) : err));
     worker.on('exit', (code) => code !== 0 && fail(new Error(`the import reader stopped (exit code ${code})`)));
   });
 }

@@ -176,7 +176,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       if (!value) continue;
       const other = map.get(value);
       if (other === undefined) {
-        if (map.size < 500_000) map.set(value, key); // bounded: the reader's memory is capped
+        if (map.size < 200_000) map.set(value, key); // bounded: the reader's memory is capped
       } else if (other !== key && r.customerExt !== null && !other.startsWith('e:')) {
         const pair = `${other}\u0000${key}`;
         if (!flaggedPairs.has(pair)) {

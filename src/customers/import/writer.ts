@@ -8,6 +8,7 @@ import type { Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { DB } from '../../platform/db/schema.js';
 import { BinaryCopyWriter, type CopyType, type CopyValue } from './binary-copy.js';
+import { uuidBytes, uuidv7 } from './ids.js';
 import { customerKeyOf, personOf, type OrderBatch, type Person, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, SubscriptionRow } from './rows.js';
@@ -46,22 +47,6 @@ const customerCols: Col<CustomerPart & { line: number }>[] = [
   ['country', 'text', (r) => r.country],
 ];
 
-/** Time-ordered uuids (version 7 layout): new rows append to the primary-key index instead of
- * landing on random pages, which makes bulk inserts markedly faster. */
-let v7Last = 0;
-let v7Seq = 0;
-const v7Rand = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
-export function uuidv7(): string {
-  const now = Date.now();
-  if (now > v7Last) {
-    v7Last = now;
-    v7Seq = 0;
-  } else v7Seq++;
-  const ts = v7Last.toString(16).padStart(12, '0');
-  const seq = v7Seq.toString(16).padStart(11, '0').slice(-11);
-  return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${seq.slice(0, 3)}-${(8 + (parseInt(seq[3], 16) & 3)).toString(16)}${seq.slice(4, 7)}-${seq.slice(7, 11)}${v7Rand}`;
-}
-
 const customerRowCols: Col<CustomerRow>[] = [
   ...(customerCols as Col<CustomerRow>[]),
   ['birthday', 'date', (r) => r.birthday],
@@ -79,16 +64,22 @@ async function copyInto<R>(pglite: PGlite, table: string, names: string, cols: C
     for (let i = 0; i < cols.length; i++) values[i] = cols[i][2](r);
     out.row(values);
   }
-  const t0 = profile ? performance.now() : 0;
-  await pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format binary)`, [], { blob: new Blob([out.finish()]) });
-  if (profile) timings.set(`COPY ${table}`, (timings.get(`COPY ${table}`) ?? 0) + performance.now() - t0);
+  await copyBlob(pglite, table, names, out.finish());
+}
+
+async function copyBlob(pglite: PGlite, table: string, names: string, data: Uint8Array<ArrayBuffer>): Promise<void> {
+  await timed(`COPY ${table}`, () => pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format binary)`, [], { blob: new Blob([data]) }));
 }
 
 /** Rows into a temporary table of this transaction, for a set-based merge. */
-async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[], extra: string): Promise<void> {
+async function createStage<R>(trx: Trx, table: string, cols: Col<R>[], extra: string): Promise<void> {
   const defs = cols.map(([n, t]) => `${n} ${t}`).join(', ');
   await sql.raw(`create temp table if not exists ${table} (${defs}, ${extra}) on commit drop`).execute(trx);
   await sql.raw(`truncate ${table}`).execute(trx);
+}
+
+async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[], extra: string): Promise<void> {
+  await createStage(trx, table, cols, extra);
   await insertRows(trx, pglite, table, cols, rows);
   // The staging table is new in every batch and has no statistics: without them the planner
   // guesses its size and may hash-join against the whole (growing) target table each batch.
@@ -129,7 +120,7 @@ const qn = async (trx: Trx, text: string): Promise<number> => {
   return Number(r.numAffectedRows ?? 0);
 };
 
-type Ref = { id: string; acquiredMs: number };
+type Ref = { id: string; idBytes: Uint8Array; acquiredMs: number };
 
 const newCustomerCols: Col<Person & { id: string; acquiredAt: Date }>[] = [
   ['id', 'uuid', (r) => r.id],
@@ -164,50 +155,56 @@ class CustomerResolver {
    * `people` carries the details of customers this resolver has not met before (the first row
    * of each). Records possible duplicates in `notes`.
    */
-  async resolve(trx: Trx, pglite: PGlite | undefined, keys: string[], times: Float64Array, people: Person[], notes: BatchResult['notes'], createdKeys: string[]): Promise<{ ids: string[]; created: number }> {
+  async resolve(trx: Trx, pglite: PGlite | undefined, keys: string[], times: Float64Array, people: Person[], notes: BatchResult['notes'], createdKeys: string[]): Promise<{ refs: Ref[]; created: number }> {
+    const refs = new Array<Ref>(keys.length);
     const missing = new Set<string>();
-    for (const k of keys) if (!this.known.has(k)) missing.add(k);
-    const found = missing.size ? await timed('customer lookups', () => this.lookup(trx, [...missing])) : new Map<string, Ref>();
-    for (const [k, ref] of found) {
-      this.known.set(k, ref);
-      missing.delete(k);
+    for (let i = 0; i < keys.length; i++) {
+      const ref = this.known.get(keys[i]);
+      if (ref) refs[i] = ref;
+      else missing.add(keys[i]);
     }
-    const batchRefs = new Map<string, Ref>();
     let created = 0;
     if (missing.size) {
-      // one new customer per key: the details of its first row, acquired at its earliest row
-      const fresh = new Map<string, Person & { id: string; acquiredAt: Date }>();
-      for (const p of people) {
-        const k = customerKeyOf(p);
-        if (missing.has(k) && !fresh.has(k)) fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(8.64e15) });
+      const found = await timed('customer lookups', () => this.lookup(trx, [...missing]));
+      const batchRefs = new Map<string, Ref>(found);
+      for (const [k, ref] of found) {
+        this.known.set(k, ref);
+        missing.delete(k);
       }
-      for (let i = 0; i < keys.length; i++) {
-        const f = fresh.get(keys[i]);
-        if (f && times[i] < f.acquiredAt.getTime()) f.acquiredAt = new Date(times[i]);
+      if (missing.size) {
+        // one new customer per key: the details of its first row, acquired at its earliest row
+        const fresh = new Map<string, Person & { id: string; acquiredAt: Date }>();
+        for (const p of people) {
+          const k = customerKeyOf(p);
+          if (missing.has(k) && !fresh.has(k)) fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(8.64e15) });
+        }
+        for (let i = 0; i < keys.length; i++) {
+          const f = fresh.get(keys[i]);
+          if (f && times[i] < f.acquiredAt.getTime()) f.acquiredAt = new Date(times[i]);
+        }
+        const unknown = [...missing].filter((k) => !fresh.has(k));
+        if (unknown.length) throw new Error(`import writer: no details for new customer ${unknown[0]}`);
+        await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
+        await insertRows(trx, pglite, 'customers', newCustomerCols, [...fresh.values()]);
+        for (const [k, f] of fresh) {
+          const ref = { id: f.id, idBytes: uuidBytes(f.id), acquiredMs: f.acquiredAt.getTime() };
+          if (this.rememberCreated) this.known.set(k, ref);
+          batchRefs.set(k, ref);
+          createdKeys.push(k);
+        }
+        created = fresh.size;
+        await this.refreshStatistics(trx, created);
       }
-      const unknown = [...missing].filter((k) => !fresh.has(k));
-      if (unknown.length) throw new Error(`import writer: no details for new customer ${unknown[0]}`);
-      await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
-      await insertRows(trx, pglite, 'customers', newCustomerCols, [...fresh.values()]);
-      for (const [k, f] of fresh) {
-        const ref = { id: f.id, acquiredMs: f.acquiredAt.getTime() };
-        if (this.rememberCreated) this.known.set(k, ref);
-        else batchRefs.set(k, ref);
-        createdKeys.push(k);
-      }
-      created = fresh.size;
-      await this.refreshStatistics(trx, created);
+      for (let i = 0; i < keys.length; i++) refs[i] ??= batchRefs.get(keys[i])!;
     }
-    const ids = new Array<string>(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const ref = this.known.get(keys[i]) ?? batchRefs.get(keys[i])!;
-      ids[i] = ref.id;
+      const ref = refs[i];
       if (times[i] < ref.acquiredMs) {
         ref.acquiredMs = times[i];
         this.earlier.set(ref.id, times[i]);
       }
     }
-    return { ids, created };
+    return { refs, created };
   }
 
   private createdSinceAnalyze = 0;
@@ -239,7 +236,7 @@ class CustomerResolver {
         from customers c join customers t on t.id = coalesce(c.merged_into, c.id)
         where c.${sql.raw(col)} = any(${values}::text[])
         order by c.${sql.raw(col)}, c.merged_into nulls first, c.created_at`.execute(trx);
-      for (const r of res.rows) found.set(prefix + r.k, { id: r.id, acquiredMs: new Date(r.acquired_at).getTime() });
+      for (const r of res.rows) found.set(prefix + r.k, { id: r.id, idBytes: uuidBytes(r.id), acquiredMs: new Date(r.acquired_at).getTime() });
     }
     return found;
   }
@@ -313,11 +310,11 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
 type OrderMode = { append: boolean };
 
 /** Orders as columns: row i of a batch, its new id and its customer's id. */
-function orderCols(b: OrderBatch, ids: string[], customerIds: string[], staged: boolean): Col<number>[] {
+function orderCols(b: OrderBatch, ids: string[], refs: Ref[], staged: boolean): Col<number>[] {
   return [
     ['id', 'uuid', (i) => ids[i]],
     [staged ? 'ext' : 'external_id', 'text', (i) => b.exts[i]],
-    ['customer_id', 'uuid', (i) => customerIds[i]],
+    ['customer_id', 'uuid', (i) => refs[i].id],
     [staged ? 'amount' : 'amount_minor', 'bigint', (i) => b.amounts[i]],
     ['currency', 'text', (i) => b.currencies[i]],
     [staged ? 'at' : 'ordered_at', 'timestamptz', (i) => new Date(b.times[i])],
@@ -329,9 +326,24 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   const notes: BatchResult['notes'] = [];
   const createdKeys: string[] = [];
   const n = b.exts.length;
-  const { ids: customerIds, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys);
-  const ids = Array.from({ length: n }, uuidv7);
+  const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys);
+  const ids = pglite ? [] : Array.from({ length: n }, uuidv7);
   const rows = Array.from({ length: n }, (_, i) => i);
+  /** on the embedded database: straight from the columns into COPY's binary format */
+  const copyOrders = async (table: string, names: string) => {
+    const out = new BinaryCopyWriter();
+    for (let i = 0; i < n; i++) {
+      out.startRow(7);
+      out.newUuid();
+      out.text(b.exts[i]);
+      out.uuidBytes(refs[i].idBytes);
+      out.int8(b.amounts[i]);
+      out.text(b.currencies[i]);
+      out.timestampMs(b.times[i]);
+      out.text(b.statuses[i]);
+    }
+    await copyBlob(pglite!, table, names, out.finish());
+  };
   if (mode.append) {
     // Every customer id was just read or written in this transaction (and customers are never
     // deleted), so the per-row foreign-key trigger can only agree; on the embedded database,
@@ -339,7 +351,8 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
     if (pglite) await q(trx, 'set local session_replication_role = replica');
     await q(trx, 'savepoint kw_append');
     try {
-      await insertRows(trx, pglite, 'orders', orderCols(b, ids, customerIds, false), rows);
+      if (pglite) await copyOrders('orders', 'id, external_id, customer_id, amount_minor, currency, ordered_at, status');
+      else await insertRows(trx, pglite, 'orders', orderCols(b, ids, refs, false), rows);
       await q(trx, 'release savepoint kw_append');
       if (pglite) await q(trx, 'set local session_replication_role = origin');
       return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
@@ -350,7 +363,12 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
       mode.append = false; // the file holds orders we already have: merge from now on
     }
   }
-  await stage(trx, pglite, 'kw_stage_orders', orderCols(b, ids, customerIds, true), rows, 'primary key (ext)');
+  const staged = orderCols(b, ids, refs, true);
+  if (pglite) {
+    await createStage(trx, 'kw_stage_orders', staged, 'primary key (ext)');
+    await copyOrders('kw_stage_orders', staged.map(([name]) => name).join(', '));
+    await q(trx, 'analyze kw_stage_orders');
+  } else await stage(trx, pglite, 'kw_stage_orders', staged, rows, 'primary key (ext)');
   const updated = await qn(
     trx,
     `update orders o set amount_minor = s.amount, currency = s.currency, ordered_at = s.at, status = s.status
@@ -386,8 +404,8 @@ async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: Su
   const firstOfKey = new Map<string, Person>();
   rows.forEach((r, i) => firstOfKey.has(keys[i]) || firstOfKey.set(keys[i], personOf(r)));
   const times = Float64Array.from(rows, (r) => r.startedAt.getTime());
-  const { ids, created: customersCreated } = await resolver.resolve(trx, pglite, keys, times, [...firstOfKey.values()], notes, createdKeys);
-  await stage(trx, pglite, 'kw_stage_subs', stagedSubscriptionCols, rows.map((r, i) => Object.assign(r, { customerId: ids[i] })), 'primary key (ext)');
+  const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, keys, times, [...firstOfKey.values()], notes, createdKeys);
+  await stage(trx, pglite, 'kw_stage_subs', stagedSubscriptionCols, rows.map((r, i) => Object.assign(r, { customerId: refs[i].id })), 'primary key (ext)');
   const updated = await qn(
     trx,
     `update subscriptions x set plan = s.plan, amount_minor = s.amount, currency = s.currency, interval = s.interval,

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { uuidBytes, uuidv7, uuidv7Into } from './ids.js';
+
+describe('time-ordered uuids', () => {
+  it('are valid version-7 uuids, unique and increasing within a process', () => {
+    const ids = Array.from({ length: 50_000 }, uuidv7);
+    for (const id of ids.slice(0, 100)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    const ms = parseInt(ids[0].replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(ms - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('bytes and text agree', () => {
+    const b = new Uint8Array(20);
+    uuidv7Into(b, 2);
+    const next = uuidv7();
+    expect(Buffer.from(uuidBytes(next)).toString('hex') > Buffer.from(b.subarray(2, 18)).toString('hex')).toBe(true);
+    expect(Buffer.from(uuidBytes('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b')).toString('hex')).toBe('0190a1b2c3d47e5f8a9b0c1d2e3f4a5b');
+  });
+});
