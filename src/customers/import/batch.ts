@@ -1,23 +1,28 @@
-// What the reader hands the writer. Orders, the bulk of any import, travel in columns (typed
-// arrays move between threads without copying) with each customer's details sent only the first
-// time the customer appears; customers and subscriptions travel as rows.
+// What the reader hands the writer. Orders, the bulk of any import, travel ready to store: for
+// the embedded database as COPY's binary payload (moved between threads without copying), each
+// row's customer id left for the writer to fill in; with each customer's details sent only the
+// first time the customer appears. Customers and subscriptions travel as rows.
+import { BinaryCopyWriter } from './binary-copy.js';
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, OrderRow, SubscriptionRow } from './rows.js';
 
 export type Person = CustomerPart & { line: number };
 
+/** Orders as (id, external_id, customer_id, amount_minor, currency, ordered_at, status). */
+export type OrderValues =
+  /** COPY binary payload; the 16 bytes of row i's customer id go at byte customerAt[i] */
+  | { binary: Uint8Array; customerAt: Int32Array }
+  /** plain values (a PostgreSQL server gets an unnest() insert); ids are made by the writer */
+  | { exts: string[]; amounts: Float64Array; currencies: string[]; statuses: string[] };
+
 export interface OrderBatch {
-  lines: Int32Array;
-  exts: string[];
-  amounts: Float64Array;
-  currencies: string[];
-  /** ordered_at, ms since the epoch */
-  times: Float64Array;
-  statuses: string[];
   /** the customer key of each row (customerKeyOf) */
   keys: string[];
+  /** ordered_at of each row, ms since the epoch */
+  times: Float64Array;
   /** details of the customers not handed on before: the first row of each in this batch */
   people: Person[];
+  values: OrderValues;
 }
 
 export type WriteBatch =
@@ -40,42 +45,61 @@ export const personOf = (r: Person): Person => ({
  * met, so each customer's details are sent once; a dry run's writer forgets the customers it
  * pretended to create, so it gets them again in every batch.
  */
-export function createPacker(dryRun: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow>) => WriteBatch {
+export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow>) => WriteBatch {
   const sent = new Set<string>();
   return (type, rows) => {
     if (type === 'customers') return { type, rows: rows as CustomerRow[] };
     if (type === 'subscriptions') return { type, rows: rows as SubscriptionRow[] };
     const orders = rows as OrderRow[];
     const n = orders.length;
-    const b: OrderBatch = {
-      lines: new Int32Array(n), exts: new Array(n), amounts: new Float64Array(n), currencies: new Array(n),
-      times: new Float64Array(n), statuses: new Array(n), keys: new Array(n), people: [],
-    };
+    const keys = new Array<string>(n);
+    const times = new Float64Array(n);
+    const people: Person[] = [];
     const inBatch = dryRun ? new Set<string>() : sent;
     for (let i = 0; i < n; i++) {
       const r = orders[i];
       const key = customerKeyOf(r);
-      b.lines[i] = r.line;
-      b.exts[i] = r.ext;
-      b.amounts[i] = r.amount;
-      b.currencies[i] = r.currency;
-      b.times[i] = r.orderedAt.getTime();
-      b.statuses[i] = r.status;
-      b.keys[i] = key;
+      keys[i] = key;
+      times[i] = r.orderedAt.getTime();
       if (!inBatch.has(key)) {
         // bounded (the reader's heap is capped): details sent again are simply not needed
-        if (inBatch.size >= 200_000) inBatch.clear();
+        if (inBatch.size >= 100_000) inBatch.clear();
         inBatch.add(key);
-        b.people.push(personOf(r));
+        people.push(personOf(r));
       }
     }
-    return { type, orders: b };
+    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders) : orderValues(orders) } };
   };
 }
+
+function encodeOrders(orders: OrderRow[]): OrderValues {
+  const out = new BinaryCopyWriter();
+  const customerAt = new Int32Array(orders.length);
+  for (let i = 0; i < orders.length; i++) {
+    const r = orders[i];
+    out.startRow(7);
+    out.newUuid();
+    out.text(r.ext);
+    customerAt[i] = out.uuidPlaceholder();
+    out.int8(r.amount);
+    out.text(r.currency);
+    out.timestampMs(r.orderedAt.getTime());
+    out.text(r.status);
+  }
+  return { binary: out.finish(), customerAt };
+}
+
+const orderValues = (orders: OrderRow[]): OrderValues => ({
+  exts: orders.map((r) => r.ext),
+  amounts: Float64Array.from(orders, (r) => r.amount),
+  currencies: orders.map((r) => r.currency),
+  statuses: orders.map((r) => r.status),
+});
 
 /** The buffers a batch can hand to another thread instead of copying. */
 export function transferable(b: WriteBatch): ArrayBuffer[] {
   if (b.type !== 'orders') return [];
-  const o = b.orders;
-  return [o.lines.buffer, o.amounts.buffer, o.times.buffer] as ArrayBuffer[];
+  const v = b.orders.values;
+  const buffers = [b.orders.times.buffer, ...('binary' in v ? [v.binary.buffer, v.customerAt.buffer] : [v.amounts.buffer])];
+  return buffers as ArrayBuffer[];
 }

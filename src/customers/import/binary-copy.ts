@@ -18,11 +18,16 @@ export class BinaryCopyWriter {
   private readonly encoders: Array<(v: Exclude<CopyValue, null>) => void>;
 
   constructor(private readonly types: CopyType[] = []) {
+    this.reset();
+    this.encoders = types.map((t) => this.encoderFor(t));
+  }
+
+  /** Starts a new payload in the same memory (the previous one must have been copied away). */
+  reset(): void {
     this.buf.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
     this.buf.writeInt32BE(0, 11); // flags: no oids
     this.buf.writeInt32BE(0, 15); // header extension length
     this.o = 19;
-    this.encoders = types.map((t) => this.encoderFor(t));
   }
 
   /** Appends one row; `values` in the order of the types given to the constructor. */
@@ -53,6 +58,15 @@ export class BinaryCopyWriter {
     this.buf.writeInt32BE(16, this.o);
     this.buf.set(bytes, this.o + 4);
     this.o += 20;
+  }
+
+  /** Room for a uuid filled in later: answers the byte where its 16 bytes go. */
+  uuidPlaceholder(): number {
+    this.ensure(20);
+    this.buf.writeInt32BE(16, this.o);
+    this.buf.fill(0, this.o + 4, this.o + 20);
+    this.o += 20;
+    return this.o - 16;
   }
 
   /** A new time-ordered uuid. */

@@ -3,6 +3,7 @@
 // thread, so reading the next batch overlaps writing this one, and its memory is capped.
 import { Worker } from 'node:worker_threads';
 import type { Database } from '../../platform/db/database.js';
+import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { CsvSource } from './csv.js';
 import { createPacker, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
@@ -15,7 +16,7 @@ export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type Im
 /** Files above this size are read in a worker thread (starting one costs ~150 ms). */
 const WORKER_MIN_BYTES = 4 << 20;
 /** The reader's heap: a batch or two, and bounded indexes of what the file has shown so far. */
-const READER_HEAP_MB = 128;
+const READER_HEAP_MB = 64;
 
 export async function runImport(db: Database, source: CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
   const dryRun = Boolean(options.dryRun);
@@ -30,12 +31,14 @@ export async function runImport(db: Database, source: CsvSource, options: Import
     written.customersCreated += r.customersCreated;
     for (const n of r.notes) if (written.notes.length < MAX_LISTED) written.notes.push(n);
   };
+  // the embedded database takes orders as COPY's binary format, made by the reader
+  const binary = pgliteOf(db) !== undefined;
   const useWorker = options.reader === 'worker' || (options.reader !== 'inline' && source.origin !== undefined && source.size >= WORKER_MIN_BYTES);
   let report: ImportReport;
   try {
-    if (useWorker) report = await readInWorker(source, options, write);
+    if (useWorker) report = await readInWorker(source, options, binary, write);
     else {
-      const pack = createPacker(dryRun);
+      const pack = createPacker(dryRun, binary);
       report = await readImport(source, options, (type, rows) => write(pack(type, rows)));
     }
     await (writer as WriterHandle | null)?.finish();
@@ -55,20 +58,20 @@ export async function runImport(db: Database, source: CsvSource, options: Import
  * the way an import writes them, as one batch. */
 export async function writeRows(db: Database, type: ImportType, rows: ImportRow[]): Promise<BatchResult> {
   const writer = await createWriter(db, { type, dryRun: false });
-  const result = await writer.write(createPacker(false)(type, rows));
+  const result = await writer.write(createPacker(false, pgliteOf(db) !== undefined)(type, rows));
   await writer.finish();
   return result;
 }
 
-function readInWorker(source: CsvSource, options: ImportOptions, write: (batch: WriteBatch) => Promise<void>): Promise<ImportReport> {
+function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean, write: (batch: WriteBatch) => Promise<void>): Promise<ImportReport> {
   const { onProgress, ...plain } = options;
   const origin = source.origin!;
   return new Promise<ImportReport>((resolve, reject) => {
     const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
-      workerData: { origin, options: plain },
+      workerData: { origin, options: plain, binary },
       // The reader's heap holds a batch or two and the in-file duplicate index; capping it
       // makes its garbage collector keep it small instead of growing with the file.
-      resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
     });
     let settled = false;
     const fail = (err: Error) => {

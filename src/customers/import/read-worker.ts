@@ -12,11 +12,11 @@ export type ReaderMessage =
   | { kind: 'failed'; message: string; setup: boolean };
 
 const port = parentPort!;
-const { origin, options } = workerData as { origin: { file: string } | { bytes: Uint8Array }; options: ImportOptions };
+const { origin, options, binary } = workerData as { origin: { file: string } | { bytes: Uint8Array }; options: ImportOptions; binary: boolean };
 const source = 'file' in origin ? fileSource(origin.file) : bufferSource(Buffer.from(origin.bytes.buffer, origin.bytes.byteOffset, origin.bytes.byteLength));
 const post = (m: ReaderMessage) => port.postMessage(m);
 
-const pack = createPacker(Boolean(options.dryRun));
+const pack = createPacker(Boolean(options.dryRun), binary);
 let inFlight = 0;
 let wake: (() => void) | null = null;
 port.on('message', () => {

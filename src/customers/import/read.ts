@@ -176,7 +176,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       if (!value) continue;
       const other = map.get(value);
       if (other === undefined) {
-        if (map.size < 200_000) map.set(value, key); // bounded: the reader's memory is capped
+        if (map.size < 100_000) map.set(value, key); // bounded: the reader's memory is capped
       } else if (other !== key && r.customerExt !== null && !other.startsWith('e:')) {
         const pair = `${other}\u0000${key}`;
         if (!flaggedPairs.has(pair)) {
@@ -189,16 +189,21 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
 
   let batch: ImportRow[] = [];
   const batchSize = options.batchSize ?? 5000;
+  // a batch also ends at ~8 MB of text, so wide rows cannot blow up the (capped) reader's memory
+  const batchChars = 8 << 20;
+  let chars = 0;
   const flush = async () => {
     if (!batch.length) return;
     const rows = batch;
     batch = [];
+    chars = 0;
     await onBatch(type, rows);
   };
 
   const handle = async (recs: CsvRecord[]) => {
     for (const rec of recs) {
       report.rows++;
+      for (const f of rec.fields) chars += f.length;
       if (rec.fields.length !== headers.length) {
         if (rec.fields.length === 1 && headers.length > 1) {
           fail(rec.line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`);
@@ -254,7 +259,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
           break;
         }
       }
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize || chars >= batchChars) await flush();
     }
   };
 

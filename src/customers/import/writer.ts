@@ -9,7 +9,7 @@ import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { DB } from '../../platform/db/schema.js';
 import { BinaryCopyWriter, type CopyType, type CopyValue } from './binary-copy.js';
 import { uuidBytes, uuidv7 } from './ids.js';
-import { customerKeyOf, personOf, type OrderBatch, type Person, type WriteBatch } from './batch.js';
+import { customerKeyOf, personOf, type OrderBatch, type OrderValues, type Person, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, SubscriptionRow } from './rows.js';
 
@@ -67,6 +67,7 @@ async function copyInto<R>(pglite: PGlite, table: string, names: string, cols: C
   await copyBlob(pglite, table, names, out.finish());
 }
 
+/** `data` may be reused once this returns: the Blob holds a copy. */
 async function copyBlob(pglite: PGlite, table: string, names: string, data: Uint8Array<ArrayBuffer>): Promise<void> {
   await timed(`COPY ${table}`, () => pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format binary)`, [], { blob: new Blob([data]) }));
 }
@@ -309,41 +310,39 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
  * merged through a staging table from the first batch that meets a known order on. */
 type OrderMode = { append: boolean };
 
-/** Orders as columns: row i of a batch, its new id and its customer's id. */
-function orderCols(b: OrderBatch, ids: string[], refs: Ref[], staged: boolean): Col<number>[] {
+/** Orders given as values (a server), row i with its new id and its customer. */
+function orderCols(v: Extract<OrderValues, { exts: string[] }>, times: Float64Array, ids: string[], refs: Ref[], staged: boolean): Col<number>[] {
   return [
     ['id', 'uuid', (i) => ids[i]],
-    [staged ? 'ext' : 'external_id', 'text', (i) => b.exts[i]],
+    [staged ? 'ext' : 'external_id', 'text', (i) => v.exts[i]],
     ['customer_id', 'uuid', (i) => refs[i].id],
-    [staged ? 'amount' : 'amount_minor', 'bigint', (i) => b.amounts[i]],
-    ['currency', 'text', (i) => b.currencies[i]],
-    [staged ? 'at' : 'ordered_at', 'timestamptz', (i) => new Date(b.times[i])],
-    ['status', 'text', (i) => b.statuses[i]],
+    [staged ? 'amount' : 'amount_minor', 'bigint', (i) => v.amounts[i]],
+    ['currency', 'text', (i) => v.currencies[i]],
+    [staged ? 'at' : 'ordered_at', 'timestamptz', (i) => new Date(times[i])],
+    ['status', 'text', (i) => v.statuses[i]],
   ];
 }
 
 async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, resolver: CustomerResolver, mode: OrderMode): Promise<BatchResult> {
   const notes: BatchResult['notes'] = [];
   const createdKeys: string[] = [];
-  const n = b.exts.length;
+  const n = b.keys.length;
   const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys);
-  const ids = pglite ? [] : Array.from({ length: n }, uuidv7);
-  const rows = Array.from({ length: n }, (_, i) => i);
-  /** on the embedded database: straight from the columns into COPY's binary format */
-  const copyOrders = async (table: string, names: string) => {
-    const out = new BinaryCopyWriter();
-    for (let i = 0; i < n; i++) {
-      out.startRow(7);
-      out.newUuid();
-      out.text(b.exts[i]);
-      out.uuidBytes(refs[i].idBytes);
-      out.int8(b.amounts[i]);
-      out.text(b.currencies[i]);
-      out.timestampMs(b.times[i]);
-      out.text(b.statuses[i]);
-    }
-    await copyBlob(pglite!, table, names, out.finish());
-  };
+  const v = b.values;
+  const targetColumns = 'id, external_id, customer_id, amount_minor, currency, ordered_at, status';
+  const stagedColumns = 'id, ext, customer_id, amount, currency, at, status';
+  /** into `table` (orders or the staging table, same column types in the same order) */
+  let put: (table: 'orders' | 'kw_stage_orders') => Promise<void>;
+  if ('binary' in v) {
+    if (!pglite) throw new Error('import writer: a binary batch needs the embedded database');
+    for (let i = 0; i < n; i++) v.binary.set(refs[i].idBytes, v.customerAt[i]);
+    const payload = v.binary as Uint8Array<ArrayBuffer>;
+    put = (table) => copyBlob(pglite, table, table === 'orders' ? targetColumns : stagedColumns, payload);
+  } else {
+    const ids = Array.from({ length: n }, uuidv7);
+    const rows = Array.from({ length: n }, (_, i) => i);
+    put = (table) => insertRows(trx, pglite, table, orderCols(v, b.times, ids, refs, table !== 'orders'), rows);
+  }
   if (mode.append) {
     // Every customer id was just read or written in this transaction (and customers are never
     // deleted), so the per-row foreign-key trigger can only agree; on the embedded database,
@@ -351,8 +350,7 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
     if (pglite) await q(trx, 'set local session_replication_role = replica');
     await q(trx, 'savepoint kw_append');
     try {
-      if (pglite) await copyOrders('orders', 'id, external_id, customer_id, amount_minor, currency, ordered_at, status');
-      else await insertRows(trx, pglite, 'orders', orderCols(b, ids, refs, false), rows);
+      await put('orders');
       await q(trx, 'release savepoint kw_append');
       if (pglite) await q(trx, 'set local session_replication_role = origin');
       return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
@@ -363,12 +361,10 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
       mode.append = false; // the file holds orders we already have: merge from now on
     }
   }
-  const staged = orderCols(b, ids, refs, true);
-  if (pglite) {
-    await createStage(trx, 'kw_stage_orders', staged, 'primary key (ext)');
-    await copyOrders('kw_stage_orders', staged.map(([name]) => name).join(', '));
-    await q(trx, 'analyze kw_stage_orders');
-  } else await stage(trx, pglite, 'kw_stage_orders', staged, rows, 'primary key (ext)');
+  await q(trx, 'create temp table if not exists kw_stage_orders (id uuid, ext text primary key, customer_id uuid, amount bigint, currency text, at timestamptz, status text) on commit drop');
+  await q(trx, 'truncate kw_stage_orders');
+  await put('kw_stage_orders');
+  if (pglite) await q(trx, 'analyze kw_stage_orders');
   const updated = await qn(
     trx,
     `update orders o set amount_minor = s.amount, currency = s.currency, ordered_at = s.at, status = s.status
