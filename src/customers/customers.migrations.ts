@@ -148,4 +148,15 @@ export const customerMigrations: MigrationSet = {
       for (const i of ['customers_search_name', 'customers_search_email']) await sql.raw(`drop index if exists ${i}`).execute(db);
     },
   },
+  '0103_customers_drop_name_lower': {
+    // customers_list_name (lower(name), id) serves the name-sorted list and the trigram index
+    // serves search; customers_name_lower served neither any more, and every customer written
+    // (100,000 at a time in an import) paid for it.
+    async up(db: MigrationDb) {
+      await sql`drop index if exists customers_name_lower`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`create index if not exists customers_name_lower on customers (lower(name))`.execute(db);
+    },
+  },
 };
