@@ -47,6 +47,7 @@ export const personOf = (r: Person): Person => ({
  */
 export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow>) => WriteBatch {
   const sent = new Set<string>();
+  const scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
   return (type, rows) => {
     if (type === 'customers') return { type, rows: rows as CustomerRow[] };
     if (type === 'subscriptions') return { type, rows: rows as SubscriptionRow[] };
@@ -68,12 +69,12 @@ export function createPacker(dryRun: boolean, binary: boolean): (type: ImportTyp
         people.push(personOf(r));
       }
     }
-    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders) : orderValues(orders) } };
+    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders, scratch) : orderValues(orders) } };
   };
 }
 
-function encodeOrders(orders: OrderRow[]): OrderValues {
-  const out = new BinaryCopyWriter();
+function encodeOrders(orders: OrderRow[], out: BinaryCopyWriter): OrderValues {
+  out.reset();
   const customerAt = new Int32Array(orders.length);
   for (let i = 0; i < orders.length; i++) {
     const r = orders[i];
@@ -86,7 +87,7 @@ function encodeOrders(orders: OrderRow[]): OrderValues {
     out.timestampMs(r.orderedAt.getTime());
     out.text(r.status);
   }
-  return { binary: out.finish(), customerAt };
+  return { binary: out.finish().slice(), customerAt };
 }
 
 const orderValues = (orders: OrderRow[]): OrderValues => ({
