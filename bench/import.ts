@@ -1,7 +1,9 @@
 // Import benchmark: a generated 1,000,000-row orders CSV (100,000 customers) into the embedded
 // database, against the time to merely parse the same file with csv-parse.
-// `npm run bench -- import` (BENCH_ROWS=… for a smaller file). Also runs against PostgreSQL when
-// DATABASE_URL or TEST_DATABASE_URL is set (in a throw-away schema).
+// `npm run bench -- import` (BENCH_ROWS=… for a smaller file, BENCH_BATCH=… rows per batch,
+// BENCH_READER=inline to read in the main thread). Also runs against PostgreSQL when DATABASE_URL
+// or TEST_DATABASE_URL is set (in a throw-away schema). KEEPWELL_IMPORT_PROFILE=1 prints where the
+// writer's time went.
 import { parse } from 'csv-parse';
 import { sql } from 'kysely';
 import { spawnSync } from 'node:child_process';
