@@ -129,9 +129,11 @@ describe('import over HTTP', () => {
     expect(xia).toMatchObject({ ordersCount: 1, totalSpentMinor: 123450 });
   });
 
-  it('large files run as a job with progress to poll', async () => {
-    let big = 'order_id,email,date,amount\n';
-    for (let i = 0; i < 40_000; i++) big += `J-${i},job${i % 500}@example.com,2025-02-01,${(i % 90) + 1}.00\n`;
+  it('large files run as a job with progress to poll (read in a worker thread beyond 4 MB)', async () => {
+    let big = 'order_id,email,date,amount,notes\n';
+    const note = 'x'.repeat(60); // an unmapped column, so the file passes 4 MB
+    for (let i = 0; i < 45_000; i++) big += `J-${i},job${i % 500}@example.com,2025-02-01,${(i % 90) + 1}.00,${note}\n`;
+    expect(big.length).toBeGreaterThan(4 << 20);
     const r = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders', headers: { ...agent.headers, ...multipart(big).headers }, payload: multipart(big).payload });
     expect(r.statusCode).toBe(202);
     const { jobId } = r.json();
@@ -141,7 +143,7 @@ describe('import over HTTP', () => {
       if (job.status !== 'running') break;
       await new Promise((res) => setTimeout(res, 100));
     }
-    expect(job).toMatchObject({ status: 'done', report: { created: 40_000, failed: 0, customersCreated: 500 } });
+    expect(job).toMatchObject({ status: 'done', report: { created: 45_000, failed: 0, customersCreated: 500 } });
   }, 60_000);
 
   it('refuses a mapping to a column that is not there', async () => {
