@@ -180,7 +180,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       } else if (other !== key && r.customerExt !== null && !other.startsWith('e:')) {
         const pair = `${other}\u0000${key}`;
         if (!flaggedPairs.has(pair)) {
-          flaggedPairs.add(pair);
+          if (flaggedPairs.size < 100_000) flaggedPairs.add(pair); // bounded, like the maps above
           note(line, `possible duplicate customer: ${what} ${value} also belongs to customer ${other.replace(/^name:/, '')} earlier in the file`);
         }
       }

@@ -128,7 +128,29 @@ const qn = async (trx: Trx, text: string): Promise<number> => {
   return Number(r.numAffectedRows ?? 0);
 };
 
-type Ref = { id: string; idBytes: Uint8Array; acquiredMs: number };
+type Ref = { id: string; slot: number; acquiredMs: number };
+
+/** The 16 bytes of every customer id an import has met, side by side (one allocation instead of
+ * a small buffer per customer), for filling customer ids into COPY payloads. */
+class IdBytes {
+  private bytes = new Uint8Array(16 * 4096);
+  private count = 0;
+
+  add(id: string): number {
+    if ((this.count + 1) * 16 > this.bytes.length) {
+      const bigger = new Uint8Array(this.bytes.length * 2);
+      bigger.set(this.bytes);
+      this.bytes = bigger;
+    }
+    this.bytes.set(uuidBytes(id), this.count * 16);
+    return this.count++;
+  }
+
+  copyTo(slot: number, target: Uint8Array, at: number): void {
+    const from = slot * 16;
+    for (let k = 0; k < 16; k++) target[at + k] = this.bytes[from + k];
+  }
+}
 
 const newCustomerCols: Col<Person & { id: string; acquiredAt: Date }>[] = [
   ['id', 'uuid', (r) => r.id],
@@ -153,6 +175,7 @@ const newCustomerCols: Col<Person & { id: string; acquiredAt: Date }>[] = [
  */
 class CustomerResolver {
   private readonly known = new Map<string, Ref>();
+  readonly idBytes = new IdBytes();
   /** customers whose acquisition date an order in this import predates: id → earliest order */
   readonly earlier = new Map<string, number>();
 
@@ -195,7 +218,7 @@ class CustomerResolver {
         await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
         await insertRows(trx, pglite, 'customers', newCustomerCols, [...fresh.values()]);
         for (const [k, f] of fresh) {
-          const ref = { id: f.id, idBytes: uuidBytes(f.id), acquiredMs: f.acquiredAt.getTime() };
+          const ref = { id: f.id, slot: this.idBytes.add(f.id), acquiredMs: f.acquiredAt.getTime() };
           if (this.rememberCreated) this.known.set(k, ref);
           batchRefs.set(k, ref);
           createdKeys.push(k);
@@ -244,7 +267,7 @@ class CustomerResolver {
         from customers c join customers t on t.id = coalesce(c.merged_into, c.id)
         where c.${sql.raw(col)} = any(${values}::text[])
         order by c.${sql.raw(col)}, c.merged_into nulls first, c.created_at`.execute(trx);
-      for (const r of res.rows) found.set(prefix + r.k, { id: r.id, idBytes: uuidBytes(r.id), acquiredMs: new Date(r.acquired_at).getTime() });
+      for (const r of res.rows) found.set(prefix + r.k, { id: r.id, slot: this.idBytes.add(r.id), acquiredMs: new Date(r.acquired_at).getTime() });
     }
     return found;
   }
@@ -342,7 +365,7 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   let put: (table: 'orders' | 'kw_stage_orders') => Promise<void>;
   if ('binary' in v) {
     if (!pglite) throw new Error('import writer: a binary batch needs the embedded database');
-    for (let i = 0; i < n; i++) v.binary.set(refs[i].idBytes, v.customerAt[i]);
+    for (let i = 0; i < n; i++) resolver.idBytes.copyTo(refs[i].slot, v.binary, v.customerAt[i]);
     const payload = v.binary as Uint8Array<ArrayBuffer>;
     put = (table) => copyBlob(pglite, table, table === 'orders' ? targetColumns : stagedColumns, payload);
   } else {
