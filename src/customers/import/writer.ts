@@ -1,6 +1,7 @@
-// Writes import batches: stage rows in a temporary table (COPY on the embedded database, one
-// unnest() insert on a server), then resolve customers and upsert on the external id with
-// INSERT … SELECT … ON CONFLICT. Each batch is one transaction, so a crash loses at most the
+// Writes import batches. Customers are resolved once per import (CustomerResolver); orders are
+// appended (binary COPY on the embedded database, unnest() on a server) while none of a batch's
+// ids exist, else staged and merged (update what changed, insert what is missing); customers and
+// subscriptions are staged and merged. Each batch is one transaction, so a crash loses at most the
 // batch in flight and a re-run completes it; a dry run rolls each batch back.
 import type { PGlite } from '@electric-sql/pglite';
 import { sql, type Transaction } from 'kysely';
