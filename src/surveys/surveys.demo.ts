@@ -153,7 +153,8 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
     seen.add(key);
     const id = uuid();
     const answerRate = { nps: 0.38, csat: 0.45, ces: 0.4, exit: 0.3 }[p.kind];
-    const answered = rng.chance(answerRate) && p.at + DAY < today;
+    // answers come up to three days after the request, and never after today
+    const answered = rng.chance(answerRate) && p.at + 3 * DAY < today;
     requests.push({ id, customer_id: c.id, kind: p.kind, event_key: p.eventKey, status: answered ? 'answered' : 'sent', questions: '[]', source: 'demo', sent_at: new Date(p.at), expires_at: new Date(p.at + 30 * DAY) });
     if (!answered) continue;
     const answeredAt = p.at + Math.floor(rng.next() * 3 * DAY);
