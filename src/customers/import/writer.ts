@@ -81,14 +81,10 @@ async function copyBlob(pglite: PGlite, table: string, names: string, data: Uint
 }
 
 /** Rows into a temporary table of this transaction, for a set-based merge. */
-async function createStage<R>(trx: Trx, table: string, cols: Col<R>[], extra: string): Promise<void> {
+async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[], extra: string): Promise<void> {
   const defs = cols.map(([n, t]) => `${n} ${t}`).join(', ');
   await sql.raw(`create temp table if not exists ${table} (${defs}, ${extra}) on commit drop`).execute(trx);
   await sql.raw(`truncate ${table}`).execute(trx);
-}
-
-async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[], extra: string): Promise<void> {
-  await createStage(trx, table, cols, extra);
   await insertRows(trx, pglite, table, cols, rows);
   // The staging table is new in every batch and has no statistics: without them the planner
   // guesses its size and may hash-join against the whole (growing) target table each batch.
