@@ -1,11 +1,9 @@
 // Email templates in Liquid (liquidjs), strict: a field that does not exist is an error naming
 // it, never a blank in a sent email. HTML output is escaped; the plain-text part is not.
-import { Liquid } from 'liquidjs';
-
-// Limits keep an owner's template (or a hostile preview request) from hanging the server.
-const common = { strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: 200, parseLimit: 200_000, renderLimit: 1000, memoryLimit: 5_000_000 } as const;
-const htmlEngine = new Liquid({ ...common, outputEscape: 'escape' });
-const textEngine = new Liquid({ ...common });
+// Rendering happens in a worker thread (templates.worker.mjs) with no file access and with
+// limits on time, memory and output, so neither a careless owner nor a hostile agent can read
+// server files or hold up other requests.
+import { Worker } from 'node:worker_threads';
 
 export class TemplateError extends Error {
   constructor(
@@ -15,18 +13,6 @@ export class TemplateError extends Error {
   ) {
     super(`${part}: ${message}`);
   }
-}
-
-function explain(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  const msg = e?.message ?? String(err);
-  const undef = /undefined variable: ([^\s,]+)/i.exec(msg);
-  const where = /line:(\d+), col:(\d+)/.exec(msg);
-  const at = where ? ` (line ${where[1]}, column ${where[2]})` : '';
-  if (undef) return `the field "${undef[1]}" does not exist${at}; check its spelling or remove it`;
-  const filter = /undefined filter: ([^\s,]+)/i.exec(msg);
-  if (filter) return `the filter "${filter[1]}" does not exist${at}`;
-  return msg.split('\n')[0];
 }
 
 export interface RenderedEmail {
@@ -41,20 +27,68 @@ export interface EmailTemplate {
   text: string;
 }
 
-/** Renders all three parts; throws TemplateError naming the part and the missing field. */
-export async function renderEmail(t: EmailTemplate, vars: Record<string, unknown>): Promise<RenderedEmail> {
-  const render = async (engine: Liquid, part: string, src: string) => {
-    try {
-      return await engine.parseAndRender(src, vars);
-    } catch (err) {
-      throw new TemplateError(part, explain(err));
-    }
+/** A whole render (three parts, each limited to 250 ms inside the worker) past this is stopped by terminating the worker. */
+const HARD_TIMEOUT_MS = 3_000;
+
+type Reply = { id: number; rendered?: RenderedEmail; error?: { part: string; message: string } };
+interface Pending {
+  resolve: (r: RenderedEmail) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+
+function failAll(err: Error) {
+  for (const [id, p] of pending) {
+    clearTimeout(p.timer);
+    p.reject(err);
+    pending.delete(id);
+  }
+}
+
+function theWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL('./templates.worker.mjs', import.meta.url));
+  w.on('message', (reply: Reply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    clearTimeout(p.timer);
+    if (reply.error) p.reject(new TemplateError(reply.error.part, reply.error.message));
+    else p.resolve(reply.rendered!);
+    if (pending.size === 0) w.unref();
+  });
+  const gone = (err: Error) => {
+    if (worker === w) worker = null;
+    failAll(err);
   };
-  return {
-    subject: (await render(textEngine, 'subject', t.subject)).replace(/\s+/g, ' ').trim(),
-    html: await render(htmlEngine, 'html', t.html),
-    text: await render(textEngine, 'text', t.text),
-  };
+  w.on('error', (err) => gone(err));
+  w.on('exit', () => gone(new TemplateError('template', 'the template renderer stopped; try again')));
+  w.unref();
+  worker = w;
+  return w;
+}
+
+/** Renders all three parts; throws TemplateError naming the part and what is wrong. */
+export function renderEmail(t: EmailTemplate, vars: Record<string, unknown>): Promise<RenderedEmail> {
+  const w = theWorker();
+  const id = nextId++;
+  return new Promise<RenderedEmail>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new TemplateError('template', `the template takes too long to render (over ${HARD_TIMEOUT_MS / 1000} s)`));
+      // the worker may be stuck in this render: replace it (other renders in flight fail and are retried by their callers)
+      if (worker === w) worker = null;
+      void w.terminate();
+    }, HARD_TIMEOUT_MS);
+    pending.set(id, { resolve, reject, timer });
+    w.ref();
+    // vars are plain data (structured clone drops functions and prototypes, which templates must not see anyway)
+    w.postMessage({ id, template: { subject: t.subject, html: t.html, text: t.text }, vars });
+  });
 }
 
 /** Sample variables for previews and for checking templates when a playbook is saved. */
