@@ -57,4 +57,23 @@ export const accountMigrations: MigrationSet = {
       for (const t of ['instance', 'audit_log', 'api_tokens', 'sessions', 'users']) await db.schema.dropTable(t).execute();
     },
   },
+  // Failed sign-ins, counted in the database so every server process sees the same count:
+  // per account (the email as typed, lower-cased, whether or not it exists) and per address.
+  '0003_sign_in_failures': {
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('sign_in_failures')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sign_in_failures_email_at').on('sign_in_failures').columns(['email', 'at']).execute();
+      await db.schema.createIndex('sign_in_failures_ip_at').on('sign_in_failures').columns(['ip', 'at']).execute();
+      await db.schema.createIndex('sign_in_failures_at').on('sign_in_failures').column('at').execute();
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('sign_in_failures').execute();
+    },
+  },
 };

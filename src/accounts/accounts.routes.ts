@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { ping } from '../platform/db/database.js';
+import { diskProblems } from '../platform/disk.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import { SESSION_COOKIE, type App } from '../platform/http/server.js';
-import { saveWorkspace, workspaceInput } from '../workspace/workspace.service.js';
+import { workspaceInput } from '../workspace/workspace.service.js';
 import {
   authenticate,
   createApiToken,
@@ -11,9 +12,11 @@ import {
   createUser,
   destroySession,
   hasOwner,
+  setUpWorkspace,
 } from './accounts.service.js';
 import { audit } from './audit.js';
 import { passwordRules } from './passwords.js';
+import { beginSignIn, signInFailed, signInSucceeded, tooManyMessage } from './sign-in-guard.js';
 
 const email = z.string().trim().email('is not a valid email address').max(320);
 const password = z
@@ -30,9 +33,11 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
     expires,
   });
 
-  app.get('/api/health', { config: { access: 'public' }, schema: { tags: ['system'], summary: 'Liveness and database check' } }, async (_req, reply) => {
+  app.get('/api/health', { config: { access: 'public' }, schema: { tags: ['system'], summary: 'Liveness, database and disk check' } }, async (_req, reply) => {
     const dbOk = await ping(ctx.db);
-    return reply.code(dbOk ? 200 : 503).send({ status: dbOk ? 'ok' : 'degraded', database: dbOk ? 'ok' : 'unreachable' });
+    // A full disk: a write failed for lack of space just now, or the data folder's disk is nearly full.
+    const problems = [...(dbOk ? [] : ['the database cannot be reached']), ...diskProblems({ dataDir: ctx.config.databaseUrl ? null : ctx.config.dataDir })];
+    return reply.code(problems.length ? 503 : 200).send({ status: problems.length ? 'degraded' : 'ok', database: dbOk ? 'ok' : 'unreachable', problems });
   });
 
   app.get('/api/auth/me', { config: { access: 'public' }, schema: { tags: ['auth'], summary: 'The signed-in user, if any, and whether setup is needed' } }, async (req) => ({
@@ -52,9 +57,8 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
       },
     },
     async (req, reply) => {
-      if (await hasOwner(ctx.db)) throw new HttpError(409, 'already_set_up', 'This workspace is already set up; sign in instead');
-      const user = await createUser(ctx.db, { ...req.body.owner, role: 'owner' });
-      await saveWorkspace(ctx.db, req.body.workspace);
+      // Once, atomically: of racing setups one wins and the others get 409.
+      const user = await setUpWorkspace(ctx.db, req.body);
       const session = await createSession(ctx.db, user.id, ctx.now());
       reply.setCookie(SESSION_COOKIE, session.token, cookieOptions(session.expiresAt));
       await audit(ctx.db, { user: { ...user, via: 'session' }, ip: req.ip }, 'setup', 'workspace', { email: user.email });
@@ -65,16 +69,24 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
   app.post(
     '/api/auth/login',
     {
-      // Per address: 10 tries a minute, then 429 with a Retry-After.
+      // In this process's memory, per address: 10 tries a minute (a cheap first shield against floods,
+      // each try costs a 128 MiB scrypt). The real limits are counted in the database: see sign-in-guard.ts.
       config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: { tags: ['auth'], summary: 'Sign in with email and password', body: z.object({ email, password: z.string().min(1, 'is required').max(passwordRules.max) }) },
     },
     async (req, reply) => {
+      const gate = await beginSignIn(ctx.db, req.body.email, req.ip, ctx.now());
+      if (!gate.ok) {
+        reply.header('retry-after', String(gate.retryAfterSeconds));
+        throw new HttpError(429, 'too_many_attempts', tooManyMessage(gate));
+      }
       const user = await authenticate(ctx.db, req.body.email, req.body.password);
       if (!user) {
         await audit(ctx.db, { user: null, ip: req.ip }, 'signin.failed', null, { email: req.body.email });
+        await signInFailed(ctx, gate);
         throw new HttpError(401, 'bad_credentials', 'Wrong email or password');
       }
+      await signInSucceeded(ctx.db, req.body.email);
       const session = await createSession(ctx.db, user.id, ctx.now());
       reply.setCookie(SESSION_COOKIE, session.token, cookieOptions(session.expiresAt));
       const who = { id: user.id, email: user.email, name: user.name, role: user.role };

@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../platform/db/database.js';
 import { HttpError } from '../platform/http/errors.js';
 import type { AuthUser } from '../platform/http/access.js';
 import type { Role } from './accounts.tables.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { saveWorkspace, type WorkspaceInput } from '../workspace/workspace.service.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 
 const SESSION_DAYS = 14;
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -15,7 +17,7 @@ export async function hasOwner(db: Database): Promise<boolean> {
 
 export async function createUser(
   db: Database,
-  input: { email: string; name: string; role: Role; password: string },
+  input: { email: string; name: string; role: Role } & ({ password: string } | { passwordHash: string }),
 ): Promise<{ id: string; email: string; name: string; role: Role }> {
   const existing = await db
     .selectFrom('users')
@@ -23,11 +25,38 @@ export async function createUser(
     .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()))
     .executeTakeFirst();
   if (existing) throw new HttpError(409, 'email_taken', 'An account with this email already exists', [{ field: 'email', message: 'already in use' }]);
+  const passwordHash = 'passwordHash' in input ? input.passwordHash : await hashPassword(input.password);
   return db
     .insertInto('users')
-    .values({ email: input.email.trim(), name: input.name.trim(), role: input.role, password_hash: await hashPassword(input.password) })
+    .values({ email: input.email.trim(), name: input.name.trim(), role: input.role, password_hash: passwordHash })
     .returning(['id', 'email', 'name', 'role'])
     .executeTakeFirstOrThrow();
+}
+
+/** Lock class for pg_advisory_xact_lock(class, key) around first-run setup. */
+const LOCK_SETUP = 7300;
+
+/**
+ * First-run setup: the first owner and the workspace, exactly once. Several owners are allowed
+ * later (an owner may promote staff), so a unique index on owners cannot guard this; instead the
+ * check for an owner and the insert run in one transaction under an advisory lock, and every
+ * setup that loses the race gets 409.
+ */
+export async function setUpWorkspace(
+  db: Database,
+  input: { owner: { email: string; name: string; password: string }; workspace: WorkspaceInput },
+): Promise<{ id: string; email: string; name: string; role: Role }> {
+  const alreadySetUp = () => new HttpError(409, 'already_set_up', 'This workspace is already set up; sign in instead');
+  if (await hasOwner(db)) throw alreadySetUp();
+  // Hash before the transaction: on the embedded database a transaction holds the only connection.
+  const passwordHash = await hashPassword(input.owner.password);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${sql.lit(LOCK_SETUP)}, 1)`.execute(trx);
+    if (await hasOwner(trx)) throw alreadySetUp();
+    const user = await createUser(trx, { email: input.owner.email, name: input.owner.name, role: 'owner', passwordHash });
+    await saveWorkspace(trx, input.workspace);
+    return user;
+  });
 }
 
 /** Checks email and password; the same answer for an unknown email as for a wrong password. */
@@ -40,7 +69,18 @@ export async function authenticate(db: Database, email: string, password: string
     .executeTakeFirst();
   // Hash anyway so an unknown email takes as long as a wrong password.
   const ok = user ? await verifyPassword(password, user.password_hash) : (await hashPassword(password), false);
-  return ok && user ? user : null;
+  if (!ok || !user) return null;
+  if (needsRehash(user.password_hash)) {
+    // Made at an older, cheaper cost: store it at today's cost now that we know the password.
+    // Only if unchanged meanwhile, so a concurrent password change is never overwritten.
+    await db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(password) })
+      .where('id', '=', user.id)
+      .where('password_hash', '=', user.password_hash)
+      .execute();
+  }
+  return user;
 }
 
 export async function createSession(db: Database, userId: string, now: Date) {
@@ -79,17 +119,29 @@ export async function createApiToken(db: Database, userId: string, name: string)
   return { ...row, token };
 }
 
+/** A token's last use is written at most this often (a write per request cost ~25% of throughput). */
+export const TOKEN_LAST_USED_PRECISION_MS = 60_000;
+
 export async function userFromApiToken(db: Database, token: string, now: Date): Promise<AuthUser | null> {
   const row = await db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id as tokenId', 'users.id', 'users.email', 'users.name', 'users.role'])
+    .select(['api_tokens.id as tokenId', 'api_tokens.last_used_at', 'users.id', 'users.email', 'users.name', 'users.role'])
     .where('api_tokens.token_hash', '=', sha256(token))
     .where('api_tokens.revoked_at', 'is', null)
     .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
-  await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.tokenId).execute();
+  const staleBefore = new Date(now.getTime() - TOKEN_LAST_USED_PRECISION_MS);
+  if (!row.last_used_at || row.last_used_at.getTime() <= staleBefore.getTime()) {
+    // The condition again in SQL: of several processes seeing the same stale value, one writes.
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('id', '=', row.tokenId)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', staleBefore)]))
+      .execute();
+  }
   return { id: row.id, email: row.email, name: row.name, role: row.role, via: 'token' };
 }
 

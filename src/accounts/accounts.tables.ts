@@ -50,10 +50,23 @@ export interface InstanceTable {
   secret: string;
 }
 
+/** One failed sign-in (or one attempt being checked): counted per account and per address. */
+export interface SignInFailuresTable {
+  id: Generated<number>;
+  /** the email as typed, trimmed and lower-cased: unknown addresses are counted too */
+  email: string;
+  ip: string;
+  at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface AccountTables {
-  instance: InstanceTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  sign_in_failures: SignInFailuresTable;
+}
+
+declare module '../platform/db/schema.js' {
+  interface DB extends AccountTables {}
 }
