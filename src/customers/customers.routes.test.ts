@@ -151,6 +151,18 @@ describe('import over HTTP', () => {
     expect(r.statusCode).toBe(400);
     expect(r.json().error.message).toMatch(/no column "Nope"/);
   });
+  it('an import that cannot start answers 422 with a short reason, not 200 with the whole file in it', async () => {
+    const oneLine = `${'x'.repeat(900_000)}\n`; // one 900 KB "column name" and no data
+    const r = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders', headers: { ...agent.headers, ...multipart(oneLine).headers }, payload: multipart(oneLine).payload });
+    expect(r.statusCode).toBe(422);
+    expect(r.body.length).toBeLessThan(2000);
+    expect(r.json().error).toMatchObject({ code: 'import_failed', message: expect.stringMatching(/^Not imported: Missing columns/), fields: [{ field: 'file', message: expect.stringMatching(/Missing columns/) }] });
+    // A check (dry run) still shows what stops the file, briefly, so the columns can be mapped.
+    const check = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders&dryRun=true', headers: { ...agent.headers, ...multipart(oneLine).headers }, payload: multipart(oneLine).payload });
+    expect(check.statusCode).toBe(200);
+    expect(check.body.length).toBeLessThan(5000);
+    expect(check.json().report.fatal).toMatch(/^Missing columns/);
+  });
 });
 
 describe('orders webhook', () => {
@@ -173,6 +185,29 @@ describe('orders webhook', () => {
     const r = await send(missing, signWebhook(secret, missing));
     expect(r.statusCode).toBe(400);
     expect(r.json().error.fields[0].field).toMatch(/amount/);
+  });
+
+  it('answers 401 to a signature with non-ASCII characters or of another length (never a 500), and 400 to a signed body that is not UTF-8', async () => {
+    const body = JSON.stringify({ id: 'shop-6001', customer: { email: 'sig@example.com' }, amount: '5.00', currency: 'EUR' });
+    const secret = webhookSecret(t.ctx);
+    const send = (payload: string | Buffer, sig: string) => t.app.inject({ method: 'POST', url: '/api/webhooks/orders', headers: { 'content-type': 'application/json', 'x-keepwell-signature': sig }, payload });
+    const good = signWebhook(secret, body);
+    // same number of characters as a real signature, more bytes
+    for (const sig of [`sha256=${'é'.repeat(64)}`, `${good.slice(0, -1)}é`, `sha256=${'\u00ff'.repeat(64)}`, `${good}0`, good.slice(0, -1), 'sha256=']) {
+      const r = await send(body, sig);
+      expect(r.statusCode, sig).toBe(401);
+      expect(r.json().error.code).toBe('bad_signature');
+    }
+    const latin = Buffer.concat([Buffer.from('{"id":"shop-6002","customer":{"name":"Caf'), Buffer.from([0xe9]), Buffer.from('"},"amount":"1.00","currency":"EUR"}')]);
+    const notUtf8 = await send(latin, signWebhook(secret, latin));
+    expect(notUtf8.statusCode).toBe(400);
+    expect(notUtf8.json().error.fields).toEqual([{ field: 'body.customer.name', message: 'contains bytes that are not valid UTF-8' }]);
+    const nul = JSON.stringify({ id: 'shop-6003', customer: { name: 'Nul\u0000' }, amount: '1.00', currency: 'EUR' });
+    expect((await send(nul, 'sha256=' + '0'.repeat(64))).statusCode).toBe(401); // the signature is checked first
+    const signedNul = await send(nul, signWebhook(secret, nul));
+    expect(signedNul.statusCode).toBe(400);
+    expect(signedNul.json().error.fields).toEqual([{ field: 'body.customer.name', message: expect.stringMatching(/NUL/) }]);
+    expect((await send(body, good)).statusCode).toBe(200);
   });
 });
 
@@ -226,5 +261,20 @@ describe('merge, export, erase', () => {
     expect(after.touchpoints[0].summary).toBe('[erased]');
     const actions = (await t.ctx.db.selectFrom('audit_log').select(['action', 'target']).where('target', '=', c.id).execute()).map((a) => a.action).sort();
     expect(actions).toEqual(['customer.erase', 'customer.export']);
+  });
+
+  it("an agent's merge and single-customer export are audited with who, what and where from", async () => {
+    const a = await create({ name: 'Audit Ada', email: 'ada@example.com' });
+    const b = await create({ name: 'Ada A.', email: 'ADA@example.com' });
+    expect((await call('POST', `/api/customers/${a.id}/merge`, agent, { otherId: b.id })).statusCode).toBe(200);
+    expect((await call('GET', `/api/customers/${a.id}/export`, agent)).statusCode).toBe(200);
+    const entries = await t.ctx.db.selectFrom('audit_log').select(['action', 'target', 'actor_user_id', 'details', 'ip']).where('target', '=', a.id).orderBy('id').execute();
+    expect(entries.map((e) => [e.action, e.actor_user_id])).toEqual([
+      ['customer.merge', agent.userId],
+      ['customer.export', agent.userId],
+    ]);
+    const details = (d: unknown) => (typeof d === 'string' ? JSON.parse(d) : d);
+    expect(details(entries[0].details)).toMatchObject({ mergedId: b.id });
+    expect(entries.every((e) => e.ip)).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ import { audit } from '../accounts/audit.js';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
-import type { App } from '../platform/http/server.js';
+import { jsonUtf8Error, type App } from '../platform/http/server.js';
 import { getWorkspace } from '../workspace/workspace.service.js';
 import { retentionDrivers, touchpointChannels } from './customers.tables.js';
 import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell } from './customers.service.js';
@@ -253,6 +253,26 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
     line: i + 1, ext, extGiven: Boolean(o.id), amount, currency, orderedAt, status: o.status,
     customerExt, name: c.name ?? null, email: c.email ?? null, emailNorm, phone: c.phone ?? null, phoneNorm,
     address: null, city: null, postalCode: null, country: null,
+  };
+}
+
+/** Text from a file (a column name, a fatal reason quoting the header) cut to a readable length. */
+function shorten(text: string, max = 300): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A report fit to answer with: the reason, column names and preview cells of a hostile file cut short. */
+function compactReport(r: ImportReport): ImportReport {
+  const cell = (v: string) => shorten(v, 200);
+  return {
+    ...r,
+    fatal: r.fatal === null ? null : shorten(r.fatal),
+    headers: r.headers.slice(0, 500).map(cell),
+    mapping: Object.fromEntries(Object.entries(r.mapping).map(([k, v]) => [k, typeof v === 'string' ? cell(v) : v])) as Mapping,
+    preview: { headers: r.preview.headers.slice(0, 500).map(cell), rows: r.preview.rows.map((row) => row.slice(0, 500).map(cell)) },
+    warnings: r.warnings.map((w) => shorten(w, 500)),
+    errors: r.errors.map((e) => ({ ...e, reason: shorten(e.reason, 500) })),
+    duplicateNotes: r.duplicateNotes.map((e) => ({ ...e, reason: shorten(e.reason, 500) })),
   };
 }
 
@@ -618,12 +638,17 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
           return report;
         };
         if (q.dryRun || buf.length <= 1024 * 1024) {
+          let report: ImportReport;
           try {
-            return { report: await finish(await run()) };
+            report = compactReport(await finish(await run()));
           } catch (err) {
-            if (err instanceof ImportSetupError) throw badRequest(err.message, [{ field: 'querystring.mapping', message: err.message }]);
+            if (err instanceof ImportSetupError) throw badRequest(shorten(err.message), [{ field: 'querystring.mapping', message: shorten(err.message) }]);
             throw err;
           }
+          // A check reports what stops the file (the mapping step needs its columns); an import that
+          // could not start is refused with the reason, not a success carrying it.
+          if (report.fatal && !report.dryRun) throw new HttpError(422, 'import_failed', `Not imported: ${report.fatal}`, [{ field: 'file', message: report.fatal }]);
+          return { report };
         }
         const job: ImportJob = { id: randomUUID(), status: 'running', progress: { bytes: 0, totalBytes: buf.length, rows: 0 }, report: null, error: null, startedBy: req.user!.id, startedAt: ctx.now() };
         jobs.set(job.id, job);
@@ -631,14 +656,16 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         void run((p) => (job.progress = p))
           .then(finish)
           .then(
-            (report) => {
+            (full) => {
+              const report = compactReport(full);
               job.report = report;
-              job.status = 'done';
+              job.status = report.fatal ? 'failed' : 'done';
+              if (report.fatal) job.error = `Not imported: ${report.fatal}`;
               job.progress = { ...job.progress, bytes: buf.length, rows: report.rows };
             },
             (err: Error) => {
               job.status = 'failed';
-              job.error = err instanceof ImportSetupError ? err.message : 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).';
+              job.error = err instanceof ImportSetupError ? shorten(err.message) : 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).';
               job.report = emptyReport(options.type ?? 'orders', false);
               if (!(err instanceof ImportSetupError)) ctx.log.error({ err }, 'import failed');
             },
@@ -664,8 +691,12 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
 
   await app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
+    // The signature covers the raw bytes: keep them (the server's own JSON parser is replaced here).
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (req, body, done) => {
       (req as unknown as { rawBody: Buffer }).rawBody = body as Buffer;
+      const notUtf8 = jsonUtf8Error(body as Buffer);
+      if (notUtf8) return done(notUtf8, undefined);
       try {
         done(null, JSON.parse((body as Buffer).toString('utf8')));
       } catch {
@@ -680,9 +711,10 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         schema: { body: webhookBody, tags: ['customers'], summary: 'Orders pushed by a shop, one or {orders:[…]}, signed with x-keepwell-signature: sha256=HMAC(secret, raw body)', security: [] },
         preValidation: async (req) => {
           const raw = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-          const given = String(req.headers['x-keepwell-signature'] ?? '');
-          const expected = signWebhook(webhookSecret(ctx), raw);
-          const ok = given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+          // Compare bytes of equal length: a header with non-ASCII characters has more bytes than characters.
+          const given = Buffer.from(String(req.headers['x-keepwell-signature'] ?? ''), 'utf8');
+          const expected = Buffer.from(signWebhook(webhookSecret(ctx), raw), 'utf8');
+          const ok = given.length === expected.length && timingSafeEqual(given, expected);
           if (!ok) throw new HttpError(401, 'bad_signature', 'Missing or wrong x-keepwell-signature');
         },
       },
