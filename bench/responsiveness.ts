@@ -1,0 +1,193 @@
+// Responsiveness during a large import: starts the real server (`node bin/keepwell.js serve` on a
+// fresh embedded data folder), sets it up, uploads a generated 1,000,000-row orders CSV through
+// POST /api/customers/import (the web app's upload), and while the import runs asks for
+// GET /api/health and GET /api/customers/:id every 50 ms from this process, on a fixed schedule
+// (a slow answer does not delay the next request, so stalls are counted, not hidden).
+// `npm run bench -- responsiveness` (BENCH_ROWS=… for a smaller file, BENCH_INTERVAL_MS=…).
+// Ends with `responsiveness: p99_health_ms=… p99_customer_ms=… max_health_ms=… import_seconds=…`.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { machineLine } from './lib/machine.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const CUSTOMERS = Math.max(1, Math.round(ROWS / 10));
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 50);
+const dir = path.join(os.tmpdir(), 'keepwell-bench');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `orders-${ROWS}.csv`);
+const root = path.resolve(import.meta.dirname, '..');
+
+console.log(machineLine());
+
+/** The same file as bench/import.ts makes (same seed, same name: made once, shared). */
+function generate(): void {
+  if (fs.existsSync(file)) return;
+  console.log(`generating ${file} (${ROWS} orders, ${CUSTOMERS} customers)…`);
+  let seed = 42;
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const tmp = `${file}.${process.pid}`;
+  const out = fs.openSync(tmp, 'w');
+  let buf = 'order_id,customer_id,email,name,created_at,total,currency,status\n';
+  const start = Date.UTC(2020, 0, 1);
+  for (let i = 1; i <= ROWS; i++) {
+    const c = 1 + Math.floor(rand() * CUSTOMERS);
+    const at = new Date(start + Math.floor(rand() * 4 * 365 * 86400) * 1000).toISOString();
+    const total = (5 + rand() * 200).toFixed(2);
+    buf += `ord-${i},cus-${c},customer${c}@example.com,"Customer ${c}",${at},${total},EUR,${rand() < 0.03 ? 'refunded' : 'paid'}\n`;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(out, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(out, buf);
+  fs.closeSync(out);
+  fs.renameSync(tmp, file);
+}
+
+class Latencies {
+  readonly all: number[] = [];
+  errors = 0;
+  add(ms: number) {
+    this.all.push(ms);
+  }
+  stats(from = 0) {
+    const xs = this.all.slice(from).sort((a, b) => a - b);
+    const p = (q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : NaN);
+    return { n: xs.length, p50: p(0.5), p95: p(0.95), p99: p(0.99), max: xs.length ? xs[xs.length - 1] : NaN };
+  }
+}
+const fmt = (s: ReturnType<Latencies['stats']>) => `n=${s.n} p50 ${s.p50.toFixed(0)} p95 ${s.p95.toFixed(0)} p99 ${s.p99.toFixed(0)} max ${s.max.toFixed(0)} ms`;
+
+generate();
+const fileBytes = fs.statSync(file).size;
+console.log(`file: ${file} (${(fileBytes / 2 ** 20).toFixed(1)} MB, ${ROWS} orders)`);
+
+const dataDir = fs.mkdtempSync(path.join(dir, 'resp-'));
+console.log('creating a fresh embedded database (keepwell migrate, not timed)…');
+const init = spawnSync(process.execPath, [path.join(root, 'bin/keepwell.js'), 'migrate', '--data-dir', dataDir], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: '' } });
+if (init.status !== 0) throw new Error('keepwell migrate failed');
+
+const port = 20000 + Math.floor(Math.random() * 20000);
+const base = `http://127.0.0.1:${port}`;
+const server = spawn(process.execPath, [path.join(root, 'bin/keepwell.js'), 'serve', '--data-dir', dataDir, '--port', String(port)], {
+  env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', HOST: '127.0.0.1' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let serverOut = '';
+server.stdout.on('data', (d: Buffer) => (serverOut += d.toString()));
+server.stderr.on('data', (d: Buffer) => process.stderr.write(`[server] ${d}`));
+const stop = () => {
+  if (server.exitCode === null) server.kill('SIGTERM');
+};
+process.on('exit', () => {
+  stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+try {
+  const t0 = performance.now();
+  while (!serverOut.includes('is running at')) {
+    if (server.exitCode !== null) throw new Error(`keepwell serve stopped (exit ${server.exitCode}): ${serverOut}`);
+    if (performance.now() - t0 > 120_000) throw new Error('keepwell serve did not start within 120 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(`server up in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${base} (pid ${server.pid})`);
+
+  // First-run setup (session cookie + CSRF), then an API token for everything else.
+  const setup = await fetch(`${base}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ owner: { name: 'Bench Owner', email: 'bench@example.test', password: 'correct horse battery staple' }, workspace: { name: 'Bench Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' } }),
+  });
+  if (!setup.ok) throw new Error(`setup: HTTP ${setup.status} ${await setup.text()}`);
+  const cookie = setup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const { csrfToken } = (await setup.json()) as { csrfToken: string };
+  const tok = await fetch(`${base}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken }, body: JSON.stringify({ name: 'bench' }) });
+  if (!tok.ok) throw new Error(`token: HTTP ${tok.status} ${await tok.text()}`);
+  const auth = { authorization: `Bearer ${((await tok.json()) as { token: string }).token}` };
+  // The customer whose page we watch: cus-1 of the file, so its page fills with orders as they land.
+  const made = await fetch(`${base}/api/customers`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Customer 1', externalId: 'cus-1', email: 'customer1@example.com' }) });
+  if (!made.ok) throw new Error(`create customer: HTTP ${made.status} ${await made.text()}`);
+  const customerId = ((await made.json()) as { id: string }).id;
+  const pageUrl = `${base}/api/customers/${customerId}`;
+  if (!customerId || !(await fetch(pageUrl, { headers: auth })).ok) throw new Error('the customer page does not answer');
+
+  const health = new Latencies();
+  const page = new Latencies();
+  let inFlight = 0;
+  let skipped = 0;
+  const probe = async (lat: Latencies, url: string, headers: Record<string, string>) => {
+    if (inFlight > 200) {
+      skipped++;
+      return;
+    }
+    inFlight++;
+    const s = performance.now();
+    try {
+      const r = await fetch(url, { headers });
+      await r.arrayBuffer();
+      if (!r.ok) lat.errors++;
+    } catch {
+      lat.errors++;
+    } finally {
+      inFlight--;
+      lat.add(performance.now() - s);
+    }
+  };
+  // warm both routes before measuring
+  for (let i = 0; i < 20; i++) await Promise.all([probe(new Latencies(), `${base}/api/health`, {}), probe(new Latencies(), pageUrl, auth)]);
+  const timer = setInterval(() => {
+    void probe(health, `${base}/api/health`, {});
+    void probe(page, pageUrl, auth);
+  }, INTERVAL_MS);
+
+  const idle = performance.now();
+  while (performance.now() - idle < 2000) await new Promise((r) => setTimeout(r, 100));
+  console.log(`idle (2 s): health ${fmt(health.stats())}; customer page ${fmt(page.stats())}`);
+  const fromH = health.all.length;
+  const fromP = page.all.length;
+
+  console.log(`uploading ${file} to POST /api/customers/import…`);
+  const form = new FormData();
+  form.set('file', new Blob([fs.readFileSync(file)], { type: 'text/csv' }), path.basename(file));
+  const started = performance.now();
+  const up = await fetch(`${base}/api/customers/import?type=orders`, { method: 'POST', headers: auth, body: form });
+  if (up.status !== 202 && up.status !== 200) throw new Error(`import: HTTP ${up.status} ${await up.text()}`);
+  const upBody = (await up.json()) as { jobId?: string; report?: unknown };
+  console.log(`  upload answered ${up.status} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  let report: Record<string, unknown> | null = (upBody.report as Record<string, unknown>) ?? null;
+  let lastPrint = performance.now();
+  while (!report) {
+    await new Promise((r) => setTimeout(r, 500));
+    const j = (await (await fetch(`${base}/api/customers/import/jobs/${upBody.jobId}`, { headers: auth })).json()) as { status: string; progress: { bytes: number; totalBytes: number }; report: Record<string, unknown> | null; error: string | null };
+    if (j.status === 'failed') throw new Error(`import failed: ${j.error}`);
+    if (j.status === 'done') report = j.report;
+    if (performance.now() - lastPrint > 5000 || report) {
+      lastPrint = performance.now();
+      const pct = Math.round((j.progress.bytes / j.progress.totalBytes) * 100);
+      console.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s, ${pct}% read: health ${fmt(health.stats(fromH))}; customer page ${fmt(page.stats(fromP))}`);
+    }
+  }
+  const importSeconds = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+  const h = health.stats(fromH);
+  const p = page.stats(fromP);
+  console.log(`import: created ${report.created}, failed ${report.failed}, rows ${report.rows} in ${importSeconds.toFixed(1)} s`);
+  console.log(`during the import: health ${fmt(h)} (errors ${health.errors}); customer page ${fmt(p)} (errors ${page.errors}); probes skipped (200 in flight) ${skipped}`);
+  const rss = Number(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024;
+  console.log(`server peak RSS ${Math.round(rss)} MB`);
+  console.log(
+    `responsiveness: rows=${ROWS} p99_health_ms=${h.p99.toFixed(0)} p99_customer_ms=${p.p99.toFixed(0)} max_health_ms=${h.max.toFixed(0)} max_customer_ms=${p.max.toFixed(0)} p50_health_ms=${h.p50.toFixed(0)} import_seconds=${importSeconds.toFixed(1)}`,
+  );
+} finally {
+  stop();
+}
+process.exit(0);
