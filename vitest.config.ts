@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/setup-features.ts'],
     reporters: ['default', './test/count-reporter.ts'],
   },
 });

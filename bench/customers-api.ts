@@ -12,6 +12,7 @@ import { openDatabase } from '../src/platform/db/database.js';
 import { buildServer, SESSION_COOKIE } from '../src/platform/http/server.js';
 import { createLogger } from '../src/platform/logger.js';
 import { saveWorkspace } from '../src/workspace/workspace.service.js';
+import { eventBus } from '../src/platform/events/events.service.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ORDERS = CUSTOMERS * 5;
@@ -41,7 +42,7 @@ try {
   await sql`analyze`.execute(db);
   console.log(`  loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const ctx: AppContext = { db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), now: () => new Date(), secret: await ensureInstanceSecret(db) };
+  const ctx: AppContext = { db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), now: () => new Date(), secret: await ensureInstanceSecret(db), events: eventBus };
   await saveWorkspace(db, { name: 'Bench Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' });
   const app = await buildServer(ctx, { serveWeb: false, logger: false });
   await app.ready();

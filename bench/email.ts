@@ -9,13 +9,14 @@ import type { AppContext } from '../src/platform/context.js';
 import { openDatabase } from '../src/platform/db/database.js';
 import { createLogger } from '../src/platform/logger.js';
 import { enqueueJobs } from '../src/platform/jobs/jobs.service.js';
-import { deliverPendingEmails, EMAIL_JOB, messageIdFor } from '../src/platform/mail/mail.service.js';
-import '../src/platform/mail/mail.job.js';
-import { closeTransports, smtpConnections } from '../src/platform/mail/mail.transport.js';
-import { startTestSmtpServer } from '../src/platform/mail/smtp-test-server.js';
+import { deliverPendingEmails, EMAIL_JOB, messageIdFor } from '../src/mail/mail.service.js';
+import '../src/mail/mail.job.js';
+import { closeTransports, smtpConnections } from '../src/mail/mail.transport.js';
+import { startTestSmtpServer } from '../src/mail/smtp-test-server.js';
 import { runCrashScenario } from '../src/playbooks/testing/crash-harness.js';
 import { saveWorkspace } from '../src/workspace/workspace.service.js';
 import { machineLine } from './lib/machine.js';
+import { eventBus } from '../src/platform/events/events.service.js';
 
 const N = Number(process.env.EMAILS ?? 10_000);
 const CRASH_N = Number(process.env.CRASH_EMAILS ?? N);
@@ -28,7 +29,7 @@ console.log(`email: ${N} emails, ${smtpConnections()} SMTP connections`);
 const smtp = await startTestSmtpServer({ keepRaw: false });
 const database = await openDatabase({ inMemory: true });
 const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), smtpUrl: smtp.url };
-const ctx: AppContext = { db: database.db, config, log: createLogger('silent'), now: () => new Date(), secret: await ensureInstanceSecret(database.db) };
+const ctx: AppContext = { db: database.db, config, log: createLogger('silent'), now: () => new Date(), secret: await ensureInstanceSecret(database.db), events: eventBus };
 await saveWorkspace(database.db, { name: 'Bench Co', industry: 'consumer_services', timeZone: 'UTC', currency: 'EUR' });
 
 // N customers and N transactional emails, queued in bulk (queueing is not what is measured here)

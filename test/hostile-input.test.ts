@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, webAppCsp } from '../src/platform/http/server.js';
-import { createTestApp, type Caller, type TestApp } from '../src/platform/testing/test-app.js';
+import { createTestApp, type Caller, type TestApp } from '../src/app/testing/test-app.js';
 
 let t: TestApp;
 let owner: Caller;

@@ -133,12 +133,16 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
       if (req.params.id === req.user!.id && (req.body.disabled || req.body.role === 'agent')) {
         throw new HttpError(400, 'self_lockout', 'You cannot demote or disable your own account');
       }
+      const changes = {
+        ...(req.body.role ? { role: req.body.role } : {}),
+        ...(req.body.disabled !== undefined ? { disabled_at: req.body.disabled ? ctx.now() : null } : {}),
+      };
+      if (Object.keys(changes).length === 0) {
+        throw new HttpError(400, 'validation', 'Nothing to change: send role or disabled', [{ field: 'body', message: 'send role or disabled' }]);
+      }
       const row = await ctx.db
         .updateTable('users')
-        .set({
-          ...(req.body.role ? { role: req.body.role } : {}),
-          ...(req.body.disabled !== undefined ? { disabled_at: req.body.disabled ? ctx.now() : null } : {}),
-        })
+        .set(changes)
         .where('id', '=', req.params.id)
         .returning(['id', 'email', 'name', 'role', 'disabled_at'])
         .executeTakeFirst();

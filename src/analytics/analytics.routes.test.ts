@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
+import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { workspaceReport } from './analytics.service.js';
 
 // Today is 2024-06-30 (noon UTC). Workspace: professional services, Europe/Amsterdam, EUR.

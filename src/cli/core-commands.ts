@@ -4,6 +4,8 @@ import { startKeepwell, stopOnSignals } from '../platform/app.js';
 import { migrate, openDatabase } from '../platform/db/database.js';
 import { hasOwner } from '../accounts/accounts.service.js';
 import { configFromOptions, withDatabaseOptions } from './options.js';
+import { createContext } from '../platform/app.js';
+import { startBackgroundWork, workerConcurrency } from '../platform/background.js';
 
 export function registerCoreCommands(program: Command): void {
   withDatabaseOptions(program.command('serve').description('run the web app, REST API and background jobs'))
@@ -45,5 +47,29 @@ export function registerCoreCommands(program: Command): void {
       console.log(`\nKeepwell demo is running at ${running.url}`);
       console.log(`Sign in as ${demoSignIn.email} with password ${demoSignIn.password}`);
       if (!seeded) console.log('(demo data was already there; delete the data folder to start over)');
+    });
+
+  // A job worker without the web server — emails, playbook steps, event deliveries, scheduled
+  // scans. Run several against one PostgreSQL server (DATABASE_URL); they share the queue safely
+  // (FOR UPDATE SKIP LOCKED, leases). On the embedded database the server's own worker does this
+  // work (a second process cannot open the data folder).
+  withDatabaseOptions(program.command('worker').description('run a background job worker (emails, playbook steps, scans) without the web server'))
+    .addOption(new Option('--concurrency <n>', 'jobs run at once (env KEEPWELL_WORKER_CONCURRENCY, default 4)'))
+    .action(async (opts) => {
+      const config = configFromOptions(opts);
+      const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+      const ctx = await createContext(config, database);
+      const stop = startBackgroundWork(ctx, { concurrency: opts.concurrency ? Math.max(1, Number(opts.concurrency)) : workerConcurrency() });
+      console.log(`Keepwell worker running (pid ${process.pid}); mail ${config.smtpUrl ? 'via SMTP' : 'to the outbox'}. Ctrl-C stops it.`);
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        void stop()
+          .then(() => database.close())
+          .then(() => process.exit(0));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
 }

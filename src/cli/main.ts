@@ -1,10 +1,10 @@
 // `keepwell` — serve, migrate, demo; features add their own commands (import, report…).
 import { Command } from 'commander';
-import { registerAnalyticsCommands } from '../analytics/analytics.cli.js';
-import { registerCustomerCommands } from '../customers/customers.cli.js';
-import { registerPlaybookCommands } from '../playbooks/playbooks.cli.js';
+import { features } from '../app/features.js';
+import { useFeatures } from '../platform/feature.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
 import { ConfigError } from '../platform/config.js';
+import { DISK_FULL_MESSAGE, isDiskFull } from '../platform/disk.js';
 import { registerCoreCommands } from './core-commands.js';
 import { DemoSeedError } from '../demo/seed.js';
 
@@ -13,10 +13,9 @@ const program = new Command('keepwell')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: false });
 
+useFeatures(features);
 registerCoreCommands(program);
-registerCustomerCommands(program);
-registerAnalyticsCommands(program);
-registerPlaybookCommands(program);
+for (const f of features) f.commands?.(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -24,6 +23,10 @@ try {
   if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DemoSeedError) {
     console.error(`keepwell: ${err.message}`);
     process.exit(2);
+  }
+  if (isDiskFull(err)) {
+    console.error(`keepwell: ${DISK_FULL_MESSAGE}`);
+    process.exit(1);
   }
   throw err;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
-import { createTestDatabase } from '../platform/testing/test-database.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
 import { isContact } from './contact.js';
 
 let database: OpenDatabase;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
+import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { signWebhook, webhookSecret } from './customers.routes.js';
 
 let t: TestApp;

@@ -2,7 +2,7 @@
 // same results whether the trigram index (migration 0102) serves the query or a scan does.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
+import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 
 let t: TestApp;
 let agent: Caller;

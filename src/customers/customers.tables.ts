@@ -94,3 +94,7 @@ export interface CustomerTables {
   subscriptions: SubscriptionsTable;
   touchpoints: TouchpointsTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface DB extends CustomerTables {}
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../platform/testing/test-database.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { generateDemoBusiness, Rng, type DemoBusiness } from './generate.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
-import { createTestDatabase } from '../platform/testing/test-database.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
 import { DemoSeedError, seedDemo } from './seed.js';
 import { authenticate } from '../accounts/accounts.service.js';
 import { demoSignIn } from './seed.js';

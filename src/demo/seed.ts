@@ -4,21 +4,7 @@ import { createUser, hasOwner } from '../accounts/accounts.service.js';
 import type { Database } from '../platform/db/database.js';
 import { getFeatureSettings, saveWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
 import { generateDemoBusiness } from './generate.js';
-import { seedAnalyticsDemo } from '../analytics/analytics.demo.js';
-import { seedPlaybookDemo } from '../playbooks/playbooks.demo.js';
-import { seedSurveyDemo } from '../surveys/surveys.demo.js';
-
-/** What a feature's demo seeder gets: the database, the seed, the demo's "today", staff ids (owner first). */
-export interface DemoSeedContext {
-  db: Database;
-  seed: number;
-  today: Date;
-  staffIds: string[];
-  log: (message: string) => void;
-}
-
-// Features add their demo data in this order, after customers, orders and touchpoints.
-const featureSeeders = [seedAnalyticsDemo, seedPlaybookDemo, seedSurveyDemo];
+import { installedFeatures } from '../platform/feature.js';
 
 export const demoSignIn = { email: 'owner@demo.keepwell.test', password: 'keepwell-demo' };
 
@@ -70,7 +56,8 @@ export async function seedDemo(db: Database, options: SeedOptions = {}): Promise
     for (const part of chunk(business.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
   });
   await sql`analyze`.execute(db);
-  for (const seedFeature of featureSeeders) await seedFeature({ db, seed, today, staffIds, log });
+  // features add their demo data in list order, after customers, orders and touchpoints
+  for (const f of installedFeatures()) if (f.demo) await f.demo({ db, seed, today, staffIds, log });
   await setFeatureSettings(db, 'demo', { seeded: true, seed, today: today.toISOString() });
   log('Demo business ready.');
   return true;

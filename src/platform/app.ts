@@ -1,12 +1,13 @@
 // Starts Keepwell: open (and migrate) the database, build the context, serve HTTP, run the
 // job worker, and shut all of it down cleanly on SIGINT/SIGTERM.
-import { ensureInstanceSecret } from '../accounts/accounts.service.js';
+import { ensureInstanceSecret } from './secret.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type OpenDatabase } from './db/database.js';
 import { buildServer, type App } from './http/server.js';
 import { createLogger } from './logger.js';
 import { startBackgroundWork } from './background.js';
+import { eventBus } from './events/events.service.js';
 
 export interface Running {
   app: App;
@@ -18,7 +19,7 @@ export interface Running {
 
 export async function createContext(config: Config, database: OpenDatabase, log = createLogger(config.logLevel)): Promise<AppContext> {
   const secret = await ensureInstanceSecret(database.db);
-  return { db: database.db, config, log, now: () => new Date(), secret };
+  return { db: database.db, config, log, now: () => new Date(), secret, events: eventBus };
 }
 
 export async function startKeepwell(config: Config, opened?: OpenDatabase): Promise<Running> {

@@ -1,14 +1,19 @@
-// Background work started with the server (job workers, scheduled scans). Features add their
-// starters to `backgroundStarters`; each returns a function that stops it.
+// Background work of the server and of `keepwell worker`: the job worker (every job handler and
+// schedule comes from the feature list) plus each feature's own `background` starter.
 import type { AppContext } from './context.js';
+import { installedFeatures } from './feature.js';
+import { startJobWorker } from './jobs/jobs.service.js';
 
-export type StartBackground = (ctx: AppContext) => () => Promise<void>;
+export function workerConcurrency(): number {
+  const n = Number(process.env.KEEPWELL_WORKER_CONCURRENCY);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 4;
+}
 
-export const backgroundStarters: StartBackground[] = [];
-
-export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
-  const stops = backgroundStarters.map((start) => start(ctx));
+export function startBackgroundWork(ctx: AppContext, options: { concurrency?: number } = {}): () => Promise<void> {
+  const stopWorker = startJobWorker(ctx, { concurrency: options.concurrency ?? workerConcurrency(), limit: 50, pollMs: 1000 });
+  const stops = installedFeatures().flatMap((f) => (f.background ? [f.background(ctx)] : []));
   return async () => {
+    await stopWorker();
     for (const stop of stops) await stop();
   };
 }

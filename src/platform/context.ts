@@ -1,7 +1,8 @@
-// What every edge (route, job, CLI command) receives: plain values, passed explicitly.
+// What every edge (route, job, CLI command, subscriber) receives: plain values, passed explicitly.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
+import type { EventBus } from './events/events.service.js';
 
 export interface AppContext {
   db: Database;
@@ -11,4 +12,6 @@ export interface AppContext {
   now(): Date;
   /** secret for signed links (unsubscribe, surveys, webhooks); kept in the database */
   secret: string;
+  /** records events in the caller's transaction: `ctx.events.emit(trx, type, payload)` */
+  events: EventBus;
 }

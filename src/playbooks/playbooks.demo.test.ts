@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../accounts/accounts.service.js';
 import type { OpenDatabase } from '../platform/db/database.js';
-import { createTestDatabase } from '../platform/testing/test-database.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
 import { saveWorkspace } from '../workspace/workspace.service.js';
 import { seedPlaybookDemo } from './playbooks.demo.js';
 

@@ -1,13 +1,13 @@
 // Adds this feature's part of the demo business, after customers and orders are in: the
 // ready-made playbooks switched on, a few of them run for real on the demo's "today" (so Today
 // has tasks and the outbox has emails), and their later steps left waiting for the worker.
-import { ensureInstanceSecret } from '../accounts/accounts.service.js';
-import type { DemoSeedContext } from '../demo/seed.js';
+import { ensureInstanceSecret } from '../platform/secret.js';
+import type { DemoSeedContext } from '../platform/feature.js';
 import { loadConfig } from '../platform/config.js';
 import type { AppContext } from '../platform/context.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
 import { createLogger } from '../platform/logger.js';
-import '../platform/mail/mail.job.js';
+import '../mail/mail.job.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { getWorkspace } from '../workspace/workspace.service.js';
 import { evaluateScheduledTriggers, localDate, scheduledTriggerTypes } from './playbooks.core.js';
@@ -16,13 +16,14 @@ import { loadAllFacts } from './playbooks.facts.js';
 import { installReadyMade } from './playbooks.library.js';
 import { defaultPlaybookSettings } from './playbooks.scan.js';
 import { enroll, listPlaybooks } from './playbooks.service.js';
+import { eventBus } from '../platform/events/events.service.js';
 
 export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
   const { db, today } = demo;
   await installReadyMade(db, { enable: true });
   // The demo keeps its mail in the outbox, whatever SMTP_URL says.
   const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), smtpUrl: undefined };
-  const ctx: AppContext = { db, config, log: createLogger('silent'), now: () => today, secret: await ensureInstanceSecret(db) };
+  const ctx: AppContext = { db, config, log: createLogger('silent'), now: () => today, secret: await ensureInstanceSecret(db), events: eventBus };
   const ws = await getWorkspace(db);
 
   // events: the newest customers are welcomed, the latest orders thanked, one cart left behind,

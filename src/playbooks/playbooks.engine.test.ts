@@ -1,10 +1,10 @@
 // The engine end to end on one database: real SMTP server in-process, simulated clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
-import { unsubscribeToken } from '../platform/mail/mail.links.js';
-import { closeTransports } from '../platform/mail/mail.transport.js';
-import { startTestSmtpServer, type TestSmtpServer } from '../platform/mail/smtp-test-server.js';
-import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
+import { unsubscribeToken } from '../mail/mail.links.js';
+import { closeTransports } from '../mail/mail.transport.js';
+import { startTestSmtpServer, type TestSmtpServer } from '../mail/smtp-test-server.js';
+import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
 import { installReadyMade } from './playbooks.library.js';
 import { runPlaybookScan } from './playbooks.scan.js';

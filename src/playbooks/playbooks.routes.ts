@@ -5,9 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { badRequest, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
-import { mailRoutes } from '../platform/mail/mail.routes.js';
 import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
-import './playbooks.background.js';
 import { eventTypes, playbookDefinition, type PlaybookDefinition } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
 import { loadOneFacts } from './playbooks.facts.js';
@@ -62,8 +60,6 @@ const customerRef = z.object({
 const refRequired = (v: { customerId?: string; email?: string }) => Boolean(v.customerId || v.email);
 
 export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
-  await mailRoutes(app, ctx);
-
   app.get('/api/playbooks', { config: { access: 'staff' }, schema: { tags: ['playbooks'], summary: 'Playbooks (ready-made ones included)' } }, async () => {
     await installReadyMade(ctx.db);
     const playbooks = await listPlaybooks(ctx.db);

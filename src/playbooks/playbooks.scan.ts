@@ -3,7 +3,6 @@
 // the date and inactivity triggers are evaluated over all customers (pure core, one query).
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
-import { registerJobHandler, registerSchedule } from '../platform/jobs/jobs.service.js';
 import { getFeatureSettings, getWorkspace } from '../workspace/workspace.service.js';
 import { evaluateScheduledTriggers, localDate, scheduledTriggerTypes, type Holiday } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
@@ -105,22 +104,15 @@ export async function scanScheduledTriggers(ctx: AppContext): Promise<{ customer
   return { customers: facts.length, enrolled };
 }
 
-/** Finished jobs are kept a week (to look into), then deleted; emails and step runs stay. */
-export async function pruneJobs(ctx: AppContext): Promise<number> {
-  const r = await ctx.db.deleteFrom('jobs').where('status', '=', 'done').where('finished_at', '<', new Date(ctx.now().getTime() - 7 * 86400_000)).executeTakeFirst();
-  return Number(r.numDeletedRows ?? 0);
-}
-
 export async function runPlaybookScan(ctx: AppContext) {
   const fresh = await scanNewRecords(ctx);
   const scheduled = await scanScheduledTriggers(ctx);
-  const prunedJobs = await pruneJobs(ctx);
-  return { ...fresh, ...scheduled, prunedJobs };
+  return { ...fresh, ...scheduled };
 }
 
-registerJobHandler(SCAN_JOB, async (ctx) => {
+/** The `playbook.scan` job (listed in the playbooks manifest, every 15 minutes). */
+export async function scanJob(ctx: AppContext) {
   const r = await runPlaybookScan(ctx);
   ctx.log.info(r, 'playbook scan');
   return 'scanned';
-});
-registerSchedule({ kind: SCAN_JOB, everyMs: 15 * 60_000 });
+}

@@ -6,8 +6,8 @@ import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { notFound } from '../platform/http/errors.js';
-import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, registerJobHandler, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
-import { queueEmail } from '../platform/mail/mail.service.js';
+import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
+import { queueEmail } from '../mail/mail.service.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { getWorkspace } from '../workspace/workspace.service.js';
 import {
@@ -345,9 +345,10 @@ export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promis
   return finish(outcome);
 }
 
-registerJobHandler(STEP_JOB, async (ctx, job, run) => {
+/** The `playbook.step` job (listed in the playbooks manifest). */
+export async function stepJob(ctx: AppContext, job: Job, run: JobRun) {
   if (typeof job.payload.enrollmentId !== 'string') throw new PermanentJobError('step job without an enrollment');
   return runStepJob(ctx, job, run);
-});
+}
 
 export type { Trigger };

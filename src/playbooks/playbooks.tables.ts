@@ -1,7 +1,6 @@
 // Tables of the playbooks feature (migrations numbered 0300–0399 in playbooks.migrations.ts),
 // plus outgoing mail (src/platform/mail), whose table is created by 0300_mail.
 import type { ColumnType, Generated } from 'kysely';
-import type { MailTables } from '../platform/mail/mail.tables.js';
 
 type Ts = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTs = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -51,9 +50,13 @@ export interface PlaybookWatermarksTable {
   value: Ts;
 }
 
-export interface PlaybookTables extends MailTables {
+export interface PlaybookTables {
   playbooks: PlaybooksTable;
   playbook_enrollments: PlaybookEnrollmentsTable;
   playbook_step_runs: PlaybookStepRunsTable;
   playbook_watermarks: PlaybookWatermarksTable;
+}
+
+declare module '../platform/db/schema.js' {
+  interface DB extends PlaybookTables {}
 }

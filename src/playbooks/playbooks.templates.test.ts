@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../platform/testing/test-app.js';
+import { createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { renderEmail, TemplateError } from './playbooks.templates.js';
 
 const vars = { customer: { first_name: 'Alex', tags: ['vip'] }, business: { name: 'Acme' } };

@@ -7,8 +7,8 @@ import type { Browser } from 'playwright-core';
 import { createUser } from '../accounts/accounts.service.js';
 import { startKeepwell, type Running } from '../platform/app.js';
 import { loadConfig } from '../platform/config.js';
-import { deliverPendingEmails } from '../platform/mail/mail.service.js';
-import { createTestDatabase } from '../platform/testing/test-database.js';
+import { deliverPendingEmails } from '../mail/mail.service.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
 import { saveWorkspace } from '../workspace/workspace.service.js';
 import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
 import { sendSurvey } from './surveys.service.js';
@@ -32,7 +32,7 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    const { closeTransports } = await import('../platform/mail/mail.transport.js');
+    const { closeTransports } = await import('../mail/mail.transport.js');
     closeTransports();
     await running?.stop();
     await smtp?.close();

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
-import { createTestDatabase } from '../platform/testing/test-database.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
 import { Rng } from '../demo/generate.js';
 import { seedSurveyDemo } from './surveys.demo.js';
 

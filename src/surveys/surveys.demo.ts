@@ -5,7 +5,7 @@
 // the classifier, and close-the-loop tasks for the last month's detractors.
 // Deterministic: the same demo seed and `today` give the same answers.
 import type { Insertable } from 'kysely';
-import type { DemoSeedContext } from '../demo/seed.js';
+import type { DemoSeedContext } from '../platform/feature.js';
 import { Rng } from '../demo/generate.js';
 import type { TouchpointsTable } from '../customers/customers.tables.js';
 import { classifyComment, type ChurnReason } from './classifier/classifier.js';

@@ -2,8 +2,8 @@
 // customer list, and the owner's weekly digest.
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
-import { escapeHtml } from '../platform/mail/mail.layout.js';
-import { queueEmail } from '../platform/mail/mail.service.js';
+import { escapeHtml } from '../mail/mail.layout.js';
+import { queueEmail } from '../mail/mail.service.js';
 import { getWorkspace } from '../workspace/workspace.service.js';
 import { churnReasonLabels, type ChurnReason } from './classifier/classifier.js';
 import { kindInfo, type SurveyKind } from './surveys.kinds.js';

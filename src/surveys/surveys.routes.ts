@@ -13,7 +13,6 @@ import { errorPage, surveyPage, thanksPage } from './surveys.pages.js';
 import { listVoice, sendWeeklyDigest, surveySummary } from './surveys.reports.js';
 import { AnswerError, linkForRequest, openByToken, recordAnswer, sendSurvey, type AnswerInput } from './surveys.service.js';
 import { getSurveySettings, saveSurveySettings, surveySettingsInput } from './surveys.settings.js';
-import './surveys.job.js';
 
 /** Public survey endpoints: per client address, this many requests a minute. */
 export const publicRateLimit = { max: 30, timeWindow: '1 minute' };

@@ -11,8 +11,8 @@
 //   owner (customer.owner_user_id, else the owner role), due the same day, with a suggested reply.
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
-import { escapeHtml } from '../platform/mail/mail.layout.js';
-import { EmailInputError, queueEmail } from '../platform/mail/mail.service.js';
+import { escapeHtml } from '../mail/mail.layout.js';
+import { EmailInputError, queueEmail } from '../mail/mail.service.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { getWorkspace } from '../workspace/workspace.service.js';
 import { churnReasonLabels, churnReasons, classifyComment, type ChurnReason } from './classifier/classifier.js';

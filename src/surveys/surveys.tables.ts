@@ -60,3 +60,7 @@ export interface SurveyTables {
   survey_requests: SurveyRequestsTable;
   survey_responses: SurveyResponsesTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface DB extends SurveyTables {}
+}

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installReadyMade } from '../playbooks/playbooks.library.js';
 import { listPlaybooks, setPlaybookEnabled } from '../playbooks/playbooks.service.js';
-import { deliverPendingEmails } from '../platform/mail/mail.service.js';
-import { createTestApp, type Caller, type TestApp } from '../platform/testing/test-app.js';
+import { deliverPendingEmails } from '../mail/mail.service.js';
+import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { drainJobs, enqueueScheduled } from '../platform/jobs/jobs.service.js';
 import { DIGEST_JOB } from './surveys.job.js';
 import { sendWeeklyDigest } from './surveys.reports.js';
@@ -55,7 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { closeTransports } = await import('../platform/mail/mail.transport.js');
+  const { closeTransports } = await import('../mail/mail.transport.js');
   closeTransports();
   await t?.close();
   await smtp?.close();

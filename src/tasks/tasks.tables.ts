@@ -24,3 +24,7 @@ export interface TasksTable {
 export interface TaskTables {
   tasks: TasksTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface DB extends TaskTables {}
+}

@@ -17,3 +17,7 @@ export interface WorkspaceTable {
 export interface WorkspaceTables {
   workspace: WorkspaceTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface DB extends WorkspaceTables {}
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startKeepwell, type Running } from '../../src/platform/app.js';
 import { loadConfig } from '../../src/platform/config.js';
-import { createTestDatabase } from '../../src/platform/testing/test-database.js';
+import { createTestDatabase } from '../../src/app/testing/test-database.js';
 import { chromiumPath, launchBrowser, noChromiumReason } from './browser.js';
 
 const shotDir = path.resolve('test-results');

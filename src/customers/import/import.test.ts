@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../../platform/db/database.js';
-import { createTestDatabase } from '../../platform/testing/test-database.js';
+import { createTestDatabase } from '../../app/testing/test-database.js';
 import { bufferSource, fileSource } from './csv.js';
 import { countsAddUp, runImport, type ImportOptions } from './importer.js';
 

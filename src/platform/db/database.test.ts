@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../testing/test-database.js';
+import { createTestDatabase } from '../../app/testing/test-database.js';
 
 describe('database', () => {
   it('applies every migration and round-trips a row', async () => {

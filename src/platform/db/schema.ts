@@ -1,20 +1,18 @@
-// The whole database as Kysely sees it: each feature declares its own tables in
-// `<feature>.tables.ts`, and this interface joins them.
-import type { AccountTables } from '../../accounts/accounts.tables.js';
-import type { AnalyticsTables } from '../../analytics/analytics.tables.js';
-import type { CustomerTables } from '../../customers/customers.tables.js';
+// The whole database as Kysely sees it. The platform declares its own tables here; each feature
+// adds its tables from its `<feature>.tables.ts` by augmenting this interface:
+//
+//   declare module '../platform/db/schema.js' {
+//     interface DB extends CustomerTables {}
+//   }
+import type { EventTables } from '../events/events.tables.js';
 import type { JobTables } from '../jobs/jobs.tables.js';
-import type { PlaybookTables } from '../../playbooks/playbooks.tables.js';
-import type { TaskTables } from '../../tasks/tasks.tables.js';
-import type { SurveyTables } from '../../surveys/surveys.tables.js';
-import type { WorkspaceTables } from '../../workspace/workspace.tables.js';
 
-export interface DB
-  extends AccountTables,
-    WorkspaceTables,
-    JobTables,
-    CustomerTables,
-    TaskTables,
-    AnalyticsTables,
-    PlaybookTables,
-    SurveyTables {}
+/** The instance's own row: the secret that signs links (created by migration 0001). */
+export interface InstanceTable {
+  id: number;
+  secret: string;
+}
+
+export interface DB extends JobTables, EventTables {
+  instance: InstanceTable;
+}

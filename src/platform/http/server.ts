@@ -20,11 +20,10 @@ import path from 'node:path';
 import querystring from 'node:querystring';
 import { ZodError } from 'zod';
 import { fileURLToPath } from 'node:url';
-import { userFromApiToken, userFromSession } from '../../accounts/accounts.service.js';
 import type { AppContext } from '../context.js';
 import { allowed } from './access.js';
 import { HttpError, type FieldError } from './errors.js';
-import { featureRoutes } from './routes.js';
+import { installedFeatures } from '../feature.js';
 
 /** One readable line naming every field at fault with its own reason. */
 export function validationMessage(fields: { field: string; message: string }[]): string {
@@ -304,15 +303,15 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  // Who is calling: a bearer API token, else a session cookie.
+  // Who is calling: the first feature that recognises the caller (accounts: API token, session).
+  const authenticators = installedFeatures().flatMap((f) => (f.authenticate ? [f.authenticate] : []));
   app.addHook('onRequest', async (req, reply) => {
-    const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ')) {
-      req.user = await userFromApiToken(ctx.db, auth.slice(7).trim(), ctx.now());
-      if (!req.user) throw new HttpError(401, 'invalid_token', 'The API token is invalid or revoked');
-    } else {
-      const token = req.cookies[SESSION_COOKIE];
-      if (token) req.user = await userFromSession(ctx.db, token, ctx.now());
+    for (const authenticate of authenticators) {
+      const user = await authenticate(req, ctx);
+      if (user) {
+        req.user = user;
+        break;
+      }
     }
     const url = req.url;
     // swagger-ui registers its own routes; the docs are public like the health check.
@@ -386,7 +385,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     return reply.code(500).send({ error: { code: 'internal', message: 'Something went wrong on our side', fields: [] } });
   });
 
-  for (const register of featureRoutes) await register(app, ctx);
+  for (const f of installedFeatures()) if (f.routes) await f.routes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   const haveWeb = options.serveWeb !== false && fs.existsSync(path.join(webDist, 'index.html'));

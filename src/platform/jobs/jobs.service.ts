@@ -8,6 +8,8 @@ import os from 'node:os';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
+import { onFeaturesInstalled } from '../feature.js';
+import { checkDiskFull, DISK_FULL_PROBLEM, failureMessage } from '../disk.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -179,7 +181,7 @@ async function completeJob(trx: Executor, jobId: string, workerId: string, now: 
 }
 
 async function failJob(ctx: AppContext, job: Job, workerId: string, error: unknown): Promise<'retried' | 'failed'> {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = failureMessage(error, error instanceof Error ? error.message : String(error));
   const permanent = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
   await ctx.db
     .updateTable('jobs')
@@ -315,6 +317,16 @@ export function registerSchedule(schedule: Schedule): void {
   if (!schedules.some((s) => s.kind === schedule.kind)) schedules.push(schedule);
 }
 
+// Handlers and schedules come from the feature list (each feature's manifest), never from
+// side-effect imports.
+onFeaturesInstalled((features) => {
+  for (const f of features) {
+    for (const [kind, handler] of Object.entries(f.jobs ?? {})) registerJobHandler(kind, handler);
+    for (const [kind, handler] of Object.entries(f.batchJobs ?? {})) registerBatchJobHandler(kind, handler);
+    for (const s of f.schedules ?? []) registerSchedule(s);
+  }
+});
+
 export async function enqueueScheduled(ctx: AppContext): Promise<void> {
   const now = ctx.now().getTime();
   for (const s of schedules) {
@@ -347,7 +359,7 @@ export function startJobWorker(ctx: AppContext, options: WorkerOptions = {}): ()
         ran = (await runDueJobs(ctx, { ...options, workerId })).ran;
       } catch (err) {
         if (stopped) break;
-        ctx.log.error({ err }, 'job worker error');
+        ctx.log.error({ err }, checkDiskFull(err) ? DISK_FULL_PROBLEM : 'job worker error');
       }
       if (ran === 0 && !stopped) {
         await new Promise<void>((resolve) => {

@@ -3,8 +3,9 @@ import type { AppContext } from '../context.js';
 import { loadConfig } from '../config.js';
 import type { OpenDatabase } from '../db/database.js';
 import { createLogger } from '../logger.js';
-import { createTestDatabase } from '../testing/test-database.js';
+import { createTestDatabase } from '../../app/testing/test-database.js';
 import { backoffMs, claimJobs, drainJobs, enqueueJob, PermanentJobError, registerJobHandler, runDueJobs, startJobWorker } from './jobs.service.js';
+import { eventBus } from '../events/events.service.js';
 
 let database: OpenDatabase;
 let ctx: AppContext;
@@ -14,7 +15,7 @@ let flaky = 0;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ctx = { db: database.db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), now: () => clock, secret: 's' };
+  ctx = { db: database.db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), now: () => clock, secret: 's', events: eventBus };
   registerJobHandler('test.ok', async (_c, job) => {
     seen.push(String(job.payload.n));
     return 'ok';

@@ -5,8 +5,11 @@ import { createContext } from '../../platform/app.js';
 import { loadConfig } from '../../platform/config.js';
 import { openDatabase } from '../../platform/db/database.js';
 import { newWorkerId, runDueJobs } from '../../platform/jobs/jobs.service.js';
-import { closeTransports } from '../../platform/mail/mail.transport.js';
-import '../playbooks.background.js';
+import { closeTransports } from '../../mail/mail.transport.js';
+import { features } from '../../app/features.js';
+import { useFeatures } from '../../platform/feature.js';
+
+useFeatures(features);
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 const database = await openDatabase({ dataDir: process.env.KEEPWELL_DATA_DIR, databaseUrl: process.env.DATABASE_URL, schema: process.env.KEEPWELL_DB_SCHEMA || undefined });

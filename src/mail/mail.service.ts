@@ -12,8 +12,8 @@
 //   such retries are visible as emails with attempts > 1.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { AppContext } from '../context.js';
-import { drainJobs, enqueueJob } from '../jobs/jobs.service.js';
+import type { AppContext } from '../platform/context.js';
+import { drainJobs, enqueueJob } from '../platform/jobs/jobs.service.js';
 import { brandHtml, brandText, isFullDocument } from './mail.layout.js';
 import { unsubscribeUrl } from './mail.links.js';
 import { getBranding, getMailSettings } from './mail.settings.js';
@@ -158,7 +158,6 @@ export async function queueEmail(ctx: AppContext, email: OutgoingEmail): Promise
 
 /** Drains the email jobs that are due now (tests and the CLI call this; the worker does it in the background). */
 export async function deliverPendingEmails(ctx: AppContext, options: { limit?: number; concurrency?: number } = {}): Promise<{ sent: number; failed: number }> {
-  await import('./mail.job.js'); // registers the handler
   const limit = options.limit ?? 100_000;
   const batch = Math.min(50, limit);
   const r = await drainJobs(ctx, { kinds: [EMAIL_JOB], limit: batch, concurrency: options.concurrency ?? 4, maxBatches: Math.ceil(limit / batch) });

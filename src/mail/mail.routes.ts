@@ -2,13 +2,13 @@
 // unsubscribes — mail clients POST `List-Unsubscribe=One-Click` to the same address), the
 // outbox the owner reads when no SMTP server is set, and mail settings.
 import { z } from 'zod';
-import type { AppContext } from '../context.js';
-import { notFound } from '../http/errors.js';
-import type { App } from '../http/server.js';
+import type { AppContext } from '../platform/context.js';
+import { notFound } from '../platform/http/errors.js';
+import type { App } from '../platform/http/server.js';
 import { escapeHtml } from './mail.layout.js';
 import { verifyUnsubscribeToken } from './mail.links.js';
 import { getMailSettings, mailSettingsInput, saveMailSettings } from './mail.settings.js';
-import { getWorkspace } from '../../workspace/workspace.service.js';
+import { getWorkspace } from '../workspace/workspace.service.js';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

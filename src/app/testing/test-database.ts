@@ -10,10 +10,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate, openDatabase, type OpenDatabase } from '../db/database.js';
-import { allMigrations } from '../db/migrations.js';
-import { kyselyOverPGlite, pgliteSettings } from '../db/pglite-dialect.js';
-import type { DB } from '../db/schema.js';
+import { migrate, openDatabase, type OpenDatabase } from '../../platform/db/database.js';
+import { allMigrations } from '../../platform/db/migrations.js';
+import { useFeatures } from '../../platform/feature.js';
+import { features } from '../features.js';
+import { kyselyOverPGlite, pgliteSettings } from '../../platform/db/pglite-dialect.js';
+import type { DB } from '../../platform/db/schema.js';
+
+// Every test process runs with the real feature list, as the server does.
+useFeatures(features);
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
 
@@ -21,7 +26,7 @@ const parsers = { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) }
 
 function templatePath(): string {
   const hash = createHash('sha256');
-  for (const [name, m] of Object.entries(allMigrations).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, m] of Object.entries(allMigrations()).sort(([a], [b]) => a.localeCompare(b))) {
     hash.update(name).update(m.up.toString());
   }
   return path.join(os.tmpdir(), `keepwell-test-template-${hash.digest('hex').slice(0, 16)}.tar`);

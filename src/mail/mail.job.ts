@@ -7,9 +7,8 @@
 // A message the server rejects fails alone, with its reason on the customer's timeline; it
 // never holds back or re-sends the rest of its batch.
 import { sql } from 'kysely';
-import type { AppContext } from '../context.js';
-import { registerBatchJobHandler, type BatchHelpers, type Job } from '../jobs/jobs.service.js';
-import { EMAIL_JOB } from './mail.service.js';
+import type { AppContext } from '../platform/context.js';
+import type { BatchHelpers, Job } from '../platform/jobs/jobs.service.js';
 import type { EmailStatus } from './mail.tables.js';
 import { getBranding } from './mail.settings.js';
 import { classifySmtpError, getTransport, smtpConnections } from './mail.transport.js';
@@ -136,4 +135,3 @@ export async function sendEmailBatch(ctx: AppContext, jobs: Job[], h: BatchHelpe
   await Promise.all(Array.from({ length: smtpUrl ? smtpConnections() : 1 }, lane));
 }
 
-registerBatchJobHandler(EMAIL_JOB, sendEmailBatch);

@@ -1,7 +1,7 @@
 // Mail settings, kept in workspace.extra.mail: sender, branding and the marketing frequency cap.
 import { z } from 'zod';
-import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../../workspace/workspace.service.js';
-import type { Database } from '../db/database.js';
+import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
+import type { Database } from '../platform/db/database.js';
 import type { Branding } from './mail.layout.js';
 
 export const mailSettingsInput = z.object({

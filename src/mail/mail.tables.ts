@@ -36,3 +36,7 @@ export interface EmailsTable {
 export interface MailTables {
   emails: EmailsTable;
 }
+
+declare module '../platform/db/schema.js' {
+  interface DB extends MailTables {}
+}

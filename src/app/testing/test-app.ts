@@ -1,13 +1,15 @@
 // A Keepwell server for one test file on a fresh database, driven with app.inject (no port),
 // plus helpers to sign in as owner or agent.
-import { createUser, createSession, ensureInstanceSecret } from '../../accounts/accounts.service.js';
+import { createUser, createSession } from '../../accounts/accounts.service.js';
+import { ensureInstanceSecret } from '../../platform/secret.js';
 import { saveWorkspace } from '../../workspace/workspace.service.js';
-import { loadConfig } from '../config.js';
-import type { AppContext } from '../context.js';
-import type { OpenDatabase } from '../db/database.js';
-import { buildServer, SESSION_COOKIE, type App } from '../http/server.js';
-import { createLogger } from '../logger.js';
+import { loadConfig } from '../../platform/config.js';
+import type { AppContext } from '../../platform/context.js';
+import type { OpenDatabase } from '../../platform/db/database.js';
+import { buildServer, SESSION_COOKIE, type App } from '../../platform/http/server.js';
+import { createLogger } from '../../platform/logger.js';
 import { createTestDatabase } from './test-database.js';
+import { eventBus } from '../../platform/events/events.service.js';
 
 export interface Caller {
   headers: Record<string, string>;
@@ -34,6 +36,7 @@ export async function createTestApp(options: { now?: () => Date; withWorkspace?:
     log: createLogger('silent'),
     now: options.now ?? (() => new Date()),
     secret: await ensureInstanceSecret(database.db),
+    events: eventBus,
   };
   if (options.withWorkspace !== false) {
     await saveWorkspace(database.db, { name: 'Test Co', industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' });

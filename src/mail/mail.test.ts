@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../testing/test-app.js';
-import { setFeatureSettings } from '../../workspace/workspace.service.js';
+import { createTestApp, type TestApp } from '../app/testing/test-app.js';
+import { setFeatureSettings } from '../workspace/workspace.service.js';
 import { unsubscribeToken } from './mail.links.js';
 import { deliverPendingEmails, queueEmail } from './mail.service.js';
 import { closeTransports } from './mail.transport.js';
