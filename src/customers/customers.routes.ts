@@ -26,6 +26,7 @@ import { fieldsByType, importTypes, presets, type Mapping } from './import/prese
 import type { CustomerRow, OrderRow } from './import/rows.js';
 import { hashId } from './import/rows.js';
 import { isCurrencyCode, normalizeEmail, normalizePhone, parseAmount, parseDate } from './import/values.js';
+import { failureMessage } from '../platform/disk.js';
 
 const uuid = (what: string) => z.string().uuid(`must be a ${what} id`);
 const idParams = z.object({ id: uuid('customer') });
@@ -665,7 +666,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
             },
             (err: Error) => {
               job.status = 'failed';
-              job.error = err instanceof ImportSetupError ? shorten(err.message) : 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).';
+              job.error = err instanceof ImportSetupError ? shorten(err.message) : failureMessage(err, 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).');
               job.report = emptyReport(options.type ?? 'orders', false);
               if (!(err instanceof ImportSetupError)) ctx.log.error({ err }, 'import failed');
             },

@@ -65,8 +65,12 @@ export function lockDataDir(dataDir: string): () => void {
       fs.closeSync(fd);
       continue;
     }
-    fs.ftruncateSync(fd, 0);
-    fs.writeSync(fd, String(process.pid), 0);
+    try {
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, String(process.pid), 0);
+    } catch {
+      // The pid is only information (a full disk must not stop the lock: the lock is the flock).
+    }
     let released = false;
     const release = () => {
       if (released) return;

@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import path from 'node:path';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
+import { diskSettings, DiskFullError, freeBytes, isDiskFull } from '../disk.js';
 import { migrationProvider } from './migrations.js';
 import { kyselyOverPGlite, pgliteSettings } from './pglite-dialect.js';
 import type { DB } from './schema.js';
@@ -73,6 +74,8 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
         pglite = await PGlite.create({ extensions: { pg_trgm }, dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers, ...pgliteSettings });
       } catch (err) {
         release();
+        // PGlite says only "failed to initialize" when it cannot write: ask the disk.
+        if (isDiskFull(err) || (freeBytes(dataDir) ?? Infinity) < diskSettings.minFreeBytes) throw new DiskFullError({ cause: err });
         throw err;
       }
     }

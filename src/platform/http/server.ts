@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../context.js';
 import { allowed } from './access.js';
 import { HttpError, type FieldError } from './errors.js';
+import { checkDiskFull, DISK_FULL_MESSAGE, DISK_FULL_PROBLEM } from '../disk.js';
 import { installedFeatures } from '../feature.js';
 
 /** One readable line naming every field at fault with its own reason. */
@@ -375,6 +376,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     }
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, fields: error.fields } });
+    }
+    if (checkDiskFull(error)) {
+      // PostgreSQL/PGlite refused the write and rolled it back: say why, plainly, with 507.
+      req.log.error({ err: error }, DISK_FULL_PROBLEM);
+      return reply.code(507).send({ error: { code: 'disk_full', message: DISK_FULL_MESSAGE, fields: [] } });
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
