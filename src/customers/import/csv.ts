@@ -83,7 +83,13 @@ export interface ReadOptions {
   onIssue(issue: CsvIssue): void;
   /** bytes read so far */
   onProgress?(bytes: number): void;
+  /** called once when the file itself holds U+FFFD (the bytes EF BF BD): from then on a
+   * replacement character in a field may be the file's own rather than a sign of bytes that are
+   * not UTF-8 (which the decoder replaces with it) */
+  onGenuineReplacementChar?(): void;
 }
+
+const REPLACEMENT_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
 
 function describe(err: CsvError, maxRecordBytes: number): string {
   switch (err.code) {
@@ -125,6 +131,7 @@ export async function* readCsv(source: CsvSource, opts: ReadOptions): AsyncGener
   let offset = 0; // byte where the current segment starts
   let firstLine = 1; // physical line number at that byte
   let first = true;
+  let genuineReplacement = false;
   for (;;) {
     let fatal: string | null = null;
     const parser = parse({
@@ -152,6 +159,10 @@ export async function* readCsv(source: CsvSource, opts: ReadOptions): AsyncGener
           if (fatal || parser.destroyed) break;
           read += chunk.length;
           opts.onProgress?.(read);
+          if (!genuineReplacement && chunk.indexOf(REPLACEMENT_BYTES) !== -1) {
+            genuineReplacement = true;
+            opts.onGenuineReplacementChar?.();
+          }
           if (!parser.write(chunk)) {
             await new Promise<void>((resolve) => {
               const done = () => {

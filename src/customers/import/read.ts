@@ -64,6 +64,8 @@ export class ImportSetupError extends Error {}
 
 export const MAX_LISTED = 1000;
 
+const notUtf8Reason = 'contains bytes that are not valid UTF-8 (the file may be in another encoding, such as Windows-1252); not imported';
+
 export function emptyReport(type: ImportType, dryRun: boolean): ImportReport {
   return {
     type, preset: 'generic', presetLabel: 'Generic mapping', delimiter: 'comma', headers: [], mapping: {}, dryRun,
@@ -90,8 +92,11 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     if (report.duplicateNotes.length < MAX_LISTED) report.duplicateNotes.push({ line, reason });
   };
   const fileIssues: RowProblem[] = [];
+  let genuineReplacement = false;
+  let notUtf8 = 0;
   const records = readCsv(source, {
     delimiter,
+    onGenuineReplacementChar: () => (genuineReplacement = true),
     batchSize: options.batchSize ?? 5000,
     onIssue: (i) => fileIssues.push(i),
     onProgress: (bytes) => options.onProgress?.({ bytes, totalBytes: source.size, rows: report.rows }),
@@ -203,7 +208,20 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   const handle = async (recs: CsvRecord[]) => {
     for (const rec of recs) {
       report.rows++;
-      for (const f of rec.fields) chars += f.length;
+      let unstorable: string | null = null;
+      for (const f of rec.fields) {
+        chars += f.length;
+        // PostgreSQL cannot store a NUL in text; storing a row whose bytes were not UTF-8 would
+        // keep U+FFFD in place of what the file said (a name in Windows-1252, say): both are
+        // reported on their line, and the rest of the file imports.
+        if (f.indexOf('\u0000') !== -1) unstorable ??= 'contains a NUL character (byte 0), which cannot be stored; remove it and import the file again';
+        else if (!genuineReplacement && f.indexOf('\uFFFD') !== -1) unstorable ??= notUtf8Reason;
+      }
+      if (unstorable) {
+        if (unstorable === notUtf8Reason) notUtf8++;
+        fail(rec.line, unstorable);
+        continue;
+      }
       if (rec.fields.length !== headers.length) {
         if (rec.fields.length === 1 && headers.length > 1) {
           fail(rec.line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`);
@@ -274,6 +292,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   }
   flushIssues();
   await flush();
+  if (notUtf8) report.warnings.push(`${notUtf8} ${notUtf8 === 1 ? 'row holds' : 'rows hold'} bytes that are not valid UTF-8 and ${notUtf8 === 1 ? 'was' : 'were'} not imported (listed by line): the file may be saved in another encoding (such as Windows-1252). Save it as UTF-8 and import it again; rows already imported are not doubled.`);
   report.errors.sort((a, b) => a.line - b.line);
   return report;
 }
