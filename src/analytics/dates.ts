@@ -130,3 +130,20 @@ function validDay(y: number, mo: number, d: number): number | null {
   if (d > (mo === 2 && leap ? 29 : monthDays[mo - 1])) return null;
   return dayOfDate(y, mo, d);
 }
+
+/**
+ * The day `months` calendar months after `day`, clamped to the end of the month (31 Jan + 1
+ * month = 28/29 Feb; + 2 months = 31 Mar: always counted from the original day, never chained).
+ */
+export function addMonths(day: number, months: number): number {
+  const d = new Date(day * DAY_MS);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + months;
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return Math.floor(Date.UTC(y, m, Math.min(d.getUTCDate(), last)) / DAY_MS);
+}
+
+/** Calendar months from the month of `a` to the month of `b` (day of month ignored). */
+export function monthsBetween(a: number, b: number): number {
+  return monthIndex(b) - monthIndex(a);
+}

@@ -1,5 +1,6 @@
 // Columnar order data: the compact form every source (CSV file, database) is turned into
 // before the analytics run. Money in integer minor units, time in local day numbers.
+import { addMonths, monthsBetween } from './dates.js';
 
 export interface OrderTable {
   /** distinct customer ids; a row's `customer` indexes this list */
@@ -101,5 +102,50 @@ export function monthlyAmount(s: Pick<SubscriptionRow, 'amount' | 'interval'>): 
   }
 }
 
-/** Length of a billing interval in days (average). */
+/** Length of a billing interval in days (average): for rates per year only, never to count periods. */
 export const intervalDays: Record<BillingInterval, number> = { week: 7, month: 365.25 / 12, quarter: 365.25 / 4, year: 365.25 };
+
+const intervalMonths: Record<BillingInterval, number> = { week: 0, month: 1, quarter: 3, year: 12 };
+
+/**
+ * The day of the k-th renewal (k = 0: the start), on the calendar: the interval is added to the
+ * start date k times at once and clamped to the end of the month (a plan started 31 January
+ * renews 29 February, 31 March, 30 April …; one started 29 February renews 28 February).
+ */
+export function renewalDay(startDay: number, interval: BillingInterval, k: number): number {
+  if (interval === 'week') return startDay + 7 * k;
+  return addMonths(startDay, intervalMonths[interval] * k);
+}
+
+/** The number of renewal dates in (start, day] — renewals that fell due by the end of `day`. */
+function renewalsDueBy(startDay: number, interval: BillingInterval, day: number): number {
+  if (day <= startDay) return 0;
+  if (interval === 'week') return Math.floor((day - startDay) / 7);
+  const step = intervalMonths[interval];
+  let k = Math.floor(monthsBetween(startDay, day) / step);
+  while (k > 0 && renewalDay(startDay, interval, k) > day) k--;
+  while (renewalDay(startDay, interval, k + 1) <= day) k++;
+  return k;
+}
+
+/**
+ * Payments a subscription made by the end of `day` (at least 1: the first is paid at the
+ * start). A cancellation on or before a renewal date means that renewal was not paid.
+ */
+export function paymentsMade(s: Pick<SubscriptionRow, 'startDay' | 'cancelDay' | 'interval'>, day: number): number {
+  let upTo = day;
+  // the renewals strictly before the cancellation day: one on the cancellation day is not paid
+  if (s.cancelDay !== null && s.cancelDay - 1 < upTo) upTo = s.cancelDay - 1;
+  return 1 + renewalsDueBy(s.startDay, s.interval, upTo);
+}
+
+/**
+ * A subscription's observed lifetime for the sBG model at the end of `day`: a subscription
+ * that ended made `periods` payments (it churned in period `periods`); one still running has
+ * survived `periods` renewals so far (censored).
+ */
+export function subscriptionLifetime(s: Pick<SubscriptionRow, 'startDay' | 'cancelDay' | 'interval'>, day: number): { periods: number; censored: boolean } {
+  const ended = s.cancelDay !== null && s.cancelDay <= day;
+  const paid = paymentsMade(s, day);
+  return ended ? { periods: paid, censored: false } : { periods: paid - 1, censored: true };
+}

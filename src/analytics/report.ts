@@ -20,7 +20,7 @@ import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
 import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
 import { healthScore, type Health, type HealthFactor } from './health.js';
 import { quantile } from './math.js';
-import { intervalDays, monthlyAmount, type OrderTable, type SubscriptionRow } from './orders.js';
+import { intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
 import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
 
 export type TimeUnit = 'day' | 'week' | 'month';
@@ -1015,14 +1015,8 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   const sbgFits = new Map<string, SbgFit & { interval: string; customers: number }>();
   for (const [plan, list] of [...plans.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const interval = list[0].interval;
-    const len = intervalDays[interval];
-    const lifetimes = list.map((s) => {
-      const ended = s.cancelDay !== null && s.cancelDay <= calEnd;
-      const end = ended ? s.cancelDay! : calEnd;
-      // periods paid: a subscription canceled within its first period made 1 payment
-      const periods = Math.max(ended ? 1 : 0, Math.floor((end - s.startDay) / len) + (ended ? 1 : 0));
-      return { periods, censored: !ended };
-    });
+    // billing periods counted on the calendar (renewal dates), never days ÷ an average length
+    const lifetimes = list.map((s) => subscriptionLifetime(s, calEnd));
     try {
       const fit = fitSbgLifetimes(lifetimes);
       sbgFits.set(plan, { ...fit, interval, customers: list.length });
@@ -1051,16 +1045,14 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     let revenue = 0;
     let lastStart = firstDay[c];
     for (const s of byCustomer[c]) {
-      const end = Math.min(s.cancelDay ?? asOf, asOf);
       const len = intervalDays[s.interval];
-      const paid = Math.max(1, Math.ceil((end - s.startDay) / len));
-      revenue += paid * s.amount;
+      revenue += paymentsMade(s, asOf) * s.amount;
       lastStart = Math.max(lastStart, s.startDay);
       const running = s.cancelDay === null || s.cancelDay > asOf;
       if (!running) continue;
       isActive = true;
       const fit = sbgFits.get(s.plan);
-      const renewals = Math.floor((asOf - s.startDay) / len);
+      const renewals = paymentsMade(s, asOf) - 1;
       if (fit) {
         // probability they are still subscribed after the next renewal, and the discounted value
         const keep = (fit.delta + renewals) / (fit.gamma + fit.delta + renewals);
