@@ -46,9 +46,22 @@ const NEW_CUSTOMER_SLICE = Number(process.env.KEEPWELL_IMPORT_SLICE_CUSTOMERS ??
 /** acquisition dates moved per transaction at the end of an import */
 const ACQUIRED_SLICE = Number(process.env.KEEPWELL_IMPORT_SLICE_ACQUIRED ?? 500);
 
-/** Lets the event loop run (I/O, timers) and the requests it starts queue for the database
- * ahead of the import's next transaction. */
-export const yieldToRequests = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets the event loop run (I/O, timers) and the requests it starts queue for the database ahead
+ * of the import's next transaction. A request makes several queries one after another (session,
+ * settings, the page's data), each queued anew when the previous one answers: a trivial query
+ * queued behind them comes back slowly while requests are waiting, so the import gives them
+ * further turns until it goes straight through (at most a few).
+ */
+export async function yieldToRequests(db?: Database): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!db) return;
+  for (let turn = 0; turn < 6; turn++) {
+    const t0 = performance.now();
+    await sql`select 1`.execute(db);
+    if (performance.now() - t0 < 1) return;
+  }
+}
 
 const customerCols: Col<CustomerPart & { line: number }>[] = [
   ['line', 'int', (r) => r.line],
@@ -322,7 +335,7 @@ class CustomerResolver {
     this.earlier.clear();
     const slice = pglite ? ACQUIRED_SLICE : 50_000;
     for (let i = 0; i < entries.length; i += slice) {
-      if (pglite) await yieldToRequests();
+      if (pglite) await yieldToRequests(db);
       await db.transaction().execute(async (trx) => {
         await stage(trx, pglite, 'kw_stage_acquired', acquiredCols, entries.slice(i, i + slice), 'primary key (id)');
         await q(trx, 'update customers c set acquired_at = s.at from kw_stage_acquired s where c.id = s.id and c.acquired_at > s.at');
@@ -639,7 +652,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
         let total = noResult();
         const slices = slicesOf(batch, pglite, resolver);
         for (let s = 0; s < slices.length; s++) {
-          if (pglite) await yieldToRequests();
+          if (pglite) await yieldToRequests(db);
           const result = await db.transaction().execute(async (trx) => {
             const result = await write(trx, pglite, slices[s]);
             // the crash test's stall: in the batch's first transaction, so none of it is committed
@@ -667,7 +680,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
               await timed(`analyze ${table}`, () => sql.raw(`analyze ${table}`).execute(db));
               continue;
             }
-            await yieldToRequests();
+            await yieldToRequests(db);
             await timed(`analyze ${table}`, () =>
               db.transaction().execute(async (trx) => {
                 await q(trx, 'set local default_statistics_target = 30');
@@ -688,7 +701,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
     write: async (batch) => {
       let r = noResult();
       for (const part of slicesOf(batch, pglite, resolver)) {
-        if (pglite) await yieldToRequests();
+        if (pglite) await yieldToRequests(db);
         let result: BatchResult | null = null;
         try {
           await db.transaction().execute(async (trx) => {
