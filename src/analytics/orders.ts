@@ -12,6 +12,8 @@ export interface OrderTable {
   amount: Float64Array;
   /** 1 = the order was refunded or cancelled: it is no purchase and no revenue */
   void: Uint8Array;
+  /** for a negative row, the row of the order it cancels when the data names it (-1: not named) */
+  cancels?: Int32Array;
 }
 
 export class OrderTableBuilder {
@@ -33,8 +35,17 @@ export class OrderTableBuilder {
     return c;
   }
 
-  add(customerId: string, day: number, amountMinor: number, isVoid = false): void {
+  private orderRows: Map<string, number> | null = null;
+  private refs: [number, string][] = [];
+
+  /**
+   * `ref.orderId` names the order (only needed when cancellations name the order they cancel);
+   * `ref.cancels` on a negative row names the order it cancels.
+   */
+  add(customerId: string, day: number, amountMinor: number, isVoid = false, ref?: { orderId?: string; cancels?: string }): void {
     if (this.n === this.customer.length) this.grow();
+    if (ref?.orderId) (this.orderRows ??= new Map()).set(ref.orderId, this.n);
+    if (ref?.cancels && amountMinor < 0) this.refs.push([this.n, ref.cancels]);
     this.customer[this.n] = this.customerIndex(customerId);
     this.day[this.n] = day;
     this.amount[this.n] = Math.round(amountMinor);
@@ -63,7 +74,17 @@ export class OrderTableBuilder {
   }
 
   build(): OrderTable {
+    let cancels: Int32Array | undefined;
+    if (this.refs.length) {
+      cancels = new Int32Array(this.n).fill(-1);
+      for (const [row, id] of this.refs) {
+        const target = this.orderRows?.get(id);
+        // only an order of the same customer
+        if (target !== undefined && this.customer[target] === this.customer[row]) cancels[row] = target;
+      }
+    }
     return {
+      ...(cancels ? { cancels } : {}),
       customerIds: this.customerIds,
       length: this.n,
       customer: this.customer.subarray(0, this.n),
@@ -86,6 +107,80 @@ export interface SubscriptionRow {
   startDay: number;
   /** day the subscription ended; null while it runs */
   cancelDay: number | null;
+}
+
+/**
+ * Cancellations and refunds applied to the orders they undo. A negative row cancels an order
+ * of the same customer on or before its day: the one it names (`cancels`), else the latest one
+ * with exactly the negated amount (the Online Retail file's `C541433`, −77,183.60, cancels
+ * 541431 of +77,183.60). A cancelled order is no purchase and no revenue (void = 1), and the
+ * cancellation row is used up (void = 2). A negative row that matches no whole order is a
+ * partial refund: it comes off the latest earlier order of that customer (down to zero, when
+ * the order counts as cancelled); what is left over, or a refund with no earlier order, stays
+ * a negative amount that lowers revenue only.
+ */
+export function applyCancellations(t: OrderTable): { table: OrderTable; refunds: number; cancelled: number } {
+  let refunds = 0;
+  let any = false;
+  for (let i = 0; i < t.length; i++)
+    if (!t.void[i] && t.amount[i] < 0) {
+      refunds -= t.amount[i];
+      any = true;
+    }
+  if (!any) return { table: t, refunds, cancelled: 0 };
+  const amount = Float64Array.from(t.amount);
+  const voided = Uint8Array.from(t.void);
+  const n = t.customerIds.length;
+  // rows per customer (CSR), only what is needed: customers with a negative row
+  const hasNeg = new Uint8Array(n);
+  for (let i = 0; i < t.length; i++) if (!t.void[i] && t.amount[i] < 0) hasNeg[t.customer[i]] = 1;
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < t.length; i++) if (hasNeg[t.customer[i]]) start[t.customer[i] + 1]++;
+  for (let c = 0; c < n; c++) start[c + 1] += start[c];
+  const pos = start.slice(0, n);
+  const rows = new Int32Array(start[n]);
+  for (let i = 0; i < t.length; i++) if (hasNeg[t.customer[i]]) rows[pos[t.customer[i]]++] = i;
+  let cancelled = 0;
+  for (let c = 0; c < n; c++) {
+    if (!hasNeg[c]) continue;
+    // by day, orders before refunds on the same day, then file order
+    const list = Array.from(rows.subarray(start[c], start[c + 1])).sort((a, b) => t.day[a] - t.day[b] || Number(t.amount[a] < 0) - Number(t.amount[b] < 0) || a - b);
+    for (let j = 0; j < list.length; j++) {
+      const i = list[j];
+      if (voided[i] || t.amount[i] >= 0) continue;
+      const named = t.cancels && t.cancels[i] >= 0 && !voided[t.cancels[i]] && amount[t.cancels[i]] > 0 && t.day[t.cancels[i]] <= t.day[i] ? t.cancels[i] : -1;
+      let target = named >= 0 && -t.amount[i] >= amount[named] ? named : -1;
+      if (target < 0 && named < 0)
+        for (let k = j - 1; k >= 0; k--) {
+          const o = list[k];
+          if (!voided[o] && t.amount[o] > 0 && amount[o] === -t.amount[i]) {
+            target = o;
+            break;
+          }
+        }
+      if (target >= 0) {
+        voided[target] = 1;
+        voided[i] = 2;
+        cancelled++;
+        continue;
+      }
+      // a partial refund: off the order it names, else the latest earlier order still standing
+      for (let k = j - 1; k >= 0; k--) {
+        const o = named >= 0 ? named : list[k];
+        if (voided[o] || amount[o] <= 0) continue;
+        const off = Math.min(amount[o], -amount[i]);
+        amount[o] -= off;
+        amount[i] += off;
+        if (amount[o] === 0) {
+          voided[o] = 1;
+          cancelled++;
+        }
+        if (amount[i] === 0) voided[i] = 2;
+        if (amount[i] === 0 || named >= 0) break;
+      }
+    }
+  }
+  return { table: { ...t, amount, void: voided }, refunds, cancelled };
 }
 
 /** Monthly recurring revenue of one subscription, minor units. */

@@ -28,6 +28,9 @@ export const headerAliases = {
   amount: ['amount', 'total', 'order_total', 'total_price', 'amount_total', 'value', 'revenue', 'dollar_value', 'price', 'net'],
   amountMinor: ['amount_minor', 'total_minor', 'amount_cents'],
   status: ['status', 'financial_status', 'order_status', 'payment_status'],
+  orderId: ['order_id', 'invoice_no', 'invoiceno', 'invoice_id', 'invoice', 'order_number', 'order_no', 'external_id'],
+  /** on a cancellation or refund row: the order it undoes */
+  cancels: ['original_order_id', 'original_invoice', 'original_invoice_no', 'original_order', 'refund_of', 'cancels', 'refers_to', 'parent_order_id'],
 };
 
 const voidStatuses = new Set(['refunded', 'cancelled', 'canceled', 'voided', 'void', 'failed', 'declined']);
@@ -116,6 +119,8 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
   let aCol = choice.amountCol ? choice.amountCol - 1 : -1;
   let minorCol = -1;
   let sCol = -1;
+  let oCol = -1;
+  let refCol = -1;
   let names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null as string | null };
   let first = true;
   let rows = 0;
@@ -132,6 +137,9 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
           if (aCol < 0) minorCol = findColumn(headers, headerAliases.amountMinor);
         }
         sCol = findColumn(headers, headerAliases.status);
+        // order ids are kept only when cancellations name the order they cancel
+        refCol = findColumn(headers, headerAliases.cancels);
+        if (refCol >= 0) oCol = findColumn(headers, headerAliases.orderId);
         const missing = [cCol < 0 && 'customer id (e.g. customer_id, email)', dCol < 0 && 'date (e.g. date, created_at)', aCol < 0 && minorCol < 0 && 'amount (e.g. amount, total)'].filter(Boolean);
         if (missing.length) throw new Error(`${file}: no column for ${missing.join(', ')}; name them with --customer-col/--date-col/--amount-col (1-based)`);
         names = { customer: cells[cCol].trim(), date: cells[dCol].trim(), amount: cells[aCol >= 0 ? aCol : minorCol].trim(), status: sCol >= 0 ? cells[sCol].trim() : null };
@@ -154,7 +162,14 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
     if (!id) errors.push({ line, message: `missing customer id (${names.customer})` });
     else if (day === null) errors.push({ line, message: `unreadable date ${JSON.stringify(cells[dCol] ?? '')} (${names.date})` });
     else if (amount === null) errors.push({ line, message: `unreadable amount ${JSON.stringify(cells[aCol >= 0 ? aCol : minorCol] ?? '')} (${names.amount})` });
-    else builder.add(id, day, amount, sCol >= 0 && voidStatuses.has((cells[sCol] ?? '').trim().toLowerCase()));
+    else
+      builder.add(
+        id,
+        day,
+        amount,
+        sCol >= 0 && voidStatuses.has((cells[sCol] ?? '').trim().toLowerCase()),
+        refCol >= 0 ? { orderId: oCol >= 0 ? (cells[oCol] ?? '').trim() : undefined, cancels: (cells[refCol] ?? '').trim() || undefined } : undefined,
+      );
   }
   return { table: builder.build(), errors, rows, columns: names };
 }

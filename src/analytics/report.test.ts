@@ -41,7 +41,7 @@ describe('retention report on a small fixture (hand-computed)', () => {
   const report = ordersReport(build(rows), opts);
 
   it('counts customers, orders, refunds and revenue', () => {
-    expect(report.totals).toEqual({ customers: 4, orders: 6, revenue: 290, refunds: 10, voidedOrders: 1 });
+    expect(report.totals).toEqual({ customers: 4, orders: 6, revenue: 290, refunds: 10, voidedOrders: 1, cancelledOrders: 0 });
     expect(report.repeatRate).toBe(0.25); // only A bought on two days or more
   });
 
@@ -75,7 +75,7 @@ describe('retention report on a small fixture (hand-computed)', () => {
     expect(report.cohorts.map((c) => [c.cohort, c.size, c.customers, c.revenue])).toEqual([
       ['2023-10', 1, [1, 0, 0, 0, 0, 0], [100, 0, 0, 0, 0, 0]],
       ['2024-01', 1, [1, 0, 1], [50, 0, 40]],
-      ['2024-02', 2, [2, 0], [110, 0]],
+      ['2024-02', 2, [2, 0], [100, 0]], // C's refund of 10 comes off her February order
     ]);
     expect(report.cohorts[1].retention).toEqual([1, 0, 1]);
   });

@@ -8,7 +8,8 @@
 //   not at the end; new = first purchase in the period; returned = bought before, not active at
 //   the start, bought again in the period. churnRate = lost / customersAtStart.
 // - Several purchases on one day by one customer count as one purchase (the models' convention).
-// - Refunded/cancelled orders are left out; negative amounts (refunds) reduce revenue only.
+// - Refunded/cancelled orders are left out; a negative row cancels the order it names or the
+//   same customer's order of the negated amount, else comes off their latest earlier order.
 // - Default activity window: the 90th percentile of the gaps between a customer's consecutive
 //   purchases (rounded up to whole days, at least 7, at most 730), so 9 in 10 returning
 //   purchases come inside it; 365 days when nobody has bought twice.
@@ -20,7 +21,7 @@ import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
 import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
 import { healthScore, type Health, type HealthFactor } from './health.js';
 import { quantile } from './math.js';
-import { intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
+import { applyCancellations, intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
 import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
 
 export type TimeUnit = 'day' | 'week' | 'month';
@@ -134,7 +135,8 @@ export interface RetentionReport {
   asOf: string;
   timeUnit: TimeUnit;
   periodType: PeriodType;
-  totals: { customers: number; orders: number; revenue: number; refunds: number; voidedOrders: number };
+  /** voidedOrders: no purchase (status, or cancelled by a negative row: cancelledOrders of them) */
+  totals: { customers: number; orders: number; revenue: number; refunds: number; voidedOrders: number; cancelledOrders: number };
   activityWindow: { days: number; source: 'setting' | 'derived' | 'default' | 'subscriptions'; explanation: string };
   periods: PeriodRow[];
   periodsByType: Record<PeriodType, PeriodRow[]>;
@@ -184,31 +186,31 @@ interface PurchaseDays {
   spend: Float64Array; // minor units per day
   revenue: Float64Array; // net revenue per customer, minor
   refunds: number;
+  /** orders void by status or cancelled by a negative row */
   voided: number;
+  /** of which cancelled by a negative row */
+  cancelled: number;
   orders: number;
   minDay: number;
   maxDay: number;
 }
 
-function purchaseDays(t: OrderTable, n = t.customerIds.length): PurchaseDays {
+/** `t` with cancellations applied (applyCancellations): void 1 = no purchase, 2 = a used-up cancellation row. */
+function purchaseDays(t: OrderTable, n: number, refunds: number, cancelled: number): PurchaseDays {
   const counts = new Int32Array(n + 1);
   const revenue = new Float64Array(n);
-  let refunds = 0;
   let voided = 0;
   let orders = 0;
   let minDay = Infinity;
   let maxDay = -Infinity;
   for (let i = 0; i < t.length; i++) {
     if (t.void[i]) {
-      voided++;
+      if (t.void[i] === 1) voided++;
       continue;
     }
     const amt = t.amount[i];
     revenue[t.customer[i]] += amt;
-    if (amt < 0) {
-      refunds += -amt;
-      continue;
-    }
+    if (amt < 0) continue;
     orders++;
     counts[t.customer[i] + 1]++;
     if (t.day[i] < minDay) minDay = t.day[i];
@@ -242,7 +244,7 @@ function purchaseDays(t: OrderTable, n = t.customerIds.length): PurchaseDays {
     }
   }
   offsets[n] = w;
-  return { n, offsets, days: days.subarray(0, w), spend: spend.subarray(0, w), revenue, refunds, voided, orders, minDay, maxDay };
+  return { n, offsets, days: days.subarray(0, w), spend: spend.subarray(0, w), revenue, refunds, voided, orders, minDay, maxDay, cancelled };
 }
 
 function sortPairs(keys: Int32Array, vals: Float64Array, lo: number, hi: number) {
@@ -516,7 +518,7 @@ function idOrder(ids: string[]): Int32Array {
 
 // ---------------------------------------------------------------------------------------------
 
-export function ordersReport(table: OrderTable, opts: ReportOptions = {}): RetentionReport {
+export function ordersReport(input: OrderTable, opts: ReportOptions = {}): RetentionReport {
   const unit = opts.timeUnit ?? 'day';
   const ud = unitDays[unit];
   const periodType = opts.periodType ?? 'month';
@@ -526,14 +528,17 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
   const notes: string[] = [];
 
   // customers known only from other activity (subscriptions) get indices after the buyers
-  const ids = table.customerIds.slice();
+  const ids = input.customerIds.slice();
   const other: ({ firstDay: number; ranges: [number, number][] } | undefined)[] = [];
   if (opts.otherActivity) {
     const known = new Map(ids.map((id, i) => [id, i]));
     for (const id of [...opts.otherActivity.keys()].sort()) if (!known.has(id)) known.set(id, ids.push(id) - 1);
     for (const [id, act] of opts.otherActivity) other[known.get(id)!] = act;
   }
-  const pd = timed(opts, 'group orders by customer', () => purchaseDays(table, ids.length));
+  // cancellations and refunds come off the orders they undo before anything is counted
+  const undone = timed(opts, 'cancellations', () => applyCancellations(input));
+  const table = undone.table;
+  const pd = timed(opts, 'group orders by customer', () => purchaseDays(table, ids.length, undone.refunds, undone.cancelled));
   const n = pd.n;
   // customers with at least one purchase
   const hasPurchase = (c: number) => pd.offsets[c + 1] > pd.offsets[c];
@@ -859,7 +864,7 @@ export function ordersReport(table: OrderTable, opts: ReportOptions = {}): Reten
     asOf: isoDay(asOf),
     timeUnit: unit,
     periodType,
-    totals: { customers: buyers, orders: pd.orders, revenue: round(revenueTotal / scale, 2), refunds: round(pd.refunds / scale, 2), voidedOrders: pd.voided },
+    totals: { customers: buyers, orders: pd.orders, revenue: round(revenueTotal / scale, 2), refunds: round(pd.refunds / scale, 2), voidedOrders: pd.voided, cancelledOrders: pd.cancelled },
     activityWindow: windowInfo,
     periods: periodsByType[periodType],
     periodsByType,
@@ -1118,7 +1123,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     asOf: isoDay(asOf),
     timeUnit: opts.timeUnit ?? 'day',
     periodType,
-    totals: { customers: n, orders: rows.length, revenue: round(revenueTotal / scale, 2), refunds: 0, voidedOrders: 0 },
+    totals: { customers: n, orders: rows.length, revenue: round(revenueTotal / scale, 2), refunds: 0, voidedOrders: 0, cancelledOrders: 0 },
     activityWindow: { days: 0, source: 'subscriptions', explanation: 'A subscriber is active while a subscription runs and lost when their last subscription ends.' },
     periods: periodsByType[periodType],
     periodsByType,
