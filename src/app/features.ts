@@ -4,6 +4,7 @@
 // demo data is seeded in this order.
 import { accountsFeature } from '../accounts/manifest.js';
 import { analyticsFeature } from '../analytics/manifest.js';
+import { assistantFeature } from '../assistant/manifest.js';
 import { customersFeature } from '../customers/manifest.js';
 import { mailFeature } from '../mail/manifest.js';
 import { platformFeature } from '../platform/core.feature.js';
@@ -23,4 +24,5 @@ export const features: readonly Feature[] = [
   analyticsFeature,
   playbooksFeature,
   surveysFeature,
+  assistantFeature,
 ];
