@@ -3,7 +3,7 @@
 // Both readers (this thread, and the worker thread large files are read in).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../../platform/db/database.js';
-import { createTestDatabase } from '../../platform/testing/test-database.js';
+import { createTestDatabase } from '../../app/testing/test-database.js';
 import { bufferSource } from './csv.js';
 import { countsAddUp, runImport } from './importer.js';
 
