@@ -6,6 +6,7 @@ import { accountsFeature } from '../accounts/manifest.js';
 import { analyticsFeature } from '../analytics/manifest.js';
 import { assistantFeature } from '../assistant/manifest.js';
 import { customersFeature } from '../customers/manifest.js';
+import { inboxFeature } from '../inbox/manifest.js';
 import { mailFeature } from '../mail/manifest.js';
 import { platformFeature } from '../platform/core.feature.js';
 import type { Feature } from '../platform/feature.js';
@@ -25,4 +26,5 @@ export const features: readonly Feature[] = [
   playbooksFeature,
   surveysFeature,
   assistantFeature,
+  inboxFeature,
 ];

@@ -27,6 +27,8 @@ export interface OutgoingEmail {
   customerId?: string | null;
   idempotencyKey: string;
   source?: string;
+  /** extra headers (threading: In-Reply-To, References); names and values on one line each */
+  headers?: Record<string, string>;
 }
 
 export interface QueueResult {
@@ -46,6 +48,10 @@ const outgoingSchema = z.object({
   customerId: z.string().uuid().nullable().optional(),
   idempotencyKey: z.string().min(1, 'is required').max(500),
   source: z.string().max(200).optional(),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,60}$/, 'must be a header name'), z.string().max(8000).regex(/^[^\r\n]*$/, 'must be one line'))
+    .refine((h) => Object.keys(h).length <= 20, 'has too many headers')
+    .optional(),
 });
 
 export class EmailInputError extends Error {
@@ -109,7 +115,7 @@ export async function queueEmail(ctx: AppContext, email: OutgoingEmail): Promise
   }
   const html = isFullDocument(e.html) ? e.html : brandHtml(branding, e.subject, e.html, unsubscribe);
   const text = brandText(branding, e.text, unsubscribe);
-  const headers: Record<string, string> = { 'X-Keepwell-Kind': e.kind };
+  const headers: Record<string, string> = { ...(e.headers ?? {}), 'X-Keepwell-Kind': e.kind };
   if (unsubscribe) {
     headers['List-Unsubscribe'] = `<${unsubscribe}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';

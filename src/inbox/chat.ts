@@ -1,0 +1,59 @@
+// Live chat for the website widget: a visitor opens a conversation and gets a token bound to
+// it (HMAC with the instance secret); every later call shows that token and sees only that
+// conversation — the customer's and agents' messages, never internal notes or other customers.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AppContext } from '../platform/context.js';
+import type { Database } from '../platform/db/database.js';
+import { HttpError } from '../platform/http/errors.js';
+
+export function chatToken(secret: string, conversationId: string): string {
+  const mac = createHmac('sha256', secret).update(`inbox-chat:${conversationId}`).digest('base64url');
+  return `${conversationId}.${mac}`;
+}
+
+/** The conversation a visitor token is for; 403 for a token that is not ours. */
+export function verifyChatToken(secret: string, token: string | undefined | null): string {
+  const t = String(token ?? '');
+  const dot = t.indexOf('.');
+  const id = dot > 0 ? t.slice(0, dot) : '';
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new HttpError(403, 'forbidden', 'This chat token is not valid');
+  const expected = Buffer.from(chatToken(secret, id));
+  const given = Buffer.from(t);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new HttpError(403, 'forbidden', 'This chat token is not valid');
+  return id;
+}
+
+/** What a visitor sees of one message. */
+export interface VisitorMessage {
+  id: string;
+  from: 'you' | 'agent';
+  agentName: string | null;
+  text: string;
+  createdAt: string;
+}
+
+/** The visitor's view of their conversation after a message id (or from the start), oldest first. */
+export async function visitorMessages(ctx: AppContext | { db: Database }, conversationId: string, after?: string | null, limit = 200): Promise<VisitorMessage[]> {
+  let q = ctx.db
+    .selectFrom('messages as m')
+    .leftJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.id', 'm.author_kind', 'm.body_text', 'm.created_at', 'u.name as user_name', 'm.call'])
+    .where('m.conversation_id', '=', conversationId)
+    .where('m.author_kind', 'in', ['customer', 'agent'])
+    .where('m.call', 'is', null)
+    .orderBy('m.created_at')
+    .orderBy('m.id')
+    .limit(limit);
+  if (after) {
+    const a = await ctx.db.selectFrom('messages').select(['created_at', 'id']).where('id', '=', after).where('conversation_id', '=', conversationId).executeTakeFirst();
+    if (a) q = q.where((eb) => eb.or([eb('m.created_at', '>', a.created_at), eb.and([eb('m.created_at', '=', a.created_at), eb('m.id', '>', a.id)])]));
+  }
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    from: r.author_kind === 'customer' ? 'you' : 'agent',
+    agentName: r.author_kind === 'agent' ? (r.user_name?.split(' ')[0] ?? 'Support') : null,
+    text: r.body_text,
+    createdAt: new Date(r.created_at).toISOString(),
+  }));
+}

@@ -1,0 +1,11 @@
+// Events the inbox records in the writing transaction (playbook triggers, metrics).
+import type { Channel } from './inbox.tables.js';
+
+export interface InboxEvents {
+  'conversation.opened': { conversationId: string; customerId: string; channel: Channel; automatic: boolean };
+  'conversation.resolved': { conversationId: string; customerId: string; channel: Channel; resolvedByUserId: string | null };
+}
+
+declare module '../platform/events/events.service.js' {
+  interface EventMap extends InboxEvents {}
+}

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { MigrationDb, MigrationSet } from '../platform/db/migrations.js';
+
+export const inboxMigrations: MigrationSet = {
+  '0500_inbox': {
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('channel', 'text', (c) => c.notNull().check(sql`channel in ('email','chat','form','phone')`))
+        .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('open').check(sql`status in ('open','pending','snoozed','resolved')`))
+        .addColumn('snoozed_until', 'timestamptz')
+        .addColumn('assignee_user_id', 'uuid', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('priority', 'text', (c) => c.notNull().defaultTo('normal').check(sql`priority in ('low','normal','high','urgent')`))
+        .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('subject_key', 'text', (c) => c.notNull())
+        .addColumn('reply_to_address', 'text')
+        .addColumn('first_response_due_at', 'timestamptz')
+        .addColumn('first_responded_at', 'timestamptz')
+        .addColumn('resolution_due_at', 'timestamptz')
+        .addColumn('sla_paused_at', 'timestamptz')
+        .addColumn('sla_first_left_ms', 'bigint')
+        .addColumn('sla_resolution_left_ms', 'bigint')
+        .addColumn('resolved_at', 'timestamptz')
+        .addColumn('automatic', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('last_message_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('message_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // The list: by status (and assignee) newest first; breaching soon by due time; a customer's conversations.
+      await sql`create index conversations_status_last on conversations (status, last_message_at desc, id)`.execute(db);
+      await sql`create index conversations_assignee_last on conversations (assignee_user_id, status, last_message_at desc)`.execute(db);
+      await sql`create index conversations_first_due on conversations (first_response_due_at) where first_response_due_at is not null`.execute(db);
+      await sql`create index conversations_resolution_due on conversations (resolution_due_at) where resolution_due_at is not null`.execute(db);
+      await sql`create index conversations_customer on conversations (customer_id, last_message_at desc)`.execute(db);
+      await sql`create index conversations_subject_key on conversations (subject_key, customer_id, last_message_at desc)`.execute(db);
+      await sql`create index conversations_snoozed on conversations (snoozed_until) where status = 'snoozed'`.execute(db);
+
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('conversation_id', 'uuid', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+        .addColumn('author_kind', 'text', (c) => c.notNull().check(sql`author_kind in ('customer','agent','note','system')`))
+        .addColumn('user_id', 'uuid', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('body_text', 'text', (c) => c.notNull())
+        .addColumn('body_html_sanitised', 'text', (c) => c.notNull())
+        .addColumn('quoted_text', 'text')
+        .addColumn('email_message_id', 'text')
+        .addColumn('in_reply_to', 'text')
+        .addColumn('email_references', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+        .addColumn('from_address', 'text')
+        .addColumn('automatic', 'text')
+        .addColumn('attachments', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('call', 'jsonb')
+        .addColumn('email_id', 'uuid')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create index messages_conversation on messages (conversation_id, created_at, id)`.execute(db);
+      // A message delivered twice (same Message-ID) is stored once.
+      await sql`create unique index messages_email_message_id on messages (email_message_id) where email_message_id is not null`.execute(db);
+      await sql`create index messages_created on messages (created_at, id)`.execute(db);
+
+      await db.schema
+        .createTable('inbox_attachments')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('message_id', 'uuid', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('content', 'bytea', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('inbox_attachments_message').on('inbox_attachments').column('message_id').execute();
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('inbox_attachments').execute();
+      await db.schema.dropTable('messages').execute();
+      await db.schema.dropTable('conversations').execute();
+    },
+  },
+};

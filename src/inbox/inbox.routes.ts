@@ -1,0 +1,260 @@
+// Inbox API for staff (/api/inbox/…, in the OpenAPI document) and the public chat transport
+// for the website widget (/p/chat/…, token-scoped, rate-limited).
+import { z } from 'zod';
+import type { AppContext } from '../platform/context.js';
+import { HttpError, notFound } from '../platform/http/errors.js';
+import type { App } from '../platform/http/server.js';
+import { chatToken, verifyChatToken, visitorMessages } from './chat.js';
+import { conversationDetail, customerPanel, listConversations, messageView, views } from './inbox.queries.js';
+import { addNote, assign, logCall, openPhoneConversation, receiveMessage, replyToConversation, setStatus, updateConversation } from './inbox.service.js';
+import { getInboxSettings, inboxSettingsInput, saveInboxSettings } from './inbox.settings.js';
+import { channels, priorities, statuses } from './inbox.tables.js';
+import { subscribe, usePollContext, type LiveEvent } from './live.js';
+import { openStream, requireEventStream } from './sse.js';
+
+/** A message's text: generous for mail-length replies, refused clearly beyond. */
+export const MESSAGE_MAX_CHARS = 20_000;
+/** A chat line from a visitor. */
+export const CHAT_MAX_CHARS = 5_000;
+
+const idParams = z.object({ id: z.string().uuid('must be a conversation id') });
+const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `is longer than ${max.toLocaleString('en')} characters`);
+const callBody = z.object({
+  direction: z.enum(['inbound', 'outbound']),
+  durationSeconds: z.number().int().min(0).max(24 * 3600),
+  outcome: z.enum(['answered', 'no_answer', 'voicemail', 'busy', 'callback_requested']),
+  notes: z.string().max(MESSAGE_MAX_CHARS, `is longer than ${MESSAGE_MAX_CHARS} characters`).default(''),
+});
+
+/** Public chat: per client address, per minute. */
+export const chatOpenLimit = { max: 10, timeWindow: '1 minute' };
+export const chatMessageLimit = { max: 60, timeWindow: '1 minute' };
+
+export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
+  usePollContext(ctx);
+  const actor = (req: { user: { id: string; name: string } | null }) => ({ id: req.user!.id, name: req.user!.name });
+  const tags = ['inbox'];
+
+  app.get(
+    '/api/inbox/conversations',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Conversations: saved views (open, mine, unassigned, breaching soon, pending, snoozed, resolved, all) and filters, newest activity first',
+        querystring: z.object({
+          view: z.enum(views).default('open'),
+          status: z.enum(statuses).optional(),
+          channel: z.enum(channels).optional(),
+          customerId: z.string().uuid().optional(),
+          assigneeUserId: z.string().uuid().optional(),
+          q: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          cursor: z.string().max(200).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const s = await getInboxSettings(ctx.db);
+      return listConversations(ctx.db, req.query, req.user!.id, ctx.now(), s.breachingSoonMinutes);
+    },
+  );
+
+  app.get('/api/inbox/conversations/:id', { config: { access: 'staff' }, schema: { tags, summary: 'One conversation with its messages and the customer panel', params: idParams } }, async (req) =>
+    conversationDetail(ctx.db, req.params.id, ctx.now()),
+  );
+
+  app.patch(
+    '/api/inbox/conversations/:id',
+    { config: { access: 'staff' }, schema: { tags, summary: 'Set priority or tags', params: idParams, body: z.object({ priority: z.enum(priorities).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional() }) } },
+    async (req) => {
+      await updateConversation(ctx, req.params.id, req.body);
+      return conversationDetail(ctx.db, req.params.id, ctx.now());
+    },
+  );
+
+  app.post(
+    '/api/inbox/conversations/:id/reply',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: "Reply to the customer (email: sent with the thread's headers; chat: delivered live). Then pending the customer unless another status is given",
+        params: idParams,
+        body: z.object({ text: text(MESSAGE_MAX_CHARS), status: z.enum(['open', 'pending', 'resolved']).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const r = await replyToConversation(ctx, req.params.id, actor(req), req.body);
+      return reply.code(201).send(r);
+    },
+  );
+
+  app.post(
+    '/api/inbox/conversations/:id/notes',
+    { config: { access: 'staff' }, schema: { tags, summary: 'An internal note (never sent, never shown to the customer)', params: idParams, body: z.object({ text: text(MESSAGE_MAX_CHARS) }) } },
+    async (req, reply) => reply.code(201).send(await addNote(ctx, req.params.id, actor(req), req.body.text)),
+  );
+
+  app.post(
+    '/api/inbox/conversations/:id/calls',
+    { config: { access: 'staff' }, schema: { tags, summary: 'Log a phone call (inbound/outbound, duration, outcome, notes) into a conversation', params: idParams, body: callBody } },
+    async (req, reply) => reply.code(201).send(await logCall(ctx, req.params.id, actor(req), req.body)),
+  );
+
+  app.post(
+    '/api/inbox/calls',
+    {
+      config: { access: 'staff' },
+      schema: { tags, summary: 'A new phone conversation with a customer, starting with the call', body: z.object({ customerId: z.string().uuid(), subject: z.string().trim().max(300).default('Phone call'), call: callBody }) },
+    },
+    async (req, reply) => reply.code(201).send(await openPhoneConversation(ctx, actor(req), req.body)),
+  );
+
+  app.post(
+    '/api/inbox/conversations/:id/assign',
+    { config: { access: 'staff' }, schema: { tags, summary: 'Assign (or unassign with null)', params: idParams, body: z.object({ assigneeUserId: z.string().uuid().nullable() }) } },
+    async (req) => {
+      await assign(ctx, req.params.id, req.body.assigneeUserId);
+      return conversationDetail(ctx.db, req.params.id, ctx.now());
+    },
+  );
+
+  app.post(
+    '/api/inbox/conversations/:id/status',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Open, pending the customer (SLA clocks pause), snooze until a time, resolve (conversation.resolved) or reopen',
+        params: idParams,
+        body: z.object({ status: z.enum(statuses), until: z.iso.datetime({ offset: true }).optional() }),
+      },
+    },
+    async (req) => {
+      await setStatus(ctx, req.params.id, actor(req), req.body.status, req.body.until ? new Date(req.body.until) : undefined);
+      return conversationDetail(ctx.db, req.params.id, ctx.now());
+    },
+  );
+
+  app.get(
+    '/api/inbox/attachments/:id',
+    { config: { access: 'staff' }, schema: { tags, summary: 'Download an attachment (staff only; always as a download, never shown inline)', params: z.object({ id: z.string().uuid('must be an attachment id') }) } },
+    async (req, reply) => {
+      const a = await ctx.db.selectFrom('inbox_attachments').select(['filename', 'content_type', 'content', 'size']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!a) throw notFound('Attachment');
+      const ascii = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, no-store')
+        .header('x-original-content-type', a.content_type.replace(/[^\x20-\x7e]/g, ''))
+        .send(Buffer.from(a.content));
+    },
+  );
+
+  app.get('/api/inbox/customers/:id', { config: { access: 'staff' }, schema: { tags, summary: "The customer panel: value, recent orders, open tasks, other conversations", params: z.object({ id: z.string().uuid('must be a customer id') }) } }, async (req) => {
+    const p = await customerPanel(ctx.db, req.params.id);
+    if (!p) throw notFound('Customer');
+    return p;
+  });
+
+  app.get('/api/inbox/agents', { config: { access: 'staff' }, schema: { tags, summary: 'Staff who can be assigned' } }, async () => ({
+    agents: await ctx.db.selectFrom('users').select(['id', 'name', 'role']).where('disabled_at', 'is', null).orderBy('name').execute(),
+  }));
+
+  app.get('/api/inbox/settings', { config: { access: 'staff' }, schema: { tags, summary: 'Business hours and service-level targets' } }, async () => getInboxSettings(ctx.db));
+  app.put('/api/inbox/settings', { config: { access: 'owner' }, schema: { tags, summary: 'Change business hours and service-level targets (owner)', body: inboxSettingsInput } }, async (req) => {
+    const tz = req.body.businessHours?.timeZone;
+    if (tz && !Intl.supportedValuesOf('timeZone').concat('UTC').includes(tz)) throw new HttpError(400, 'validation', 'Invalid input: businessHours.timeZone is not a known IANA time zone', [{ field: 'businessHours.timeZone', message: 'is not a known IANA time zone' }]);
+    return saveInboxSettings(ctx.db, req.body);
+  });
+
+  // Staff live updates: every change to any conversation, as 'change' events (the client refetches what it shows).
+  app.get('/api/inbox/stream', { config: { access: 'staff' }, schema: { tags, summary: 'Live changes for staff (server-sent events; open with EventSource)' } }, async (req, reply) => {
+    requireEventStream(req);
+    const stream = openStream(req, reply);
+    stream.send('ready', { at: new Date().toISOString() });
+    const off = subscribe((e: LiveEvent) => stream.send('change', e));
+    stream.onClose(off);
+  });
+
+  // ---------------------------------------------------------------- public chat
+  const chatOpenBody = z.object({
+    name: z.string().trim().max(200).optional(),
+    email: z.string().trim().email('is not an email address').max(320).optional(),
+    text: text(CHAT_MAX_CHARS),
+  });
+  app.post('/p/chat/conversations', { config: { access: 'public', rateLimit: chatOpenLimit }, schema: { tags: ['chat'], summary: 'A visitor opens a chat: answers a token bound to this conversation (keep it to come back)', body: chatOpenBody } }, async (req, reply) => {
+    const r = await receiveMessage(ctx, { channel: 'chat', from: { email: req.body.email ?? null, name: req.body.name ?? null }, subject: '', text: req.body.text, receivedAt: ctx.now() });
+    return reply.code(201).send({ conversationId: r.conversationId, token: chatToken(ctx.secret, r.conversationId), messages: await visitorMessages(ctx, r.conversationId) });
+  });
+
+  const tokenOf = (req: { headers: Record<string, unknown> }, fallback?: string) => {
+    const h = String(req.headers.authorization ?? '');
+    return h.startsWith('Bearer ') ? h.slice(7) : fallback;
+  };
+  app.post(
+    '/p/chat/messages',
+    { config: { access: 'public', rateLimit: chatMessageLimit }, schema: { tags: ['chat'], summary: "A visitor's message (token in the body or Authorization: Bearer)", body: z.object({ token: z.string().max(300).optional(), text: text(CHAT_MAX_CHARS) }) } },
+    async (req, reply) => {
+      const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.body.token));
+      const c = await ctx.db.selectFrom('conversations').select(['channel']).where('id', '=', conversationId).executeTakeFirst();
+      if (!c || c.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
+      const r = await receiveMessage(ctx, { channel: 'chat', conversationId, from: {}, subject: '', text: req.body.text, receivedAt: ctx.now() });
+      return reply.code(201).send({ id: r.messageId });
+    },
+  );
+
+  app.get(
+    '/p/chat/messages',
+    { config: { access: 'public', rateLimit: chatMessageLimit }, schema: { tags: ['chat'], summary: "The visitor's conversation after a message id (cursor), oldest first", querystring: z.object({ token: z.string().max(300).optional(), after: z.string().uuid().optional() }) } },
+    async (req) => {
+      const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.query.token));
+      return { messages: await visitorMessages(ctx, conversationId, req.query.after ?? null) };
+    },
+  );
+
+  // The visitor's live stream: agents' (and their own) messages as 'message' events with the message id as event id,
+  // so a reconnecting EventSource (Last-Event-ID) or a reloaded page (?after=) misses nothing.
+  app.get(
+    '/p/chat/stream',
+    { config: { access: 'public', rateLimit: chatMessageLimit }, schema: { tags: ['chat'], summary: 'Live messages for a visitor (server-sent events)', querystring: z.object({ token: z.string().max(300), after: z.string().uuid().optional() }) } },
+    async (req, reply) => {
+      const conversationId = verifyChatToken(ctx.secret, req.query.token);
+      requireEventStream(req);
+      const lastEventId = String(req.headers['last-event-id'] ?? '');
+      let cursor: string | null = /^[0-9a-f-]{36}$/i.test(lastEventId) ? lastEventId : (req.query.after ?? null);
+      const stream = openStream(req, reply);
+      let busy = false;
+      let again = false;
+      const flush = async () => {
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        try {
+          do {
+            again = false;
+            const fresh = await visitorMessages(ctx, conversationId, cursor);
+            for (const m of fresh) {
+              stream.send('message', m, m.id);
+              cursor = m.id;
+            }
+          } while (again && !stream.closed());
+        } catch {
+          /* database closing: the client reconnects */
+        } finally {
+          busy = false;
+        }
+      };
+      const off = subscribe((e) => {
+        if (e.conversationId === conversationId && e.authorKind !== 'note') void flush();
+      });
+      stream.onClose(off);
+      await flush();
+    },
+  );
+}

@@ -1,0 +1,510 @@
+// The inbox as a service: inbound messages (any channel) become conversations and messages in
+// one transaction, with the customer matched or created and the timeline written; agents'
+// replies, notes, calls and status changes; SLA clocks that pause while pending the customer.
+import { sql, type Selectable } from 'kysely';
+import { findOrCreateCustomerByContact, recordTouchpoint } from '../customers/index.js';
+import type { TouchpointChannel } from '../customers/index.js';
+import { messageIdFor, queueEmail } from '../mail/index.js';
+import type { AppContext } from '../platform/context.js';
+import type { Database } from '../platform/db/database.js';
+import { HttpError, notFound } from '../platform/http/errors.js';
+import type { Automatic } from './automatic.js';
+import { foldReply, safeHtmlFromText } from './fold.js';
+import './inbox.events.js';
+import { businessHours, getInboxSettings, type InboxSettings } from './inbox.settings.js';
+import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, Priority } from './inbox.tables.js';
+import { markSeen, publish } from './live.js';
+import { addBusinessMs, businessMsBetween, type BusinessHours } from './sla.js';
+import { continuesBySubject, replyReferences, replySubject, subjectKey, threadCandidates } from './threading.js';
+
+/** Attachments above this size are listed but not kept. */
+export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+/** A message's text is kept up to this many characters. */
+export const BODY_MAX_CHARS = 200_000;
+
+export interface InboundAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+export interface InboundMessage {
+  channel: Channel;
+  from: { email?: string | null; phone?: string | null; name?: string | null };
+  subject: string;
+  /** the message as text (HTML mail already rendered to text) */
+  text: string;
+  messageId?: string | null;
+  inReplyTo?: string | null;
+  references?: string[];
+  automatic?: Automatic | null;
+  attachments?: InboundAttachment[];
+  receivedAt: Date;
+  /** a known conversation (chat): the message joins it */
+  conversationId?: string;
+  priority?: Priority;
+}
+
+export interface Received {
+  conversationId: string;
+  messageId: string;
+  customerId: string;
+  created: boolean;
+  duplicate: boolean;
+}
+
+type Conversation = Selectable<ConversationsTable>;
+
+const touchpointChannel: Record<Channel, TouchpointChannel> = { email: 'email', chat: 'chat', form: 'ticket', phone: 'call' };
+
+function summaryOf(kind: AuthorKind, subject: string, text: string): string {
+  const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 280);
+  const what = kind === 'note' ? 'Internal note' : kind === 'agent' ? 'Reply' : kind === 'system' ? 'Inbox' : 'Message';
+  return `${what}${subject ? ` · ${subject}` : ''}: ${snippet}`.slice(0, 1000);
+}
+
+function slaFor(s: InboxSettings, bh: BusinessHours, priority: Priority, from: Date) {
+  return {
+    first_response_due_at: addBusinessMs(from, s.firstResponseMinutes[priority] * 60_000, bh),
+    resolution_due_at: addBusinessMs(from, s.resolutionMinutes[priority] * 60_000, bh),
+  };
+}
+
+/** Clock values while paused: what is left on each, the due times cleared. */
+function pauseClocks(c: Pick<Conversation, 'first_response_due_at' | 'resolution_due_at' | 'sla_paused_at'>, now: Date, bh: BusinessHours) {
+  if (c.sla_paused_at) return {};
+  return {
+    sla_paused_at: now,
+    sla_first_left_ms: c.first_response_due_at ? businessMsBetween(now, new Date(c.first_response_due_at), bh) : null,
+    sla_resolution_left_ms: c.resolution_due_at ? businessMsBetween(now, new Date(c.resolution_due_at), bh) : null,
+    first_response_due_at: null,
+    resolution_due_at: null,
+  };
+}
+
+/** Clock values when the customer is back: the time that was left, counted on from now. */
+function resumeClocks(c: Pick<Conversation, 'sla_paused_at' | 'sla_first_left_ms' | 'sla_resolution_left_ms' | 'first_responded_at'>, now: Date, bh: BusinessHours) {
+  if (!c.sla_paused_at) return {};
+  const due = (left: number | null) => (left === null ? null : left > 0 ? addBusinessMs(now, Number(left), bh) : new Date(now.getTime() + Number(left)));
+  return {
+    sla_paused_at: null,
+    first_response_due_at: c.first_responded_at ? null : due(c.sla_first_left_ms === null ? null : Number(c.sla_first_left_ms)),
+    resolution_due_at: due(c.sla_resolution_left_ms === null ? null : Number(c.sla_resolution_left_ms)),
+    sla_first_left_ms: null,
+    sla_resolution_left_ms: null,
+  };
+}
+
+/** The conversation an email continues: by Message-ID references, then subject + sender within threadDays. */
+async function findEmailThread(db: Database, m: InboundMessage, customerId: string, threadDays: number): Promise<string | null> {
+  const ids = threadCandidates(m.inReplyTo ?? null, m.references ?? []);
+  if (ids.length) {
+    const hit = await db.selectFrom('messages').select('conversation_id').where('email_message_id', 'in', ids).limit(1).executeTakeFirst();
+    if (hit) return hit.conversation_id;
+  }
+  const key = subjectKey(m.subject);
+  if (!key || !m.from.email || threadDays <= 0) return null;
+  const candidates = await db
+    .selectFrom('conversations')
+    .select(['id', 'subject_key', 'reply_to_address', 'last_message_at'])
+    .where('subject_key', '=', key)
+    .where('customer_id', '=', customerId)
+    .where('channel', '=', 'email')
+    .where('last_message_at', '>=', new Date(m.receivedAt.getTime() - threadDays * 86400_000))
+    .orderBy('last_message_at', 'desc')
+    .limit(5)
+    .execute();
+  const found = candidates.find((c) =>
+    continuesBySubject({ subjectKey: c.subject_key, fromAddress: c.reply_to_address, lastMessageAt: new Date(c.last_message_at) }, { subject: m.subject, from: m.from.email!, at: m.receivedAt }, threadDays),
+  );
+  return found?.id ?? null;
+}
+
+/**
+ * Stores one inbound message: exactly once per Message-ID (a duplicate delivery answers
+ * duplicate: true), in the conversation it continues or a new one, with the customer matched by
+ * email/phone or created (tagged new-contact), a timeline entry, and conversation.opened for a
+ * new conversation — all in one transaction. Live listeners hear of it after the commit.
+ */
+export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promise<Received> {
+  const settings = await getInboxSettings(ctx.db);
+  const bh = await businessHours(ctx.db, settings);
+  const folded = foldReply(m.text.slice(0, BODY_MAX_CHARS));
+  const text = folded.text || '(no text)';
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    if (m.messageId) {
+      await sql`select pg_advisory_xact_lock(hashtext(${`inbox-mid:${m.messageId}`}))`.execute(trx);
+      const dup = await trx
+        .selectFrom('messages as m')
+        .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+        .select(['m.id', 'm.conversation_id', 'c.customer_id'])
+        .where('m.email_message_id', '=', m.messageId)
+        .executeTakeFirst();
+      if (dup) return { conversationId: dup.conversation_id, messageId: dup.id, customerId: dup.customer_id, created: false, duplicate: true };
+    }
+    let conversation: Conversation | undefined;
+    let customerId: string;
+    if (m.conversationId) {
+      conversation = (await trx.selectFrom('conversations').selectAll().where('id', '=', m.conversationId).forUpdate().executeTakeFirst()) as Conversation | undefined;
+      if (!conversation) throw notFound('Conversation');
+      customerId = conversation.customer_id;
+    } else {
+      customerId = (await findOrCreateCustomerByContact(trx, { email: m.from.email, phone: m.from.phone, name: m.from.name, acquiredAt: m.receivedAt })).id;
+      if (m.channel === 'email') {
+        const threadId = await findEmailThread(trx, m, customerId, settings.threadDays);
+        if (threadId) conversation = (await trx.selectFrom('conversations').selectAll().where('id', '=', threadId).forUpdate().executeTakeFirst()) as Conversation | undefined;
+      }
+    }
+    const now = m.receivedAt;
+    let created = false;
+    if (!conversation) {
+      const priority = m.priority ?? 'normal';
+      const sla = m.automatic ? { first_response_due_at: null, resolution_due_at: null } : slaFor(settings, bh, priority, now);
+      conversation = (await trx
+        .insertInto('conversations')
+        .values({
+          channel: m.channel,
+          customer_id: customerId,
+          subject: (m.subject.trim() || `${m.channel === 'chat' ? 'Chat' : m.channel === 'phone' ? 'Call' : 'Message'} from ${m.from.name || m.from.email || m.from.phone || 'a visitor'}`).slice(0, 500),
+          subject_key: subjectKey(m.subject),
+          reply_to_address: m.from.email?.trim().slice(0, 320) || null,
+          priority,
+          automatic: Boolean(m.automatic),
+          ...sla,
+          last_message_at: now,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()) as Conversation;
+      created = true;
+      await ctx.events.emit(trx, 'conversation.opened', { conversationId: conversation.id, customerId, channel: m.channel, automatic: Boolean(m.automatic) });
+    } else if (!m.automatic && conversation.status !== 'open') {
+      // The customer wrote again: the conversation is open again and its clocks run.
+      const reopen = conversation.status === 'resolved';
+      await trx
+        .updateTable('conversations')
+        .set({
+          status: 'open',
+          snoozed_until: null,
+          ...(reopen ? { resolved_at: null, resolution_due_at: addBusinessMs(now, settings.resolutionMinutes[conversation.priority] * 60_000, bh) } : resumeClocks(conversation, now, bh)),
+        })
+        .where('id', '=', conversation.id)
+        .execute();
+    }
+    const message = await insertMessage(trx, {
+      conversationId: conversation.id,
+      customerId,
+      channel: conversation.channel,
+      subject: conversation.subject,
+      authorKind: 'customer',
+      text,
+      quoted: folded.quoted,
+      emailMessageId: m.messageId ?? null,
+      inReplyTo: m.inReplyTo ?? null,
+      references: m.references ?? [],
+      fromAddress: m.from.email ?? m.from.phone ?? null,
+      automatic: m.automatic ?? null,
+      attachments: m.attachments ?? [],
+      at: now,
+      userId: null,
+    });
+    return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false };
+  });
+  if (!result.duplicate) announce(result.conversationId, 'message', result.messageId, 'customer');
+  return result;
+}
+
+function announce(conversationId: string, change: string, messageId?: string, authorKind?: string) {
+  markSeen(conversationId, new Date());
+  publish({ conversationId, change, messageId, authorKind });
+}
+
+interface NewMessage {
+  conversationId: string;
+  customerId: string;
+  channel: Channel;
+  subject: string;
+  authorKind: AuthorKind;
+  text: string;
+  quoted?: string | null;
+  emailMessageId?: string | null;
+  inReplyTo?: string | null;
+  references?: string[];
+  fromAddress?: string | null;
+  automatic?: string | null;
+  attachments?: InboundAttachment[];
+  call?: CallLog | null;
+  at: Date;
+  userId: string | null;
+}
+
+/** One message with its attachments and its timeline entry; bumps the conversation. */
+async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string }> {
+  const id = crypto.randomUUID();
+  const metas: AttachmentMeta[] = [];
+  const keep: { id: string; a: InboundAttachment }[] = [];
+  for (const a of (n.attachments ?? []).slice(0, 100)) {
+    const attId = crypto.randomUUID();
+    const kept = a.content.length <= ATTACHMENT_MAX_BYTES;
+    metas.push({ id: attId, filename: (a.filename || 'attachment').slice(0, 255), contentType: (a.contentType || 'application/octet-stream').slice(0, 200), size: a.content.length, kept });
+    if (kept) keep.push({ id: attId, a });
+  }
+  await trx
+    .insertInto('messages')
+    .values({
+      id,
+      conversation_id: n.conversationId,
+      author_kind: n.authorKind,
+      user_id: n.userId,
+      body_text: n.text,
+      body_html_sanitised: safeHtmlFromText(n.text),
+      quoted_text: n.quoted ?? null,
+      email_message_id: n.emailMessageId ? n.emailMessageId.slice(0, 1000) : null,
+      in_reply_to: n.inReplyTo ? n.inReplyTo.slice(0, 1000) : null,
+      email_references: (n.references ?? []).slice(0, 100).map((r) => r.slice(0, 1000)),
+      from_address: n.fromAddress ? n.fromAddress.slice(0, 320) : null,
+      automatic: n.automatic ?? null,
+      attachments: JSON.stringify(metas),
+      call: n.call ? JSON.stringify(n.call) : null,
+      created_at: n.at,
+    })
+    .execute();
+  for (const { id: attId, a } of keep) {
+    const meta = metas.find((x) => x.id === attId)!;
+    await trx.insertInto('inbox_attachments').values({ id: attId, message_id: id, filename: meta.filename, content_type: meta.contentType, size: a.content.length, content: a.content }).execute();
+  }
+  await trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_message_at: n.at, updated_at: new Date(), message_count: eb('message_count', '+', 1) }))
+    .where('id', '=', n.conversationId)
+    .execute();
+  const direction = n.authorKind === 'customer' ? 'in' : n.authorKind === 'agent' ? 'out' : 'internal';
+  await recordTouchpoint(trx, {
+    customerId: n.customerId,
+    channel: n.authorKind === 'note' ? 'note' : n.call ? 'call' : touchpointChannel[n.channel],
+    direction,
+    summary: summaryOf(n.authorKind, n.subject, n.text),
+    source: n.userId ? `user:${n.userId}` : `inbox:${n.conversationId}`,
+    userId: n.userId,
+    occurredAt: n.at,
+  });
+  return { id };
+}
+
+async function loadConversation(db: Database, id: string, lock = false): Promise<Conversation> {
+  let q = db.selectFrom('conversations').selectAll().where('id', '=', id);
+  if (lock) q = q.forUpdate();
+  const c = (await q.executeTakeFirst()) as Conversation | undefined;
+  if (!c) throw notFound('Conversation');
+  return c;
+}
+
+export interface Actor {
+  id: string;
+  name: string;
+}
+
+/**
+ * An agent's reply: stored, on the timeline, and — on email (and form/phone conversations with
+ * an address) — sent through the mail sender with In-Reply-To/References to the customer's
+ * latest mail and "Re: subject", so the customer's client shows one thread. The first reply
+ * stops the first-response clock; the conversation then waits on the customer (pending, clocks
+ * paused) unless another status is asked for.
+ */
+export async function replyToConversation(ctx: AppContext, conversationId: string, actor: Actor, input: { text: string; status?: 'open' | 'pending' | 'resolved' }): Promise<{ messageId: string; emailId: string | null }> {
+  const now = ctx.now();
+  const bh = await businessHours(ctx.db);
+  const conv = await loadConversation(ctx.db, conversationId);
+  if (conv.automatic && conv.message_count > 0 && !(await hasHumanMessage(ctx.db, conversationId))) {
+    throw new HttpError(409, 'automatic', 'This conversation holds only automatic mail (auto-replies or bounces); it is never answered');
+  }
+  const customer = await ctx.db.selectFrom('customers').select(['email', 'erased_at']).where('id', '=', conv.customer_id).executeTakeFirst();
+  const to = conv.channel === 'chat' ? null : (conv.reply_to_address ?? customer?.email ?? null);
+  if (conv.channel !== 'chat' && !to) throw new HttpError(409, 'no_address', 'This customer has no email address to reply to; log a call instead');
+  if (customer?.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
+  const parent = await ctx.db
+    .selectFrom('messages')
+    .select(['email_message_id', 'email_references'])
+    .where('conversation_id', '=', conversationId)
+    .where('author_kind', '=', 'customer')
+    .where('email_message_id', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const status = input.status ?? 'pending';
+  const messageId = await ctx.db.transaction().execute(async (trx) => {
+    const c = await loadConversation(trx, conversationId, true);
+    const m = await insertMessage(trx, { conversationId, customerId: c.customer_id, channel: c.channel, subject: c.subject, authorKind: 'agent', text: input.text, at: now, userId: actor.id });
+    await trx
+      .updateTable('conversations')
+      .set({
+        ...(c.first_responded_at ? {} : { first_responded_at: now, first_response_due_at: null, sla_first_left_ms: null }),
+        ...(await statusChange(ctx, trx, c, status, now, bh, actor.id)),
+      })
+      .where('id', '=', conversationId)
+      .execute();
+    return m.id;
+  });
+  let emailId: string | null = null;
+  if (to) {
+    const headers: Record<string, string> = {};
+    if (parent?.email_message_id) {
+      headers['In-Reply-To'] = parent.email_message_id;
+      headers.References = replyReferences(parent.email_references ?? [], parent.email_message_id).join(' ');
+    }
+    const q = await queueEmail(ctx, {
+      to,
+      subject: replySubject(conv.subject),
+      text: input.text,
+      html: safeHtmlFromText(input.text),
+      kind: 'transactional',
+      // The timeline entry is the inbox's (a person's reply counts as contact), not the mail sender's.
+      customerId: null,
+      idempotencyKey: `inbox-reply:${messageId}`,
+      source: `inbox:${conversationId}`,
+      headers,
+    });
+    emailId = q.id;
+    if (q.id) {
+      await ctx.db.updateTable('messages').set({ email_id: q.id, email_message_id: messageIdFor(q.id, ctx.config.publicUrl), in_reply_to: parent?.email_message_id ?? null, email_references: headers.References ? headers.References.split(' ') : [] }).where('id', '=', messageId).execute();
+    }
+  }
+  announce(conversationId, 'message', messageId, 'agent');
+  return { messageId, emailId };
+}
+
+async function hasHumanMessage(db: Database, conversationId: string): Promise<boolean> {
+  const r = await db.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).where('author_kind', '=', 'customer').where('automatic', 'is', null).limit(1).executeTakeFirst();
+  return Boolean(r);
+}
+
+/** Column values for a move to `status` (clocks paused, resumed, restarted or stopped), and its event. */
+async function statusChange(ctx: AppContext, trx: Database, c: Conversation, status: ConversationStatus, now: Date, bh: BusinessHours, userId: string | null, snoozedUntil?: Date) {
+  const settings = await getInboxSettings(trx);
+  const base = { status, updated_at: new Date(), snoozed_until: status === 'snoozed' ? (snoozedUntil ?? null) : null };
+  if (status === 'resolved') {
+    if (c.status !== 'resolved') await ctx.events.emit(trx, 'conversation.resolved', { conversationId: c.id, customerId: c.customer_id, channel: c.channel, resolvedByUserId: userId });
+    return { ...base, resolved_at: c.status === 'resolved' ? c.resolved_at : now, first_response_due_at: null, resolution_due_at: null, sla_paused_at: null, sla_first_left_ms: null, sla_resolution_left_ms: null };
+  }
+  if (c.status === 'resolved') {
+    // Reopened: a fresh resolution clock (the first response, if given, stays given).
+    const fresh = { resolved_at: null, resolution_due_at: c.automatic ? null : addBusinessMs(now, settings.resolutionMinutes[c.priority] * 60_000, bh), sla_paused_at: null };
+    return status === 'pending' ? { ...base, ...fresh, ...pauseClocks({ first_response_due_at: null, resolution_due_at: fresh.resolution_due_at, sla_paused_at: null }, now, bh) } : { ...base, ...fresh };
+  }
+  if (status === 'pending') return { ...base, ...pauseClocks(c, now, bh) };
+  return { ...base, ...resumeClocks(c, now, bh) };
+}
+
+/** Open, pending (clocks paused), snoozed until a time, or resolved (conversation.resolved). */
+export async function setStatus(ctx: AppContext, conversationId: string, actor: Actor | null, status: ConversationStatus, snoozedUntil?: Date): Promise<void> {
+  const now = ctx.now();
+  if (status === 'snoozed' && (!snoozedUntil || snoozedUntil.getTime() <= now.getTime())) throw new HttpError(400, 'validation', 'Snoozing needs a time in the future (until)');
+  const bh = await businessHours(ctx.db);
+  await ctx.db.transaction().execute(async (trx) => {
+    const c = await loadConversation(trx, conversationId, true);
+    await trx.updateTable('conversations').set(await statusChange(ctx, trx, c, status, now, bh, actor?.id ?? null, snoozedUntil)).where('id', '=', conversationId).execute();
+  });
+  announce(conversationId, 'status');
+}
+
+export async function assign(ctx: AppContext, conversationId: string, assigneeUserId: string | null): Promise<void> {
+  if (assigneeUserId) {
+    const u = await ctx.db.selectFrom('users').select(['id', 'disabled_at']).where('id', '=', assigneeUserId).executeTakeFirst();
+    if (!u || u.disabled_at) throw new HttpError(400, 'validation', 'Invalid input: assigneeUserId is not an active user', [{ field: 'assigneeUserId', message: 'is not an active user' }]);
+  }
+  const r = await ctx.db.updateTable('conversations').set({ assignee_user_id: assigneeUserId, updated_at: new Date() }).where('id', '=', conversationId).executeTakeFirst();
+  if (!Number(r.numUpdatedRows)) throw notFound('Conversation');
+  announce(conversationId, 'assign');
+}
+
+export async function updateConversation(ctx: AppContext, conversationId: string, patch: { priority?: Priority; tags?: string[] }): Promise<void> {
+  const set: Record<string, unknown> = { updated_at: new Date() };
+  if (patch.priority) set.priority = patch.priority;
+  if (patch.tags) set.tags = [...new Set(patch.tags.map((t) => t.trim()).filter(Boolean))];
+  const r = await ctx.db.updateTable('conversations').set(set).where('id', '=', conversationId).executeTakeFirst();
+  if (!Number(r.numUpdatedRows)) throw notFound('Conversation');
+  announce(conversationId, 'update');
+}
+
+/** An internal note (never sent, never shown to the customer). */
+export async function addNote(ctx: AppContext, conversationId: string, actor: Actor, text: string): Promise<{ messageId: string }> {
+  const now = ctx.now();
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const c = await loadConversation(trx, conversationId, true);
+    return (await insertMessage(trx, { conversationId, customerId: c.customer_id, channel: c.channel, subject: c.subject, authorKind: 'note', text, at: now, userId: actor.id })).id;
+  });
+  announce(conversationId, 'message', id, 'note');
+  return { messageId: id };
+}
+
+export interface CallInput extends CallLog {
+  notes: string;
+}
+
+/** A phone call logged into a conversation (an outbound call counts as the first response). */
+export async function logCall(ctx: AppContext, conversationId: string, actor: Actor, call: CallInput): Promise<{ messageId: string }> {
+  const now = ctx.now();
+  const minutes = Math.floor(call.durationSeconds / 60);
+  const seconds = call.durationSeconds % 60;
+  const text = `${call.direction === 'inbound' ? 'Inbound' : 'Outbound'} call, ${minutes}m ${seconds}s, ${call.outcome.replace(/_/g, ' ')}${call.notes.trim() ? `\n\n${call.notes.trim()}` : ''}`;
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const c = await loadConversation(trx, conversationId, true);
+    const m = await insertMessage(trx, {
+      conversationId,
+      customerId: c.customer_id,
+      channel: c.channel,
+      subject: c.subject,
+      authorKind: call.direction === 'inbound' ? 'customer' : 'agent',
+      text,
+      call: { direction: call.direction, durationSeconds: call.durationSeconds, outcome: call.outcome },
+      at: now,
+      userId: actor.id,
+    });
+    if (call.direction === 'outbound' && call.outcome === 'answered' && !c.first_responded_at) {
+      await trx.updateTable('conversations').set({ first_responded_at: now, first_response_due_at: null, sla_first_left_ms: null }).where('id', '=', conversationId).execute();
+    }
+    return m.id;
+  });
+  announce(conversationId, 'message', id, 'call');
+  return { messageId: id };
+}
+
+/** A phone conversation started by staff for a customer (a call that came in or went out). */
+export async function openPhoneConversation(ctx: AppContext, actor: Actor, input: { customerId: string; subject: string; call: CallInput }): Promise<{ conversationId: string; messageId: string }> {
+  const now = ctx.now();
+  const customer = await ctx.db.selectFrom('customers').select(['id', 'email', 'erased_at', 'merged_into']).where('id', '=', input.customerId).executeTakeFirst();
+  if (!customer || customer.erased_at || customer.merged_into) throw notFound('Customer');
+  const settings = await getInboxSettings(ctx.db);
+  const bh = await businessHours(ctx.db, settings);
+  const conversationId = await ctx.db.transaction().execute(async (trx) => {
+    const c = await trx
+      .insertInto('conversations')
+      .values({
+        channel: 'phone',
+        customer_id: customer.id,
+        subject: input.subject.trim() || 'Phone call',
+        subject_key: subjectKey(input.subject),
+        reply_to_address: customer.email,
+        assignee_user_id: actor.id,
+        ...slaFor(settings, bh, 'normal', now),
+        last_message_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await ctx.events.emit(trx, 'conversation.opened', { conversationId: c.id, customerId: customer.id, channel: 'phone', automatic: false });
+    return c.id;
+  });
+  const m = await logCall(ctx, conversationId, actor, input.call);
+  return { conversationId, messageId: m.messageId };
+}
+
+/** Snoozed conversations whose time has come are open again (a scheduled job). */
+export async function wakeSnoozed(ctx: AppContext): Promise<number> {
+  const now = ctx.now();
+  const woke = await ctx.db.updateTable('conversations').set({ status: 'open', snoozed_until: null, updated_at: new Date() }).where('status', '=', 'snoozed').where('snoozed_until', '<=', now).returning('id').execute();
+  for (const w of woke) announce(w.id, 'status');
+  return woke.length;
+}

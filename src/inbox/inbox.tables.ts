@@ -1,0 +1,106 @@
+// Tables of the inbox: conversations (one thread on one channel with one customer), their
+// messages, and the files attached to inbound mail.
+import type { ColumnType, Generated } from 'kysely';
+
+type Ts = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTs = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export const channels = ['email', 'chat', 'form', 'phone'] as const;
+export type Channel = (typeof channels)[number];
+export const statuses = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof statuses)[number];
+export const priorities = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof priorities)[number];
+export const authorKinds = ['customer', 'agent', 'note', 'system'] as const;
+export type AuthorKind = (typeof authorKinds)[number];
+
+export interface ConversationsTable {
+  id: Generated<string>;
+  channel: Channel;
+  customer_id: string;
+  status: ColumnType<ConversationStatus, ConversationStatus | undefined, ConversationStatus>;
+  snoozed_until: NullableTs;
+  assignee_user_id: string | null;
+  priority: ColumnType<Priority, Priority | undefined, Priority>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  subject: string;
+  /** subject without Re:/Fwd: prefixes, lower-cased: the fallback threading key */
+  subject_key: string;
+  /** where replies go (email): the customer's address as they wrote from it */
+  reply_to_address: string | null;
+  /** first response target; null once answered or while paused (pending the customer) */
+  first_response_due_at: NullableTs;
+  first_responded_at: NullableTs;
+  /** resolution target; null while paused and once resolved */
+  resolution_due_at: NullableTs;
+  /** set while the SLA clocks are paused (pending the customer) */
+  sla_paused_at: NullableTs;
+  /** business milliseconds left on each clock when paused */
+  sla_first_left_ms: number | null;
+  sla_resolution_left_ms: number | null;
+  resolved_at: NullableTs;
+  /** opened by an automatic message (auto-reply, bounce): never answered, no SLA */
+  automatic: Generated<boolean>;
+  last_message_at: Ts;
+  message_count: ColumnType<number, number | undefined, number>;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface AttachmentMeta {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** false when the file was over the size cap and was not kept */
+  kept: boolean;
+}
+
+export interface CallLog {
+  direction: 'inbound' | 'outbound';
+  durationSeconds: number;
+  outcome: 'answered' | 'no_answer' | 'voicemail' | 'busy' | 'callback_requested';
+}
+
+export interface MessagesTable {
+  id: Generated<string>;
+  conversation_id: string;
+  author_kind: AuthorKind;
+  user_id: string | null;
+  body_text: string;
+  /** escaped HTML made from the text (links kept as text): never the sender's markup */
+  body_html_sanitised: string;
+  /** what folding took away: quoted earlier mail and the signature */
+  quoted_text: string | null;
+  email_message_id: string | null;
+  in_reply_to: string | null;
+  email_references: ColumnType<string[], string[] | undefined, string[]>;
+  from_address: string | null;
+  /** 'auto_reply' | 'bounce' for automatic mail (stored, never answered) */
+  automatic: string | null;
+  attachments: ColumnType<AttachmentMeta[], string | undefined, string>;
+  call: ColumnType<CallLog | null, string | null | undefined, string | null>;
+  /** the queued outgoing email of an agent's reply */
+  email_id: string | null;
+  created_at: Ts;
+}
+
+export interface AttachmentsTable {
+  id: Generated<string>;
+  message_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Buffer;
+  created_at: Generated<Date>;
+}
+
+export interface InboxTables {
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  inbox_attachments: AttachmentsTable;
+}
+
+declare module '../platform/db/schema.js' {
+  interface DB extends InboxTables {}
+}
