@@ -17,6 +17,13 @@ export interface HealthInputs {
   lastSurveyScore?: number | null;
   openComplaints?: number | null;
   daysSinceLastTouchpoint?: number | null;
+  /**
+   * A customer without a repeat purchase: the model's P(alive) = 1 is its convention, not
+   * evidence, so the factor is what the data supports instead — the share of customers still
+   * without a second purchase this long after their first (`peers` of them) who came back later
+   * (null: too few such customers to tell).
+   */
+  oneTime?: { share: number | null; peers: number; ageDays: number } | null;
 }
 
 export interface HealthFactor {
@@ -40,7 +47,21 @@ const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 export function healthScore(input: HealthInputs): Health {
   const factors: HealthFactor[] = [];
-  if (input.pAlive !== null && Number.isFinite(input.pAlive)) {
+  if (input.oneTime) {
+    const { share, peers, ageDays } = input.oneTime;
+    const like = `without a second purchase ${ageDays} day${ageDays === 1 ? '' : 's'} after their first`;
+    factors.push(
+      share === null
+        ? // too few customers to compare with: not scored either way
+          { factor: 'p_alive', max: 0, points: 0, text: `No second purchase yet; too few customers were still ${like} to tell how many come back` }
+        : {
+            factor: 'p_alive',
+            max: healthWeights.p_alive,
+            points: healthWeights.p_alive * clamp01(share),
+            text: `No second purchase yet: of the ${peers} customers still ${like}, ${pct(share)} came back later`,
+          },
+    );
+  } else if (input.pAlive !== null && Number.isFinite(input.pAlive)) {
     const p = clamp01(input.pAlive);
     factors.push({
       factor: 'p_alive',

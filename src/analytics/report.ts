@@ -106,7 +106,10 @@ export interface CustomerRow {
   firstPurchase: string;
   lastPurchase: string;
   revenue: number;
+  /** the BG/NBD model's P(alive) (1 without a repeat purchase: the model's convention, not evidence) */
   pAlive: number;
+  /** no repeat purchase yet: the share of customers without one this long after their first who came back later (null: too few to tell) */
+  comeBack?: { share: number | null; peers: number; ageDays: number };
   expectedPurchases: number;
   clv: number;
   valueAtRisk: number;
@@ -126,6 +129,8 @@ export interface SaveListRow {
   valueAtRisk: number;
   clv: number;
   pAlive: number;
+  /** one-time buyers: see CustomerRow.comeBack */
+  comeBack?: { share: number | null; peers: number };
   health: number;
   topReason: string | null;
 }
@@ -782,6 +787,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   for (let c = 0; c < n; c++) if (inModel[c] && x[c] > 0) gapsForMedian.push(txDays[c] / x[c]);
   const businessGap = gapsForMedian.length ? quantile(gapsForMedian, 0.5) : W;
   const popSpend = gg ? expectedSpend(gg, 0, 0) : NaN;
+  const comeBack = comeBackShares(pd, inModel, x, firstBuy, calEnd);
   const saveCandidates: SaveListRow[] = [];
   const dayTexts = new Map<number, string>();
   const dayText = (day: number) => dayTexts.get(day) ?? (dayTexts.set(day, isoDay(day)), dayTexts.get(day)!);
@@ -797,6 +803,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       if (!inModel[c]) continue;
       const g = groupOfCustomer[c];
       const pa = gAlive[g];
+      // P(alive) = 1 without a repeat purchase is the model's convention, not evidence
+      const oneTime = x[c] === 0 ? comeBack(TDays[c]) : null;
       let spend: number;
       if (gg && (gg as GammaGammaFit).q > 1) spend = expectedSpend(gg, x[c], mean[c]);
       else spend = x[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
@@ -809,13 +817,23 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
         daysSinceLastPurchase: asOf - lastAll,
         usualGapDays: x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap,
         ownGap: x[c] > 0,
+        oneTime,
         lastSurveyScore: ex?.lastSurveyScore,
         openComplaints: ex?.openComplaints,
         daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
       });
       clvs.push(clv);
       clvTotal += clv;
-      saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pa), health: health.score, topReason: riskReason(health, pa) });
+      saveCandidates.push({
+        id: ids[c],
+        name: ex?.name,
+        valueAtRisk: round(var_, 2),
+        clv: round(clv, 2),
+        pAlive: round(pa),
+        ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers } } : {}),
+        health: health.score,
+        topReason: riskReason(health, oneTime ? null : pa),
+      });
       if (holdoutDays > 0 && opts.calibrationEndDay !== undefined) {
         hCustomers++;
         hActual += holdoutActual[c];
@@ -834,6 +852,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
           lastPurchase: dayText(lastAll),
           revenue: round(pd.revenue[c] / scale, 2),
           pAlive: round(pa),
+          ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers, ageDays: oneTime.ageDays } } : {}),
           expectedPurchases: round(gExpected[g]),
           clv: round(clv, 2),
           valueAtRisk: round(var_, 2),
@@ -907,10 +926,44 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
  * Why a customer is on the save list: the factor that cost the most health when it cost a
  * real share of its points; otherwise the list is about their value, not a warning sign.
  */
-function riskReason(health: Health, pAlive: number): string | null {
+function riskReason(health: Health, pAlive: number | null): string | null {
   const worst = health.factors.slice().sort((f, g) => g.max - g.points - (f.max - f.points))[0];
   if (worst && worst.max - worst.points >= 0.3 * worst.max) return worst.text;
+  // a one-time buyer: what the data says about customers like them, never a model's certainty
+  if (pAlive === null) return health.factors.find((f) => f.factor === 'p_alive')?.text ?? null;
   return `Valuable customer; ${Math.round((1 - pAlive) * 100)}% chance of losing them`;
+}
+
+/** fewer one-time buyers of an age than this, and their come-back share is not told */
+export const MIN_PEERS = 20;
+
+/**
+ * For a customer without a repeat purchase `a` days after their first: of all customers still
+ * without a second purchase `a` days after their first (and watched at least that long), the
+ * share who made one later — what the data says about one-time buyers of that age.
+ */
+function comeBackShares(pd: PurchaseDays, inModel: Uint8Array, x: Int32Array, firstBuy: Int32Array, calEnd: number): (ageDays: number) => { share: number | null; peers: number; ageDays: number } {
+  let maxAge = 0;
+  for (let c = 0; c < pd.n; c++) if (inModel[c]) maxAge = Math.max(maxAge, calEnd - firstBuy[c]);
+  const secondAt = new Float64Array(maxAge + 2); // customers whose second purchase came g days after the first
+  const oneTimeAt = new Float64Array(maxAge + 2); // one-time buyers watched for T days
+  for (let c = 0; c < pd.n; c++) {
+    if (!inModel[c]) continue;
+    if (x[c] > 0) secondAt[pd.days[pd.offsets[c] + 1] - firstBuy[c]]++;
+    else oneTimeAt[calEnd - firstBuy[c]]++;
+  }
+  // suffix sums: came[a] = second purchase more than a days after the first; still[a] = one-time, watched ≥ a days
+  const came = new Float64Array(maxAge + 2);
+  const still = new Float64Array(maxAge + 2);
+  for (let a = maxAge; a >= 0; a--) {
+    came[a] = came[a + 1] + secondAt[a + 1];
+    still[a] = still[a + 1] + oneTimeAt[a];
+  }
+  return (ageDays) => {
+    const a = Math.max(0, Math.min(maxAge, ageDays));
+    const peers = came[a] + still[a];
+    return { share: peers >= MIN_PEERS ? came[a] / peers : null, peers, ageDays };
+  };
 }
 
 function lastDayUpTo(pd: PurchaseDays, c: number, day: number): number {
