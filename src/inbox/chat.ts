@@ -41,12 +41,11 @@ export async function visitorMessages(ctx: AppContext | { db: Database }, conver
     .where('m.conversation_id', '=', conversationId)
     .where('m.author_kind', 'in', ['customer', 'agent'])
     .where('m.call', 'is', null)
-    .orderBy('m.created_at')
-    .orderBy('m.id')
+    .orderBy('m.seq')
     .limit(limit);
   if (after) {
-    const a = await ctx.db.selectFrom('messages').select(['created_at', 'id']).where('id', '=', after).where('conversation_id', '=', conversationId).executeTakeFirst();
-    if (a) q = q.where((eb) => eb.or([eb('m.created_at', '>', a.created_at), eb.and([eb('m.created_at', '=', a.created_at), eb('m.id', '>', a.id)])]));
+    const a = await ctx.db.selectFrom('messages').select('seq').where('id', '=', after).where('conversation_id', '=', conversationId).executeTakeFirst();
+    if (a) q = q.where('m.seq', '>', a.seq);
   }
   const rows = await q.execute();
   return rows.map((r) => ({

@@ -81,4 +81,15 @@ export const inboxMigrations: MigrationSet = {
       await db.schema.dropTable('conversations').execute();
     },
   },
+  '0501_inbox_message_order': {
+    // Messages written in the same millisecond (a note right after a reply, a fixed clock) keep
+    // the order they were written in: threads and chat cursors follow seq.
+    async up(db: MigrationDb) {
+      await sql`alter table messages add column seq bigserial`.execute(db);
+      await sql`create index messages_conversation_seq on messages (conversation_id, seq)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter table messages drop column seq`.execute(db);
+    },
+  },
 };

@@ -62,7 +62,7 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
         .select(sql<string>`left(m.body_text, 160)`.as('s'))
         .whereRef('m.conversation_id', '=', 'c.id')
         .where('m.author_kind', '<>', 'note')
-        .orderBy('m.created_at', 'desc')
+        .orderBy('m.seq', 'desc')
         .limit(1)
         .as('snippet'),
     )
@@ -193,8 +193,7 @@ export async function conversationDetail(db: Database, id: string, now: Date) {
     .leftJoin('users as u', 'u.id', 'm.user_id')
     .select(['m.id', 'm.author_kind', 'm.user_id', 'u.name as user_name', 'm.body_text', 'm.body_html_sanitised', 'm.quoted_text', 'm.from_address', 'm.automatic', 'm.attachments', 'm.call', 'm.email_id', 'm.email_message_id', 'm.created_at'])
     .where('m.conversation_id', '=', id)
-    .orderBy('m.created_at')
-    .orderBy('m.id')
+    .orderBy('m.seq')
     .limit(2000)
     .execute();
   const due = [c.first_response_due_at, c.resolution_due_at].filter(Boolean).map((d) => new Date(d!).getTime());

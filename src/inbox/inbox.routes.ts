@@ -10,7 +10,7 @@ import { addNote, assign, logCall, openPhoneConversation, receiveMessage, replyT
 import { getInboxSettings, inboxSettingsInput, saveInboxSettings } from './inbox.settings.js';
 import { channels, priorities, statuses } from './inbox.tables.js';
 import { subscribe, usePollContext, type LiveEvent } from './live.js';
-import { openStream, requireEventStream } from './sse.js';
+import { closeAllStreams, openStream, requireEventStream } from './sse.js';
 
 /** A message's text: generous for mail-length replies, refused clearly beyond. */
 export const MESSAGE_MAX_CHARS = 20_000;
@@ -32,6 +32,7 @@ export const chatMessageLimit = { max: 60, timeWindow: '1 minute' };
 
 export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   usePollContext(ctx);
+  app.addHook('preClose', async () => closeAllStreams());
   const actor = (req: { user: { id: string; name: string } | null }) => ({ id: req.user!.id, name: req.user!.name });
   const tags = ['inbox'];
 

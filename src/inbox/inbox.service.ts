@@ -329,7 +329,7 @@ export async function replyToConversation(ctx: AppContext, conversationId: strin
     .where('conversation_id', '=', conversationId)
     .where('author_kind', '=', 'customer')
     .where('email_message_id', 'is not', null)
-    .orderBy('created_at', 'desc')
+    .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
   const status = input.status ?? 'pending';

@@ -83,6 +83,8 @@ export interface MessagesTable {
   /** the queued outgoing email of an agent's reply */
   email_id: string | null;
   created_at: Ts;
+  /** write order (0501) */
+  seq: Generated<number>;
 }
 
 export interface AttachmentsTable {

@@ -16,6 +16,13 @@ export function requireEventStream(req: FastifyRequest): void {
   }
 }
 
+const open = new Set<() => void>();
+
+/** Ends every open stream (the server is closing: it would otherwise wait for the clients to go). */
+export function closeAllStreams(): void {
+  for (const close of [...open]) close();
+}
+
 export function openStream(req: FastifyRequest, reply: FastifyReply): SseStream {
   reply.hijack();
   const res = reply.raw;
@@ -35,9 +42,12 @@ export function openStream(req: FastifyRequest, reply: FastifyReply): SseStream 
   const close = () => {
     if (isClosed) return;
     isClosed = true;
+    open.delete(close);
     clearInterval(ping);
     for (const c of closers) c();
+    res.end();
   };
+  open.add(close);
   req.raw.on('close', close);
   res.on('close', close);
   res.on('error', close);
