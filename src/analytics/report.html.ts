@@ -99,7 +99,7 @@ function section(title: string, r: RetentionReport, currency: string): string {
 ${charts.sbg.length ? `<div class="card"><h3>Projected survival per plan (sBG)</h3><canvas id="sbg${id}"></canvas></div>` : ''}</div>
 <div class="card"><h3>Cohorts: share of each acquisition month active M months later</h3>${cohortTable(r.cohorts)}</div>
 <div class="card"><h3>Periods (${escapeHtml(r.periodType)})</h3><table><tr><th>Period</th><th class="num">At start</th><th class="num">Lost</th><th class="num">New</th><th class="num">Returned</th><th class="num">Churn</th><th class="num">Retention</th>${r.type === 'subscriptions' ? '<th class="num">NRR</th><th class="num">GRR</th>' : ''}<th class="num">Revenue</th></tr>${periods}</table></div>
-<div class="card"><h3>Save list: value at risk = CLV × (1 − P(alive))</h3><table><tr><th>Customer</th><th class="num">Value at risk</th><th class="num">CLV</th><th class="num">P(alive)</th><th class="num">Health</th><th>Top reason</th></tr>${save}</table></div>
+<div class="card"><h3>Save list by value at risk</h3><p class="muted">${escapeHtml(r.clv.valueAtRiskDefinition)}</p><table><tr><th>Customer</th><th class="num">Value at risk</th><th class="num">CLV</th><th class="num">P(alive)</th><th class="num">Health</th><th>Top reason</th></tr>${save}</table></div>
 <div class="card"><h3>Models</h3>${models}</div>
 <script>(function(){var d=${scriptJson(charts)};
 new Chart(document.getElementById('churn${id}'),{type:'line',data:{labels:d.churn.labels,datasets:[{label:'Churn %',data:d.churn.churn,borderColor:'#c0392b',spanGaps:true}]},options:{scales:{y:{beginAtZero:true,title:{display:true,text:'%'}}}}});
@@ -185,7 +185,7 @@ export function renderText(r: RetentionReport, currency: string): string {
     out.push('');
   }
   if (r.saveList.length) {
-    out.push('Save list (value at risk = CLV × (1 − P(alive))):');
+    out.push('Save list by value at risk.', r.clv.valueAtRiskDefinition);
     out.push(
       textTable(
         ['Customer', 'Value at risk', 'CLV', 'P(alive)', 'Health', 'Top reason'],

@@ -13,9 +13,7 @@
 // - Default activity window: the 90th percentile of the gaps between a customer's consecutive
 //   purchases (rounded up to whole days, at least 7, at most 730), so 9 in 10 returning
 //   purchases come inside it; 365 days when nobody has bought twice.
-// - Value at risk = CLV × (1 − P(alive)): the expected future value weighted by the chance of
-//   losing the customer. It is largest for valuable customers whose P(alive) is uncertain —
-//   those where effort can change the outcome.
+// - Value at risk: see valueAtRiskDefinition (defined once; CLV already carries P(alive)).
 import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdFit } from './bgnbd.js';
 import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
 import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
@@ -171,9 +169,34 @@ export interface RetentionReport {
     calibrationExpectedRepeatPurchases: number;
   } | null;
   holdout?: { from: string; to: string; customers: number; actualRepeatPurchases: number; predictedRepeatPurchases: number; meanAbsoluteError: number };
-  clv: { horizonDays: number; discountRate: number; total: number; mean: number; distribution: { from: number; to: number; customers: number }[] };
+  clv: {
+    horizonDays: number;
+    discountRate: number;
+    total: number;
+    mean: number;
+    distribution: { from: number; to: number; customers: number }[];
+    /** Σ value at risk, and the sentence that defines it (valueAtRiskDefinition) */
+    valueAtRisk: number;
+    valueAtRiskDefinition: string;
+  };
   saveList: SaveListRow[];
   customers: CustomerRow[];
+}
+
+/**
+ * Value at risk, defined once: what the customer would bring over the horizon if they stay
+ * (CLV ÷ P(alive), as CLV already carries P(alive)), times the chance they are gone (or will
+ * not renew) — the money the business stands to lose if it does nothing.
+ */
+export function valueAtRisk(valueIfTheyStay: number, pStill: number): number {
+  return valueIfTheyStay * (1 - Math.max(0, Math.min(1, pStill)));
+}
+
+/** The one sentence shown wherever value at risk is. */
+export function valueAtRiskDefinition(horizonDays: number, type: 'orders' | 'subscriptions'): string {
+  return type === 'subscriptions'
+    ? `Value at risk: what a subscriber would pay over the next ${horizonDays} days if they renew, times the chance they do not — the money lost if nothing is done (lifetime value already allows for that chance, so it is not counted twice).`
+    : `Value at risk: what a customer would spend over the next ${horizonDays} days if they are still a customer, times the chance they are not — the money lost if nothing is done (lifetime value already allows for that chance, so it is not counted twice).`;
 }
 
 const round = (v: number, digits = 4) => {
@@ -739,6 +762,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const gAlive = new Float64Array(G).fill(1);
   const gExpected = new Float64Array(G);
   const gDiscounted = new Float64Array(G);
+  /** discounted expected purchases if the customer is still alive (gDiscounted ÷ P(alive)) */
+  const gDiscAlive = new Float64Array(G);
   const gHoldout = new Float64Array(G);
   const holdoutDays = asOf - calEnd;
   let calExpected = 0;
@@ -763,6 +788,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       }
       gExpected[g] = prev;
       gDiscounted[g] = disc;
+      gDiscAlive[g] = gAlive[g] > 0 ? disc / gAlive[g] : 0;
       if (holdoutDays > 0) gHoldout[g] = conditionalExpectedPurchases(fit, holdoutDays / ud, xv, tx, T);
       let eNew = newByT.get(T);
       if (eNew === undefined) newByT.set(T, (eNew = expectedPurchasesNew(fit, T)));
@@ -776,6 +802,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const customers: CustomerRow[] = [];
   const clvs: number[] = [];
   let clvTotal = 0;
+  let varTotal = 0;
   let hActual = 0;
   let hPred = 0;
   let hAbs = 0;
@@ -809,7 +836,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       if (gg && (gg as GammaGammaFit).q > 1) spend = expectedSpend(gg, x[c], mean[c]);
       else spend = x[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
       const clv = (gDiscounted[g] * spend) / scale;
-      const var_ = clv * (1 - pa);
+      const var_ = valueAtRisk((gDiscAlive[g] * spend) / scale, pa);
+      varTotal += var_;
       const lastAll = lastDayUpTo(pd, c, asOf);
       const ex = opts.extras?.get(ids[c]);
       const health = healthScore({
@@ -905,6 +933,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       total: round(clvTotal, 2),
       mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0,
       distribution: clvHistogram(clvs),
+      valueAtRisk: round(varTotal, 2),
+      valueAtRiskDefinition: valueAtRiskDefinition(horizon, 'orders'),
     },
     saveList,
     customers,
@@ -1093,6 +1123,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   const saveCandidates: SaveListRow[] = [];
   const clvs: number[] = [];
   let clvTotal = 0;
+  let varTotal = 0;
   let revenueTotal = 0;
   const periodsPerYear = (i: string) => 365.25 / intervalDays[i as SubscriptionRow['interval']];
   for (let oi = 0; oi < n; oi++) {
@@ -1135,7 +1166,9 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
       openComplaints: ex?.openComplaints,
       daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
     });
-    const var_ = clv * (1 - pAliveMax);
+    // CLV already carries the chance of renewing: what they would pay if they renew is CLV ÷ that chance
+    const var_ = pAliveMax > 0 ? valueAtRisk(clv / pAliveMax, pAliveMax) : 0;
+    varTotal += var_;
     clvs.push(clv);
     clvTotal += clv;
     if (isActive) saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pAliveMax), health: health.score, topReason: riskReason(health, pAliveMax) });
@@ -1186,7 +1219,15 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     cohorts,
     models: { bgnbd: null, gammaGamma: null, sbg, notes },
     fitQuality: null,
-    clv: { horizonDays: horizon, discountRate: discount, total: round(clvTotal, 2), mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0, distribution: clvHistogram(clvs) },
+    clv: {
+      horizonDays: horizon,
+      discountRate: discount,
+      total: round(clvTotal, 2),
+      mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0,
+      distribution: clvHistogram(clvs),
+      valueAtRisk: round(varTotal, 2),
+      valueAtRiskDefinition: valueAtRiskDefinition(horizon, 'subscriptions'),
+    },
     saveList: saveCandidates.filter((s) => s.valueAtRisk > 0).sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
     customers,
   };

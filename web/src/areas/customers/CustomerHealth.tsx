@@ -21,6 +21,10 @@ interface CustomerAnalytics {
   pAlive?: number;
   clv?: number;
   valueAtRisk?: number;
+  /** the one sentence that defines value at risk */
+  valueAtRiskDefinition?: string;
+  /** no repeat purchase yet: the share of customers like them who came back (null: too few to tell) */
+  comeBack?: { share: number | null; peers: number; ageDays: number } | null;
   expectedPurchases?: number | null;
   horizonDays?: number;
   subscription?: { active: boolean; plans: string[]; pAlive: number; clv: number } | null;
@@ -59,8 +63,17 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
       </h2>
       <div className="kpis" style={{ marginBottom: '.75rem' }}>
         <div className="kpi">
-          <div className="label">Still a customer (P(alive))</div>
-          <div className="value">{modelled ? pct(data.pAlive ?? 0) : '–'}</div>
+          {data.comeBack ? (
+            <>
+              <div className="label">No second purchase yet; customers like this who came back</div>
+              <div className="value">{data.comeBack.share === null ? '–' : pct(data.comeBack.share)}</div>
+            </>
+          ) : (
+            <>
+              <div className="label">Still a customer (P(alive))</div>
+              <div className="value">{modelled ? pct(data.pAlive ?? 0) : '–'}</div>
+            </>
+          )}
         </div>
         <div className="kpi">
           <div className="label">Lifetime value, next {months} months</div>
@@ -77,6 +90,7 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
           </div>
         )}
       </div>
+      {modelled && data.valueAtRiskDefinition && <p className="muted">{data.valueAtRiskDefinition}</p>}
       {!modelled && <p className="muted">Not enough purchase history in this workspace yet to work out the chance of keeping this customer or their future value; the score uses what is known.</p>}
       <ul>
         {(data.factors ?? [])

@@ -42,6 +42,8 @@ interface SaveRow {
   valueAtRisk: number;
   clv: number;
   pAlive: number;
+  /** one-time buyers: the share of customers like them who came back (the model's P(alive) = 1 is no evidence) */
+  comeBack?: { share: number | null; peers: number };
   health: number;
   topReason: string | null;
 }
@@ -68,7 +70,7 @@ interface Overview {
   periods: PeriodRow[];
   subscriptionPeriods: PeriodRow[] | null;
   cohorts: CohortRow[];
-  clv: { horizonDays: number; discountRate: number; total: number; mean: number; distribution: { from: number; to: number; customers: number }[] } | null;
+  clv: { horizonDays: number; discountRate: number; total: number; mean: number; distribution: { from: number; to: number; customers: number }[]; valueAtRiskDefinition?: string } | null;
   models: {
     orders: {
       bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; customers: number; timeUnit: string } | null;
@@ -303,11 +305,11 @@ function ClvHistogram({ clv, currency }: { clv: NonNullable<Overview['clv']>; cu
   );
 }
 
-function SaveList({ rows, currency, modelled }: { rows: SaveRow[]; currency: string; modelled: boolean }) {
+function SaveList({ rows, currency, modelled, definition }: { rows: SaveRow[]; currency: string; modelled: boolean; definition?: string }) {
   return (
     <section className="card">
       <h2>Worth saving</h2>
-      <p className="muted">Ranked by value at risk: expected future value × the chance of losing them. Start at the top.</p>
+      <p className="muted">Ranked by value at risk. {definition ?? ''} Start at the top.</p>
       {rows.length === 0 ? (
         <p className="muted">{modelled ? 'Nobody at risk right now.' : 'Not enough purchase history to rank anyone yet: the list fills once customers have bought again.'}</p>
       ) : (
@@ -328,7 +330,7 @@ function SaveList({ rows, currency, modelled }: { rows: SaveRow[]; currency: str
                   <Link to={`/customers/${r.id}`}>{r.name ?? r.id}</Link>
                 </td>
                 <td className="num">{money(r.valueAtRisk, currency)}</td>
-                <td className="num">{pct(r.pAlive)}</td>
+                <td className="num">{r.comeBack ? (r.comeBack.share === null ? 'No 2nd purchase yet' : `No 2nd purchase yet; ${pct(r.comeBack.share)} like them came back`) : pct(r.pAlive)}</td>
                 <td className="num">
                   <span className={`badge ${r.health >= 70 ? 'good' : r.health >= 40 ? 'warn' : 'bad'}`}>{r.health}</span>
                 </td>
@@ -371,7 +373,7 @@ function HowComputed({ o }: { o: Overview }) {
             {s.interval}s; a new subscriber is expected to pay about {s.derl.toFixed(1)} more times (discounted).
           </li>
         ))}
-        <li>Value at risk = lifetime value × (1 − P(alive)): highest for valuable customers whose future is uncertain, where a call or an offer can still change it.</li>
+        {o.clv?.valueAtRiskDefinition && <li>{o.clv.valueAtRiskDefinition}</li>}
         {[...(o.models.orders?.notes ?? []), ...(o.models.subscriptions?.notes ?? [])].map((n) => (
           <li key={n}>{n}</li>
         ))}
@@ -409,7 +411,7 @@ function Dashboard() {
       </div>
       {data?.hasData && (
         <>
-          <SaveList rows={data.saveList} currency={data.workspace.currency} modelled={clvModelled(data)} />
+          <SaveList rows={data.saveList} currency={data.workspace.currency} modelled={clvModelled(data)} definition={data.clv?.valueAtRiskDefinition} />
           <div className="grid">
             {data.clv && clvModelled(data) && <ClvHistogram clv={data.clv} currency={data.workspace.currency} />}
             <RetentionCurves cohorts={data.cohorts} />
