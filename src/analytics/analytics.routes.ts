@@ -150,6 +150,9 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
         pAlive: row.pAlive,
         clv: (rows?.orders?.clv ?? 0) + (sub?.clv ?? 0),
         valueAtRisk: (rows?.orders?.valueAtRisk ?? 0) + (sub?.valueAtRisk ?? 0),
+        valueAtRiskDefinition: (ws.orders ?? ws.subscriptions)!.clv.valueAtRiskDefinition,
+        // no repeat purchase yet: what the data says about customers like them (P(alive) = 1 is the model's convention)
+        comeBack: rows?.orders?.comeBack ?? null,
         expectedPurchases: rows?.orders?.expectedPurchases ?? null,
         horizonDays: (ws.orders ?? ws.subscriptions)!.clv.horizonDays,
         frequency: rows?.orders?.frequency ?? null,
