@@ -103,6 +103,11 @@ describe('analytics API', () => {
     expect(larry.factors.find((f: { factor: string }) => f.factor === 'touchpoint').text).toBe('In touch recently (10 days ago)');
     const nina = (await t.app.inject({ method: 'GET', url: `/api/analytics/customers/${ids.New}`, headers: agent.headers })).json();
     expect(nina.factors.map((f: { factor: string }) => f.factor)).not.toContain('touchpoint');
+    // one purchase: never "very likely still a customer"; too few customers like her to tell how many come back
+    expect(nina.comeBack).toEqual({ share: null, peers: 3, ageDays: 6 }); // Rita and Larry had not bought again 6 days after their first either
+    expect(nina.reasons.join(' ')).not.toMatch(/very likely still a customer/i);
+    expect(larry.comeBack).toBeNull();
+    expect(larry.valueAtRiskDefinition).toMatch(/^Value at risk: what a customer would spend over the next 365 days if they are still a customer/);
     expect(rita.health).toBeGreaterThan(larry.health);
     expect(rita.pAlive).toBeGreaterThan(larry.pAlive);
     expect(rita.subscription).toMatchObject({ active: false, plans: ['beans monthly'] });
