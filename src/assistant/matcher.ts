@@ -36,6 +36,8 @@ export interface MatcherOptions {
 
 /** Most weights the linear layer keeps (entries × features), 8M floats = 32 MB. */
 const LINEAR_BUDGET = 8_000_000;
+/** Most multiply-adds spent training the linear layer (about a few seconds). */
+const LINEAR_WORK = 3e9;
 
 export const defaultMatcherOptions: MatcherOptions = {
   groupWeights: [0.35, 0.15, 0.5],
@@ -106,7 +108,7 @@ export class Matcher {
   private linW!: Float32Array;
   // scratch buffers (one query at a time; matching is synchronous)
   private phrScores!: Float64Array;
-  private entScores!: Float64Array;
+  private scratch!: [Float64Array, Float64Array, Float64Array, Float64Array];
 
   constructor(entries: readonly MatcherEntry[], options: Partial<MatcherOptions> = {}) {
     this.entries = entries;
@@ -209,7 +211,7 @@ export class Matcher {
     this.cent = buildPostings(nF, cents);
     this.trainLinear(nF, vecs, labels, C, df);
     this.phrScores = new Float64Array(n);
-    this.entScores = new Float64Array(C);
+    this.scratch = [new Float64Array(C), new Float64Array(C), new Float64Array(C), new Float64Array(C)];
   }
 
   /**
@@ -226,7 +228,11 @@ export class Matcher {
     const z = new Float64Array(C);
     const rnd = mulberry32(this.options.seed);
     const ex = vecs.map((_, i) => i);
-    const { epochs, learningRate, l2 } = this.options;
+    const { learningRate, l2 } = this.options;
+    // bounded work: fewer passes over large knowledge bases (each pass costs phrasings × entries × features)
+    let nnz = 0;
+    for (const v of vecs) nnz += v.idx.length;
+    const epochs = Math.max(2, Math.min(this.options.epochs, Math.floor(LINEAR_WORK / Math.max(1, nnz * C))));
     let step = 0;
     const total = epochs * ex.length;
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -269,13 +275,15 @@ export class Matcher {
     this.linW = W;
   }
 
-  /** All entries' combined scores for a message (higher is better), plus the parts. */
+  /** All entries' combined scores for a message (higher is better), plus the parts; the arrays are reused by the next call. */
   scoreAll(text: string): { combined: Float64Array; nearest: Float64Array; centroid: Float64Array; linear: Float64Array } {
     const q = this.vectorize(text);
     const C = this.entries.length;
-    const centroid = new Float64Array(C);
-    const linear = new Float64Array(C);
-    const nearest = new Float64Array(C);
+    // scratch buffers reused between calls (no garbage per message): valid until the next call
+    const [centroid, linear, nearest, combined] = this.scratch;
+    centroid.fill(0);
+    linear.fill(0);
+    nearest.fill(0);
     const phrS = this.phrScores;
     phrS.fill(0);
     for (let i = 0; i < q.idx.length; i++) {
@@ -304,7 +312,6 @@ export class Matcher {
     for (let c = 0; c < C; c++) sum += Math.exp(linear[c]! - mx);
     for (let c = 0; c < C; c++) linear[c] = Math.exp(linear[c]! - mx) / sum;
     const [a, b, d] = this.options.scoreWeights;
-    const combined = new Float64Array(C);
     for (let c = 0; c < C; c++) combined[c] = a * centroid[c]! + b * nearest[c]! + d * linear[c]!;
     return { combined, nearest, centroid, linear };
   }
