@@ -1,9 +1,579 @@
-import { NotBuilt } from '../../shell/NotBuilt';
+// Inbox: every conversation (email, chat, form, phone) in one list with saved views and the time
+// left to each service-level target; the thread with reply, internal note and call log; the
+// customer beside it; assign, snooze, resolve. Live: the staff event stream refreshes what shows.
+// Messages are shown as text (never the sender's HTML).
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api } from '../../api';
+import { FormError } from '../../shell/FormError';
+import { formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
+import { useMe } from '../../shell/me';
 import type { AreaRoute } from '../../shell/types';
+import { useApi } from '../../shell/useApi';
 
-export const routes: AreaRoute[] = [
-  {
-    path: 'inbox',
-    element: <NotBuilt area="Inbox" plan="One inbox for email, web chat, phone logs and web forms, with first-response targets and routing of valuable or unhappy customers to senior staff." />,
-  },
-];
+type Status = 'open' | 'pending' | 'snoozed' | 'resolved';
+type Channel = 'email' | 'chat' | 'form' | 'phone';
+
+interface ListItem {
+  id: string;
+  channel: Channel;
+  status: Status;
+  subject: string;
+  priority: string;
+  snoozedUntil: string | null;
+  assignee: { id: string; name: string | null } | null;
+  customer: { id: string; name: string; email: string | null };
+  timeLeftMs: number | null;
+  firstRespondedAt: string | null;
+  breached: boolean;
+  slaPaused: boolean;
+  automatic: boolean;
+  snippet: string;
+  lastMessageAt: string;
+}
+interface ListResponse {
+  conversations: ListItem[];
+  nextCursor: string | null;
+}
+interface Message {
+  id: string;
+  authorKind: 'customer' | 'agent' | 'note' | 'system';
+  author: { id: string; name: string | null } | null;
+  text: string;
+  quoted: string | null;
+  from: string | null;
+  automatic: string | null;
+  attachments: { id: string; filename: string; size: number; kept: boolean; url: string | null }[];
+  call: { direction: string; durationSeconds: number; outcome: string } | null;
+  createdAt: string;
+}
+interface Panel {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  tags: string[];
+  retentionDriver: string | null;
+  customerSince: string;
+  value: { currency: string; totalMinor: number; orders: number; lastOrderAt: string | null }[];
+  recentOrders: { id: string; amountMinor: number; currency: string; orderedAt: string; status: string }[];
+  openTasks: { id: string; title: string; dueAt: string }[];
+  otherConversations: { id: string; subject: string; status: Status; channel: Channel; lastMessageAt: string }[];
+}
+interface Detail {
+  conversation: {
+    id: string;
+    channel: Channel;
+    status: Status;
+    subject: string;
+    priority: string;
+    snoozedUntil: string | null;
+    assignee: { id: string; name: string | null } | null;
+    replyTo: string | null;
+    timeLeftMs: number | null;
+    slaPaused: boolean;
+    firstRespondedAt: string | null;
+    automatic: boolean;
+  };
+  messages: Message[];
+  customer: Panel | null;
+}
+
+const views = [
+  { key: 'open', label: 'Open' },
+  { key: 'mine', label: 'Mine' },
+  { key: 'unassigned', label: 'Unassigned' },
+  { key: 'breaching', label: 'Breaching soon' },
+  { key: 'pending', label: 'Pending' },
+  { key: 'snoozed', label: 'Snoozed' },
+  { key: 'resolved', label: 'Resolved' },
+] as const;
+
+const channelLabel: Record<Channel, string> = { email: 'Email', chat: 'Chat', form: 'Form', phone: 'Phone' };
+
+function duration(ms: number): string {
+  const m = Math.round(Math.abs(ms) / 60_000);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d`;
+}
+
+/** Time left to the nearest target, counted down in the browser between refreshes. */
+function SlaBadge({ timeLeftMs, paused, loadedAt, status, answered }: { timeLeftMs: number | null; paused: boolean; loadedAt: number; status: Status; answered: boolean }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  if (status === 'resolved') return <span className="badge good">Resolved</span>;
+  if (paused) return <span className="badge" title="Waiting on the customer: the clock is paused">Paused</span>;
+  if (timeLeftMs === null) return null;
+  const left = timeLeftMs - (Date.now() - loadedAt);
+  const what = answered ? 'Resolve' : 'Reply';
+  const title = answered ? 'Time left to resolve (business hours)' : 'Time left for the first reply (business hours)';
+  if (left < 0) return <span className="badge bad" title={title}>{what} overdue {duration(left)}</span>;
+  return (
+    <span className={`badge ${left < 30 * 60_000 ? 'warn' : ''}`} title={title}>
+      {what} in {duration(left)}
+    </span>
+  );
+}
+
+const money = (minor: number, currency: string) => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+};
+
+const css = `
+.inbox { display: grid; grid-template-columns: minmax(260px, 340px) minmax(0, 1fr) minmax(220px, 280px); gap: 1rem; align-items: start; }
+.inbox-list { padding: 0; overflow: hidden; }
+.inbox-list .tools { padding: .75rem; border-bottom: 1px solid var(--line); display: flex; flex-direction: column; gap: .5rem; }
+.inbox-views { display: flex; flex-wrap: wrap; gap: .25rem; }
+.inbox-views button { font: inherit; font-size: .8rem; border: 1px solid var(--line); background: #fff; border-radius: 999px; padding: .15rem .6rem; cursor: pointer; }
+.inbox-views button[aria-pressed=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
+.inbox-item { display: block; padding: .6rem .75rem; border-bottom: 1px solid var(--line); color: inherit; text-decoration: none; }
+.inbox-item:hover, .inbox-item.active { background: #eef4ff; }
+.inbox-item .row { display: flex; justify-content: space-between; gap: .5rem; align-items: baseline; }
+.inbox-item .who { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.inbox-item .subject { font-size: .9rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.inbox-item .snippet { font-size: .85rem; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.thread-head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; }
+.thread-actions { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
+.thread-actions select, .thread-actions .btn { font-size: .85rem; padding: .3rem .55rem; }
+.msgs { display: flex; flex-direction: column; gap: .6rem; margin: 1rem 0; }
+.msg { border: 1px solid var(--line); border-radius: 10px; padding: .6rem .8rem; max-width: 92%; }
+.msg.customer { align-self: flex-start; background: #fff; }
+.msg.agent { align-self: flex-end; background: #eef4ff; border-color: #cfdcf7; }
+.msg.note { align-self: stretch; background: #fff8e6; border-color: #f1dca7; }
+.msg.system { align-self: center; background: #f1f3f6; font-size: .85rem; }
+.msg .meta { font-size: .8rem; color: var(--muted); margin-bottom: .25rem; display: flex; gap: .5rem; flex-wrap: wrap; }
+.msg .body { white-space: pre-wrap; overflow-wrap: anywhere; }
+.msg .quoted { white-space: pre-wrap; color: var(--muted); font-size: .85rem; border-left: 3px solid var(--line); padding-left: .5rem; margin-top: .4rem; }
+.composer textarea { width: 100%; min-height: 90px; }
+.composer .tabs { display: flex; gap: .25rem; margin-bottom: .5rem; }
+.panel dl { display: grid; grid-template-columns: auto 1fr; gap: .2rem .6rem; margin: 0 0 .75rem; font-size: .9rem; }
+.panel dt { color: var(--muted); }
+.panel dd { margin: 0; overflow-wrap: anywhere; }
+.panel ul { margin: 0 0 .75rem; padding-left: 1.1rem; font-size: .9rem; }
+.inbox-back { display: none; }
+@media (max-width: 1100px) { .inbox { grid-template-columns: minmax(240px, 320px) minmax(0, 1fr); } .inbox .panel { grid-column: 2; } }
+@media (max-width: 800px) {
+  .inbox { grid-template-columns: minmax(0, 1fr); }
+  .inbox .panel { grid-column: 1; }
+  .inbox.has-thread .inbox-list { display: none; }
+  .inbox:not(.has-thread) .thread, .inbox:not(.has-thread) .panel { display: none; }
+  .inbox-back { display: inline; }
+  .msg { max-width: 100%; }
+}
+`;
+
+/** Refetch after the staff stream reports a change (coalesced). */
+function useLive(onChange: (e: { conversationId: string }) => void) {
+  const ref = useRef(onChange);
+  ref.current = onChange;
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    const es = new EventSource('/api/inbox/stream');
+    es.addEventListener('ready', () => setLive(true));
+    es.addEventListener('change', (ev) => {
+      try {
+        ref.current(JSON.parse((ev as MessageEvent).data));
+      } catch {
+        /* ignore a malformed event */
+      }
+    });
+    es.onerror = () => setLive(false);
+    return () => es.close();
+  }, []);
+  return live;
+}
+
+function InboxPage() {
+  const { id } = useParams();
+  const navigate = useNavigate();
+  const me = useMe();
+  const tz = useWorkspaceTimeZone();
+  const [view, setView] = useState<string>('open');
+  const [q, setQ] = useState('');
+  const [search, setSearch] = useState('');
+  const listPath = `/api/inbox/conversations?view=${view}${search ? `&q=${encodeURIComponent(search)}` : ''}`;
+  const list = useApi<ListResponse>(listPath);
+  const [listLoadedAt, setListLoadedAt] = useState(Date.now());
+  useEffect(() => {
+    setListLoadedAt(Date.now());
+  }, [list.data]);
+  const detail = useApi<Detail>(id ? `/api/inbox/conversations/${id}` : null);
+  const [detailLoadedAt, setDetailLoadedAt] = useState(Date.now());
+  useEffect(() => {
+    setDetailLoadedAt(Date.now());
+  }, [detail.data]);
+
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const pendingDetail = useRef(false);
+  const live = useLive((e) => {
+    if (e.conversationId === id) pendingDetail.current = true;
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      list.reload();
+      if (pendingDetail.current) {
+        pendingDetail.current = false;
+        detail.reload();
+      }
+    }, 250);
+  });
+
+  // Keyboard: j/k next/previous conversation, r reply, e resolve (not while typing).
+  const items = list.data?.conversations ?? [];
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      const tag = (ev.target as HTMLElement)?.tagName;
+      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || ev.metaKey || ev.ctrlKey || ev.altKey) return;
+      const at = items.findIndex((c) => c.id === id);
+      if (ev.key === 'j' && items.length) navigate(`/inbox/${items[Math.min(items.length - 1, at + 1)].id}`);
+      if (ev.key === 'k' && items.length) navigate(`/inbox/${items[Math.max(0, at - 1)].id}`);
+      if (ev.key === 'r') (document.getElementById('composer-text') as HTMLTextAreaElement | null)?.focus();
+      if (ev.key === 'e' && id) void api.post(`/api/inbox/conversations/${id}/status`, { status: 'resolved' }).then(() => (detail.reload(), list.reload()));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [items, id, navigate, detail, list]);
+
+  const changed = useCallback(() => {
+    detail.reload();
+    list.reload();
+  }, [detail, list]);
+
+  return (
+    <div className="page">
+      <style>{css}</style>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', flexWrap: 'wrap', gap: '.5rem' }}>
+        <h1 style={{ margin: 0 }}>Inbox</h1>
+        <span className="muted" data-testid="live">
+          {live ? '● Live' : 'Connecting…'} · keys: j/k move, r reply, e resolve
+        </span>
+      </div>
+      <div className={`inbox${id ? ' has-thread' : ''}`}>
+        <section className="card inbox-list" aria-label="Conversations">
+          <div className="tools">
+            <div className="inbox-views" role="group" aria-label="Views">
+              {views.map((v) => (
+                <button key={v.key} type="button" aria-pressed={view === v.key} onClick={() => setView(v.key)}>
+                  {v.label}
+                </button>
+              ))}
+            </div>
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                setSearch(q.trim());
+              }}
+            >
+              <input aria-label="Search conversations" placeholder="Search subject, name, email" value={q} onChange={(e) => setQ(e.target.value)} style={{ width: '100%' }} />
+            </form>
+          </div>
+          {list.error && <div className="error">{list.error}</div>}
+          {!list.data && !list.error && <div className="loading">Loading…</div>}
+          {list.data && items.length === 0 && <p className="muted" style={{ padding: '.75rem' }}>Nothing here.</p>}
+          {items.map((c) => (
+            <Link key={c.id} to={`/inbox/${c.id}`} className={`inbox-item${c.id === id ? ' active' : ''}`} data-testid="conversation-item">
+              <div className="row">
+                <span className="who">{c.customer.name}</span>
+                <SlaBadge timeLeftMs={c.timeLeftMs} paused={c.slaPaused} loadedAt={listLoadedAt} status={c.status} answered={Boolean(c.firstRespondedAt)} />
+              </div>
+              <div className="subject">{c.subject}</div>
+              <div className="snippet">{c.snippet}</div>
+              <div className="row muted" style={{ fontSize: '.78rem' }}>
+                <span>
+                  {channelLabel[c.channel]}
+                  {c.automatic ? ' · automatic' : ''}
+                  {c.priority !== 'normal' ? ` · ${c.priority}` : ''}
+                </span>
+                <span>{c.assignee ? (c.assignee.id === me.id ? 'You' : c.assignee.name) : 'Unassigned'}</span>
+              </div>
+            </Link>
+          ))}
+        </section>
+        {id ? (
+          <Thread key={id} detail={detail.data} error={detail.error} loadedAt={detailLoadedAt} tz={tz} onChanged={changed} />
+        ) : (
+          <section className="card thread">
+            <p className="muted">Choose a conversation. New email, chat and phone conversations appear here as they come in.</p>
+          </section>
+        )}
+        {id && detail.data?.customer && <CustomerPanel p={detail.data.customer} tz={tz} />}
+      </div>
+    </div>
+  );
+}
+
+function Thread({ detail, error, loadedAt, tz, onChanged }: { detail: Detail | null; error: string | null; loadedAt: number; tz: string | undefined; onChanged: () => void }) {
+  const agents = useApi<{ agents: { id: string; name: string; role: string }[] }>('/api/inbox/agents');
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [showQuoted, setShowQuoted] = useState<Record<string, boolean>>({});
+  const end = useRef<HTMLDivElement | null>(null);
+  const count = detail?.messages.length ?? 0;
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [count]);
+  if (error) return <section className="card thread error">{error}</section>;
+  if (!detail) return <section className="card thread loading">Loading…</section>;
+  const c = detail.conversation;
+  const act = async (path: string, body: unknown) => {
+    setActionError(null);
+    try {
+      await api.post(`/api/inbox/conversations/${c.id}/${path}`, body);
+      onChanged();
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+  const snoozeTo = (hours: number) => new Date(Date.now() + hours * 3600_000).toISOString();
+  return (
+    <section className="card thread" aria-label="Conversation">
+      <Link to="/inbox" className="inbox-back">
+        ← All conversations
+      </Link>
+      <div className="thread-head">
+        <div>
+          <h2 style={{ margin: 0 }} data-testid="thread-subject">
+            {c.subject}
+          </h2>
+          <div className="muted">
+            {channelLabel[c.channel]} · <span data-testid="thread-status">{c.status}</span>
+            {c.status === 'snoozed' && c.snoozedUntil ? ` until ${formatDateTime(c.snoozedUntil, tz)}` : ''} · <SlaBadge timeLeftMs={c.timeLeftMs} paused={c.slaPaused} loadedAt={loadedAt} status={c.status} answered={Boolean(c.firstRespondedAt)} />
+          </div>
+        </div>
+        <div className="thread-actions">
+          <select aria-label="Assignee" value={c.assignee?.id ?? ''} onChange={(e) => act('assign', { assigneeUserId: e.target.value || null })}>
+            <option value="">Unassigned</option>
+            {(agents.data?.agents ?? []).map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Snooze"
+            value=""
+            onChange={(e) => {
+              if (e.target.value) void act('status', { status: 'snoozed', until: snoozeTo(Number(e.target.value)) });
+            }}
+          >
+            <option value="">Snooze…</option>
+            <option value="1">1 hour</option>
+            <option value="4">4 hours</option>
+            <option value="24">1 day</option>
+            <option value="168">1 week</option>
+          </select>
+          {c.status === 'resolved' ? (
+            <button className="btn" onClick={() => act('status', { status: 'open' })}>
+              Reopen
+            </button>
+          ) : (
+            <button className="btn" onClick={() => act('status', { status: 'resolved' })}>
+              Resolve
+            </button>
+          )}
+        </div>
+      </div>
+      <FormError error={actionError} />
+      <div className="msgs" data-testid="messages">
+        {detail.messages.map((m) => (
+          <article key={m.id} className={`msg ${m.authorKind}`} data-testid={`msg-${m.authorKind}`}>
+            <div className="meta">
+              <strong>{m.authorKind === 'customer' ? (detail.customer?.name ?? m.from ?? 'Customer') : m.authorKind === 'note' ? `Note · ${m.author?.name ?? ''}` : (m.author?.name ?? 'Keepwell')}</strong>
+              <span>{formatDateTime(m.createdAt, tz)}</span>
+              {m.automatic && <span className="badge warn">{m.automatic === 'bounce' ? 'Bounce' : 'Auto-reply'} · not answered</span>}
+              {m.call && <span className="badge">Call</span>}
+            </div>
+            <div className="body">{m.text}</div>
+            {m.attachments.length > 0 && (
+              <ul style={{ margin: '.4rem 0 0', paddingLeft: '1.1rem', fontSize: '.85rem' }}>
+                {m.attachments.map((a) =>
+                  a.url ? (
+                    <li key={a.id}>
+                      <a href={a.url} download>
+                        {a.filename}
+                      </a>{' '}
+                      <span className="muted">({Math.ceil(a.size / 1024)} KB)</span>
+                    </li>
+                  ) : (
+                    <li key={a.id} className="muted">
+                      {a.filename} — not kept (over the size limit)
+                    </li>
+                  ),
+                )}
+              </ul>
+            )}
+            {m.quoted && (
+              <>
+                <button className="link" style={{ fontSize: '.8rem' }} onClick={() => setShowQuoted((s) => ({ ...s, [m.id]: !s[m.id] }))}>
+                  {showQuoted[m.id] ? 'Hide quoted text' : 'Show quoted text'}
+                </button>
+                {showQuoted[m.id] && <div className="quoted">{m.quoted}</div>}
+              </>
+            )}
+          </article>
+        ))}
+        <div ref={end} />
+      </div>
+      <Composer detail={detail} onSent={onChanged} />
+    </section>
+  );
+}
+
+function Composer({ detail, onSent }: { detail: Detail; onSent: () => void }) {
+  const c = detail.conversation;
+  const [mode, setMode] = useState<'reply' | 'note' | 'call'>(c.automatic && detail.messages.every((m) => m.automatic || m.authorKind !== 'customer') ? 'note' : 'reply');
+  const [text, setText] = useState('');
+  const [after, setAfter] = useState<'pending' | 'open' | 'resolved'>(c.channel === 'chat' ? 'open' : 'pending');
+  const [call, setCall] = useState({ direction: 'outbound', minutes: '0', outcome: 'answered' });
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'reply') await api.post(`/api/inbox/conversations/${c.id}/reply`, { text, status: after });
+      else if (mode === 'note') await api.post(`/api/inbox/conversations/${c.id}/notes`, { text });
+      else await api.post(`/api/inbox/conversations/${c.id}/calls`, { direction: call.direction, durationSeconds: Math.round(Number(call.minutes || 0) * 60), outcome: call.outcome, notes: text });
+      setText('');
+      onSent();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const to = c.channel === 'chat' ? 'the visitor (live chat)' : c.replyTo ? c.replyTo : 'the customer';
+  return (
+    <form className="composer" onSubmit={submit} aria-label="Write">
+      <div className="tabs" role="group" aria-label="Write a">
+        {(['reply', 'note', 'call'] as const).map((m) => (
+          <button key={m} type="button" className={`btn${mode === m ? ' primary' : ''}`} aria-pressed={mode === m} onClick={() => setMode(m)} style={{ fontSize: '.85rem', padding: '.25rem .7rem' }}>
+            {m === 'reply' ? 'Reply' : m === 'note' ? 'Internal note' : 'Log call'}
+          </button>
+        ))}
+      </div>
+      {mode === 'call' && (
+        <div className="inline-form" style={{ marginTop: 0, marginBottom: '.5rem' }}>
+          <select aria-label="Direction" value={call.direction} onChange={(e) => setCall({ ...call, direction: e.target.value })}>
+            <option value="outbound">Outbound</option>
+            <option value="inbound">Inbound</option>
+          </select>
+          <input aria-label="Minutes" type="number" min="0" step="0.5" value={call.minutes} onChange={(e) => setCall({ ...call, minutes: e.target.value })} style={{ width: '6rem' }} />
+          <select aria-label="Outcome" value={call.outcome} onChange={(e) => setCall({ ...call, outcome: e.target.value })}>
+            <option value="answered">Answered</option>
+            <option value="no_answer">No answer</option>
+            <option value="voicemail">Voicemail</option>
+            <option value="busy">Busy</option>
+            <option value="callback_requested">Call back requested</option>
+          </select>
+        </div>
+      )}
+      <textarea
+        id="composer-text"
+        aria-label={mode === 'reply' ? 'Reply' : mode === 'note' ? 'Internal note' : 'Call notes'}
+        placeholder={mode === 'reply' ? `Reply to ${to}` : mode === 'note' ? 'Only your team sees this' : 'What was said'}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) (e.currentTarget.form as HTMLFormElement).requestSubmit();
+        }}
+      />
+      <FormError error={error} />
+      <div className="inline-form" style={{ marginTop: '.5rem' }}>
+        <button className="btn primary" disabled={busy || (mode !== 'call' && !text.trim())}>
+          {mode === 'reply' ? 'Send reply' : mode === 'note' ? 'Add note' : 'Log call'}
+        </button>
+        {mode === 'reply' && (
+          <label style={{ flexDirection: 'row', alignItems: 'center', margin: 0 }}>
+            then
+            <select aria-label="Then" value={after} onChange={(e) => setAfter(e.target.value as typeof after)}>
+              <option value="pending">wait for the customer</option>
+              <option value="open">keep open</option>
+              <option value="resolved">resolve</option>
+            </select>
+          </label>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function CustomerPanel({ p, tz }: { p: Panel; tz: string | undefined }) {
+  const value = useMemo(() => p.value.map((v) => money(v.totalMinor, v.currency)).join(' + ') || '—', [p.value]);
+  const orders = p.value.reduce((n, v) => n + v.orders, 0);
+  return (
+    <aside className="card panel" aria-label="Customer">
+      <h2>
+        <Link to={`/customers/${p.id}`}>{p.name}</Link>
+      </h2>
+      {p.tags.length > 0 && (
+        <p style={{ margin: '0 0 .5rem', display: 'flex', gap: '.25rem', flexWrap: 'wrap' }}>
+          {p.tags.map((t) => (
+            <span key={t} className={`badge${t === 'new-contact' ? ' warn' : ''}`}>
+              {t}
+            </span>
+          ))}
+        </p>
+      )}
+      <dl>
+        <dt>Email</dt>
+        <dd>{p.email ?? '—'}</dd>
+        <dt>Phone</dt>
+        <dd>{p.phone ?? '—'}</dd>
+        <dt>Value</dt>
+        <dd data-testid="customer-value">{value}</dd>
+        <dt>Orders</dt>
+        <dd>{orders}</dd>
+        <dt>Since</dt>
+        <dd>{formatDateTime(p.customerSince, tz).slice(0, 10)}</dd>
+      </dl>
+      <h3 style={{ fontSize: '.95rem', margin: '0 0 .3rem' }}>Recent orders</h3>
+      {p.recentOrders.length ? (
+        <ul>
+          {p.recentOrders.map((o) => (
+            <li key={o.id}>
+              {money(o.amountMinor, o.currency)} · {formatDateTime(o.orderedAt, tz).slice(0, 10)}
+              {o.status !== 'paid' ? ` · ${o.status}` : ''}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">No orders yet.</p>
+      )}
+      <h3 style={{ fontSize: '.95rem', margin: '0 0 .3rem' }}>Open tasks</h3>
+      {p.openTasks.length ? (
+        <ul>
+          {p.openTasks.map((t) => (
+            <li key={t.id}>{t.title}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">None.</p>
+      )}
+      {p.otherConversations.length > 0 && (
+        <>
+          <h3 style={{ fontSize: '.95rem', margin: '0 0 .3rem' }}>Other conversations</h3>
+          <ul>
+            {p.otherConversations.map((o) => (
+              <li key={o.id}>
+                <Link to={`/inbox/${o.id}`}>{o.subject}</Link> <span className="muted">({o.status})</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </aside>
+  );
+}
+
+export const routes: AreaRoute[] = [{ path: 'inbox/:id?', element: <InboxPage /> }];

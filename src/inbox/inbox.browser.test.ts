@@ -1,0 +1,118 @@
+// An agent answers a live chat in a real browser (Chromium): the inbox list updates without a
+// reload when the visitor writes, the agent replies from the thread, the visitor's stream gets
+// it, and the visitor's next line appears in the open thread live. Mail holding markup shows as
+// text. Screenshots at desktop width and at 390 px (test-results/inbox-*.png).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
+import { createUser } from '../accounts/index.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
+import { startKeepwell, type Running } from '../platform/app.js';
+import { loadConfig } from '../platform/config.js';
+import { saveWorkspace } from '../workspace/index.js';
+import { receiveMessage } from './inbox.service.js';
+
+const shotDir = path.resolve('test-results');
+const haveWeb = fs.existsSync('dist/web/index.html');
+if (!chromiumPath) console.log(`inbox: ${noChromiumReason}`);
+if (!haveWeb) console.log('inbox: dist/web is not built (npm run build) — browser test skipped');
+
+describe.skipIf(!chromiumPath || !haveWeb)('inbox in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' });
+    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    await createUser(running.ctx.db, { email: 'agent@fern.test', name: 'Alex Agent', role: 'agent', password: 'correct horse battery' });
+    browser = await launchBrowser();
+    fs.mkdirSync(shotDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  const chat = async (path: string, body: unknown) => {
+    const res = await fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return (await res.json()) as { token: string; conversationId: string };
+  };
+
+  it('lets an agent answer a live chat; both sides update without a reload', async () => {
+    // Earlier mail with markup in it: shown as text, never run.
+    await receiveMessage(running.ctx, {
+      channel: 'email',
+      from: { email: 'mallory@example.test', name: 'Mallory <img src=x onerror=alert(1)>' },
+      subject: 'Hello <script>alert(2)</script>',
+      text: '<script>window.__pwned = 1</script> please help',
+      messageId: '<m1@example.test>',
+      receivedAt: new Date(),
+    });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 820 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await page.goto(`${running.url}/inbox`);
+    await page.getByLabel('Email').fill('agent@fern.test');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true }).click();
+    await expect.poll(() => page.getByTestId('live').innerText()).toContain('Live');
+    await expect.poll(() => page.getByTestId('conversation-item').count()).toBe(1);
+
+    // A visitor opens a chat: it appears in the list without a reload.
+    const visitor = await chat('/p/chat/conversations', { name: 'Vera Visitor', text: 'Hi! Do you ship to Belgium?' });
+    await expect.poll(() => page.getByTestId('conversation-item').count(), { timeout: 8000 }).toBe(2);
+    await page.getByTestId('conversation-item').filter({ hasText: 'Vera Visitor' }).click();
+    await expect.poll(() => page.getByTestId('messages').innerText()).toContain('Do you ship to Belgium?');
+
+    await page.getByLabel('Reply', { exact: true }).fill('Yes — in two working days.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect.poll(() => page.getByTestId('msg-agent').count()).toBe(1);
+    const seen = await fetch(`${running.url}/p/chat/messages?token=${encodeURIComponent(visitor.token)}`).then((r) => r.json() as Promise<{ messages: { from: string; text: string }[] }>);
+    expect(seen.messages.at(-1)).toMatchObject({ from: 'agent', text: 'Yes — in two working days.' });
+
+    // The visitor answers: it shows up in the open thread live.
+    await fetch(`${running.url}/p/chat/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: visitor.token, text: 'Perfect, ordering now' }) });
+    await expect.poll(() => page.getByTestId('messages').innerText(), { timeout: 8000 }).toContain('Perfect, ordering now');
+    // An internal note stays internal.
+    await page.getByRole('button', { name: 'Internal note' }).click();
+    await page.getByLabel('Internal note').fill('Likely repeat buyer');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await expect.poll(() => page.getByTestId('msg-note').count()).toBe(1);
+    await page.screenshot({ path: path.join(shotDir, 'inbox-desktop.png') });
+    const visitorView = await fetch(`${running.url}/p/chat/messages?token=${encodeURIComponent(visitor.token)}`).then((r) => r.text());
+    expect(visitorView).not.toContain('Likely repeat buyer');
+
+    // Resolve from the thread.
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await expect.poll(() => page.getByTestId('thread-status').innerText()).toBe('resolved');
+
+    // The markup mail reads as text.
+    await page.getByTestId('conversation-item').filter({ hasText: 'Mallory' }).click();
+    await expect.poll(() => page.getByTestId('messages').innerText()).toContain('<script>window.__pwned = 1</script> please help');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(dialogs).toBe(0);
+    expect(pageErrors).toEqual([]);
+
+    // A phone-sized screen: the list, then the thread with a way back.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(`${running.url}/inbox`);
+    await phone.getByTestId('conversation-item').first().waitFor();
+    await phone.screenshot({ path: path.join(shotDir, 'inbox-phone-list.png') });
+    await phone.getByTestId('conversation-item').first().click();
+    await phone.getByRole('link', { name: '← All conversations' }).waitFor();
+    expect(await phone.getByTestId('conversation-item').first().isVisible()).toBe(false);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: path.join(shotDir, 'inbox-phone-thread.png'), fullPage: true });
+  });
+});
