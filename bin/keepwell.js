@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// Entry point of the `keepwell` command: loads the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `keepwell` command. Runs the compiled CLI (dist/server, made by
+// `npm run build`) when it is a build of the current sources; otherwise — a checkout without a
+// build, or sources edited since — it runs the TypeScript sources through tsx, so the command
+// always does what the sources say. It never builds by itself: a command may run many times at
+// once (tests, a worker beside the server) and should not write into the installation.
+// KEEPWELL_FROM_SOURCE=1 runs the sources even when the build is fresh.
+import { serverBuildIsFresh } from '../scripts/server-build.js';
 
-register();
-await import('../src/cli/main.ts');
+if (process.env.KEEPWELL_FROM_SOURCE !== '1' && serverBuildIsFresh()) {
+  await import('../dist/server/cli/main.js');
+} else {
+  if (process.stderr.isTTY && process.env.KEEPWELL_FROM_SOURCE !== '1') {
+    console.error('keepwell: running the TypeScript sources through tsx (slower start); `npm run build` compiles them');
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -1,32 +1,51 @@
 // `keepwell` — serve, migrate, demo; features add their own commands (import, report…).
-import { Command } from 'commander';
-import { features } from '../app/features.js';
-import { useFeatures } from '../platform/feature.js';
-import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
-import { ConfigError } from '../platform/config.js';
-import { DISK_FULL_MESSAGE, isDiskFull } from '../platform/disk.js';
-import { registerCoreCommands } from './core-commands.js';
-import { DemoSeedError } from '../demo/seed.js';
+// In the compiled CLI (dist/server) the command catalogue written at build time sits beside this
+// file: help and usage errors are answered from it, and the features are loaded only when a
+// command runs. From the sources (tsx) there is no catalogue and the full program is used.
+import fs from 'node:fs';
+import type { Catalogue } from './catalogue.js';
 
-const program = new Command('keepwell')
-  .description('Keepwell: a self-hosted customer-retention workspace')
-  .showHelpAfterError()
-  .configureHelp({ sortSubcommands: false });
-
-useFeatures(features);
-registerCoreCommands(program);
-for (const f of features) f.commands?.(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DemoSeedError) {
-    console.error(`keepwell: ${err.message}`);
-    process.exit(2);
+function readCatalogue(): Catalogue | null {
+  try {
+    return JSON.parse(fs.readFileSync(new URL('./commands.json', import.meta.url), 'utf8')) as Catalogue;
+  } catch {
+    return null;
   }
-  if (isDiskFull(err)) {
-    console.error(`keepwell: ${DISK_FULL_MESSAGE}`);
-    process.exit(1);
+}
+
+const catalogue = readCatalogue();
+let runs = true;
+if (catalogue) {
+  const { programFromCatalogue } = await import('./catalogue.js');
+  runs = false;
+  // help, --help and bad usage end the process here, as the full program would
+  await programFromCatalogue(catalogue, () => {
+    runs = true;
+  }).parseAsync(process.argv);
+}
+
+if (runs) {
+  const { createFullProgram } = await import('./full.js');
+  try {
+    await createFullProgram().parseAsync(process.argv);
+  } catch (err) {
+    // errors told in one line; demo/seed.js (faker) is loaded only when nothing else matched
+    const { ConfigError } = await import('../platform/config.js');
+    const { DataDirLockedError } = await import('../platform/db/data-dir-lock.js');
+    const { DISK_FULL_MESSAGE, isDiskFull } = await import('../platform/disk.js');
+    if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+      console.error(`keepwell: ${err.message}`);
+      process.exit(2);
+    }
+    if (isDiskFull(err)) {
+      console.error(`keepwell: ${DISK_FULL_MESSAGE}`);
+      process.exit(1);
+    }
+    const { DemoSeedError } = await import('../demo/seed.js');
+    if (err instanceof DemoSeedError) {
+      console.error(`keepwell: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
   }
-  throw err;
 }

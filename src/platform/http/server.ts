@@ -228,7 +228,12 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'kw_session';
-const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
+/** The web app's build, dist/web under the project root: three folders up from
+ * src/platform/http, four from the compiled dist/server/platform/http. */
+const webDist = ((here) => {
+  const compiled = path.basename(path.resolve(here, '../..')) === 'server' && path.basename(path.resolve(here, '../../..')) === 'dist';
+  return path.resolve(here, compiled ? '../../../..' : '../../..', 'dist/web');
+})(path.dirname(fileURLToPath(import.meta.url)));
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * The web app's policy: its scripts and styles come only from /assets (the Vite build has no
