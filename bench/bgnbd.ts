@@ -2,7 +2,7 @@
 // parameters (fixed seed). Goal: under 1 s. Customers are grouped by identical
 // (x, t_x, T) in whole days first: the likelihood depends only on those.
 import { machineLine, peakMb } from './lib/machine.js';
-import { Rng } from '../src/demo/generate.js';
+import { Rng } from '../src/platform/random.js';
 import { fitBgNbd, groupDayTriples } from '../src/analytics/bgnbd.js';
 
 const N = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);

@@ -12,7 +12,7 @@ import { enqueueJobs } from '../src/platform/jobs/jobs.service.js';
 import { deliverPendingEmails, EMAIL_JOB, messageIdFor } from '../src/mail/mail.service.js';
 import '../src/mail/mail.job.js';
 import { closeTransports, smtpConnections } from '../src/mail/mail.transport.js';
-import { startTestSmtpServer } from '../src/mail/smtp-test-server.js';
+import { startTestSmtpServer } from '../src/mail/testing/smtp-test-server.js';
 import { runCrashScenario } from '../src/playbooks/testing/crash-harness.js';
 import { saveWorkspace } from '../src/workspace/workspace.service.js';
 import { machineLine } from './lib/machine.js';

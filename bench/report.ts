@@ -2,7 +2,7 @@
 // every customer) on 1,000,000 synthetic orders from 100,000 customers, generated in memory from
 // a fixed seed. Goal: under 5 s and under 1 GB on a 2-core machine.
 import { machineLine, peakMb } from './lib/machine.js';
-import { Rng } from '../src/demo/generate.js';
+import { Rng } from '../src/platform/random.js';
 import { OrderTableBuilder } from '../src/analytics/orders.js';
 import { ordersReport } from '../src/analytics/report.js';
 import { dayOfDate } from '../src/analytics/dates.js';

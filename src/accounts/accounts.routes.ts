@@ -4,7 +4,7 @@ import { ping } from '../platform/db/database.js';
 import { diskProblems } from '../platform/disk.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import { SESSION_COOKIE, type App } from '../platform/http/server.js';
-import { workspaceInput } from '../workspace/workspace.service.js';
+import { workspaceInput } from '../workspace/index.js';
 import {
   authenticate,
   createApiToken,

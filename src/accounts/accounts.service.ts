@@ -4,7 +4,7 @@ import type { Database } from '../platform/db/database.js';
 import { HttpError } from '../platform/http/errors.js';
 import type { AuthUser } from '../platform/http/access.js';
 import type { Role } from './accounts.tables.js';
-import { saveWorkspace, type WorkspaceInput } from '../workspace/workspace.service.js';
+import { saveWorkspace, type WorkspaceInput } from '../workspace/index.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 
 const SESSION_DAYS = 14;

@@ -1,6 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export type Role = 'owner' | 'agent';
+import type { Role } from '../platform/http/access.js';
+
+export type { Role };
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface UsersTable {

@@ -15,9 +15,9 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
-import { escapeHtml } from '../mail/mail.layout.js';
-import { queueEmail } from '../mail/mail.service.js';
-import { createTask } from '../tasks/tasks.service.js';
+import { escapeHtml } from '../mail/index.js';
+import { queueEmail } from '../mail/index.js';
+import { createTask } from '../tasks/index.js';
 import { audit } from './audit.js';
 
 export const signInLimits = {

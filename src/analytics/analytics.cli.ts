@@ -3,9 +3,9 @@
 import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { configFromOptions, withDatabaseOptions } from '../cli/options.js';
+import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
 import { openDatabase } from '../platform/db/database.js';
-import { industries, industryBenchmark } from '../workspace/industries.js';
+import { industries, industryBenchmark } from '../workspace/index.js';
 import { workspaceReport } from './analytics.service.js';
 import { DayConverter, parseDay } from './dates.js';
 import { readOrdersFile, readSubscriptionsFile, type RowError } from './reader.js';

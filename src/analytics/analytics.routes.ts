@@ -1,5 +1,6 @@
 // REST API of analytics. The report is computed from the whole database, so it is cached in
 // memory for a minute per server (concurrent requests share one computation).
+import { subscriber } from '../platform/events/events.service.js';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { notFound } from '../platform/http/errors.js';
@@ -30,6 +31,15 @@ function cached(ctx: AppContext): Cached {
 export function invalidateAnalytics(ctx: AppContext): void {
   cache.delete(ctx);
 }
+
+/** New data drops the cached report in this process, so the dashboard shows it on its next load. */
+export const analyticsSubscribers = [
+  subscriber({
+    name: 'analytics.refresh',
+    on: ['customer.created', 'order.created', 'customer.merged', 'customer.erased', 'subscription.cancelled', 'import.finished'],
+    handle: async (ctx) => invalidateAnalytics(ctx),
+  }),
+];
 
 function customerIndex(entry: Cached) {
   entry.byCustomer ??= entry.report.then((r) => {

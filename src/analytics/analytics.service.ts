@@ -1,11 +1,11 @@
 // The database edge of analytics: reads compact per-order and per-subscription data once (one
 // query each, local days computed by PostgreSQL in the workspace's time zone) and hands it to
 // the pure report. Never one query per customer.
-import { isContact } from '../customers/contact.js';
+import { isContact } from '../customers/index.js';
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
-import { industryBenchmark } from '../workspace/industries.js';
+import { getWorkspace } from '../workspace/index.js';
+import { industryBenchmark } from '../workspace/index.js';
 import { DayConverter } from './dates.js';
 import { OrderTableBuilder, type BillingInterval, type SubscriptionRow } from './orders.js';
 import { ordersReport, subscriptionsReport, type CustomerExtras, type ReportOptions, type RetentionReport } from './report.js';

@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { seedDemo, demoSignIn } from '../demo/seed.js';
 import { startKeepwell, stopOnSignals } from '../platform/app.js';
 import { migrate, openDatabase } from '../platform/db/database.js';
-import { hasOwner } from '../accounts/accounts.service.js';
-import { configFromOptions, withDatabaseOptions } from './options.js';
+import { hasOwner } from '../accounts/index.js';
+import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
 import { createContext } from '../platform/app.js';
 import { startBackgroundWork, workerConcurrency } from '../platform/background.js';
 

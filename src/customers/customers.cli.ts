@@ -2,10 +2,10 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import fs from 'node:fs';
-import { configFromOptions, withDatabaseOptions } from '../cli/options.js';
+import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
 import { openDatabase } from '../platform/db/database.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { getWorkspace } from '../workspace/index.js';
 import { fileSource } from './import/csv.js';
 import { ImportSetupError, runImport, type ImportReport } from './import/importer.js';
 import { fieldsByType, importTypes, presets, type Field, type ImportType, type Mapping } from './import/presets.js';

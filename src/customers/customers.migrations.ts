@@ -159,4 +159,15 @@ export const customerMigrations: MigrationSet = {
       await sql`create index if not exists customers_name_lower on customers (lower(name))`.execute(db);
     },
   },
+  '0104_created_at_indexes': {
+    // 'customer.created' and 'order.created' events name a transaction's timestamp; their
+    // subscribers read the rows written at that instant (customers.events.ts).
+    async up(db: MigrationDb) {
+      await sql`create index if not exists customers_created_at on customers (created_at)`.execute(db);
+      await sql`create index if not exists orders_created_at on orders (created_at)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      for (const i of ['customers_created_at', 'orders_created_at']) await sql.raw(`drop index if exists ${i}`).execute(db);
+    },
+  },
 };

@@ -4,7 +4,6 @@
 // Import: POST /api/customers/import answers synchronously for a dry run or a file up to 1 MB;
 // larger files answer 202 with a job id to poll at GET /api/customers/import/jobs/:id (the job
 // lives in this process's memory; an interrupted import is simply uploaded again — it is idempotent).
-import { invalidateAnalytics } from '../analytics/analytics.routes.js';
 import { isContact } from './contact.js';
 import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
@@ -12,13 +11,14 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audit } from '../accounts/audit.js';
+import { audit } from '../accounts/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
 import { jsonUtf8Error, type App } from '../platform/http/server.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { getWorkspace } from '../workspace/index.js';
 import { retentionDrivers, touchpointChannels } from './customers.tables.js';
+import { announceWrites } from './customers.events.js';
 import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell } from './customers.service.js';
 import { bufferSource } from './import/csv.js';
 import { emptyReport, ImportSetupError, runImport, writeRows, type ImportReport } from './import/importer.js';
@@ -348,7 +348,11 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       const exists = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
       if (exists) throw new HttpError(409, 'conflict', `A customer with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
     }
-    const c = await ctx.db.insertInto('customers').values({ name: req.body.name, ...values, acquired_at: req.body.acquiredAt ?? ctx.now() } as never).returningAll().executeTakeFirstOrThrow();
+    const c = await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx.insertInto('customers').values({ name: req.body.name, ...values, acquired_at: req.body.acquiredAt ?? ctx.now() } as never).returningAll().executeTakeFirstOrThrow();
+      await announceWrites(trx, { customers: true }, 'api');
+      return row;
+    });
     return reply.code(201).send(customerOut(c));
   });
 
@@ -429,11 +433,15 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       const exists = await ctx.db.selectFrom('orders').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
       if (exists) throw new HttpError(409, 'conflict', `An order with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
     }
-    const o = await ctx.db
-      .insertInto('orders')
-      .values({ customer_id: c.merged_into ?? c.id, external_id: req.body.externalId ?? null, amount_minor: req.body.amountMinor, currency: req.body.currency, ordered_at: req.body.orderedAt ?? ctx.now(), status: req.body.status })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const o = await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('orders')
+        .values({ customer_id: c.merged_into ?? c.id, external_id: req.body.externalId ?? null, amount_minor: req.body.amountMinor, currency: req.body.currency, ordered_at: req.body.orderedAt ?? ctx.now(), status: req.body.status })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await announceWrites(trx, { orders: true }, 'api');
+      return row;
+    });
     return reply.code(201).send(orderOut(o));
   });
 
@@ -466,12 +474,19 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
 
   const cancelSub = z.object({ canceledAt: z.coerce.date().optional(), reason: z.string().trim().max(1000).optional() });
   app.post('/api/subscriptions/:id/cancel', { config: { access: 'staff' }, schema: { params: z.object({ id: uuid('subscription') }), body: cancelSub, tags: ['customers'], summary: 'Cancel a subscription, with the reason' } }, async (req) => {
-    const s = await ctx.db
-      .updateTable('subscriptions')
-      .set({ canceled_at: req.body.canceledAt ?? ctx.now(), cancel_reason: req.body.reason ?? null })
-      .where('id', '=', req.params.id)
-      .returningAll()
-      .executeTakeFirst();
+    const s = await ctx.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('subscriptions').select('canceled_at').where('id', '=', req.params.id).executeTakeFirst();
+      const row = await trx
+        .updateTable('subscriptions')
+        .set({ canceled_at: req.body.canceledAt ?? ctx.now(), cancel_reason: req.body.reason ?? null })
+        .where('id', '=', req.params.id)
+        .returningAll()
+        .executeTakeFirst();
+      if (row && !before?.canceled_at) {
+        await ctx.events.emit(trx, 'subscription.cancelled', { subscriptionId: row.id, customerId: row.customer_id, plan: row.plan, reason: row.cancel_reason ?? '' });
+      }
+      return row;
+    });
     if (!s) throw notFound('Subscription');
     return subOut(s);
   });
@@ -633,7 +648,6 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         const run = (onProgress?: (p: ImportJob['progress']) => void) => runImport(ctx.db, bufferSource(buf), { ...options, onProgress });
         const finish = async (report: ImportReport) => {
           if (!report.dryRun && !report.fatal) {
-            invalidateAnalytics(ctx); // the dashboard shows the new data on its next load
             await audit(ctx.db, req, 'customers.import', null, { file: part.filename, type: report.type, preset: report.preset, rows: report.rows, created: report.created, updated: report.updated, failed: report.failed });
           }
           return report;

@@ -1,4 +1,7 @@
 // Customers as a service to the rest of Keepwell: touchpoints, merges, erasure, the full record.
+import type { Insertable } from 'kysely';
+import type { CustomersTable, OrdersTable, SubscriptionsTable, TouchpointsTable } from './customers.tables.js';
+import { emitEvent } from '../platform/events/events.service.js';
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import type { TouchpointChannel } from './customers.tables.js';
@@ -155,6 +158,7 @@ export async function mergeCustomers(db: Database, keepId: string, otherId: stri
         occurred_at: by.now,
       })
       .execute();
+    await emitEvent(trx, 'customer.merged', { keptId: keepId, mergedId: otherId });
     return { keptId: keepId, mergedId: otherId, moved };
   });
 }
@@ -162,6 +166,7 @@ export async function mergeCustomers(db: Database, keepId: string, otherId: stri
 /** Replaces a customer's personal data; orders keep their amounts and dates for analytics. */
 export async function eraseCustomer(db: Database, id: string, now: Date): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await emitEvent(trx, 'customer.erased', { customerId: id });
     await trx
       .updateTable('customers')
       .set({

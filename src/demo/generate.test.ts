@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import type { OpenDatabase } from '../platform/db/database.js';
-import { generateDemoBusiness, Rng, type DemoBusiness } from './generate.js';
+import { Rng } from '../platform/random.js';
+import { generateDemoBusiness, type DemoBusiness } from './generate.js';
 
 const DAY = 86_400_000;
 const today = new Date('2026-11-23T10:30:00Z');

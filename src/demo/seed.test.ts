@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { DemoSeedError, seedDemo } from './seed.js';
-import { authenticate } from '../accounts/accounts.service.js';
+import { authenticate } from '../accounts/index.js';
 import { demoSignIn } from './seed.js';
 
 let database: OpenDatabase;

@@ -1,8 +1,9 @@
 // Seeds the demo business into an empty database, once. Same seed, same data.
+import { insertHistory } from '../customers/index.js';
 import { sql } from 'kysely';
-import { createUser, hasOwner } from '../accounts/accounts.service.js';
+import { createUser, hasOwner } from '../accounts/index.js';
 import type { Database } from '../platform/db/database.js';
-import { getFeatureSettings, saveWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
+import { getFeatureSettings, saveWorkspace, setFeatureSettings } from '../workspace/index.js';
 import { generateDemoBusiness } from './generate.js';
 import { installedFeatures } from '../platform/feature.js';
 
@@ -43,17 +44,11 @@ export async function seedDemo(db: Database, options: SeedOptions = {}): Promise
     const u = await createUser(db, { email: member.email, name: member.name, role: member.role, password: demoSignIn.password });
     staffIds.push(u.id);
   }
-  await db.transaction().execute(async (trx) => {
-    const chunk = <T>(rows: T[], size = 500) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
-    for (const part of chunk(business.customers)) {
-      await trx
-        .insertInto('customers')
-        .values(part.map(({ owner_staff_index, ...c }) => ({ ...c, owner_user_id: owner_staff_index === null ? null : staffIds[owner_staff_index] })))
-        .execute();
-    }
-    for (const part of chunk(business.orders, 2000)) await trx.insertInto('orders').values(part).execute();
-    for (const part of chunk(business.subscriptions)) await trx.insertInto('subscriptions').values(part).execute();
-    for (const part of chunk(business.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
+  await insertHistory(db, {
+    customers: business.customers.map(({ owner_staff_index, ...c }) => ({ ...c, owner_user_id: owner_staff_index === null ? null : staffIds[owner_staff_index] })),
+    orders: business.orders,
+    subscriptions: business.subscriptions,
+    touchpoints: business.touchpoints,
   });
   await sql`analyze`.execute(db);
   // features add their demo data in list order, after customers, orders and touchpoints

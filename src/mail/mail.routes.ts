@@ -8,7 +8,7 @@ import type { App } from '../platform/http/server.js';
 import { escapeHtml } from './mail.layout.js';
 import { verifyUnsubscribeToken } from './mail.links.js';
 import { getMailSettings, mailSettingsInput, saveMailSettings } from './mail.settings.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { getWorkspace } from '../workspace/index.js';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

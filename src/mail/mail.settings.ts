@@ -1,6 +1,6 @@
 // Mail settings, kept in workspace.extra.mail: sender, branding and the marketing frequency cap.
 import { z } from 'zod';
-import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
+import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/index.js';
 import type { Database } from '../platform/db/database.js';
 import type { Branding } from './mail.layout.js';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app/testing/test-app.js';
-import { setFeatureSettings } from '../workspace/workspace.service.js';
+import { setFeatureSettings } from '../workspace/index.js';
 import { unsubscribeToken } from './mail.links.js';
 import { deliverPendingEmails, queueEmail } from './mail.service.js';
 import { closeTransports } from './mail.transport.js';
-import { startTestSmtpServer, type TestSmtpServer } from './smtp-test-server.js';
+import { startTestSmtpServer, type TestSmtpServer } from './testing/smtp-test-server.js';
 
 let t: TestApp;
 let smtp: TestSmtpServer;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { loadConfig, type Config } from '../platform/config.js';
+import { loadConfig, type Config } from './config.js';
 
 /** Adds the shared --data-dir / --database-url flags to a command. */
 export function withDatabaseOptions(cmd: Command): Command {

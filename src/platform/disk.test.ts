@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createSession, createUser } from '../accounts/accounts.service.js';
+import { createSession, createUser } from '../accounts/index.js';
 import { createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { openDatabase, type OpenDatabase } from './db/database.js';
 import { checkDiskFull, DISK_FULL_MESSAGE, DISK_FULL_PROBLEM, diskProblems, diskSettings, isDiskFull, resetDiskState } from './disk.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../accounts/accounts.service.js';
+import { createUser } from '../accounts/index.js';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
-import { saveWorkspace } from '../workspace/workspace.service.js';
+import { saveWorkspace } from '../workspace/index.js';
 import { seedPlaybookDemo } from './playbooks.demo.js';
 
 let database: OpenDatabase;

@@ -1,6 +1,6 @@
 // Loads what the engine knows about customers (CustomerFacts) in one query, for one customer
 // or all of them. Touchpoints made by automation (playbooks, mail) do not count as contact.
-import { isContact } from '../customers/contact.js';
+import { isContact } from '../customers/index.js';
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import type { CustomerFacts } from './playbooks.core.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { badRequest, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
-import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/workspace.service.js';
+import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/index.js';
 import { eventTypes, playbookDefinition, type PlaybookDefinition } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
 import { loadOneFacts } from './playbooks.facts.js';

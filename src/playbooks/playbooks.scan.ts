@@ -1,9 +1,10 @@
 // Scheduled scans, run as jobs ('playbook.scan', every 15 minutes, one job per period however
-// many workers there are): new customers and orders since the last scan fire their events, and
-// the date and inactivity triggers are evaluated over all customers (pure core, one query).
+// many workers there are): the date and inactivity triggers are evaluated over all customers
+// (pure core, one query), and imported cancellations are picked up. New customers and orders
+// are not scanned for: they arrive as events recorded with them (playbooks.subscribers.ts).
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
-import { getFeatureSettings, getWorkspace } from '../workspace/workspace.service.js';
+import { getFeatureSettings, getWorkspace } from '../workspace/index.js';
 import { evaluateScheduledTriggers, localDate, scheduledTriggerTypes, type Holiday } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
 import { loadAllFacts } from './playbooks.facts.js';
@@ -34,42 +35,14 @@ async function setWatermark(ctx: AppContext, name: string, value: Date) {
     .execute();
 }
 
-/** Fires customer.created / order.created for rows added since the last scan (imports and the API alike). Recent ones only. */
-export async function scanNewRecords(ctx: AppContext): Promise<{ newCustomers: number; newOrders: number; cancelledSubscriptions: number }> {
-  const recent = new Date(ctx.now().getTime() - 2 * 86400_000);
-  const cwm = await watermark(ctx, 'customers');
-  const customers = await ctx.db.selectFrom('customers').select(['id', 'created_at', 'acquired_at']).where('created_at', '>', cwm).orderBy('created_at').limit(5000).execute();
-  for (const c of customers) {
-    if (new Date(c.acquired_at) >= recent) await emitPlaybookEvent(ctx, { type: 'customer.created', customerId: c.id, occurrenceKey: c.id });
-  }
-  if (customers.length) await setWatermark(ctx, 'customers', new Date(customers[customers.length - 1].created_at));
-  const owm = await watermark(ctx, 'orders');
-  const orders = await ctx.db
-    .selectFrom('orders')
-    .select(['id', 'customer_id', 'created_at', 'ordered_at', 'amount_minor', 'currency', 'external_id'])
-    .where('created_at', '>', owm)
-    .where('status', 'in', ['paid', 'pending'])
-    .orderBy('created_at')
-    .limit(5000)
-    .execute();
-  for (const o of orders) {
-    if (new Date(o.ordered_at) < recent) continue;
-    const earlier = await sql<{ n: number }>`select count(*)::int as n from orders where customer_id = ${o.customer_id} and status in ('paid','pending') and (ordered_at < ${o.ordered_at} or (ordered_at = ${o.ordered_at} and id < ${o.id}))`.execute(ctx.db);
-    let amount = `${(Number(o.amount_minor) / 100).toFixed(2)} ${o.currency}`;
-    try {
-      amount = new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).format(Number(o.amount_minor) / 100);
-    } catch {
-      /* keep plain */
-    }
-    await emitPlaybookEvent(ctx, {
-      type: 'order.created',
-      customerId: o.customer_id,
-      occurrenceKey: o.id,
-      data: { first: Number(earlier.rows[0]?.n ?? 0) === 0, order: { amount, date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.external_id ?? o.id.slice(0, 8) } },
-    });
-  }
-  if (orders.length) await setWatermark(ctx, 'orders', new Date(orders[orders.length - 1].created_at));
-  // cancellations are updates, not new rows: follow canceled_at itself, up to now
+/**
+ * Cancellations that arrive by import (a changed `canceled_at`) rather than through the API,
+ * which records 'subscription.cancelled' itself: every cancellation dated after the last scan
+ * and up to now, all of them (no page limit, so rows sharing a timestamp are never split), and
+ * the same occurrence key as the event, so nobody enrols twice. New customers and orders are
+ * not scanned for: they arrive as events (playbooks.subscribers.ts).
+ */
+export async function scanCancellations(ctx: AppContext): Promise<{ cancelledSubscriptions: number }> {
   const swm = await watermark(ctx, 'subscriptions');
   const now = ctx.now();
   const cancelled = await ctx.db
@@ -78,13 +51,13 @@ export async function scanNewRecords(ctx: AppContext): Promise<{ newCustomers: n
     .where('canceled_at', '>', swm)
     .where('canceled_at', '<=', now)
     .orderBy('canceled_at')
-    .limit(5000)
+    .orderBy('id')
     .execute();
   for (const s of cancelled) {
     await emitPlaybookEvent(ctx, { type: 'subscription.cancelled', customerId: s.customer_id, occurrenceKey: s.id, data: { plan: s.plan, reason: s.cancel_reason ?? '' } });
   }
-  if (cancelled.length) await setWatermark(ctx, 'subscriptions', new Date(cancelled[cancelled.length - 1].canceled_at!));
-  return { newCustomers: customers.length, newOrders: orders.length, cancelledSubscriptions: cancelled.length };
+  await setWatermark(ctx, 'subscriptions', now);
+  return { cancelledSubscriptions: cancelled.length };
 }
 
 /** Evaluates the date and inactivity triggers of enabled playbooks over all customers and enrols who is due. */
@@ -105,7 +78,7 @@ export async function scanScheduledTriggers(ctx: AppContext): Promise<{ customer
 }
 
 export async function runPlaybookScan(ctx: AppContext) {
-  const fresh = await scanNewRecords(ctx);
+  const fresh = await scanCancellations(ctx);
   const scheduled = await scanScheduledTriggers(ctx);
   return { ...fresh, ...scheduled };
 }

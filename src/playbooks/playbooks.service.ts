@@ -1,5 +1,7 @@
 // The playbook engine's database edge: playbooks in and out, enrolment (once per occurrence),
 // and the 'playbook.step' job that runs one step and schedules the next.
+import { contributions } from '../platform/feature.js';
+import type { StepOutcome } from './playbooks.actions.js';
 import { createHmac } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../platform/context.js';
@@ -7,9 +9,9 @@ import type { Database } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { notFound } from '../platform/http/errors.js';
 import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
-import { queueEmail } from '../mail/mail.service.js';
-import { createTask } from '../tasks/tasks.service.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { queueEmail } from '../mail/index.js';
+import { createTask } from '../tasks/index.js';
+import { getWorkspace } from '../workspace/index.js';
 import {
   evaluateConditions,
   playbookDefinition,
@@ -172,29 +174,11 @@ export async function templateVariables(ctx: AppContext, facts: CustomerFacts, d
   return vars;
 }
 
-interface StepOutcome {
-  status: 'done' | 'skipped' | 'failed';
-  detail: string;
-  touchpoint?: { channel: 'note' | 'system' | 'survey'; direction: 'out' | 'internal'; summary: string };
-  dataPatch?: Record<string, unknown>;
-}
-
-type SurveySender = (ctx: AppContext, input: { customerId: string; kind: string; idempotencyKey: string; source: string }) => Promise<unknown>;
-
-async function findSurveySender(): Promise<SurveySender | null> {
-  const path = '../surveys/surveys.service.js';
-  try {
-    const mod = (await import(/* @vite-ignore */ path)) as Record<string, unknown>;
-    const fn = mod.sendSurvey ?? mod.sendSurveyEmail;
-    return typeof fn === 'function' ? (fn as SurveySender) : null;
-  } catch {
-    return null;
-  }
-}
-
 async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string; data: Record<string, unknown> }, index: number, action: Action, facts: CustomerFacts, job: Job): Promise<StepOutcome> {
   const key = `pb:${enrollment.id}:${index}`;
   const source = `playbook:${pb.id}`;
+  const contributed = contributions('playbookActions').find((r) => r.type === action.type);
+  if (contributed) return contributed.run(ctx, { customerId: facts.id, action, key, source, playbookName: pb.name });
   switch (action.type) {
     case 'email': {
       let rendered;
@@ -238,13 +222,8 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
       const verb = action.type === 'tag_add' ? 'added' : 'removed';
       return { status: 'done', detail: `tag ${verb}: ${action.tag}`, touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: tag "${action.tag}" ${verb}` } };
     }
-    case 'survey': {
-      const send = await findSurveySender();
-      if (!send) return { status: 'skipped', detail: 'surveys not available' };
-      const r = (await send(ctx, { customerId: facts.id, kind: action.survey, idempotencyKey: key, source })) as { sent?: boolean; reason?: string } | undefined;
-      if (r && r.sent === false) return { status: 'skipped', detail: `survey not sent: ${r.reason ?? 'no reason given'}` };
-      return { status: 'done', detail: `${action.survey.toUpperCase()} survey sent`, touchpoint: { channel: 'survey', direction: 'out', summary: `${pb.name}: ${action.survey.toUpperCase()} survey sent` } };
-    }
+    case 'survey':
+      return { status: 'skipped', detail: 'surveys are not switched on' };
     case 'promo': {
       const code = promoCode(action.prefix, key);
       return {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
-import { Rng } from '../demo/generate.js';
+import { Rng } from '../platform/random.js';
 import { seedSurveyDemo } from './surveys.demo.js';
 
 const today = new Date('2026-11-20T00:00:00Z');

@@ -6,8 +6,8 @@
 // Deterministic: the same demo seed and `today` give the same answers.
 import type { Insertable } from 'kysely';
 import type { DemoSeedContext } from '../platform/feature.js';
-import { Rng } from '../demo/generate.js';
-import type { TouchpointsTable } from '../customers/customers.tables.js';
+import { Rng } from '../platform/random.js';
+import type { TouchpointsTable } from '../customers/index.js';
 import { classifyComment, type ChurnReason } from './classifier/classifier.js';
 import { kindInfo, type SurveyKind } from './surveys.kinds.js';
 import { isDetractor } from './surveys.metrics.js';

@@ -1,7 +1,7 @@
 // The public survey pages (server-rendered HTML, no JavaScript needed): score links, a plain
 // form for the comment, and the thank-you. Everything shown is escaped; the only thing about
 // the customer on the page is their first name.
-import { escapeHtml as e } from '../mail/mail.layout.js';
+import { escapeHtml as e } from '../mail/index.js';
 import { churnReasonLabels, churnReasons } from './classifier/classifier.js';
 import { kindInfo } from './surveys.kinds.js';
 import type { OpenRequest } from './surveys.service.js';

@@ -2,9 +2,9 @@
 // customer list, and the owner's weekly digest.
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
-import { escapeHtml } from '../mail/mail.layout.js';
-import { queueEmail } from '../mail/mail.service.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { escapeHtml } from '../mail/index.js';
+import { queueEmail } from '../mail/index.js';
+import { getWorkspace } from '../workspace/index.js';
 import { churnReasonLabels, type ChurnReason } from './classifier/classifier.js';
 import { kindInfo, type SurveyKind } from './surveys.kinds.js';
 import { bySegment, monthlyTrend, scoreAll, type KindScores, type MonthPoint, type SegmentPoint } from './surveys.metrics.js';

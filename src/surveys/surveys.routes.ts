@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { audit } from '../accounts/audit.js';
+import { audit } from '../accounts/index.js';
 import type { AppContext } from '../platform/context.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';

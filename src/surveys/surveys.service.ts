@@ -11,10 +11,10 @@
 //   owner (customer.owner_user_id, else the owner role), due the same day, with a suggested reply.
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
-import { escapeHtml } from '../mail/mail.layout.js';
-import { EmailInputError, queueEmail } from '../mail/mail.service.js';
-import { createTask } from '../tasks/tasks.service.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { escapeHtml } from '../mail/index.js';
+import { EmailInputError, queueEmail } from '../mail/index.js';
+import { createTask } from '../tasks/index.js';
+import { getWorkspace } from '../workspace/index.js';
 import { churnReasonLabels, churnReasons, classifyComment, type ChurnReason } from './classifier/classifier.js';
 import { kindInfo, validScore, type SurveyKind } from './surveys.kinds.js';
 import { isDetractor, isPromoter } from './surveys.metrics.js';
@@ -266,7 +266,6 @@ export interface AnswerResult {
   score: number | null;
   detractor: boolean;
   promoter: boolean;
-  taskId: string | null;
 }
 
 export class AnswerError extends Error {
@@ -331,16 +330,18 @@ export async function recordAnswer(ctx: AppContext, request: OpenRequest, input:
         .values({ customer_id: request.customerId, channel: 'survey', direction: 'in', occurred_at: now, summary: `${kindInfo[kind].label} answered${score !== null && score !== undefined ? `: ${score}` : ''}`, source: `survey:${request.id}` })
         .execute();
     }
-    return { id, first: !prev, score: score ?? null, taskId: prev?.task_id ?? null, comment: finalComment, churn };
+    // Recorded with the answer: the detractor task and playbooks follow from this event, so an
+    // answer is never saved without them (and never has them without being saved).
+    const finalScore = score ?? null;
+    const category = isDetractor(kind, finalScore) ? 'detractor' : isPromoter(kind, finalScore) ? 'promoter' : 'passive';
+    await ctx.events.emit(trx, 'survey.answered', { requestId: request.id, responseId: id, customerId: request.customerId, survey: kind, category, score: finalScore, reasons: churn });
+    return { id, first: !prev, score: finalScore };
   });
 
   const detractor = isDetractor(kind, result.score);
   const promoter = isPromoter(kind, result.score);
-  let taskId = result.taskId;
-  if (detractor) taskId = await closeTheLoop(ctx, request, result.id, result.score, result.comment, result.churn as ChurnReason[]);
   if (result.first) await thankYou(ctx, request, result.id, promoter);
-  await emitAnswered(ctx, request, result.score, detractor, promoter, result.churn);
-  return { responseId: result.id, first: result.first, score: result.score, detractor, promoter, taskId };
+  return { responseId: result.id, first: result.first, score: result.score, detractor, promoter };
 }
 
 /** Suggested reply for the account owner to send a detractor. */
@@ -360,6 +361,34 @@ export function suggestedReply(p: { kind: SurveyKind; score: number | null; firs
   const middle = reason ? byReason[reason] : "I'd like to understand what we could have done better.";
   const ask = p.kind === 'exit' ? 'Would you have ten minutes for a call this week? No sales pitch, just listening.' : 'Could I call you this week, or would you rather reply to this email?';
   return `${hi}\n\n${heard}. ${middle}\n\n${ask}\n\nKind regards,\n${p.business || 'The team'}`;
+}
+
+/**
+ * The detractor task (subscriber of 'survey.answered'): one task per request, made through
+ * createTask with the request as its idempotency key, kept current while it is open when a
+ * comment or a new score arrives later. Reads the answer as it is now, so a late delivery
+ * carries the latest comment.
+ */
+export async function closeTheLoopFor(ctx: AppContext, requestId: string, responseId: string): Promise<string | null> {
+  const row = await ctx.db
+    .selectFrom('survey_requests as r')
+    .innerJoin('survey_responses as s', 's.request_id', 'r.id')
+    .innerJoin('customers as c', 'c.id', 'r.customer_id')
+    .select(['r.id', 'r.customer_id', 'r.kind', 'r.questions', 'c.name', 's.score', 's.comment', 's.churn_reasons'])
+    .where('r.id', '=', requestId)
+    .where('s.id', '=', responseId)
+    .executeTakeFirst();
+  if (!row || !isDetractor(row.kind, row.score)) return null; // changed to a better score since
+  const request: OpenRequest = {
+    id: row.id,
+    customerId: row.customer_id,
+    kind: row.kind,
+    questions: [],
+    firstName: firstName(row.name),
+    business: (await getWorkspace(ctx.db))?.name ?? '',
+    response: null,
+  };
+  return closeTheLoop(ctx, request, responseId, row.score, row.comment, (row.churn_reasons ?? []) as ChurnReason[]);
 }
 
 async function closeTheLoop(ctx: AppContext, request: OpenRequest, responseId: string, score: number | null, comment: string | null, reasons: ChurnReason[]): Promise<string> {
@@ -428,24 +457,6 @@ async function thankYou(ctx: AppContext, request: OpenRequest, responseId: strin
   }
 }
 
-// Playbooks hear about answers: 'survey.answered' with data { kind: detractor|passive|promoter,
-// survey, score, category (main churn reason or 'none') }. One occurrence per request and
-// category, so changing a score from 3 to 9 can start a promoter playbook once, never twice.
-async function emitAnswered(ctx: AppContext, request: OpenRequest, score: number | null, detractor: boolean, promoter: boolean, reasons: string[]): Promise<void> {
-  const category = detractor ? 'detractor' : promoter ? 'promoter' : 'passive';
-  try {
-    // loaded lazily: playbooks also call into surveys (sendSurvey)
-    const { emitPlaybookEvent } = await import('../playbooks/playbooks.events.js');
-    await emitPlaybookEvent(ctx, {
-      type: 'survey.answered',
-      customerId: request.customerId,
-      data: { kind: category, survey: request.kind, score, category: reasons[0] ?? 'none', requestId: request.id },
-      occurrenceKey: `survey:${request.id}:${category}`,
-    });
-  } catch (err) {
-    ctx.log.warn({ err }, 'survey.answered event not delivered to playbooks');
-  }
-}
 
 /**
  * Erasure on request: removes what a customer wrote (comments, answers to custom questions) and

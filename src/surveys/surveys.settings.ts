@@ -2,7 +2,7 @@
 // a link stays valid, custom questions per kind, and where promoters are sent for a review.
 import { z } from 'zod';
 import type { Database } from '../platform/db/database.js';
-import { getFeatureSettings, setFeatureSettings } from '../workspace/workspace.service.js';
+import { getFeatureSettings, setFeatureSettings } from '../workspace/index.js';
 
 const httpUrl = z
   .string()

@@ -2,10 +2,11 @@
 // answer, change it, comment, close the loop, thank-you, abuse (tampered/expired/other
 // customer's tokens, script in a comment, a flood of requests).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installReadyMade } from '../playbooks/playbooks.library.js';
-import { listPlaybooks, setPlaybookEnabled } from '../playbooks/playbooks.service.js';
-import { deliverPendingEmails } from '../mail/mail.service.js';
+import { installReadyMade } from '../playbooks/index.js';
+import { listPlaybooks, setPlaybookEnabled } from '../playbooks/index.js';
+import { deliverPendingEmails } from '../mail/index.js';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
+import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs, enqueueScheduled } from '../platform/jobs/jobs.service.js';
 import { DIGEST_JOB } from './surveys.job.js';
 import { sendWeeklyDigest } from './surveys.reports.js';
@@ -38,11 +39,18 @@ async function deliver(): Promise<Received[]> {
 }
 
 const pathOf = (link: string) => link.replace(/^https?:\/\/[^/]+/, '');
-const get = (url: string, remoteAddress = from()) => t.app.inject({ method: 'GET', url, remoteAddress });
+// Each request is followed by what the server's worker does within a second: events delivered
+// to their subscribers (the detractor task, playbooks).
+const settled = async <T>(res: Promise<T>): Promise<T> => {
+  const r = await res;
+  await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
+  return r;
+};
+const get = (url: string, remoteAddress = from()) => settled(t.app.inject({ method: 'GET', url, remoteAddress }));
 const post = (url: string, form: Record<string, string | string[]>, remoteAddress = from()) => {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
-  return t.app.inject({ method: 'POST', url, remoteAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
+  return settled(t.app.inject({ method: 'POST', url, remoteAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() }));
 };
 
 beforeAll(async () => {
@@ -55,7 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { closeTransports } = await import('../mail/mail.transport.js');
+  const { closeTransports } = await import('../mail/index.js');
   closeTransports();
   await t?.close();
   await smtp?.close();

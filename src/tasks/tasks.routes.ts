@@ -1,9 +1,10 @@
 // Tasks API: the Today list, open and done tasks, create by hand, done, snooze, assign.
+import { recordTouchpoint } from '../customers/index.js';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { badRequest, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
-import { getWorkspace } from '../workspace/workspace.service.js';
+import { getWorkspace } from '../workspace/index.js';
 import { createTask } from './tasks.service.js';
 
 /** The end of today in the workspace's time zone, as an instant. */
@@ -99,8 +100,11 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
     const done = req.body.done;
     await ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('tasks').set({ status: done ? 'done' : 'open', done_at: done ? ctx.now() : null }).where('id', '=', t.id).execute();
-      if (done && t.status !== 'done' && t.customer_id) {
-        await trx.insertInto('touchpoints').values({ customer_id: t.customer_id, channel: 'note', direction: 'internal', occurred_at: ctx.now(), summary: `Task done: ${t.title}`.slice(0, 1000), source: `user:${req.user!.id}`, user_id: req.user!.id }).execute();
+      if (done && t.status !== 'done') {
+        if (t.customer_id) {
+          await recordTouchpoint(trx, { customerId: t.customer_id, channel: 'note', direction: 'internal', occurredAt: ctx.now(), summary: `Task done: ${t.title}`.slice(0, 1000), source: `user:${req.user!.id}`, userId: req.user!.id });
+        }
+        await ctx.events.emit(trx, 'task.done', { taskId: t.id, customerId: t.customer_id, userId: req.user!.id });
       }
     });
     return { id: t.id, status: done ? 'done' : 'open' };

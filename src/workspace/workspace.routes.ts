@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { audit } from '../accounts/audit.js';
+import { audit } from '../accounts/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { App } from '../platform/http/server.js';
 import { industries } from './industries.js';

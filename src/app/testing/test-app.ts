@@ -1,8 +1,8 @@
 // A Keepwell server for one test file on a fresh database, driven with app.inject (no port),
 // plus helpers to sign in as owner or agent.
-import { createUser, createSession } from '../../accounts/accounts.service.js';
+import { createUser, createSession } from '../../accounts/index.js';
 import { ensureInstanceSecret } from '../../platform/secret.js';
-import { saveWorkspace } from '../../workspace/workspace.service.js';
+import { saveWorkspace } from '../../workspace/index.js';
 import { loadConfig } from '../../platform/config.js';
 import type { AppContext } from '../../platform/context.js';
 import type { OpenDatabase } from '../../platform/db/database.js';

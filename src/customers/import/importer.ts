@@ -1,6 +1,7 @@
 // The import: a reader (read.ts) turns the CSV into batches of good rows and a report, the writer
 // (writer.ts) puts each batch in the database. For large files the reader runs in a worker
 // thread, so reading the next batch overlaps writing this one, and its memory is capped.
+import { emitEvent } from '../../platform/events/events.service.js';
 import { Worker } from 'node:worker_threads';
 import type { Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
@@ -51,6 +52,9 @@ export async function runImport(db: Database, source: CsvSource, options: Import
   report.unchanged += written.unchanged;
   report.customersCreated += written.customersCreated;
   report.duplicateNotes = [...report.duplicateNotes, ...written.notes].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED);
+  if (!dryRun && !report.fatal && (report.created > 0 || report.updated > 0)) {
+    await emitEvent(db, 'import.finished', { type: report.type, created: report.created, updated: report.updated });
+  }
   return report;
 }
 

@@ -3,6 +3,7 @@
 // ids exist, else staged and merged (update what changed, insert what is missing); customers and
 // subscriptions are staged and merged. Each batch is one transaction, so a crash loses at most the
 // batch in flight and a re-run completes it; a dry run rolls each batch back.
+import { announceWrites } from '../customers.events.js';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
@@ -655,6 +656,10 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
           if (pglite) await yieldToRequests(db);
           const result = await db.transaction().execute(async (trx) => {
             const result = await write(trx, pglite, slices[s]);
+            // subscribers (playbook triggers, analytics) hear of what this transaction created
+            const orders = opts.type === 'orders' && result.created > 0;
+            const customers = result.customersCreated > 0 || (opts.type === 'customers' && result.created > 0);
+            if (orders || customers) await announceWrites(trx, { orders, customers }, 'import');
             // the crash test's stall: in the batch's first transaction, so none of it is committed
             if (stallAt > 0 && batches === stallAt && s === 0) {
               process.stderr.write(`keepwell-import-stalled batch=${batches}\n`);

@@ -1,6 +1,6 @@
 // Every route states who may call it in `config.access`; a route without one is refused,
 // so forgetting to say is never an open door.
-import type { Role } from '../../accounts/accounts.tables.js';
+export type Role = 'owner' | 'agent';
 
 /** public: anyone; staff: any signed-in owner or agent; owner: owners only */
 export type Access = 'public' | 'staff' | 'owner';

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { ensureInstanceSecret } from '../../platform/secret.js';
 import { openDatabase, type OpenDatabase } from '../../platform/db/database.js';
 import { enqueueJob } from '../../platform/jobs/jobs.service.js';
-import { startTestSmtpServer } from '../../mail/smtp-test-server.js';
-import { saveWorkspace, setFeatureSettings } from '../../workspace/workspace.service.js';
+import { startTestSmtpServer } from '../../mail/testing/smtp-test-server.js';
+import { saveWorkspace, setFeatureSettings } from '../../workspace/index.js';
 import { SCAN_JOB } from '../playbooks.scan.js';
 import { savePlaybook } from '../playbooks.service.js';
 

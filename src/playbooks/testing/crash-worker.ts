@@ -5,7 +5,7 @@ import { createContext } from '../../platform/app.js';
 import { loadConfig } from '../../platform/config.js';
 import { openDatabase } from '../../platform/db/database.js';
 import { newWorkerId, runDueJobs } from '../../platform/jobs/jobs.service.js';
-import { closeTransports } from '../../mail/mail.transport.js';
+import { closeTransports } from '../../mail/index.js';
 import { features } from '../../app/features.js';
 import { useFeatures } from '../../platform/feature.js';
 

@@ -1,0 +1,4 @@
+// What other features may use of playbooks.
+export { installReadyMade } from './playbooks.library.js';
+export { listPlaybooks, setPlaybookEnabled } from './playbooks.service.js';
+export type { PlaybookActionRunner, PlaybookStep, StepOutcome } from './playbooks.actions.js';

@@ -1,0 +1,2 @@
+// Surveys offer nothing to other features yet; playbooks start surveys through the survey step.
+export {};
