@@ -97,6 +97,7 @@ export function reportOptionsFromFlags(flags: ReportFlags): { options: ReportOpt
       saveListSize: positiveInt('--top', flags.top, 10000),
       industry: { key: industry.key, name: industry.name, annualRetention: industry.annualRetention },
       currencyDigits: digits,
+      currency: flags.currency.toUpperCase(),
     },
   };
 }

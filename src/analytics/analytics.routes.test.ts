@@ -130,9 +130,10 @@ describe('analytics API', () => {
     expect(r.orders!.totals.voidedOrders).toBe(1);
   });
 
-  it('says when orders are in another currency than the workspace (it does not convert them)', async () => {
+  it('never adds orders in another currency to the workspace currency, and says so', async () => {
     const before = await workspaceReport(t.database.db, { now });
-    expect(before.orders!.models.notes.join(' ')).not.toMatch(/another currency/);
+    expect(before.orders!.models.notes.join(' ')).not.toMatch(/other currencies/);
+    expect(before.orders!.currency).toMatchObject({ code: 'EUR', mode: 'single' });
     await t.database.db
       .insertInto('orders')
       .values([
@@ -141,6 +142,11 @@ describe('analytics API', () => {
       ])
       .execute();
     const after = await workspaceReport(t.database.db, { now });
-    expect(after.orders!.models.notes).toContain('2 orders are in another currency than EUR (USD 2); their amounts are counted as EUR — Keepwell does not convert currencies.');
+    expect(after.orders!.totals.revenue).toBe(before.orders!.totals.revenue);
+    expect(after.orders!.totals.orders).toBe(before.orders!.totals.orders + 2);
+    expect(after.orders!.currency).toMatchObject({ code: 'EUR', mode: 'per-currency' });
+    expect(after.orders!.currency.byCurrency.find((c) => c.currency === 'USD')).toEqual({ currency: 'USD', orders: 2, revenue: 20 });
+    expect(after.orders!.models.notes.join(' ')).toMatch(/Money figures are in EUR\..*never added to EUR: USD 20 \(2 orders\)/);
+    expect(after.orders!.customers.find((c) => c.id === ids.Nobody)).toMatchObject({ revenue: 0, clv: 0, paysIn: 'USD' });
   });
 });

@@ -95,6 +95,7 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
     industry: { key: industry.key, name: industry.name, annualRetention: industry.annualRetention },
     activityWindowDays: ws?.activityWindowDays ?? null,
     currencyDigits: currencyDigits(currency),
+    currency,
   };
   base.extras = await loadExtras(db, timeZone);
 
@@ -114,17 +115,19 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
     cancelDay: r.e === null ? null : Number(r.e) > asOfDay ? null : Number(r.e),
   }));
   // orders: one row per order, a few bytes each; merged customers' orders follow them
-  const orderRows = await sql<{ c: string; d: number; a: number; v: boolean }>`
+  const orderRows = await sql<{ c: string; d: number; a: number; v: boolean; cur: string }>`
     select coalesce(c.merged_into, o.customer_id) as c,
            (o.ordered_at at time zone ${timeZone})::date - date '1970-01-01' as d,
            o.amount_minor as a,
-           o.status <> 'paid' as v
+           o.status <> 'paid' as v,
+           o.currency as cur
     from orders o join customers c on c.id = o.customer_id
     where o.ordered_at < ${new Date(options.now.getTime() + 1)}`.execute(db);
   let orders: RetentionReport | null = null;
   if (orderRows.rows.length > 0) {
     const builder = new OrderTableBuilder();
-    for (const r of orderRows.rows) builder.add(r.c, Number(r.d), Number(r.a), r.v);
+    // amounts in another currency than the workspace's are never added to it (the report totals them apart)
+    for (const r of orderRows.rows) builder.add(r.c, Number(r.d), Number(r.a), r.v, { currency: r.cur });
     orderRows.rows.length = 0;
     // subscribers count as active customers while a subscription runs
     const otherActivity = new Map<string, { firstDay: number; ranges: [number, number][] }>();
@@ -137,19 +140,6 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
   }
 
   const subscriptions = subscriptionRows.length > 0 ? subscriptionsReport(subscriptionRows, base) : null;
-  // Keepwell does not convert currencies: say so when some orders are in another one.
-  if (orders) {
-    const foreign = await sql<{ currency: string; n: number }>`
-      select currency, count(*) as n from orders where currency <> ${currency} and ordered_at < ${new Date(options.now.getTime() + 1)}
-      group by currency order by count(*) desc limit 5`.execute(db);
-    if (foreign.rows.length > 0) {
-      const total = foreign.rows.reduce((sum, r) => sum + Number(r.n), 0);
-      const list = foreign.rows.map((r) => `${r.currency} ${Number(r.n)}`).join(', ');
-      orders.models.notes.push(
-        `${total} order${total === 1 ? ' is' : 's are'} in another currency than ${currency} (${list}); their amounts are counted as ${currency} — Keepwell does not convert currencies.`,
-      );
-    }
-  }
   return {
     generatedAt: options.now.toISOString(),
     workspace: { name: ws?.name ?? 'Keepwell', industry: industry.key, timeZone, currency },

@@ -14,6 +14,9 @@ export interface OrderTable {
   void: Uint8Array;
   /** for a negative row, the row of the order it cancels when the data names it (-1: not named) */
   cancels?: Int32Array;
+  /** the currency of each row (an index into `currencies`) when the data names currencies */
+  currency?: Uint16Array;
+  currencies?: string[];
 }
 
 export class OrderTableBuilder {
@@ -42,8 +45,23 @@ export class OrderTableBuilder {
    * `ref.orderId` names the order (only needed when cancellations name the order they cancel);
    * `ref.cancels` on a negative row names the order it cancels.
    */
-  add(customerId: string, day: number, amountMinor: number, isVoid = false, ref?: { orderId?: string; cancels?: string }): void {
+  private currencyRows: Uint16Array | null = null;
+  private readonly currencyIndex = new Map<string, number>();
+  readonly currencies: string[] = [];
+
+  /** `ref.currency`: the row's ISO currency code, when the data has one (never added to another currency's amounts) */
+  add(customerId: string, day: number, amountMinor: number, isVoid = false, ref?: { orderId?: string; cancels?: string; currency?: string }): void {
     if (this.n === this.customer.length) this.grow();
+    const cur = ref?.currency?.trim().toUpperCase();
+    if (cur) {
+      let k = this.currencyIndex.get(cur);
+      if (k === undefined) {
+        k = this.currencies.push(cur) - 1;
+        this.currencyIndex.set(cur, k);
+      }
+      if (!this.currencyRows) this.currencyRows = new Uint16Array(this.customer.length).fill(0xffff);
+      this.currencyRows[this.n] = k;
+    } else if (this.currencyRows) this.currencyRows[this.n] = 0xffff;
     if (ref?.orderId) (this.orderRows ??= new Map()).set(ref.orderId, this.n);
     if (ref?.cancels && amountMinor < 0) this.refs.push([this.n, ref.cancels]);
     this.customer[this.n] = this.customerIndex(customerId);
@@ -71,6 +89,11 @@ export class OrderTableBuilder {
     const v = new Uint8Array(size);
     v.set(this.voided);
     this.voided = v;
+    if (this.currencyRows) {
+      const k = new Uint16Array(size).fill(0xffff);
+      k.set(this.currencyRows);
+      this.currencyRows = k;
+    }
   }
 
   build(): OrderTable {
@@ -83,8 +106,11 @@ export class OrderTableBuilder {
         if (target !== undefined && this.customer[target] === this.customer[row]) cancels[row] = target;
       }
     }
+    // 0xffff: a row without a currency (taken to be in the report's main currency)
+    const currency = this.currencyRows ? this.currencyRows.slice(0, this.n) : undefined;
     return {
       ...(cancels ? { cancels } : {}),
+      ...(currency ? { currency, currencies: this.currencies } : {}),
       customerIds: this.customerIds,
       length: this.n,
       customer: this.customer.subarray(0, this.n),

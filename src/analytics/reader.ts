@@ -28,6 +28,7 @@ export const headerAliases = {
   amount: ['amount', 'total', 'order_total', 'total_price', 'amount_total', 'value', 'revenue', 'dollar_value', 'price', 'net'],
   amountMinor: ['amount_minor', 'total_minor', 'amount_cents'],
   status: ['status', 'financial_status', 'order_status', 'payment_status'],
+  currency: ['currency', 'currency_code', 'order_currency', 'presentment_currency'],
   orderId: ['order_id', 'invoice_no', 'invoiceno', 'invoice_id', 'invoice', 'order_number', 'order_no', 'external_id'],
   /** on a cancellation or refund row: the order it undoes */
   cancels: ['original_order_id', 'original_invoice', 'original_invoice_no', 'original_order', 'refund_of', 'cancels', 'refers_to', 'parent_order_id'],
@@ -121,6 +122,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
   let sCol = -1;
   let oCol = -1;
   let refCol = -1;
+  let curCol = -1;
   let names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null as string | null };
   let first = true;
   let rows = 0;
@@ -139,6 +141,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
         sCol = findColumn(headers, headerAliases.status);
         // order ids are kept only when cancellations name the order they cancel
         refCol = findColumn(headers, headerAliases.cancels);
+        curCol = findColumn(headers, headerAliases.currency);
         if (refCol >= 0) oCol = findColumn(headers, headerAliases.orderId);
         const missing = [cCol < 0 && 'customer id (e.g. customer_id, email)', dCol < 0 && 'date (e.g. date, created_at)', aCol < 0 && minorCol < 0 && 'amount (e.g. amount, total)'].filter(Boolean);
         if (missing.length) throw new Error(`${file}: no column for ${missing.join(', ')}; name them with --customer-col/--date-col/--amount-col (1-based)`);
@@ -168,7 +171,13 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
         day,
         amount,
         sCol >= 0 && voidStatuses.has((cells[sCol] ?? '').trim().toLowerCase()),
-        refCol >= 0 ? { orderId: oCol >= 0 ? (cells[oCol] ?? '').trim() : undefined, cancels: (cells[refCol] ?? '').trim() || undefined } : undefined,
+        refCol >= 0 || curCol >= 0
+          ? {
+              orderId: oCol >= 0 ? (cells[oCol] ?? '').trim() : undefined,
+              cancels: refCol >= 0 ? (cells[refCol] ?? '').trim() || undefined : undefined,
+              currency: curCol >= 0 ? (cells[curCol] ?? '').trim() || undefined : undefined,
+            }
+          : undefined,
       );
   }
   return { table: builder.build(), errors, rows, columns: names };

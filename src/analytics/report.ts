@@ -58,6 +58,8 @@ export interface ReportOptions {
    * these day ranges [lo, hi] too, and as new from `firstDay`. Only the churn periods use this.
    */
   otherActivity?: Map<string, { firstDay: number; ranges: [number, number][] }>;
+  /** ISO code of the amounts (the workspace's or the file's); with several in the data, money figures are in this one */
+  currency?: string;
   /** include the per-customer list (default true) */
   includeCustomers?: boolean;
   /** called after each stage with its duration in ms (benchmarks) */
@@ -106,6 +108,8 @@ export interface CustomerRow {
   revenue: number;
   /** the BG/NBD model's P(alive) (1 without a repeat purchase: the model's convention, not evidence) */
   pAlive: number;
+  /** pays only in another currency than the report's: no money figures for them (CLV 0, not converted) */
+  paysIn?: string;
   /** no repeat purchase yet: the share of customers without one this long after their first who came back later (null: too few to tell) */
   comeBack?: { share: number | null; peers: number; ageDays: number };
   expectedPurchases: number;
@@ -140,6 +144,11 @@ export interface RetentionReport {
   periodType: PeriodType;
   /** voidedOrders: no purchase (status, or cancelled by a negative row: cancelledOrders of them) */
   totals: { customers: number; orders: number; revenue: number; refunds: number; voidedOrders: number; cancelledOrders: number };
+  /**
+   * The currency of every money figure, and each currency's own totals when the data holds
+   * several: amounts in different currencies are never added (no exchange rates are applied).
+   */
+  currency: { code: string | null; mode: 'single' | 'per-currency'; byCurrency: { currency: string; orders: number; revenue: number }[]; note: string | null };
   activityWindow: { days: number; source: 'setting' | 'derived' | 'default' | 'subscriptions'; explanation: string };
   periods: PeriodRow[];
   periodsByType: Record<PeriodType, PeriodRow[]>;
@@ -565,7 +574,10 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   }
   // cancellations and refunds come off the orders they undo before anything is counted
   const undone = timed(opts, 'cancellations', () => applyCancellations(input));
-  const table = undone.table;
+  // currencies are never added together: money figures are in one currency, the others are totalled apart
+  const money = splitCurrencies(undone.table, opts.currency, scale);
+  const table = money.table;
+  if (money.note) notes.push(money.note);
   const pd = timed(opts, 'group orders by customer', () => purchaseDays(table, ids.length, undone.refunds, undone.cancelled));
   const n = pd.n;
   // customers with at least one purchase
@@ -696,6 +708,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const txDays = new Int32Array(n);
   const TDays = new Int32Array(n);
   const mean = new Float64Array(n);
+  /** repeat purchases with a known spend in the report's currency (= x with one currency) */
+  const xMoney = new Int32Array(n);
   const holdoutActual = new Int32Array(n);
   const inModel = new Uint8Array(n);
   let calActual = 0;
@@ -705,19 +719,25 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       inModel[c] = 1;
       let last = firstBuy[c];
       let k = 0;
+      let km = 0;
       let sum = 0;
       for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) {
         const d = pd.days[i];
         if (d <= calEnd) {
           k++;
           last = d;
-          sum += pd.spend[i];
+          // with several currencies, a day paid only in another one tells nothing about spend here
+          if (!money.foreign || pd.spend[i] > 0) {
+            km++;
+            sum += pd.spend[i];
+          }
         } else if (d <= asOf) holdoutActual[c]++;
       }
       x[c] = k;
+      xMoney[c] = km;
       txDays[c] = last - firstBuy[c];
       TDays[c] = calEnd - firstBuy[c];
-      mean[c] = k > 0 ? sum / k : 0;
+      mean[c] = km > 0 ? sum / km : 0;
       calActual += k;
     }
   });
@@ -746,7 +766,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   timed(opts, 'fit Gamma-Gamma', () => {
     try {
       gg = fitGammaGamma(
-        Float64Array.from(modelIdx, (c) => x[c]),
+        Float64Array.from(modelIdx, (c) => xMoney[c]),
         Float64Array.from(modelIdx, (c) => mean[c]),
       );
       if (gg.q <= 1) notes.push('Gamma-Gamma q ≤ 1: spend has no finite mean under the fit; each customer’s own average is used.');
@@ -833,8 +853,11 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       // P(alive) = 1 without a repeat purchase is the model's convention, not evidence
       const oneTime = x[c] === 0 ? comeBack(TDays[c]) : null;
       let spend: number;
-      if (gg && (gg as GammaGammaFit).q > 1) spend = expectedSpend(gg, x[c], mean[c]);
-      else spend = x[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
+      if (gg && (gg as GammaGammaFit).q > 1) spend = expectedSpend(gg, xMoney[c], mean[c]);
+      else spend = xMoney[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
+      // pays only in another currency: no value in this one is made up for them
+      const otherCurrency = money.customerCurrency?.[c] ?? null;
+      if (otherCurrency) spend = 0;
       const clv = (gDiscounted[g] * spend) / scale;
       const var_ = valueAtRisk((gDiscAlive[g] * spend) / scale, pa);
       varTotal += var_;
@@ -875,7 +898,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
           frequency: x[c],
           recency: round(txDays[c] / ud),
           T: round(TDays[c] / ud),
-          monetary: x[c] > 0 ? round(mean[c] / scale, 2) : null,
+          monetary: xMoney[c] > 0 ? round(mean[c] / scale, 2) : null,
+          ...(money.customerCurrency?.[c] ? { paysIn: money.customerCurrency[c]! } : {}),
           firstPurchase: dayText(firstBuy[c]),
           lastPurchase: dayText(lastAll),
           revenue: round(pd.revenue[c] / scale, 2),
@@ -912,6 +936,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     timeUnit: unit,
     periodType,
     totals: { customers: buyers, orders: pd.orders, revenue: round(revenueTotal / scale, 2), refunds: round(pd.refunds / scale, 2), voidedOrders: pd.voided, cancelledOrders: pd.cancelled },
+    currency: money.info(),
     activityWindow: windowInfo,
     periods: periodsByType[periodType],
     periodsByType,
@@ -962,6 +987,72 @@ function riskReason(health: Health, pAlive: number | null): string | null {
   // a one-time buyer: what the data says about customers like them, never a model's certainty
   if (pAlive === null) return health.factors.find((f) => f.factor === 'p_alive')?.text ?? null;
   return `Valuable customer; ${Math.round((1 - pAlive) * 100)}% chance of losing them`;
+}
+
+/**
+ * One currency for every money figure: `preferred` (the workspace's) when the data has it, else
+ * the one most orders are in. Rows in other currencies stay purchases (they count for churn,
+ * frequency and recency) but their amounts are set aside and totalled per currency, never added.
+ */
+function splitCurrencies(t: OrderTable, preferred: string | undefined, scale: number) {
+  const none = {
+    table: t,
+    foreign: null as Uint8Array | null,
+    customerCurrency: null as (string | null)[] | null,
+    note: null as string | null,
+    info: (): RetentionReport['currency'] => ({ code: preferred ?? t.currencies?.[0] ?? null, mode: 'single', byCurrency: [], note: null }),
+  };
+  if (!t.currency || !t.currencies || t.currencies.length === 0) return none;
+  const K = t.currencies.length;
+  const rowsPer = new Float64Array(K);
+  for (let i = 0; i < t.length; i++) if (t.currency[i] !== 0xffff && t.amount[i] > 0 && !t.void[i]) rowsPer[t.currency[i]]++;
+  let main = preferred ? t.currencies.indexOf(preferred.toUpperCase()) : -1;
+  if (main < 0) for (let k = 0; k < K; k++) if (main < 0 || rowsPer[k] > rowsPer[main]) main = k;
+  const code = t.currencies[main];
+  const used = [...rowsPer].filter((v, k) => v > 0 || k === main).length;
+  if (used <= 1 && K === 1) return { ...none, info: (): RetentionReport['currency'] => ({ code, mode: 'single', byCurrency: [], note: null }) };
+  const orders = new Float64Array(K);
+  const revenue = new Float64Array(K);
+  const foreign = new Uint8Array(t.length);
+  const amount = Float64Array.from(t.amount);
+  const voided = Uint8Array.from(t.void);
+  const customerCurrency: (string | null)[] = new Array(t.customerIds.length).fill(null);
+  const paysMain = new Uint8Array(t.customerIds.length);
+  let foreignRows = 0;
+  for (let i = 0; i < t.length; i++) {
+    const k = t.currency[i] === 0xffff ? main : t.currency[i];
+    if (!t.void[i]) {
+      revenue[k] += t.amount[i];
+      if (t.amount[i] > 0) orders[k]++;
+    }
+    if (k === main) {
+      if (!t.void[i]) paysMain[t.customer[i]] = 1;
+      continue;
+    }
+    foreign[i] = 1;
+    foreignRows++;
+    if (!t.void[i]) customerCurrency[t.customer[i]] = t.currencies[k];
+    // a purchase still, with no amount in this currency; a foreign refund is set aside whole
+    if (t.amount[i] < 0 && !voided[i]) voided[i] = 2;
+    amount[i] = 0;
+  }
+  for (let c = 0; c < customerCurrency.length; c++) if (paysMain[c]) customerCurrency[c] = null;
+  const others = t.currencies.map((cur, k) => ({ cur, k })).filter(({ k }) => k !== main && (orders[k] > 0 || revenue[k] !== 0));
+  if (foreignRows === 0 || others.length === 0) return { ...none, info: (): RetentionReport['currency'] => ({ code, mode: 'single', byCurrency: [], note: null }) };
+  const list = others.map(({ cur, k }) => `${cur} ${(revenue[k] / scale).toLocaleString('en', { maximumFractionDigits: 2 })} (${orders[k]} order${orders[k] === 1 ? '' : 's'})`).join(', ');
+  const info: RetentionReport['currency'] = {
+    code,
+    mode: 'per-currency',
+    byCurrency: t.currencies.map((cur, k) => ({ currency: cur, orders: orders[k], revenue: round(revenue[k] / scale, 2) })).filter((r) => r.orders > 0 || r.revenue !== 0),
+    note: `Money figures are in ${code}; other currencies are totalled apart and never added to it (no exchange rates applied): ${list}.`,
+  };
+  return {
+    table: { ...t, amount, void: voided },
+    foreign,
+    customerCurrency,
+    note: `Money figures are in ${code}. Orders in other currencies count as purchases, but their amounts are totalled apart and never added to ${code}: ${list} — Keepwell applies no exchange rates. Customers who pay only in another currency get no lifetime value here.`,
+    info: () => info,
+  };
 }
 
 /** fewer one-time buyers of an age than this, and their come-back share is not told */
@@ -1210,6 +1301,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     timeUnit: opts.timeUnit ?? 'day',
     periodType,
     totals: { customers: n, orders: rows.length, revenue: round(revenueTotal / scale, 2), refunds: 0, voidedOrders: 0, cancelledOrders: 0 },
+    currency: { code: opts.currency ?? null, mode: 'single', byCurrency: [], note: null },
     activityWindow: { days: 0, source: 'subscriptions', explanation: 'A subscriber is active while a subscription runs and lost when their last subscription ends.' },
     periods: periodsByType[periodType],
     periodsByType,
