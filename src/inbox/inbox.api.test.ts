@@ -52,6 +52,7 @@ describe('conversations', () => {
   });
 
   it('lists saved views: open, unassigned, mine, breaching soon, with time left', async () => {
+    now = new Date('2026-12-04T15:31:00Z'); // a minute later: the list's order does not hang on a tie
     second = (await mail('bob@example.test', 'Invoice copy', 'Please send my invoice.', '<b1@example.test>')).conversationId;
     const open = (await get('/api/inbox/conversations?view=open')).json();
     expect(open.conversations.map((c: { id: string }) => c.id)).toEqual([second, first]);
@@ -176,5 +177,33 @@ describe('conversations', () => {
     for (const p of ['/api/inbox/conversations', '/api/inbox/conversations/{id}', '/api/inbox/conversations/{id}/reply', '/api/inbox/conversations/{id}/notes', '/api/inbox/conversations/{id}/calls', '/api/inbox/conversations/{id}/assign', '/api/inbox/conversations/{id}/status', '/p/chat/conversations', '/p/chat/messages']) {
       expect(doc.paths[p], p).toBeTruthy();
     }
+  });
+});
+
+describe('service-level watch', () => {
+  it('raises a task when a target is near, another (and one for the owners) when it is breached, once each, and records conversation.sla_breached', async () => {
+    const { watchServiceLevels } = await import('./inbox.sla-job.js');
+    // Thursday 10 Dec 2026, 10:00 local: due 11:00 local.
+    now = new Date('2026-12-10T09:00:00Z');
+    const id = (await mail('dee@example.test', 'Wrong colour', 'I got blue, ordered red.', '<d1@example.test>')).conversationId;
+    await post(`/api/inbox/conversations/${id}/assign`, { assigneeUserId: other.userId });
+    const tasksOf = () => t.ctx.db.selectFrom('tasks').select(['title', 'assignee_user_id', 'assignee_role']).where('source', '=', `inbox:${id}`).orderBy('created_at').execute();
+    await watchServiceLevels(t.ctx);
+    expect(await tasksOf()).toEqual([]);
+    now = new Date('2026-12-10T09:45:00Z'); // 15 minutes left
+    await watchServiceLevels(t.ctx);
+    await watchServiceLevels(t.ctx);
+    expect(await tasksOf()).toEqual([{ title: 'First reply due soon: Wrong colour', assignee_user_id: other.userId, assignee_role: null }]);
+    now = new Date('2026-12-10T10:05:00Z'); // 5 minutes late
+    await watchServiceLevels(t.ctx);
+    expect((await watchServiceLevels(t.ctx)).breached).toBe(0); // nothing new the second time
+    expect((await tasksOf()).map((x) => [x.title, x.assignee_role])).toEqual([
+      ['First reply due soon: Wrong colour', null],
+      ['First reply overdue: Wrong colour', null],
+      ['First reply overdue (assigned): Wrong colour', 'owner'],
+    ]);
+    const ev = await t.ctx.db.selectFrom('events').select('payload').where('type', '=', 'conversation.sla_breached').execute();
+    const mine = ev.map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload)).filter((p) => p.conversationId === id);
+    expect(mine).toEqual([expect.objectContaining({ conversationId: id, target: 'first_response', assigneeUserId: other.userId })]);
   });
 });

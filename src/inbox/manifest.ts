@@ -2,6 +2,7 @@ import type { Feature } from '../platform/feature.js';
 import { inboxMigrations } from './inbox.migrations.js';
 import { inboxRoutes } from './inbox.routes.js';
 import { wakeSnoozed } from './inbox.service.js';
+import { SLA_JOB, watchServiceLevels } from './inbox.sla-job.js';
 import { startSmtpListenerFromEnv } from './smtp.listener.js';
 
 export const WAKE_JOB = 'inbox.wake-snoozed';
@@ -10,7 +11,16 @@ export const inboxFeature: Feature = {
   name: 'inbox',
   migrations: inboxMigrations,
   routes: inboxRoutes,
-  jobs: { [WAKE_JOB]: async (ctx) => `woke ${await wakeSnoozed(ctx)}` },
-  schedules: [{ kind: WAKE_JOB, everyMs: 60_000 }],
+  jobs: {
+    [WAKE_JOB]: async (ctx) => `woke ${await wakeSnoozed(ctx)}`,
+    [SLA_JOB]: async (ctx) => {
+      const r = await watchServiceLevels(ctx);
+      return `near ${r.nearBreach}, breached ${r.breached}`;
+    },
+  },
+  schedules: [
+    { kind: WAKE_JOB, everyMs: 60_000 },
+    { kind: SLA_JOB, everyMs: 60_000 },
+  ],
   background: startSmtpListenerFromEnv,
 };
