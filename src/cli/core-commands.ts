@@ -1,16 +1,16 @@
+// The core commands. What only an action needs (the web server, the demo generator with its
+// faker data, the job worker) is imported when that action runs, so that other commands (a
+// report on a file) do not load it.
 import { Option, type Command } from 'commander';
-import { seedDemo, demoSignIn } from '../demo/seed.js';
-import { startKeepwell, stopOnSignals } from '../platform/app.js';
 import { migrate, openDatabase } from '../platform/db/database.js';
-import { hasOwner } from '../accounts/index.js';
 import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
-import { createContext } from '../platform/app.js';
-import { startBackgroundWork, workerConcurrency } from '../platform/background.js';
 
 export function registerCoreCommands(program: Command): void {
   withDatabaseOptions(program.command('serve').description('run the web app, REST API and background jobs'))
     .addOption(new Option('-p, --port <port>', 'port to listen on (env PORT, default 3000)'))
     .action(async (opts) => {
+      const { startKeepwell, stopOnSignals } = await import('../platform/app.js');
+      const { hasOwner } = await import('../accounts/index.js');
       const config = configFromOptions(opts);
       const running = await startKeepwell(config);
       stopOnSignals(running);
@@ -39,6 +39,8 @@ export function registerCoreCommands(program: Command): void {
     .addOption(new Option('-p, --port <port>', 'port to listen on (env PORT, default 3000)'))
     .addOption(new Option('--seed <n>', 'seed of the generated business').default('42'))
     .action(async (opts) => {
+      const { seedDemo, demoSignIn } = await import('../demo/seed.js');
+      const { startKeepwell, stopOnSignals } = await import('../platform/app.js');
       const config = configFromOptions(opts, { dataDir: './data-demo' });
       const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
       const seeded = await seedDemo(database.db, { seed: Number(opts.seed), onProgress: (msg) => console.log(msg) });
@@ -56,6 +58,8 @@ export function registerCoreCommands(program: Command): void {
   withDatabaseOptions(program.command('worker').description('run a background job worker (emails, playbook steps, scans) without the web server'))
     .addOption(new Option('--concurrency <n>', 'jobs run at once (env KEEPWELL_WORKER_CONCURRENCY, default 4)'))
     .action(async (opts) => {
+      const { createContext } = await import('../platform/app.js');
+      const { startBackgroundWork, workerConcurrency } = await import('../platform/background.js');
       const config = configFromOptions(opts);
       const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
       const ctx = await createContext(config, database);
