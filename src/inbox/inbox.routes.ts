@@ -1,10 +1,13 @@
 // Inbox API for staff (/api/inbox/…, in the OpenAPI document) and the public chat transport
 // for the website widget (/p/chat/…, token-scoped, rate-limited).
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
 import { chatToken, verifyChatToken, visitorMessages } from './chat.js';
+import { contactPage, formErrorPage, formIssuedAt, formToken, MAX_FILL_MS, MIN_FILL_MS, thanksPage, type FormValues } from './contact-form.js';
+import { getWorkspace } from '../workspace/index.js';
 import { conversationDetail, customerPanel, listConversations, messageView, views } from './inbox.queries.js';
 import { addNote, assign, logCall, openPhoneConversation, receiveMessage, replyToConversation, setStatus, updateConversation } from './inbox.service.js';
 import { getInboxSettings, inboxSettingsInput, saveInboxSettings } from './inbox.settings.js';
@@ -29,6 +32,21 @@ const callBody = z.object({
 /** Public chat: per client address, per minute. */
 export const chatOpenLimit = { max: 10, timeWindow: '1 minute' };
 export const chatMessageLimit = { max: 60, timeWindow: '1 minute' };
+/** Contact form: pages and sends per address per minute. */
+export const formPageLimit = { max: 30, timeWindow: '1 minute' };
+export const formSendLimit = { max: 5, timeWindow: '1 minute' };
+
+function htmlPage(reply: FastifyReply, status: number, body: string, embed: boolean) {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', embed ? 'ALLOWALL' : 'DENY')
+    .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors ${embed ? '*' : "'none'"}`)
+    .send(body);
+}
 
 export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   usePollContext(ctx);
@@ -179,6 +197,51 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     stream.send('ready', { at: new Date().toISOString() });
     const off = subscribe((e: LiveEvent) => stream.send('change', e));
     stream.onClose(off);
+  });
+
+  // ---------------------------------------------------------------- contact form
+  const businessName = async () => (await getWorkspace(ctx.db))?.name ?? 'us';
+  const embedQuery = z.object({ embed: z.union([z.string(), z.array(z.string())]).optional() });
+  const isEmbed = (q: { embed?: string | string[] }) => q.embed === '1';
+  app.get('/p/contact', { config: { access: 'public', rateLimit: formPageLimit }, schema: { hide: true, querystring: embedQuery } }, async (req, reply) =>
+    htmlPage(reply, 200, contactPage(await businessName(), formToken(ctx.secret, ctx.now().getTime()), isEmbed(req.query)), isEmbed(req.query)),
+  );
+  app.post('/p/contact', { config: { access: 'public', rateLimit: formSendLimit }, schema: { hide: true, querystring: embedQuery } }, async (req, reply) => {
+    const embed = isEmbed(req.query);
+    const business = await businessName();
+    const b = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
+    const str = (k: string, max: number) => (typeof b[k] === 'string' ? (b[k] as string).trim().slice(0, max) : '');
+    const values: FormValues = { name: str('name', 200), email: str('email', 320), phone: str('phone', 50), subject: str('subject', 300), message: typeof b.message === 'string' ? b.message.trim() : '', callback: b.callback === '1' || b.callback === 'on' };
+    const again = (error: string) => htmlPage(reply, 400, contactPage(business, formToken(ctx.secret, ctx.now().getTime()), embed, values, error), embed);
+    // A bot filled the hidden field: thank it, store nothing.
+    if (str('website', 500)) return htmlPage(reply, 200, thanksPage(business, values.callback ?? false), embed);
+    const issuedAt = formIssuedAt(ctx.secret, b.t);
+    const age = issuedAt === null ? -1 : ctx.now().getTime() - issuedAt;
+    if (issuedAt === null || age > MAX_FILL_MS) return again('This form has expired. Please send it again.');
+    if (age < MIN_FILL_MS) return again('That was very fast — please check your message and send it again.');
+    if ((values.message ?? '').length > MESSAGE_MAX_CHARS) return again(`The message is too long (${MESSAGE_MAX_CHARS.toLocaleString('en')} characters at most).`);
+    if (!values.message && !values.callback) return again('Please write a message.');
+    const emailOk = values.email ? z.string().email().safeParse(values.email).success : false;
+    if (values.email && !emailOk) return again('That email address does not look right.');
+    const phoneDigits = (values.phone ?? '').replace(/\D/g, '');
+    if (values.callback && phoneDigits.length < 6) return again('Please give a phone number so we can call you back.');
+    if (!emailOk && phoneDigits.length < 6) return again('Please give an email address or a phone number so we can answer.');
+    const r = await receiveMessage(ctx, {
+      channel: values.callback ? 'phone' : 'form',
+      from: { email: emailOk ? values.email : null, phone: phoneDigits.length >= 6 ? values.phone : null, name: values.name || null },
+      subject: values.subject || (values.callback ? `Call-back request${values.name ? ` from ${values.name}` : ''}` : `Contact form${values.name ? `: ${values.name}` : ''}`),
+      text: [values.callback ? `Please call me back on ${values.phone}.` : '', values.message ?? ''].filter(Boolean).join('\n\n'),
+      receivedAt: ctx.now(),
+      priority: values.callback ? 'high' : 'normal',
+      firstResponseMinutes: values.callback ? 60 : undefined,
+      tags: values.callback ? ['call-back'] : ['contact-form'],
+    });
+    req.log.info({ conversationId: r.conversationId }, 'contact form received');
+    return htmlPage(reply, 200, thanksPage(business, values.callback ?? false), embed);
+  });
+  app.get('/api/inbox/contact-form', { config: { access: 'staff' }, schema: { tags, summary: 'The hosted contact form: its address and an HTML snippet to embed it in a website' } }, async () => {
+    const url = `${ctx.config.publicUrl.replace(/\/$/, '')}/p/contact`;
+    return { url, embedHtml: `<iframe src="${url}?embed=1" title="Contact us" style="width:100%;max-width:560px;height:760px;border:0" loading="lazy"></iframe>` };
   });
 
   // ---------------------------------------------------------------- public chat

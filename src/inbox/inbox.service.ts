@@ -43,6 +43,9 @@ export interface InboundMessage {
   /** a known conversation (chat): the message joins it */
   conversationId?: string;
   priority?: Priority;
+  /** a first-response target of its own (a call-back request: 60 business minutes) */
+  firstResponseMinutes?: number;
+  tags?: string[];
 }
 
 export interface Received {
@@ -160,6 +163,7 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
     if (!conversation) {
       const priority = m.priority ?? 'normal';
       const sla = m.automatic ? { first_response_due_at: null, resolution_due_at: null } : slaFor(settings, bh, priority, now);
+      if (sla.first_response_due_at && m.firstResponseMinutes) sla.first_response_due_at = addBusinessMs(now, m.firstResponseMinutes * 60_000, bh);
       conversation = (await trx
         .insertInto('conversations')
         .values({
@@ -169,6 +173,7 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
           subject_key: subjectKey(m.subject),
           reply_to_address: m.from.email?.trim().slice(0, 320) || null,
           priority,
+          tags: m.tags ?? [],
           automatic: Boolean(m.automatic),
           ...sla,
           last_message_at: now,
