@@ -108,6 +108,8 @@ export interface CustomerRow {
   revenue: number;
   /** the BG/NBD model's P(alive) (1 without a repeat purchase: the model's convention, not evidence) */
   pAlive: number;
+  /** when the BG/NBD fit is not supported by the data (models.fitCheck): the model's own figures; pAlive and clv are then from the customer's rhythm */
+  model?: { pAlive: number; clv: number };
   /** pays only in another currency than the report's: no money figures for them (CLV 0, not converted) */
   paysIn?: string;
   /** no repeat purchase yet: the share of customers without one this long after their first who came back later (null: too few to tell) */
@@ -171,6 +173,8 @@ export interface RetentionReport {
       /** discounted expected residual lifetime of a new subscriber (further payments after the first, Fader & Hardie 2010) */
       derl: number;
     }[];
+    /** can the data support the BG/NBD fit? (boundary parameters, calibration and holdout fit) */
+    fitCheck?: FitCheck | null;
     notes: string[];
   };
   fitQuality: {
@@ -816,6 +820,28 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     }
   });
   if (!bg) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
+  const groupOfCustomer = new Int32Array(n).fill(-1);
+  {
+    let gi = 0;
+    for (const c of modelIdx) groupOfCustomer[c] = grouped.groupOf[gi++];
+  }
+  // can the data support the fit? Otherwise say so and fall back to each customer's own rhythm
+  let fitCheck: FitCheck | null = null;
+  if (bg) {
+    let hA = 0;
+    let hP = 0;
+    if (holdoutDays > 0 && opts.calibrationEndDay !== undefined)
+      for (const c of modelIdx) {
+        hA += holdoutActual[c];
+        hP += gHoldout[groupOfCustomer[c]];
+      }
+    fitCheck = checkBgNbdFit(bg, calActual, calExpected, holdoutDays > 0 && opts.calibrationEndDay !== undefined ? { actual: hA, predicted: hP } : null);
+    if (!fitCheck.ok)
+      notes.push(
+        `The BG/NBD fit is not supported by this data (${fitCheck.problems.join('; ')}), so P(alive), lifetime value and value at risk use each customer's own rhythm instead: on time up to their usual gap between purchases, then less and less, nothing at three times it (one-time buyers: the share of customers like them who came back).`,
+      );
+  }
+  const fallback = fitCheck !== null && !fitCheck.ok;
 
   // per customer: CLV, health, save list
   const order = idOrder(ids);
@@ -839,9 +865,6 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const dayTexts = new Map<number, string>();
   const dayText = (day: number) => dayTexts.get(day) ?? (dayTexts.set(day, isoDay(day)), dayTexts.get(day)!);
   timed(opts, 'CLV, health, save list', () => {
-    let gi = 0;
-    const groupOfCustomer = new Int32Array(n).fill(-1);
-    for (const c of modelIdx) groupOfCustomer[c] = grouped.groupOf[gi++];
     for (let oi = 0; oi < n; oi++) {
       const c = order[oi];
       if (!hasPurchase(c)) continue;
@@ -858,15 +881,20 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       // pays only in another currency: no value in this one is made up for them
       const otherCurrency = money.customerCurrency?.[c] ?? null;
       if (otherCurrency) spend = 0;
-      const clv = (gDiscounted[g] * spend) / scale;
-      const var_ = valueAtRisk((gDiscAlive[g] * spend) / scale, pa);
-      varTotal += var_;
       const lastAll = lastDayUpTo(pd, c, asOf);
+      const usualGap = x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap;
+      // the chance they are still a customer: the model's, or their own rhythm when the fit is not supported
+      const pStill = fallback ? (oneTime?.share ?? rhythmShare(asOf - lastAll, usualGap)) : pa;
+      const valueIfStays = (gDiscAlive[g] * spend) / scale;
+      const clv = fallback ? valueIfStays * pStill : (gDiscounted[g] * spend) / scale;
+      const var_ = valueAtRisk(valueIfStays, pStill);
+      varTotal += var_;
       const ex = opts.extras?.get(ids[c]);
       const health = healthScore({
-        pAlive: bg ? pa : null,
+        // an unsupported fit says nothing: the rhythm factor speaks for itself
+        pAlive: bg && !fallback ? pa : null,
         daysSinceLastPurchase: asOf - lastAll,
-        usualGapDays: x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap,
+        usualGapDays: usualGap,
         ownGap: x[c] > 0,
         oneTime,
         lastSurveyScore: ex?.lastSurveyScore,
@@ -880,10 +908,10 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
         name: ex?.name,
         valueAtRisk: round(var_, 2),
         clv: round(clv, 2),
-        pAlive: round(pa),
+        pAlive: round(pStill),
         ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers } } : {}),
         health: health.score,
-        topReason: riskReason(health, oneTime ? null : pa),
+        topReason: riskReason(health, oneTime ? null : pStill),
       });
       if (holdoutDays > 0 && opts.calibrationEndDay !== undefined) {
         hCustomers++;
@@ -903,7 +931,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
           firstPurchase: dayText(firstBuy[c]),
           lastPurchase: dayText(lastAll),
           revenue: round(pd.revenue[c] / scale, 2),
-          pAlive: round(pa),
+          pAlive: round(pStill),
+          ...(fallback ? { model: { pAlive: round(pa), clv: round((gDiscounted[g] * spend) / scale, 2) } } : {}),
           ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers, ageDays: oneTime.ageDays } } : {}),
           expectedPurchases: round(gExpected[g]),
           clv: round(clv, 2),
@@ -949,6 +978,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
         ? { r: fitBg.r, alpha: fitBg.alpha, a: fitBg.a, b: fitBg.b, logLikelihood: fitBg.logLikelihood, customers: fitBg.customers, converged: fitBg.converged, timeUnit: unit }
         : null,
       gammaGamma: fitGg ? { p: fitGg.p, q: fitGg.q, gamma: fitGg.gamma / scale, logLikelihood: fitGg.logLikelihood + fitGg.customers * Math.log(scale), customers: fitGg.customers } : null,
+      fitCheck,
       notes,
     },
     fitQuality: fitBg ? { calibrationActualRepeatPurchases: calActual, calibrationExpectedRepeatPurchases: round(calExpected, 2) } : null,
@@ -1053,6 +1083,43 @@ function splitCurrencies(t: OrderTable, preferred: string | undefined, scale: nu
     note: `Money figures are in ${code}. Orders in other currencies count as purchases, but their amounts are totalled apart and never added to ${code}: ${list} — Keepwell applies no exchange rates. Customers who pay only in another currency get no lifetime value here.`,
     info: () => info,
   };
+}
+
+export interface FitCheck {
+  ok: boolean;
+  problems: string[];
+  /** what P(alive), CLV and value at risk use instead when not ok */
+  fallback: 'own rhythm' | null;
+}
+
+/**
+ * A fit the data cannot support: dropout parameters that say almost nobody ever stops buying
+ * (a → 0 or a/(a+b) → 0), parameters at the edge of the search, or a model that misses the
+ * repeat purchases of the calibration period by more than 20% or of the holdout by more than 30%.
+ */
+export function checkBgNbdFit(
+  fit: { r: number; alpha: number; a: number; b: number },
+  calibrationActual: number,
+  calibrationExpected: number,
+  holdout: { actual: number; predicted: number } | null,
+): FitCheck {
+  const problems: string[] = [];
+  const g = (v: number) => (v >= 0.01 && v < 1e4 ? v.toFixed(4) : v.toPrecision(3));
+  if (fit.a < 0.01 || fit.a / (fit.a + fit.b) < 0.001)
+    problems.push(`dropout a = ${g(fit.a)}, b = ${g(fit.b)}: it says almost no customer ever stops buying`);
+  const edge = (['r', 'alpha', 'a', 'b'] as const).filter((k) => Math.abs(Math.log(fit[k])) > 14.5);
+  if (edge.length) problems.push(`${edge.join(', ')} at the edge of what can be estimated`);
+  if (calibrationActual >= 20 && Math.abs(calibrationExpected - calibrationActual) > 0.2 * calibrationActual)
+    problems.push(`it expects ${Math.round(calibrationExpected)} repeat purchases in the calibration period where ${calibrationActual} happened`);
+  if (holdout && holdout.actual >= 20 && Math.abs(holdout.predicted - holdout.actual) > 0.3 * holdout.actual)
+    problems.push(`it predicts ${Math.round(holdout.predicted)} repeat purchases in the holdout where ${holdout.actual} happened`);
+  return { ok: problems.length === 0, problems, fallback: problems.length ? 'own rhythm' : null };
+}
+
+/** A customer's own rhythm as a chance of still buying: 1 up to their usual gap, down to 0 at three times it (as in health). */
+function rhythmShare(daysSince: number, usualGap: number): number {
+  const ratio = daysSince / Math.max(1, usualGap);
+  return ratio <= 1 ? 1 : Math.max(0, 1 - (ratio - 1) / 2);
 }
 
 /** fewer one-time buyers of an age than this, and their come-back share is not told */
