@@ -2,32 +2,27 @@
 // (day 0 = 1970-01-01): periods start at local midnight, so an order at 23:30 UTC on 31
 // January belongs to February in Amsterdam.
 
+import { zoneOffsetMs } from '../platform/time.js';
+
 const DAY_MS = 86_400_000;
 
 /** Converts instants to local day numbers, caching the zone's UTC offset per hour. */
 export class DayConverter {
   private readonly cache = new Map<number, number>();
-  private readonly fmt: Intl.DateTimeFormat | null;
+  private readonly utc: boolean;
   constructor(readonly timeZone: string = 'UTC') {
-    this.fmt =
-      timeZone === 'UTC' || timeZone === 'Etc/UTC'
-        ? null
-        : new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    this.utc = timeZone === 'UTC' || timeZone === 'Etc/UTC';
   }
 
   /** offset of local time from UTC, in ms, at instant `ms` */
   private offsetAt(ms: number): number {
-    if (!this.fmt) return 0;
-    const parts = this.fmt.formatToParts(new Date(ms));
-    const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-    return local - (ms - (ms % 60000));
+    return this.utc ? 0 : zoneOffsetMs(ms, this.timeZone);
   }
 
   private readonly dayCache = new Map<number, number>();
 
   dayOf(ms: number): number {
-    if (!this.fmt) return Math.floor(ms / DAY_MS);
+    if (this.utc) return Math.floor(ms / DAY_MS);
     // most UTC days have one offset throughout: cache per day, per hour only around a change
     const utcDay = Math.floor(ms / DAY_MS);
     let dayOffset = this.dayCache.get(utcDay);

@@ -232,9 +232,7 @@ export function eventMatches(trigger: Trigger, event: EventInput): boolean {
 const DAY = 86400_000;
 
 /** YYYY-MM-DD of an instant in a time zone. */
-export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
+export { localDate } from '../platform/time.js';
 
 function isLeap(y: number) {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;

@@ -1,3 +1,4 @@
+import { hourlyOffsets } from '../../platform/time.js';
 // Pure parsers for the values found in exported CSV files: amounts to integer minor units,
 // dates in the formats shops and payment providers write, emails and phone numbers.
 
@@ -126,29 +127,13 @@ const months: Record<string, number> = {
   january: 1, february: 2, march: 3, april: 4, june: 6, july: 7, august: 8, september: 9, october: 10, november: 11, december: 12,
 };
 
-const offsetCache = new Map<string, Map<number, number>>();
-const dtfCache = new Map<string, Intl.DateTimeFormat>();
+const offsetsByZone = new Map<string, (instant: number) => number>();
 
 /** Offset of a time zone from UTC in ms at an instant (cached per hour). */
 function zoneOffsetMs(instant: number, timeZone: string): number {
-  if (timeZone === 'UTC') return 0;
-  let perHour = offsetCache.get(timeZone);
-  if (!perHour) offsetCache.set(timeZone, (perHour = new Map()));
-  const hour = Math.floor(instant / 3_600_000);
-  const cached = perHour.get(hour);
-  if (cached !== undefined) return cached;
-  let dtf = dtfCache.get(timeZone);
-  if (!dtf) {
-    dtf = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    dtfCache.set(timeZone, dtf);
-  }
-  const p: Record<string, number> = {};
-  for (const part of dtf.formatToParts(new Date(hour * 3_600_000))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  const off = asUtc - hour * 3_600_000;
-  if (perHour.size > 100_000) perHour.clear();
-  perHour.set(hour, off);
-  return off;
+  let offsets = offsetsByZone.get(timeZone);
+  if (!offsets) offsetsByZone.set(timeZone, (offsets = hourlyOffsets(timeZone)));
+  return offsets(instant);
 }
 
 function build(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, zone: string | undefined, timeZone: string): Parsed<Date> {
