@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate, openDatabase, type OpenDatabase } from '../../platform/db/database.js';
+import { migrate, openDatabase, pgliteParsers as parsers, type OpenDatabase } from '../../platform/db/database.js';
 import { allMigrations } from '../../platform/db/migrations.js';
 import { useFeatures } from '../../platform/feature.js';
 import { features } from '../features.js';
@@ -21,8 +21,6 @@ import type { DB } from '../../platform/db/schema.js';
 useFeatures(features);
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
-
-const parsers = { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) };
 
 function templatePath(): string {
   const hash = createHash('sha256');

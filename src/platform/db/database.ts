@@ -15,6 +15,9 @@ import type { DB } from './schema.js';
 // double, so parse them to numbers at the edge, the same way PGlite is told to below.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
+// date (1082) is a day without a time: keep it as the text YYYY-MM-DD (both drivers would
+// otherwise make a Date at midnight, which travels as 1957-01-27T00:00:00.000Z).
+pg.types.setTypeParser(1082, (v) => v);
 
 export type Database = Kysely<DB>;
 
@@ -39,9 +42,11 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
-const pgliteParsers = {
+/** How PGlite turns column text into values; the same everywhere a PGlite is opened (tests too). */
+export const pgliteParsers = {
   20: (v: string) => Number(v),
   1700: (v: string) => Number(v),
+  1082: (v: string) => v,
 };
 
 export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> {
