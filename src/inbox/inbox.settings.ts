@@ -37,7 +37,20 @@ export const defaultInboxSettings: InboxSettings = {
   breachingSoonMinutes: 30,
 };
 
+// Every inbound message reads the settings and the time zone: kept for a few seconds per database
+// (a change made by another process applies within CACHE_MS; one made here applies at once).
+const CACHE_MS = 5000;
+const cache = new WeakMap<object, { at: number; settings: InboxSettings; hours?: BusinessHours }>();
+
 export async function getInboxSettings(db: Database): Promise<InboxSettings> {
+  const hit = cache.get(db);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.settings;
+  const settings = await readInboxSettings(db);
+  cache.set(db, { at: Date.now(), settings });
+  return settings;
+}
+
+async function readInboxSettings(db: Database): Promise<InboxSettings> {
   const s = await getFeatureSettings<InboxSettings>(db, 'inbox', defaultInboxSettings);
   return {
     ...s,
@@ -48,17 +61,23 @@ export async function getInboxSettings(db: Database): Promise<InboxSettings> {
 
 export async function saveInboxSettings(db: Database, input: InboxSettingsInput): Promise<InboxSettings> {
   const current = await getInboxSettings(db);
+  cache.delete(db);
   await setFeatureSettings(db, 'inbox', {
     ...input,
     firstResponseMinutes: { ...current.firstResponseMinutes, ...(input.firstResponseMinutes ?? {}) },
     resolutionMinutes: { ...current.resolutionMinutes, ...(input.resolutionMinutes ?? {}) },
   });
+  cache.delete(db);
   return getInboxSettings(db);
 }
 
 /** The schedule the SLA clocks count in (the workspace's time zone unless the inbox names one). */
 export async function businessHours(db: Database, settings?: InboxSettings): Promise<BusinessHours> {
   const s = settings ?? (await getInboxSettings(db));
+  const hit = cache.get(db);
+  if (hit && hit.settings === s && hit.hours) return hit.hours;
   const tz = s.businessHours.timeZone ?? (await getWorkspace(db))?.timeZone ?? 'UTC';
-  return { timeZone: tz, week: { ...defaultWeek, ...s.businessHours.week }, holidays: s.businessHours.holidays ?? [] };
+  const hours = { timeZone: tz, week: { ...defaultWeek, ...s.businessHours.week }, holidays: s.businessHours.holidays ?? [] };
+  if (hit && hit.settings === s) hit.hours = hours;
+  return hours;
 }
