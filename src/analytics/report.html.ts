@@ -40,6 +40,8 @@ function cohortTable(cohorts: CohortRow[]): string {
         `<tr><td>${escapeHtml(c.cohort)}</td><td class="num">${c.size}</td>${Array.from({ length: cols }, (_, k) => {
           const v = c.retention[k];
           if (v === undefined) return '<td></td>';
+          // the month still running: left out, not drawn as a fall
+          if (v === null) return '<td class="num muted" title="month not over yet">…</td>';
           return `<td class="num" style="background:${heatColor(v)};color:${v > 0.55 ? '#fff' : '#1d2433'}">${(v * 100).toFixed(0)}%</td>`;
         }).join('')}</tr>`,
     )
@@ -87,7 +89,7 @@ function section(title: string, r: RetentionReport, currency: string): string {
   const charts = {
     churn: { labels: months.map((p) => p.period), churn: months.map((p) => (p.churnRate === null ? null : +(p.churnRate * 100).toFixed(2))) },
     clv: { labels: r.clv.distribution.map((b) => `${num(b.from, 0)}–${num(b.to, 0)}`), values: r.clv.distribution.map((b) => b.customers) },
-    curves: r.cohorts.slice(-8).map((c) => ({ label: c.cohort, data: c.retention.map((v) => +(v * 100).toFixed(1)) })),
+    curves: r.cohorts.slice(-8).map((c) => ({ label: c.cohort, data: c.retention.map((v) => (v === null ? null : +(v * 100).toFixed(1))) })),
     sbg: (r.models.sbg ?? []).map((s) => ({ label: s.plan, data: s.survival.map((v) => +(v * 100).toFixed(1)) })),
   };
   return `<section><h2>${escapeHtml(title)}</h2>
@@ -157,6 +159,7 @@ export function renderText(r: RetentionReport, currency: string): string {
     ),
   );
   if (r.periods.some((p) => p.partial)) out.push('* period not over yet');
+  if (r.periods.some((p) => !p.known)) out.push('churn of periods before the activity window could pass since the data began is not known yet (–)');
   out.push('');
   const bg = r.models.bgnbd;
   if (bg) out.push(`BG/NBD (per ${bg.timeUnit}): r=${bg.r.toFixed(4)} alpha=${bg.alpha.toFixed(4)} a=${bg.a.toFixed(4)} b=${bg.b.toFixed(4)} log-likelihood=${bg.logLikelihood.toFixed(2)}`);
@@ -178,7 +181,7 @@ export function renderText(r: RetentionReport, currency: string): string {
     out.push(
       textTable(
         ['Cohort', 'Size', ...Array.from({ length: cols }, (_, k) => `M${k}`)],
-        shown.map((c) => [c.cohort, c.size, ...Array.from({ length: cols }, (_, k) => (c.retention[k] === undefined ? '' : `${Math.round(c.retention[k] * 100)}%`))]),
+        shown.map((c) => [c.cohort, c.size, ...Array.from({ length: cols }, (_, k) => (c.retention[k] === undefined ? '' : c.retention[k] === null ? '…' : `${Math.round(c.retention[k]! * 100)}%`))]),
         [false, ...Array(cols + 1).fill(true)],
       ),
     );

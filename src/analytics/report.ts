@@ -82,7 +82,14 @@ export interface PeriodRow {
   /** subscriptions only */
   nrr?: number | null;
   grr?: number | null;
+  /** the period is still running on the report date: its figures are so far */
   partial: boolean;
+  /**
+   * false while churn cannot be known yet: the period starts before the activity window could
+   * have passed since the data begins, so customers who bought before the data are unseen and
+   * nobody could have lapsed yet. churnRate and retentionRate are then null, not 0.
+   */
+  known: boolean;
 }
 
 export interface CohortRow {
@@ -90,10 +97,12 @@ export interface CohortRow {
   size: number;
   /** customers active (bought / subscribed) in month k after acquisition, k = 0.. */
   customers: number[];
-  /** share of the cohort active in month k */
-  retention: number[];
-  /** revenue in month k (major units) */
+  /** share of the cohort active in month k; null for a month still running on the report date (not 0%) */
+  retention: (number | null)[];
+  /** revenue in month k (major units; the running month's so far) */
   revenue: number[];
+  /** the last month is still running on the report date: its customers and revenue are so far */
+  partial: boolean;
 }
 
 export interface CustomerRow {
@@ -380,6 +389,8 @@ interface PeriodInputs {
   bounds: Boundaries;
   asOf: number;
   minDay: number;
+  /** the first day who is active is fully known (orders: the data's first day + the activity window) */
+  knownFrom: number;
   /** boughtInMonth[(month - month0) * n + c] */
   boughtInMonth: Uint8Array;
   month0: number;
@@ -400,6 +411,7 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
     const start = Math.max(monthStart(k.startMonth), monthStart(p.month0));
     const endFull = monthStart(k.startMonth + k.months);
     const partial = endFull > p.asOf + 1;
+    const known = start >= p.knownFrom;
     const end = partial ? p.asOf + 1 : endFull;
     const bs = bounds.index.get(start)!;
     const be = bounds.index.get(end)!;
@@ -458,11 +470,12 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
       new: fresh,
       returned,
       activeAtEnd: atEnd,
-      churnRate: churn === null ? null : round(churn),
-      retentionRate: churn === null ? null : round(1 - churn),
+      churnRate: churn === null || !known ? null : round(churn),
+      retentionRate: churn === null || !known ? null : round(1 - churn),
       revenue: round(revenue / p.scale, 2),
       repeatRate: buyers > 0 ? round(repeatBuyers / buyers) : null,
       partial,
+      known,
     };
     if (p.mrr) {
       row.nrr = mrrStart > 0 ? round(mrrEnd / mrrStart) : null;
@@ -689,7 +702,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     const k = monthIndex(table.day[i]) - month0;
     if (k >= 0 && k < months) revenueByMonth[k] += table.amount[i];
   }
-  const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, boughtInMonth, month0, months, revenueByMonth, scale };
+  // a customer active at day b bought in the W days before it: all are in the data from minDay + W on
+  const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, knownFrom: minDay + W, boughtInMonth, month0, months, revenueByMonth, scale };
   const periodsByType = timed(opts, 'periods', () => ({
     month: periodRows('month', pin),
     quarter: periodRows('quarter', pin),
@@ -697,13 +711,15 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     year: periodRows('year', pin),
   }));
   const annual = annualRow(pin);
+  const partialMonth = monthRunning(asOf);
   const cohorts: CohortRow[] = [...cohortMap.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([cm, r]) => ({
       cohort: monthLabel(cm),
       size: r.size,
       customers: r.customers,
-      retention: r.customers.map((v) => round(v / r.size)),
+      retention: cohortRetention(r.customers, r.size, partialMonth),
+      partial: partialMonth,
       revenue: r.revenue.map((v) => round(v / scale, 2)),
     }));
 
@@ -1248,12 +1264,14 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
       if (row) row.customers[m - cm]++;
     }
   }
-  const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, boughtInMonth, month0, months, revenueByMonth, scale, mrr };
+  // who subscribes is known from the subscriptions themselves
+  const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, knownFrom: -(2 ** 31), boughtInMonth, month0, months, revenueByMonth, scale, mrr };
   const periodsByType = { month: periodRows('month', pin), quarter: periodRows('quarter', pin), half: periodRows('half', pin), year: periodRows('year', pin) };
   const annual = annualRow(pin);
+  const partialMonth = monthRunning(asOf);
   const cohorts: CohortRow[] = [...cohortMap.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([cm, r]) => ({ cohort: monthLabel(cm), size: r.size, customers: r.customers, retention: r.customers.map((v) => round(v / r.size)), revenue: r.revenue.map((v) => round(v / scale, 2)) }));
+    .map(([cm, r]) => ({ cohort: monthLabel(cm), size: r.size, customers: r.customers, retention: cohortRetention(r.customers, r.size, partialMonth), revenue: r.revenue.map((v) => round(v / scale, 2)), partial: partialMonth }));
 
   // sBG per plan: each subscription's lifetime in billing periods, censored at the calibration end
   const plans = new Map<string, SubscriptionRow[]>();
@@ -1390,6 +1408,14 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     saveList: saveCandidates.filter((s) => s.valueAtRisk > 0).sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
     customers,
   };
+}
+
+/** the report date is not the last day of its month: the cohorts' last month is still running */
+const monthRunning = (asOf: number) => asOf + 1 < monthStart(monthIndex(asOf) + 1);
+
+/** Shares of the cohort active per month; the month still running is left out (null), not drawn as a fall. */
+function cohortRetention(customers: number[], size: number, partialLast: boolean): (number | null)[] {
+  return customers.map((v, k) => (partialLast && k === customers.length - 1 ? null : round(v / size)));
 }
 
 type CohortCounts = { size: number; customers: number[]; revenue: number[] };

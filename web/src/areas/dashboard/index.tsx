@@ -32,7 +32,8 @@ interface CohortRow {
   cohort: string;
   size: number;
   customers: number[];
-  retention: number[];
+  /** null: the month still running (not over yet, so not a fall) */
+  retention: (number | null)[];
   revenue: number[];
 }
 
@@ -234,9 +235,13 @@ function CohortHeatmap({ cohorts }: { cohorts: CohortRow[] }) {
                 {Array.from({ length: cols }, (_, k) =>
                   c.retention[k] === undefined ? (
                     <td key={k} />
+                  ) : c.retention[k] === null ? (
+                    <td key={k} className="num muted" title={`Month not over yet: ${c.customers[k]} of ${c.size} so far`}>
+                      …
+                    </td>
                   ) : (
-                    <td key={k} className="num" style={heat(k === 0 ? 1 : c.retention[k])} title={`${c.customers[k]} of ${c.size}`}>
-                      {Math.round(c.retention[k] * 100)}%
+                    <td key={k} className="num" style={heat(k === 0 ? 1 : c.retention[k]!)} title={`${c.customers[k]} of ${c.size}`}>
+                      {Math.round(c.retention[k]! * 100)}%
                     </td>
                   ),
                 )}
@@ -257,7 +262,8 @@ function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
   const len = Math.min(12, Math.max(0, ...shown.map((c) => c.retention.length)));
   const data = Array.from({ length: len }, (_, k) => {
     const row: Record<string, number | string | null> = { month: `+${k}` };
-    for (const c of shown) row[c.cohort] = c.retention[k] === undefined ? null : Math.round(c.retention[k] * 100);
+    // the month still running is left out of the curve (null), not drawn as a fall to 0%
+    for (const c of shown) row[c.cohort] = c.retention[k] == null ? null : Math.round(c.retention[k]! * 100);
     return row;
   });
   return (
