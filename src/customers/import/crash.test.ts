@@ -1,4 +1,5 @@
 // Kill -9 an import part-way, run it again: every order arrives once, amounts add up.
+import { lockDataDir } from '../../platform/db/data-dir-lock.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -69,10 +70,10 @@ describe('crash safety', () => {
   it('refuses to open a data folder held by a running server and says where to upload instead', async () => {
     const dataDir = path.join(tmp, 'locked');
     fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(path.join(dataDir, 'keepwell.lock'), String(process.pid)); // this process is alive
+    const release = lockDataDir(dataDir); // this test process holds the folder, as a running server would
     const file = path.join(tmp, 'small.csv');
     fs.writeFileSync(file, 'order_id,email,date,amount\n1,a@example.com,2024-01-01,1\n');
-    const r = await runCli(['import', file, '--data-dir', dataDir]);
+    const r = await runCli(['import', file, '--data-dir', dataDir]).finally(release);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/web app.*\/api\/customers\/import/s);
     expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(false);
