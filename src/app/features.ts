@@ -7,6 +7,7 @@ import { analyticsFeature } from '../analytics/manifest.js';
 import { assistantFeature } from '../assistant/manifest.js';
 import { customersFeature } from '../customers/manifest.js';
 import { inboxFeature } from '../inbox/manifest.js';
+import { loyaltyFeature } from '../loyalty/manifest.js';
 import { mailFeature } from '../mail/manifest.js';
 import { platformFeature } from '../platform/core.feature.js';
 import type { Feature } from '../platform/feature.js';
@@ -27,4 +28,5 @@ export const features: readonly Feature[] = [
   surveysFeature,
   assistantFeature,
   inboxFeature,
+  loyaltyFeature,
 ];

@@ -206,7 +206,7 @@ describe('playbook engine', () => {
     expect(marketing).toHaveLength(1); // cap of 2 a week: one already sent, so only one of the two goes
     const r = await runs(id);
     expect(r.filter((x) => x.status === 'skipped').map((x) => x.detail)).toEqual(['email not sent: frequency cap: at most 2 marketing emails per customer a week']);
-    const code = /(BDAY|MISSYOU)-[A-Z2-9]{6}/.exec(marketing[0].raw)![0];
+    const code = /(BDAY|MISSYOU)-[A-Z2-9]{10}/.exec(marketing[0].raw)![0];
     const timeline = await t.ctx.db.selectFrom('touchpoints').select('summary').where('customer_id', '=', id).execute();
     expect(timeline.some((x) => x.summary.includes(`promo code ${code} issued`))).toBe(true);
   });

@@ -15,7 +15,6 @@ import { getWorkspace } from '../workspace/index.js';
 import {
   evaluateConditions,
   playbookDefinition,
-  promoCode,
   stepSkipReason,
   waitMs,
   type Action,
@@ -224,17 +223,9 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
     }
     case 'survey':
       return { status: 'skipped', detail: 'surveys are not switched on' };
-    case 'promo': {
-      const code = promoCode(action.prefix, key);
-      return {
-        status: 'done',
-        detail: `promo code ${code} (${action.percentOff}% off)`,
-        touchpoint: { channel: 'system', direction: 'out', summary: `${pb.name}: promo code ${code} issued (${action.percentOff}% off the next purchase)` },
-        dataPatch: { promo: { code, percent_off: action.percentOff } },
-      };
-    }
+    case 'promo':
     case 'points':
-      return { status: 'done', detail: `${action.points} points awarded`, touchpoint: { channel: 'system', direction: 'out', summary: `${pb.name}: ${action.points} loyalty points awarded (recorded here; the loyalty ledger is not built yet)` } };
+      return { status: 'skipped', detail: 'loyalty is not switched on' };
     case 'webhook': {
       const body = JSON.stringify({ playbook: { id: pb.id, name: pb.name }, step: index, customer: { id: facts.id, name: facts.name, email: facts.email }, data: enrollment.data });
       const signature = createHmac('sha256', ctx.secret).update(body).digest('hex');

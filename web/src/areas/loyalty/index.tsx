@@ -1,9 +1,550 @@
-import { NotBuilt } from '../../shell/NotBuilt';
+// Loyalty: a customer's points (balance, tier, ledger, adjust), promo codes (list, make one,
+// make a batch and export it as CSV, withdraw, redeem) and the rules (owner).
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api';
+import { FormError } from '../../shell/FormError';
+import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
+import { useMe } from '../../shell/me';
 import type { AreaRoute } from '../../shell/types';
+import { useApi } from '../../shell/useApi';
 
-export const routes: AreaRoute[] = [
-  {
-    path: 'loyalty',
-    element: <NotBuilt area="Loyalty" plan="Points, tiers, referral codes and promo codes for the next purchase." />,
-  },
-];
+interface Entry {
+  id: string;
+  kind: 'earn' | 'spend' | 'expire' | 'adjust' | 'reverse';
+  points: number;
+  reason: string;
+  occurredAt: string;
+}
+interface Tier {
+  name: string;
+  threshold: number;
+  perks: string;
+}
+interface CustomerLoyalty {
+  customer: { id: string; name: string };
+  balance: number;
+  yearPoints: number;
+  tier: Tier | null;
+  next: (Tier & { remaining: number; progress: number }) | null;
+  entries: Entry[];
+  referralCode: string | null;
+  codes: Code[];
+}
+interface Code {
+  id: string;
+  code: string;
+  use: 'single' | 'multi';
+  customerId: string | null;
+  percentOff: number | null;
+  amountOffMinor: number | null;
+  currency: string | null;
+  minOrderMinor: number;
+  expiresAt: string | null;
+  usageLimit: number | null;
+  usedCount: number;
+  batchId: string | null;
+  note: string;
+  disabledAt: string | null;
+}
+interface CodesReport {
+  issued: number;
+  codesRedeemed: number;
+  redemptions: { currency: string; count: number; revenueMinor: number; discountMinor: number }[];
+}
+interface Settings {
+  pointsPerUnit: number;
+  pointsPerOrder: number;
+  pointsPerSurvey: number;
+  expiryMonths: number;
+  currency: string | null;
+  effectiveCurrency: string;
+  tiers: Tier[];
+  referral: { referrerPoints: number; referredPoints: number };
+}
+
+const money = (minor: number, currency: string | null) => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency ?? 'EUR' }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency ?? ''}`;
+  }
+};
+const discountText = (c: Code) => (c.percentOff != null ? `${c.percentOff}% off` : `${money(c.amountOffMinor ?? 0, c.currency)} off`);
+const scroll = { overflowX: 'auto' as const };
+
+type Tab = 'customers' | 'codes' | 'settings';
+
+function LoyaltyPage() {
+  const [tab, setTab] = useState<Tab>('customers');
+  return (
+    <div className="page">
+      <h1>Loyalty</h1>
+      <div className="inline-form" role="tablist" style={{ marginTop: 0, marginBottom: '1rem' }}>
+        {(['customers', 'codes', 'settings'] as Tab[]).map((t) => (
+          <button key={t} role="tab" className={`btn ${tab === t ? 'primary' : ''}`} aria-selected={tab === t} onClick={() => setTab(t)}>
+            {t === 'customers' ? 'Points' : t === 'codes' ? 'Promo codes' : 'Rules'}
+          </button>
+        ))}
+      </div>
+      {tab === 'customers' && <CustomerPoints />}
+      {tab === 'codes' && <Codes />}
+      {tab === 'settings' && <SettingsForm />}
+    </div>
+  );
+}
+
+function CustomerPoints() {
+  const tz = useWorkspaceTimeZone();
+  const [search, setSearch] = useState('');
+  const [picked, setPicked] = useState<string | null>(null);
+  const found = useApi<{ customers: { id: string; name: string; email: string | null }[] }>(search.trim().length >= 2 ? `/api/customers?search=${encodeURIComponent(search.trim())}&limit=10` : null);
+  const l = useApi<CustomerLoyalty>(picked ? `/api/loyalty/customers/${picked}?limit=200` : null);
+  const [adjust, setAdjust] = useState({ points: '', reason: '' });
+  const [err, setErr] = useState<unknown>(null);
+
+  const submit = async (e: FormEvent, kind: 'adjust' | 'spend') => {
+    e.preventDefault();
+    setErr(null);
+    try {
+      const n = Number(adjust.points);
+      await api.post(`/api/loyalty/customers/${picked}/${kind}`, { points: kind === 'spend' ? Math.abs(n) : n, reason: adjust.reason, idempotencyKey: crypto.randomUUID() });
+      setAdjust({ points: '', reason: '' });
+      l.reload();
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  const referral = async () => {
+    await api.post(`/api/loyalty/customers/${picked}/referral-code`);
+    l.reload();
+  };
+
+  return (
+    <>
+      <section className="card">
+        <label>
+          Find a customer
+          <input value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Name or email" aria-label="Find a customer" />
+        </label>
+        {found.data && search.trim().length >= 2 && (
+          <ul data-testid="customer-results" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+            {found.data.customers.map((c) => (
+              <li key={c.id}>
+                <button className="link" onClick={() => setPicked(c.id)}>
+                  {c.name}
+                </button>{' '}
+                <span className="muted">{c.email}</span>
+              </li>
+            ))}
+            {found.data.customers.length === 0 && <li className="muted">No customer matches.</li>}
+          </ul>
+        )}
+      </section>
+      {l.error && <p className="error">{l.error}</p>}
+      {l.data && picked && (
+        <section className="card" style={{ marginTop: '1rem' }} data-testid="customer-points">
+          <h2 style={{ marginTop: 0 }}>{l.data.customer.name}</h2>
+          <div className="kpis">
+            <div className="kpi">
+              <div className="value" data-testid="balance">{l.data.balance}</div>
+              <div className="label">points to spend</div>
+            </div>
+            <div className="kpi">
+              <div className="value">{l.data.tier?.name ?? '—'}</div>
+              <div className="label">tier ({l.data.yearPoints} points earned in the last 12 months)</div>
+              {l.data.tier?.perks && <div className="muted">{l.data.tier.perks}</div>}
+            </div>
+            <div className="kpi">
+              {l.data.next ? (
+                <>
+                  <div className="progress" aria-label={`Progress to ${l.data.next.name}`}>
+                    <div style={{ width: `${Math.round(l.data.next.progress * 100)}%` }} />
+                  </div>
+                  <div className="label">
+                    {l.data.next.remaining} points to {l.data.next.name}
+                  </div>
+                </>
+              ) : (
+                <div className="label">Highest tier reached</div>
+              )}
+            </div>
+            <div className="kpi">
+              <div className="value" style={{ fontSize: '1.1rem' }}>{l.data.referralCode ?? <button className="btn" onClick={referral}>Make referral code</button>}</div>
+              <div className="label">referral code</div>
+            </div>
+          </div>
+          <form className="inline-form" onSubmit={(e) => submit(e, 'adjust')}>
+            <input type="number" aria-label="Points" placeholder="Points (+ or −)" value={adjust.points} onChange={(e) => setAdjust({ ...adjust, points: e.target.value })} required style={{ width: '9rem' }} />
+            <input aria-label="Reason" placeholder="Reason" value={adjust.reason} onChange={(e) => setAdjust({ ...adjust, reason: e.target.value })} required />
+            <button className="btn primary" type="submit">
+              Adjust
+            </button>
+            <button className="btn" type="button" onClick={(e) => submit(e, 'spend')}>
+              Spend
+            </button>
+          </form>
+          <FormError error={err} />
+          <h3>Ledger</h3>
+          {l.data.entries.length === 0 ? (
+            <p className="muted">No points yet.</p>
+          ) : (
+            <div style={scroll}>
+              <table data-testid="ledger">
+                <thead>
+                  <tr>
+                    <th>When</th>
+                    <th>What</th>
+                    <th>Reason</th>
+                    <th className="num">Points</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {l.data.entries.map((e) => (
+                    <tr key={e.id}>
+                      <td className="nowrap">{formatDateTime(e.occurredAt, tz)}</td>
+                      <td>{e.kind}</td>
+                      <td>{e.reason}</td>
+                      <td className="num">{e.points > 0 ? `+${e.points}` : e.points}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {l.data.codes.length > 0 && (
+            <>
+              <h3>Personal codes</h3>
+              <ul>
+                {l.data.codes.map((c) => (
+                  <li key={c.id}>
+                    <code>{c.code}</code> — {discountText(c)}, used {c.usedCount}
+                    {c.usageLimit != null ? ` of ${c.usageLimit}` : ''}
+                    {c.expiresAt ? `, until ${formatDate(c.expiresAt, tz)}` : ''}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </section>
+      )}
+    </>
+  );
+}
+
+function Codes() {
+  const me = useMe();
+  const tz = useWorkspaceTimeZone();
+  const [status, setStatus] = useState('all');
+  const list = useApi<{ codes: Code[]; report: CodesReport }>(`/api/loyalty/codes?status=${status}`);
+  const blank = { prefix: '', kind: 'percent', value: '', use: 'single', minOrder: '', expiresAt: '', usageLimit: '', count: '100', note: '' };
+  const [form, setForm] = useState(blank);
+  const [err, setErr] = useState<unknown>(null);
+  const [made, setMade] = useState<{ code?: string; batchId?: string; count?: number } | null>(null);
+  const [check, setCheck] = useState({ code: '', amount: '' });
+  const [checked, setChecked] = useState<string | null>(null);
+  const [checkErr, setCheckErr] = useState<unknown>(null);
+
+  const spec = () => ({
+    prefix: form.prefix.trim() ? form.prefix.trim().toUpperCase() : undefined,
+    use: form.use,
+    percentOff: form.kind === 'percent' ? Number(form.value) : null,
+    amountOffMinor: form.kind === 'amount' ? Math.round(Number(form.value) * 100) : null,
+    minOrderMinor: form.minOrder ? Math.round(Number(form.minOrder) * 100) : 0,
+    expiresAt: form.expiresAt ? new Date(`${form.expiresAt}T23:59:59`).toISOString() : null,
+    usageLimit: form.usageLimit ? Number(form.usageLimit) : null,
+    note: form.note,
+  });
+  const makeOne = async () => {
+    setErr(null);
+    try {
+      const r = await api.post<{ code: Code }>('/api/loyalty/codes', spec());
+      setMade({ code: r.code.code });
+      list.reload();
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  const makeBatch = async () => {
+    setErr(null);
+    try {
+      const r = await api.post<{ batchId: string; count: number }>('/api/loyalty/codes/bulk', { ...spec(), count: Number(form.count) });
+      setMade({ batchId: r.batchId, count: r.count });
+      list.reload();
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  const withdraw = async (id: string) => {
+    await api.post(`/api/loyalty/codes/${id}/disable`);
+    list.reload();
+  };
+  const redeem = async (e: FormEvent) => {
+    e.preventDefault();
+    setCheckErr(null);
+    setChecked(null);
+    try {
+      const r = await api.post<{ discountMinor: number; currency: string }>('/api/loyalty/redeem', { code: check.code, orderAmountMinor: Math.round(Number(check.amount) * 100), currency: list.data?.report.redemptions[0]?.currency ?? 'EUR' });
+      setChecked(`Redeemed: ${money(r.discountMinor, r.currency)} off`);
+      list.reload();
+    } catch (x) {
+      setCheckErr(x);
+    }
+  };
+
+  return (
+    <>
+      {list.data && (
+        <div className="kpis" style={{ marginBottom: '1rem' }}>
+          <div className="kpi card">
+            <div className="value">{list.data.report.issued}</div>
+            <div className="label">codes issued</div>
+          </div>
+          <div className="kpi card">
+            <div className="value">{list.data.report.codesRedeemed}</div>
+            <div className="label">codes redeemed at least once</div>
+          </div>
+          {list.data.report.redemptions.map((r) => (
+            <div className="kpi card" key={r.currency}>
+              <div className="value">{money(r.revenueMinor, r.currency)}</div>
+              <div className="label">
+                revenue of {r.count} redeeming orders ({money(r.discountMinor, r.currency)} discount)
+              </div>
+            </div>
+          ))}
+        </div>
+      )}
+      <section className="card">
+        <h2 style={{ marginTop: 0 }}>Make codes</h2>
+        <p className="muted">Codes are drawn at random: 10 characters without look-alikes (no 0/O, 1/I/L), after an optional prefix.</p>
+        <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))', gap: '.5rem' }}>
+          <label>
+            Prefix
+            <input value={form.prefix} onChange={(e) => setForm({ ...form, prefix: e.target.value })} placeholder="SPRING" maxLength={12} />
+          </label>
+          <label>
+            Discount
+            <select aria-label="Discount kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })}>
+              <option value="percent">percent off</option>
+              <option value="amount">amount off</option>
+            </select>
+          </label>
+          <label>
+            {form.kind === 'percent' ? 'Percent' : 'Amount'}
+            <input type="number" min="0" step={form.kind === 'percent' ? '1' : '0.01'} value={form.value} onChange={(e) => setForm({ ...form, value: e.target.value })} required />
+          </label>
+          <label>
+            Use
+            <select aria-label="Use" value={form.use} onChange={(e) => setForm({ ...form, use: e.target.value })}>
+              <option value="single">once per customer</option>
+              <option value="multi">anyone (up to the limit)</option>
+            </select>
+          </label>
+          <label>
+            Minimum order
+            <input type="number" min="0" step="0.01" value={form.minOrder} onChange={(e) => setForm({ ...form, minOrder: e.target.value })} />
+          </label>
+          <label>
+            Expires
+            <input type="date" value={form.expiresAt} onChange={(e) => setForm({ ...form, expiresAt: e.target.value })} />
+          </label>
+          <label>
+            Usage limit
+            <input type="number" min="1" value={form.usageLimit} onChange={(e) => setForm({ ...form, usageLimit: e.target.value })} placeholder="no limit" />
+          </label>
+          <label>
+            Note
+            <input value={form.note} onChange={(e) => setForm({ ...form, note: e.target.value })} maxLength={500} />
+          </label>
+        </div>
+        <div className="inline-form">
+          <button className="btn primary" onClick={makeOne}>
+            Make one code
+          </button>
+          {me.role === 'owner' && (
+            <>
+              <input type="number" aria-label="How many" min="1" max="10000" value={form.count} onChange={(e) => setForm({ ...form, count: e.target.value })} style={{ width: '7rem' }} />
+              <button className="btn" onClick={makeBatch}>
+                Make a batch
+              </button>
+            </>
+          )}
+        </div>
+        <FormError error={err} />
+        {made?.code && (
+          <p data-testid="made">
+            New code: <code>{made.code}</code>
+          </p>
+        )}
+        {made?.batchId && (
+          <p data-testid="made">
+            {made.count} codes made.{' '}
+            <a href={`/api/loyalty/codes/export.csv?batchId=${made.batchId}`} download>
+              Download CSV
+            </a>
+          </p>
+        )}
+      </section>
+
+      <section className="card" style={{ marginTop: '1rem' }}>
+        <h2 style={{ marginTop: 0 }}>Redeem a code</h2>
+        <form className="inline-form" onSubmit={redeem}>
+          <input aria-label="Code to redeem" placeholder="Code" value={check.code} onChange={(e) => setCheck({ ...check, code: e.target.value })} required />
+          <input aria-label="Order amount" type="number" min="0" step="0.01" placeholder="Order amount" value={check.amount} onChange={(e) => setCheck({ ...check, amount: e.target.value })} required style={{ width: '9rem' }} />
+          <button className="btn" type="submit">
+            Redeem
+          </button>
+        </form>
+        {checked && <p className="badge good">{checked}</p>}
+        <FormError error={checkErr} />
+      </section>
+
+      <section className="card" style={{ marginTop: '1rem' }}>
+        <div className="inline-form" style={{ marginTop: 0, justifyContent: 'space-between' }}>
+          <h2 style={{ margin: 0 }}>Codes</h2>
+          <select aria-label="Show" value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="all">all</option>
+            <option value="active">active</option>
+            <option value="used">used</option>
+            <option value="expired">expired</option>
+            <option value="disabled">withdrawn</option>
+          </select>
+          {me.role === 'owner' && (
+            <a className="btn" href="/api/loyalty/codes/export.csv" download>
+              Export all (CSV)
+            </a>
+          )}
+        </div>
+        {list.error && <p className="error">{list.error}</p>}
+        {list.data && list.data.codes.length === 0 && <p className="muted">No codes yet.</p>}
+        {list.data && list.data.codes.length > 0 && (
+          <div style={scroll}>
+            <table data-testid="codes">
+              <thead>
+                <tr>
+                  <th>Code</th>
+                  <th>Discount</th>
+                  <th>Use</th>
+                  <th className="num">Used</th>
+                  <th>Expires</th>
+                  <th>Note</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.codes.map((c) => (
+                  <tr key={c.id}>
+                    <td className="nowrap">
+                      <code>{c.code}</code>
+                    </td>
+                    <td className="nowrap">
+                      {discountText(c)}
+                      {c.minOrderMinor > 0 ? ` over ${money(c.minOrderMinor, c.currency)}` : ''}
+                    </td>
+                    <td>{c.customerId ? 'personal' : c.use === 'single' ? 'once each' : 'anyone'}</td>
+                    <td className="num">
+                      {c.usedCount}
+                      {c.usageLimit != null ? ` / ${c.usageLimit}` : ''}
+                    </td>
+                    <td className="nowrap">{c.expiresAt ? formatDate(c.expiresAt, tz) : '—'}</td>
+                    <td>{c.note}</td>
+                    <td>{c.disabledAt ? <span className="badge bad">withdrawn</span> : <button className="link" onClick={() => withdraw(c.id)}>Withdraw</button>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
+
+function SettingsForm() {
+  const me = useMe();
+  const s = useApi<{ settings: Settings }>('/api/loyalty/settings');
+  const [draft, setDraft] = useState<Settings | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const v = draft ?? s.data?.settings ?? null;
+  if (!v) return s.error ? <p className="error">{s.error}</p> : <p className="loading">Loading…</p>;
+  const owner = me.role === 'owner';
+  const set = (patch: Partial<Settings>) => {
+    setSaved(false);
+    setDraft({ ...v, ...patch });
+  };
+  const num = (x: string) => (x === '' ? 0 : Number(x));
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setErr(null);
+    try {
+      await api.put('/api/loyalty/settings', { pointsPerUnit: v.pointsPerUnit, pointsPerOrder: v.pointsPerOrder, pointsPerSurvey: v.pointsPerSurvey, expiryMonths: v.expiryMonths, tiers: v.tiers, referral: v.referral });
+      setDraft(null);
+      setSaved(true);
+      s.reload();
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  return (
+    <form className="card" onSubmit={save}>
+      {!owner && <p className="muted">Only the owner changes the rules.</p>}
+      <fieldset disabled={!owner}>
+        <legend>Earning</legend>
+        <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(180px, 1fr))', gap: '.5rem' }}>
+          <label>
+            Points per {v.effectiveCurrency} 1
+            <input type="number" min="0" step="0.1" value={v.pointsPerUnit} onChange={(e) => set({ pointsPerUnit: num(e.target.value) })} />
+          </label>
+          <label>
+            Points per order
+            <input type="number" min="0" value={v.pointsPerOrder} onChange={(e) => set({ pointsPerOrder: num(e.target.value) })} />
+          </label>
+          <label>
+            Points per survey answer
+            <input type="number" min="0" value={v.pointsPerSurvey} onChange={(e) => set({ pointsPerSurvey: num(e.target.value) })} />
+          </label>
+          <label>
+            Expire after months without activity (0: never)
+            <input type="number" min="0" value={v.expiryMonths} onChange={(e) => set({ expiryMonths: num(e.target.value) })} />
+          </label>
+          <label>
+            Referrer gets
+            <input type="number" min="0" value={v.referral.referrerPoints} onChange={(e) => set({ referral: { ...v.referral, referrerPoints: num(e.target.value) } })} />
+          </label>
+          <label>
+            New customer gets
+            <input type="number" min="0" value={v.referral.referredPoints} onChange={(e) => set({ referral: { ...v.referral, referredPoints: num(e.target.value) } })} />
+          </label>
+        </div>
+        <p className="muted">Orders in other currencies than {v.effectiveCurrency} earn the per-order points only. Refunded or cancelled orders lose their points within the hour.</p>
+      </fieldset>
+      <fieldset disabled={!owner}>
+        <legend>Tiers (points earned in the last 12 months)</legend>
+        {v.tiers.map((t, i) => (
+          <div className="inline-form" key={i} style={{ marginTop: 0, marginBottom: '.5rem' }}>
+            <input aria-label={`Tier ${i + 1} name`} value={t.name} onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} style={{ width: '8rem' }} />
+            <input aria-label={`Tier ${i + 1} threshold`} type="number" min="0" value={t.threshold} onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, threshold: num(e.target.value) } : x)) })} style={{ width: '7rem' }} />
+            <input aria-label={`Tier ${i + 1} perks`} value={t.perks} placeholder="Perks" onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, perks: e.target.value } : x)) })} style={{ flex: '1 1 12rem' }} />
+            <button type="button" className="link" onClick={() => set({ tiers: v.tiers.filter((_, j) => j !== i) })}>
+              Remove
+            </button>
+          </div>
+        ))}
+        <button type="button" className="btn" onClick={() => set({ tiers: [...v.tiers, { name: '', threshold: 0, perks: '' }] })}>
+          Add tier
+        </button>
+      </fieldset>
+      <FormError error={err} />
+      {saved && <p className="badge good">Saved</p>}
+      {owner && (
+        <div className="inline-form">
+          <button className="btn primary" type="submit">
+            Save rules
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+export const routes: AreaRoute[] = [{ path: 'loyalty', element: <LoyaltyPage /> }];

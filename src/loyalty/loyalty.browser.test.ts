@@ -1,0 +1,119 @@
+// The Loyalty page in a real browser (Chromium): the owner finds a customer, sees the points an
+// order earned and the tier, adjusts them; makes a code and a batch (CSV link), redeems a code
+// and is refused clearly the second time; changes a rule. At desktop width and at 390 px
+// (screenshots in test-results/loyalty-*.png).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
+import { createUser } from '../accounts/index.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
+import { startKeepwell, type Running } from '../platform/app.js';
+import { loadConfig } from '../platform/config.js';
+import { DELIVER_JOB } from '../platform/events/events.service.js';
+import { drainJobs } from '../platform/jobs/jobs.service.js';
+import { saveWorkspace } from '../workspace/index.js';
+
+const shotDir = path.resolve('test-results');
+const haveWeb = fs.existsSync('dist/web/index.html');
+if (!chromiumPath) console.log(`loyalty: ${noChromiumReason}`);
+if (!haveWeb) console.log('loyalty: dist/web is not built (npm run build) — browser test skipped');
+
+describe.skipIf(!chromiumPath || !haveWeb)('loyalty in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' });
+    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    const c = await running.ctx.db.insertInto('customers').values({ name: 'Lotte <b>Loyal</b>', email: 'lotte@fern.test', email_normalized: 'lotte@fern.test' }).returning('id').executeTakeFirstOrThrow();
+    await running.ctx.db.transaction().execute(async (trx) => {
+      await trx.insertInto('orders').values({ customer_id: c.id, amount_minor: 62000, currency: 'EUR', ordered_at: new Date(), status: 'paid', external_id: 'F-1001' }).execute();
+      const at = (await (await import('kysely')).sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
+      await running.ctx.events.emit(trx, 'order.created', { writtenAt: at, source: 'test' });
+    });
+    await drainJobs(running.ctx, { kinds: [DELIVER_JOB] });
+    browser = await launchBrowser();
+    fs.mkdirSync(shotDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  const signIn = async (page: Page) => {
+    await page.goto(`${running.url}/loyalty`);
+    await page.getByLabel('Email').fill('owner@fern.test');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Loyalty', exact: true }).click();
+  };
+
+  for (const [label, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['390', { width: 390, height: 844 }],
+  ] as const) {
+    it(`points, codes and rules work at ${label}`, async () => {
+      const page = await browser.newPage({ viewport });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await signIn(page);
+
+      // points: the order earned 620, the tier is Silver, an adjustment lands in the ledger
+      await page.getByLabel('Find a customer').fill('Lotte');
+      await page.getByTestId('customer-results').getByRole('button', { name: 'Lotte <b>Loyal</b>' }).click();
+      await expect.poll(() => page.getByTestId('balance').innerText()).toMatch(/^\d+$/);
+      const before = Number(await page.getByTestId('balance').innerText());
+      expect(before).toBeGreaterThanOrEqual(620);
+      await expect.poll(() => page.getByTestId('customer-points').innerText()).toContain('Silver');
+      await page.getByLabel('Points', { exact: true }).fill('25');
+      await page.getByLabel('Reason').fill(`Sorry for the wait (${label})`);
+      await page.getByRole('button', { name: 'Adjust' }).click();
+      await expect.poll(() => page.getByTestId('balance').innerText()).toBe(String(before + 25));
+      await expect.poll(() => page.getByTestId('ledger').innerText()).toContain(`Sorry for the wait (${label})`);
+      await page.screenshot({ path: path.join(shotDir, `loyalty-points-${label}.png`), fullPage: true });
+
+      // codes: one by hand, redeemed once, refused the second time with the reason
+      await page.getByRole('tab', { name: 'Promo codes' }).click();
+      await page.getByLabel('Prefix').fill('THANKS');
+      await page.getByLabel('Percent', { exact: true }).fill('15');
+      await page.getByLabel('Use', { exact: true }).selectOption('multi');
+      await page.getByLabel('Usage limit').fill('1');
+      await page.getByRole('button', { name: 'Make one code' }).click();
+      await expect.poll(() => page.getByTestId('made').innerText()).toMatch(/THANKS-[A-HJKMNP-Z2-9]{10}/);
+      const code = /THANKS-[A-HJKMNP-Z2-9]{10}/.exec(await page.getByTestId('made').innerText())![0];
+      await expect.poll(() => page.getByTestId('codes').innerText()).toContain(code);
+      await page.getByLabel('Code to redeem').fill(code.toLowerCase());
+      await page.getByLabel('Order amount').fill('40');
+      await page.getByRole('button', { name: 'Redeem', exact: true }).click();
+      await expect.poll(() => page.getByText(/Redeemed: €6\.00 off/).count()).toBe(1);
+      await page.getByRole('button', { name: 'Redeem', exact: true }).click();
+      await expect.poll(() => page.getByRole('alert').innerText()).toContain('used as many times as it may be');
+      // a batch, with its CSV
+      await page.getByLabel('How many').fill('25');
+      await page.getByRole('button', { name: 'Make a batch' }).click();
+      await expect.poll(() => page.getByTestId('made').innerText()).toContain('25 codes made');
+      const href = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+      const csv = await page.evaluate(async (u) => (await fetch(u!)).text(), href);
+      expect(csv.trim().split('\n')).toHaveLength(26);
+      await page.screenshot({ path: path.join(shotDir, `loyalty-codes-${label}.png`), fullPage: true });
+
+      // rules: the owner changes the points per order
+      await page.getByRole('tab', { name: 'Rules' }).click();
+      await page.getByLabel('Points per order').fill('5');
+      await page.getByRole('button', { name: 'Save rules' }).click();
+      await expect.poll(() => page.getByText('Saved').count()).toBe(1);
+      const s = await page.evaluate(async () => (await fetch('/api/loyalty/settings')).json());
+      expect(s.settings.pointsPerOrder).toBe(5);
+      await page.screenshot({ path: path.join(shotDir, `loyalty-rules-${label}.png`), fullPage: true });
+
+      // nothing wider than the screen at 390 px
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(1);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    });
+  }
+});

@@ -1,0 +1,94 @@
+import { sql } from 'kysely';
+import type { MigrationDb, MigrationSet } from '../platform/db/migrations.js';
+
+export const loyaltyMigrations: MigrationSet = {
+  '0650_loyalty': {
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('loyalty_ledger')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('earn','spend','expire','adjust','reverse')`))
+        .addColumn('points', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('order_id', 'uuid')
+        .addColumn('source', 'text')
+        .addColumn('user_id', 'uuid')
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addCheckConstraint('loyalty_ledger_sign', sql`(kind = 'earn' and points > 0) or (kind in ('spend','expire') and points < 0) or (kind in ('adjust','reverse') and points <> 0)`)
+        .execute();
+      await sql`create unique index loyalty_ledger_key on loyalty_ledger (idempotency_key)`.execute(db);
+      await sql`create index loyalty_ledger_customer on loyalty_ledger (customer_id, occurred_at)`.execute(db);
+      await sql`create index loyalty_ledger_order on loyalty_ledger (order_id) where order_id is not null`.execute(db);
+
+      await db.schema
+        .createTable('loyalty_codes')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('code', 'text', (c) => c.notNull().unique())
+        .addColumn('use', 'text', (c) => c.notNull().check(sql`use in ('single','multi')`))
+        .addColumn('customer_id', 'uuid', (c) => c.references('customers.id'))
+        .addColumn('percent_off', 'integer', (c) => c.check(sql`percent_off between 1 and 100`))
+        .addColumn('amount_off_minor', 'bigint', (c) => c.check(sql`amount_off_minor > 0`))
+        .addColumn('currency', 'text')
+        .addColumn('min_order_minor', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('usage_limit', 'integer', (c) => c.check(sql`usage_limit > 0`))
+        .addColumn('used_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('batch_id', 'uuid')
+        .addColumn('note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('source', 'text')
+        .addColumn('source_key', 'text')
+        .addColumn('created_by', 'uuid')
+        .addColumn('disabled_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addCheckConstraint('loyalty_codes_one_discount', sql`(percent_off is null) <> (amount_off_minor is null)`)
+        .addCheckConstraint('loyalty_codes_within_limit', sql`usage_limit is null or used_count <= usage_limit`)
+        .execute();
+      await sql`create unique index loyalty_codes_source_key on loyalty_codes (source_key) where source_key is not null`.execute(db);
+      await sql`create index loyalty_codes_batch on loyalty_codes (batch_id) where batch_id is not null`.execute(db);
+      await sql`create index loyalty_codes_created on loyalty_codes (created_at desc, id)`.execute(db);
+      await sql`create index loyalty_codes_customer on loyalty_codes (customer_id) where customer_id is not null`.execute(db);
+
+      await db.schema
+        .createTable('loyalty_redemptions')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('code_id', 'uuid', (c) => c.notNull().references('loyalty_codes.id'))
+        .addColumn('customer_id', 'uuid', (c) => c.references('customers.id'))
+        .addColumn('order_ref', 'text')
+        .addColumn('order_amount_minor', 'bigint', (c) => c.notNull())
+        .addColumn('discount_minor', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+        .addColumn('single_use', 'boolean', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // a single-use code once per customer
+      await sql`create unique index loyalty_redemptions_single on loyalty_redemptions (code_id, customer_id) where single_use`.execute(db);
+      await sql`create index loyalty_redemptions_code on loyalty_redemptions (code_id)`.execute(db);
+
+      await db.schema
+        .createTable('loyalty_referral_codes')
+        .addColumn('customer_id', 'uuid', (c) => c.primaryKey().references('customers.id'))
+        .addColumn('code', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('loyalty_referrals')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('referrer_customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('referred_customer_id', 'uuid', (c) => c.notNull().unique().references('customers.id'))
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending').check(sql`status in ('pending','credited')`))
+        .addColumn('credited_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addCheckConstraint('loyalty_referrals_not_self', sql`referrer_customer_id <> referred_customer_id`)
+        .execute();
+      await sql`create index loyalty_referrals_referrer on loyalty_referrals (referrer_customer_id)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      for (const t of ['loyalty_referrals', 'loyalty_referral_codes', 'loyalty_redemptions', 'loyalty_codes', 'loyalty_ledger']) await db.schema.dropTable(t).execute();
+    },
+  },
+};
