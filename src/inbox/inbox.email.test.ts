@@ -183,3 +183,18 @@ describe('email out: an agent answers in the same thread', () => {
     expect(resolved).toHaveLength(1);
   });
 });
+
+describe('CSAT after resolution', () => {
+  it('sends one CSAT survey per resolved conversation, never again when it reopens and resolves again', async () => {
+    const { drainJobs } = await import('../platform/jobs/jobs.service.js');
+    const { DELIVER_JOB } = await import('../platform/events/events.service.js');
+    const [c] = await conversationsOf('ann@example.test'); // resolved by the reply above
+    const surveys = () => t.ctx.db.selectFrom('survey_requests').select(['kind', 'event_key']).where('customer_id', '=', c.customer_id).execute();
+    await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
+    expect(await surveys()).toEqual([{ kind: 'csat', event_key: `conversation:${c.id}` }]);
+    await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${c.id}/status`, headers: owner.headers, payload: { status: 'open' } });
+    await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${c.id}/status`, headers: owner.headers, payload: { status: 'resolved' } });
+    await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
+    expect(await surveys()).toHaveLength(1);
+  });
+});

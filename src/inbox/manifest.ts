@@ -3,6 +3,7 @@ import { inboxMigrations } from './inbox.migrations.js';
 import { inboxRoutes } from './inbox.routes.js';
 import { wakeSnoozed } from './inbox.service.js';
 import { SLA_JOB, watchServiceLevels } from './inbox.sla-job.js';
+import { inboxSubscribers } from './inbox.subscribers.js';
 import { startSmtpListenerFromEnv } from './smtp.listener.js';
 
 export const WAKE_JOB = 'inbox.wake-snoozed';
@@ -22,5 +23,6 @@ export const inboxFeature: Feature = {
     { kind: WAKE_JOB, everyMs: 60_000 },
     { kind: SLA_JOB, everyMs: 60_000 },
   ],
+  subscribers: inboxSubscribers,
   background: startSmtpListenerFromEnv,
 };
