@@ -6,6 +6,8 @@ import { FormError } from '../../shell/FormError';
 import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 import { CustomerHealth } from './CustomerHealth';
+import { NewTaskForm } from '../tasks/NewTaskForm';
+import { TaskList } from '../tasks/TaskList';
 import { day, drivers, money, statusBadge, when, type CustomerRow, type Order, type Subscription, type Touchpoint } from './types';
 
 interface PageData {
@@ -211,6 +213,27 @@ function MergeCard({ customer, onMerged }: { customer: CustomerRow; onMerged: ()
   );
 }
 
+/** The customer's tasks (open, today, done) and a new task for them. */
+function CustomerTasks({ customer }: { customer: { id: string; name: string } }) {
+  const [reloadKey, setReloadKey] = useState(0);
+  const [adding, setAdding] = useState(false);
+  return (
+    <section className="card" aria-label="Tasks">
+      <h2>Tasks</h2>
+      <TaskList customerId={customer.id} reloadKey={reloadKey} pageSize={20} />
+      {adding ? (
+        <div style={{ marginTop: '1rem' }}>
+          <NewTaskForm customer={customer} onCreated={() => setReloadKey((k) => k + 1)} />
+        </div>
+      ) : (
+        <button className="btn" style={{ marginTop: '.75rem' }} onClick={() => setAdding(true)}>
+          New task for {customer.name}
+        </button>
+      )}
+    </section>
+  );
+}
+
 export function CustomerPage() {
   const { id } = useParams();
   const me = useMe();
@@ -289,6 +312,7 @@ export function CustomerPage() {
           {!c.erasedAt && !c.mergedInto && <MergeCard customer={c} onMerged={reload} />}
         </div>
       </div>
+      {!c.erasedAt && !c.mergedInto && <CustomerTasks customer={c} />}
       <Timeline data={data} />
       <div className="grid">
         <section className="card" aria-label="Orders">

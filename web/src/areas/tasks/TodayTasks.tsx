@@ -6,7 +6,7 @@ import { useApi } from '../../shell/useApi';
 import type { TaskRow } from './types';
 
 export function TodayTasks() {
-  const { data, error, loading, reload } = useApi<{ tasks: TaskRow[] }>('/api/tasks?view=today&limit=20');
+  const { data, error, loading, reload } = useApi<{ tasks: TaskRow[]; total?: number }>('/api/tasks?view=today&limit=20');
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const act = async (id: string, path: string, body: unknown) => {
@@ -53,6 +53,7 @@ export function TodayTasks() {
         ))}
       </ul>
       <p className="muted" style={{ marginTop: '.5rem' }}>
+        {data.total !== undefined && data.total > data.tasks.length && `${data.total - data.tasks.length} more due today · `}
         <Link to="/tasks">All tasks</Link>
       </p>
     </div>

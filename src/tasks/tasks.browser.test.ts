@@ -1,0 +1,113 @@
+// Tasks in a real browser (Chromium), at desktop width and on a 390 px phone: counts on the
+// views, every task reachable with "Show more" (none hidden behind a cap), sort and filter,
+// bulk done, a new task for a customer found by name, and that customer's tasks on their page.
+// Screenshots: test-results/tasks-*.png and customer-tasks-*.png.
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
+import { createUser } from '../accounts/index.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
+import { startKeepwell, type Running } from '../platform/app.js';
+import { loadConfig } from '../platform/config.js';
+import { saveWorkspace } from '../workspace/index.js';
+import { createTask } from './tasks.service.js';
+
+const shotDir = path.resolve('test-results');
+const haveWeb = fs.existsSync('dist/web/index.html');
+if (!chromiumPath) console.log(`tasks: ${noChromiumReason}`);
+if (!haveWeb) console.log('tasks: dist/web is not built (npm run build) — browser test skipped');
+
+describe.skipIf(!chromiumPath || !haveWeb)('tasks in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
+    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    browser = await launchBrowser();
+    fs.mkdirSync(shotDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  async function signIn(page: Page) {
+    await page.goto(`${running.url}/tasks`);
+    await page.getByLabel('Email').fill('owner@fern.test');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+  }
+
+  for (const [label, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+    it(`pages, sorts, filters and does tasks in bulk; adds one for a customer (${label})`, async () => {
+      const db = running.ctx.db;
+      await sql`delete from tasks`.execute(db);
+      const old = (await db.insertInto('customers').values({ name: `Olive Oldtimer ${label}`, tags: [] }).returning('id').executeTakeFirstOrThrow()).id;
+      const bo = (await db.insertInto('customers').values({ name: `Bo Brightwater ${label}`, email: `bo-${label}@example.test`, email_normalized: `bo-${label}@example.test`, tags: [] }).returning('id').executeTakeFirstOrThrow()).id;
+      await sql`insert into tasks (title, due_at, source, assignee_role, customer_id)
+        select 'Win-back call ' || g, now() - interval '30 days' + (g || ' minutes')::interval, 'playbook:win', 'owner', ${old}::uuid from generate_series(1, 120) g`.execute(db);
+      await createTask(db, { title: `Detractor follow-up ${label}`, customerId: bo, dueAt: new Date(), source: 'survey:s1', assigneeRole: 'owner' });
+
+      const page = await browser.newPage({ viewport });
+      page.setDefaultTimeout(15_000);
+      await signIn(page);
+      await page.goto(`${running.url}/tasks`);
+      await expect.poll(() => page.getByTestId('count-today').innerText()).toBe(' (121)');
+      await expect.poll(() => page.getByTestId('task-total').innerText()).toBe('Showing 50 of 121 tasks');
+      await page.getByRole('button', { name: /Show more/ }).click();
+      await page.getByRole('button', { name: /Show more/ }).click();
+      await expect.poll(() => page.getByTestId('task-row').count()).toBe(121);
+      await expect.poll(() => page.getByRole('button', { name: /Show more/ }).count()).toBe(0);
+
+      // The newest task first; then only survey tasks.
+      await page.getByLabel('Sort').selectOption('newest');
+      await expect.poll(() => page.getByTestId('task-row').first().innerText()).toContain(`Detractor follow-up ${label}`);
+      await page.getByLabel('Sort').selectOption('');
+      await page.getByLabel('From').selectOption('survey');
+      await expect.poll(() => page.getByTestId('task-row').count()).toBe(1);
+      await page.getByLabel('From').selectOption('');
+      await expect.poll(() => page.getByTestId('task-total').innerText()).toBe('Showing 50 of 121 tasks');
+
+      // Tick three, mark them done.
+      for (const n of [1, 2, 3]) await page.getByLabel(`Tick Win-back call ${n}`, { exact: true }).check();
+      await page.getByRole('group', { name: 'With the ticked tasks' }).getByRole('button', { name: 'Mark done' }).click();
+      await expect.poll(() => page.getByTestId('count-today').innerText()).toBe(' (118)');
+      await expect.poll(() => page.getByTestId('count-done').innerText()).toBe(' (3)');
+      await page.screenshot({ path: path.join(shotDir, `tasks-${label}.png`) });
+      if (label === 'phone') expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+      // A new task for Bo, found by name.
+      const form = page.getByRole('form', { name: 'New task' });
+      await form.getByLabel('What').fill(`Send Bo the new price list ${label}`);
+      await form.getByLabel('Customer (optional)').fill('Brightwater');
+      await form.getByRole('button', { name: `Bo Brightwater ${label}` }).click();
+      await expect.poll(() => form.getByTestId('task-customer').innerText()).toContain(`Bo Brightwater ${label}`);
+      await form.getByRole('button', { name: 'Add task' }).click();
+      await expect.poll(() => form.innerText()).toContain('Task added.');
+      const made = await db.selectFrom('tasks').select(['customer_id']).where('title', '=', `Send Bo the new price list ${label}`).executeTakeFirstOrThrow();
+      expect(made.customer_id).toBe(bo);
+
+      // Bo's page lists Bo's tasks, and only those.
+      await page.goto(`${running.url}/customers/${bo}`);
+      const card = page.getByRole('region', { name: 'Tasks' });
+      await expect.poll(() => card.getByTestId('task-row').count()).toBe(2);
+      const text = await card.innerText();
+      expect(text).toContain(`Send Bo the new price list ${label}`);
+      expect(text).toContain(`Detractor follow-up ${label}`);
+      expect(text).not.toContain('Win-back call');
+      await card.getByRole('button', { name: `New task for Bo Brightwater ${label}` }).click();
+      await card.getByLabel('What').fill('Thank Bo for the review');
+      await card.getByRole('button', { name: 'Add task' }).click();
+      await expect.poll(() => card.getByTestId('task-row').count()).toBe(3);
+      await card.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shotDir, `customer-tasks-${label}.png`) });
+      await page.close();
+    });
+  }
+});
