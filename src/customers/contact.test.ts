@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { isContact } from './contact.js';
+import { makeCustomer } from './testing/factories.js';
 
 let database: OpenDatabase;
 beforeAll(async () => {
@@ -13,7 +14,7 @@ afterAll(async () => database?.close());
 describe('what counts as contact', () => {
   it('counts people talking to the customer, not automation, orders or internal notes', async () => {
     const { db } = database;
-    const c = await db.insertInto('customers').values({ name: 'Cora' }).returning('id').executeTakeFirstOrThrow();
+    const c = await makeCustomer(db, { name: 'Cora' });
     const rows: [string, 'in' | 'out' | 'internal', string | null, boolean][] = [
       ['call', 'out', 'user:1', true],
       ['meeting', 'in', null, true],

@@ -5,13 +5,14 @@ import { unsubscribeToken } from './mail.links.js';
 import { deliverPendingEmails, queueEmail } from './mail.service.js';
 import { closeTransports } from './mail.transport.js';
 import { startTestSmtpServer, type TestSmtpServer } from './testing/smtp-test-server.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 
 let t: TestApp;
 let smtp: TestSmtpServer;
 let clock = new Date('2026-03-02T09:00:00Z');
 
 async function customer(name: string, consent: boolean, email = `${name.toLowerCase()}@example.test`) {
-  return (await t.ctx.db.insertInto('customers').values({ name, email, marketing_consent: consent }).returning('id').executeTakeFirstOrThrow()).id;
+  return (await makeCustomer(t.ctx.db, { name, email, marketing_consent: consent })).id;
 }
 const mail = (to: string, key: string, kind: 'marketing' | 'transactional', customerId: string | null) => ({
   to,

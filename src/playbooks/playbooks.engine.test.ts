@@ -9,6 +9,7 @@ import { emitPlaybookEvent } from './playbooks.events.js';
 import { installReadyMade } from './playbooks.library.js';
 import { runPlaybookScan } from './playbooks.scan.js';
 import { listPlaybooks, savePlaybook, setPlaybookEnabled } from './playbooks.service.js';
+import { makeOrder } from '../customers/testing/factories.js';
 
 const DAY = 86400_000;
 let t: TestApp;
@@ -137,7 +138,7 @@ describe('playbook engine', () => {
     const id = await customer('Otto');
     await emitPlaybookEvent(t.ctx, { type: 'cart.abandoned', customerId: id, occurrenceKey: 'cart-otto', data: { cart_url: 'https://shop.example/c/o' } });
     advance(30 * 60_000);
-    await t.ctx.db.insertInto('orders').values({ customer_id: id, amount_minor: 1000, currency: 'EUR', ordered_at: clock, status: 'paid' }).execute();
+    await makeOrder(t.ctx.db, id, { ordered_at: clock });
     advance(DAY);
     await run();
     advance(DAY);
@@ -194,7 +195,7 @@ describe('playbook engine', () => {
     await enable('birthday');
     const today = clock.toISOString().slice(0, 10);
     const id = await customer('Wim', { birthday: `1985-${today.slice(5)}` });
-    for (const daysAgo of [160, 130, 100]) await t.ctx.db.insertInto('orders').values({ customer_id: id, amount_minor: 4000, currency: 'EUR', ordered_at: new Date(clock.getTime() - daysAgo * DAY), status: 'paid' }).execute();
+    for (const daysAgo of [160, 130, 100]) await makeOrder(t.ctx.db, id, { amount_minor: 4000, ordered_at: new Date(clock.getTime() - daysAgo * DAY) });
     // one marketing email already this week from elsewhere
     await t.ctx.db.insertInto('emails').values({ idempotency_key: 'other-1', customer_id: id, to_address: 'wim@example.test', subject: 'News', html: '', text: '', kind: 'marketing', message_id: '<x@y>', created_at: clock, status: 'sent' }).execute();
     const scan = await runPlaybookScan(t.ctx);

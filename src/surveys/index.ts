@@ -1,2 +1,3 @@
-// Surveys offer nothing to other features yet; playbooks start surveys through the survey step.
-export {};
+// What other features may use of surveys: send one (the inbox asks for CSAT after a resolution;
+// playbooks send them through the survey step surveys contribute).
+export { sendSurvey, type SendSurveyInput, type SendSurveyResult } from './surveys.service.js';

@@ -6,6 +6,7 @@ import { installReadyMade } from '../playbooks/index.js';
 import { listPlaybooks, setPlaybookEnabled } from '../playbooks/index.js';
 import { deliverPendingEmails } from '../mail/index.js';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs, enqueueScheduled } from '../platform/jobs/jobs.service.js';
 import { DIGEST_JOB } from './surveys.job.js';
@@ -24,12 +25,7 @@ let ip = 0;
 const from = () => `10.0.0.${++ip}`;
 
 async function customer(name: string, email: string | null, extra: { owner_user_id?: string; marketing_consent?: boolean; tags?: string[] } = {}) {
-  const row = await t.ctx.db
-    .insertInto('customers')
-    .values({ name, email, email_normalized: email?.toLowerCase() ?? null, tags: extra.tags ?? [], owner_user_id: extra.owner_user_id ?? null, marketing_consent: extra.marketing_consent ?? true })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return (await makeCustomer(t.ctx.db, { name, email, tags: extra.tags ?? [], owner_user_id: extra.owner_user_id ?? null, marketing_consent: extra.marketing_consent ?? true })).id;
 }
 
 async function deliver(): Promise<Received[]> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { createTask } from './tasks.service.js';
 import { endOfToday } from './tasks.routes.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 
 let t: TestApp;
 let owner: Caller;
@@ -28,7 +29,7 @@ describe('tasks', () => {
   });
 
   it('lists today, open and done; creates, snoozes, assigns and completes', async () => {
-    const cust = (await t.ctx.db.insertInto('customers').values({ name: 'Casey' }).returning('id').executeTakeFirstOrThrow()).id;
+    const cust = (await makeCustomer(t.ctx.db, { name: 'Casey' })).id;
     await createTask(t.ctx.db, { title: 'From a playbook', customerId: cust, dueAt: clock, source: 'playbook:x', idempotencyKey: 'k1' });
     await createTask(t.ctx.db, { title: 'Next week', dueAt: new Date(clock.getTime() + 7 * 86400_000) });
     const created = await t.app.inject({ method: 'POST', url: '/api/tasks', headers: owner.headers, payload: { title: 'Call Casey back', customerId: cust } });
