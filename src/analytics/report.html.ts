@@ -149,6 +149,12 @@ export function renderText(r: RetentionReport, currency: string): string {
       (r.benchmark ? `; ${r.benchmark.industryName} benchmark ${pct(r.benchmark.rate)}` : '') +
       (r.repeatRate !== null ? `; repeat-purchase rate ${pct(r.repeatRate)}` : ''),
   );
+  out.push(
+    `  = ${r.annual.formula}` +
+      (r.annual.windowDays ? `; active = bought in the last ${r.annual.windowDays} days` : '') +
+      (r.annual.byWindow?.length ? `; with other windows: ${r.annual.byWindow.map((w) => `${w.days} days ${pct(w.retentionRate)}`).join(', ')}` : '') +
+      (r.annual.note ? `. ${r.annual.note}` : ''),
+  );
   out.push('');
   const subs = r.type === 'subscriptions';
   out.push(

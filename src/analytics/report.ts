@@ -163,7 +163,22 @@ export interface RetentionReport {
   activityWindow: { days: number; source: 'setting' | 'derived' | 'default' | 'subscriptions'; explanation: string };
   periods: PeriodRow[];
   periodsByType: Record<PeriodType, PeriodRow[]>;
-  annual: { start: string; end: string; customersAtStart: number; lost: number; retentionRate: number | null };
+  annual: {
+    start: string;
+    end: string;
+    customersAtStart: number;
+    customersAtEnd: number;
+    new: number;
+    lost: number;
+    /** 1 − lost ÷ customersAtStart (the benchmarks' definition); null with less than a year of data */
+    retentionRate: number | null;
+    formula: string;
+    /** the activity window the figure used (null: subscriptions) */
+    windowDays: number | null;
+    /** orders: the same figure with other activity windows, to show how it moves with the window */
+    byWindow?: { days: number; retentionRate: number | null }[];
+    note: string | null;
+  };
   benchmark: { industry: string; industryName: string; rate: number; yours: number | null; difference: number | null } | null;
   repeatRate: number | null;
   cohorts: CohortRow[];
@@ -486,24 +501,74 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
   return rows;
 }
 
-function annualRow(p: PeriodInputs) {
+export const ANNUAL_FORMULA = '1 − customers lost during the year ÷ customers at its start';
+
+/**
+ * Annual retention by the definition the industry figures are compared with (the seeds'
+ * benchmarks, ../shared/data/benchmarks/retention-by-industry.md): 1 − customers lost during the
+ * year ÷ customers active at its start. (The one-line formula (end − new) ÷ start gives −124% on
+ * Online Retail: new customers who lapse within the year are subtracted but were never counted.)
+ * Null with less than a year of data: no figure and no comparison.
+ */
+function annualRow(p: PeriodInputs, windowDays: number | null): RetentionReport['annual'] {
   const start = p.asOf + 1 - 365;
   const bs = p.bounds.index.get(start)!;
   const be = p.bounds.index.get(p.asOf + 1)!;
   let atStart = 0;
+  let atEnd = 0;
   let lost = 0;
+  let fresh = 0;
   for (let c = 0; c < p.n; c++) {
     const s = p.active[bs * p.n + c];
+    const e = p.active[be * p.n + c];
     atStart += s;
-    if (s && !p.active[be * p.n + c]) lost++;
+    atEnd += e;
+    if (s && !e) lost++;
+    if (p.firstDay[c] >= start && p.firstDay[c] <= p.asOf) fresh++;
   }
+  const year = start >= p.minDay;
+  const unseen = year && start < p.knownFrom;
   return {
     start: isoDay(start),
     end: isoDay(p.asOf),
     customersAtStart: atStart,
+    customersAtEnd: atEnd,
+    new: fresh,
     lost,
-    retentionRate: atStart > 0 && start >= p.minDay ? round(1 - lost / atStart) : null,
+    retentionRate: atStart > 0 && year ? round(1 - lost / atStart) : null,
+    formula: ANNUAL_FORMULA,
+    windowDays,
+    note: !year
+      ? 'Less than a year of data: no annual retention yet, and no comparison with the industry.'
+      : unseen
+        ? `The data begins less than the activity window (${windowDays} days) before the year: customers who bought only before it are not counted at the start.`
+        : null,
   };
+}
+
+/** The annual rate with other activity windows: how much the figure hinges on the window (orders only, purchases alone). */
+function annualByWindow(pd: PurchaseDays, asOf: number, minDay: number, W: number): { days: number; retentionRate: number | null }[] {
+  const start = asOf + 1 - 365;
+  if (start < minDay) return [];
+  const windows = [...new Set([30, 60, 90, 180, 365, W])].sort((a, b) => a - b);
+  const beforeStart = new Int32Array(pd.n).fill(-(2 ** 30));
+  const atEndDay = new Int32Array(pd.n).fill(-(2 ** 30));
+  for (let c = 0; c < pd.n; c++)
+    for (let i = pd.offsets[c]; i < pd.offsets[c + 1]; i++) {
+      const d = pd.days[i];
+      if (d < start) beforeStart[c] = d;
+      if (d <= asOf) atEndDay[c] = d;
+    }
+  return windows.map((w) => {
+    let s = 0;
+    let lost = 0;
+    for (let c = 0; c < pd.n; c++) {
+      if (beforeStart[c] < start - w) continue;
+      s++;
+      if (atEndDay[c] < asOf + 1 - w) lost++;
+    }
+    return { days: w, retentionRate: s > 0 ? round(1 - lost / s) : null };
+  });
 }
 
 /** The q-quantile of whole numbers (non-negative) by counting, with linear interpolation. */
@@ -710,7 +775,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     half: periodRows('half', pin),
     year: periodRows('year', pin),
   }));
-  const annual = annualRow(pin);
+  const annual = annualRow(pin, W);
+  annual.byWindow = annualByWindow(pd, asOf, minDay, W);
   const partialMonth = monthRunning(asOf);
   const cohorts: CohortRow[] = [...cohortMap.entries()]
     .sort((a, b) => a[0] - b[0])
@@ -1267,7 +1333,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   // who subscribes is known from the subscriptions themselves
   const pin: PeriodInputs = { n, firstDay, active, bounds, asOf, minDay, knownFrom: -(2 ** 31), boughtInMonth, month0, months, revenueByMonth, scale, mrr };
   const periodsByType = { month: periodRows('month', pin), quarter: periodRows('quarter', pin), half: periodRows('half', pin), year: periodRows('year', pin) };
-  const annual = annualRow(pin);
+  const annual = annualRow(pin, null);
   const partialMonth = monthRunning(asOf);
   const cohorts: CohortRow[] = [...cohortMap.entries()]
     .sort((a, b) => a[0] - b[0])

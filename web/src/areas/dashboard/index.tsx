@@ -55,7 +55,16 @@ interface Overview {
   hasData: boolean;
   kpis: {
     annualRetention: number | null;
-    annual: { start: string; end: string; customersAtStart: number; lost: number };
+    annual: {
+      start: string;
+      end: string;
+      customersAtStart: number;
+      lost: number;
+      formula?: string;
+      windowDays?: number | null;
+      byWindow?: { days: number; retentionRate: number | null }[];
+      note?: string | null;
+    };
     benchmark: { industry: string; industryName: string; rate: number; yours: number | null; difference: number | null } | null;
     customersActive: number;
     subscribersActive: number | null;
@@ -128,6 +137,14 @@ function Kpis({ o }: { o: Overview }) {
                   {(diff * 100).toFixed(0)} pts
                 </span>
               )}
+              {/* the figure hinges on the activity window: say which, and how it moves */}
+              {k.annual.windowDays ? (
+                <div className="muted">
+                  Active = bought in the last {k.annual.windowDays} days
+                  {k.annual.byWindow?.length ? `; with ${k.annual.byWindow.map((w) => `${w.days} days ${pct(w.retentionRate)}`).join(', ')}` : ''}
+                </div>
+              ) : null}
+              {k.annual.note && <div className="muted">{k.annual.note}</div>}
             </>
           ) : (
             'No industry set'
