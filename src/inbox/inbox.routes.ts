@@ -10,7 +10,7 @@ import { contactPage, formErrorPage, formIssuedAt, formToken, MAX_FILL_MS, MIN_F
 import { getWorkspace } from '../workspace/index.js';
 import { conversationDetail, customerPanel, listConversations, messageView, views } from './inbox.queries.js';
 import { addNote, assign, logCall, openPhoneConversation, receiveMessage, replyToConversation, setStatus, updateConversation } from './inbox.service.js';
-import { getInboxSettings, inboxSettingsInput, saveInboxSettings } from './inbox.settings.js';
+import { getInboxSettings, inboxSettingsInput, saveInboxSettings, setAway } from './inbox.settings.js';
 import { channels, priorities, statuses } from './inbox.tables.js';
 import { subscribe, usePollContext, type LiveEvent } from './live.js';
 import { closeAllStreams, openStream, requireEventStream } from './sse.js';
@@ -188,6 +188,11 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     const tz = req.body.businessHours?.timeZone;
     if (tz && !Intl.supportedValuesOf('timeZone').concat('UTC').includes(tz)) throw new HttpError(400, 'validation', 'Invalid input: businessHours.timeZone is not a known IANA time zone', [{ field: 'businessHours.timeZone', message: 'is not a known IANA time zone' }]);
     return saveInboxSettings(ctx.db, req.body);
+  });
+
+  app.post('/api/inbox/me/away', { config: { access: 'staff' }, schema: { tags, summary: 'Set yourself away (no new conversations routed to you) or back', body: z.object({ away: z.boolean() }) } }, async (req) => {
+    const routing = await setAway(ctx.db, req.user!.id, req.body.away);
+    return { away: routing.away.includes(req.user!.id) };
   });
 
   // Staff live updates: every change to any conversation, as 'change' events (the client refetches what it shows).

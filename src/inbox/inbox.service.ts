@@ -14,6 +14,7 @@ import './inbox.events.js';
 import { businessHours, getInboxSettings, type InboxSettings } from './inbox.settings.js';
 import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, Priority } from './inbox.tables.js';
 import { markSeen, publish } from './live.js';
+import { route } from './routing.js';
 import { addBusinessMs, businessMsBetween, type BusinessHours } from './sla.js';
 import { continuesBySubject, replyReferences, replySubject, subjectKey, threadCandidates } from './threading.js';
 
@@ -161,7 +162,9 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
     const now = m.receivedAt;
     let created = false;
     if (!conversation) {
-      const priority = m.priority ?? 'normal';
+      // Routing (when on): VIP, detractor or angry → the most senior available agent, else round-robin by load.
+      const decision = m.automatic ? null : await route(trx, settings.routing, customerId, text, now);
+      const priority = m.priority ?? decision?.priority ?? 'normal';
       const sla = m.automatic ? { first_response_due_at: null, resolution_due_at: null } : slaFor(settings, bh, priority, now);
       if (sla.first_response_due_at && m.firstResponseMinutes) sla.first_response_due_at = addBusinessMs(now, m.firstResponseMinutes * 60_000, bh);
       conversation = (await trx
@@ -173,6 +176,7 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
           subject_key: subjectKey(m.subject),
           reply_to_address: m.from.email?.trim().slice(0, 320) || null,
           priority,
+          assignee_user_id: decision?.assigneeUserId ?? null,
           tags: m.tags ?? [],
           automatic: Boolean(m.automatic),
           ...sla,

@@ -4,6 +4,7 @@ import type { Database } from '../platform/db/database.js';
 import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/index.js';
 import { businessHoursSchema, defaultWeek, type BusinessHours } from './sla.js';
 import { priorities, type Priority } from './inbox.tables.js';
+import { defaultRouting, type RoutingSettings } from './routing.js';
 
 const perPriority = (max: number) => z.object(Object.fromEntries(priorities.map((p) => [p, z.number().int().min(1).max(max)])) as Record<Priority, z.ZodNumber>);
 
@@ -17,6 +18,8 @@ export const inboxSettingsInput = z.object({
   threadDays: z.number().int().min(0).max(365).optional(),
   /** "breaching soon" in the list: due within this many minutes */
   breachingSoonMinutes: z.number().int().min(1).max(60 * 24).optional(),
+  /** routing of new conversations: on/off and who is most senior (user ids, most senior first) */
+  routing: z.object({ enabled: z.boolean().optional(), seniority: z.array(z.string().uuid()).max(200).optional() }).optional(),
 });
 export type InboxSettingsInput = z.infer<typeof inboxSettingsInput>;
 
@@ -26,6 +29,7 @@ export interface InboxSettings {
   resolutionMinutes: Record<Priority, number>;
   threadDays: number;
   breachingSoonMinutes: number;
+  routing: RoutingSettings;
 }
 
 export const defaultInboxSettings: InboxSettings = {
@@ -35,6 +39,7 @@ export const defaultInboxSettings: InboxSettings = {
   resolutionMinutes: { urgent: 4 * 60, high: 8 * 60, normal: 24 * 60, low: 40 * 60 },
   threadDays: 14,
   breachingSoonMinutes: 30,
+  routing: defaultRouting,
 };
 
 // Every inbound message reads the settings and the time zone: kept for a few seconds per database
@@ -56,6 +61,7 @@ async function readInboxSettings(db: Database): Promise<InboxSettings> {
     ...s,
     firstResponseMinutes: { ...defaultInboxSettings.firstResponseMinutes, ...s.firstResponseMinutes },
     resolutionMinutes: { ...defaultInboxSettings.resolutionMinutes, ...s.resolutionMinutes },
+    routing: { ...defaultRouting, ...s.routing },
   };
 }
 
@@ -66,9 +72,21 @@ export async function saveInboxSettings(db: Database, input: InboxSettingsInput)
     ...input,
     firstResponseMinutes: { ...current.firstResponseMinutes, ...(input.firstResponseMinutes ?? {}) },
     resolutionMinutes: { ...current.resolutionMinutes, ...(input.resolutionMinutes ?? {}) },
+    routing: { ...current.routing, ...(input.routing ?? {}) },
   });
   cache.delete(db);
   return getInboxSettings(db);
+}
+
+/** An agent sets themselves away (out of routing) or back. */
+export async function setAway(db: Database, userId: string, away: boolean): Promise<RoutingSettings> {
+  const current = await readInboxSettings(db);
+  const set = new Set(current.routing.away);
+  if (away) set.add(userId);
+  else set.delete(userId);
+  await setFeatureSettings(db, 'inbox', { routing: { ...current.routing, away: [...set] } });
+  cache.delete(db);
+  return (await getInboxSettings(db)).routing;
 }
 
 /** The schedule the SLA clocks count in (the workspace's time zone unless the inbox names one). */

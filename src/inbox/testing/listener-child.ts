@@ -5,10 +5,10 @@ import { features } from '../../app/features.js';
 import { createContext } from '../../platform/app.js';
 import { loadConfig } from '../../platform/config.js';
 import { openDatabase } from '../../platform/db/database.js';
-import { useFeatures } from '../../platform/feature.js';
+import { installFeatures } from '../../platform/feature.js';
 import { startSmtpListener } from '../smtp.listener.js';
 
-useFeatures(features);
+installFeatures(features);
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 const database = await openDatabase({ dataDir: process.env.KEEPWELL_DATA_DIR, databaseUrl: process.env.DATABASE_URL || undefined, schema: process.env.KEEPWELL_DB_SCHEMA || undefined });
 const ctx = await createContext(config, database);
