@@ -12,6 +12,7 @@ import { mailFeature } from '../mail/manifest.js';
 import { platformFeature } from '../platform/core.feature.js';
 import type { Feature } from '../platform/feature.js';
 import { playbooksFeature } from '../playbooks/manifest.js';
+import { recoveryFeature } from '../recovery/manifest.js';
 import { surveysFeature } from '../surveys/manifest.js';
 import { tasksFeature } from '../tasks/manifest.js';
 import { workspaceFeature } from '../workspace/manifest.js';
@@ -29,4 +30,5 @@ export const features: readonly Feature[] = [
   assistantFeature,
   inboxFeature,
   loyaltyFeature,
+  recoveryFeature,
 ];

@@ -1,0 +1,2 @@
+// Recovery offers nothing to other features yet: apologies reach the timeline through customers.
+export {};
