@@ -13,6 +13,7 @@ import { addNote, assign, logCall, openPhoneConversation, receiveMessage, replyT
 import { getInboxSettings, inboxSettingsInput, saveInboxSettings, setAway } from './inbox.settings.js';
 import { channels, priorities, statuses } from './inbox.tables.js';
 import { subscribe, usePollContext, type LiveEvent } from './live.js';
+import { expectedWait } from './wait.js';
 import { closeAllStreams, openStream, requireEventStream } from './sse.js';
 
 /** A message's text: generous for mail-length replies, refused clearly beyond. */
@@ -257,8 +258,15 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   });
   app.post('/p/chat/conversations', { config: { access: 'public', rateLimit: chatOpenLimit }, schema: { tags: ['chat'], summary: 'A visitor opens a chat: answers a token bound to this conversation (keep it to come back)', body: chatOpenBody } }, async (req, reply) => {
     const r = await receiveMessage(ctx, { channel: 'chat', from: { email: req.body.email ?? null, name: req.body.name ?? null }, subject: '', text: req.body.text, receivedAt: ctx.now() });
-    return reply.code(201).send({ conversationId: r.conversationId, token: chatToken(ctx.secret, r.conversationId), messages: await visitorMessages(ctx, r.conversationId) });
+    return reply.code(201).send({ conversationId: r.conversationId, token: chatToken(ctx.secret, r.conversationId), messages: await visitorMessages(ctx, r.conversationId), wait: publicWait(await expectedWait(ctx.db, ctx.now())) });
   });
+
+  // What a visitor is told before and after writing: open or not, and the expected wait.
+  const publicWait = (w: Awaited<ReturnType<typeof expectedWait>>) => ({ open: w.open, nextOpenAt: w.nextOpenAt, expectedMinutes: w.expectedMinutes, message: w.message });
+  app.get('/p/chat/status', { config: { access: 'public', rateLimit: formPageLimit }, schema: { tags: ['chat'], summary: 'Whether someone is in, and the expected wait for a first reply' } }, async () =>
+    publicWait(await expectedWait(ctx.db, ctx.now())),
+  );
+  app.get('/api/inbox/expected-wait', { config: { access: 'staff' }, schema: { tags, summary: 'The expected wait customers are told, with what it is based on' } }, async () => expectedWait(ctx.db, ctx.now()));
 
   const tokenOf = (req: { headers: Record<string, unknown> }, fallback?: string) => {
     const h = String(req.headers.authorization ?? '');

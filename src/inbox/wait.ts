@@ -1,0 +1,85 @@
+// What the customer is told about waiting: computed from recent first replies (median, in
+// business time) and the current queue; when nobody is in, it says so and when someone will be.
+import { TZDate } from '@date-fns/tz';
+import type { Database } from '../platform/db/database.js';
+import { businessHours, getInboxSettings } from './inbox.settings.js';
+import { addBusinessMs, businessMsBetween, openAt } from './sla.js';
+
+export interface ExpectedWait {
+  open: boolean;
+  /** the next opening, when closed now */
+  nextOpenAt: string | null;
+  /** the expected business minutes to a first reply */
+  expectedMinutes: number;
+  /** when the first reply is likely (an instant) */
+  expectedBy: string;
+  /** a sentence to show the customer */
+  message: string;
+  basis: { recentReplies: number; waiting: number; agentsAvailable: number };
+}
+
+function human(minutes: number): string {
+  if (minutes < 2) return 'a minute or two';
+  if (minutes < 60) return `about ${Math.round(minutes / 5) * 5 || minutes} minutes`;
+  const h = Math.round(minutes / 30) / 2;
+  return h === 1 ? 'about an hour' : `about ${h} hours`;
+}
+
+export async function expectedWait(db: Database, now: Date): Promise<ExpectedWait> {
+  const settings = await getInboxSettings(db);
+  const bh = await businessHours(db, settings);
+  const recent = await db
+    .selectFrom('conversations')
+    .select(['created_at', 'first_responded_at'])
+    .where('first_responded_at', 'is not', null)
+    .where('automatic', '=', false)
+    .where('created_at', '>=', new Date(now.getTime() - 14 * 86400_000))
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
+  const samples = recent.map((r) => businessMsBetween(new Date(r.created_at), new Date(r.first_responded_at!), bh)).sort((a, b) => a - b);
+  const median = samples.length ? samples[Math.floor(samples.length / 2)] : settings.firstResponseMinutes.normal * 60_000;
+  const waiting = Number(
+    (
+      await db
+        .selectFrom('conversations')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'open')
+        .where('first_responded_at', 'is', null)
+        .where('automatic', '=', false)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const users = await db.selectFrom('users').select('id').where('disabled_at', 'is', null).execute();
+  const agents = Math.max(1, users.filter((u) => !settings.routing.away.includes(u.id)).length);
+  // A long queue per person adds to the usual time: each conversation ahead beyond the first few
+  // costs a share of the usual reply time.
+  const queuePerAgent = waiting / agents;
+  const expectedMs = Math.round(median * (1 + Math.max(0, queuePerAgent - 3) / 3));
+  const expectedMinutes = Math.max(1, Math.round(expectedMs / 60_000));
+  const state = openAt(now, bh);
+  const by = addBusinessMs(now, expectedMs, bh);
+  const local = (d: Date) => {
+    const z = new TZDate(d.getTime(), bh.timeZone);
+    const day = z.toLocaleDateString('en-GB', { weekday: 'long', timeZone: bh.timeZone });
+    const time = `${String(z.getHours()).padStart(2, '0')}:${String(z.getMinutes()).padStart(2, '0')}`;
+    return { day, time };
+  };
+  let message: string;
+  if (state.open) {
+    message = `We usually reply within ${human(expectedMinutes)}.`;
+  } else if (state.nextOpen) {
+    const next = local(state.nextOpen!);
+    message = `Nobody is in right now. We are back ${next.day} at ${next.time} (${bh.timeZone}) and usually reply within ${human(expectedMinutes)} after that.`;
+  } else {
+    message = 'Nobody is in right now. We will reply as soon as we can.';
+  }
+  return {
+    open: state.open,
+    nextOpenAt: state.nextOpen ? state.nextOpen.toISOString() : null,
+    expectedMinutes,
+    expectedBy: by.toISOString(),
+    message,
+    basis: { recentReplies: samples.length, waiting, agentsAvailable: agents },
+  };
+}
