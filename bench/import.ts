@@ -138,7 +138,7 @@ console.log('creating a fresh embedded database (initdb in a child process, not 
 const init = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../bin/keepwell.js'), 'migrate', '--data-dir', dataDir], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: '' } });
 if (init.status !== 0) throw new Error('keepwell migrate failed');
 const embedded = await openDatabase({ dataDir });
-let result;
+let result: Awaited<ReturnType<typeof importInto>>;
 try {
   result = await importInto('embedded', embedded, parseSeconds);
 } finally {

@@ -31,7 +31,15 @@ const bodies: unknown[] = [
   { name: '<script>alert(1)</script>', email: 'a@b', tags: 'x', amountMinor: 1e300, since: '2024-13-45' },
   null,
   JSON.parse('{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}, "role": "owner"}'),
-  { score: [5, 6], comment: { toString: 'x' }, disabled: 'yes', enabled: 1, days: 1e309, name: '\u0000\ud800' },
+  {
+    score: [5, 6],
+    comment: { toString: 'x' },
+    disabled: 'yes',
+    enabled: 1,
+    // biome-ignore lint/correctness/noPrecisionLoss: deliberately past the largest double (Infinity)
+    days: 1e309,
+    name: '\u0000\ud800',
+  },
 ];
 const queries = [
   '?limit=-1',

@@ -1,5 +1,5 @@
 // Every test file runs with the real feature list, as the server does (vitest setupFiles).
 import { features } from '../src/app/features.js';
-import { useFeatures } from '../src/platform/feature.js';
+import { installFeatures } from '../src/platform/feature.js';
 
-useFeatures(features);
+installFeatures(features);

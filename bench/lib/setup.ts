@@ -1,5 +1,5 @@
 // Loaded before every benchmark (bin/run-bench.js): the benchmarks run with the real feature list.
 import { features } from '../../src/app/features.js';
-import { useFeatures } from '../../src/platform/feature.js';
+import { installFeatures } from '../../src/platform/feature.js';
 
-useFeatures(features);
+installFeatures(features);

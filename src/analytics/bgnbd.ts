@@ -126,7 +126,7 @@ function sortGroups(gx: number[], gtx: number[], gT: number[], gw: number[], gro
   const m = gx.length;
   const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => gx[i] - gx[j] || gtx[i] - gtx[j] || gT[i] - gT[j]);
   const rank = new Int32Array(m);
-  order.forEach((g, k) => (rank[g] = k));
+  for (const [k, g] of order.entries()) rank[g] = k;
   for (let i = 0; i < groupOf.length; i++) groupOf[i] = rank[groupOf[i]];
   return {
     x: Float64Array.from(order, (g) => gx[g]),

@@ -1,5 +1,5 @@
 // The one list of features. Server, worker, migrator, CLI, demo seeder and tests take it from
-// here (`useFeatures(features)`); a new area is added by writing its folder and one line below.
+// here (`installFeatures(features)`); a new area is added by writing its folder and one line below.
 // Order matters where features build on each other: routes register, migrations are listed and
 // demo data is seeded in this order.
 import { accountsFeature } from '../accounts/manifest.js';

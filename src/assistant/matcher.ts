@@ -223,7 +223,7 @@ export class Matcher {
     const row = new Int32Array(nF).fill(-1);
     let order = Array.from({ length: nF }, (_, f) => f);
     if (nF > maxF) order = order.sort((a, b) => df[b]! - df[a]!).slice(0, maxF);
-    order.forEach((f, i) => (row[f] = i));
+    for (const [i, f] of order.entries()) row[f] = i;
     const W = new Float32Array(order.length * C);
     const z = new Float64Array(C);
     const rnd = mulberry32(this.options.seed);

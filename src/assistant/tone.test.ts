@@ -7,7 +7,7 @@ import { detectTone, wantsPerson } from './tone.js';
 const rows = parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures/tone.csv')), { columns: true }) as { message: string; label: string }[];
 
 /** Precision and recall of the frustration detector on the labelled set (printed; README quotes them). */
-export function toneFigures() {
+function toneFigures() {
   let tp = 0;
   let fp = 0;
   let fn = 0;

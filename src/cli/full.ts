@@ -2,12 +2,12 @@
 // list. Loading it loads every feature (and the libraries they use).
 import type { Command } from 'commander';
 import { features } from '../app/features.js';
-import { useFeatures } from '../platform/feature.js';
+import { installFeatures } from '../platform/feature.js';
 import { registerCoreCommands } from './core-commands.js';
 import { createRootCommand } from './program.js';
 
 export function createFullProgram(): Command {
-  useFeatures(features);
+  installFeatures(features);
   const program = createRootCommand();
   registerCoreCommands(program);
   for (const f of features) f.commands?.(program);

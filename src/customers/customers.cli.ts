@@ -84,7 +84,7 @@ export function registerCustomerCommands(program: Command): void {
         }
       }
       const config = configFromOptions(opts);
-      let database;
+      let database: Awaited<ReturnType<typeof openDatabase>>;
       try {
         database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
       } catch (err) {

@@ -137,7 +137,7 @@ describe('import over HTTP', () => {
     const r = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders', headers: { ...agent.headers, ...multipart(big).headers }, payload: multipart(big).payload });
     expect(r.statusCode).toBe(202);
     const { jobId } = r.json();
-    let job;
+    let job: { status: string; [k: string]: unknown } = { status: 'running' };
     for (let i = 0; i < 600; i++) {
       job = (await call('GET', `/api/customers/import/jobs/${jobId}`, agent)).json();
       if (job.status !== 'running') break;

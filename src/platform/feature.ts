@@ -1,6 +1,6 @@
 // The feature contract. Each feature folder exports one `Feature` (its manifest) and the few
 // functions other features may call; `src/app/features.ts` lists the features and hands the list
-// to `useFeatures` at every entry point (server, worker, CLI, tests). The platform reads what it
+// to `installFeatures` at every entry point (server, worker, CLI, tests). The platform reads what it
 // needs from that list and imports no feature.
 //
 // A feature that offers an extension point (playbooks: actions; customers: timeline kinds …)
@@ -64,7 +64,7 @@ let installed: readonly Feature[] | null = null;
 const installListeners: ((features: readonly Feature[]) => void)[] = [];
 
 /** Installs the feature list for this process (idempotent for the same list). */
-export function useFeatures(list: readonly Feature[]): void {
+export function installFeatures(list: readonly Feature[]): void {
   if (installed === list) return;
   const names = new Set<string>();
   for (const f of list) {
@@ -75,9 +75,9 @@ export function useFeatures(list: readonly Feature[]): void {
   for (const listen of installListeners) listen(list);
 }
 
-/** The installed features; throws when an entry point forgot `useFeatures`. */
+/** The installed features; throws when an entry point forgot `installFeatures`. */
 export function installedFeatures(): readonly Feature[] {
-  if (!installed) throw new Error('No features installed: call useFeatures(features) from src/app/features.ts at start-up');
+  if (!installed) throw new Error('No features installed: call installFeatures(features) from src/app/features.ts at start-up');
   return installed;
 }
 

@@ -180,7 +180,7 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
   if (contributed) return contributed.run(ctx, { customerId: facts.id, action, key, source, playbookName: pb.name });
   switch (action.type) {
     case 'email': {
-      let rendered;
+      let rendered: Awaited<ReturnType<typeof renderEmail>>;
       try {
         rendered = await renderEmail(action, await templateVariables(ctx, facts, enrollment.data));
       } catch (err) {

@@ -105,7 +105,7 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
       if (found.status !== 'ok') return invalid(reply, found.status);
       const parsed = parseFormBody(req.body);
       if ('error' in parsed) return html(reply, 400, surveyPage(found.request, { token: req.params.token, error: parsed.error }));
-      let result;
+      let result: Awaited<ReturnType<typeof recordAnswer>>;
       try {
         result = await recordAnswer(ctx, found.request, parsed);
       } catch (err) {

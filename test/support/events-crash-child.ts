@@ -10,10 +10,10 @@ import { createContext } from '../../src/platform/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { addTestSubscriber } from '../../src/platform/events/events.service.js';
-import { useFeatures } from '../../src/platform/feature.js';
+import { installFeatures } from '../../src/platform/feature.js';
 import { newWorkerId, runDueJobs } from '../../src/platform/jobs/jobs.service.js';
 
-useFeatures(features);
+installFeatures(features);
 const env = process.env;
 const database = await openDatabase({ dataDir: env.KEEPWELL_DATA_DIR, databaseUrl: env.DATABASE_URL || undefined, schema: env.KEEPWELL_DB_SCHEMA || undefined });
 const ctx = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent' }), database);

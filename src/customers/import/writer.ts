@@ -459,7 +459,7 @@ async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: Su
   const createdKeys: string[] = [];
   const keys = rows.map(customerKeyOf);
   const firstOfKey = new Map<string, Person>();
-  rows.forEach((r, i) => firstOfKey.has(keys[i]) || firstOfKey.set(keys[i], personOf(r)));
+  for (const [i, r] of rows.entries()) if (!firstOfKey.has(keys[i])) firstOfKey.set(keys[i], personOf(r));
   const times = Float64Array.from(rows, (r) => r.startedAt.getTime());
   const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, keys, times, [...firstOfKey.values()], notes, createdKeys);
   await stage(trx, pglite, 'kw_stage_subs', stagedSubscriptionCols, rows.map((r, i) => Object.assign(r, { customerId: refs[i].id })), 'primary key (ext)');

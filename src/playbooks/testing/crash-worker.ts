@@ -7,9 +7,9 @@ import { openDatabase } from '../../platform/db/database.js';
 import { newWorkerId, runDueJobs } from '../../platform/jobs/jobs.service.js';
 import { closeTransports } from '../../mail/index.js';
 import { features } from '../../app/features.js';
-import { useFeatures } from '../../platform/feature.js';
+import { installFeatures } from '../../platform/feature.js';
 
-useFeatures(features);
+installFeatures(features);
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 const database = await openDatabase({ dataDir: process.env.KEEPWELL_DATA_DIR, databaseUrl: process.env.DATABASE_URL, schema: process.env.KEEPWELL_DB_SCHEMA || undefined });
