@@ -1,0 +1,106 @@
+// The Recovery page in a real browser (Chromium): the owner logs an incident, finds the affected
+// customers by a saved query, writes the apology from the five-part draft, sees the checker
+// warn about a conditional sentence as they type, removes it and sends; the email is queued
+// once and the apology shows on the incident. At desktop width and at 390 px (screenshots in
+// test-results/recovery-*.png).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
+import { createUser } from '../accounts/index.js';
+import { createTestDatabase } from '../app/testing/test-database.js';
+import { startKeepwell, type Running } from '../platform/app.js';
+import { loadConfig } from '../platform/config.js';
+import { saveWorkspace } from '../workspace/index.js';
+
+const shotDir = path.resolve('test-results');
+const haveWeb = fs.existsSync('dist/web/index.html');
+if (!chromiumPath) console.log(`recovery: ${noChromiumReason}`);
+if (!haveWeb) console.log('recovery: dist/web is not built (npm run build) — browser test skipped');
+
+describe.skipIf(!chromiumPath || !haveWeb)('recovery in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  const today = new Date().toISOString().slice(0, 10);
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' });
+    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    for (const [name, email] of [
+      ['Desk Nora <img src=x onerror=alert(1)>', 'nora@fern.test'],
+      ['Mobile Max', 'max@fern.test'],
+    ]) {
+      const c = await running.ctx.db.insertInto('customers').values({ name, email, email_normalized: email }).returning('id').executeTakeFirstOrThrow();
+      await running.ctx.db.insertInto('orders').values({ customer_id: c.id, amount_minor: 8000, currency: 'EUR', ordered_at: new Date(), status: 'paid' }).execute();
+    }
+    browser = await launchBrowser();
+    fs.mkdirSync(shotDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  for (const [label, viewport, who] of [
+    ['desktop', { width: 1366, height: 900 }, 'Desk Nora'],
+    ['390', { width: 390, height: 844 }, 'Mobile Max'],
+  ] as const) {
+    it(`logs an incident and sends an apology at ${label}`, async () => {
+      const page = await browser.newPage({ viewport });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      let dialogs = 0;
+      page.on('dialog', (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      await page.goto(`${running.url}/recovery`);
+      await page.getByLabel('Email').fill('owner@fern.test');
+      await page.getByLabel('Password').fill('correct horse battery');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Recovery', exact: true }).click();
+
+      await page.getByLabel('Title').fill(`Late parcels (${label})`);
+      await page.getByLabel('When').fill(`${today}T09:00`);
+      await page.getByLabel('Severity').selectOption('medium');
+      await page.getByLabel('What happened to customers').fill('Your parcel arrived three days late');
+      await page.getByLabel('Root cause').fill('we booked the wrong pickup day with the carrier');
+      await page.getByLabel('Fix', { exact: true }).fill('we re-booked every pickup for this week');
+      await page.getByLabel('Prevention').fill('pickups are now booked from the order itself, not by hand');
+      await page.getByRole('button', { name: 'Log incident' }).click();
+      await page.getByRole('link', { name: 'Open the new incident' }).click();
+
+      await page.getByLabel('Orders from').fill(today);
+      await page.getByLabel('Orders to').fill(today);
+      await page.getByRole('button', { name: 'Add by query' }).click();
+      await expect.poll(() => page.getByTestId('affected').locator('tbody tr').count()).toBe(2);
+      expect(await page.getByTestId('affected').innerText()).toContain('Desk Nora <img src=x onerror=alert(1)>');
+
+      await page.getByTestId('affected').locator('tr', { hasText: who }).getByRole('button', { name: 'Write apology' }).click();
+      await expect.poll(() => page.getByTestId('composer').innerText()).toContain('refund €16.00 (20% of what they paid)');
+      await expect.poll(() => page.getByTestId('warnings').innerText()).toContain('No warnings');
+      const box = page.getByLabel('Apology', { exact: true });
+      const draft = await box.inputValue();
+      await box.fill(`${draft}\nWe apologise for any inconvenience this may have caused.`);
+      await expect.poll(() => page.getByTestId('warnings').innerText(), { timeout: 5000 }).toContain('conditional apology');
+      await page.getByRole('button', { name: 'Send apology' }).click();
+      await expect.poll(() => page.getByRole('button', { name: 'Send anyway' }).count()).toBe(1);
+      await page.screenshot({ path: path.join(shotDir, `recovery-composer-${label}.png`), fullPage: true });
+      await box.fill(draft);
+      await expect.poll(() => page.getByTestId('warnings').innerText()).toContain('No warnings');
+      await page.getByRole('button', { name: 'Send apology' }).click();
+      await expect.poll(() => page.getByTestId('affected').locator('tr', { hasText: who }).innerText()).toMatch(/email \d{4}-\d{2}-\d{2}/);
+      await page.screenshot({ path: path.join(shotDir, `recovery-incident-${label}.png`), fullPage: true });
+
+      const emails = await running.ctx.db.selectFrom('emails').select('to_address').where('idempotency_key', 'like', 'apology:%').execute();
+      expect(emails.filter((e) => e.to_address === (who === 'Desk Nora' ? 'nora@fern.test' : 'max@fern.test'))).toHaveLength(1);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(1);
+      expect(dialogs).toBe(0);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    });
+  }
+});
