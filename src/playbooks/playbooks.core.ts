@@ -331,10 +331,63 @@ export function scheduledOccurrence(trigger: Trigger, f: CustomerFacts, clock: S
   }
 }
 
+/**
+ * When a threshold trigger (no order / no contact for so long) was crossed by this customer, as
+ * epoch ms, or null for triggers that have no threshold (dates, weekly: they fire on the day).
+ * A playbook switched on enrols only customers who cross after it was switched on, unless the
+ * owner chose to include existing ones.
+ */
+export function thresholdCrossedAt(trigger: Trigger, f: CustomerFacts): number | null {
+  switch (trigger.type) {
+    case 'no_touchpoint':
+      return (f.lastTouchpointAt ?? f.acquiredAt) + trigger.days * DAY;
+    case 'no_order': {
+      if (f.lastOrderAt === null) return null;
+      const at: number[] = [];
+      if (trigger.days !== null) at.push(f.lastOrderAt + trigger.days * DAY);
+      if (trigger.ownCycleFactor !== null && f.ordersCount >= 2 && f.firstOrderAt !== null) {
+        const cycle = (f.lastOrderAt - f.firstOrderAt) / (f.ordersCount - 1);
+        if (cycle >= DAY) at.push(f.lastOrderAt + Math.max(7 * DAY, trigger.ownCycleFactor * cycle));
+      }
+      return at.length ? Math.min(...at) : null;
+    }
+    default:
+      return null;
+  }
+}
+
 export interface ScanPlaybook {
   id: string;
   trigger: Trigger;
   conditions: Condition[];
+  /** when it was switched on; customers past its threshold before then are "existing" */
+  enabledAt?: Date | null;
+}
+
+export interface Backlog {
+  /** customers already past the threshold when it was switched on, most valuable first */
+  existing: Enrollment[];
+}
+
+/**
+ * Splits today's due enrolments of threshold playbooks into those who crossed since the playbook
+ * was switched on (they enter) and those who were already past it (existing: they enter only if
+ * the owner chose so, a daily cap at a time, most valuable first).
+ */
+export function splitByEnabledAt(due: Enrollment[], playbooks: ScanPlaybook[], customers: CustomerFacts[]): { fresh: Enrollment[]; existing: Enrollment[] } {
+  const pb = new Map(playbooks.map((p) => [p.id, p]));
+  const facts = new Map(customers.map((f) => [f.id, f]));
+  const fresh: Enrollment[] = [];
+  const existing: Enrollment[] = [];
+  for (const d of due) {
+    const p = pb.get(d.playbookId);
+    const f = facts.get(d.customerId);
+    const crossed = p && f ? thresholdCrossedAt(p.trigger, f) : null;
+    if (crossed === null || !p?.enabledAt || crossed >= p.enabledAt.getTime()) fresh.push(d);
+    else existing.push(d);
+  }
+  existing.sort((a, b) => (facts.get(b.customerId)?.clvMinor ?? 0) - (facts.get(a.customerId)?.clvMinor ?? 0) || a.customerId.localeCompare(b.customerId));
+  return { fresh, existing };
 }
 
 export interface Enrollment {

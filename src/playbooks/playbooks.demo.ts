@@ -1,6 +1,7 @@
 // Adds this feature's part of the demo business, after customers and orders are in: the
-// ready-made playbooks switched on, a few of them run for real on the demo's "today" (so Today
-// has tasks and the outbox has emails), and their later steps left waiting for the worker.
+// ready-made playbooks switched on a week before the demo's "today" and run for real over that
+// week (so Today has tasks and the outbox has emails, as many as a real week brings), and their
+// later steps left waiting for the worker.
 import { ensureInstanceSecret } from '../platform/secret.js';
 import type { DemoSeedContext } from '../platform/feature.js';
 import { loadConfig } from '../platform/config.js';
@@ -9,12 +10,12 @@ import { drainJobs } from '../platform/jobs/jobs.service.js';
 import { createLogger } from '../platform/logger.js';
 import { createTask } from '../tasks/index.js';
 import { getWorkspace } from '../workspace/index.js';
-import { evaluateScheduledTriggers, localDate, scheduledTriggerTypes } from './playbooks.core.js';
+import { sql } from 'kysely';
+import { localDate } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
-import { loadAllFacts } from './playbooks.facts.js';
 import { installReadyMade } from './playbooks.library.js';
-import { defaultPlaybookSettings } from './playbooks.scan.js';
-import { enroll, listPlaybooks } from './playbooks.service.js';
+import { scanScheduledTriggers } from './playbooks.scan.js';
+import { listPlaybooks, setPlaybookEnabled } from './playbooks.service.js';
 import { eventBus } from '../platform/events/events.service.js';
 
 export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
@@ -39,21 +40,12 @@ export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
   if (consenting[1]) await emitPlaybookEvent(ctx, { type: 'payment.failed', customerId: consenting[1].id, occurrenceKey: 'demo-payment-1', data: { update_card_url: 'https://billing.example/update-card', amount: '£12.00' } });
   if (consenting[2]) await emitPlaybookEvent(ctx, { type: 'survey.answered', customerId: consenting[2].id, occurrenceKey: 'demo-survey-1', data: { kind: 'detractor', score: 4, category: 'poor_experience' } });
 
-  // scheduled triggers on the demo's today, a handful per playbook (the worker's own scan enrols the rest)
-  const scheduled = (await listPlaybooks(db, { enabledOnly: true })).filter((p) => scheduledTriggerTypes.has(p.trigger.type));
-  const due = evaluateScheduledTriggers(scheduled, await loadAllFacts(db), {
-    now: today,
-    today: localDate(today, ws?.timeZone ?? 'UTC'),
-    holidays: defaultPlaybookSettings.holidays,
-  });
-  const perPlaybook = new Map<string, number>();
-  const picked = due.filter((d) => {
-    const n = perPlaybook.get(d.playbookId) ?? 0;
-    perPlaybook.set(d.playbookId, n + 1);
-    return n < 6;
-  });
-  const byId = new Map(scheduled.map((p) => [p.id, p]));
-  await enroll(ctx, picked.map((d) => ({ playbook: byId.get(d.playbookId)!, customerId: d.customerId, occurrenceKey: d.occurrenceKey, data: { eventType: byId.get(d.playbookId)!.trigger.type } })));
+  // Scheduled triggers: the playbooks count as switched on a week before the demo's today, so
+  // who crossed a threshold (no order, no contact) in that week enters — a believable week, not
+  // every customer of the past years at once (that backlog is for the owner to include, capped).
+  const weekAgo = new Date(today.getTime() - 7 * 86400_000);
+  for (const p of await listPlaybooks(db, { enabledOnly: true })) await setPlaybookEnabled(db, p.id, true, { at: weekAgo, restart: true });
+  const scan = await scanScheduledTriggers(ctx);
 
   // run everything due today: emails land in the outbox, tasks in Today
   const r = await drainJobs(ctx, { concurrency: 2, maxBatches: 200 });
@@ -62,5 +54,10 @@ export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
   const [a, b] = await db.selectFrom('customers').select(['id', 'name']).orderBy('acquired_at').limit(2).execute();
   if (a) await createTask(db, { customerId: a.id, title: `Prepare the yearly review with ${a.name}`, dueAt: today, assigneeUserId: demo.staffIds[0], source: 'manual', idempotencyKey: 'demo-task-1' });
   if (b) await createTask(db, { customerId: b.id, title: `Send ${b.name} the new price list`, dueAt: today, assigneeRole: 'owner', source: 'manual', idempotencyKey: 'demo-task-2' });
-  demo.log(`Playbooks: ready-made playbooks on; ${picked.length} scheduled enrolments; ran ${r.ran} jobs (${r.outcomes.sent ?? 0} emails in the outbox).`);
+  const outbox = await db.selectFrom('emails').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const tomorrow = new Date(today.getTime() + 86400_000);
+  const tasksToday = await db.selectFrom('tasks').select(sql<number>`count(*)`.as('n')).where('status', '=', 'open').where('due_at', '<', tomorrow).executeTakeFirstOrThrow();
+  demo.log(
+    `Playbooks: ready-made playbooks on since ${localDate(weekAgo, ws?.timeZone ?? 'UTC')}; ${scan.enrolled} customers entered a scheduled playbook this week (${scan.existingWaiting} earlier ones left out until the owner includes them); ran ${r.ran} jobs; ${Number(outbox.n)} emails in the outbox, ${Number(tasksToday.n)} open tasks due by tomorrow.`,
+  );
 }

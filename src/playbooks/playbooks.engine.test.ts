@@ -35,7 +35,8 @@ async function customer(name: string, extra: { birthday?: string; tags?: string[
 const fresh = () => t.signIn('owner');
 async function enable(key: string) {
   const p = (await listPlaybooks(t.ctx.db)).find((x) => x.key === key)!;
-  await setPlaybookEnabled(t.ctx.db, p.id, true);
+  // switched on at the test's clock, existing customers included (the threshold rules are tested in playbooks.backlog.test.ts)
+  await setPlaybookEnabled(t.ctx.db, p.id, true, { at: clock, includeExisting: true });
   return p;
 }
 async function runs(customerId: string) {

@@ -58,4 +58,20 @@ export const playbookMigrations: MigrationSet = {
       for (const t of ['playbook_watermarks', 'playbook_step_runs', 'playbook_enrollments', 'playbooks']) await db.schema.dropTable(t).execute();
     },
   },
+  '0302_playbook_enrolment_start': {
+    // A playbook switched on enrols who crosses its threshold from then on (enabled_at); the
+    // owner may include customers already past it, daily_cap a day, most valuable first.
+    async up(db: MigrationDb) {
+      await db.schema
+        .alterTable('playbooks')
+        .addColumn('enabled_at', 'timestamptz')
+        .addColumn('include_existing', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('daily_cap', 'integer', (c) => c.notNull().defaultTo(25))
+        .execute();
+      await sql`update playbooks set enabled_at = now() where enabled`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await db.schema.alterTable('playbooks').dropColumn('enabled_at').dropColumn('include_existing').dropColumn('daily_cap').execute();
+    },
+  },
 };

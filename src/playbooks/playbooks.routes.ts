@@ -10,7 +10,7 @@ import { eventTypes, playbookDefinition, type PlaybookDefinition } from './playb
 import { emitPlaybookEvent } from './playbooks.events.js';
 import { loadOneFacts } from './playbooks.facts.js';
 import { installReadyMade } from './playbooks.library.js';
-import { defaultPlaybookSettings, runPlaybookScan } from './playbooks.scan.js';
+import { defaultPlaybookSettings, previewEnrolment, runPlaybookScan } from './playbooks.scan.js';
 import { getPlaybook, listPlaybooks, savePlaybook, setPlaybookEnabled, templateVariables } from './playbooks.service.js';
 import { renderEmail, sampleVariables, TemplateError } from './playbooks.templates.js';
 
@@ -141,8 +141,23 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
     return savePlaybook(ctx.db, req.body, { id: req.params.id });
   });
 
-  app.post('/api/playbooks/:id/enabled', { config: { access: 'owner' }, schema: { params: idParams, body: z.object({ enabled: z.boolean() }), tags: ['playbooks'], summary: 'Switch on or off' } }, async (req) =>
-    setPlaybookEnabled(ctx.db, req.params.id, req.body.enabled),
+  const enableBody = z.object({
+    enabled: z.boolean(),
+    /** also enrol customers already past the threshold (default: only who crosses from now on) */
+    includeExisting: z.boolean().optional(),
+    /** how many existing customers a day, most valuable first */
+    dailyCap: z.number().int().min(1).max(1000).optional(),
+  });
+  app.post(
+    '/api/playbooks/:id/enabled',
+    { config: { access: 'owner' }, schema: { params: idParams, body: enableBody, tags: ['playbooks'], summary: 'Switch on or off; on, it enrols who crosses its threshold from now on, and existing customers only when includeExisting (dailyCap a day, most valuable first)' } },
+    async (req) => setPlaybookEnabled(ctx.db, req.params.id, req.body.enabled, { at: req.body.enabled ? ctx.now() : undefined, includeExisting: req.body.includeExisting ?? (req.body.enabled ? false : undefined), dailyCap: req.body.dailyCap }),
+  );
+
+  app.get(
+    '/api/playbooks/:id/preview',
+    { config: { access: 'staff' }, schema: { params: idParams, querystring: z.object({ dailyCap: z.coerce.number().int().min(1).max(1000).optional() }), tags: ['playbooks'], summary: 'How many existing customers are past its threshold and would enter if included, and how many days at the daily cap' } },
+    async (req) => previewEnrolment(ctx, await getPlaybook(ctx.db, req.params.id), req.query.dailyCap),
   );
 
   app.delete('/api/playbooks/:id', { config: { access: 'owner' }, schema: { params: idParams, tags: ['playbooks'] } }, async (req, reply) => {

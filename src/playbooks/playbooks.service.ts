@@ -34,6 +34,11 @@ export interface Playbook extends PlaybookDefinition {
   key: string | null;
   enabled: boolean;
   updatedAt: Date;
+  /** when last switched on: threshold triggers enrol who crosses from then on */
+  enabledAt: Date | null;
+  /** also enrol customers already past the threshold, dailyCap a day, most valuable first */
+  includeExisting: boolean;
+  dailyCap: number;
 }
 
 type Row = DB['playbooks'] extends infer T ? { [K in keyof T]: unknown } : never;
@@ -48,7 +53,16 @@ export function toPlaybook(row: Row): Playbook {
     conditions: parseJson(row.conditions),
     steps: parseJson(row.steps),
   });
-  return { id: String(row.id), key: (row.key as string | null) ?? null, enabled: Boolean(row.enabled), updatedAt: new Date(row.updated_at as Date), ...def };
+  return {
+    id: String(row.id),
+    key: (row.key as string | null) ?? null,
+    enabled: Boolean(row.enabled),
+    updatedAt: new Date(row.updated_at as Date),
+    enabledAt: row.enabled_at ? new Date(row.enabled_at as Date) : null,
+    includeExisting: Boolean(row.include_existing),
+    dailyCap: Number(row.daily_cap ?? 25),
+    ...def,
+  };
 }
 
 export async function listPlaybooks(db: Database, options: { enabledOnly?: boolean } = {}): Promise<Playbook[]> {
@@ -75,19 +89,43 @@ export async function savePlaybook(db: Database, def: PlaybookDefinition, option
   if (options.id) {
     const r = await db.updateTable('playbooks').set(values).where('id', '=', options.id).returning('id').executeTakeFirst();
     if (!r) throw notFound('Playbook');
-    if (options.enabled !== undefined) await db.updateTable('playbooks').set({ enabled: options.enabled }).where('id', '=', options.id).execute();
+    if (options.enabled !== undefined) await setPlaybookEnabled(db, options.id, options.enabled);
     return getPlaybook(db, options.id);
   }
   const r = await db
     .insertInto('playbooks')
-    .values({ ...values, key: options.key ?? null, enabled: options.enabled ?? false })
+    .values({ ...values, key: options.key ?? null, enabled: options.enabled ?? false, enabled_at: options.enabled ? new Date() : null })
     .returning('id')
     .executeTakeFirstOrThrow();
   return getPlaybook(db, r.id);
 }
 
-export async function setPlaybookEnabled(db: Database, id: string, enabled: boolean): Promise<Playbook> {
-  const r = await db.updateTable('playbooks').set({ enabled, updated_at: new Date() }).where('id', '=', id).returning('id').executeTakeFirst();
+export interface EnableOptions {
+  /** the moment it counts as switched on (default: now) */
+  at?: Date;
+  /** start the threshold clock at `at` even when it is on already (default: an already-on playbook keeps its clock) */
+  restart?: boolean;
+  /** also enrol customers already past the threshold (default: keep the current choice) */
+  includeExisting?: boolean;
+  /** how many of those a day, most valuable first */
+  dailyCap?: number;
+}
+
+/** Switches a playbook on or off; switching on (from off) starts its threshold clock now. */
+export async function setPlaybookEnabled(db: Database, id: string, enabled: boolean, options: EnableOptions = {}): Promise<Playbook> {
+  const at = options.at ?? new Date();
+  const r = await db
+    .updateTable('playbooks')
+    .set({
+      enabled,
+      updated_at: new Date(),
+      ...(enabled ? { enabled_at: sql<Date>`case when enabled and enabled_at is not null and not ${Boolean(options.restart)} then enabled_at else ${at}::timestamptz end` } : {}),
+      ...(options.includeExisting !== undefined ? { include_existing: options.includeExisting } : {}),
+      ...(options.dailyCap !== undefined ? { daily_cap: options.dailyCap } : {}),
+    })
+    .where('id', '=', id)
+    .returning('id')
+    .executeTakeFirst();
   if (!r) throw notFound('Playbook');
   return getPlaybook(db, id);
 }

@@ -18,6 +18,11 @@ export interface PlaybooksTable {
   steps: Json<unknown[]>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** when last switched on: threshold triggers enrol who crosses from then on */
+  enabled_at: NullableTs;
+  /** also enrol customers already past the threshold, daily_cap a day, most valuable first */
+  include_existing: ColumnType<boolean, boolean | undefined, boolean>;
+  daily_cap: ColumnType<number, number | undefined, number>;
 }
 
 export interface PlaybookEnrollmentsTable {

@@ -46,13 +46,75 @@ export function RunsTable({ runs, showPlaybook = true }: { runs: RunRow[]; showP
   );
 }
 
+interface Preview {
+  threshold: boolean;
+  existing: number;
+  crossedLastWeek: number;
+  dailyCap: number;
+  daysToIncludeAll: number;
+}
+
+/** Switching on a threshold playbook: from now on, or existing customers too (capped a day), with how many. */
+function SwitchOn({ playbook, onDone, onCancel }: { playbook: Playbook; onDone: () => void; onCancel: () => void }) {
+  const [includeExisting, setIncludeExisting] = useState(false);
+  const [cap, setCap] = useState(playbook.dailyCap ?? 25);
+  const preview = useApi<Preview>(`/api/playbooks/${playbook.id}/preview?dailyCap=${Math.max(1, Math.min(1000, cap || 1))}`);
+  const [error, setError] = useState<string | null>(null);
+  const save = async () => {
+    try {
+      await api.post(`/api/playbooks/${playbook.id}/enabled`, { enabled: true, includeExisting, ...(includeExisting ? { dailyCap: cap } : {}) });
+      onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const p = preview.data;
+  return (
+    <div role="group" aria-label={`Switch on ${playbook.name}`} className="card" style={{ background: '#f8fafc', marginTop: '.5rem' }}>
+      {p ? (
+        <p data-testid="enrol-preview">
+          <strong>{p.existing}</strong> {p.existing === 1 ? 'customer is' : 'customers are'} already past this point ({p.crossedLastWeek} of them in the last week).
+        </p>
+      ) : (
+        <p className="muted">Counting who is already past this point…</p>
+      )}
+      <label style={{ flexDirection: 'row', alignItems: 'center', gap: '.5rem' }}>
+        <input type="radio" name={`enrol-${playbook.id}`} checked={!includeExisting} onChange={() => setIncludeExisting(false)} />
+        Only customers who reach it from now on
+      </label>
+      <label style={{ flexDirection: 'row', alignItems: 'center', gap: '.5rem', flexWrap: 'wrap' }}>
+        <input type="radio" name={`enrol-${playbook.id}`} checked={includeExisting} onChange={() => setIncludeExisting(true)} />
+        Also the existing ones,
+        <input type="number" aria-label="Existing customers a day" min={1} max={1000} value={cap} onChange={(e) => setCap(Number(e.target.value))} style={{ width: '5rem' }} />a day, most valuable first
+        {p && includeExisting && <span className="muted">(about {p.daysToIncludeAll} {p.daysToIncludeAll === 1 ? 'day' : 'days'})</span>}
+      </label>
+      {error && <p className="error">{error}</p>}
+      <div className="inline-form">
+        <button className="btn primary" onClick={save}>
+          Switch on
+        </button>
+        <button className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
+const hasThreshold = (p: Playbook) => p.trigger.type === 'no_order' || p.trigger.type === 'no_touchpoint';
+
 export function PlaybooksPage() {
   const me = useMe();
   const { data, error, reload } = useApi<{ playbooks: Playbook[] }>('/api/playbooks');
   const runs = useApi<{ runs: RunRow[] }>('/api/playbooks/runs?limit=30');
   const [actionError, setActionError] = useState<string | null>(null);
+  const [switching, setSwitching] = useState<string | null>(null);
   const toggle = async (p: Playbook) => {
     setActionError(null);
+    if (!p.enabled && hasThreshold(p)) {
+      setSwitching(p.id);
+      return;
+    }
     try {
       await api.post(`/api/playbooks/${p.id}/enabled`, { enabled: !p.enabled });
       reload();
@@ -93,6 +155,7 @@ export function PlaybooksPage() {
             </ol>
             <p className="muted">
               {p.enrolled ?? 0} entered, {p.active ?? 0} in progress
+              {p.enabled && hasThreshold(p) && (p.includeExisting ? ` · existing customers included, ${p.dailyCap} a day` : ' · customers who reach it from the day it was switched on')}
             </p>
             {isOwner && (
               <div className="inline-form">
@@ -103,6 +166,16 @@ export function PlaybooksPage() {
                   Edit
                 </Link>
               </div>
+            )}
+            {switching === p.id && (
+              <SwitchOn
+                playbook={p}
+                onCancel={() => setSwitching(null)}
+                onDone={() => {
+                  setSwitching(null);
+                  reload();
+                }}
+              />
             )}
           </section>
         ))}

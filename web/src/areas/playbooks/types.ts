@@ -41,6 +41,10 @@ export interface Playbook {
   steps: Step[];
   enrolled?: number;
   active?: number;
+  /** threshold playbooks: existing customers included, dailyCap a day */
+  includeExisting?: boolean;
+  dailyCap?: number;
+  enabledAt?: string | null;
 }
 
 export interface RunRow {
