@@ -92,4 +92,14 @@ export const inboxMigrations: MigrationSet = {
       await sql`alter table messages drop column seq`.execute(db);
     },
   },
+  '0502_inbox_reopen_count': {
+    // How often a resolved conversation was opened again (the reopen rate of the service metrics).
+    async up(db: MigrationDb) {
+      await sql`alter table conversations add column reopen_count integer not null default 0`.execute(db);
+      await sql`create index conversations_created on conversations (created_at)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter table conversations drop column reopen_count`.execute(db);
+    },
+  },
 };

@@ -14,6 +14,7 @@ import { getInboxSettings, inboxSettingsInput, saveInboxSettings, setAway } from
 import { channels, priorities, statuses } from './inbox.tables.js';
 import { subscribe, usePollContext, type LiveEvent } from './live.js';
 import { expectedWait } from './wait.js';
+import { serviceMetrics } from './metrics.js';
 import { closeAllStreams, openStream, requireEventStream } from './sse.js';
 
 /** A message's text: generous for mail-length replies, refused clearly beyond. */
@@ -265,6 +266,23 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   const publicWait = (w: Awaited<ReturnType<typeof expectedWait>>) => ({ open: w.open, nextOpenAt: w.nextOpenAt, expectedMinutes: w.expectedMinutes, message: w.message });
   app.get('/p/chat/status', { config: { access: 'public', rateLimit: formPageLimit }, schema: { tags: ['chat'], summary: 'Whether someone is in, and the expected wait for a first reply' } }, async () =>
     publicWait(await expectedWait(ctx.db, ctx.now())),
+  );
+  app.get(
+    '/api/inbox/metrics',
+    {
+      config: { access: 'owner' },
+      schema: {
+        tags,
+        summary: 'Service metrics: first response and resolution (median, p90, business minutes) per channel and agent, first replies within target, reopen rate, conversations per 100 orders, volume by hour',
+        querystring: z.object({ from: z.iso.date('must be a date YYYY-MM-DD').optional(), to: z.iso.date('must be a date YYYY-MM-DD').optional() }),
+      },
+    },
+    async (req) => {
+      const to = req.query.to ? new Date(`${req.query.to}T00:00:00Z`) : new Date(ctx.now().getTime() + 1);
+      const from = req.query.from ? new Date(`${req.query.from}T00:00:00Z`) : new Date(to.getTime() - 30 * 86400_000);
+      if (!(from < to) || to.getTime() - from.getTime() > 400 * 86400_000) throw new HttpError(400, 'validation', 'Invalid input: from must be before to, at most 400 days apart', [{ field: 'querystring.from', message: 'must be before to, at most 400 days apart' }]);
+      return serviceMetrics(ctx.db, from, to);
+    },
   );
   app.get('/api/inbox/expected-wait', { config: { access: 'staff' }, schema: { tags, summary: 'The expected wait customers are told, with what it is based on' } }, async () => expectedWait(ctx.db, ctx.now()));
 

@@ -196,7 +196,7 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
         .set({
           status: 'open',
           snoozed_until: null,
-          ...(reopen ? { resolved_at: null, resolution_due_at: addBusinessMs(now, settings.resolutionMinutes[conversation.priority] * 60_000, bh) } : resumeClocks(conversation, now, bh)),
+          ...(reopen ? { resolved_at: null, reopen_count: conversation.reopen_count + 1, resolution_due_at: addBusinessMs(now, settings.resolutionMinutes[conversation.priority] * 60_000, bh) } : resumeClocks(conversation, now, bh)),
         })
         .where('id', '=', conversation.id)
         .execute();
@@ -398,7 +398,7 @@ async function statusChange(ctx: AppContext, trx: Database, c: Conversation, sta
   }
   if (c.status === 'resolved') {
     // Reopened: a fresh resolution clock (the first response, if given, stays given).
-    const fresh = { resolved_at: null, resolution_due_at: c.automatic ? null : addBusinessMs(now, settings.resolutionMinutes[c.priority] * 60_000, bh), sla_paused_at: null };
+    const fresh = { resolved_at: null, reopen_count: c.reopen_count + 1, resolution_due_at: c.automatic ? null : addBusinessMs(now, settings.resolutionMinutes[c.priority] * 60_000, bh), sla_paused_at: null };
     return status === 'pending' ? { ...base, ...fresh, ...pauseClocks({ first_response_due_at: null, resolution_due_at: fresh.resolution_due_at, sla_paused_at: null }, now, bh) } : { ...base, ...fresh };
   }
   if (status === 'pending') return { ...base, ...pauseClocks(c, now, bh) };

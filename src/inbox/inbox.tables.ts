@@ -43,6 +43,8 @@ export interface ConversationsTable {
   automatic: Generated<boolean>;
   last_message_at: Ts;
   message_count: ColumnType<number, number | undefined, number>;
+  /** times a resolved conversation was opened again (0502) */
+  reopen_count: Generated<number>;
   created_at: Ts;
   updated_at: Ts;
 }

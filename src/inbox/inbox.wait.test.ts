@@ -39,3 +39,22 @@ describe('expected wait', () => {
     expect(chat.json().wait).toMatchObject({ open: false, nextOpenAt: '2026-12-07T08:00:00.000Z' });
   });
 });
+
+describe('service metrics', () => {
+  it('reports first response in business minutes (median, p90), replies within target, reopen rate, per channel, owners only', async () => {
+    const owner = await t.signIn('owner');
+    const ids = (await t.ctx.db.selectFrom('conversations').select('id').where('channel', '=', 'email').orderBy('created_at').execute()).map((r) => r.id);
+    await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${ids[0]}/status`, headers: owner.headers, payload: { status: 'resolved' } });
+    await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${ids[0]}/status`, headers: owner.headers, payload: { status: 'open' } });
+    await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${ids[1]}/status`, headers: owner.headers, payload: { status: 'resolved' } });
+    expect((await t.app.inject({ method: 'GET', url: '/api/inbox/metrics', headers: agent.headers })).statusCode).toBe(403);
+    const m = (await t.app.inject({ method: 'GET', url: '/api/inbox/metrics', headers: owner.headers })).json();
+    expect(m.overall).toMatchObject({ conversations: 4, firstResponseMinutes: { median: 20, p90: 30, answered: 3 }, firstResponseWithinTarget: 100, reopenRate: 50 });
+    expect(m.byChannel.map((c: { key: string; conversations: number }) => [c.key, c.conversations])).toEqual([
+      ['chat', 1],
+      ['email', 3],
+    ]);
+    expect(m.volumeByHour.find((h: { hour: number }) => h.hour === 10).conversations).toBe(3); // 10:00–10:59 Amsterdam
+    expect((await t.app.inject({ method: 'GET', url: '/api/inbox/metrics?from=2026-12-10&to=2026-12-01', headers: owner.headers })).statusCode).toBe(400);
+  });
+});

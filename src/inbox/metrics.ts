@@ -1,0 +1,84 @@
+// Service metrics for the owner: first response and resolution times (median and 90th
+// percentile, in business time) per channel and per agent, first replies within target,
+// reopen rate, conversations per 100 orders ("things gone wrong") and volume by local hour.
+import { sql } from 'kysely';
+import type { Database } from '../platform/db/database.js';
+import { businessHours, getInboxSettings } from './inbox.settings.js';
+import { businessMsBetween } from './sla.js';
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : null);
+const minutes = (ms: number | null) => (ms === null ? null : Math.round(ms / 60_000));
+
+interface Row {
+  channel: string;
+  assignee: string | null;
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  created: Date;
+  firstResponded: Date | null;
+  resolved: Date | null;
+  reopens: number;
+}
+
+function summarise(rows: Row[], bh: Awaited<ReturnType<typeof businessHours>>, targets: Record<string, number>) {
+  const first = rows.filter((r) => r.firstResponded).map((r) => businessMsBetween(r.created, r.firstResponded!, bh));
+  const resolution = rows.filter((r) => r.resolved).map((r) => businessMsBetween(r.created, r.resolved!, bh));
+  const withinTarget = rows.filter((r) => r.firstResponded && businessMsBetween(r.created, r.firstResponded, bh) <= targets[r.priority] * 60_000).length;
+  first.sort((a, b) => a - b);
+  resolution.sort((a, b) => a - b);
+  const resolvedCount = rows.filter((r) => r.resolved || r.reopens > 0).length;
+  return {
+    conversations: rows.length,
+    firstResponseMinutes: { median: minutes(pct(first, 0.5)), p90: minutes(pct(first, 0.9)), answered: first.length },
+    resolutionMinutes: { median: minutes(pct(resolution, 0.5)), p90: minutes(pct(resolution, 0.9)), resolved: resolution.length },
+    /** share of answered conversations whose first reply came within the target of their priority */
+    firstResponseWithinTarget: first.length ? Math.round((withinTarget / first.length) * 1000) / 10 : null,
+    /** share of resolved conversations that were opened again */
+    reopenRate: resolvedCount ? Math.round((rows.filter((r) => r.reopens > 0).length / resolvedCount) * 1000) / 10 : null,
+  };
+}
+
+export async function serviceMetrics(db: Database, from: Date, to: Date) {
+  const settings = await getInboxSettings(db);
+  const bh = await businessHours(db, settings);
+  const raw = await db
+    .selectFrom('conversations as c')
+    .leftJoin('users as u', 'u.id', 'c.assignee_user_id')
+    .select(['c.channel', 'u.name as assignee', 'c.priority', 'c.created_at', 'c.first_responded_at', 'c.resolved_at', 'c.reopen_count'])
+    .where('c.created_at', '>=', from)
+    .where('c.created_at', '<', to)
+    .where('c.automatic', '=', false)
+    .limit(20_000)
+    .execute();
+  const rows: Row[] = raw.map((r) => ({
+    channel: r.channel,
+    assignee: r.assignee ?? null,
+    priority: r.priority,
+    created: new Date(r.created_at),
+    firstResponded: r.first_responded_at ? new Date(r.first_responded_at) : null,
+    resolved: r.resolved_at ? new Date(r.resolved_at) : null,
+    reopens: Number(r.reopen_count),
+  }));
+  const group = (key: (r: Row) => string) => {
+    const m = new Map<string, Row[]>();
+    for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, rs]) => ({ key: k, ...summarise(rs, bh, settings.firstResponseMinutes) }));
+  };
+  const orders = Number(
+    (await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('ordered_at', '>=', from).where('ordered_at', '<', to).executeTakeFirstOrThrow()).n,
+  );
+  const byHour = await sql<{ hour: number; n: number }>`
+    select extract(hour from created_at at time zone ${bh.timeZone})::int as hour, count(*)::int as n
+    from conversations where created_at >= ${from} and created_at < ${to} and not automatic group by 1 order by 1`.execute(db);
+  const hours = Array.from({ length: 24 }, (_, h) => ({ hour: h, conversations: Number(byHour.rows.find((r) => Number(r.hour) === h)?.n ?? 0) }));
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    timeZone: bh.timeZone,
+    overall: summarise(rows, bh, settings.firstResponseMinutes),
+    byChannel: group((r) => r.channel),
+    byAgent: group((r) => r.assignee ?? '(unassigned)'),
+    orders,
+    conversationsPer100Orders: orders ? Math.round((rows.length / orders) * 1000) / 10 : null,
+    volumeByHour: hours,
+  };
+}
