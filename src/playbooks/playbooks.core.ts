@@ -104,6 +104,8 @@ export const stepSchema = z.object({
   action: actionSchema,
   /** skip this step when, since the customer entered: they ordered again, unsubscribed, or someone contacted them */
   skipIf: z.array(z.enum(skipReasons)).default([]),
+  /** when the customer lacks the channel this step needs (an email address): skip it, or make a task for a person instead */
+  ifNoChannel: z.enum(['skip', 'task']).optional(),
 });
 export type Step = z.infer<typeof stepSchema>;
 
@@ -416,6 +418,29 @@ export interface SinceEnrolled {
   contactedSince: boolean;
 }
 
+/** The channel an action reaches the customer through: email, survey and promo code go by email. */
+export function channelNeeded(action: Action): 'email' | null {
+  return action.type === 'email' || action.type === 'survey' || action.type === 'promo' ? 'email' : null;
+}
+
+/** The channel this step needs and the customer lacks, or null. */
+export function missingChannel(step: Step, f: CustomerFacts): 'email' | null {
+  const needs = channelNeeded(step.action);
+  return needs === 'email' && !f.email ? 'email' : null;
+}
+
+/** The task made instead of a step whose channel the customer lacks (when the step says so). */
+export function fallbackTask(step: Step, f: CustomerFacts): Extract<Action, { type: 'task' }> {
+  const what = step.name ?? (step.action.type === 'email' ? step.action.subject : step.action.type === 'survey' ? `${step.action.survey.toUpperCase()} survey` : step.action.type);
+  return {
+    type: 'task',
+    title: `Reach {{ customer.name }} another way: ${what}`.slice(0, 300),
+    details: `This step would have gone by email, but ${f.name} has no email address. Call, message or see them instead.`,
+    dueInDays: 0,
+    assignTo: 'account_owner',
+  };
+}
+
 /** Why a step should not run now (its condition no longer holds), or null to run it. */
 export function stepSkipReason(step: Step, f: CustomerFacts, since: SinceEnrolled): string | null {
   for (const s of step.skipIf) {
@@ -423,7 +448,7 @@ export function stepSkipReason(step: Step, f: CustomerFacts, since: SinceEnrolle
     if (s === 'unsubscribed' && (f.unsubscribed || !f.marketingConsent)) return 'customer unsubscribed';
     if (s === 'contacted' && since.contactedSince) return 'customer was contacted since';
   }
-  if (step.action.type === 'email' && !f.email) return 'customer has no email address';
+  if (missingChannel(step, f) === 'email' && step.ifNoChannel !== 'task') return 'customer has no email address';
   if (step.action.type === 'email' && step.action.kind === 'marketing' && f.unsubscribed) return 'customer unsubscribed';
   return null;
 }

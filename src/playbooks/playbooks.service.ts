@@ -14,6 +14,8 @@ import { createTask } from '../tasks/index.js';
 import { getWorkspace } from '../workspace/index.js';
 import {
   evaluateConditions,
+  fallbackTask,
+  missingChannel,
   playbookDefinition,
   stepSkipReason,
   waitMs,
@@ -349,6 +351,12 @@ export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promis
   const skip = stepSkipReason(step, facts, await sinceEnrolled(ctx.db, facts.id, new Date(e.entered_at)));
   if (skip) return finish({ status: 'skipped', detail: skip });
   if (!(await run.extendLease())) throw new LeaseLostError(job.id);
+  const missing = missingChannel(step, facts);
+  if (missing && step.ifNoChannel === 'task') {
+    // the step says: a task for a person instead of a message the customer cannot receive
+    const outcome = await runAction(ctx, pb, { id: e.id, data }, index, fallbackTask(step, facts), facts, job);
+    return finish({ ...outcome, detail: `no ${missing} address, so a task instead: ${outcome.detail}` });
+  }
   const outcome = await runAction(ctx, pb, { id: e.id, data }, index, step.action, facts, job);
   return finish(outcome);
 }

@@ -295,6 +295,15 @@ export function PlaybookEditor() {
               ))}
             </div>
             <ActionFields action={s.action} onChange={(a) => setStep(i, { ...s, action: a })} />
+            {['email', 'survey', 'promo'].includes(s.action.type) && (
+              <label>
+                If the customer has no email address
+                <select value={s.ifNoChannel ?? 'skip'} onChange={(e) => setStep(i, { ...s, ifNoChannel: e.target.value as 'skip' | 'task' })}>
+                  <option value="skip">skip this step (the reason shows in the runs)</option>
+                  <option value="task">make a task to reach them another way</option>
+                </select>
+              </label>
+            )}
           </fieldset>
         </section>
       ))}

@@ -28,6 +28,8 @@ export interface Step {
   wait: { days: number; hours: number };
   action: Action;
   skipIf: ('ordered' | 'unsubscribed' | 'contacted')[];
+  /** when the customer has no email address: skip the step (default) or make a task instead */
+  ifNoChannel?: 'skip' | 'task';
 }
 
 export interface Playbook {
