@@ -3,7 +3,7 @@
 // conversation reopened and resolved again is never surveyed twice; the surveys feature applies
 // its own cooldowns, consent and "no email address" rules. Automatic conversations are skipped.
 import { subscriber } from '../platform/events/events.service.js';
-import { sendSurvey } from '../surveys/surveys.service.js';
+import { sendSurvey } from '../surveys/index.js';
 import './inbox.events.js';
 
 export const inboxSubscribers = [
