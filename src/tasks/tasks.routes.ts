@@ -1,4 +1,5 @@
 // Tasks API: the Today list, open and done tasks, create by hand, done, snooze, assign.
+import { endOfLocalDay } from '../platform/time.js';
 import { recordTouchpoint } from '../customers/index.js';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -10,13 +11,7 @@ import { getWorkspace } from '../workspace/index.js';
 import { createTask } from './tasks.service.js';
 
 /** The end of today in the workspace's time zone, as an instant. */
-export function endOfToday(now: Date, timeZone: string): Date {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(now).map((p) => [p.type, p.value]));
-  const localAsUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  const offset = localAsUtc - Math.floor(now.getTime() / 1000) * 1000;
-  const localMidnightNext = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day) + 1);
-  return new Date(localMidnightNext - offset);
-}
+export const endOfToday = endOfLocalDay;
 
 const idParams = z.object({ id: z.string().uuid('must be a task id') });
 
