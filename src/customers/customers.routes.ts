@@ -33,6 +33,9 @@ const idParams = z.object({ id: uuid('customer') });
 const statuses = ['active', 'lapsed', 'prospect', 'subscriber', 'unsubscribed', 'erased'] as const;
 const sorts = ['name', 'newest', 'oldest', 'updated'] as const;
 
+/** A moment that has happened: more than a day ahead is refused (a typo like 2099, a wrong column), naming the field. */
+const pastDate = () => z.coerce.date().refine((d) => d.getTime() <= Date.now() + 86400_000, 'is in the future (more than a day ahead)');
+
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional().transform((v) => (v === '' ? null : v));
 const customerBody = z.object({
   externalId: optionalText(200),
@@ -46,6 +49,7 @@ const customerBody = z.object({
       const t = new Date(`${d}T00:00:00Z`);
       return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d && d >= '1900-01-01' && d <= '2100-12-31';
     }, 'is not a real date')
+    .refine((d) => d <= new Date(Date.now() + 86400_000).toISOString().slice(0, 10), 'is in the future')
     .nullable()
     .optional()
     .or(z.literal('').transform(() => null)),
@@ -55,7 +59,7 @@ const customerBody = z.object({
   country: optionalText(100),
   tags: z.array(z.string().trim().min(1).max(60)).max(50).optional(),
   ownerUserId: uuid('user').nullable().optional(),
-  acquiredAt: z.coerce.date().optional(),
+  acquiredAt: pastDate().optional(),
   marketingConsent: z.boolean().optional(),
   retentionDriver: z.enum(retentionDrivers).nullable().optional(),
 });
@@ -243,6 +247,7 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
   if (o.orderedAt) {
     const d = parseDate(o.orderedAt, { order: 'dmy', timeZone: defaults.timeZone });
     if (!d.ok) throw badRequest(`${prefix}orderedAt: ${d.reason}`, [{ field: `${prefix}orderedAt`, message: d.reason }]);
+    if (d.value.getTime() > defaults.now.getTime() + 86400_000) throw badRequest(`${prefix}orderedAt is in the future (more than a day ahead)`, [{ field: `${prefix}orderedAt`, message: 'is in the future (more than a day ahead)' }]);
     orderedAt = d.value;
   }
   const c = o.customer;
@@ -424,7 +429,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     externalId: z.string().trim().min(1).max(200).optional(),
     amountMinor: z.number().int().min(0).max(1e12),
     currency: z.string().trim().length(3).refine(isCurrencyCode, 'is not an ISO 4217 currency code').transform((c) => c.toUpperCase()),
-    orderedAt: z.coerce.date().optional(),
+    orderedAt: pastDate().optional(),
     status: orderStatus.default('paid'),
   });
   app.post('/api/customers/:id/orders', { config: { access: 'staff' }, schema: { params: idParams, body: newOrder, tags: ['customers'], summary: 'Record an order' } }, async (req, reply) => {
@@ -456,7 +461,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     amountMinor: z.number().int().min(0).max(1e12),
     currency: z.string().trim().length(3).refine(isCurrencyCode, 'is not an ISO 4217 currency code').transform((c) => c.toUpperCase()),
     interval: z.enum(['week', 'month', 'quarter', 'year']),
-    startedAt: z.coerce.date().optional(),
+    startedAt: pastDate().optional(),
   });
   app.post('/api/customers/:id/subscriptions', { config: { access: 'staff' }, schema: { params: idParams, body: newSub, tags: ['customers'], summary: 'Start a subscription' } }, async (req, reply) => {
     const c = await requireCustomer(ctx.db, req.params.id);
@@ -472,7 +477,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     return reply.code(201).send(subOut(s));
   });
 
-  const cancelSub = z.object({ canceledAt: z.coerce.date().optional(), reason: z.string().trim().max(1000).optional() });
+  const cancelSub = z.object({ canceledAt: pastDate().optional(), reason: z.string().trim().max(1000).optional() });
   app.post('/api/subscriptions/:id/cancel', { config: { access: 'staff' }, schema: { params: z.object({ id: uuid('subscription') }), body: cancelSub, tags: ['customers'], summary: 'Cancel a subscription, with the reason' } }, async (req) => {
     const s = await ctx.db.transaction().execute(async (trx) => {
       const before = await trx.selectFrom('subscriptions').select('canceled_at').where('id', '=', req.params.id).executeTakeFirst();
@@ -495,7 +500,7 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     channel: z.enum(touchpointChannels),
     direction: z.enum(['in', 'out', 'internal']).default('out'),
     summary: z.string().trim().min(1, 'is required').max(5000),
-    occurredAt: z.coerce.date().optional(),
+    occurredAt: pastDate().optional(),
   });
   app.post('/api/customers/:id/touchpoints', { config: { access: 'staff' }, schema: { params: idParams, body: newTouch, tags: ['customers'], summary: 'Log a call, meeting, note or other contact' } }, async (req, reply) => {
     const c = await requireCustomer(ctx.db, req.params.id);

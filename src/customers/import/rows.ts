@@ -79,6 +79,8 @@ export interface MapperOptions {
   timeZone: string;
   /** date order per field (decided from the data) */
   dateOrders: Partial<Record<Field, DateOrder>>;
+  /** dates after this instant (epoch ms; default: a day from now) are refused: nothing is dated in the future */
+  notAfter?: number;
 }
 
 const orderStatuses: Record<string, OrderStatus | 'skip'> = {
@@ -173,11 +175,15 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     return { amount: a.value.minor, currency: curCell ?? a.value.currency ?? opts.defaultCurrency };
   };
 
+  const notAfter = opts.notAfter ?? Date.now() + 86400_000;
+  const future = (field: Field, raw: string, d: Date) => (d.getTime() > notAfter ? `${headerOf(field)}: "${raw.slice(0, 40)}" is in the future (more than a day ahead)` : null);
   const date = (f: string[], field: Field, required: boolean): { value: Date | null } | { error: string } => {
     const raw = get(f, c[field]);
     if (raw === null) return required ? { error: `${headerOf(field)}: date is empty` } : { value: null };
     const d = parseDate(raw, dateOpts(field));
-    return d.ok ? { value: d.value } : { error: `${headerOf(field)}: ${d.reason}` };
+    if (!d.ok) return { error: `${headerOf(field)}: ${d.reason}` };
+    const ahead = future(field, raw, d.value);
+    return ahead ? { error: ahead } : { value: d.value };
   };
 
   const derive = (prefix: string, base: string): string => {
@@ -219,6 +225,8 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
       if (birthdayRaw) {
         const b = parseDate(birthdayRaw, dateOpts('birthday'));
         if (!b.ok) return { kind: 'error', reason: `${headerOf('birthday')}: ${b.reason}` };
+        const bAhead = future('birthday', birthdayRaw, b.value);
+        if (bAhead) return { kind: 'error', reason: bAhead };
         birthday = b.value.toISOString().slice(0, 10);
         // a date without time in a zone east of UTC lands on the previous day in UTC
         const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthdayRaw);
