@@ -74,8 +74,8 @@ export async function reverseVoidedOrders(db: Executor, orderIds?: string[]): Pr
   const r = await sql`
     insert into loyalty_ledger (customer_id, kind, points, reason, idempotency_key, order_id, source, occurred_at)
     select l.customer_id, 'reverse', -l.points, 'Reversed: order ' || coalesce(o.external_id, left(o.id::text, 8)) || ' ' || o.status, 'reverse:order:' || o.id, o.id, 'order', now()
-    from loyalty_ledger l join orders o on o.id = l.order_id
-    where l.kind = 'earn' and l.idempotency_key = 'order:' || o.id and o.status in ('refunded', 'cancelled') ${only}
+    from orders o join loyalty_ledger l on l.idempotency_key = 'order:' || o.id
+    where o.status in ('refunded', 'cancelled') ${only}
     on conflict (idempotency_key) do nothing`.execute(db);
   return Number(r.numAffectedRows ?? 0);
 }

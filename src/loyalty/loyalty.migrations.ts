@@ -91,4 +91,14 @@ export const loyaltyMigrations: MigrationSet = {
       for (const t of ['loyalty_referrals', 'loyalty_referral_codes', 'loyalty_redemptions', 'loyalty_codes', 'loyalty_ledger']) await db.schema.dropTable(t).execute();
     },
   },
+  '0651_loyalty_ledger_lean': {
+    // Reversals find an order's entry by its key (order:<id>), so the order index only slowed
+    // every credit (one index fewer to write per entry).
+    async up(db: MigrationDb) {
+      await sql`drop index if exists loyalty_ledger_order`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`create index loyalty_ledger_order on loyalty_ledger (order_id) where order_id is not null`.execute(db);
+    },
+  },
 };

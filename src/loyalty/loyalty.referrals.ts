@@ -62,9 +62,9 @@ export async function claimReferral(db: Database, referredId: string, rawCode: s
 /** Credits the referrals whose referred customer placed an order in this transaction (keyed: once). */
 export async function creditReferrals(ctx: AppContext, rules: LoyaltySettings, writtenAt: string): Promise<number> {
   const due = await sql<{ id: string; referrer_customer_id: string; referred_customer_id: string }>`
-    select r.id, r.referrer_customer_id, r.referred_customer_id from loyalty_referrals r
-    where r.status = 'pending' and exists (
-      select 1 from orders o where o.customer_id = r.referred_customer_id and o.created_at = ${writtenAt}::timestamptz and o.status in ('paid', 'pending'))`.execute(ctx.db);
+    select distinct r.id, r.referrer_customer_id, r.referred_customer_id
+    from orders o join loyalty_referrals r on r.referred_customer_id = o.customer_id
+    where o.created_at = ${writtenAt}::timestamptz and o.status in ('paid', 'pending') and r.status = 'pending'`.execute(ctx.db);
   let n = 0;
   for (const r of due.rows) {
     await ctx.db.transaction().execute(async (trx) => {
