@@ -27,7 +27,7 @@ const enrolled = async (key: string) => {
   return { n: Number(r.n), people: Number(r.people) };
 };
 
-describe('playbook triggers after a large import', () => {
+describe('playbook triggers after a large import', { timeout: 300_000 }, () => {
   it('enrols every one of 6,000 customers imported in one batch, once', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const lines = ['customer_id,email,name,acquired_at', ...Array.from({ length: 6000 }, (_, i) => `c${i},c${i}@bulk.test,Customer ${i},${today}`)];
