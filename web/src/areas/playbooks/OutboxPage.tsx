@@ -73,10 +73,11 @@ export function OutboxPage() {
       </div>
       {error && <p className="error">{error}</p>}
       {openError && <p className="error">{openError}</p>}
-      <div className="grid" style={{ gridTemplateColumns: open ? '1fr 1fr' : '1fr' }}>
-        <section className="card">
+      <div className="grid" style={{ gridTemplateColumns: open ? 'repeat(auto-fit, minmax(min(100%, 420px), 1fr))' : 'minmax(0, 1fr)' }}>
+        <section className="card" style={{ minWidth: 0 }}>
           {data && data.emails.length === 0 && <p className="muted">No emails yet. Switch on a playbook to start the follow-up.</p>}
           {data && data.emails.length > 0 && (
+            <div className="table-scroll">
             <table>
               <thead>
                 <tr>
@@ -106,13 +107,14 @@ export function OutboxPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </section>
         {open && (
-          <section className="card" aria-label="Email">
-            <div style={{ display: 'flex', justifyContent: 'space-between' }}>
-              <h2>{open.subject}</h2>
-              <button className="link" onClick={() => setOpen(null)}>
+          <section className="card" aria-label="Email" style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
+            <div style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
+              <h2 style={{ minWidth: 0 }}>{open.subject}</h2>
+              <button className="link" style={{ flexShrink: 0, alignSelf: 'flex-start' }} onClick={() => setOpen(null)}>
                 Close
               </button>
             </div>
@@ -120,10 +122,10 @@ export function OutboxPage() {
               To {open.to} · Message-ID {open.messageId}
               {open.headers['List-Unsubscribe'] ? ' · one-click unsubscribe' : ''}
             </p>
-            <iframe title="Email" sandbox="" srcDoc={open.html} style={{ width: '100%', height: 420, border: '1px solid var(--line)', borderRadius: 6 }} />
+            <iframe title="Email" sandbox="" srcDoc={open.html} style={{ display: 'block', width: '100%', maxWidth: '100%', height: 420, border: '1px solid var(--line)', borderRadius: 6 }} />
             <details>
               <summary>Plain text</summary>
-              <pre style={{ whiteSpace: 'pre-wrap' }}>{open.text}</pre>
+              <pre style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', maxWidth: '100%' }}>{open.text}</pre>
             </details>
           </section>
         )}
