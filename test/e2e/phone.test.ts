@@ -1,0 +1,58 @@
+// Every area on a 390 px phone (Chromium): the navigation is a slim bar, so the page itself
+// starts on the first screen, and no page runs off the side. Screenshots: test-results/phone-*.png.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../src/accounts/index.js';
+import { createTestDatabase } from '../../src/app/testing/test-database.js';
+import { startKeepwell, type Running } from '../../src/platform/app.js';
+import { loadConfig } from '../../src/platform/config.js';
+import { saveWorkspace } from '../../src/workspace/index.js';
+import { chromiumPath, launchBrowser, noChromiumReason } from './browser.js';
+
+const shotDir = path.resolve('test-results');
+const haveWeb = fs.existsSync('dist/web/index.html');
+if (!chromiumPath) console.log(noChromiumReason);
+
+describe.skipIf(!chromiumPath || !haveWeb)('phone layout in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
+    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    browser = await launchBrowser();
+    fs.mkdirSync(shotDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  it('shows every area within a 390 px screen, the page starting on the first screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${running.url}/dashboard`);
+    await page.getByLabel('Email').fill('owner@fern.test');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.waitFor();
+    const problems: string[] = [];
+    const areas = await nav.getByRole('link').allInnerTexts();
+    expect(areas.length).toBeGreaterThanOrEqual(8);
+    for (const area of areas) {
+      await nav.getByRole('link', { name: area, exact: true }).click();
+      await expect.poll(() => page.locator('main').innerText()).not.toBe('');
+      await page.waitForLoadState('networkidle');
+      const top = (await page.locator('main').boundingBox())!.y;
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (top > 200) problems.push(`${area}: the page starts ${Math.round(top)} px down`);
+      if (wide > 390) problems.push(`${area}: ${wide} px wide`);
+      await page.screenshot({ path: path.join(shotDir, `phone-${area.toLowerCase()}.png`) });
+    }
+    expect(problems).toEqual([]);
+  });
+});
