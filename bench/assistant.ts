@@ -38,16 +38,29 @@ function writeFaq(name: string, shots: number, exclude: Set<string>, group = (r:
 }
 function writeMessages(name: string, oos: Set<string>, expected = (r: Row) => r.category): string {
   const p = path.join(tmp, name);
-  fs.writeFileSync(p, stringify(test.map((r) => [r.text, oos.has(r.category) ? '' : expected(r)]), { header: true, columns: ['message', 'expected'] }));
+  fs.writeFileSync(
+    p,
+    stringify(
+      test.map((r) => [r.text, oos.has(r.category) ? '' : expected(r)]),
+      { header: true, columns: ['message', 'expected'] },
+    ),
+  );
   return p;
 }
 function evalCli(faq: string, messages: string) {
-  const out = execFileSync(process.execPath, [path.join(root, 'bin/keepwell.js'), 'assistant', 'eval', '--faq', faq, '--messages', messages, '--json'], { cwd: root, maxBuffer: 1 << 26, env: { ...process.env, KEEPWELL_FROM_SOURCE: '1' } });
+  const out = execFileSync(process.execPath, [path.join(root, 'bin/keepwell.js'), 'assistant', 'eval', '--faq', faq, '--messages', messages, '--json'], {
+    cwd: root,
+    maxBuffer: 1 << 26,
+    env: { ...process.env, KEEPWELL_FROM_SOURCE: '1' },
+  });
   return JSON.parse(out.toString());
 }
 
 const lines: string[] = [];
-for (const [label, shots] of [['10-shot', 10], ['full', 1e9]] as const) {
+for (const [label, shots] of [
+  ['10-shot', 10],
+  ['full', 1e9],
+] as const) {
   for (const oos of [false, true]) {
     const faq = writeFaq(`faq-${shots}-${oos}.csv`, shots, oos ? heldOut : new Set());
     const msgs = writeMessages(`msg-${oos}.csv`, oos ? heldOut : new Set());

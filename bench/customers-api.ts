@@ -22,7 +22,10 @@ console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}),
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepwell-bench-api-'));
 try {
   console.log('creating a fresh embedded database (initdb in a child process)…');
-  const init = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../bin/keepwell.js'), 'migrate', '--data-dir', dataDir], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: '' } });
+  const init = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../bin/keepwell.js'), 'migrate', '--data-dir', dataDir], {
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: '' },
+  });
   if (init.status !== 0) throw new Error('keepwell migrate failed');
   const database = await openDatabase({ dataDir });
   const db = database.db;

@@ -47,10 +47,25 @@ const now = new Date();
 for (let i = 0; i < N; i += 1000) {
   const part = customerIds.slice(i, i + 1000).map((cid, k) => {
     const id = crypto.randomUUID();
-    return { id, idempotency_key: `bench:${i + k}`, customer_id: cid, to_address: `b${i + k}@bench.test`, subject: `Your receipt #${i + k}`, html: `<p>Thank you for your order #${i + k}.</p>`, text: `Thank you for your order #${i + k}.`, kind: 'transactional' as const, source: 'bench', message_id: messageIdFor(id, config.publicUrl), created_at: now };
+    return {
+      id,
+      idempotency_key: `bench:${i + k}`,
+      customer_id: cid,
+      to_address: `b${i + k}@bench.test`,
+      subject: `Your receipt #${i + k}`,
+      html: `<p>Thank you for your order #${i + k}.</p>`,
+      text: `Thank you for your order #${i + k}.`,
+      kind: 'transactional' as const,
+      source: 'bench',
+      message_id: messageIdFor(id, config.publicUrl),
+      created_at: now,
+    };
   });
   await database.db.insertInto('emails').values(part).execute();
-  await enqueueJobs(database.db, part.map((e) => ({ kind: EMAIL_JOB, key: `email:${e.id}`, payload: { emailId: e.id }, runAt: now })));
+  await enqueueJobs(
+    database.db,
+    part.map((e) => ({ kind: EMAIL_JOB, key: `email:${e.id}`, payload: { emailId: e.id }, runAt: now })),
+  );
 }
 console.log(`queued ${N} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 

@@ -20,7 +20,8 @@ const dir = path.join(os.tmpdir(), 'keepwell-bench');
 fs.mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `orders-${ROWS}.csv`);
 
-if (!process.argv.includes('--bare-parse')) console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GB memory, node ${process.version}, ${os.platform()}`);
+if (!process.argv.includes('--bare-parse'))
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GB memory, node ${process.version}, ${os.platform()}`);
 
 function generate(): void {
   if (fs.existsSync(file)) return;
@@ -89,7 +90,9 @@ function rssSampler() {
 async function importInto(label: string, database: OpenDatabase, parseSeconds: number) {
   global.gc?.();
   const base = process.memoryUsage();
-  console.log(`  ${label}: before the import: rss ${Math.round(base.rss / 2 ** 20)} MB (Node, the code, the open database; js heap ${Math.round(base.heapTotal / 2 ** 20)} MB, external ${Math.round(base.external / 2 ** 20)} MB)`);
+  console.log(
+    `  ${label}: before the import: rss ${Math.round(base.rss / 2 ** 20)} MB (Node, the code, the open database; js heap ${Math.round(base.heapTotal / 2 ** 20)} MB, external ${Math.round(base.external / 2 ** 20)} MB)`,
+  );
   const sampler = rssSampler();
   const t0 = performance.now();
   let lastPct = -10;
@@ -103,7 +106,12 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
       const pct = Math.floor((bytes / totalBytes) * 100);
       if (pct >= lastPct + 10) {
         lastPct = pct;
-        { const m = process.memoryUsage(); console.log(`  ${label}: ${pct}% read, ${((performance.now() - t0) / 1000).toFixed(1)} s, rss ${Math.round(m.rss / 2 ** 20)} MB (js heap ${Math.round(m.heapTotal / 2 ** 20)}, external ${Math.round(m.external / 2 ** 20)})`); }
+        {
+          const m = process.memoryUsage();
+          console.log(
+            `  ${label}: ${pct}% read, ${((performance.now() - t0) / 1000).toFixed(1)} s, rss ${Math.round(m.rss / 2 ** 20)} MB (js heap ${Math.round(m.heapTotal / 2 ** 20)}, external ${Math.round(m.external / 2 ** 20)})`,
+          );
+        }
       }
     },
   });
@@ -111,7 +119,9 @@ async function importInto(label: string, database: OpenDatabase, parseSeconds: n
   const peak = sampler.stop();
   const peakMb = peak.rss / 2 ** 20;
   const mb = (v: number) => Math.round(v / 2 ** 20);
-  console.log(`  ${label}: at the peak: rss ${mb(peak.rss)} MB = js heap ${mb(peak.heapTotal)} MB (${mb(peak.heapUsed)} used) + buffers ${mb(peak.arrayBuffers)} MB + the rest (code, database engine) ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB`);
+  console.log(
+    `  ${label}: at the peak: rss ${mb(peak.rss)} MB = js heap ${mb(peak.heapTotal)} MB (${mb(peak.heapUsed)} used) + buffers ${mb(peak.arrayBuffers)} MB + the rest (code, database engine) ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB`,
+  );
   const orders = await sql<{ n: number; sum: number }>`select count(*)::int as n, sum(amount_minor)::bigint as sum from orders`.execute(database.db);
   const customers = await sql<{ n: number }>`select count(*)::int as n from customers`.execute(database.db);
   console.log(

@@ -54,7 +54,10 @@ try {
   });
   const base = `http://127.0.0.1:${httpPort}`;
   for (let i = 0; ; i++) {
-    const up = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+    const up = await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     const smtpUp = await new Promise<boolean>((resolve) => {
       const s = net.connect(smtpPort, '127.0.0.1', () => (s.end(), resolve(true)));
       s.on('error', () => resolve(false));
@@ -75,7 +78,8 @@ try {
     mails.push({ i, from: first.from, subject: answering ? `Re: ${first.subject}` : first.subject, messageId: `<bench-${i}@bench.test>`, inReplyTo: answering?.messageId, root });
   }
   const sends: Mail[] = [...mails];
-  for (let d = 0; d < DUPLICATES; d++) sends.splice(Math.min(sends.length, Math.floor(((d + 1) * sends.length) / (DUPLICATES + 1)) + 5), 0, mails[Math.floor((d * MESSAGES) / Math.max(1, DUPLICATES))]);
+  for (let d = 0; d < DUPLICATES; d++)
+    sends.splice(Math.min(sends.length, Math.floor(((d + 1) * sends.length) / (DUPLICATES + 1)) + 5), 0, mails[Math.floor((d * MESSAGES) / Math.max(1, DUPLICATES))]);
 
   const visible: number[] = [];
   const accepted = new Set<number>();
@@ -92,7 +96,15 @@ try {
         while (m.inReplyTo && !accepted.has(mails.findIndex((x) => x.messageId === m.inReplyTo))) await new Promise((r) => setTimeout(r, 5));
         const start = performance.now();
         try {
-          const info = await transport.sendMail({ from: m.from, to: 'support@bench.test', subject: m.subject, messageId: m.messageId, inReplyTo: m.inReplyTo, references: m.inReplyTo, text: `Message ${m.i}.\n\nHello, this is about my order ${m.i * 7}.\n\n> earlier text` });
+          const info = await transport.sendMail({
+            from: m.from,
+            to: 'support@bench.test',
+            subject: m.subject,
+            messageId: m.messageId,
+            inReplyTo: m.inReplyTo,
+            references: m.inReplyTo,
+            text: `Message ${m.i}.\n\nHello, this is about my order ${m.i * 7}.\n\n> earlier text`,
+          });
           if (/^250/.test(info.response)) {
             visible.push(performance.now() - start);
             accepted.add(m.i);
@@ -113,7 +125,10 @@ try {
   let cursor: string | null = null;
   let conversations = 0;
   do {
-    const page = (await (await fetch(`${base}/api/inbox/conversations?view=all&limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })).json()) as { conversations: { id: string }[]; nextCursor: string | null };
+    const page = (await (await fetch(`${base}/api/inbox/conversations?view=all&limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })).json()) as {
+      conversations: { id: string }[];
+      nextCursor: string | null;
+    };
     for (const c of page.conversations) {
       conversations++;
       const d = (await (await fetch(`${base}/api/inbox/conversations/${c.id}`, { headers: auth })).json()) as { messages: { emailMessageId: string | null }[] };
@@ -134,8 +149,12 @@ try {
   visible.sort((a, b) => a - b);
   const p95 = visible[Math.min(visible.length - 1, Math.floor(visible.length * 0.95))] ?? 0;
   const expectedConversations = mails.filter((m) => m.root === m.i).length;
-  console.log(`accepted=${accepted.size} refused=${refused} conversations=${conversations} (expected ${expectedConversations}) misthreaded=${misthreaded} median_visible_ms=${visible[Math.floor(visible.length / 2)]?.toFixed(1)}`);
-  console.log(`inbox-email: messages=${MESSAGES} seconds=${seconds.toFixed(2)} per_s=${(sends.length / seconds).toFixed(1)} p95_visible_ms=${p95.toFixed(1)} lost=${lost} duplicates=${duplicates} misthreaded=${misthreaded}`);
+  console.log(
+    `accepted=${accepted.size} refused=${refused} conversations=${conversations} (expected ${expectedConversations}) misthreaded=${misthreaded} median_visible_ms=${visible[Math.floor(visible.length / 2)]?.toFixed(1)}`,
+  );
+  console.log(
+    `inbox-email: messages=${MESSAGES} seconds=${seconds.toFixed(2)} per_s=${(sends.length / seconds).toFixed(1)} p95_visible_ms=${p95.toFixed(1)} lost=${lost} duplicates=${duplicates} misthreaded=${misthreaded}`,
+  );
 } finally {
   if (child) {
     child.kill('SIGTERM');

@@ -27,7 +27,9 @@ const ctx: AppContext = { db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: 
 await saveWorkspace(db, { name: 'Bench Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' });
 
 let t = performance.now();
-await sql`insert into customers (name, email, email_normalized, acquired_at) select 'Customer ' || g, 'c' || g || '@bench.test', 'c' || g || '@bench.test', now() from generate_series(1, ${CUSTOMERS}) g`.execute(db);
+await sql`insert into customers (name, email, email_normalized, acquired_at) select 'Customer ' || g, 'c' || g || '@bench.test', 'c' || g || '@bench.test', now() from generate_series(1, ${CUSTOMERS}) g`.execute(
+  db,
+);
 const ids = (await sql<{ id: string }>`select id from customers order by id`.execute(db)).rows.map((r) => r.id);
 // 1% of customers were referred by the customer before them
 const referrals: [string, string][] = [];
@@ -35,7 +37,10 @@ for (let i = 1; i < ids.length; i += 100) referrals.push([ids[i - 1], ids[i]]);
 await sql`insert into loyalty_referral_codes (customer_id, code) select id, 'REF-' || upper(substr(md5(id::text), 1, 10)) from customers`.execute(db);
 for (let i = 0; i < referrals.length; i += 1000) {
   const part = referrals.slice(i, i + 1000);
-  await db.insertInto('loyalty_referrals').values(part.map(([a, b]) => ({ referrer_customer_id: a, referred_customer_id: b, code: 'REF-BENCH' }))).execute();
+  await db
+    .insertInto('loyalty_referrals')
+    .values(part.map(([a, b]) => ({ referrer_customer_id: a, referred_customer_id: b, code: 'REF-BENCH' })))
+    .execute();
 }
 console.log(`customers=${CUSTOMERS} referrals=${referrals.length} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 
@@ -51,10 +56,12 @@ for (let s = 0; s < ORDERS; s += SLICE) {
       from generate_series(1, ${n}) g`.execute(trx);
     const at = (await sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
     // the event row only: deliveries are run below by hand, for the loyalty subscriber alone
-    events.push(await emitEvent(trx, 'import.finished', { type: 'bench', created: n, updated: 0 }).then(async (id) => {
-      await sql`update events set type = 'order.created', payload = ${JSON.stringify({ writtenAt: at, source: 'bench' })}::jsonb where id = ${id}`.execute(trx);
-      return id;
-    }));
+    events.push(
+      await emitEvent(trx, 'import.finished', { type: 'bench', created: n, updated: 0 }).then(async (id) => {
+        await sql`update events set type = 'order.created', payload = ${JSON.stringify({ writtenAt: at, source: 'bench' })}::jsonb where id = ${id}`.execute(trx);
+        return id;
+      }),
+    );
   });
   if ((s / SLICE) % 100 === 0) process.stdout.write(`\rorders written: ${s + n}`);
 }
@@ -90,5 +97,7 @@ const mismatches = await sql<{ n: number }>`
   actual as (select customer_id, sum(points) as points from loyalty_ledger group by customer_id)
   select count(*)::int as n from expected e left join actual a on a.customer_id = e.id where coalesce(a.points, 0) <> e.points`.execute(db);
 console.log(`ledger: order_entries=${entries.rows[0].n} eligible_orders=${eligible.rows[0].n} referral_entries=${refEntries.rows[0].n} peak_mb=${peakMb()}`);
-console.log(`loyalty: orders=${ORDERS} seconds=${first.toFixed(1)} per_s=${Math.round(ORDERS / first)} retry_seconds=${second.toFixed(1)} retry_per_s=${Math.round(ORDERS / second)} double_credits=${doubleCredits} balance_mismatches=${mismatches.rows[0].n}`);
+console.log(
+  `loyalty: orders=${ORDERS} seconds=${first.toFixed(1)} per_s=${Math.round(ORDERS / first)} retry_seconds=${second.toFixed(1)} retry_per_s=${Math.round(ORDERS / second)} double_credits=${doubleCredits} balance_mismatches=${mismatches.rows[0].n}`,
+);
 await database.close();

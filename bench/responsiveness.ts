@@ -104,16 +104,26 @@ try {
   const setup = await fetch(`${base}/api/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ owner: { name: 'Bench Owner', email: 'bench@example.test', password: 'correct horse battery staple' }, workspace: { name: 'Bench Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' } }),
+    body: JSON.stringify({
+      owner: { name: 'Bench Owner', email: 'bench@example.test', password: 'correct horse battery staple' },
+      workspace: { name: 'Bench Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' },
+    }),
   });
   if (!setup.ok) throw new Error(`setup: HTTP ${setup.status} ${await setup.text()}`);
-  const cookie = setup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = setup.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const { csrfToken } = (await setup.json()) as { csrfToken: string };
   const tok = await fetch(`${base}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken }, body: JSON.stringify({ name: 'bench' }) });
   if (!tok.ok) throw new Error(`token: HTTP ${tok.status} ${await tok.text()}`);
   const auth = { authorization: `Bearer ${((await tok.json()) as { token: string }).token}` };
   // The customer whose page we watch: cus-1 of the file, so its page fills with orders as they land.
-  const made = await fetch(`${base}/api/customers`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Customer 1', externalId: 'cus-1', email: 'customer1@example.com' }) });
+  const made = await fetch(`${base}/api/customers`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Customer 1', externalId: 'cus-1', email: 'customer1@example.com' }),
+  });
   if (!made.ok) throw new Error(`create customer: HTTP ${made.status} ${await made.text()}`);
   const customerId = ((await made.json()) as { id: string }).id;
   const pageUrl = `${base}/api/customers/${customerId}`;
@@ -168,7 +178,12 @@ try {
   let lastPrint = performance.now();
   while (!report) {
     await new Promise((r) => setTimeout(r, 500));
-    const j = (await (await fetch(`${base}/api/customers/import/jobs/${upBody.jobId}`, { headers: auth })).json()) as { status: string; progress: { bytes: number; totalBytes: number }; report: Record<string, unknown> | null; error: string | null };
+    const j = (await (await fetch(`${base}/api/customers/import/jobs/${upBody.jobId}`, { headers: auth })).json()) as {
+      status: string;
+      progress: { bytes: number; totalBytes: number };
+      report: Record<string, unknown> | null;
+      error: string | null;
+    };
     if (j.status === 'failed') throw new Error(`import failed: ${j.error}`);
     if (j.status === 'done') report = j.report;
     if (performance.now() - lastPrint > 5000 || report) {

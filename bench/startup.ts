@@ -50,7 +50,12 @@ function time(label: string, args: string[], env: Record<string, string> = {}): 
 }
 
 console.log(machineLine());
-console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine may be shared: cpu ms is the steadier figure)`);
+console.log(
+  `load average before: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (the machine may be shared: cpu ms is the steadier figure)`,
+);
 if (!serverBuildIsFresh()) {
   const { files, ms } = await buildServer();
   console.log(`compiled ${files} files to dist/server in ${ms} ms`);
@@ -62,7 +67,12 @@ if (!serverBuildIsFresh()) console.log('note: src/ changed during the run, so so
 const helpTsx = time('help (tsx)', ['--help'], { KEEPWELL_FROM_SOURCE: '1' });
 const repTsx = time('report (tsx)', report, { KEEPWELL_FROM_SOURCE: '1' });
 fs.rmSync(out, { recursive: true, force: true });
-console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log(
   `startup: help_ms=${help.wall} report_ms=${rep.wall} help_cpu_ms=${help.cpu} report_cpu_ms=${rep.cpu} help_tsx_ms=${helpTsx.wall} report_tsx_ms=${repTsx.wall} runs=${RUNS} cores=${os.cpus().length} memory_gb=${(os.totalmem() / 2 ** 30).toFixed(1)} node=${process.version}`,
 );

@@ -27,7 +27,9 @@ await sql`insert into touchpoints (customer_id, channel, direction, occurred_at,
   select c.id, 'call', 'out', now() - (abs(hashtext(c.id::text || k)) % 200) * interval '1 day', 'Call', 'user:x'
   from customers c cross join generate_series(1, 2) k where abs(hashtext(c.id::text)) % 3 <> 0`.execute(db);
 await sql`analyze`.execute(db);
-const counts = await sql<{ c: number; o: number; t: number }>`select (select count(*) from customers)::int c, (select count(*) from orders)::int o, (select count(*) from touchpoints)::int t`.execute(db);
+const counts = await sql<{ c: number; o: number; t: number }>`select (select count(*) from customers)::int c, (select count(*) from orders)::int o, (select count(*) from touchpoints)::int t`.execute(
+  db,
+);
 console.log(`data: customers=${counts.rows[0].c} orders=${counts.rows[0].o} touchpoints=${counts.rows[0].t} (generated in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
 
 // The scheduled ready-made playbooks plus a fixed 90-day lapse, as a workspace would have them on.
@@ -55,4 +57,6 @@ for (let run = 1; run <= 3; run++) {
   last = { load: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000, due: due.length };
 }
 await database.close();
-console.log(`triggers: customers=${counts.rows[0].c} seconds=${best.toFixed(2)} first_run_s=${first.toFixed(2)} load_s=${last.load.toFixed(2)} evaluate_s=${last.evaluate.toFixed(3)} due=${last.due} playbooks=${playbooks.length} peak_mb=${peakMb()}`);
+console.log(
+  `triggers: customers=${counts.rows[0].c} seconds=${best.toFixed(2)} first_run_s=${first.toFixed(2)} load_s=${last.load.toFixed(2)} evaluate_s=${last.evaluate.toFixed(3)} due=${last.due} playbooks=${playbooks.length} peak_mb=${peakMb()}`,
+);

@@ -126,7 +126,10 @@ function useVendor(outFile, text, tmp) {
     const name = vendored(spec);
     if (!name) return whole;
     if (spec !== name) throw new Error(`${path.relative(tmp, outFile)} imports "${spec}": add it to VENDOR in scripts/server-build.js`);
-    let rel = path.relative(path.dirname(outFile), path.join(tmp, 'vendor', `${name}.js`)).split(path.sep).join('/');
+    let rel = path
+      .relative(path.dirname(outFile), path.join(tmp, 'vendor', `${name}.js`))
+      .split(path.sep)
+      .join('/');
     if (!rel.startsWith('.')) rel = `./${rel}`;
     return `${lead}"${rel}"`;
   });

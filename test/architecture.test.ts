@@ -10,7 +10,10 @@ const root = path.resolve(import.meta.dirname, '..');
 
 describe('architecture', () => {
   it('obeys the dependency rules', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const report = `${r.stdout}\n${r.stderr}`;
     expect(report).not.toMatch(/error /);
     expect(r.status, report).toBe(0);

@@ -18,7 +18,8 @@ describe('event delivery across crashes', () => {
     const url = process.env.TEST_DATABASE_URL || undefined;
     const schema = url ? `events_crash_${process.pid}_${Date.now()}` : '';
     const env = { ...process.env, KEEPWELL_DATA_DIR: dataDir, DATABASE_URL: url ?? '', KEEPWELL_DB_SCHEMA: schema, KEEPWELL_JOB_LEASE_SECONDS: '1', EVENTS: String(N) };
-    const child = (extra: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/events-crash-child.ts')], { cwd: root, env: { ...env, ...extra }, encoding: 'utf8', timeout: 90_000 });
+    const child = (extra: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/events-crash-child.ts')], { cwd: root, env: { ...env, ...extra }, encoding: 'utf8', timeout: 90_000 });
 
     const emitted = child({ MODE: 'emit' });
     expect(emitted.signal, emitted.stderr).toBe('SIGKILL');

@@ -113,18 +113,90 @@ describe('hostile input', { timeout: 600_000 }, () => {
       check(`GET ${q}`, await t.app.inject({ method: 'GET', url: path + q, remoteAddress: nextAddress() }));
     }
     for (const f of [...forms, 'score=3&comment=%3Cscript%3Ealert(1)%3C%2Fscript%3E', `score=3&comment=${'x'.repeat(100_000)}`]) {
-      check(`POST form ${f.slice(0, 40)}`, await t.app.inject({ method: 'POST', url: path, remoteAddress: nextAddress(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: f }));
+      check(
+        `POST form ${f.slice(0, 40)}`,
+        await t.app.inject({ method: 'POST', url: path, remoteAddress: nextAddress(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: f }),
+      );
     }
     expect(failures).toEqual([]);
   });
 
   // ---- text that cannot be stored or is not text ----
   /** query keys any list or report might read */
-  const queryKeys = ['search', 'q', 'tag', 'status', 'sort', 'order', 'cursor', 'kind', 'segment', 'from', 'to', 'customerId', 'type', 'preset', 'mapping', 'driver', 'channel', 'state', 'role', 'before', 'score', 'limit', 'currency', 'email'];
+  const queryKeys = [
+    'search',
+    'q',
+    'tag',
+    'status',
+    'sort',
+    'order',
+    'cursor',
+    'kind',
+    'segment',
+    'from',
+    'to',
+    'customerId',
+    'type',
+    'preset',
+    'mapping',
+    'driver',
+    'channel',
+    'state',
+    'role',
+    'before',
+    'score',
+    'limit',
+    'currency',
+    'email',
+  ];
   /** NUL, a UTF-8-encoded surrogate, a byte that is never UTF-8, a cut-off sequence */
   const badQueryValues = ['%00', 'a%00b', '%ED%A0%80', '%FF', 'caf%C3'];
   /** text field names a JSON body might carry */
-  const textFields = ['name', 'title', 'summary', 'details', 'comment', 'note', 'email', 'phone', 'address', 'city', 'postalCode', 'country', 'externalId', 'subject', 'body', 'html', 'text', 'reason', 'plan', 'description', 'label', 'key', 'message', 'cartId', 'paymentId', 'occurrenceKey', 'url', 'cartUrl', 'updateCardUrl', 'reviewUrl', 'referralUrl', 'fromName', 'fromAddress', 'replyTo', 'password', 'currency', 'industry', 'timeZone', 'channel', 'direction', 'kind', 'type', 'template'];
+  const textFields = [
+    'name',
+    'title',
+    'summary',
+    'details',
+    'comment',
+    'note',
+    'email',
+    'phone',
+    'address',
+    'city',
+    'postalCode',
+    'country',
+    'externalId',
+    'subject',
+    'body',
+    'html',
+    'text',
+    'reason',
+    'plan',
+    'description',
+    'label',
+    'key',
+    'message',
+    'cartId',
+    'paymentId',
+    'occurrenceKey',
+    'url',
+    'cartUrl',
+    'updateCardUrl',
+    'reviewUrl',
+    'referralUrl',
+    'fromName',
+    'fromAddress',
+    'replyTo',
+    'password',
+    'currency',
+    'industry',
+    'timeZone',
+    'channel',
+    'direction',
+    'kind',
+    'type',
+    'template',
+  ];
   const textBody = (value: string) => ({
     ...Object.fromEntries(textFields.map((f) => [f, value])),
     tags: [value],
@@ -147,7 +219,10 @@ describe('hostile input', { timeout: 600_000 }, () => {
     const failures: string[] = [];
     let sent = 0;
     for (const r of routes) {
-      const url = r.url.replace(/:id\b/g, realId).replace(/:[a-zA-Z]+/g, 'x').replace('*', 'x');
+      const url = r.url
+        .replace(/:id\b/g, realId)
+        .replace(/:[a-zA-Z]+/g, 'x')
+        .replace('*', 'x');
       const attempts: { url: string; payload?: string | Buffer }[] = [];
       if (r.method === 'GET' || r.method === 'DELETE') {
         for (const v of badQueryValues) attempts.push({ url: `${url}?${queryKeys.map((k) => `${k}=${v}`).join('&')}` });
@@ -216,7 +291,12 @@ describe('hostile input', { timeout: 600_000 }, () => {
     const customerId = (c.json() as { id: string }).id;
     const nested = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
     const post = (data: string) =>
-      t.app.inject({ method: 'POST', url: '/api/events', headers: { ...owner.headers, 'content-type': 'application/json' }, payload: `{"type":"order.created","customerId":"${customerId}","occurrenceKey":"deep-${Math.random()}","data":${data}}` });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/events',
+        headers: { ...owner.headers, 'content-type': 'application/json' },
+        payload: `{"type":"order.created","customerId":"${customerId}","occurrenceKey":"deep-${Math.random()}","data":${data}}`,
+      });
     const deep = await post(nested(5000));
     expect(deep.statusCode).toBe(400);
     const error = deep.json().error;
@@ -235,7 +315,13 @@ describe('hostile input', { timeout: 600_000 }, () => {
     const requestId = (sent.json() as { requestId: string }).requestId;
     const link = await t.app.inject({ method: 'GET', url: `/api/surveys/requests/${requestId}/link`, headers: owner.headers });
     const page = (link.json() as { link: string }).link.replace(/^https?:\/\/[^/]+/, '');
-    const res = await t.app.inject({ method: 'POST', url: page, remoteAddress: nextAddress(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'score=6&comment=Great%00 service caf%E9' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: page,
+      remoteAddress: nextAddress(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'score=6&comment=Great%00 service caf%E9',
+    });
     expect(res.statusCode).toBe(200);
     expect(String(res.headers['content-type'])).toMatch(/^text\/html/);
     const stored = await t.ctx.db.selectFrom('survey_responses').select(['score', 'comment']).where('request_id', '=', requestId).executeTakeFirstOrThrow();

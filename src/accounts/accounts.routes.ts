@@ -5,24 +5,13 @@ import { diskProblems } from '../platform/disk.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import { SESSION_COOKIE, type App } from '../platform/http/server.js';
 import { workspaceInput } from '../workspace/index.js';
-import {
-  authenticate,
-  createApiToken,
-  createSession,
-  createUser,
-  destroySession,
-  hasOwner,
-  setUpWorkspace,
-} from './accounts.service.js';
+import { authenticate, createApiToken, createSession, createUser, destroySession, hasOwner, setUpWorkspace } from './accounts.service.js';
 import { audit } from './audit.js';
 import { passwordRules } from './passwords.js';
 import { beginSignIn, signInFailed, signInSucceeded, tooManyMessage } from './sign-in-guard.js';
 
 const email = z.string().trim().email('is not a valid email address').max(320);
-const password = z
-  .string()
-  .min(passwordRules.min, `must be at least ${passwordRules.min} characters`)
-  .max(passwordRules.max);
+const password = z.string().min(passwordRules.min, `must be at least ${passwordRules.min} characters`).max(passwordRules.max);
 
 export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
   const cookieOptions = (expires: Date) => ({
@@ -127,7 +116,12 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
     '/api/users/:id',
     {
       config: { access: 'owner' },
-      schema: { tags: ['auth'], summary: 'Change a role or disable an account (owner)', params: z.object({ id: z.string().uuid() }), body: z.object({ role: z.enum(['owner', 'agent']).optional(), disabled: z.boolean().optional() }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change a role or disable an account (owner)',
+        params: z.object({ id: z.string().uuid() }),
+        body: z.object({ role: z.enum(['owner', 'agent']).optional(), disabled: z.boolean().optional() }),
+      },
     },
     async (req) => {
       if (req.params.id === req.user!.id && (req.body.disabled || req.body.role === 'agent')) {
@@ -140,12 +134,7 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
       if (Object.keys(changes).length === 0) {
         throw new HttpError(400, 'validation', 'Nothing to change: send role or disabled', [{ field: 'body', message: 'send role or disabled' }]);
       }
-      const row = await ctx.db
-        .updateTable('users')
-        .set(changes)
-        .where('id', '=', req.params.id)
-        .returning(['id', 'email', 'name', 'role', 'disabled_at'])
-        .executeTakeFirst();
+      const row = await ctx.db.updateTable('users').set(changes).where('id', '=', req.params.id).returning(['id', 'email', 'name', 'role', 'disabled_at']).executeTakeFirst();
       if (!row) throw notFound('User');
       if (req.body.disabled) await ctx.db.deleteFrom('sessions').where('user_id', '=', row.id).execute();
       await audit(ctx.db, req, 'user.update', row.email, req.body);
@@ -173,26 +162,23 @@ export async function accountRoutes(app: App, ctx: AppContext): Promise<void> {
     },
   );
 
-  app.delete(
-    '/api/tokens/:id',
-    { config: { access: 'staff' }, schema: { tags: ['auth'], summary: 'Revoke an API token', params: z.object({ id: z.string().uuid() }) } },
-    async (req) => {
-      const row = await ctx.db
-        .updateTable('api_tokens')
-        .set({ revoked_at: ctx.now() })
-        .where('id', '=', req.params.id)
-        .where('user_id', '=', req.user!.id)
-        .returning('prefix')
-        .executeTakeFirst();
-      if (!row) throw notFound('Token');
-      await audit(ctx.db, req, 'token.revoke', row.prefix);
-      return { ok: true };
-    },
-  );
+  app.delete('/api/tokens/:id', { config: { access: 'staff' }, schema: { tags: ['auth'], summary: 'Revoke an API token', params: z.object({ id: z.string().uuid() }) } }, async (req) => {
+    const row = await ctx.db.updateTable('api_tokens').set({ revoked_at: ctx.now() }).where('id', '=', req.params.id).where('user_id', '=', req.user!.id).returning('prefix').executeTakeFirst();
+    if (!row) throw notFound('Token');
+    await audit(ctx.db, req, 'token.revoke', row.prefix);
+    return { ok: true };
+  });
 
   app.get(
     '/api/audit',
-    { config: { access: 'owner' }, schema: { tags: ['auth'], summary: 'Audit log: sign-ins, settings, exports, erasures (owner)', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.coerce.number().int().optional() }) } },
+    {
+      config: { access: 'owner' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Audit log: sign-ins, settings, exports, erasures (owner)',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.coerce.number().int().optional() }),
+      },
+    },
     async (req) => {
       let q = ctx.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(req.query.limit);
       if (req.query.before) q = q.where('id', '<', req.query.before);

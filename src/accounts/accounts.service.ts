@@ -87,7 +87,10 @@ export async function createSession(db: Database, userId: string, now: Date) {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86400_000);
-  await db.insertInto('sessions').values({ id: sha256(token), user_id: userId, csrf_token: csrfToken, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('sessions')
+    .values({ id: sha256(token), user_id: userId, csrf_token: csrfToken, expires_at: expiresAt })
+    .execute();
   return { token, csrfToken, expiresAt };
 }
 
@@ -149,6 +152,10 @@ export async function ensureInstanceSecret(db: Database): Promise<string> {
   const row = await db.selectFrom('instance').select('secret').executeTakeFirst();
   if (row) return row.secret;
   const secret = randomBytes(32).toString('hex');
-  await db.insertInto('instance').values({ id: 1, secret }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('instance')
+    .values({ id: 1, secret })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
   return (await db.selectFrom('instance').select('secret').executeTakeFirstOrThrow()).secret;
 }

@@ -2,13 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Database } from '../platform/db/database.js';
 
-export async function audit(
-  db: Database,
-  req: Pick<FastifyRequest, 'user' | 'ip'> | null,
-  action: string,
-  target: string | null = null,
-  details: Record<string, unknown> = {},
-): Promise<void> {
+export async function audit(db: Database, req: Pick<FastifyRequest, 'user' | 'ip'> | null, action: string, target: string | null = null, details: Record<string, unknown> = {}): Promise<void> {
   await db
     .insertInto('audit_log')
     .values({

@@ -4,9 +4,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 
 export interface ScryptCost {
   N: number;
@@ -44,8 +42,7 @@ const maxmemFor = (c: ScryptCost) => 128 * c.N * c.r * 2;
 
 /** Refuse to verify with absurd stored parameters (a tampered row must not make us allocate gigabytes). */
 const sane = (c: ScryptCost) =>
-  Number.isInteger(c.N) && c.N >= 2 && c.N <= 2 ** 20 && (c.N & (c.N - 1)) === 0 &&
-  Number.isInteger(c.r) && c.r >= 1 && c.r <= 32 && Number.isInteger(c.p) && c.p >= 1 && c.p <= 16;
+  Number.isInteger(c.N) && c.N >= 2 && c.N <= 2 ** 20 && (c.N & (c.N - 1)) === 0 && Number.isInteger(c.r) && c.r >= 1 && c.r <= 32 && Number.isInteger(c.p) && c.p >= 1 && c.p <= 16;
 
 export async function hashPassword(password: string, cost: ScryptCost = currentCost()): Promise<string> {
   const salt = randomBytes(16);

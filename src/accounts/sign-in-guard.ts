@@ -148,7 +148,10 @@ export async function signInFailed(ctx: AppContext, gate: Extract<SignInGate, { 
         to: owner.email,
         subject: `Keepwell: ${title.toLowerCase()}`,
         text: details,
-        html: details.split('\n').map((l) => `<p>${escapeHtml(l)}</p>`).join(''),
+        html: details
+          .split('\n')
+          .map((l) => `<p>${escapeHtml(l)}</p>`)
+          .join(''),
         kind: 'transactional',
         idempotencyKey: `signin-burst:${hour}:${owner.id}`,
         source: 'security:signin',

@@ -49,7 +49,12 @@ function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[])
 }
 
 /** Validated report options from the flags. */
-export function reportOptionsFromFlags(flags: ReportFlags): { options: ReportOptions; columns: { customerCol?: number; dateCol?: number; amountCol?: number }; type: 'orders' | 'subscriptions'; timeZone: string } {
+export function reportOptionsFromFlags(flags: ReportFlags): {
+  options: ReportOptions;
+  columns: { customerCol?: number; dateCol?: number; amountCol?: number };
+  type: 'orders' | 'subscriptions';
+  timeZone: string;
+} {
   const timeUnit = oneOf('--time-unit', flags.timeUnit, ['day', 'week', 'month'] as const);
   const periodType = oneOf('--period', flags.period, ['month', 'quarter', 'half', 'year'] as const);
   const type = oneOf('--type', flags.type, ['orders', 'subscriptions'] as const);
@@ -68,7 +73,8 @@ export function reportOptionsFromFlags(flags: ReportFlags): { options: ReportOpt
   };
   const horizon = positiveInt('--horizon', flags.horizon, 3650)!;
   const discountRate = Number(flags.discountRate);
-  if (!Number.isFinite(discountRate) || discountRate < 0 || discountRate > 1) throw new ReportUsageError(`--discount-rate must be a yearly rate between 0 and 1, e.g. 0.1 (got ${JSON.stringify(flags.discountRate)})`);
+  if (!Number.isFinite(discountRate) || discountRate < 0 || discountRate > 1)
+    throw new ReportUsageError(`--discount-rate must be a yearly rate between 0 and 1, e.g. 0.1 (got ${JSON.stringify(flags.discountRate)})`);
   if (!industries.some((i) => i.key === flags.industry)) throw new ReportUsageError(`--industry must be one of ${industries.map((i) => i.key).join(', ')} (got ${JSON.stringify(flags.industry)})`);
   const industry = industryBenchmark(flags.industry);
   const digits = (() => {
@@ -199,7 +205,12 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
       if (flags.json) {
         const main = ws.orders ?? ws.subscriptions;
         const json = main
-          ? { workspace: ws.workspace, ...main, models: { ...main.models, ...(ws.subscriptions ? { sbg: ws.subscriptions.models.sbg } : {}) }, subscriptions: ws.subscriptions && ws.orders ? ws.subscriptions : undefined }
+          ? {
+              workspace: ws.workspace,
+              ...main,
+              models: { ...main.models, ...(ws.subscriptions ? { sbg: ws.subscriptions.models.sbg } : {}) },
+              subscriptions: ws.subscriptions && ws.orders ? ws.subscriptions : undefined,
+            }
           : { workspace: ws.workspace, totals: { customers: 0, orders: 0, revenue: 0 }, periods: [], benchmark: null, models: { bgnbd: null, gammaGamma: null }, customers: [] };
         console.log(JSON.stringify(json));
       }

@@ -47,7 +47,14 @@ beforeAll(async () => {
     .insertInto('touchpoints')
     .values([
       { customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-29T10:00:00Z', summary: 'Win-back: We miss you', source: 'playbook:11111111-1111-4111-8111-111111111111' },
-      { customer_id: ids.Lapsed, channel: 'system', direction: 'out', occurred_at: '2024-06-29T10:00:00Z', summary: 'Win-back: promo code issued', source: 'playbook:11111111-1111-4111-8111-111111111111' },
+      {
+        customer_id: ids.Lapsed,
+        channel: 'system',
+        direction: 'out',
+        occurred_at: '2024-06-29T10:00:00Z',
+        summary: 'Win-back: promo code issued',
+        source: 'playbook:11111111-1111-4111-8111-111111111111',
+      },
       { customer_id: ids.New, channel: 'system', direction: 'internal', occurred_at: '2024-06-29T10:00:00Z', summary: 'Tag "vip" added' },
       { customer_id: ids.New, channel: 'note', direction: 'internal', occurred_at: '2024-06-29T10:00:00Z', summary: 'Owner note: pays late' },
     ])

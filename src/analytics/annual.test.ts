@@ -33,7 +33,15 @@ describe('annual retention', () => {
     b.add('n1', d('2024-06-15'), 1000);
     b.add('n2', d('2023-09-01'), 1000);
     const r = ordersReport(b.build(), { asOfDay: d('2024-06-30'), activityWindowDays: 60, industry });
-    expect(r.annual).toMatchObject({ start: '2023-07-02', customersAtStart: 4, lost: 1, retentionRate: 0.75, windowDays: 60, formula: '1 − customers lost during the year ÷ customers at its start', note: null });
+    expect(r.annual).toMatchObject({
+      start: '2023-07-02',
+      customersAtStart: 4,
+      lost: 1,
+      retentionRate: 0.75,
+      windowDays: 60,
+      formula: '1 − customers lost during the year ÷ customers at its start',
+      note: null,
+    });
     expect(r.benchmark).toMatchObject({ yours: 0.75, difference: 0 });
     expect(r.annual.byWindow!.map((w) => w.days)).toEqual([30, 60, 90, 180, 365]);
     expect(renderText(r, 'EUR')).toContain('= 1 − customers lost during the year ÷ customers at its start; active = bought in the last 60 days; with other windows: 30 days');

@@ -59,12 +59,7 @@ export function groupTriples(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
  * Fast grouping for integer day counts (x repeat purchases, recency and age in whole days),
  * converted to the model's time unit by dividing by `unitDays`.
  */
-export function groupDayTriples(
-  x: ArrayLike<number>,
-  txDays: ArrayLike<number>,
-  TDays: ArrayLike<number>,
-  unitDays: number,
-): BgNbdData & { groupOf: Int32Array } {
+export function groupDayTriples(x: ArrayLike<number>, txDays: ArrayLike<number>, TDays: ArrayLike<number>, unitDays: number): BgNbdData & { groupOf: Int32Array } {
   // LSD radix sort of the customers by (x, t_x, T) — three counting-sort passes, linear time —
   // then runs of equal triples are the groups, ordered whatever the input order
   const n = x.length;
@@ -385,5 +380,5 @@ export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: numbe
   const z = t / (alpha + T + t);
   const head = (a + b + x - 1) / (a - 1);
   const tail = 1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z);
-  return ((head * tail) * pAlive(p, x, tx, T));
+  return head * tail * pAlive(p, x, tx, T);
 }

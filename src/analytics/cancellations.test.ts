@@ -76,7 +76,10 @@ describe.skipIf(!haveOnlineRetail)('Online Retail invoices (real file, ../shared
     const r = ordersReport(f.table, {});
     const c = r.customers.find((x) => x.id === '16446')!;
     expect(c).toMatchObject({ frequency: 0, revenue: 2.9, monetary: null, firstPurchase: '2011-05-18', lastPurchase: '2011-05-18' });
-    const rank = r.customers.slice().sort((x, y) => y.clv - x.clv).findIndex((x) => x.id === '16446');
+    const rank = r.customers
+      .slice()
+      .sort((x, y) => y.clv - x.clv)
+      .findIndex((x) => x.id === '16446');
     expect(rank).toBeGreaterThan(100);
     expect(c.health).toBeLessThan(100);
     // C541433 cancels 541431 (£77,183.60), 12346's only other order: no purchase is left

@@ -2,8 +2,7 @@
 // series, and two small optimisers (Nelder-Mead, BFGS). Plain functions, no dependencies.
 
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -38,7 +37,7 @@ export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 20
   let term = 1;
   let sum = 1;
   for (let k = 0; k < maxTerms; k++) {
-    term *= ((a + k) * (b + k)) / ((c + k) * (k + 1)) * z;
+    term *= (((a + k) * (b + k)) / ((c + k) * (k + 1))) * z;
     sum += term;
     if (Math.abs(term) < 1e-14 * Math.abs(sum)) break;
   }
@@ -57,11 +56,7 @@ export interface Minimum {
 }
 
 /** Nelder-Mead simplex minimiser (standard coefficients). */
-export function nelderMead(
-  f: (x: number[]) => number,
-  start: number[],
-  options: { step?: number; maxIterations?: number; tolerance?: number } = {},
-): Minimum {
+export function nelderMead(f: (x: number[]) => number, start: number[], options: { step?: number; maxIterations?: number; tolerance?: number } = {}): Minimum {
   const n = start.length;
   const step = options.step ?? 0.5;
   const maxIt = options.maxIterations ?? 2000 * n;
@@ -130,11 +125,7 @@ export function nelderMead(
  * BFGS quasi-Newton minimiser with a backtracking (Armijo) line search.
  * `fg` returns the value and writes the gradient into `grad`.
  */
-export function bfgs(
-  fg: (x: number[], grad: number[]) => number,
-  start: number[],
-  options: { maxIterations?: number; gradientTolerance?: number; inverseHessian?: number[][] } = {},
-): Minimum {
+export function bfgs(fg: (x: number[], grad: number[]) => number, start: number[], options: { maxIterations?: number; gradientTolerance?: number; inverseHessian?: number[][] } = {}): Minimum {
   const n = start.length;
   const maxIt = options.maxIterations ?? 200;
   // gradient tolerance relative to the size of the objective (a log-likelihood grows with n)
@@ -209,8 +200,7 @@ export function bfgs(
       const Hy = H.map((row) => row.reduce((acc, h, j) => acc + h * y[j], 0));
       const yHy = y.reduce((acc, yi, i) => acc + yi * Hy[i], 0);
       const rho = 1 / sy;
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j < n; j++) H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
     }
     // no meaningful progress: the optimum, or a flat ridge (say a, b -> infinity together)
     if (improvement < 1e-11 * scale) {

@@ -48,7 +48,13 @@ describe('BG/NBD', () => {
   it.skipIf(!hasCdnow)('reproduces Fader, Hardie & Lee (2005) on CDNOW to three significant figures', () => {
     const rows = readCsv('cdnow_customers_summary.csv');
     expect(rows).toHaveLength(2357);
-    const fit = fitBgNbd(groupTriples(rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])));
+    const fit = fitBgNbd(
+      groupTriples(
+        rows.map((r) => r[1]),
+        rows.map((r) => r[2]),
+        rows.map((r) => r[3]),
+      ),
+    );
     expect(sig3(fit.r)).toBe(0.243);
     expect(sig3(fit.alpha)).toBe(4.41);
     expect(sig3(fit.a)).toBe(0.793);
@@ -60,8 +66,20 @@ describe('BG/NBD', () => {
   it.skipIf(!hasCdnow)('gives the same fit whatever the order of the customers', () => {
     const rows = readCsv('cdnow_customers_summary.csv');
     const rev = rows.slice().reverse();
-    const a = fitBgNbd(groupTriples(rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])));
-    const b = fitBgNbd(groupTriples(rev.map((r) => r[1]), rev.map((r) => r[2]), rev.map((r) => r[3])));
+    const a = fitBgNbd(
+      groupTriples(
+        rows.map((r) => r[1]),
+        rows.map((r) => r[2]),
+        rows.map((r) => r[3]),
+      ),
+    );
+    const b = fitBgNbd(
+      groupTriples(
+        rev.map((r) => r[1]),
+        rev.map((r) => r[2]),
+        rev.map((r) => r[3]),
+      ),
+    );
     expect(b).toEqual(a);
   });
 
@@ -78,7 +96,11 @@ describe('BG/NBD', () => {
     const rev = groupDayTriples(x.slice().reverse(), tx.slice().reverse(), T.slice().reverse(), 7);
     expect([...rev.w]).toEqual([...g.w]);
     expect([...rev.tx]).toEqual([...g.tx]);
-    const byValue = groupTriples(x, tx.map((v) => v / 7), T.map((v) => v / 7));
+    const byValue = groupTriples(
+      x,
+      tx.map((v) => v / 7),
+      T.map((v) => v / 7),
+    );
     expect(bgnbdLogLikelihood(byValue, { r: 0.3, alpha: 4, a: 0.8, b: 2.4 })).toBeCloseTo(bgnbdLogLikelihood(g, { r: 0.3, alpha: 4, a: 0.8, b: 2.4 }), 10);
   });
 
@@ -112,7 +134,10 @@ describe('BG/NBD', () => {
 describe('Gamma-Gamma', () => {
   it.skipIf(!hasCdnow)('reproduces Fader & Hardie on CDNOW (p 6.25, q 3.74, gamma 15.44)', () => {
     const rows = readCsv('cdnow_customers_summary_with_transactions.csv');
-    const fit = fitGammaGamma(rows.map((r) => r[1]), rows.map((r) => r[4]));
+    const fit = fitGammaGamma(
+      rows.map((r) => r[1]),
+      rows.map((r) => r[4]),
+    );
     expect(fit.customers).toBe(946);
     expect(sig3(fit.p)).toBe(6.25);
     expect(sig3(fit.q)).toBe(3.74);

@@ -36,7 +36,12 @@ export const headerAliases = {
 
 const voidStatuses = new Set(['refunded', 'cancelled', 'canceled', 'voided', 'void', 'failed', 'declined']);
 
-export const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+export const normalizeHeader = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 
 function findColumn(headers: string[], names: string[]): number {
   for (const name of names) {

@@ -5,11 +5,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CohortRow, RetentionReport } from './report.js';
 
-export const escapeHtml = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** JSON safe inside a <script> element */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number, digits = 2) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
@@ -75,10 +78,14 @@ function section(title: string, r: RetentionReport, currency: string): string {
     )
     .join('');
   const models = [
-    bg ? `<p><b>BG/NBD</b> (per ${escapeHtml(bg.timeUnit)}): r = ${bg.r.toFixed(4)}, α = ${bg.alpha.toFixed(4)}, a = ${bg.a.toFixed(4)}, b = ${bg.b.toFixed(4)}; log-likelihood ${bg.logLikelihood.toFixed(2)} over ${bg.customers} customers.</p>` : '',
+    bg
+      ? `<p><b>BG/NBD</b> (per ${escapeHtml(bg.timeUnit)}): r = ${bg.r.toFixed(4)}, α = ${bg.alpha.toFixed(4)}, a = ${bg.a.toFixed(4)}, b = ${bg.b.toFixed(4)}; log-likelihood ${bg.logLikelihood.toFixed(2)} over ${bg.customers} customers.</p>`
+      : '',
     gg ? `<p><b>Gamma-Gamma</b>: p = ${gg.p.toFixed(4)}, q = ${gg.q.toFixed(4)}, γ = ${gg.gamma.toFixed(4)}; ${gg.customers} customers with repeat purchases.</p>` : '',
     r.fitQuality ? `<p>Fit check: ${r.fitQuality.calibrationActualRepeatPurchases} repeat purchases seen, ${num(r.fitQuality.calibrationExpectedRepeatPurchases)} expected by the model.</p>` : '',
-    r.holdout ? `<p><b>Holdout</b> ${escapeHtml(r.holdout.from)} – ${escapeHtml(r.holdout.to)}: ${r.holdout.actualRepeatPurchases} repeat purchases actual, ${num(r.holdout.predictedRepeatPurchases)} predicted (mean absolute error per customer ${r.holdout.meanAbsoluteError}).</p>` : '',
+    r.holdout
+      ? `<p><b>Holdout</b> ${escapeHtml(r.holdout.from)} – ${escapeHtml(r.holdout.to)}: ${r.holdout.actualRepeatPurchases} repeat purchases actual, ${num(r.holdout.predictedRepeatPurchases)} predicted (mean absolute error per customer ${r.holdout.meanAbsoluteError}).</p>`
+      : '',
     ...(r.models.sbg ?? []).map(
       (s) =>
         `<p><b>sBG, plan ${escapeHtml(s.plan)}</b> (per ${escapeHtml(s.interval)}): γ = ${s.gamma.toFixed(4)}, δ = ${s.delta.toFixed(4)}; log-likelihood ${s.logLikelihood.toFixed(2)} over ${s.customers} subscriptions. A new subscriber is expected to pay ${s.derl.toFixed(2)} more times after the first (discounted).</p>`,
@@ -136,7 +143,11 @@ ${input.reports.map((r) => section(r.title, r.report, input.currency)).join('\n'
 export function textTable(headers: string[], rows: (string | number)[][], numeric: boolean[] = []): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -160,7 +171,19 @@ export function renderText(r: RetentionReport, currency: string): string {
   out.push(
     textTable(
       ['Period', 'At start', 'Lost', 'New', 'Returned', 'Churn', 'Retention', ...(subs ? ['NRR', 'GRR'] : []), 'Revenue'],
-      r.periods.slice(-12).map((p) => [p.period + (p.partial ? '*' : ''), p.customersAtStart, p.lost, p.new, p.returned, pct(p.churnRate), pct(p.retentionRate), ...(subs ? [pct(p.nrr), pct(p.grr)] : []), num(p.revenue)]),
+      r.periods
+        .slice(-12)
+        .map((p) => [
+          p.period + (p.partial ? '*' : ''),
+          p.customersAtStart,
+          p.lost,
+          p.new,
+          p.returned,
+          pct(p.churnRate),
+          pct(p.retentionRate),
+          ...(subs ? [pct(p.nrr), pct(p.grr)] : []),
+          num(p.revenue),
+        ]),
       [false, true, true, true, true, true, true, true, true, true],
     ),
   );
@@ -173,11 +196,13 @@ export function renderText(r: RetentionReport, currency: string): string {
   if (gg) out.push(`Gamma-Gamma: p=${gg.p.toFixed(4)} q=${gg.q.toFixed(4)} gamma=${gg.gamma.toFixed(4)}`);
   for (const s of r.models.sbg ?? [])
     out.push(
-      `sBG plan ${s.plan} (per ${s.interval}): gamma=${s.gamma.toFixed(4)} delta=${s.delta.toFixed(4)} log-likelihood=${s.logLikelihood.toFixed(2)} DERL=${s.derl.toFixed(2)}; survival ${s.survival.slice(0, 8).map((v) => pct(v)).join(' ')}`,
+      `sBG plan ${s.plan} (per ${s.interval}): gamma=${s.gamma.toFixed(4)} delta=${s.delta.toFixed(4)} log-likelihood=${s.logLikelihood.toFixed(2)} DERL=${s.derl.toFixed(2)}; survival ${s.survival
+        .slice(0, 8)
+        .map((v) => pct(v))
+        .join(' ')}`,
     );
   for (const n of r.models.notes) out.push(n);
-  if (r.holdout)
-    out.push(`Holdout ${r.holdout.from} to ${r.holdout.to}: actual repeat purchases ${r.holdout.actualRepeatPurchases}, predicted ${num(r.holdout.predictedRepeatPurchases)}`);
+  if (r.holdout) out.push(`Holdout ${r.holdout.from} to ${r.holdout.to}: actual repeat purchases ${r.holdout.actualRepeatPurchases}, predicted ${num(r.holdout.predictedRepeatPurchases)}`);
   out.push(`CLV over ${r.clv.horizonDays} days at ${(r.clv.discountRate * 100).toFixed(0)}%: total ${currency} ${num(r.clv.total)}, mean ${num(r.clv.mean)}`);
   out.push('');
   if (r.cohorts.length) {

@@ -142,7 +142,7 @@ describe('edge cases', () => {
 
   it('gives the same report for a larger data set in any row order', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const many: Row[] = [];
     for (let c = 0; c < 300; c++) {
       const first = d('2023-01-01') + Math.floor(rand() * 400);
@@ -212,7 +212,12 @@ describe.skipIf(!fs.existsSync(cdnowSample))('CDNOW from raw transactions', () =
     expect(h.actualRepeatPurchases).toBe(1882);
     expect(Math.abs(h.predictedRepeatPurchases - h.actualRepeatPurchases) / h.actualRepeatPurchases).toBeLessThan(0.15);
     // conditional expectations track actual holdout purchases by calibration frequency
-    for (const [lo, hi] of [[0, 0], [1, 1], [2, 3], [4, 100]]) {
+    for (const [lo, hi] of [
+      [0, 0],
+      [1, 1],
+      [2, 3],
+      [4, 100],
+    ]) {
       const group = r.customers.filter((c) => c.frequency >= lo && c.frequency <= hi);
       const actual = group.reduce((s, c) => s + c.holdoutActual!, 0) / group.length;
       const predicted = group.reduce((s, c) => s + c.holdoutPredicted!, 0) / group.length;

@@ -630,9 +630,7 @@ function timed<T>(opts: ReportOptions, stage: string, f: () => T): T {
 
 /** Sorted order of customers by id, so every list comes out the same whatever the input order. */
 function idOrder(ids: string[]): Int32Array {
-  return Int32Array.from(
-    ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0)),
-  );
+  return Int32Array.from(ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,7 +674,12 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
 
   // activity window
   const windowInfo = timed(opts, 'activity window', () => {
-    if (opts.activityWindowDays) return { days: opts.activityWindowDays, source: 'setting' as const, explanation: `Set in the workspace: a customer is active while their last purchase is at most ${opts.activityWindowDays} days old.` };
+    if (opts.activityWindowDays)
+      return {
+        days: opts.activityWindowDays,
+        source: 'setting' as const,
+        explanation: `Set in the workspace: a customer is active while their last purchase is at most ${opts.activityWindowDays} days old.`,
+      };
     const gaps = new Float64Array(pd.days.length);
     let g = 0;
     for (let c = 0; c < n; c++) for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) gaps[g++] = pd.days[i] - pd.days[i - 1];
@@ -1056,9 +1059,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     repeatRate: buyers > 0 ? round(repeaters / buyers) : null,
     cohorts,
     models: {
-      bgnbd: fitBg
-        ? { r: fitBg.r, alpha: fitBg.alpha, a: fitBg.a, b: fitBg.b, logLikelihood: fitBg.logLikelihood, customers: fitBg.customers, converged: fitBg.converged, timeUnit: unit }
-        : null,
+      bgnbd: fitBg ? { r: fitBg.r, alpha: fitBg.alpha, a: fitBg.a, b: fitBg.b, logLikelihood: fitBg.logLikelihood, customers: fitBg.customers, converged: fitBg.converged, timeUnit: unit } : null,
       gammaGamma: fitGg ? { p: fitGg.p, q: fitGg.q, gamma: fitGg.gamma / scale, logLikelihood: fitGg.logLikelihood + fitGg.customers * Math.log(scale), customers: fitGg.customers } : null,
       fitCheck,
       notes,
@@ -1187,8 +1188,7 @@ export function checkBgNbdFit(
 ): FitCheck {
   const problems: string[] = [];
   const g = (v: number) => (v >= 0.01 && v < 1e4 ? v.toFixed(4) : v.toPrecision(3));
-  if (fit.a < 0.01 || fit.a / (fit.a + fit.b) < 0.001)
-    problems.push(`dropout a = ${g(fit.a)}, b = ${g(fit.b)}: it says almost no customer ever stops buying`);
+  if (fit.a < 0.01 || fit.a / (fit.a + fit.b) < 0.001) problems.push(`dropout a = ${g(fit.a)}, b = ${g(fit.b)}: it says almost no customer ever stops buying`);
   const edge = (['r', 'alpha', 'a', 'b'] as const).filter((k) => Math.abs(Math.log(fit[k])) > 14.5);
   if (edge.length) problems.push(`${edge.join(', ')} at the edge of what can be estimated`);
   if (calibrationActual >= 20 && Math.abs(calibrationExpected - calibrationActual) > 0.2 * calibrationActual)
@@ -1251,9 +1251,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   const scale = 10 ** (opts.currencyDigits ?? 2);
   const notes: string[] = [];
   // stable order: by customer, start, id
-  const rows = subs
-    .slice()
-    .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.startDay - b.startDay || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  const rows = subs.slice().sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.startDay - b.startDay || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   const ids: string[] = [];
   const index = new Map<string, number>();
   for (const s of rows) if (!index.has(s.customerId)) index.set(s.customerId, ids.push(s.customerId) - 1);
@@ -1337,7 +1335,14 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
   const partialMonth = monthRunning(asOf);
   const cohorts: CohortRow[] = [...cohortMap.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([cm, r]) => ({ cohort: monthLabel(cm), size: r.size, customers: r.customers, retention: cohortRetention(r.customers, r.size, partialMonth), revenue: r.revenue.map((v) => round(v / scale, 2)), partial: partialMonth }));
+    .map(([cm, r]) => ({
+      cohort: monthLabel(cm),
+      size: r.size,
+      customers: r.customers,
+      retention: cohortRetention(r.customers, r.size, partialMonth),
+      revenue: r.revenue.map((v) => round(v / scale, 2)),
+      partial: partialMonth,
+    }));
 
   // sBG per plan: each subscription's lifetime in billing periods, censored at the calibration end
   const plans = new Map<string, SubscriptionRow[]>();
@@ -1351,9 +1356,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
       const fit = fitSbgLifetimes(lifetimes);
       sbgFits.set(plan, { ...fit, interval, customers: list.length });
       if (fit.gamma + fit.delta > 1000)
-        notes.push(
-          `Plan ${plan}: too little history to tell its subscribers apart, so one churn rate fits best: ${(100 * fit.gamma / (fit.gamma + fit.delta)).toFixed(1)}% per ${interval}.`,
-        );
+        notes.push(`Plan ${plan}: too little history to tell its subscribers apart, so one churn rate fits best: ${((100 * fit.gamma) / (fit.gamma + fit.delta)).toFixed(1)}% per ${interval}.`);
     } catch (err) {
       notes.push(`sBG not fitted for plan ${plan}: ${(err as Error).message}.`);
     }
@@ -1393,7 +1396,7 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
         const horizonPeriods = Math.max(1, Math.round(horizon / len));
         const surv = sbgSurvival(fit, renewals + horizonPeriods + 1);
         let value = 0;
-        for (let k = 1; k <= horizonPeriods; k++) value += (surv[renewals + k] / surv[renewals]) / Math.pow(1 + perPeriodRate, k - 1);
+        for (let k = 1; k <= horizonPeriods; k++) value += surv[renewals + k] / surv[renewals] / Math.pow(1 + perPeriodRate, k - 1);
         clv += (value * s.amount) / scale;
       } else pAliveMax = Math.max(pAliveMax, 1);
     }
@@ -1413,13 +1416,14 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
     varTotal += var_;
     clvs.push(clv);
     clvTotal += clv;
-    if (isActive) saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pAliveMax), health: health.score, topReason: riskReason(health, pAliveMax) });
+    if (isActive)
+      saveCandidates.push({ id: ids[c], name: ex?.name, valueAtRisk: round(var_, 2), clv: round(clv, 2), pAlive: round(pAliveMax), health: health.score, topReason: riskReason(health, pAliveMax) });
     if (opts.includeCustomers !== false)
       customers.push({
         id: ids[c],
         ...(ex?.name ? { name: ex.name } : {}),
         frequency: byCustomer[c].length - 1,
-        recency: round((lastStart - firstDay[c]) / (unitDays[opts.timeUnit ?? 'day'])),
+        recency: round((lastStart - firstDay[c]) / unitDays[opts.timeUnit ?? 'day']),
         T: round((asOf - firstDay[c]) / unitDays[opts.timeUnit ?? 'day']),
         monetary: null,
         firstPurchase: isoDay(firstDay[c]),
@@ -1471,7 +1475,10 @@ export function subscriptionsReport(subs: SubscriptionRow[], opts: ReportOptions
       valueAtRisk: round(varTotal, 2),
       valueAtRiskDefinition: valueAtRiskDefinition(horizon, 'subscriptions'),
     },
-    saveList: saveCandidates.filter((s) => s.valueAtRisk > 0).sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1)).slice(0, opts.saveListSize ?? 20),
+    saveList: saveCandidates
+      .filter((s) => s.valueAtRisk > 0)
+      .sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1))
+      .slice(0, opts.saveListSize ?? 20),
     customers,
   };
 }

@@ -56,7 +56,8 @@ describe('value at risk of a subscriber', () => {
   it('is what they pay if they renew times the chance they do not', () => {
     const subs: SubscriptionRow[] = [];
     // a plan where half renew each year, then a subscriber in their first year
-    for (let i = 0; i < 100; i++) subs.push({ id: `s${i}`, customerId: `c${i}`, plan: 'p', amount: 10000, interval: 'year', startDay: d('2020-01-01'), cancelDay: i < 50 ? d('2021-01-01') : i < 75 ? d('2022-01-01') : null });
+    for (let i = 0; i < 100; i++)
+      subs.push({ id: `s${i}`, customerId: `c${i}`, plan: 'p', amount: 10000, interval: 'year', startDay: d('2020-01-01'), cancelDay: i < 50 ? d('2021-01-01') : i < 75 ? d('2022-01-01') : null });
     subs.push({ id: 'me', customerId: 'me', plan: 'p', amount: 10000, interval: 'year', startDay: d('2022-06-01'), cancelDay: null });
     const r = subscriptionsReport(subs, { asOfDay: d('2022-12-31') });
     const me = r.customers.find((c) => c.id === 'me')!;

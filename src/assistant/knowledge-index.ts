@@ -155,7 +155,11 @@ export function calibrate(entries: readonly MatcherEntry[], options: Partial<Mat
       });
       if (!held.length) continue;
       const m = new Matcher(train, options);
-      ask(m, train.map((e) => e.id), held);
+      ask(
+        m,
+        train.map((e) => e.id),
+        held,
+      );
     }
     for (let k = 0; k < kEnt; k++) {
       const train = entries.filter((_, ei) => ei % kEnt !== k);
@@ -163,7 +167,12 @@ export function calibrate(entries: readonly MatcherEntry[], options: Partial<Mat
       if (!held.length || !train.length) continue;
       const m = new Matcher(train, options);
       ask(m, [], held);
-      if (k === 0) ask(m, [], GENERAL_OUT_OF_SCOPE.map((text) => ({ text, id: null })));
+      if (k === 0)
+        ask(
+          m,
+          [],
+          GENERAL_OUT_OF_SCOPE.map((text) => ({ text, id: null })),
+        );
     }
   }
   const inScope = probes.filter((p) => !p.oos);
@@ -183,8 +192,16 @@ export function calibrate(entries: readonly MatcherEntry[], options: Partial<Mat
   const wOos = ((OOS_SHARE / (1 - OOS_SHARE)) * inScope.length) / oos.length;
   const weights = probes.map((p) => (p.oos ? wOos : wIn));
   const xs = probes.map((p) => p.x);
-  const answerWeights = fitLogistic(xs, probes.map((p) => (p.pos === 0 ? 1 : 0)), weights);
-  const top3Weights = fitLogistic(xs, probes.map((p) => (p.pos >= 0 ? 1 : 0)), weights);
+  const answerWeights = fitLogistic(
+    xs,
+    probes.map((p) => (p.pos === 0 ? 1 : 0)),
+    weights,
+  );
+  const top3Weights = fitLogistic(
+    xs,
+    probes.map((p) => (p.pos >= 0 ? 1 : 0)),
+    weights,
+  );
   const pa = probes.map((p) => predict(answerWeights, p.x));
   const p3 = probes.map((p) => predict(top3Weights, p.x));
   let best = { u: -Infinity, ta: 0.5, tc: 0.5 };

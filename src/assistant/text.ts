@@ -19,16 +19,37 @@ const contractions: [RegExp, string][] = [
 ];
 // Apostrophe-less spellings people type ("dont", "cant", "didnt").
 const bareNegations: Record<string, string> = {
-  dont: 'do not', doesnt: 'does not', didnt: 'did not', cant: 'can not', cannot: 'can not', wont: 'will not',
-  isnt: 'is not', arent: 'are not', wasnt: 'was not', werent: 'were not', havent: 'have not', hasnt: 'has not',
-  hadnt: 'had not', couldnt: 'could not', wouldnt: 'would not', shouldnt: 'should not', aint: 'is not', im: 'i am',
-  ive: 'i have', whats: 'what is', wheres: 'where is', hows: 'how is',
+  dont: 'do not',
+  doesnt: 'does not',
+  didnt: 'did not',
+  cant: 'can not',
+  cannot: 'can not',
+  wont: 'will not',
+  isnt: 'is not',
+  arent: 'are not',
+  wasnt: 'was not',
+  werent: 'were not',
+  havent: 'have not',
+  hasnt: 'has not',
+  hadnt: 'had not',
+  couldnt: 'could not',
+  wouldnt: 'would not',
+  shouldnt: 'should not',
+  aint: 'is not',
+  im: 'i am',
+  ive: 'i have',
+  whats: 'what is',
+  wheres: 'where is',
+  hows: 'how is',
 };
 
 /** Lower case, accents folded, contractions expanded, everything but letters and digits a space. */
 export function normalize(text: string): string {
   let t = text.length > MAX_MESSAGE_CHARS ? text.slice(0, MAX_MESSAGE_CHARS) : text;
-  t = t.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  t = t
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
   for (const [re, to] of contractions) t = t.replace(re, to);
   t = t.replace(/['’]s\b/g, '').replace(/['’]/g, '');
   t = t.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();

@@ -16,8 +16,8 @@ function toneFigures() {
     const got = detectTone(r.message).frustrated;
     const want = r.label === 'frustrated';
     if (got && want) tp++;
-    else if (got) (fp++, misses.push(`false alarm: ${r.message}`));
-    else if (want) (fn++, misses.push(`missed: ${r.message}`));
+    else if (got) fp++, misses.push(`false alarm: ${r.message}`);
+    else if (want) fn++, misses.push(`missed: ${r.message}`);
   }
   return { n: rows.length, positives: tp + fn, precision: tp / (tp + fp), recall: tp / (tp + fn), misses };
 }
@@ -68,19 +68,21 @@ describe('hand-off request', () => {
       'Can I chat with a live person please?',
       'escalate this',
       'operator',
-    ]) expect(wantsPerson(m), m).toBe(true);
+    ])
+      expect(wantsPerson(m), m).toBe(true);
   });
   it('does not mistake questions or refusals for a request', () => {
     for (const m of [
       'are you a human?',
       'are you a real person',
-      'I don\'t want to talk to anyone, just tell me the hours',
+      "I don't want to talk to anyone, just tell me the hours",
       'What are your opening hours?',
       'how do I become an agent for your brand? I run a travel agency',
       'I want a real answer',
       'my order is late',
       'the human resources department sent me an invoice',
       '',
-    ]) expect(wantsPerson(m), m).toBe(false);
+    ])
+      expect(wantsPerson(m), m).toBe(false);
   });
 });

@@ -31,11 +31,7 @@ export function registerCoreCommands(program: Command): void {
     }
   });
 
-  withDatabaseOptions(
-    program
-      .command('demo')
-      .description('run Keepwell with a generated demo business (seeded once, in its own data folder ./data-demo)'),
-  )
+  withDatabaseOptions(program.command('demo').description('run Keepwell with a generated demo business (seeded once, in its own data folder ./data-demo)'))
     .addOption(new Option('-p, --port <port>', 'port to listen on (env PORT, default 3000)'))
     .addOption(new Option('--seed <n>', 'seed of the generated business').default('42'))
     .action(async (opts) => {

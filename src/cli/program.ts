@@ -3,8 +3,5 @@
 import { Command } from 'commander';
 
 export function createRootCommand(): Command {
-  return new Command('keepwell')
-    .description('Keepwell: a self-hosted customer-retention workspace')
-    .showHelpAfterError()
-    .configureHelp({ sortSubcommands: false });
+  return new Command('keepwell').description('Keepwell: a self-hosted customer-retention workspace').showHelpAfterError().configureHelp({ sortSubcommands: false });
 }

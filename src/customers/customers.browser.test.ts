@@ -33,7 +33,10 @@ describe.skipIf(!chromiumPath || !haveWeb)('customer page in Chromium', () => {
     await running?.stop();
   });
 
-  for (const [label, viewport] of [['desktop', { width: 1366, height: 820 }], ['phone', { width: 390, height: 844 }]] as const) {
+  for (const [label, viewport] of [
+    ['desktop', { width: 1366, height: 820 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
     it(`saves a customer who has a birthday (${label})`, async () => {
       const email = `bea-${label}@example.test`;
       const c = await running.ctx.db

@@ -31,7 +31,11 @@ export function formatReport(r: ImportReport, maxLines = 50): string {
     out.push(`Not imported: ${r.fatal}`);
     return out.join('\n');
   }
-  out.push(`Columns: ${Object.entries(r.mapping).map(([f, c]) => `${f}=${c}`).join(', ')}`);
+  out.push(
+    `Columns: ${Object.entries(r.mapping)
+      .map(([f, c]) => `${f}=${c}`)
+      .join(', ')}`,
+  );
   out.push(
     `Rows ${r.rows}: created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged}, skipped as duplicates ${r.duplicates}, failed ${r.failed}` +
       (r.ignored ? `, not ${r.type} (e.g. failed payments) ${r.ignored}` : '') +
@@ -97,10 +101,7 @@ export function registerCustomerCommands(program: Command): void {
         }
         throw err;
       }
-      const bar = new cliProgress.SingleBar(
-        { format: 'Importing [{bar}] {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true, etaBuffer: 50 },
-        cliProgress.Presets.shades_classic,
-      );
+      const bar = new cliProgress.SingleBar({ format: 'Importing [{bar}] {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
       let status = 0;
       try {
         const ws = await getWorkspace(database.db);

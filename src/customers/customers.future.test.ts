@@ -20,7 +20,11 @@ function multipart(csv: string) {
   const boundary = '----keepwellfuture';
   return {
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-    payload: Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="orders.csv"\r\nContent-Type: text/csv\r\n\r\n`), Buffer.from(csv), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    payload: Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="orders.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+      Buffer.from(csv),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]),
   };
 }
 
@@ -62,13 +66,23 @@ describe('future dates', () => {
       expect(r.statusCode).toBe(400);
       expect(r.json().error.fields[0].field).toBe(field);
     }
-    const touch = await t.app.inject({ method: 'POST', url: `/api/customers/${id}/touchpoints`, headers: agent.headers, payload: { channel: 'call', direction: 'out', summary: 'x', occurredAt: '2099-01-01T00:00:00Z' } });
+    const touch = await t.app.inject({
+      method: 'POST',
+      url: `/api/customers/${id}/touchpoints`,
+      headers: agent.headers,
+      payload: { channel: 'call', direction: 'out', summary: 'x', occurredAt: '2099-01-01T00:00:00Z' },
+    });
     expect(touch.statusCode).toBe(400);
     expect(touch.json().error.fields[0].field).toBe('body.occurredAt');
 
     // A shop's webhook with a 2099 order: refused, nothing written, no thank-you queued.
     const body = JSON.stringify({ id: 'W-2099', customer: { email: 'kit@example.test' }, amount: '12.00', currency: 'EUR', orderedAt: '2099-12-01' });
-    const hook = await t.app.inject({ method: 'POST', url: '/api/webhooks/orders', headers: { 'content-type': 'application/json', 'x-keepwell-signature': signWebhook(webhookSecret(t.ctx), Buffer.from(body)) }, payload: body });
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/orders',
+      headers: { 'content-type': 'application/json', 'x-keepwell-signature': signWebhook(webhookSecret(t.ctx), Buffer.from(body)) },
+      payload: body,
+    });
     expect(hook.statusCode).toBe(400);
     expect(hook.json().error.fields[0].field).toBe('orderedAt');
     expect(await t.ctx.db.selectFrom('orders').select('id').where('external_id', '=', 'W-2099').execute()).toEqual([]);

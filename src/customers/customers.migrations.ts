@@ -65,9 +65,7 @@ export const customerMigrations: MigrationSet = {
         .addColumn('amount_minor', 'bigint', (c) => c.notNull())
         .addColumn('currency', 'text', (c) => c.notNull())
         .addColumn('ordered_at', 'timestamptz', (c) => c.notNull())
-        .addColumn('status', 'text', (c) =>
-          c.notNull().defaultTo('paid').check(sql`status in ('paid','pending','refunded','cancelled')`),
-        )
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('paid').check(sql`status in ('paid','pending','refunded','cancelled')`))
         .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .execute();
       await sql`create unique index orders_external_id_key on orders (external_id) where external_id is not null`.execute(db);

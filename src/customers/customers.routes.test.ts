@@ -102,7 +102,12 @@ describe('customers API', () => {
   });
 
   it('bulk upserts by external id and counts honestly', async () => {
-    const body = { customers: [{ externalId: 'b-1', name: 'Bulk One', email: 'b1@example.com' }, { externalId: 'b-2', name: 'Bulk Two' }] };
+    const body = {
+      customers: [
+        { externalId: 'b-1', name: 'Bulk One', email: 'b1@example.com' },
+        { externalId: 'b-2', name: 'Bulk Two' },
+      ],
+    };
     expect((await call('POST', '/api/customers/bulk', agent, body)).json()).toMatchObject({ created: 2, updated: 0, unchanged: 0 });
     body.customers[1].name = 'Bulk Two Renamed';
     expect((await call('POST', '/api/customers/bulk', agent, body)).json()).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
@@ -115,7 +120,12 @@ describe('customers API', () => {
 describe('import over HTTP', () => {
   const csv = 'Order ID,Email,Name,Date,Total\nW-1,wim@example.com,Wim,2025-01-02,€ 10\nW-2,wim@example.com,Wim,02/30/2025,5\nW-3,xia@example.com,Xia,2025-01-03,"1.234,50"\n';
   it('dry run previews the first rows and the mapping, writing nothing; then imports', async () => {
-    const dry = await t.app.inject({ method: 'POST', url: '/api/customers/import?dryRun=true&previewRows=2', headers: { ...agent.headers, ...multipart(csv).headers }, payload: multipart(csv).payload });
+    const dry = await t.app.inject({
+      method: 'POST',
+      url: '/api/customers/import?dryRun=true&previewRows=2',
+      headers: { ...agent.headers, ...multipart(csv).headers },
+      payload: multipart(csv).payload,
+    });
     expect(dry.statusCode).toBe(200);
     const report = dry.json().report;
     expect(report).toMatchObject({ dryRun: true, type: 'orders', preset: 'generic', created: 2, failed: 1 });
@@ -147,7 +157,12 @@ describe('import over HTTP', () => {
   }, 60_000);
 
   it('refuses a mapping to a column that is not there', async () => {
-    const r = await t.app.inject({ method: 'POST', url: `/api/customers/import?mapping=${encodeURIComponent(JSON.stringify({ amount: 'Nope' }))}`, headers: { ...agent.headers, ...multipart(csv).headers }, payload: multipart(csv).payload });
+    const r = await t.app.inject({
+      method: 'POST',
+      url: `/api/customers/import?mapping=${encodeURIComponent(JSON.stringify({ amount: 'Nope' }))}`,
+      headers: { ...agent.headers, ...multipart(csv).headers },
+      payload: multipart(csv).payload,
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error.message).toMatch(/no column "Nope"/);
   });
@@ -156,9 +171,18 @@ describe('import over HTTP', () => {
     const r = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders', headers: { ...agent.headers, ...multipart(oneLine).headers }, payload: multipart(oneLine).payload });
     expect(r.statusCode).toBe(422);
     expect(r.body.length).toBeLessThan(2000);
-    expect(r.json().error).toMatchObject({ code: 'import_failed', message: expect.stringMatching(/^Not imported: Missing columns/), fields: [{ field: 'file', message: expect.stringMatching(/Missing columns/) }] });
+    expect(r.json().error).toMatchObject({
+      code: 'import_failed',
+      message: expect.stringMatching(/^Not imported: Missing columns/),
+      fields: [{ field: 'file', message: expect.stringMatching(/Missing columns/) }],
+    });
     // A check (dry run) still shows what stops the file, briefly, so the columns can be mapped.
-    const check = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders&dryRun=true', headers: { ...agent.headers, ...multipart(oneLine).headers }, payload: multipart(oneLine).payload });
+    const check = await t.app.inject({
+      method: 'POST',
+      url: '/api/customers/import?type=orders&dryRun=true',
+      headers: { ...agent.headers, ...multipart(oneLine).headers },
+      payload: multipart(oneLine).payload,
+    });
     expect(check.statusCode).toBe(200);
     expect(check.body.length).toBeLessThan(5000);
     expect(check.json().report.fatal).toMatch(/^Missing columns/);
@@ -190,7 +214,8 @@ describe('orders webhook', () => {
   it('answers 401 to a signature with non-ASCII characters or of another length (never a 500), and 400 to a signed body that is not UTF-8', async () => {
     const body = JSON.stringify({ id: 'shop-6001', customer: { email: 'sig@example.com' }, amount: '5.00', currency: 'EUR' });
     const secret = webhookSecret(t.ctx);
-    const send = (payload: string | Buffer, sig: string) => t.app.inject({ method: 'POST', url: '/api/webhooks/orders', headers: { 'content-type': 'application/json', 'x-keepwell-signature': sig }, payload });
+    const send = (payload: string | Buffer, sig: string) =>
+      t.app.inject({ method: 'POST', url: '/api/webhooks/orders', headers: { 'content-type': 'application/json', 'x-keepwell-signature': sig }, payload });
     const good = signWebhook(secret, body);
     // same number of characters as a real signature, more bytes
     for (const sig of [`sha256=${'é'.repeat(64)}`, `${good.slice(0, -1)}é`, `sha256=${'\u00ff'.repeat(64)}`, `${good}0`, good.slice(0, -1), 'sha256=']) {
@@ -252,7 +277,11 @@ describe('merge, export, erase', () => {
     await call('POST', `/api/customers/${c.id}/orders`, agent, { amountMinor: 7700, currency: 'USD', externalId: 'erin-order-1' });
     await call('POST', `/api/customers/${c.id}/touchpoints`, agent, { channel: 'call', summary: 'Erin asked about her data' });
     const json = await call('GET', `/api/customers/${c.id}/export`, agent);
-    expect(json.json()).toMatchObject({ customer: { email: 'erin@example.com' }, orders: [expect.objectContaining({ amount_minor: 7700 })], touchpoints: [expect.objectContaining({ summary: 'Erin asked about her data' })] });
+    expect(json.json()).toMatchObject({
+      customer: { email: 'erin@example.com' },
+      orders: [expect.objectContaining({ amount_minor: 7700 })],
+      touchpoints: [expect.objectContaining({ summary: 'Erin asked about her data' })],
+    });
     expect((await call('POST', `/api/customers/${c.id}/erase`, agent, {})).statusCode).toBe(403);
     expect((await call('POST', `/api/customers/${c.id}/erase`, owner, {})).json()).toEqual({ erased: true, already: false });
     const after = (await call('GET', `/api/customers/${c.id}`, owner)).json();

@@ -36,11 +36,25 @@ const sorts = ['name', 'newest', 'oldest', 'updated'] as const;
 /** A moment that has happened: more than a day ahead is refused (a typo like 2099, a wrong column), naming the field. */
 const pastDate = () => z.coerce.date().refine((d) => d.getTime() <= Date.now() + 86400_000, 'is in the future (more than a day ahead)');
 
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional().transform((v) => (v === '' ? null : v));
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullable()
+    .optional()
+    .transform((v) => (v === '' ? null : v));
 const customerBody = z.object({
   externalId: optionalText(200),
   name: z.string().trim().min(1, 'is required').max(300),
-  email: z.string().trim().email('is not an email address').max(320).nullable().optional().or(z.literal('').transform(() => null)),
+  email: z
+    .string()
+    .trim()
+    .email('is not an email address')
+    .max(320)
+    .nullable()
+    .optional()
+    .or(z.literal('').transform(() => null)),
   phone: optionalText(50),
   birthday: z
     .string()
@@ -99,7 +113,12 @@ function filteredCustomers(db: Database, q: Omit<ListQuery, 'limit' | 'cursor' |
   if (q.search) {
     const s = q.search.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`);
     query = query.where((eb) =>
-      eb.or([eb(sql`lower(c.name)`, 'like', `%${s}%`), eb('c.email_normalized', 'like', `${s}%`), eb('c.external_id', '=', q.search!), eb('c.phone_normalized', '=', normalizePhone(q.search!) ?? '-')]),
+      eb.or([
+        eb(sql`lower(c.name)`, 'like', `%${s}%`),
+        eb('c.email_normalized', 'like', `${s}%`),
+        eb('c.external_id', '=', q.search!),
+        eb('c.phone_normalized', '=', normalizePhone(q.search!) ?? '-'),
+      ]),
     );
   }
   if (q.tag) query = query.where(sql<boolean>`c.tags @> ${sql.val([q.tag])}::text[]`);
@@ -184,12 +203,38 @@ function customerOut(c: Record<string, any>, s?: Stats) {
   };
 }
 
-const orderOut = (o: Record<string, any>) => ({ id: o.id, externalId: o.external_id, customerId: o.customer_id, amountMinor: Number(o.amount_minor), currency: o.currency, orderedAt: o.ordered_at, status: o.status });
-const subOut = (s: Record<string, any>) => ({
-  id: s.id, externalId: s.external_id, customerId: s.customer_id, plan: s.plan, amountMinor: Number(s.amount_minor), currency: s.currency,
-  interval: s.interval, startedAt: s.started_at, canceledAt: s.canceled_at, cancelReason: s.cancel_reason,
+const orderOut = (o: Record<string, any>) => ({
+  id: o.id,
+  externalId: o.external_id,
+  customerId: o.customer_id,
+  amountMinor: Number(o.amount_minor),
+  currency: o.currency,
+  orderedAt: o.ordered_at,
+  status: o.status,
 });
-const touchOut = (t: Record<string, any>) => ({ id: t.id, customerId: t.customer_id, channel: t.channel, direction: t.direction, occurredAt: t.occurred_at, summary: t.summary, source: t.source, userId: t.user_id, userName: t.user_name ?? null });
+const subOut = (s: Record<string, any>) => ({
+  id: s.id,
+  externalId: s.external_id,
+  customerId: s.customer_id,
+  plan: s.plan,
+  amountMinor: Number(s.amount_minor),
+  currency: s.currency,
+  interval: s.interval,
+  startedAt: s.started_at,
+  canceledAt: s.canceled_at,
+  cancelReason: s.cancel_reason,
+});
+const touchOut = (t: Record<string, any>) => ({
+  id: t.id,
+  customerId: t.customer_id,
+  channel: t.channel,
+  direction: t.direction,
+  occurredAt: t.occurred_at,
+  summary: t.summary,
+  source: t.source,
+  userId: t.user_id,
+  userName: t.user_name ?? null,
+});
 
 async function checkOwner(db: Database, ownerUserId: string | null | undefined): Promise<void> {
   if (!ownerUserId) return;
@@ -247,7 +292,8 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
   if (o.orderedAt) {
     const d = parseDate(o.orderedAt, { order: 'dmy', timeZone: defaults.timeZone });
     if (!d.ok) throw badRequest(`${prefix}orderedAt: ${d.reason}`, [{ field: `${prefix}orderedAt`, message: d.reason }]);
-    if (d.value.getTime() > defaults.now.getTime() + 86400_000) throw badRequest(`${prefix}orderedAt is in the future (more than a day ahead)`, [{ field: `${prefix}orderedAt`, message: 'is in the future (more than a day ahead)' }]);
+    if (d.value.getTime() > defaults.now.getTime() + 86400_000)
+      throw badRequest(`${prefix}orderedAt is in the future (more than a day ahead)`, [{ field: `${prefix}orderedAt`, message: 'is in the future (more than a day ahead)' }]);
     orderedAt = d.value;
   }
   const c = o.customer;
@@ -256,9 +302,23 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
   const customerExt = c.id ?? (!emailNorm && !phoneNorm && c.name ? `name:${c.name.toLowerCase()}` : null);
   const ext = o.id ?? hashId('h:', `${customerExt ?? emailNorm ?? phoneNorm}|${orderedAt.toISOString()}|${amount}|${currency}|api`);
   return {
-    line: i + 1, ext, extGiven: Boolean(o.id), amount, currency, orderedAt, status: o.status,
-    customerExt, name: c.name ?? null, email: c.email ?? null, emailNorm, phone: c.phone ?? null, phoneNorm,
-    address: null, city: null, postalCode: null, country: null,
+    line: i + 1,
+    ext,
+    extGiven: Boolean(o.id),
+    amount,
+    currency,
+    orderedAt,
+    status: o.status,
+    customerExt,
+    name: c.name ?? null,
+    email: c.email ?? null,
+    emailNorm,
+    phone: c.phone ?? null,
+    phoneNorm,
+    address: null,
+    city: null,
+    postalCode: null,
+    country: null,
   };
 }
 
@@ -297,54 +357,64 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
   const windowStart = async () => new Date(ctx.now().getTime() - (await activityWindowDays(ctx.db)) * 86400_000);
 
   // ---- customers ----
-  app.get('/api/customers', { config: { access: 'staff' }, schema: { querystring: listQuery, tags: ['customers'], summary: 'List customers: search by name/email, filter by tag, status and driver, cursor pagination' } }, async (req) => {
-    const q = req.query;
-    const ws = await windowStart();
-    let query = filteredCustomers(ctx.db, q, ws).selectAll('c').select(statsSelect(ws).as('stats'));
-    const after = q.cursor ? decodeCursor(q.cursor) : null;
-    switch (q.sort) {
-      case 'name':
-        if (after) query = query.where(sql<boolean>`(lower(c.name), c.id) > (${after[0]}, ${after[1]}::uuid)`);
-        query = query.orderBy(sql`lower(c.name)`).orderBy('c.id');
-        break;
-      case 'newest':
-      case 'oldest': {
-        const op = q.sort === 'newest' ? sql.raw('<') : sql.raw('>');
-        if (after) query = query.where(sql<boolean>`(c.acquired_at, c.id) ${op} (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
-        query = q.sort === 'newest' ? query.orderBy('c.acquired_at', 'desc').orderBy('c.id', 'desc') : query.orderBy('c.acquired_at', 'asc').orderBy('c.id', 'asc');
-        break;
+  app.get(
+    '/api/customers',
+    { config: { access: 'staff' }, schema: { querystring: listQuery, tags: ['customers'], summary: 'List customers: search by name/email, filter by tag, status and driver, cursor pagination' } },
+    async (req) => {
+      const q = req.query;
+      const ws = await windowStart();
+      let query = filteredCustomers(ctx.db, q, ws).selectAll('c').select(statsSelect(ws).as('stats'));
+      const after = q.cursor ? decodeCursor(q.cursor) : null;
+      switch (q.sort) {
+        case 'name':
+          if (after) query = query.where(sql<boolean>`(lower(c.name), c.id) > (${after[0]}, ${after[1]}::uuid)`);
+          query = query.orderBy(sql`lower(c.name)`).orderBy('c.id');
+          break;
+        case 'newest':
+        case 'oldest': {
+          const op = q.sort === 'newest' ? sql.raw('<') : sql.raw('>');
+          if (after) query = query.where(sql<boolean>`(c.acquired_at, c.id) ${op} (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
+          query = q.sort === 'newest' ? query.orderBy('c.acquired_at', 'desc').orderBy('c.id', 'desc') : query.orderBy('c.acquired_at', 'asc').orderBy('c.id', 'asc');
+          break;
+        }
+        case 'updated':
+          if (after) query = query.where(sql<boolean>`(c.updated_at, c.id) < (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
+          query = query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc');
+          break;
       }
-      case 'updated':
-        if (after) query = query.where(sql<boolean>`(c.updated_at, c.id) < (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
-        query = query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc');
-        break;
-    }
-    if (after && q.sort !== 'name' && Number.isNaN(new Date(after[0]).getTime())) throw badRequest('Invalid cursor', [{ field: 'querystring.cursor', message: 'is not a cursor from this list' }]);
-    const rows = await query.limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const key = (c: (typeof page)[number]) => (q.sort === 'name' ? c.name.toLowerCase() : q.sort === 'updated' ? new Date(c.updated_at).toISOString() : new Date(c.acquired_at).toISOString());
-    return {
-      customers: page.map((c) => customerOut(c, c.stats as unknown as Stats)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor([key(last), last.id]) : null,
-    };
-  });
+      if (after && q.sort !== 'name' && Number.isNaN(new Date(after[0]).getTime())) throw badRequest('Invalid cursor', [{ field: 'querystring.cursor', message: 'is not a cursor from this list' }]);
+      const rows = await query.limit(q.limit + 1).execute();
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const key = (c: (typeof page)[number]) => (q.sort === 'name' ? c.name.toLowerCase() : q.sort === 'updated' ? new Date(c.updated_at).toISOString() : new Date(c.acquired_at).toISOString());
+      return {
+        customers: page.map((c) => customerOut(c, c.stats as unknown as Stats)),
+        nextCursor: rows.length > q.limit && last ? encodeCursor([key(last), last.id]) : null,
+      };
+    },
+  );
 
   app.get('/api/customers/tags', { config: { access: 'staff' }, schema: { tags: ['customers'], summary: 'Tags in use, most used first' } }, async () => {
-    const r = await sql<{ tag: string; n: number }>`select t as tag, count(*)::int as n from customers, unnest(tags) t where merged_into is null group by t order by n desc, t limit 200`.execute(ctx.db);
+    const r = await sql<{ tag: string; n: number }>`select t as tag, count(*)::int as n from customers, unnest(tags) t where merged_into is null group by t order by n desc, t limit 200`.execute(
+      ctx.db,
+    );
     return { tags: r.rows };
   });
 
-  app.get('/api/customers/duplicates', { config: { access: 'staff' }, schema: { tags: ['customers'], summary: 'Customers that share a normalised email or phone (candidates to merge)' } }, async () => {
-    const r = await sql<{ kind: string; value: string; ids: string[]; names: string[] }>`
+  app.get(
+    '/api/customers/duplicates',
+    { config: { access: 'staff' }, schema: { tags: ['customers'], summary: 'Customers that share a normalised email or phone (candidates to merge)' } },
+    async () => {
+      const r = await sql<{ kind: string; value: string; ids: string[]; names: string[] }>`
       select 'email' as kind, email_normalized as value, array_agg(id order by created_at) as ids, array_agg(name order by created_at) as names
         from customers where email_normalized is not null and merged_into is null and erased_at is null group by email_normalized having count(*) > 1
       union all
       select 'phone', phone_normalized, array_agg(id order by created_at), array_agg(name order by created_at)
         from customers where phone_normalized is not null and merged_into is null and erased_at is null group by phone_normalized having count(*) > 1
       limit 200`.execute(ctx.db);
-    return { duplicates: r.rows };
-  });
+      return { duplicates: r.rows };
+    },
+  );
 
   app.post('/api/customers', { config: { access: 'staff' }, schema: { body: customerBody, tags: ['customers'], summary: 'Create a customer' } }, async (req, reply) => {
     const values = customerColumns(req.body);
@@ -354,81 +424,126 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       if (exists) throw new HttpError(409, 'conflict', `A customer with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
     }
     const c = await ctx.db.transaction().execute(async (trx) => {
-      const row = await trx.insertInto('customers').values({ name: req.body.name, ...values, acquired_at: req.body.acquiredAt ?? ctx.now() } as never).returningAll().executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('customers')
+        .values({ name: req.body.name, ...values, acquired_at: req.body.acquiredAt ?? ctx.now() } as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await announceWrites(trx, { customers: true }, 'api');
       return row;
     });
     return reply.code(201).send(customerOut(c));
   });
 
-  app.get('/api/customers/:id', { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: 'A customer with stats, orders, subscriptions and the timeline' } }, async (req) => {
-    const ws = await windowStart();
-    const c = await ctx.db.selectFrom('customers as c').selectAll('c').select(statsSelect(ws).as('stats')).where('c.id', '=', req.params.id).executeTakeFirst();
-    if (!c) throw notFound('Customer');
-    const [orders, subscriptions, touchpoints, owner] = await Promise.all([
-      ctx.db.selectFrom('orders').selectAll().where('customer_id', '=', c.id).orderBy('ordered_at', 'desc').limit(200).execute(),
-      ctx.db.selectFrom('subscriptions').selectAll().where('customer_id', '=', c.id).orderBy('started_at', 'desc').execute(),
-      ctx.db
-        .selectFrom('touchpoints as t')
-        .leftJoin('users as u', 'u.id', 't.user_id')
-        .selectAll('t')
-        .select('u.name as user_name')
-        .where('t.customer_id', '=', c.id)
-        .orderBy('t.occurred_at', 'desc')
-        .limit(200)
-        .execute(),
-      c.owner_user_id ? ctx.db.selectFrom('users').select(['id', 'name']).where('id', '=', c.owner_user_id).executeTakeFirst() : null,
-    ]);
-    return {
-      customer: { ...customerOut(c, c.stats as unknown as Stats), owner: owner ?? null },
-      orders: orders.map(orderOut),
-      subscriptions: subscriptions.map(subOut),
-      touchpoints: touchpoints.map(touchOut),
-    };
-  });
-
-  app.patch('/api/customers/:id', { config: { access: 'staff' }, schema: { params: idParams, body: customerBody.partial(), tags: ['customers'], summary: 'Update a customer (only the fields sent)' } }, async (req) => {
-    const c = await requireCustomer(ctx.db, req.params.id);
-    if (c.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
-    if (c.merged_into) throw new HttpError(409, 'merged', `This customer was merged into ${c.merged_into}`);
-    const values = customerColumns(req.body);
-    await checkOwner(ctx.db, req.body.ownerUserId);
-    if (req.body.externalId) {
-      const other = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).where('id', '<>', c.id).executeTakeFirst();
-      if (other) throw new HttpError(409, 'conflict', `Another customer has external id ${req.body.externalId}`, [{ field: 'body.externalId', message: 'is taken' }]);
-    }
-    if (!Object.keys(values).length) return customerOut(c);
-    const updated = await ctx.db.updateTable('customers').set({ ...values, updated_at: ctx.now() } as never).where('id', '=', c.id).returningAll().executeTakeFirstOrThrow();
-    return customerOut(updated);
-  });
-
-  const bulkBody = z.object({ customers: z.array(customerBody.extend({ externalId: z.string().trim().min(1).max(200).optional() })).min(1).max(1000) });
-  app.post('/api/customers/bulk', { config: { access: 'staff' }, schema: { body: bulkBody, tags: ['customers'], summary: 'Upsert up to 1000 customers by externalId (else email/phone); counts created, updated, unchanged' } }, async (req) => {
-    const rows: CustomerRow[] = req.body.customers.map((c, i) => {
-      const emailNorm = normalizeEmail(c.email ?? null);
-      const phoneNorm = normalizePhone(c.phone ?? null);
-      if (!c.externalId && !emailNorm && !phoneNorm) throw badRequest(`customers.${i}: needs an externalId, email or phone`, [{ field: `body.customers.${i}.externalId`, message: 'needs an externalId, email or phone' }]);
+  app.get(
+    '/api/customers/:id',
+    { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: 'A customer with stats, orders, subscriptions and the timeline' } },
+    async (req) => {
+      const ws = await windowStart();
+      const c = await ctx.db.selectFrom('customers as c').selectAll('c').select(statsSelect(ws).as('stats')).where('c.id', '=', req.params.id).executeTakeFirst();
+      if (!c) throw notFound('Customer');
+      const [orders, subscriptions, touchpoints, owner] = await Promise.all([
+        ctx.db.selectFrom('orders').selectAll().where('customer_id', '=', c.id).orderBy('ordered_at', 'desc').limit(200).execute(),
+        ctx.db.selectFrom('subscriptions').selectAll().where('customer_id', '=', c.id).orderBy('started_at', 'desc').execute(),
+        ctx.db
+          .selectFrom('touchpoints as t')
+          .leftJoin('users as u', 'u.id', 't.user_id')
+          .selectAll('t')
+          .select('u.name as user_name')
+          .where('t.customer_id', '=', c.id)
+          .orderBy('t.occurred_at', 'desc')
+          .limit(200)
+          .execute(),
+        c.owner_user_id ? ctx.db.selectFrom('users').select(['id', 'name']).where('id', '=', c.owner_user_id).executeTakeFirst() : null,
+      ]);
       return {
-        line: i + 1, customerExt: c.externalId ?? null, name: c.name, email: c.email ?? null, emailNorm, phone: c.phone ?? null, phoneNorm,
-        address: c.address ?? null, city: c.city ?? null, postalCode: c.postalCode ?? null, country: c.country ?? null, birthday: c.birthday ?? null,
-        tags: c.tags ?? null, acquiredAt: c.acquiredAt ?? null, consent: c.marketingConsent ?? null, driver: c.retentionDriver ?? null,
+        customer: { ...customerOut(c, c.stats as unknown as Stats), owner: owner ?? null },
+        orders: orders.map(orderOut),
+        subscriptions: subscriptions.map(subOut),
+        touchpoints: touchpoints.map(touchOut),
       };
-    });
-    const seen = new Set<string>();
-    for (const r of rows) {
-      const k = r.customerExt ?? `e:${r.emailNorm}|p:${r.phoneNorm}`;
-      if (seen.has(k)) throw badRequest(`customers.${r.line - 1}: the same customer appears twice`, [{ field: `body.customers.${r.line - 1}`, message: 'appears twice' }]);
-      seen.add(k);
-    }
-    const res = await writeRows(ctx.db, 'customers', rows);
-    return { created: res.created, updated: res.updated, unchanged: res.unchanged, notes: res.notes.map((n) => ({ index: n.line - 1, reason: n.reason })) };
+    },
+  );
+
+  app.patch(
+    '/api/customers/:id',
+    { config: { access: 'staff' }, schema: { params: idParams, body: customerBody.partial(), tags: ['customers'], summary: 'Update a customer (only the fields sent)' } },
+    async (req) => {
+      const c = await requireCustomer(ctx.db, req.params.id);
+      if (c.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
+      if (c.merged_into) throw new HttpError(409, 'merged', `This customer was merged into ${c.merged_into}`);
+      const values = customerColumns(req.body);
+      await checkOwner(ctx.db, req.body.ownerUserId);
+      if (req.body.externalId) {
+        const other = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).where('id', '<>', c.id).executeTakeFirst();
+        if (other) throw new HttpError(409, 'conflict', `Another customer has external id ${req.body.externalId}`, [{ field: 'body.externalId', message: 'is taken' }]);
+      }
+      if (!Object.keys(values).length) return customerOut(c);
+      const updated = await ctx.db
+        .updateTable('customers')
+        .set({ ...values, updated_at: ctx.now() } as never)
+        .where('id', '=', c.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return customerOut(updated);
+    },
+  );
+
+  const bulkBody = z.object({
+    customers: z
+      .array(customerBody.extend({ externalId: z.string().trim().min(1).max(200).optional() }))
+      .min(1)
+      .max(1000),
   });
+  app.post(
+    '/api/customers/bulk',
+    { config: { access: 'staff' }, schema: { body: bulkBody, tags: ['customers'], summary: 'Upsert up to 1000 customers by externalId (else email/phone); counts created, updated, unchanged' } },
+    async (req) => {
+      const rows: CustomerRow[] = req.body.customers.map((c, i) => {
+        const emailNorm = normalizeEmail(c.email ?? null);
+        const phoneNorm = normalizePhone(c.phone ?? null);
+        if (!c.externalId && !emailNorm && !phoneNorm)
+          throw badRequest(`customers.${i}: needs an externalId, email or phone`, [{ field: `body.customers.${i}.externalId`, message: 'needs an externalId, email or phone' }]);
+        return {
+          line: i + 1,
+          customerExt: c.externalId ?? null,
+          name: c.name,
+          email: c.email ?? null,
+          emailNorm,
+          phone: c.phone ?? null,
+          phoneNorm,
+          address: c.address ?? null,
+          city: c.city ?? null,
+          postalCode: c.postalCode ?? null,
+          country: c.country ?? null,
+          birthday: c.birthday ?? null,
+          tags: c.tags ?? null,
+          acquiredAt: c.acquiredAt ?? null,
+          consent: c.marketingConsent ?? null,
+          driver: c.retentionDriver ?? null,
+        };
+      });
+      const seen = new Set<string>();
+      for (const r of rows) {
+        const k = r.customerExt ?? `e:${r.emailNorm}|p:${r.phoneNorm}`;
+        if (seen.has(k)) throw badRequest(`customers.${r.line - 1}: the same customer appears twice`, [{ field: `body.customers.${r.line - 1}`, message: 'appears twice' }]);
+        seen.add(k);
+      }
+      const res = await writeRows(ctx.db, 'customers', rows);
+      return { created: res.created, updated: res.updated, unchanged: res.unchanged, notes: res.notes.map((n) => ({ index: n.line - 1, reason: n.reason })) };
+    },
+  );
 
   // ---- orders, subscriptions, touchpoints of one customer ----
   const newOrder = z.object({
     externalId: z.string().trim().min(1).max(200).optional(),
     amountMinor: z.number().int().min(0).max(1e12),
-    currency: z.string().trim().length(3).refine(isCurrencyCode, 'is not an ISO 4217 currency code').transform((c) => c.toUpperCase()),
+    currency: z
+      .string()
+      .trim()
+      .length(3)
+      .refine(isCurrencyCode, 'is not an ISO 4217 currency code')
+      .transform((c) => c.toUpperCase()),
     orderedAt: pastDate().optional(),
     status: orderStatus.default('paid'),
   });
@@ -441,7 +556,14 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     const o = await ctx.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('orders')
-        .values({ customer_id: c.merged_into ?? c.id, external_id: req.body.externalId ?? null, amount_minor: req.body.amountMinor, currency: req.body.currency, ordered_at: req.body.orderedAt ?? ctx.now(), status: req.body.status })
+        .values({
+          customer_id: c.merged_into ?? c.id,
+          external_id: req.body.externalId ?? null,
+          amount_minor: req.body.amountMinor,
+          currency: req.body.currency,
+          ordered_at: req.body.orderedAt ?? ctx.now(),
+          status: req.body.status,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       await announceWrites(trx, { orders: true }, 'api');
@@ -459,42 +581,63 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     externalId: z.string().trim().min(1).max(200).optional(),
     plan: z.string().trim().min(1, 'is required').max(200),
     amountMinor: z.number().int().min(0).max(1e12),
-    currency: z.string().trim().length(3).refine(isCurrencyCode, 'is not an ISO 4217 currency code').transform((c) => c.toUpperCase()),
+    currency: z
+      .string()
+      .trim()
+      .length(3)
+      .refine(isCurrencyCode, 'is not an ISO 4217 currency code')
+      .transform((c) => c.toUpperCase()),
     interval: z.enum(['week', 'month', 'quarter', 'year']),
     startedAt: pastDate().optional(),
   });
-  app.post('/api/customers/:id/subscriptions', { config: { access: 'staff' }, schema: { params: idParams, body: newSub, tags: ['customers'], summary: 'Start a subscription' } }, async (req, reply) => {
-    const c = await requireCustomer(ctx.db, req.params.id);
-    if (req.body.externalId) {
-      const exists = await ctx.db.selectFrom('subscriptions').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
-      if (exists) throw new HttpError(409, 'conflict', `A subscription with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
-    }
-    const s = await ctx.db
-      .insertInto('subscriptions')
-      .values({ customer_id: c.merged_into ?? c.id, external_id: req.body.externalId ?? null, plan: req.body.plan, amount_minor: req.body.amountMinor, currency: req.body.currency, interval: req.body.interval, started_at: req.body.startedAt ?? ctx.now() })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return reply.code(201).send(subOut(s));
-  });
+  app.post(
+    '/api/customers/:id/subscriptions',
+    { config: { access: 'staff' }, schema: { params: idParams, body: newSub, tags: ['customers'], summary: 'Start a subscription' } },
+    async (req, reply) => {
+      const c = await requireCustomer(ctx.db, req.params.id);
+      if (req.body.externalId) {
+        const exists = await ctx.db.selectFrom('subscriptions').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
+        if (exists) throw new HttpError(409, 'conflict', `A subscription with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
+      }
+      const s = await ctx.db
+        .insertInto('subscriptions')
+        .values({
+          customer_id: c.merged_into ?? c.id,
+          external_id: req.body.externalId ?? null,
+          plan: req.body.plan,
+          amount_minor: req.body.amountMinor,
+          currency: req.body.currency,
+          interval: req.body.interval,
+          started_at: req.body.startedAt ?? ctx.now(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return reply.code(201).send(subOut(s));
+    },
+  );
 
   const cancelSub = z.object({ canceledAt: pastDate().optional(), reason: z.string().trim().max(1000).optional() });
-  app.post('/api/subscriptions/:id/cancel', { config: { access: 'staff' }, schema: { params: z.object({ id: uuid('subscription') }), body: cancelSub, tags: ['customers'], summary: 'Cancel a subscription, with the reason' } }, async (req) => {
-    const s = await ctx.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('subscriptions').select('canceled_at').where('id', '=', req.params.id).executeTakeFirst();
-      const row = await trx
-        .updateTable('subscriptions')
-        .set({ canceled_at: req.body.canceledAt ?? ctx.now(), cancel_reason: req.body.reason ?? null })
-        .where('id', '=', req.params.id)
-        .returningAll()
-        .executeTakeFirst();
-      if (row && !before?.canceled_at) {
-        await ctx.events.emit(trx, 'subscription.cancelled', { subscriptionId: row.id, customerId: row.customer_id, plan: row.plan, reason: row.cancel_reason ?? '' });
-      }
-      return row;
-    });
-    if (!s) throw notFound('Subscription');
-    return subOut(s);
-  });
+  app.post(
+    '/api/subscriptions/:id/cancel',
+    { config: { access: 'staff' }, schema: { params: z.object({ id: uuid('subscription') }), body: cancelSub, tags: ['customers'], summary: 'Cancel a subscription, with the reason' } },
+    async (req) => {
+      const s = await ctx.db.transaction().execute(async (trx) => {
+        const before = await trx.selectFrom('subscriptions').select('canceled_at').where('id', '=', req.params.id).executeTakeFirst();
+        const row = await trx
+          .updateTable('subscriptions')
+          .set({ canceled_at: req.body.canceledAt ?? ctx.now(), cancel_reason: req.body.reason ?? null })
+          .where('id', '=', req.params.id)
+          .returningAll()
+          .executeTakeFirst();
+        if (row && !before?.canceled_at) {
+          await ctx.events.emit(trx, 'subscription.cancelled', { subscriptionId: row.id, customerId: row.customer_id, plan: row.plan, reason: row.cancel_reason ?? '' });
+        }
+        return row;
+      });
+      if (!s) throw notFound('Subscription');
+      return subOut(s);
+    },
+  );
 
   const newTouch = z.object({
     channel: z.enum(touchpointChannels),
@@ -502,87 +645,164 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     summary: z.string().trim().min(1, 'is required').max(5000),
     occurredAt: pastDate().optional(),
   });
-  app.post('/api/customers/:id/touchpoints', { config: { access: 'staff' }, schema: { params: idParams, body: newTouch, tags: ['customers'], summary: 'Log a call, meeting, note or other contact' } }, async (req, reply) => {
-    const c = await requireCustomer(ctx.db, req.params.id);
-    if (c.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
-    const t = await recordTouchpoint(ctx.db, {
-      customerId: c.merged_into ?? c.id,
-      channel: req.body.channel,
-      direction: req.body.channel === 'note' ? 'internal' : req.body.direction,
-      summary: req.body.summary,
-      source: `user:${req.user!.id}`,
-      userId: req.user!.id,
-      occurredAt: req.body.occurredAt ?? ctx.now(),
-    });
-    return reply.code(201).send({ id: t.id });
-  });
+  app.post(
+    '/api/customers/:id/touchpoints',
+    { config: { access: 'staff' }, schema: { params: idParams, body: newTouch, tags: ['customers'], summary: 'Log a call, meeting, note or other contact' } },
+    async (req, reply) => {
+      const c = await requireCustomer(ctx.db, req.params.id);
+      if (c.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
+      const t = await recordTouchpoint(ctx.db, {
+        customerId: c.merged_into ?? c.id,
+        channel: req.body.channel,
+        direction: req.body.channel === 'note' ? 'internal' : req.body.direction,
+        summary: req.body.summary,
+        source: `user:${req.user!.id}`,
+        userId: req.user!.id,
+        occurredAt: req.body.occurredAt ?? ctx.now(),
+      });
+      return reply.code(201).send({ id: t.id });
+    },
+  );
 
   // ---- merge, data request, erase ----
-  app.post('/api/customers/:id/merge', { config: { access: 'staff' }, schema: { params: idParams, body: z.object({ otherId: uuid('customer') }), tags: ['customers'], summary: 'Merge another customer into this one (keeps every order and touchpoint of both)' } }, async (req) => {
-    if (req.params.id === req.body.otherId) throw badRequest('Cannot merge a customer into itself', [{ field: 'body.otherId', message: 'is the same customer' }]);
-    const [keep, other] = await Promise.all([requireCustomer(ctx.db, req.params.id), requireCustomer(ctx.db, req.body.otherId)]);
-    for (const c of [keep, other]) {
-      if (c.merged_into) throw new HttpError(409, 'merged', `${c.name} was already merged into another customer`);
-      if (c.erased_at) throw new HttpError(409, 'erased', `${c.name} was erased`);
-    }
-    const result = await mergeCustomers(ctx.db, keep.id, other.id, { userId: req.user!.id, now: ctx.now() });
-    await audit(ctx.db, req, 'customer.merge', keep.id, { mergedId: other.id, moved: result.moved });
-    return result;
-  });
+  app.post(
+    '/api/customers/:id/merge',
+    {
+      config: { access: 'staff' },
+      schema: { params: idParams, body: z.object({ otherId: uuid('customer') }), tags: ['customers'], summary: 'Merge another customer into this one (keeps every order and touchpoint of both)' },
+    },
+    async (req) => {
+      if (req.params.id === req.body.otherId) throw badRequest('Cannot merge a customer into itself', [{ field: 'body.otherId', message: 'is the same customer' }]);
+      const [keep, other] = await Promise.all([requireCustomer(ctx.db, req.params.id), requireCustomer(ctx.db, req.body.otherId)]);
+      for (const c of [keep, other]) {
+        if (c.merged_into) throw new HttpError(409, 'merged', `${c.name} was already merged into another customer`);
+        if (c.erased_at) throw new HttpError(409, 'erased', `${c.name} was erased`);
+      }
+      const result = await mergeCustomers(ctx.db, keep.id, other.id, { userId: req.user!.id, now: ctx.now() });
+      await audit(ctx.db, req, 'customer.merge', keep.id, { mergedId: other.id, moved: result.moved });
+      return result;
+    },
+  );
 
-  app.get('/api/customers/:id/export', { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: "A customer's full record as JSON (their data request); audited" } }, async (req, reply) => {
-    const record = await customerRecord(ctx.db, req.params.id);
-    if (!record) throw notFound('Customer');
-    await audit(ctx.db, req, 'customer.export', req.params.id, {});
-    return reply.header('content-disposition', `attachment; filename="customer-${req.params.id}.json"`).send(record);
-  });
+  app.get(
+    '/api/customers/:id/export',
+    { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: "A customer's full record as JSON (their data request); audited" } },
+    async (req, reply) => {
+      const record = await customerRecord(ctx.db, req.params.id);
+      if (!record) throw notFound('Customer');
+      await audit(ctx.db, req, 'customer.export', req.params.id, {});
+      return reply.header('content-disposition', `attachment; filename="customer-${req.params.id}.json"`).send(record);
+    },
+  );
 
-  app.post('/api/customers/:id/erase', { config: { access: 'owner' }, schema: { params: idParams, tags: ['customers'], summary: "Erase a customer's personal data (orders stay as anonymous totals); audited" } }, async (req) => {
-    const c = await requireCustomer(ctx.db, req.params.id);
-    if (c.erased_at) return { erased: true, already: true };
-    await eraseCustomer(ctx.db, c.id, ctx.now());
-    await audit(ctx.db, req, 'customer.erase', c.id, {});
-    return { erased: true, already: false };
-  });
+  app.post(
+    '/api/customers/:id/erase',
+    { config: { access: 'owner' }, schema: { params: idParams, tags: ['customers'], summary: "Erase a customer's personal data (orders stay as anonymous totals); audited" } },
+    async (req) => {
+      const c = await requireCustomer(ctx.db, req.params.id);
+      if (c.erased_at) return { erased: true, already: true };
+      await eraseCustomer(ctx.db, c.id, ctx.now());
+      await audit(ctx.db, req, 'customer.erase', c.id, {});
+      return { erased: true, already: false };
+    },
+  );
 
   // ---- CSV export of lists ----
   const exportQuery = listQuery.omit({ cursor: true, limit: true });
-  app.get('/api/customers/export.csv', { config: { access: 'owner' }, schema: { querystring: exportQuery, tags: ['customers'], summary: 'The customer list (same filters) as CSV, safe for spreadsheets; owner only, audited' } }, async (req, reply) => {
-    const ws = await windowStart();
-    const rows = await filteredCustomers(ctx.db, req.query, ws)
-      .leftJoin(
-        (eb) =>
-          eb
-            .selectFrom('orders')
-            .select(['customer_id', sql<number>`count(*)::int`.as('orders'), sql<number>`coalesce(sum(amount_minor) filter (where status = 'paid'), 0)::bigint`.as('spent'), sql<Date>`max(ordered_at)`.as('last_order_at')])
-            .groupBy('customer_id')
-            .as('o'),
-        (join) => join.onRef('o.customer_id', '=', 'c.id'),
-      )
-      .selectAll('c')
-      .select(['o.orders', 'o.spent', 'o.last_order_at'])
-      .orderBy(sql`lower(c.name)`)
-      .execute();
-    const header = ['id', 'external_id', 'name', 'email', 'phone', 'birthday', 'address', 'city', 'postal_code', 'country', 'tags', 'retention_driver', 'acquired_at', 'marketing_consent', 'orders', 'total_spent', 'last_order_at'];
-    const body = rows.map((c) => [c.id, c.external_id, c.name, c.email, c.phone, c.birthday, c.address, c.city, c.postal_code, c.country, c.tags, c.retention_driver, c.acquired_at, c.marketing_consent, c.orders ?? 0, ((Number(c.spent ?? 0)) / 100).toFixed(2), c.last_order_at].map(safeCell));
-    await audit(ctx.db, req, 'customers.export', null, { rows: rows.length, filters: req.query });
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="customers.csv"')
-      .send(stringify([header, ...body]));
-  });
+  app.get(
+    '/api/customers/export.csv',
+    { config: { access: 'owner' }, schema: { querystring: exportQuery, tags: ['customers'], summary: 'The customer list (same filters) as CSV, safe for spreadsheets; owner only, audited' } },
+    async (req, reply) => {
+      const ws = await windowStart();
+      const rows = await filteredCustomers(ctx.db, req.query, ws)
+        .leftJoin(
+          (eb) =>
+            eb
+              .selectFrom('orders')
+              .select([
+                'customer_id',
+                sql<number>`count(*)::int`.as('orders'),
+                sql<number>`coalesce(sum(amount_minor) filter (where status = 'paid'), 0)::bigint`.as('spent'),
+                sql<Date>`max(ordered_at)`.as('last_order_at'),
+              ])
+              .groupBy('customer_id')
+              .as('o'),
+          (join) => join.onRef('o.customer_id', '=', 'c.id'),
+        )
+        .selectAll('c')
+        .select(['o.orders', 'o.spent', 'o.last_order_at'])
+        .orderBy(sql`lower(c.name)`)
+        .execute();
+      const header = [
+        'id',
+        'external_id',
+        'name',
+        'email',
+        'phone',
+        'birthday',
+        'address',
+        'city',
+        'postal_code',
+        'country',
+        'tags',
+        'retention_driver',
+        'acquired_at',
+        'marketing_consent',
+        'orders',
+        'total_spent',
+        'last_order_at',
+      ];
+      const body = rows.map((c) =>
+        [
+          c.id,
+          c.external_id,
+          c.name,
+          c.email,
+          c.phone,
+          c.birthday,
+          c.address,
+          c.city,
+          c.postal_code,
+          c.country,
+          c.tags,
+          c.retention_driver,
+          c.acquired_at,
+          c.marketing_consent,
+          c.orders ?? 0,
+          (Number(c.spent ?? 0) / 100).toFixed(2),
+          c.last_order_at,
+        ].map(safeCell),
+      );
+      await audit(ctx.db, req, 'customers.export', null, { rows: rows.length, filters: req.query });
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="customers.csv"')
+        .send(stringify([header, ...body]));
+    },
+  );
 
-  app.get('/api/orders/export.csv', { config: { access: 'owner' }, schema: { querystring: z.object({ customerId: uuid('customer').optional() }), tags: ['customers'], summary: 'Orders (all, or one customer’s) as CSV; owner only, audited' } }, async (req, reply) => {
-    let q = ctx.db.selectFrom('orders as o').innerJoin('customers as c', 'c.id', 'o.customer_id').select(['o.id', 'o.external_id', 'o.customer_id', 'c.name', 'o.amount_minor', 'o.currency', 'o.ordered_at', 'o.status']).orderBy('o.ordered_at');
-    if (req.query.customerId) q = q.where('o.customer_id', '=', req.query.customerId);
-    const rows = await q.execute();
-    await audit(ctx.db, req, 'orders.export', req.query.customerId ?? null, { rows: rows.length });
-    const header = ['id', 'external_id', 'customer_id', 'customer_name', 'amount_minor', 'currency', 'ordered_at', 'status'];
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="orders.csv"')
-      .send(stringify([header, ...rows.map((o) => [o.id, o.external_id, o.customer_id, o.name, o.amount_minor, o.currency, o.ordered_at, o.status].map(safeCell))]));
-  });
+  app.get(
+    '/api/orders/export.csv',
+    {
+      config: { access: 'owner' },
+      schema: { querystring: z.object({ customerId: uuid('customer').optional() }), tags: ['customers'], summary: 'Orders (all, or one customer’s) as CSV; owner only, audited' },
+    },
+    async (req, reply) => {
+      let q = ctx.db
+        .selectFrom('orders as o')
+        .innerJoin('customers as c', 'c.id', 'o.customer_id')
+        .select(['o.id', 'o.external_id', 'o.customer_id', 'c.name', 'o.amount_minor', 'o.currency', 'o.ordered_at', 'o.status'])
+        .orderBy('o.ordered_at');
+      if (req.query.customerId) q = q.where('o.customer_id', '=', req.query.customerId);
+      const rows = await q.execute();
+      await audit(ctx.db, req, 'orders.export', req.query.customerId ?? null, { rows: rows.length });
+      const header = ['id', 'external_id', 'customer_id', 'customer_name', 'amount_minor', 'currency', 'ordered_at', 'status'];
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="orders.csv"')
+        .send(stringify([header, ...rows.map((o) => [o.id, o.external_id, o.customer_id, o.name, o.amount_minor, o.currency, o.ordered_at, o.status].map(safeCell))]));
+    },
+  );
 
   // ---- import ----
   app.get('/api/customers/import/fields', { config: { access: 'staff' }, schema: { tags: ['customers'], summary: 'Fields per record type and the known export presets' } }, async () => ({
@@ -594,7 +814,10 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
   const importQuery = z.object({
     type: z.enum(importTypes).optional(),
     preset: z.enum(['generic', ...presets.map((p) => p.key)] as [string, ...string[]]).optional(),
-    dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    dryRun: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     mapping: z
       .string()
       .max(5000)
@@ -653,7 +876,15 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         const run = (onProgress?: (p: ImportJob['progress']) => void) => runImport(ctx.db, bufferSource(buf), { ...options, onProgress });
         const finish = async (report: ImportReport) => {
           if (!report.dryRun && !report.fatal) {
-            await audit(ctx.db, req, 'customers.import', null, { file: part.filename, type: report.type, preset: report.preset, rows: report.rows, created: report.created, updated: report.updated, failed: report.failed });
+            await audit(ctx.db, req, 'customers.import', null, {
+              file: part.filename,
+              type: report.type,
+              preset: report.preset,
+              rows: report.rows,
+              created: report.created,
+              updated: report.updated,
+              failed: report.failed,
+            });
           }
           return report;
         };
@@ -670,7 +901,15 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
           if (report.fatal && !report.dryRun) throw new HttpError(422, 'import_failed', `Not imported: ${report.fatal}`, [{ field: 'file', message: report.fatal }]);
           return { report };
         }
-        const job: ImportJob = { id: randomUUID(), status: 'running', progress: { bytes: 0, totalBytes: buf.length, rows: 0 }, report: null, error: null, startedBy: req.user!.id, startedAt: ctx.now() };
+        const job: ImportJob = {
+          id: randomUUID(),
+          status: 'running',
+          progress: { bytes: 0, totalBytes: buf.length, rows: 0 },
+          report: null,
+          error: null,
+          startedBy: req.user!.id,
+          startedAt: ctx.now(),
+        };
         jobs.set(job.id, job);
         for (const [id, j] of jobs) if (j.status !== 'running' && Date.now() - j.startedAt.getTime() > 86400_000) jobs.delete(id);
         void run((p) => (job.progress = p))
@@ -685,7 +924,8 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
             },
             (err: Error) => {
               job.status = 'failed';
-              job.error = err instanceof ImportSetupError ? shorten(err.message) : failureMessage(err, 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).');
+              job.error =
+                err instanceof ImportSetupError ? shorten(err.message) : failureMessage(err, 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).');
               job.report = emptyReport(options.type ?? 'orders', false);
               if (!(err instanceof ImportSetupError)) ctx.log.error({ err }, 'import failed');
             },
@@ -695,11 +935,15 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     );
   });
 
-  app.get('/api/customers/import/jobs/:id', { config: { access: 'staff' }, schema: { params: z.object({ id: z.string().uuid('must be an import job id') }), tags: ['customers'], summary: 'Progress and result of an import job' } }, async (req) => {
-    const job = jobs.get(req.params.id);
-    if (!job) throw notFound('Import job');
-    return { jobId: job.id, status: job.status, progress: job.progress, report: job.report, error: job.error };
-  });
+  app.get(
+    '/api/customers/import/jobs/:id',
+    { config: { access: 'staff' }, schema: { params: z.object({ id: z.string().uuid('must be an import job id') }), tags: ['customers'], summary: 'Progress and result of an import job' } },
+    async (req) => {
+      const job = jobs.get(req.params.id);
+      if (!job) throw notFound('Import job');
+      return { jobId: job.id, status: job.status, progress: job.progress, report: job.report, error: job.error };
+    },
+  );
 
   // ---- orders webhook ----
   app.get('/api/customers/webhook', { config: { access: 'owner' }, schema: { tags: ['customers'], summary: 'URL, secret and signature scheme of the orders webhook' } }, async () => ({
@@ -745,14 +989,35 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         const rows = list.map((o, i) => toOrderRow(o, i, defaults, 'orders' in req.body ? `orders.${i}.` : ''));
         const unique = new Map(rows.map((r) => [r.ext, r]));
         const existing = new Set(
-          (await ctx.db.selectFrom('orders').select('external_id').where('external_id', 'in', [...unique.keys()]).execute()).map((o) => o.external_id),
+          (
+            await ctx.db
+              .selectFrom('orders')
+              .select('external_id')
+              .where('external_id', 'in', [...unique.keys()])
+              .execute()
+          ).map((o) => o.external_id),
         );
         const res = await writeRows(ctx.db, 'orders', [...unique.values()]);
         const created = [...unique.values()].filter((r) => !existing.has(r.ext));
         if (created.length) {
-          const saved = await ctx.db.selectFrom('orders').select(['customer_id', 'external_id', 'amount_minor', 'currency', 'ordered_at']).where('external_id', 'in', created.map((r) => r.ext)).execute();
+          const saved = await ctx.db
+            .selectFrom('orders')
+            .select(['customer_id', 'external_id', 'amount_minor', 'currency', 'ordered_at'])
+            .where(
+              'external_id',
+              'in',
+              created.map((r) => r.ext),
+            )
+            .execute();
           for (const o of saved) {
-            await recordTouchpoint(ctx.db, { customerId: o.customer_id, channel: 'order', direction: 'in', summary: `Order ${o.external_id?.startsWith('h:') ? '' : `${o.external_id} `}placed: ${(Number(o.amount_minor) / 100).toFixed(2)} ${o.currency}`, source: 'webhook', occurredAt: o.ordered_at });
+            await recordTouchpoint(ctx.db, {
+              customerId: o.customer_id,
+              channel: 'order',
+              direction: 'in',
+              summary: `Order ${o.external_id?.startsWith('h:') ? '' : `${o.external_id} `}placed: ${(Number(o.amount_minor) / 100).toFixed(2)} ${o.currency}`,
+              source: 'webhook',
+              occurredAt: o.ordered_at,
+            });
           }
         }
         return { created: res.created, updated: res.updated, unchanged: res.unchanged + (rows.length - unique.size), customersCreated: res.customersCreated };

@@ -46,14 +46,28 @@ async function expectSearchResults(): Promise<void> {
   expect(await names('+44 20 7946 0000')).toEqual(['Ada Lovelace']); // phone
   expect(await names('50%')).toEqual(['Percent 50% Off']); // % and _ are literal
   expect(await names('r_s')).toEqual(['Under_Score']);
-  expect(await names('son 3')).toEqual(['Filler Person 3', 'Filler Person 30', 'Filler Person 31', 'Filler Person 32', 'Filler Person 33', 'Filler Person 34', 'Filler Person 35', 'Filler Person 36', 'Filler Person 37', 'Filler Person 38', 'Filler Person 39']);
+  expect(await names('son 3')).toEqual([
+    'Filler Person 3',
+    'Filler Person 30',
+    'Filler Person 31',
+    'Filler Person 32',
+    'Filler Person 33',
+    'Filler Person 34',
+    'Filler Person 35',
+    'Filler Person 36',
+    'Filler Person 37',
+    'Filler Person 38',
+    'Filler Person 39',
+  ]);
   expect(await names('xyzzy')).toEqual([]);
   expect(await names('er')).toHaveLength(44); // too short for trigrams: still a substring match
 }
 
 describe('customer search', () => {
   it('has the trigram index on the lowercased name (pg_trgm is available on both test databases)', async () => {
-    const r = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'customers' and indexname = 'customers_search_name' and schemaname = current_schema()`.execute(t.database.db);
+    const r = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'customers' and indexname = 'customers_search_name' and schemaname = current_schema()`.execute(
+      t.database.db,
+    );
     expect(r.rows).toHaveLength(1);
   });
 

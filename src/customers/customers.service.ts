@@ -192,7 +192,11 @@ export async function eraseCustomer(db: Database, id: string, now: Date): Promis
     // external ids of orders and subscriptions can carry personal data (derived ids do not)
     await trx.updateTable('orders').set({ external_id: null }).where('customer_id', '=', id).where('external_id', 'not like', 'h:%').execute();
     await trx.updateTable('subscriptions').set({ external_id: null, cancel_reason: null }).where('customer_id', '=', id).execute();
-    await trx.updateTable('customers').set({ name: 'Erased customer', email: null, email_normalized: null, phone: null, phone_normalized: null, external_id: null, erased_at: now }).where('merged_into', '=', id).execute();
+    await trx
+      .updateTable('customers')
+      .set({ name: 'Erased customer', email: null, email_normalized: null, phone: null, phone_normalized: null, external_id: null, erased_at: now })
+      .where('merged_into', '=', id)
+      .execute();
   });
 }
 

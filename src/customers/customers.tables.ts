@@ -3,14 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 type Ts = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTs = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
-export const retentionDrivers = [
-  'responsiveness',
-  'convenience',
-  'feature',
-  'value',
-  'consistency',
-  'vip',
-] as const;
+export const retentionDrivers = ['responsiveness', 'convenience', 'feature', 'value', 'consistency', 'vip'] as const;
 export type RetentionDriver = (typeof retentionDrivers)[number];
 
 export const touchpointChannels = ['email', 'call', 'meeting', 'chat', 'ticket', 'survey', 'note', 'order', 'system'] as const;

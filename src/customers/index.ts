@@ -2,4 +2,14 @@
 // what counts as contact. Only this feature writes customers, orders, subscriptions and touchpoints.
 export { isContact } from './contact.js';
 export { findOrCreateCustomerByContact, insertHistory, NEW_CONTACT_TAG, recordTouchpoint, type History, type NewTouchpoint } from './customers.service.js';
-export { touchpointChannels, type BillingInterval, type CustomersTable, type OrderStatus, type OrdersTable, type RetentionDriver, type SubscriptionsTable, type TouchpointChannel, type TouchpointsTable } from './customers.tables.js';
+export {
+  touchpointChannels,
+  type BillingInterval,
+  type CustomersTable,
+  type OrderStatus,
+  type OrdersTable,
+  type RetentionDriver,
+  type SubscriptionsTable,
+  type TouchpointChannel,
+  type TouchpointsTable,
+} from './customers.tables.js';

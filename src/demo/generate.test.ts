@@ -228,14 +228,24 @@ describe('generateDemoBusiness: rows fit the schema', () => {
     await db.transaction().execute(async (trx) => {
       const chunks = <T>(rows: T[], size: number) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
       for (const part of chunks(business.customers, 500)) {
-        await trx.insertInto('customers').values(part.map(({ owner_staff_index: _owner, ...c }) => ({ ...c, owner_user_id: null }))).execute();
+        await trx
+          .insertInto('customers')
+          .values(part.map(({ owner_staff_index: _owner, ...c }) => ({ ...c, owner_user_id: null })))
+          .execute();
       }
       for (const part of chunks(business.orders, 2000)) await trx.insertInto('orders').values(part).execute();
       await trx.insertInto('subscriptions').values(business.subscriptions).execute();
       for (const part of chunks(business.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
     });
     const count = async (table: 'customers' | 'orders' | 'subscriptions' | 'touchpoints') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     expect(await count('customers')).toBe(business.customers.length);
     expect(await count('orders')).toBe(business.orders.length);
     expect(await count('subscriptions')).toBe(business.subscriptions.length);

@@ -8,16 +8,7 @@
 // spend, orders scattered around it). Subscriptions churn month by month with a per-customer Beta churn chance
 // (the sBG model). Everything comes from one seeded PRNG (sfc32), so the same seed and `today` give the same data.
 import type { Insertable } from 'kysely';
-import type {
-  BillingInterval,
-  CustomersTable,
-  OrderStatus,
-  OrdersTable,
-  RetentionDriver,
-  SubscriptionsTable,
-  TouchpointChannel,
-  TouchpointsTable,
-} from '../customers/index.js';
+import type { BillingInterval, CustomersTable, OrderStatus, OrdersTable, RetentionDriver, SubscriptionsTable, TouchpointChannel, TouchpointsTable } from '../customers/index.js';
 import type { WorkspaceInput } from '../workspace/index.js';
 import { Rng } from '../platform/random.js';
 import { cities, coffees, emailDomains, firstNames, lastNames, streets, wholesaleNames } from './names.js';
@@ -50,7 +41,6 @@ const SEASON_MAX = Math.max(...demoSeasonality);
 /** Relative activity by UTC hour: people order in the morning, at lunch and in the evening. */
 const hourWeights = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 4, 4, 5, 4, 4, 4, 4, 4, 5, 6, 6, 5, 3, 2].map((w, h) => [h, w] as const);
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
@@ -76,7 +66,11 @@ function addMonths(t: number, months: number): number {
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]/g, '');
 const INWARD_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 
 type Kind = 'retail' | 'wholesale';
@@ -195,9 +189,7 @@ export function generateDemoBusiness(options: { seed: number; today: Date }): De
       birthday,
       address: hasAddress ? `${1 + rng.int(kind === 'wholesale' ? 60 : 140)} ${rng.pick(streets)}` : null,
       city: hasAddress ? cityName : null,
-      postalCode: hasAddress
-        ? `${rng.pick(prefixes)} ${rng.int(10)}${rng.pick([...INWARD_LETTERS])}${rng.pick([...INWARD_LETTERS])}`
-        : null,
+      postalCode: hasAddress ? `${rng.pick(prefixes)} ${rng.int(10)}${rng.pick([...INWARD_LETTERS])}${rng.pick([...INWARD_LETTERS])}` : null,
       acquiredAt,
       consent,
       unsubscribedAt,
@@ -218,9 +210,7 @@ export function generateDemoBusiness(options: { seed: number; today: Date }): De
     if (first > today) continue;
     const rate = wholesale ? rng.gamma(4, 1 / (4 * 16)) : Math.min(1 / 9, rng.gamma(0.6, 1 / (0.6 * 22))); // purchases per day
     const dropout = wholesale ? rng.beta(1, 30) : rng.beta(1.2, 5);
-    const meanSpend = wholesale
-      ? Math.max(120, rng.gamma(6, 290 / 6))
-      : Math.min(90, Math.max(12, rng.gamma(4, 30 / 4)));
+    const meanSpend = wholesale ? Math.max(120, rng.gamma(6, 290 / 6)) : Math.min(90, Math.max(12, rng.gamma(4, 30 / 4)));
     const spend = (t: number) => {
       const gift = !wholesale && new Date(t).getUTCMonth() >= 10 ? 1.2 : 1;
       const pounds = Math.max(wholesale ? 60 : 6.5, rng.gamma(wholesale ? 10 : 8, (meanSpend * gift) / (wholesale ? 10 : 8)));
@@ -291,7 +281,10 @@ export function generateDemoBusiness(options: { seed: number; today: Date }): De
 
   // Tags, owners and retention drivers.
   const paidTotal = (c: Draft) => c.orders.reduce((s, o) => s + (o.status === 'paid' ? o.amount : 0), 0);
-  const retailTotals = drafts.filter((c) => c.kind === 'retail').map(paidTotal).sort((a, b) => b - a);
+  const retailTotals = drafts
+    .filter((c) => c.kind === 'retail')
+    .map(paidTotal)
+    .sort((a, b) => b - a);
   const vipThreshold = retailTotals[Math.floor(retailTotals.length * 0.04)] ?? Infinity;
   const drivers: [RetentionDriver | null, number][] = [
     ['value', 25],
@@ -346,9 +339,7 @@ export function generateDemoBusiness(options: { seed: number; today: Date }): De
     };
   });
 
-  const orderRows = drafts
-    .flatMap((c) => c.orders.map((o) => ({ customer: c.id, ...o })))
-    .sort((a, b) => a.at - b.at);
+  const orderRows = drafts.flatMap((c) => c.orders.map((o) => ({ customer: c.id, ...o }))).sort((a, b) => a.at - b.at);
   const orders: Insertable<OrdersTable>[] = orderRows.map((o, i) => ({
     id: rng.uuid(),
     external_id: `ord_${pad(i + 1, 6)}`,
@@ -397,76 +388,71 @@ export function generateDemoBusiness(options: { seed: number; today: Date }): De
 type Direction = 'in' | 'out' | 'internal';
 
 const retailTopics: [TouchpointChannel, Direction, string[], number][] = [
-  ['email', 'in', [
-    'Asked which grind to choose for a {brewer}',
-    'Asked when the {coffee} will be back in stock',
-    'Wanted to change the delivery address for the next order',
-    'Asked about plastic-free packaging',
-    'Asked for tasting notes on the {coffee}',
-    'Parcel marked delivered but not received — asked us to check with the courier',
-    'Asked if we ship to Ireland',
-    'Wrote to say the {coffee} was the best they have had this year',
-  ], 30],
-  ['email', 'out', [
-    'Sent the {brewer} brewing guide after their question',
-    'Followed up on the late delivery with a tracking link',
-    'Sent a thank-you note with a sample of {coffee}',
-    'Replied with grind advice for a {brewer}',
-    'Let them know {coffee} is back in stock',
-  ], 22],
-  ['chat', 'in', [
-    'Chat: asked about the difference between the espresso and filter roasts',
-    'Chat: wanted a gift card for a friend',
-    'Chat: asked how long beans stay fresh once opened',
-    'Chat: checkout would not accept their discount code',
-    'Chat: asked whether {coffee} works in a {brewer}',
-  ], 18],
-  ['call', 'in', [
-    'Called about a damaged bag in their last parcel',
-    'Called to ask about corporate gifting for Christmas',
-    'Phoned to check the dispatch day',
-  ], 8],
-  ['call', 'out', [
-    'Called to apologise for the mixed-up order and arranged a replacement',
-    'Called back about their gift order',
-  ], 5],
-  ['note', 'internal', [
-    'Prefers whole beans; uses a {brewer}',
-    'Regular at the Falmouth market stall',
-    'Bought for their office — possible wholesale lead',
-    'Sensitive to acidity; recommended {coffee}',
-  ], 12],
+  [
+    'email',
+    'in',
+    [
+      'Asked which grind to choose for a {brewer}',
+      'Asked when the {coffee} will be back in stock',
+      'Wanted to change the delivery address for the next order',
+      'Asked about plastic-free packaging',
+      'Asked for tasting notes on the {coffee}',
+      'Parcel marked delivered but not received — asked us to check with the courier',
+      'Asked if we ship to Ireland',
+      'Wrote to say the {coffee} was the best they have had this year',
+    ],
+    30,
+  ],
+  [
+    'email',
+    'out',
+    [
+      'Sent the {brewer} brewing guide after their question',
+      'Followed up on the late delivery with a tracking link',
+      'Sent a thank-you note with a sample of {coffee}',
+      'Replied with grind advice for a {brewer}',
+      'Let them know {coffee} is back in stock',
+    ],
+    22,
+  ],
+  [
+    'chat',
+    'in',
+    [
+      'Chat: asked about the difference between the espresso and filter roasts',
+      'Chat: wanted a gift card for a friend',
+      'Chat: asked how long beans stay fresh once opened',
+      'Chat: checkout would not accept their discount code',
+      'Chat: asked whether {coffee} works in a {brewer}',
+    ],
+    18,
+  ],
+  ['call', 'in', ['Called about a damaged bag in their last parcel', 'Called to ask about corporate gifting for Christmas', 'Phoned to check the dispatch day'], 8],
+  ['call', 'out', ['Called to apologise for the mixed-up order and arranged a replacement', 'Called back about their gift order'], 5],
+  [
+    'note',
+    'internal',
+    ['Prefers whole beans; uses a {brewer}', 'Regular at the Falmouth market stall', 'Bought for their office — possible wholesale lead', 'Sensitive to acidity; recommended {coffee}'],
+    12,
+  ],
 ];
 
 const wholesaleTopics: [TouchpointChannel, Direction, string[], number][] = [
-  ['meeting', 'out', [
-    'Quarterly review at the café: volumes, seasonal menu and {coffee} for the guest grinder',
-    'Barista training session on the new espresso recipe',
-    'Cupping session to choose the next house blend',
-  ], 20],
-  ['call', 'in', [
-    'Called to top up this week\'s order — running low on {coffee}',
-    'Grinder issue: asked for a technician recommendation',
-    'Asked to move the delivery day to Thursday',
-  ], 25],
-  ['call', 'out', [
-    'Checked in on how the new {coffee} is selling',
-    'Called about the price change for next quarter',
-  ], 15],
-  ['email', 'in', [
-    'Sent this month\'s standing order changes',
-    'Asked for an invoice copy for the accountant',
-    'Asked about compostable retail bags for their shelf',
-  ], 25],
-  ['email', 'out', [
-    'Sent the wholesale price list for next quarter',
-    'Sent the recipe card for {coffee}',
-  ], 15],
-  ['note', 'internal', [
-    'Pays on 30-day terms; always on time',
-    'Owner is thinking about a second site next year',
-    'Uses a two-group La Marzocco; 18 g in, 38 g out',
-  ], 10],
+  [
+    'meeting',
+    'out',
+    [
+      'Quarterly review at the café: volumes, seasonal menu and {coffee} for the guest grinder',
+      'Barista training session on the new espresso recipe',
+      'Cupping session to choose the next house blend',
+    ],
+    20,
+  ],
+  ['call', 'in', ["Called to top up this week's order — running low on {coffee}", 'Grinder issue: asked for a technician recommendation', 'Asked to move the delivery day to Thursday'], 25],
+  ['call', 'out', ['Checked in on how the new {coffee} is selling', 'Called about the price change for next quarter'], 15],
+  ['email', 'in', ["Sent this month's standing order changes", 'Asked for an invoice copy for the accountant', 'Asked about compostable retail bags for their shelf'], 25],
+  ['email', 'out', ['Sent the wholesale price list for next quarter', 'Sent the recipe card for {coffee}'], 15],
+  ['note', 'internal', ['Pays on 30-day terms; always on time', 'Owner is thinking about a second site next year', 'Uses a two-group La Marzocco; 18 g in, 38 g out'], 10],
 ];
 
 const brewers = ['V60', 'AeroPress', 'French press', 'moka pot', 'bean-to-cup machine', 'Chemex', 'espresso machine'];
@@ -492,9 +478,7 @@ function generateTouchpoints(rng: Rng, drafts: Draft[], today: number): Insertab
     }
     if (!wholesale && rng.chance(0.3)) continue; // never got in touch
     const topics = wholesale ? wholesaleTopics : retailTopics;
-    const count = wholesale
-      ? Math.round(span / (18 * DAY)) + rng.int(3)
-      : rng.poisson(0.6 + 0.25 * Math.min(c.orders.length, 12));
+    const count = wholesale ? Math.round(span / (18 * DAY)) + rng.int(3) : rng.poisson(0.6 + 0.25 * Math.min(c.orders.length, 12));
     for (let k = 0; k < count; k++) {
       const [channel, direction, templates] = rng.weighted(topics.map((t) => [t, t[3]] as const));
       add(c.id, channel, direction, c.acquiredAt + rng.next() * span, fill(rng, rng.pick(templates)));

@@ -26,7 +26,28 @@ const mail = (from: string, subject: string, text: string, messageId?: string) =
 
 describe('settings', () => {
   it('lets the owner set business hours with a lunch break and a holiday; agents may read, not change', async () => {
-    const hours = { mon: [['09:00', '12:30'], ['13:30', '17:00']], tue: [['09:00', '12:30'], ['13:30', '17:00']], wed: [['09:00', '12:30'], ['13:30', '17:00']], thu: [['09:00', '12:30'], ['13:30', '17:00']], fri: [['09:00', '12:30'], ['13:30', '17:00']] };
+    const hours = {
+      mon: [
+        ['09:00', '12:30'],
+        ['13:30', '17:00'],
+      ],
+      tue: [
+        ['09:00', '12:30'],
+        ['13:30', '17:00'],
+      ],
+      wed: [
+        ['09:00', '12:30'],
+        ['13:30', '17:00'],
+      ],
+      thu: [
+        ['09:00', '12:30'],
+        ['13:30', '17:00'],
+      ],
+      fri: [
+        ['09:00', '12:30'],
+        ['13:30', '17:00'],
+      ],
+    };
     const body = { businessHours: { timeZone: 'Europe/Amsterdam', week: hours, holidays: ['2026-12-25'] } };
     expect((await t.app.inject({ method: 'PUT', url: '/api/inbox/settings', headers: agent.headers, payload: body })).statusCode).toBe(403);
     const bad = await t.app.inject({ method: 'PUT', url: '/api/inbox/settings', headers: owner.headers, payload: { businessHours: { timeZone: 'Mars/Olympus', week: hours } } });
@@ -174,7 +195,17 @@ describe('conversations', () => {
 
   it('is in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-    for (const p of ['/api/inbox/conversations', '/api/inbox/conversations/{id}', '/api/inbox/conversations/{id}/reply', '/api/inbox/conversations/{id}/notes', '/api/inbox/conversations/{id}/calls', '/api/inbox/conversations/{id}/assign', '/api/inbox/conversations/{id}/status', '/p/chat/conversations', '/p/chat/messages']) {
+    for (const p of [
+      '/api/inbox/conversations',
+      '/api/inbox/conversations/{id}',
+      '/api/inbox/conversations/{id}/reply',
+      '/api/inbox/conversations/{id}/notes',
+      '/api/inbox/conversations/{id}/calls',
+      '/api/inbox/conversations/{id}/assign',
+      '/api/inbox/conversations/{id}/status',
+      '/p/chat/conversations',
+      '/p/chat/messages',
+    ]) {
       expect(doc.paths[p], p).toBeTruthy();
     }
   });

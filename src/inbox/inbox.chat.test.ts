@@ -44,7 +44,7 @@ function sseReader(url: string, headers: Record<string, string> = {}) {
               else if (line.startsWith('id: ')) e.id = line.slice(4);
             }
             if (isEvent) events.push(e);
-            waiters.splice(0).forEach((w) => w());
+            for (const wake of waiters.splice(0)) wake();
           }
         }
       } catch {

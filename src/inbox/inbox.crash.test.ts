@@ -98,9 +98,15 @@ describe('inbound email and a crash', () => {
       expect(new Set(ids).size).toBe(ids.length); // none twice
       for (const i of acceptedBeforeRestart) expect(ids, `accepted mail ${i} before the crash`).toContain(`<crash-${i}@crash.test>`);
       expect(ids.length).toBe(N);
-      const conv = await db.db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const conv = await db.db
+        .selectFrom('conversations')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(conv.n)).toBe(N); // each subject its own conversation, none duplicated
-      const customers = await db.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const customers = await db.db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(customers.n)).toBe(20); // one customer per sender, even across the crash
       if (databaseUrl) await db.db.schema.dropSchema(schema).ifExists().cascade().execute();
     } finally {

@@ -88,7 +88,15 @@ describe('email in through the SMTP listener', () => {
   });
 
   it('puts a reply (In-Reply-To) and a reply without headers but with the subject in the same conversation', async () => {
-    await mailer.sendMail({ from: 'ann@example.test', to: 'support@shop.test', subject: 'Re: Where is my order?', messageId: '<ann-2@example.test>', inReplyTo: '<ann-1@example.test>', references: '<ann-1@example.test>', text: 'Any news?\n\n> old' });
+    await mailer.sendMail({
+      from: 'ann@example.test',
+      to: 'support@shop.test',
+      subject: 'Re: Where is my order?',
+      messageId: '<ann-2@example.test>',
+      inReplyTo: '<ann-1@example.test>',
+      references: '<ann-1@example.test>',
+      text: 'Any news?\n\n> old',
+    });
     await mailer.sendMail({ from: 'ann@example.test', to: 'support@shop.test', subject: 'RE: Where is my order?', messageId: '<ann-3@example.test>', text: 'Hello again?' });
     // Another subject from the same sender is a new conversation.
     await mailer.sendMail({ from: 'ann@example.test', to: 'support@shop.test', subject: 'Change my address', messageId: '<ann-4@example.test>', text: 'New address: Main St 1' });
@@ -101,14 +109,32 @@ describe('email in through the SMTP listener', () => {
   });
 
   it('stores a duplicate delivery (same Message-ID) once', async () => {
-    const again = await mailer.sendMail({ from: 'ann@example.test', to: 'support@shop.test', subject: 'Re: Where is my order?', messageId: '<ann-2@example.test>', inReplyTo: '<ann-1@example.test>', text: 'Any news?' });
+    const again = await mailer.sendMail({
+      from: 'ann@example.test',
+      to: 'support@shop.test',
+      subject: 'Re: Where is my order?',
+      messageId: '<ann-2@example.test>',
+      inReplyTo: '<ann-1@example.test>',
+      text: 'Any news?',
+    });
     expect(again.response).toMatch(/^250 .*Already stored/);
-    const n = await t.ctx.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('email_message_id', '=', '<ann-2@example.test>').executeTakeFirstOrThrow();
+    const n = await t.ctx.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('email_message_id', '=', '<ann-2@example.test>')
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(1);
   });
 
   it('stores an auto-reply and a bounce but never answers them', async () => {
-    await mailer.sendMail({ from: 'bob@example.test', to: 'support@shop.test', subject: 'Out of office', messageId: '<bob-ooo@example.test>', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'I am away until Monday.' });
+    await mailer.sendMail({
+      from: 'bob@example.test',
+      to: 'support@shop.test',
+      subject: 'Out of office',
+      messageId: '<bob-ooo@example.test>',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      text: 'I am away until Monday.',
+    });
     const [c] = await conversationsOf('bob@example.test');
     expect(c).toMatchObject({ automatic: true, first_response_due_at: null });
     const m = await t.ctx.db.selectFrom('messages').select('automatic').where('conversation_id', '=', c.id).executeTakeFirstOrThrow();
@@ -117,7 +143,14 @@ describe('email in through the SMTP listener', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json().error.message).toMatch(/automatic/);
     // A bounce of our own reply threads into the conversation it answers, and does not reopen it.
-    await mailer.sendMail({ from: 'MAILER-DAEMON@mx.example.test', to: 'support@shop.test', subject: 'Undelivered Mail Returned to Sender', messageId: '<bounce-1@mx.example.test>', inReplyTo: '<ann-4@example.test>', text: 'The mail system: user unknown' });
+    await mailer.sendMail({
+      from: 'MAILER-DAEMON@mx.example.test',
+      to: 'support@shop.test',
+      subject: 'Undelivered Mail Returned to Sender',
+      messageId: '<bounce-1@mx.example.test>',
+      inReplyTo: '<ann-4@example.test>',
+      text: 'The mail system: user unknown',
+    });
     const bounce = await t.ctx.db.selectFrom('messages').select(['automatic', 'conversation_id']).where('email_message_id', '=', '<bounce-1@mx.example.test>').executeTakeFirstOrThrow();
     expect(bounce.automatic).toBe('bounce');
     const [, address] = await conversationsOf('ann@example.test');
@@ -134,7 +167,8 @@ describe('email in through the SMTP listener', () => {
     expect(many.responseCode).toBe(554);
     expect(many.response).toMatch(/Too many MIME parts/);
     // Malformed MIME (a multipart whose boundary never closes, a bogus charset): a clear answer, never a hang or a crash.
-    const raw = 'From: mal@example.test\r\nTo: support@shop.test\r\nSubject: broken\r\nMessage-ID: <mal-1@example.test>\r\nContent-Type: multipart/mixed; boundary="zzz"\r\n\r\n--zzz\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello\r\n--zz';
+    const raw =
+      'From: mal@example.test\r\nTo: support@shop.test\r\nSubject: broken\r\nMessage-ID: <mal-1@example.test>\r\nContent-Type: multipart/mixed; boundary="zzz"\r\n\r\n--zzz\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello\r\n--zz';
     const mal = await mailer.sendMail({ envelope: { from: 'mal@example.test', to: ['support@shop.test'] }, raw }).catch((e) => e);
     expect(String(mal.response)).toMatch(/^(250|554) /);
     expect(await conversationsOf('eve@example.test')).toEqual([]);
@@ -146,7 +180,12 @@ describe('email in through the SMTP listener', () => {
 describe('email out: an agent answers in the same thread', () => {
   it('sends the reply through the mail sender with In-Reply-To/References of the customer chain and Re: subject', async () => {
     const [c] = await conversationsOf('ann@example.test');
-    const res = await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${c.id}/reply`, headers: agent.headers, payload: { text: 'Your parcel arrives tomorrow.\n<b>Sorry</b> for the wait.' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/inbox/conversations/${c.id}/reply`,
+      headers: agent.headers,
+      payload: { text: 'Your parcel arrives tomorrow.\n<b>Sorry</b> for the wait.' },
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().emailId).toBeTruthy();
     await deliverPendingEmails(t.ctx);
@@ -167,7 +206,15 @@ describe('email out: an agent answers in the same thread', () => {
     expect(mine).toMatchObject({ authorKind: 'agent', emailMessageId: got!.messageId });
 
     // The customer answers the reply: their client quotes our Message-ID, and it threads back, reopening.
-    await mailer.sendMail({ from: 'ann@example.test', to: 'support@shop.test', subject: 'Re: Where is my order?', messageId: '<ann-5@example.test>', inReplyTo: got!.messageId, references: `<ann-3@example.test> ${got!.messageId}`, text: 'Great, thanks!' });
+    await mailer.sendMail({
+      from: 'ann@example.test',
+      to: 'support@shop.test',
+      subject: 'Re: Where is my order?',
+      messageId: '<ann-5@example.test>',
+      inReplyTo: got!.messageId,
+      references: `<ann-3@example.test> ${got!.messageId}`,
+      text: 'Great, thanks!',
+    });
     const after = (await t.app.inject({ method: 'GET', url: `/api/inbox/conversations/${c.id}`, headers: agent.headers })).json();
     expect(after.conversation.status).toBe('open');
     expect(after.messages.at(-1).text).toBe('Great, thanks!');

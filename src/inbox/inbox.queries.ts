@@ -23,7 +23,8 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
   const [at, id] = raw.split('|');
   const date = new Date(at);
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) throw badRequest('Invalid input: cursor is not a cursor from this list', [{ field: 'cursor', message: 'is not a cursor from this list' }]);
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime()))
+    throw badRequest('Invalid input: cursor is not a cursor from this list', [{ field: 'cursor', message: 'is not a cursor from this list' }]);
   return { at: date, id };
 }
 const encodeCursor = (at: Date, id: string) => Buffer.from(`${new Date(at).toISOString()}|${id}`).toString('base64url');
@@ -95,7 +96,10 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
   if (f.customerId) q = q.where('c.customer_id', '=', f.customerId);
   if (f.assigneeUserId) q = q.where('c.assignee_user_id', '=', f.assigneeUserId);
   if (f.q?.trim()) {
-    const s = `%${f.q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const s = `%${f.q
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q = q.where((eb) => eb.or([eb(sql`lower(c.subject)`, 'like', s), eb(sql`lower(cu.name)`, 'like', s), eb('cu.email_normalized', 'like', s)]));
   }
   if (f.view === 'breaching') {
@@ -180,18 +184,27 @@ export function messageView(m: {
 
 /** One conversation with its messages (oldest first) and the customer panel. */
 export async function conversationDetail(db: Database, id: string, now: Date) {
-  const c = await db
-    .selectFrom('conversations as c')
-    .leftJoin('users as u', 'u.id', 'c.assignee_user_id')
-    .selectAll('c')
-    .select('u.name as assignee_name')
-    .where('c.id', '=', id)
-    .executeTakeFirst();
+  const c = await db.selectFrom('conversations as c').leftJoin('users as u', 'u.id', 'c.assignee_user_id').selectAll('c').select('u.name as assignee_name').where('c.id', '=', id).executeTakeFirst();
   if (!c) throw notFound('Conversation');
   const messages = await db
     .selectFrom('messages as m')
     .leftJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.id', 'm.author_kind', 'm.user_id', 'u.name as user_name', 'm.body_text', 'm.body_html_sanitised', 'm.quoted_text', 'm.from_address', 'm.automatic', 'm.attachments', 'm.call', 'm.email_id', 'm.email_message_id', 'm.created_at'])
+    .select([
+      'm.id',
+      'm.author_kind',
+      'm.user_id',
+      'u.name as user_name',
+      'm.body_text',
+      'm.body_html_sanitised',
+      'm.quoted_text',
+      'm.from_address',
+      'm.automatic',
+      'm.attachments',
+      'm.call',
+      'm.email_id',
+      'm.email_message_id',
+      'm.created_at',
+    ])
     .where('m.conversation_id', '=', id)
     .orderBy('m.seq')
     .limit(2000)

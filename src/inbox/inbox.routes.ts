@@ -23,10 +23,19 @@ export const MESSAGE_MAX_CHARS = 20_000;
 export const CHAT_MAX_CHARS = 5_000;
 
 const idParams = z.object({ id: z.string().uuid('must be a conversation id') });
-const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `is longer than ${max.toLocaleString('en')} characters`);
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(max, `is longer than ${max.toLocaleString('en')} characters`);
 const callBody = z.object({
   direction: z.enum(['inbound', 'outbound']),
-  durationSeconds: z.number().int().min(0).max(24 * 3600),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600),
   outcome: z.enum(['answered', 'no_answer', 'voicemail', 'busy', 'callback_requested']),
   notes: z.string().max(MESSAGE_MAX_CHARS, `is longer than ${MESSAGE_MAX_CHARS} characters`).default(''),
 });
@@ -87,7 +96,15 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.patch(
     '/api/inbox/conversations/:id',
-    { config: { access: 'staff' }, schema: { tags, summary: 'Set priority or tags', params: idParams, body: z.object({ priority: z.enum(priorities).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional() }) } },
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Set priority or tags',
+        params: idParams,
+        body: z.object({ priority: z.enum(priorities).optional(), tags: z.array(z.string().trim().min(1).max(50)).max(20).optional() }),
+      },
+    },
     async (req) => {
       await updateConversation(ctx, req.params.id, req.body);
       return conversationDetail(ctx.db, req.params.id, ctx.now());
@@ -127,7 +144,11 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     '/api/inbox/calls',
     {
       config: { access: 'staff' },
-      schema: { tags, summary: 'A new phone conversation with a customer, starting with the call', body: z.object({ customerId: z.string().uuid(), subject: z.string().trim().max(300).default('Phone call'), call: callBody }) },
+      schema: {
+        tags,
+        summary: 'A new phone conversation with a customer, starting with the call',
+        body: z.object({ customerId: z.string().uuid(), subject: z.string().trim().max(300).default('Phone call'), call: callBody }),
+      },
     },
     async (req, reply) => reply.code(201).send(await openPhoneConversation(ctx, actor(req), req.body)),
   );
@@ -160,7 +181,10 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.get(
     '/api/inbox/attachments/:id',
-    { config: { access: 'staff' }, schema: { tags, summary: 'Download an attachment (staff only; always as a download, never shown inline)', params: z.object({ id: z.string().uuid('must be an attachment id') }) } },
+    {
+      config: { access: 'staff' },
+      schema: { tags, summary: 'Download an attachment (staff only; always as a download, never shown inline)', params: z.object({ id: z.string().uuid('must be an attachment id') }) },
+    },
     async (req, reply) => {
       const a = await ctx.db.selectFrom('inbox_attachments').select(['filename', 'content_type', 'content', 'size']).where('id', '=', req.params.id).executeTakeFirst();
       if (!a) throw notFound('Attachment');
@@ -175,11 +199,18 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     },
   );
 
-  app.get('/api/inbox/customers/:id', { config: { access: 'staff' }, schema: { tags, summary: "The customer panel: value, recent orders, open tasks, other conversations", params: z.object({ id: z.string().uuid('must be a customer id') }) } }, async (req) => {
-    const p = await customerPanel(ctx.db, req.params.id);
-    if (!p) throw notFound('Customer');
-    return p;
-  });
+  app.get(
+    '/api/inbox/customers/:id',
+    {
+      config: { access: 'staff' },
+      schema: { tags, summary: 'The customer panel: value, recent orders, open tasks, other conversations', params: z.object({ id: z.string().uuid('must be a customer id') }) },
+    },
+    async (req) => {
+      const p = await customerPanel(ctx.db, req.params.id);
+      if (!p) throw notFound('Customer');
+      return p;
+    },
+  );
 
   app.get('/api/inbox/agents', { config: { access: 'staff' }, schema: { tags, summary: 'Staff who can be assigned' } }, async () => ({
     agents: await ctx.db.selectFrom('users').select(['id', 'name', 'role']).where('disabled_at', 'is', null).orderBy('name').execute(),
@@ -188,14 +219,19 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get('/api/inbox/settings', { config: { access: 'staff' }, schema: { tags, summary: 'Business hours and service-level targets' } }, async () => getInboxSettings(ctx.db));
   app.put('/api/inbox/settings', { config: { access: 'owner' }, schema: { tags, summary: 'Change business hours and service-level targets (owner)', body: inboxSettingsInput } }, async (req) => {
     const tz = req.body.businessHours?.timeZone;
-    if (tz && !Intl.supportedValuesOf('timeZone').concat('UTC').includes(tz)) throw new HttpError(400, 'validation', 'Invalid input: businessHours.timeZone is not a known IANA time zone', [{ field: 'businessHours.timeZone', message: 'is not a known IANA time zone' }]);
+    if (tz && !Intl.supportedValuesOf('timeZone').concat('UTC').includes(tz))
+      throw new HttpError(400, 'validation', 'Invalid input: businessHours.timeZone is not a known IANA time zone', [{ field: 'businessHours.timeZone', message: 'is not a known IANA time zone' }]);
     return saveInboxSettings(ctx.db, req.body);
   });
 
-  app.post('/api/inbox/me/away', { config: { access: 'staff' }, schema: { tags, summary: 'Set yourself away (no new conversations routed to you) or back', body: z.object({ away: z.boolean() }) } }, async (req) => {
-    const routing = await setAway(ctx.db, req.user!.id, req.body.away);
-    return { away: routing.away.includes(req.user!.id) };
-  });
+  app.post(
+    '/api/inbox/me/away',
+    { config: { access: 'staff' }, schema: { tags, summary: 'Set yourself away (no new conversations routed to you) or back', body: z.object({ away: z.boolean() }) } },
+    async (req) => {
+      const routing = await setAway(ctx.db, req.user!.id, req.body.away);
+      return { away: routing.away.includes(req.user!.id) };
+    },
+  );
 
   // Staff live updates: every change to any conversation, as 'change' events (the client refetches what it shows).
   app.get('/api/inbox/stream', { config: { access: 'staff' }, schema: { tags, summary: 'Live changes for staff (server-sent events; open with EventSource)' } }, async (req, reply) => {
@@ -218,7 +254,14 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     const business = await businessName();
     const b = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
     const str = (k: string, max: number) => (typeof b[k] === 'string' ? (b[k] as string).trim().slice(0, max) : '');
-    const values: FormValues = { name: str('name', 200), email: str('email', 320), phone: str('phone', 50), subject: str('subject', 300), message: typeof b.message === 'string' ? b.message.trim() : '', callback: b.callback === '1' || b.callback === 'on' };
+    const values: FormValues = {
+      name: str('name', 200),
+      email: str('email', 320),
+      phone: str('phone', 50),
+      subject: str('subject', 300),
+      message: typeof b.message === 'string' ? b.message.trim() : '',
+      callback: b.callback === '1' || b.callback === 'on',
+    };
     const again = (error: string) => htmlPage(reply, 400, contactPage(business, formToken(ctx.secret, ctx.now().getTime()), embed, values, error), embed);
     // A bot filled the hidden field: thank it, store nothing.
     if (str('website', 500)) return htmlPage(reply, 200, thanksPage(business, values.callback ?? false), embed);
@@ -257,15 +300,29 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     email: z.string().trim().email('is not an email address').max(320).optional(),
     text: text(CHAT_MAX_CHARS),
   });
-  app.post('/p/chat/conversations', { config: { access: 'public', rateLimit: chatOpenLimit }, schema: { tags: ['chat'], summary: 'A visitor opens a chat: answers a token bound to this conversation (keep it to come back)', body: chatOpenBody } }, async (req, reply) => {
-    const r = await receiveMessage(ctx, { channel: 'chat', from: { email: req.body.email ?? null, name: req.body.name ?? null }, subject: '', text: req.body.text, receivedAt: ctx.now() });
-    return reply.code(201).send({ conversationId: r.conversationId, token: chatToken(ctx.secret, r.conversationId), messages: await visitorMessages(ctx, r.conversationId), wait: publicWait(await expectedWait(ctx.db, ctx.now())) });
-  });
+  app.post(
+    '/p/chat/conversations',
+    {
+      config: { access: 'public', rateLimit: chatOpenLimit },
+      schema: { tags: ['chat'], summary: 'A visitor opens a chat: answers a token bound to this conversation (keep it to come back)', body: chatOpenBody },
+    },
+    async (req, reply) => {
+      const r = await receiveMessage(ctx, { channel: 'chat', from: { email: req.body.email ?? null, name: req.body.name ?? null }, subject: '', text: req.body.text, receivedAt: ctx.now() });
+      return reply.code(201).send({
+        conversationId: r.conversationId,
+        token: chatToken(ctx.secret, r.conversationId),
+        messages: await visitorMessages(ctx, r.conversationId),
+        wait: publicWait(await expectedWait(ctx.db, ctx.now())),
+      });
+    },
+  );
 
   // What a visitor is told before and after writing: open or not, and the expected wait.
   const publicWait = (w: Awaited<ReturnType<typeof expectedWait>>) => ({ open: w.open, nextOpenAt: w.nextOpenAt, expectedMinutes: w.expectedMinutes, message: w.message });
-  app.get('/p/chat/status', { config: { access: 'public', rateLimit: formPageLimit }, schema: { tags: ['chat'], summary: 'Whether someone is in, and the expected wait for a first reply' } }, async () =>
-    publicWait(await expectedWait(ctx.db, ctx.now())),
+  app.get(
+    '/p/chat/status',
+    { config: { access: 'public', rateLimit: formPageLimit }, schema: { tags: ['chat'], summary: 'Whether someone is in, and the expected wait for a first reply' } },
+    async () => publicWait(await expectedWait(ctx.db, ctx.now())),
   );
   app.get(
     '/api/inbox/metrics',
@@ -273,18 +330,22 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       config: { access: 'owner' },
       schema: {
         tags,
-        summary: 'Service metrics: first response and resolution (median, p90, business minutes) per channel and agent, first replies within target, reopen rate, conversations per 100 orders, volume by hour',
+        summary:
+          'Service metrics: first response and resolution (median, p90, business minutes) per channel and agent, first replies within target, reopen rate, conversations per 100 orders, volume by hour',
         querystring: z.object({ from: z.iso.date('must be a date YYYY-MM-DD').optional(), to: z.iso.date('must be a date YYYY-MM-DD').optional() }),
       },
     },
     async (req) => {
       const to = req.query.to ? new Date(`${req.query.to}T00:00:00Z`) : new Date(ctx.now().getTime() + 1);
       const from = req.query.from ? new Date(`${req.query.from}T00:00:00Z`) : new Date(to.getTime() - 30 * 86400_000);
-      if (!(from < to) || to.getTime() - from.getTime() > 400 * 86400_000) throw new HttpError(400, 'validation', 'Invalid input: from must be before to, at most 400 days apart', [{ field: 'querystring.from', message: 'must be before to, at most 400 days apart' }]);
+      if (!(from < to) || to.getTime() - from.getTime() > 400 * 86400_000)
+        throw new HttpError(400, 'validation', 'Invalid input: from must be before to, at most 400 days apart', [{ field: 'querystring.from', message: 'must be before to, at most 400 days apart' }]);
       return serviceMetrics(ctx.db, from, to);
     },
   );
-  app.get('/api/inbox/expected-wait', { config: { access: 'staff' }, schema: { tags, summary: 'The expected wait customers are told, with what it is based on' } }, async () => expectedWait(ctx.db, ctx.now()));
+  app.get('/api/inbox/expected-wait', { config: { access: 'staff' }, schema: { tags, summary: 'The expected wait customers are told, with what it is based on' } }, async () =>
+    expectedWait(ctx.db, ctx.now()),
+  );
 
   const tokenOf = (req: { headers: Record<string, unknown> }, fallback?: string) => {
     const h = String(req.headers.authorization ?? '');
@@ -292,7 +353,10 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   };
   app.post(
     '/p/chat/messages',
-    { config: { access: 'public', rateLimit: chatMessageLimit }, schema: { tags: ['chat'], summary: "A visitor's message (token in the body or Authorization: Bearer)", body: z.object({ token: z.string().max(300).optional(), text: text(CHAT_MAX_CHARS) }) } },
+    {
+      config: { access: 'public', rateLimit: chatMessageLimit },
+      schema: { tags: ['chat'], summary: "A visitor's message (token in the body or Authorization: Bearer)", body: z.object({ token: z.string().max(300).optional(), text: text(CHAT_MAX_CHARS) }) },
+    },
     async (req, reply) => {
       const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.body.token));
       const c = await ctx.db.selectFrom('conversations').select(['channel']).where('id', '=', conversationId).executeTakeFirst();
@@ -304,7 +368,14 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.get(
     '/p/chat/messages',
-    { config: { access: 'public', rateLimit: chatMessageLimit }, schema: { tags: ['chat'], summary: "The visitor's conversation after a message id (cursor), oldest first", querystring: z.object({ token: z.string().max(300).optional(), after: z.string().uuid().optional() }) } },
+    {
+      config: { access: 'public', rateLimit: chatMessageLimit },
+      schema: {
+        tags: ['chat'],
+        summary: "The visitor's conversation after a message id (cursor), oldest first",
+        querystring: z.object({ token: z.string().max(300).optional(), after: z.string().uuid().optional() }),
+      },
+    },
     async (req) => {
       const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.query.token));
       return { messages: await visitorMessages(ctx, conversationId, req.query.after ?? null) };
@@ -315,7 +386,10 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   // so a reconnecting EventSource (Last-Event-ID) or a reloaded page (?after=) misses nothing.
   app.get(
     '/p/chat/stream',
-    { config: { access: 'public', rateLimit: chatMessageLimit }, schema: { tags: ['chat'], summary: 'Live messages for a visitor (server-sent events)', querystring: z.object({ token: z.string().max(300), after: z.string().uuid().optional() }) } },
+    {
+      config: { access: 'public', rateLimit: chatMessageLimit },
+      schema: { tags: ['chat'], summary: 'Live messages for a visitor (server-sent events)', querystring: z.object({ token: z.string().max(300), after: z.string().uuid().optional() }) },
+    },
     async (req, reply) => {
       const conversationId = verifyChatToken(ctx.secret, req.query.token);
       requireEventStream(req);

@@ -119,7 +119,11 @@ async function findEmailThread(db: Database, m: InboundMessage, customerId: stri
     .limit(5)
     .execute();
   const found = candidates.find((c) =>
-    continuesBySubject({ subjectKey: c.subject_key, fromAddress: c.reply_to_address, lastMessageAt: new Date(c.last_message_at) }, { subject: m.subject, from: m.from.email!, at: m.receivedAt }, threadDays),
+    continuesBySubject(
+      { subjectKey: c.subject_key, fromAddress: c.reply_to_address, lastMessageAt: new Date(c.last_message_at) },
+      { subject: m.subject, from: m.from.email!, at: m.receivedAt },
+      threadDays,
+    ),
   );
   return found?.id ?? null;
 }
@@ -172,7 +176,10 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
         .values({
           channel: m.channel,
           customer_id: customerId,
-          subject: (m.subject.trim() || `${m.channel === 'chat' ? 'Chat' : m.channel === 'phone' ? 'Call' : 'Message'} from ${m.from.name || m.from.email || m.from.phone || 'a visitor'}`).slice(0, 500),
+          subject: (m.subject.trim() || `${m.channel === 'chat' ? 'Chat' : m.channel === 'phone' ? 'Call' : 'Message'} from ${m.from.name || m.from.email || m.from.phone || 'a visitor'}`).slice(
+            0,
+            500,
+          ),
           subject_key: subjectKey(m.subject),
           reply_to_address: m.from.email?.trim().slice(0, 320) || null,
           priority,
@@ -196,7 +203,9 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
         .set({
           status: 'open',
           snoozed_until: null,
-          ...(reopen ? { resolved_at: null, reopen_count: conversation.reopen_count + 1, resolution_due_at: addBusinessMs(now, settings.resolutionMinutes[conversation.priority] * 60_000, bh) } : resumeClocks(conversation, now, bh)),
+          ...(reopen
+            ? { resolved_at: null, reopen_count: conversation.reopen_count + 1, resolution_due_at: addBusinessMs(now, settings.resolutionMinutes[conversation.priority] * 60_000, bh) }
+            : resumeClocks(conversation, now, bh)),
         })
         .where('id', '=', conversation.id)
         .execute();
@@ -321,7 +330,12 @@ export interface Actor {
  * stops the first-response clock; the conversation then waits on the customer (pending, clocks
  * paused) unless another status is asked for.
  */
-export async function replyToConversation(ctx: AppContext, conversationId: string, actor: Actor, input: { text: string; status?: 'open' | 'pending' | 'resolved' }): Promise<{ messageId: string; emailId: string | null }> {
+export async function replyToConversation(
+  ctx: AppContext,
+  conversationId: string,
+  actor: Actor,
+  input: { text: string; status?: 'open' | 'pending' | 'resolved' },
+): Promise<{ messageId: string; emailId: string | null }> {
   const now = ctx.now();
   const bh = await businessHours(ctx.db);
   const conv = await loadConversation(ctx.db, conversationId);
@@ -376,7 +390,16 @@ export async function replyToConversation(ctx: AppContext, conversationId: strin
     });
     emailId = q.id;
     if (q.id) {
-      await ctx.db.updateTable('messages').set({ email_id: q.id, email_message_id: messageIdFor(q.id, ctx.config.publicUrl), in_reply_to: parent?.email_message_id ?? null, email_references: headers.References ? headers.References.split(' ') : [] }).where('id', '=', messageId).execute();
+      await ctx.db
+        .updateTable('messages')
+        .set({
+          email_id: q.id,
+          email_message_id: messageIdFor(q.id, ctx.config.publicUrl),
+          in_reply_to: parent?.email_message_id ?? null,
+          email_references: headers.References ? headers.References.split(' ') : [],
+        })
+        .where('id', '=', messageId)
+        .execute();
     }
   }
   announce(conversationId, 'message', messageId, 'agent');
@@ -394,12 +417,27 @@ async function statusChange(ctx: AppContext, trx: Database, c: Conversation, sta
   const base = { status, updated_at: new Date(), snoozed_until: status === 'snoozed' ? (snoozedUntil ?? null) : null };
   if (status === 'resolved') {
     if (c.status !== 'resolved') await ctx.events.emit(trx, 'conversation.resolved', { conversationId: c.id, customerId: c.customer_id, channel: c.channel, resolvedByUserId: userId });
-    return { ...base, resolved_at: c.status === 'resolved' ? c.resolved_at : now, first_response_due_at: null, resolution_due_at: null, sla_paused_at: null, sla_first_left_ms: null, sla_resolution_left_ms: null };
+    return {
+      ...base,
+      resolved_at: c.status === 'resolved' ? c.resolved_at : now,
+      first_response_due_at: null,
+      resolution_due_at: null,
+      sla_paused_at: null,
+      sla_first_left_ms: null,
+      sla_resolution_left_ms: null,
+    };
   }
   if (c.status === 'resolved') {
     // Reopened: a fresh resolution clock (the first response, if given, stays given).
-    const fresh = { resolved_at: null, reopen_count: c.reopen_count + 1, resolution_due_at: c.automatic ? null : addBusinessMs(now, settings.resolutionMinutes[c.priority] * 60_000, bh), sla_paused_at: null };
-    return status === 'pending' ? { ...base, ...fresh, ...pauseClocks({ first_response_due_at: null, resolution_due_at: fresh.resolution_due_at, sla_paused_at: null }, now, bh) } : { ...base, ...fresh };
+    const fresh = {
+      resolved_at: null,
+      reopen_count: c.reopen_count + 1,
+      resolution_due_at: c.automatic ? null : addBusinessMs(now, settings.resolutionMinutes[c.priority] * 60_000, bh),
+      sla_paused_at: null,
+    };
+    return status === 'pending'
+      ? { ...base, ...fresh, ...pauseClocks({ first_response_due_at: null, resolution_due_at: fresh.resolution_due_at, sla_paused_at: null }, now, bh) }
+      : { ...base, ...fresh };
   }
   if (status === 'pending') return { ...base, ...pauseClocks(c, now, bh) };
   return { ...base, ...resumeClocks(c, now, bh) };
@@ -412,7 +450,11 @@ export async function setStatus(ctx: AppContext, conversationId: string, actor: 
   const bh = await businessHours(ctx.db);
   await ctx.db.transaction().execute(async (trx) => {
     const c = await loadConversation(trx, conversationId, true);
-    await trx.updateTable('conversations').set(await statusChange(ctx, trx, c, status, now, bh, actor?.id ?? null, snoozedUntil)).where('id', '=', conversationId).execute();
+    await trx
+      .updateTable('conversations')
+      .set(await statusChange(ctx, trx, c, status, now, bh, actor?.id ?? null, snoozedUntil))
+      .where('id', '=', conversationId)
+      .execute();
   });
   announce(conversationId, 'status');
 }
@@ -513,7 +555,13 @@ export async function openPhoneConversation(ctx: AppContext, actor: Actor, input
 /** Snoozed conversations whose time has come are open again (a scheduled job). */
 export async function wakeSnoozed(ctx: AppContext): Promise<number> {
   const now = ctx.now();
-  const woke = await ctx.db.updateTable('conversations').set({ status: 'open', snoozed_until: null, updated_at: new Date() }).where('status', '=', 'snoozed').where('snoozed_until', '<=', now).returning('id').execute();
+  const woke = await ctx.db
+    .updateTable('conversations')
+    .set({ status: 'open', snoozed_until: null, updated_at: new Date() })
+    .where('status', '=', 'snoozed')
+    .where('snoozed_until', '<=', now)
+    .returning('id')
+    .execute();
   for (const w of woke) announce(w.id, 'status');
   return woke.length;
 }

@@ -11,13 +11,22 @@ const perPriority = (max: number) => z.object(Object.fromEntries(priorities.map(
 export const inboxSettingsInput = z.object({
   businessHours: businessHoursSchema.optional(),
   /** first reply within this many business minutes, per priority */
-  firstResponseMinutes: perPriority(60 * 24 * 10).partial().optional(),
+  firstResponseMinutes: perPriority(60 * 24 * 10)
+    .partial()
+    .optional(),
   /** resolved within this many business minutes, per priority */
-  resolutionMinutes: perPriority(60 * 24 * 60).partial().optional(),
+  resolutionMinutes: perPriority(60 * 24 * 60)
+    .partial()
+    .optional(),
   /** a mail with the same subject from the same sender continues a conversation this many days */
   threadDays: z.number().int().min(0).max(365).optional(),
   /** "breaching soon" in the list: due within this many minutes */
-  breachingSoonMinutes: z.number().int().min(1).max(60 * 24).optional(),
+  breachingSoonMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24)
+    .optional(),
   /** routing of new conversations: on/off and who is most senior (user ids, most senior first) */
   routing: z.object({ enabled: z.boolean().optional(), seniority: z.array(z.string().uuid()).max(200).optional() }).optional(),
 });

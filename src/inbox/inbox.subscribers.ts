@@ -13,7 +13,12 @@ export const inboxSubscribers = [
     handle: async (ctx, event) => {
       const c = await ctx.db.selectFrom('conversations').select(['automatic', 'channel']).where('id', '=', event.payload.conversationId).executeTakeFirst();
       if (!c || c.automatic) return;
-      const r = await sendSurvey(ctx, { customerId: event.payload.customerId, kind: 'csat', eventKey: `conversation:${event.payload.conversationId}`, source: `inbox:${event.payload.conversationId}` });
+      const r = await sendSurvey(ctx, {
+        customerId: event.payload.customerId,
+        kind: 'csat',
+        eventKey: `conversation:${event.payload.conversationId}`,
+        source: `inbox:${event.payload.conversationId}`,
+      });
       if (!r.sent) ctx.log.debug({ conversationId: event.payload.conversationId, reason: r.reason }, 'inbox: no CSAT survey after resolution');
     },
   }),

@@ -64,7 +64,14 @@ export async function serviceMetrics(db: Database, from: Date, to: Date) {
     return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, rs]) => ({ key: k, ...summarise(rs, bh, settings.firstResponseMinutes) }));
   };
   const orders = Number(
-    (await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('ordered_at', '>=', from).where('ordered_at', '<', to).executeTakeFirstOrThrow()).n,
+    (
+      await db
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('ordered_at', '>=', from)
+        .where('ordered_at', '<', to)
+        .executeTakeFirstOrThrow()
+    ).n,
   );
   const byHour = await sql<{ hour: number; n: number }>`
     select extract(hour from created_at at time zone ${bh.timeZone})::int as hour, count(*)::int as n

@@ -149,7 +149,7 @@ export async function startSmtpListener(ctx: AppContext, options: SmtpListenerOp
         }
         const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address || null : null;
         const inbound = inboundFromMail(parsed, envelopeFrom, ctx.now());
-        let r;
+        let r: Awaited<ReturnType<typeof receiveMessage>>;
         try {
           r = await receiveMessage(ctx, inbound);
         } catch (err) {

@@ -28,7 +28,11 @@ export const promoStep: PlaybookActionRunner = {
     return {
       status: 'done',
       detail: `promo code ${code.code} (${code.percentOff}% off)`,
-      touchpoint: { channel: 'system', direction: 'out', summary: `${step.playbookName}: promo code ${code.code} issued (${code.percentOff}% off the next purchase, valid until ${code.expiresAt!.toISOString().slice(0, 10)})` },
+      touchpoint: {
+        channel: 'system',
+        direction: 'out',
+        summary: `${step.playbookName}: promo code ${code.code} issued (${code.percentOff}% off the next purchase, valid until ${code.expiresAt!.toISOString().slice(0, 10)})`,
+      },
       dataPatch: { promo: { code: code.code, percent_off: code.percentOff, expires: code.expiresAt!.toISOString().slice(0, 10) } },
     };
   },

@@ -28,7 +28,11 @@ describe.skipIf(!chromiumPath || !haveWeb)('loyalty in Chromium', () => {
     running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
     await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' });
     await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
-    const c = await running.ctx.db.insertInto('customers').values({ name: 'Lotte <b>Loyal</b>', email: 'lotte@fern.test', email_normalized: 'lotte@fern.test' }).returning('id').executeTakeFirstOrThrow();
+    const c = await running.ctx.db
+      .insertInto('customers')
+      .values({ name: 'Lotte <b>Loyal</b>', email: 'lotte@fern.test', email_normalized: 'lotte@fern.test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await running.ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('orders').values({ customer_id: c.id, amount_minor: 62000, currency: 'EUR', ordered_at: new Date(), status: 'paid', external_id: 'F-1001' }).execute();
       const at = (await (await import('kysely')).sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;

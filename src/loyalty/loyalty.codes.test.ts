@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const call = (method: 'GET' | 'POST', url: string, who: Caller, payload?: unknown) => t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+const call = (method: 'GET' | 'POST', url: string, who: Caller, payload?: unknown) =>
+  t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 const newCustomer = async (name: string, extra: Record<string, unknown> = {}) => (await call('POST', '/api/customers', agent, { name, ...extra })).json().id as string;
 const redeem = (body: Record<string, unknown>) => call('POST', '/api/loyalty/redeem', agent, { orderAmountMinor: 5000, currency: 'EUR', ...body });
 
@@ -88,7 +89,11 @@ describe('promo codes', () => {
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(limit);
     expect(results.filter((r) => r.statusCode === 409).every((r) => r.json().error.code === 'code_used_up')).toBe(true);
     expect(results.filter((r) => r.statusCode !== 200 && r.statusCode !== 409)).toEqual([]);
-    const n = await t.ctx.db.selectFrom('loyalty_redemptions').select((eb) => eb.fn.countAll<string>().as('n')).where('code_id', '=', c.id).executeTakeFirstOrThrow();
+    const n = await t.ctx.db
+      .selectFrom('loyalty_redemptions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('code_id', '=', c.id)
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(limit);
     const row = await t.ctx.db.selectFrom('loyalty_codes').select('used_count').where('id', '=', c.id).executeTakeFirstOrThrow();
     expect(row.used_count).toBe(limit);
@@ -97,7 +102,15 @@ describe('promo codes', () => {
   it('bulk: a batch of 2,500 unique codes, exported as CSV (owner only, audited)', async () => {
     expect((await call('POST', '/api/loyalty/codes/bulk', agent, { count: 10, percentOff: 5 })).statusCode).toBe(403);
     expect((await call('POST', '/api/loyalty/codes/bulk', owner, { count: 10_001, percentOff: 5 })).statusCode).toBe(400);
-    const r = await call('POST', '/api/loyalty/codes/bulk', owner, { count: 2500, prefix: 'SHOP', use: 'multi', usageLimit: 1, amountOffMinor: 500, currency: 'EUR', expiresAt: '2026-12-31T23:59:59Z' });
+    const r = await call('POST', '/api/loyalty/codes/bulk', owner, {
+      count: 2500,
+      prefix: 'SHOP',
+      use: 'multi',
+      usageLimit: 1,
+      amountOffMinor: 500,
+      currency: 'EUR',
+      expiresAt: '2026-12-31T23:59:59Z',
+    });
     expect(r.statusCode).toBe(201);
     const { batchId, count } = r.json();
     expect(count).toBe(2500);

@@ -16,7 +16,13 @@ describe('loyalty crediting across crashes', () => {
     const url = process.env.TEST_DATABASE_URL || undefined;
     const schema = url ? `loyalty_crash_${process.pid}_${Date.now()}` : '';
     const env = { ...process.env, KEEPWELL_DATA_DIR: dataDir, DATABASE_URL: url ?? '', KEEPWELL_DB_SCHEMA: schema, KEEPWELL_JOB_LEASE_SECONDS: '1', SLICES: String(SLICES) };
-    const child = (extra: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'testing/crash-child.ts')], { cwd: path.resolve(import.meta.dirname, '../..'), env: { ...env, ...extra }, encoding: 'utf8', timeout: 120_000 });
+    const child = (extra: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'testing/crash-child.ts')], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
 
     const imported = child({ MODE: 'import' });
     expect(imported.status, imported.stderr).toBe(0);

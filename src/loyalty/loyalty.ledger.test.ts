@@ -23,7 +23,8 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const deliver = () => drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
-const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown) => t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown) =>
+  t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 const newCustomer = async (name: string, extra: Record<string, unknown> = {}) => {
   const r = await call('POST', '/api/customers', agent, { name, ...extra });
   expect(r.statusCode).toBe(201);
@@ -32,7 +33,14 @@ const newCustomer = async (name: string, extra: Record<string, unknown> = {}) =>
 const loyalty = async (id: string) => {
   const r = await call('GET', `/api/loyalty/customers/${id}?limit=500`, agent);
   expect(r.statusCode).toBe(200);
-  return r.json() as { balance: number; yearPoints: number; tier: { name: string } | null; next: { name: string; remaining: number } | null; entries: { kind: string; points: number; idempotencyKey: string; reason: string }[]; codes: { code: string }[] };
+  return r.json() as {
+    balance: number;
+    yearPoints: number;
+    tier: { name: string } | null;
+    next: { name: string; remaining: number } | null;
+    entries: { kind: string; points: number; idempotencyKey: string; reason: string }[];
+    codes: { code: string }[];
+  };
 };
 const ledgerSum = async (id: string) => Number((await sql<{ s: string }>`select coalesce(sum(points),0)::text as s from loyalty_ledger where customer_id = ${id}`.execute(t.ctx.db)).rows[0].s);
 
@@ -40,7 +48,11 @@ function multipart(csv: string) {
   const boundary = '----loyaltytest';
   return {
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-    payload: Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="orders.csv"\r\nContent-Type: text/csv\r\n\r\n`), Buffer.from(csv), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    payload: Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="orders.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+      Buffer.from(csv),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]),
   };
 }
 
@@ -70,7 +82,11 @@ describe('codes (pure)', () => {
     expect(orderPoints({ pointsPerUnit: 2, pointsPerOrder: 0 }, 'JPY', 1299, 'JPY')).toBe(2598);
   });
   it('tiers: the highest reached and the progress to the next', () => {
-    const tiers = [{ name: 'Silver', threshold: 500, perks: '' }, { name: 'Bronze', threshold: 0, perks: '' }, { name: 'Gold', threshold: 2000, perks: 'x' }];
+    const tiers = [
+      { name: 'Silver', threshold: 500, perks: '' },
+      { name: 'Bronze', threshold: 0, perks: '' },
+      { name: 'Gold', threshold: 2000, perks: 'x' },
+    ];
     expect(tierFor(tiers, 600)).toMatchObject({ tier: { name: 'Silver' }, next: { name: 'Gold', remaining: 1400 } });
     expect(tierFor(tiers, 2500)).toEqual({ tier: tiers[2], next: null });
     expect(tierFor([], 10)).toEqual({ tier: null, next: null });
@@ -103,7 +119,10 @@ describe('points ledger', () => {
 
   it('a 1,000-order import earns once per order; importing the file again and replaying its events credits nothing twice; refunds reverse', async () => {
     const now = clock.toISOString();
-    const lines = ['order_id,email,name,amount,currency,date,status', ...Array.from({ length: 1000 }, (_, i) => `L-${i},buyer${i % 50}@loyalty.test,Buyer ${i % 50},${(i % 90) + 1}.99,EUR,${now},paid`)];
+    const lines = [
+      'order_id,email,name,amount,currency,date,status',
+      ...Array.from({ length: 1000 }, (_, i) => `L-${i},buyer${i % 50}@loyalty.test,Buyer ${i % 50},${(i % 90) + 1}.99,EUR,${now},paid`),
+    ];
     const csv = lines.join('\n');
     const r = await t.app.inject({ method: 'POST', url: '/api/customers/import?type=orders', headers: { ...agent.headers, ...multipart(csv).headers }, payload: multipart(csv).payload });
     expect(r.statusCode).toBe(200);
@@ -119,7 +138,13 @@ describe('points ledger', () => {
     const first = await expected();
     expect(first).toHaveLength(50);
     for (const row of first) expect(Number(row.ledger)).toBe(Number(row.expect));
-    const total = () => sql<{ n: number; s: string }>`select count(*)::int as n, sum(points)::text as s from loyalty_ledger where idempotency_key like 'order:%' and order_id in (select id from orders where external_id like 'L-%')`.execute(t.ctx.db);
+    const total = () =>
+      sql<{
+        n: number;
+        s: string;
+      }>`select count(*)::int as n, sum(points)::text as s from loyalty_ledger where idempotency_key like 'order:%' and order_id in (select id from orders where external_id like 'L-%')`.execute(
+        t.ctx.db,
+      );
     const before = (await total()).rows[0];
     expect(before.n).toBe(1000);
 
@@ -195,7 +220,16 @@ describe('points ledger', () => {
     const bad = await call('PUT', '/api/loyalty/settings', owner, { pointsPerUnit: -1 });
     expect(bad.statusCode).toBe(400);
     expect(JSON.stringify(bad.json())).toMatch(/pointsPerUnit/);
-    expect((await call('PUT', '/api/loyalty/settings', owner, { tiers: [{ name: 'A', threshold: 0 }, { name: 'a', threshold: 5 }] })).statusCode).toBe(400);
+    expect(
+      (
+        await call('PUT', '/api/loyalty/settings', owner, {
+          tiers: [
+            { name: 'A', threshold: 0 },
+            { name: 'a', threshold: 5 },
+          ],
+        })
+      ).statusCode,
+    ).toBe(400);
     const ok = await call('PUT', '/api/loyalty/settings', owner, { pointsPerUnit: 2 });
     expect(ok.json().settings.pointsPerUnit).toBe(2);
     await call('PUT', '/api/loyalty/settings', owner, { pointsPerUnit: 1 });

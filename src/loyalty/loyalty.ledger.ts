@@ -23,7 +23,18 @@ export interface LedgerEntry {
   createdAt: Date;
 }
 
-type EntryRow = { id: string; customer_id: string; kind: LedgerKind; points: number; reason: string; idempotency_key: string; order_id: string | null; source: string | null; occurred_at: Date; created_at: Date };
+type EntryRow = {
+  id: string;
+  customer_id: string;
+  kind: LedgerKind;
+  points: number;
+  reason: string;
+  idempotency_key: string;
+  order_id: string | null;
+  source: string | null;
+  occurred_at: Date;
+  created_at: Date;
+};
 const toEntry = (r: EntryRow): LedgerEntry => ({
   id: r.id,
   customerId: r.customer_id,

@@ -15,7 +15,11 @@ export async function referralCodeFor(db: Database, customerId: string): Promise
   const c = await db.selectFrom('customers').select(['id', 'merged_into', 'erased_at']).where('id', '=', customerId).executeTakeFirst();
   if (!c || c.merged_into || c.erased_at) throw notFound('Customer');
   for (let i = 0; i < 5; i++) {
-    await db.insertInto('loyalty_referral_codes').values({ customer_id: customerId, code: randomCode('REF') }).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('loyalty_referral_codes')
+      .values({ customer_id: customerId, code: randomCode('REF') })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     const row = await db.selectFrom('loyalty_referral_codes').select('code').where('customer_id', '=', customerId).executeTakeFirst();
     if (row) return row.code;
   }
@@ -38,13 +42,21 @@ export async function claimReferral(db: Database, referredId: string, rawCode: s
     if (prior.referrer_customer_id === owner.customer_id) return { referralId: prior.id, referrerId: prior.referrer_customer_id, created: false };
     throw refuse('already_referred', 'This customer was already referred by someone else');
   }
-  const people = await db.selectFrom('customers').select(['id', 'email_normalized', 'phone_normalized', 'address', 'postal_code', 'merged_into']).where('id', 'in', [referredId, owner.customer_id]).execute();
+  const people = await db
+    .selectFrom('customers')
+    .select(['id', 'email_normalized', 'phone_normalized', 'address', 'postal_code', 'merged_into'])
+    .where('id', 'in', [referredId, owner.customer_id])
+    .execute();
   const referred = people.find((p) => p.id === referredId);
   const referrer = people.find((p) => p.id === owner.customer_id);
   if (!referred || referred.merged_into) throw notFound('Customer');
   if (!referrer) throw refuse('referral_unknown', 'No such referral code', 404);
   if (referred.id === referrer.id) throw refuse('self_referral', 'A customer cannot refer themselves', 422);
-  if ((referred.email_normalized && referred.email_normalized === referrer.email_normalized) || (referred.phone_normalized && referred.phone_normalized === referrer.phone_normalized) || sameAddress(referred, referrer)) {
+  if (
+    (referred.email_normalized && referred.email_normalized === referrer.email_normalized) ||
+    (referred.phone_normalized && referred.phone_normalized === referrer.phone_normalized) ||
+    sameAddress(referred, referrer)
+  ) {
     throw refuse('self_referral', 'The referred customer shares an email, phone or address with the referrer', 422);
   }
   const orders = await db.selectFrom('orders').select('id').where('customer_id', '=', referredId).where('status', 'in', ['paid', 'pending']).limit(1).execute();

@@ -23,8 +23,14 @@ export const loyaltySettingsInput = z
     /** balances expire after this many months without earning or spending (0: never) */
     expiryMonths: z.number().int().min(0).max(120),
     /** orders in this currency earn points per unit; others only the per-order points (null: the workspace's) */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter currency code').nullable(),
-    tiers: z.array(tierInput).max(10).refine((ts) => new Set(ts.map((t) => t.name.toLowerCase())).size === ts.length, 'tier names must differ'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be a three-letter currency code')
+      .nullable(),
+    tiers: z
+      .array(tierInput)
+      .max(10)
+      .refine((ts) => new Set(ts.map((t) => t.name.toLowerCase())).size === ts.length, 'tier names must differ'),
     referral: z.object({ referrerPoints: z.number().int().min(0).max(100_000), referredPoints: z.number().int().min(0).max(100_000) }),
   })
   .partial();

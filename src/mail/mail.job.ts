@@ -59,11 +59,7 @@ async function finish(ctx: AppContext, job: Job, workerId: string, emailId: stri
 async function refusals(ctx: AppContext, customerIds: string[]): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
   if (customerIds.length === 0) return out;
-  const rows = await ctx.db
-    .selectFrom('customers')
-    .select(['id', 'marketing_consent', 'unsubscribed_at', 'erased_at', 'merged_into'])
-    .where('id', 'in', customerIds)
-    .execute();
+  const rows = await ctx.db.selectFrom('customers').select(['id', 'marketing_consent', 'unsubscribed_at', 'erased_at', 'merged_into']).where('id', 'in', customerIds).execute();
   for (const c of rows) {
     out.set(c.id, c.erased_at || c.merged_into ? 'customer erased or merged' : c.unsubscribed_at ? 'unsubscribed' : !c.marketing_consent ? 'no marketing consent' : null);
   }
@@ -85,7 +81,8 @@ export async function sendEmailBatch(ctx: AppContext, jobs: Job[], h: BatchHelpe
       h.count('skipped');
       continue;
     }
-    const refusal = email.kind === 'marketing' ? (email.customer_id ? (consent.has(email.customer_id) ? consent.get(email.customer_id)! : 'customer not found') : 'marketing email needs a customer') : null;
+    const refusal =
+      email.kind === 'marketing' ? (email.customer_id ? (consent.has(email.customer_id) ? consent.get(email.customer_id)! : 'customer not found') : 'marketing email needs a customer') : null;
     if (refusal) {
       h.count((await finish(ctx, job, h.workerId, email.id, email.source, { status: 'cancelled', transport: null, error: `not sent: ${refusal}` })) ? 'cancelled' : 'lease_lost');
       continue;
@@ -96,7 +93,11 @@ export async function sendEmailBatch(ctx: AppContext, jobs: Job[], h: BatchHelpe
   await ctx.db
     .updateTable('emails')
     .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1) }))
-    .where('id', 'in', toSend.map((x) => x.email.id))
+    .where(
+      'id',
+      'in',
+      toSend.map((x) => x.email.id),
+    )
     .execute();
 
   const smtpUrl = ctx.config.smtpUrl;
@@ -117,7 +118,12 @@ export async function sendEmailBatch(ctx: AppContext, jobs: Job[], h: BatchHelpe
         } catch (err) {
           const failure = classifySmtpError(err);
           if (failure.permanent || job.attempts >= job.maxAttempts) {
-            const ok = await finish(ctx, job, h.workerId, email.id, email.source, { status: 'failed', transport: 'smtp', error: failure.reason, touchpoint: `Email not delivered: ${email.subject} — ${failure.reason}` });
+            const ok = await finish(ctx, job, h.workerId, email.id, email.source, {
+              status: 'failed',
+              transport: 'smtp',
+              error: failure.reason,
+              touchpoint: `Email not delivered: ${email.subject} — ${failure.reason}`,
+            });
             h.count(ok ? 'rejected' : 'lease_lost');
           } else {
             await ctx.db.updateTable('emails').set({ status: 'queued', error: failure.reason }).where('id', '=', email.id).execute();
@@ -125,7 +131,12 @@ export async function sendEmailBatch(ctx: AppContext, jobs: Job[], h: BatchHelpe
           }
           continue;
         }
-        const ok = await finish(ctx, job, h.workerId, email.id, email.source, { status: 'sent', transport: 'smtp', response: (info.response ?? '').slice(0, 500), touchpoint: `Email sent: ${email.subject}` });
+        const ok = await finish(ctx, job, h.workerId, email.id, email.source, {
+          status: 'sent',
+          transport: 'smtp',
+          response: (info.response ?? '').slice(0, 500),
+          touchpoint: `Email sent: ${email.subject}`,
+        });
         h.count(ok ? 'sent' : 'lease_lost');
       } catch (err) {
         await h.fail(job, err).catch(() => {});
@@ -134,4 +145,3 @@ export async function sendEmailBatch(ctx: AppContext, jobs: Job[], h: BatchHelpe
   };
   await Promise.all(Array.from({ length: smtpUrl ? smtpConnections() : 1 }, lane));
 }
-

@@ -17,9 +17,7 @@ export const mailMigrations: MigrationSet = {
         .addColumn('text', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('marketing','transactional')`))
         .addColumn('source', 'text')
-        .addColumn('status', 'text', (c) =>
-          c.notNull().defaultTo('queued').check(sql`status in ('queued','sending','sent','failed','cancelled')`),
-        )
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('queued').check(sql`status in ('queued','sending','sent','failed','cancelled')`))
         .addColumn('transport', 'text')
         .addColumn('message_id', 'text', (c) => c.notNull())
         .addColumn('headers', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))

@@ -44,15 +44,13 @@ export async function mailRoutes(app: App, ctx: AppContext): Promise<void> {
     if (!c) return invalid(reply);
     const business = escapeHtml((await getWorkspace(ctx.db))?.name ?? 'us');
     if (c.unsubscribed_at) return reply.type('text/html').send(page('Unsubscribed', `<h1>You are unsubscribed</h1><p>You will get no more marketing email from ${business}.</p>`));
-    return reply
-      .type('text/html')
-      .send(
-        page(
-          'Unsubscribe',
-          `<h1>Unsubscribe</h1><p>Stop marketing email from ${business}? Replies and receipts still reach you.</p>
+    return reply.type('text/html').send(
+      page(
+        'Unsubscribe',
+        `<h1>Unsubscribe</h1><p>Stop marketing email from ${business}? Replies and receipts still reach you.</p>
 <form method="post" action="/p/unsubscribe/${encodeURIComponent(req.params.token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
-        ),
-      );
+      ),
+    );
   });
 
   app.post('/p/unsubscribe/:token', { config: { access: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } }, schema: { params: tokenParams, hide: true } }, async (req, reply) => {
@@ -71,12 +69,30 @@ export async function mailRoutes(app: App, ctx: AppContext): Promise<void> {
     let q = ctx.db
       .selectFrom('emails')
       .leftJoin('customers', 'customers.id', 'emails.customer_id')
-      .select(['emails.id', 'emails.to_address', 'emails.subject', 'emails.kind', 'emails.status', 'emails.transport', 'emails.source', 'emails.error', 'emails.attempts', 'emails.created_at', 'emails.sent_at', 'emails.customer_id', 'customers.name as customer_name'])
+      .select([
+        'emails.id',
+        'emails.to_address',
+        'emails.subject',
+        'emails.kind',
+        'emails.status',
+        'emails.transport',
+        'emails.source',
+        'emails.error',
+        'emails.attempts',
+        'emails.created_at',
+        'emails.sent_at',
+        'emails.customer_id',
+        'customers.name as customer_name',
+      ])
       .orderBy('emails.created_at', 'desc')
       .limit(req.query.limit);
     if (req.query.status) q = q.where('emails.status', '=', req.query.status);
     if (req.query.customerId) q = q.where('emails.customer_id', '=', req.query.customerId);
-    const counts = await ctx.db.selectFrom('emails').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const counts = await ctx.db
+      .selectFrom('emails')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
     return {
       smtp: Boolean(ctx.config.smtpUrl),
       counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])),
@@ -101,7 +117,20 @@ export async function mailRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get('/api/outbox/:id', { config: { access: 'staff' }, schema: { params: z.object({ id: z.string().uuid() }), tags: ['mail'], summary: 'One email with its HTML and text' } }, async (req) => {
     const e = await ctx.db.selectFrom('emails').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!e) throw notFound('Email');
-    return { id: e.id, to: e.to_address, subject: e.subject, html: e.html, text: e.text, kind: e.kind, status: e.status, headers: e.headers, messageId: e.message_id, error: e.error, createdAt: e.created_at, sentAt: e.sent_at };
+    return {
+      id: e.id,
+      to: e.to_address,
+      subject: e.subject,
+      html: e.html,
+      text: e.text,
+      kind: e.kind,
+      status: e.status,
+      headers: e.headers,
+      messageId: e.message_id,
+      error: e.error,
+      createdAt: e.created_at,
+      sentAt: e.sent_at,
+    };
   });
 
   app.get('/api/mail/settings', { config: { access: 'staff' }, schema: { tags: ['mail'] } }, async () => ({ ...(await getMailSettings(ctx.db)), smtp: Boolean(ctx.config.smtpUrl) }));

@@ -49,7 +49,13 @@ const outgoingSchema = z.object({
   idempotencyKey: z.string().min(1, 'is required').max(500),
   source: z.string().max(200).optional(),
   headers: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,60}$/, 'must be a header name'), z.string().max(8000).regex(/^[^\r\n]*$/, 'must be one line'))
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,60}$/, 'must be a header name'),
+      z
+        .string()
+        .max(8000)
+        .regex(/^[^\r\n]*$/, 'must be one line'),
+    )
     .refine((h) => Object.keys(h).length <= 20, 'has too many headers')
     .optional(),
 });
@@ -76,11 +82,7 @@ export function messageIdFor(emailId: string, publicUrl: string): string {
 /** Why a marketing email may not go to this customer now, or null when it may. */
 export async function marketingRefusal(ctx: AppContext, customerId: string | null | undefined): Promise<string | null> {
   if (!customerId) return 'marketing email needs a customer (for consent)';
-  const c = await ctx.db
-    .selectFrom('customers')
-    .select(['marketing_consent', 'unsubscribed_at', 'erased_at', 'merged_into'])
-    .where('id', '=', customerId)
-    .executeTakeFirst();
+  const c = await ctx.db.selectFrom('customers').select(['marketing_consent', 'unsubscribed_at', 'erased_at', 'merged_into']).where('id', '=', customerId).executeTakeFirst();
   if (!c) return 'customer not found';
   if (c.erased_at || c.merged_into) return 'customer erased or merged';
   if (c.unsubscribed_at) return 'unsubscribed';

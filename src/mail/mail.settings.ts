@@ -6,7 +6,11 @@ import type { Branding } from './mail.layout.js';
 
 export const mailSettingsInput = z.object({
   fromAddress: z.string().trim().email('must be an email address').max(200).nullable().optional(),
-  brandColor: z.string().trim().regex(/^#[0-9a-fA-F]{3,8}$/, 'must be a hex colour like #2f6fdf').optional(),
+  brandColor: z
+    .string()
+    .trim()
+    .regex(/^#[0-9a-fA-F]{3,8}$/, 'must be a hex colour like #2f6fdf')
+    .optional(),
   logoUrl: z.string().trim().url('must be a URL').max(500).nullable().optional(),
   footer: z.string().trim().max(500).nullable().optional(),
   /** at most this many marketing emails per customer in any 7 days, across all playbooks */

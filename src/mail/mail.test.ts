@@ -71,7 +71,12 @@ describe('mail', () => {
     const id = await customer('Uma', true);
     expect((await queueEmail(t.ctx, mail('uma@example.test', 'm-uma-1', 'marketing', id))).queued).toBe(true);
     // a forged token does nothing
-    const bad = await t.app.inject({ method: 'POST', url: `/p/unsubscribe/${id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/p/unsubscribe/${id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(bad.statusCode).toBe(404);
     const hostile = await t.app.inject({ method: 'GET', url: '/p/unsubscribe/%3Cscript%3Ealert(1)%3C%2Fscript%3E' });
     expect(hostile.statusCode).toBe(404);
@@ -81,7 +86,12 @@ describe('mail', () => {
     expect(page.body).toContain('<form method="post"');
     // GET alone (a link scanner) changes nothing
     expect((await t.ctx.db.selectFrom('customers').select('unsubscribed_at').where('id', '=', id).executeTakeFirstOrThrow()).unsubscribed_at).toBeNull();
-    const res = await t.app.inject({ method: 'POST', url: `/p/unsubscribe/${unsubscribeToken(t.ctx.secret, id)}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/p/unsubscribe/${unsubscribeToken(t.ctx.secret, id)}`,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('You are unsubscribed');
     const before = smtp.received.length;

@@ -11,7 +11,10 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   // Where outgoing mail goes: an smtp:// URL, or unset for the local outbox.
-  smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
   // Public base URL used in links inside emails.
   publicUrl: z.string().url().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,10 +37,7 @@ const envNames: Record<string, keyof z.input<typeof configSchema>> = {
 };
 
 /** Reads config from env and flags; a bad value throws a ConfigError naming the setting. */
-export function loadConfig(
-  env: Record<string, string | undefined> = process.env,
-  flags: Partial<Record<keyof z.input<typeof configSchema>, unknown>> = {},
-): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, flags: Partial<Record<keyof z.input<typeof configSchema>, unknown>> = {}): Config {
   const raw: Record<string, unknown> = {};
   const source: Record<string, string> = {};
   for (const [envName, key] of Object.entries(envNames)) {

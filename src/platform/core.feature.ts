@@ -14,7 +14,11 @@ export const platformFeature: Feature = {
     [DELIVER_JOB]: (ctx, job) => deliverEvent(ctx, job),
     [PRUNE_JOB]: async (ctx) => {
       const events = await pruneEvents(ctx);
-      const r = await ctx.db.deleteFrom('jobs').where('status', '=', 'done').where('finished_at', '<', new Date(ctx.now().getTime() - 7 * 86400_000)).executeTakeFirst();
+      const r = await ctx.db
+        .deleteFrom('jobs')
+        .where('status', '=', 'done')
+        .where('finished_at', '<', new Date(ctx.now().getTime() - 7 * 86400_000))
+        .executeTakeFirst();
       ctx.log.info({ events, jobs: Number(r.numDeletedRows ?? 0) }, 'pruned');
       return 'pruned';
     },

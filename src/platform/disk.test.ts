@@ -231,7 +231,10 @@ describe.skipIf(!smallDisk)('a really full disk (a 96 MB tmpfs)', () => {
   it('start-up on a full disk prints one clear line, no stack trace', () => {
     const filled = fillDisk(smallDisk!);
     try {
-      const r = spawnSync(process.execPath, [path.resolve('bin/keepwell.js'), 'migrate', '--data-dir', path.join(smallDisk!, 'fresh')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+      const r = spawnSync(process.execPath, [path.resolve('bin/keepwell.js'), 'migrate', '--data-dir', path.join(smallDisk!, 'fresh')], {
+        encoding: 'utf8',
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      });
       expect(r.status).not.toBe(0);
       expect(r.stderr.trim()).toBe(`keepwell: ${DISK_FULL_MESSAGE}`);
       expect(r.stderr).not.toMatch(/\n\s+at /);

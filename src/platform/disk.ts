@@ -7,9 +7,7 @@ import fs from 'node:fs';
 
 /** The words used wherever a full disk is reported. */
 export const DISK_FULL_PROBLEM = 'the disk holding the data folder is full';
-export const DISK_FULL_MESSAGE =
-  'The disk holding the data folder is full: nothing more can be saved until space is freed ' +
-  '(what was already saved is kept). Free some space and try again.';
+export const DISK_FULL_MESSAGE = 'The disk holding the data folder is full: nothing more can be saved until space is freed ' + '(what was already saved is kept). Free some space and try again.';
 
 export class DiskFullError extends Error {
   readonly code = 'disk_full';

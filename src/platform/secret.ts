@@ -7,6 +7,10 @@ export async function ensureInstanceSecret(db: Database): Promise<string> {
   const row = await db.selectFrom('instance').select('secret').executeTakeFirst();
   if (row) return row.secret;
   const secret = randomBytes(32).toString('hex');
-  await db.insertInto('instance').values({ id: 1, secret }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('instance')
+    .values({ id: 1, secret })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
   return (await db.selectFrom('instance').select('secret').executeTakeFirstOrThrow()).secret;
 }

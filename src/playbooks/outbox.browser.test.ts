@@ -45,7 +45,10 @@ describe.skipIf(!chromiumPath || !haveWeb)('outbox preview in Chromium', () => {
     await running?.stop();
   });
 
-  for (const [label, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+  for (const [label, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
     it(`keeps a long email inside the screen (${label})`, async () => {
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(15_000);

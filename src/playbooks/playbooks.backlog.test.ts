@@ -23,8 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const enrolled = async (playbookId: string) =>
-  t.ctx.db.selectFrom('playbook_enrollments').select(['customer_id', 'data']).where('playbook_id', '=', playbookId).orderBy('entered_at').execute();
+const enrolled = async (playbookId: string) => t.ctx.db.selectFrom('playbook_enrollments').select(['customer_id', 'data']).where('playbook_id', '=', playbookId).orderBy('entered_at').execute();
 
 describe('switching a threshold playbook on', () => {
   it('enrols who crosses from then on; existing customers only when included, capped a day, most valuable first', async () => {
@@ -102,7 +101,12 @@ describe('the demo', () => {
       expect(Number(winBack.rows[0]!.n)).toBeLessThanOrEqual(4);
       const scheduled = await sql<{ n: number }>`select count(*) as n from playbook_enrollments where data->>'eventType' in ('no_order', 'no_touchpoint', 'date', 'weekly')`.execute(db);
       const emails = await db.selectFrom('emails').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-      const tasks = await db.selectFrom('tasks').select(sql<number>`count(*)`.as('n')).where('status', '=', 'open').where('due_at', '<', new Date(today.getTime() + DAY)).executeTakeFirstOrThrow();
+      const tasks = await db
+        .selectFrom('tasks')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('status', '=', 'open')
+        .where('due_at', '<', new Date(today.getTime() + DAY))
+        .executeTakeFirstOrThrow();
       const line = lines.find((l) => l.startsWith('Playbooks:'))!;
       expect(line).toContain(`${Number(scheduled.rows[0]!.n)} customers entered a scheduled playbook this week`);
       expect(line).toContain(`${Number(emails.n)} emails in the outbox`);

@@ -44,7 +44,10 @@ describe.skipIf(!chromiumPath || !haveWeb)('switching a playbook on in Chromium'
     await running?.stop();
   });
 
-  for (const [label, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+  for (const [label, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
     it(`previews who would enter and includes existing customers with a daily cap (${label})`, async () => {
       const db = running.ctx.db;
       const winBack = await db.selectFrom('playbooks').select(['id', 'name']).where('key', '=', 'win_back').executeTakeFirstOrThrow();

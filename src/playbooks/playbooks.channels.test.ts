@@ -27,7 +27,13 @@ async function playbook(name: string, ifNoChannel?: 'skip' | 'task'): Promise<Pl
       conditions: [],
       steps: [
         { name: 'Code', wait: { days: 0, hours: 0 }, skipIf: [], action: { type: 'promo', prefix: 'MISSYOU', percentOff: 15 } },
-        { name: 'We miss you', wait: { days: 0, hours: 0 }, skipIf: [], ...(ifNoChannel ? { ifNoChannel } : {}), action: { type: 'email', kind: 'transactional', subject: 'We miss you, {{ customer.first_name }}', html: '<p>Hi</p>', text: 'Hi' } },
+        {
+          name: 'We miss you',
+          wait: { days: 0, hours: 0 },
+          skipIf: [],
+          ...(ifNoChannel ? { ifNoChannel } : {}),
+          action: { type: 'email', kind: 'transactional', subject: 'We miss you, {{ customer.first_name }}', html: '<p>Hi</p>', text: 'Hi' },
+        },
         { name: 'Survey', wait: { days: 0, hours: 0 }, skipIf: [], action: { type: 'survey', survey: 'nps' } },
         { name: 'Tag', wait: { days: 0, hours: 0 }, skipIf: [], action: { type: 'tag_add', tag: 'win-back' } },
       ],

@@ -37,11 +37,26 @@ const facts = (over: Partial<CustomerFacts> = {}): CustomerFacts => ({
   acquiredAt: new Date('2024-03-01T12:00:00Z').getTime(),
   ...over,
 });
-const clock = { now, today: '2027-03-01', holidays: [{ date: '12-25', name: 'Christmas' }, { date: '2027-03-01', name: 'Spring sale' }] };
+const clock = {
+  now,
+  today: '2027-03-01',
+  holidays: [
+    { date: '12-25', name: 'Christmas' },
+    { date: '2027-03-01', name: 'Spring sale' },
+  ],
+};
 
 describe('conditions', () => {
   it('checks tags, CLV, retention driver and consent', () => {
-    expect(evaluateConditions([{ field: 'tags', op: 'has', value: 'VIP' }, { field: 'clv_minor', op: 'gte', value: 40_000 }], facts()).ok).toBe(true);
+    expect(
+      evaluateConditions(
+        [
+          { field: 'tags', op: 'has', value: 'VIP' },
+          { field: 'clv_minor', op: 'gte', value: 40_000 },
+        ],
+        facts(),
+      ).ok,
+    ).toBe(true);
     expect(evaluateConditions([{ field: 'clv_minor', op: 'gte', value: 60_000 }], facts())).toEqual({ ok: false, failed: 'clv minor ≥ 60000' });
     expect(evaluateConditions([{ field: 'retention_driver', op: 'eq', value: 'value' }], facts()).ok).toBe(false);
     expect(evaluateConditions([{ field: 'tags', op: 'not_has', value: 'project' }], facts()).ok).toBe(true);
@@ -56,11 +71,23 @@ describe('conditions', () => {
     expect(segmentOf(facts({ ordersCount: 0, lastOrderAt: null }), at)).toBe('prospect');
     expect(evaluateConditions([{ field: 'segment', op: 'eq', value: 'repeat' }], facts(), at).ok).toBe(true);
     expect(evaluateConditions([{ field: 'segment', op: 'eq', value: 'lapsed' }], facts(), at)).toEqual({ ok: false, failed: 'segment is lapsed' });
-    expect(playbookDefinition.safeParse({ name: 'x', trigger: { type: 'customer.created' }, conditions: [{ field: 'segment', op: 'eq', value: 'gold' }], steps: [{ action: { type: 'tag_add', tag: 'a' } }] }).success).toBe(false);
+    expect(
+      playbookDefinition.safeParse({
+        name: 'x',
+        trigger: { type: 'customer.created' },
+        conditions: [{ field: 'segment', op: 'eq', value: 'gold' }],
+        steps: [{ action: { type: 'tag_add', tag: 'a' } }],
+      }).success,
+    ).toBe(false);
   });
 
   it('rejects an operator that does not fit the field', () => {
-    const r = playbookDefinition.safeParse({ name: 'x', trigger: { type: 'customer.created' }, conditions: [{ field: 'tags', op: 'gte', value: 3 }], steps: [{ action: { type: 'tag_add', tag: 'a' } }] });
+    const r = playbookDefinition.safeParse({
+      name: 'x',
+      trigger: { type: 'customer.created' },
+      conditions: [{ field: 'tags', op: 'gte', value: 3 }],
+      steps: [{ action: { type: 'tag_add', tag: 'a' } }],
+    });
     expect(r.success).toBe(false);
   });
 });

@@ -3,16 +3,7 @@
 // functions over plain data; the database edge is playbooks.service.ts.
 import { z } from 'zod';
 
-export const eventTypes = [
-  'customer.created',
-  'order.created',
-  'subscription.cancelled',
-  'survey.answered',
-  'ticket.resolved',
-  'health.dropped',
-  'cart.abandoned',
-  'payment.failed',
-] as const;
+export const eventTypes = ['customer.created', 'order.created', 'subscription.cancelled', 'survey.answered', 'ticket.resolved', 'health.dropped', 'cart.abandoned', 'payment.failed'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export const triggerSchema = z.discriminatedUnion('type', [
@@ -90,7 +81,13 @@ export const actionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('survey'), survey: z.enum(['nps', 'csat', 'ces']) }),
   z.object({ type: z.literal('promo'), prefix: z.string().regex(/^[A-Z0-9]{1,12}$/, 'use 1–12 capital letters or digits'), percentOff: z.number().int().min(1).max(100) }),
   z.object({ type: z.literal('points'), points: z.number().int().min(1).max(1_000_000) }),
-  z.object({ type: z.literal('webhook'), url: z.string().url().regex(/^https?:\/\//, 'must be http(s)') }),
+  z.object({
+    type: z.literal('webhook'),
+    url: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, 'must be http(s)'),
+  }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
 

@@ -24,7 +24,10 @@ describe('playbooks demo', () => {
         .returning('id')
         .executeTakeFirstOrThrow();
       for (let k = 0; k < 3; k++) {
-        await db.insertInto('orders').values({ customer_id: c.id, amount_minor: 2500, currency: 'GBP', ordered_at: new Date(today.getTime() - (300 - k * 20 - i) * 86400_000), status: 'paid' }).execute();
+        await db
+          .insertInto('orders')
+          .values({ customer_id: c.id, amount_minor: 2500, currency: 'GBP', ordered_at: new Date(today.getTime() - (300 - k * 20 - i) * 86400_000), status: 'paid' })
+          .execute();
       }
     }
     const lines: string[] = [];

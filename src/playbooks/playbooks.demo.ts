@@ -33,12 +33,33 @@ export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
   const orders = await db.selectFrom('orders').select(['id', 'customer_id', 'amount_minor', 'currency', 'ordered_at']).where('status', '=', 'paid').orderBy('ordered_at', 'desc').limit(4).execute();
   for (const o of orders) {
     const amount = new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).format(Number(o.amount_minor) / 100);
-    await emitPlaybookEvent(ctx, { type: 'order.created', customerId: o.customer_id, occurrenceKey: o.id, data: { order: { amount, date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.id.slice(0, 8) } } });
+    await emitPlaybookEvent(ctx, {
+      type: 'order.created',
+      customerId: o.customer_id,
+      occurrenceKey: o.id,
+      data: { order: { amount, date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.id.slice(0, 8) } },
+    });
   }
-  const consenting = await db.selectFrom('customers').select(['id']).where('marketing_consent', '=', true).where('unsubscribed_at', 'is', null).where('email', 'is not', null).orderBy('name').limit(3).execute();
-  if (consenting[0]) await emitPlaybookEvent(ctx, { type: 'cart.abandoned', customerId: consenting[0].id, occurrenceKey: 'demo-cart-1', data: { cart_url: 'https://shop.example/cart/demo-1', value: '£38.50' } });
-  if (consenting[1]) await emitPlaybookEvent(ctx, { type: 'payment.failed', customerId: consenting[1].id, occurrenceKey: 'demo-payment-1', data: { update_card_url: 'https://billing.example/update-card', amount: '£12.00' } });
-  if (consenting[2]) await emitPlaybookEvent(ctx, { type: 'survey.answered', customerId: consenting[2].id, occurrenceKey: 'demo-survey-1', data: { kind: 'detractor', score: 4, category: 'poor_experience' } });
+  const consenting = await db
+    .selectFrom('customers')
+    .select(['id'])
+    .where('marketing_consent', '=', true)
+    .where('unsubscribed_at', 'is', null)
+    .where('email', 'is not', null)
+    .orderBy('name')
+    .limit(3)
+    .execute();
+  if (consenting[0])
+    await emitPlaybookEvent(ctx, { type: 'cart.abandoned', customerId: consenting[0].id, occurrenceKey: 'demo-cart-1', data: { cart_url: 'https://shop.example/cart/demo-1', value: '£38.50' } });
+  if (consenting[1])
+    await emitPlaybookEvent(ctx, {
+      type: 'payment.failed',
+      customerId: consenting[1].id,
+      occurrenceKey: 'demo-payment-1',
+      data: { update_card_url: 'https://billing.example/update-card', amount: '£12.00' },
+    });
+  if (consenting[2])
+    await emitPlaybookEvent(ctx, { type: 'survey.answered', customerId: consenting[2].id, occurrenceKey: 'demo-survey-1', data: { kind: 'detractor', score: 4, category: 'poor_experience' } });
 
   // Scheduled triggers: the playbooks count as switched on a week before the demo's today, so
   // who crossed a threshold (no order, no contact) in that week enters — a believable week, not

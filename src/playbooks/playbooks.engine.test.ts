@@ -93,7 +93,10 @@ describe('playbook engine', () => {
     await run();
     advance(2 * DAY);
     await run();
-    await t.ctx.db.insertInto('touchpoints').values({ customer_id: id, channel: 'call', direction: 'out', occurred_at: clock, summary: 'Kick-off call', source: `user:${owner.userId}` }).execute();
+    await t.ctx.db
+      .insertInto('touchpoints')
+      .values({ customer_id: id, channel: 'call', direction: 'out', occurred_at: clock, summary: 'Kick-off call', source: `user:${owner.userId}` })
+      .execute();
     advance(6 * DAY);
     await run();
     expect(to('carl@example.test')).toHaveLength(2);
@@ -109,7 +112,12 @@ describe('playbook engine', () => {
   it('abandoned cart: reminder after 1 hour, unsubscribe honoured for the 24-hour one', async () => {
     await enable('abandoned_cart');
     const id = await customer('Una');
-    const res = await t.app.inject({ method: 'POST', url: '/api/events/cart-abandoned', headers: (await fresh()).headers, payload: { email: 'UNA@example.test', cartId: 'cart-1', cartUrl: 'https://shop.example/cart/1' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/events/cart-abandoned',
+      headers: (await fresh()).headers,
+      payload: { email: 'UNA@example.test', cartId: 'cart-1', cartUrl: 'https://shop.example/cart/1' },
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json().enrolled.map((e: { name: string }) => e.name)).toEqual(['Abandoned cart']);
     await run();
@@ -121,7 +129,12 @@ describe('playbook engine', () => {
     expect(first[0].raw).toContain('https://shop.example/cart/1');
     expect(first[0].raw).toMatch(/List-Unsubscribe-Post: List-Unsubscribe=One-Click/);
     // the customer clicks one-click unsubscribe (the mail client POSTs it)
-    const unsub = await t.app.inject({ method: 'POST', url: `/p/unsubscribe/${unsubscribeToken(t.ctx.secret, id)}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const unsub = await t.app.inject({
+      method: 'POST',
+      url: `/p/unsubscribe/${unsubscribeToken(t.ctx.secret, id)}`,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(unsub.statusCode).toBe(200);
     advance(DAY);
     await run();
@@ -131,7 +144,12 @@ describe('playbook engine', () => {
       ['skipped', 'customer unsubscribed'],
     ]);
     // the same cart again is the same occurrence
-    const again = await t.app.inject({ method: 'POST', url: '/api/events/cart-abandoned', headers: (await fresh()).headers, payload: { customerId: id, cartId: 'cart-1', cartUrl: 'https://shop.example/cart/1' } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/events/cart-abandoned',
+      headers: (await fresh()).headers,
+      payload: { customerId: id, cartId: 'cart-1', cartUrl: 'https://shop.example/cart/1' },
+    });
     expect(again.json().enrolled).toEqual([]);
   });
 
@@ -153,7 +171,19 @@ describe('playbook engine', () => {
       name: 'Typo',
       trigger: { type: 'ticket.resolved' as const },
       conditions: [],
-      steps: [{ wait: { days: 0, hours: 0 }, skipIf: [], action: { type: 'email' as const, kind: 'transactional' as const, subject: 'Hi {{ customer.first_name }}', html: '<p>Dear {{ customer.nickname }}</p>', text: 'Dear {{ customer.first_name }}' } }],
+      steps: [
+        {
+          wait: { days: 0, hours: 0 },
+          skipIf: [],
+          action: {
+            type: 'email' as const,
+            kind: 'transactional' as const,
+            subject: 'Hi {{ customer.first_name }}',
+            html: '<p>Dear {{ customer.nickname }}</p>',
+            text: 'Dear {{ customer.first_name }}',
+          },
+        },
+      ],
     };
     const save = await t.app.inject({ method: 'POST', url: '/api/playbooks', headers: (await fresh()).headers, payload: def });
     expect(save.statusCode).toBe(400);
@@ -162,7 +192,12 @@ describe('playbook engine', () => {
     const preview = await t.app.inject({ method: 'POST', url: '/api/playbooks/preview', headers: (await fresh()).headers, payload: { subject: 'x', html: '{{ order.total }}', text: '' } });
     expect(preview.statusCode).toBe(400);
     expect(preview.json().error.message).toMatch(/the field "order.total" does not exist/);
-    const ok = await t.app.inject({ method: 'POST', url: '/api/playbooks/preview', headers: (await fresh()).headers, payload: { subject: 'Hi {{ customer.first_name }}', html: '<b>{{ business.name }}</b>', text: 'x' } });
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/playbooks/preview',
+      headers: (await fresh()).headers,
+      payload: { subject: 'Hi {{ customer.first_name }}', html: '<b>{{ business.name }}</b>', text: 'x' },
+    });
     expect(ok.json()).toMatchObject({ ok: true, subject: 'Hi Alex', html: '<b>Test Co</b>' });
 
     // saved behind the API's back: the step fails with the reason and nothing is sent
@@ -171,7 +206,9 @@ describe('playbook engine', () => {
     await emitPlaybookEvent(t.ctx, { type: 'ticket.resolved', customerId: id, occurrenceKey: 'ticket-9' });
     await run();
     expect(to('tina@example.test')).toHaveLength(0);
-    expect((await runs(id)).map((r) => [r.status, r.detail])).toEqual([['failed', 'Template error in html: the field "customer.nickname" does not exist (line 1, column 12); check its spelling or remove it']]);
+    expect((await runs(id)).map((r) => [r.status, r.detail])).toEqual([
+      ['failed', 'Template error in html: the field "customer.nickname" does not exist (line 1, column 12); check its spelling or remove it'],
+    ]);
     const tl = await t.ctx.db.selectFrom('touchpoints').select('summary').where('customer_id', '=', id).execute();
     expect(tl[0].summary).toMatch(/^Typo: email not sent — template error/);
     await setPlaybookEnabled(t.ctx.db, p.id, false);
@@ -186,7 +223,9 @@ describe('playbook engine', () => {
     expect((await emitPlaybookEvent(t.ctx, { ...ev, occurrenceKey: 'resp-2', data: { kind: 'passive', score: 7 } })).enrolled).toHaveLength(0);
     await run();
     const tasks = await t.ctx.db.selectFrom('tasks').select(['title', 'assignee_role', 'due_at', 'details']).where('customer_id', '=', id).execute();
-    expect(tasks).toEqual([{ title: 'Call Dora Tester today — unhappy survey answer (3)', assignee_role: 'owner', due_at: clock, details: 'Listen first, own what went wrong, agree what we will do. Topic: support.' }]);
+    expect(tasks).toEqual([
+      { title: 'Call Dora Tester today — unhappy survey answer (3)', assignee_role: 'owner', due_at: clock, details: 'Listen first, own what went wrong, agree what we will do. Topic: support.' },
+    ]);
     const today = await t.app.inject({ method: 'GET', url: '/api/tasks?view=today', headers: (await fresh()).headers });
     expect(today.json().tasks.map((x: { title: string }) => x.title)).toContain('Call Dora Tester today — unhappy survey answer (3)');
   });
@@ -198,7 +237,21 @@ describe('playbook engine', () => {
     const id = await customer('Wim', { birthday: `1985-${today.slice(5)}` });
     for (const daysAgo of [160, 130, 100]) await makeOrder(t.ctx.db, id, { amount_minor: 4000, ordered_at: new Date(clock.getTime() - daysAgo * DAY) });
     // one marketing email already this week from elsewhere
-    await t.ctx.db.insertInto('emails').values({ idempotency_key: 'other-1', customer_id: id, to_address: 'wim@example.test', subject: 'News', html: '', text: '', kind: 'marketing', message_id: '<x@y>', created_at: clock, status: 'sent' }).execute();
+    await t.ctx.db
+      .insertInto('emails')
+      .values({
+        idempotency_key: 'other-1',
+        customer_id: id,
+        to_address: 'wim@example.test',
+        subject: 'News',
+        html: '',
+        text: '',
+        kind: 'marketing',
+        message_id: '<x@y>',
+        created_at: clock,
+        status: 'sent',
+      })
+      .execute();
     const scan = await runPlaybookScan(t.ctx);
     expect(scan.enrolled).toBe(2); // birthday and win-back
     expect((await runPlaybookScan(t.ctx)).enrolled).toBe(0);
@@ -251,7 +304,9 @@ describe('playbook engine', () => {
     expect(['done', 'skipped']).toContain(r[3].status);
     if (r[3].status === 'skipped') expect(r[3].detail).toMatch(/^(surveys not available|survey not sent: .+)$/);
     const tl = await t.ctx.db.selectFrom('touchpoints').select('summary').where('customer_id', '=', id).execute();
-    expect(tl.map((x) => x.summary)).toEqual(expect.arrayContaining(['Ops: tag "churned" added', 'Ops: tag "vip" removed', 'Ops: webhook called (200)', expect.stringMatching(/^Ops: 50 loyalty points awarded/)]));
+    expect(tl.map((x) => x.summary)).toEqual(
+      expect.arrayContaining(['Ops: tag "churned" added', 'Ops: tag "vip" removed', 'Ops: webhook called (200)', expect.stringMatching(/^Ops: 50 loyalty points awarded/)]),
+    );
   });
 
   it('the playbooks API lists, edits, switches and shows runs; bad input is a 4xx', async () => {
@@ -274,7 +329,16 @@ describe('playbook engine', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/steps/);
     expect((await t.app.inject({ method: 'POST', url: '/api/events/cart-abandoned', headers: (await fresh()).headers, payload: { cartId: 'x', cartUrl: 'https://a.b' } })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'POST', url: '/api/events/payment-failed', headers: (await fresh()).headers, payload: { email: 'nobody@example.test', paymentId: 'p', updateCardUrl: 'https://a.b' } })).statusCode).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/events/payment-failed',
+          headers: (await fresh()).headers,
+          payload: { email: 'nobody@example.test', paymentId: 'p', updateCardUrl: 'https://a.b' },
+        })
+      ).statusCode,
+    ).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/api/events', headers: (await fresh()).headers, payload: { type: 'nope', customerId: welcome.id, occurrenceKey: 'x' } })).statusCode).toBe(400);
   });
 });

@@ -39,7 +39,12 @@ export async function emitPlaybookEvent(ctx: AppContext, event: PlaybookEvent): 
   const e = playbookEventSchema.parse(event);
   const data: Record<string, unknown> = { ...e.data };
   if (e.type === 'order.created' && data.first === undefined) {
-    const n = await ctx.db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', e.customerId).where('status', 'in', ['paid', 'pending']).executeTakeFirstOrThrow();
+    const n = await ctx.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('customer_id', '=', e.customerId)
+      .where('status', 'in', ['paid', 'pending'])
+      .executeTakeFirstOrThrow();
     data.first = Number(n.n) <= 1;
   }
   const playbooks = (await listPlaybooks(ctx.db, { enabledOnly: true })).filter((p) => eventMatches(p.trigger, { type: e.type, data }));

@@ -7,7 +7,12 @@ import { savePlaybook } from './playbooks.service.js';
 
 type ReadyMade = PlaybookDefinition & { key: string };
 
-const p = (s: string) => s.trim().split(/\n\s*\n/).map((para) => `<p>${para.trim().replace(/\n\s*/g, '<br>')}</p>`).join('\n');
+const p = (s: string) =>
+  s
+    .trim()
+    .split(/\n\s*\n/)
+    .map((para) => `<p>${para.trim().replace(/\n\s*/g, '<br>')}</p>`)
+    .join('\n');
 const email = (kind: 'marketing' | 'transactional', subject: string, body: string) => ({ type: 'email' as const, kind, subject, html: p(body), text: body.trim().replace(/\n[ \t]+/g, '\n') + '\n' });
 const wait = (days: number, hours = 0) => ({ days, hours });
 
@@ -19,14 +24,30 @@ const library: ReadyMade[] = [
     trigger: { type: 'customer.created' },
     conditions: [{ field: 'has_email', op: 'eq', value: true }],
     steps: [
-      { name: 'Welcome', wait: wait(0), skipIf: [], action: email('transactional', 'Welcome to {{ business.name }}, {{ customer.first_name }}', `Hi {{ customer.first_name }},
+      {
+        name: 'Welcome',
+        wait: wait(0),
+        skipIf: [],
+        action: email(
+          'transactional',
+          'Welcome to {{ business.name }}, {{ customer.first_name }}',
+          `Hi {{ customer.first_name }},
 
 Welcome to {{ business.name }} — we are glad you are here.
 
 Over the next days we will check that everything is set up the way you need it. If anything is unclear, just reply to this email; a person reads every reply.
 
-{{ owner.name }}`) },
-      { name: 'Priorities and milestones', wait: wait(1), skipIf: [], action: email('transactional', 'What matters most to you, {{ customer.first_name }}?', `Hi {{ customer.first_name }},
+{{ owner.name }}`,
+        ),
+      },
+      {
+        name: 'Priorities and milestones',
+        wait: wait(1),
+        skipIf: [],
+        action: email(
+          'transactional',
+          'What matters most to you, {{ customer.first_name }}?',
+          `Hi {{ customer.first_name }},
 
 To make sure we work on what matters to you, could you reply with:
 
@@ -35,14 +56,25 @@ To make sure we work on what matters to you, could you reply with:
 
 We will confirm them and keep you posted against them.
 
-{{ owner.name }}, {{ business.name }}`) },
-      { name: 'Day 7 check-in', wait: wait(6), skipIf: ['contacted'], action: email('transactional', 'How is your first week going?', `Hi {{ customer.first_name }},
+{{ owner.name }}, {{ business.name }}`,
+        ),
+      },
+      {
+        name: 'Day 7 check-in',
+        wait: wait(6),
+        skipIf: ['contacted'],
+        action: email(
+          'transactional',
+          'How is your first week going?',
+          `Hi {{ customer.first_name }},
 
 It has been a week. How is it going so far? Is there anything we could do better or faster?
 
 Reply to this email and it comes straight to me.
 
-{{ owner.name }}`) },
+{{ owner.name }}`,
+        ),
+      },
     ],
   },
   {
@@ -52,16 +84,34 @@ Reply to this email and it comes straight to me.
     trigger: { type: 'order', which: 'any' },
     conditions: [{ field: 'has_email', op: 'eq', value: true }],
     steps: [
-      { name: 'Thank you', wait: wait(0), skipIf: [], action: email('transactional', 'Thank you for your order, {{ customer.first_name }}', `Hi {{ customer.first_name }},
+      {
+        name: 'Thank you',
+        wait: wait(0),
+        skipIf: [],
+        action: email(
+          'transactional',
+          'Thank you for your order, {{ customer.first_name }}',
+          `Hi {{ customer.first_name }},
 
 Thank you for your order ({{ order.amount }} on {{ order.date }}). It means a lot to a business our size.
 
-{{ owner.name }}, {{ business.name }}`) },
-      { name: 'Two-week check-in', wait: wait(14), skipIf: ['contacted'], action: email('transactional', 'Is everything as you hoped?', `Hi {{ customer.first_name }},
+{{ owner.name }}, {{ business.name }}`,
+        ),
+      },
+      {
+        name: 'Two-week check-in',
+        wait: wait(14),
+        skipIf: ['contacted'],
+        action: email(
+          'transactional',
+          'Is everything as you hoped?',
+          `Hi {{ customer.first_name }},
 
 Two weeks ago you ordered from us. Is everything as you hoped? If not, reply and we will put it right.
 
-{{ owner.name }}`) },
+{{ owner.name }}`,
+        ),
+      },
     ],
   },
   {
@@ -70,15 +120,42 @@ Two weeks ago you ordered from us. Is everything as you hoped? If not, reply and
     description: "Every Friday, a task for the account owner to send each project client (tag 'project') their progress update.",
     trigger: { type: 'weekly', weekday: 5 },
     conditions: [{ field: 'tags', op: 'has', value: 'project' }],
-    steps: [{ name: 'Progress update', wait: wait(0), skipIf: [], action: { type: 'task', title: 'Send the weekly progress update to {{ customer.name }}', details: 'What was done this week, what is next, anything you need from them.', dueInDays: 0, assignTo: 'account_owner' } }],
+    steps: [
+      {
+        name: 'Progress update',
+        wait: wait(0),
+        skipIf: [],
+        action: {
+          type: 'task',
+          title: 'Send the weekly progress update to {{ customer.name }}',
+          details: 'What was done this week, what is next, anything you need from them.',
+          dueInDays: 0,
+          assignTo: 'account_owner',
+        },
+      },
+    ],
   },
   {
     key: 'stale_relationship',
     name: 'Stale relationship',
-    description: 'When no one has been in touch with a repeat customer (still buying) for 60 days, a task for their account owner to call. Lapsed customers are win-back’s job, so the Today list holds relationships worth a call, not everyone.',
+    description:
+      'When no one has been in touch with a repeat customer (still buying) for 60 days, a task for their account owner to call. Lapsed customers are win-back’s job, so the Today list holds relationships worth a call, not everyone.',
     trigger: { type: 'no_touchpoint', days: 60 },
     conditions: [{ field: 'segment', op: 'eq', value: 'repeat' }],
-    steps: [{ name: 'Call', wait: wait(0), skipIf: [], action: { type: 'task', title: 'Call {{ customer.name }} — no contact for 60 days', details: 'A short personal call: how are things, anything we can help with? Value to date: {{ customer.clv }}.', dueInDays: 0, assignTo: 'account_owner' } }],
+    steps: [
+      {
+        name: 'Call',
+        wait: wait(0),
+        skipIf: [],
+        action: {
+          type: 'task',
+          title: 'Call {{ customer.name }} — no contact for 60 days',
+          details: 'A short personal call: how are things, anything we can help with? Value to date: {{ customer.clv }}.',
+          dueInDays: 0,
+          assignTo: 'account_owner',
+        },
+      },
+    ],
   },
   {
     key: 'birthday',
@@ -88,11 +165,20 @@ Two weeks ago you ordered from us. Is everything as you hoped? If not, reply and
     conditions: [],
     steps: [
       { name: 'Gift code', wait: wait(0), skipIf: ['unsubscribed'], action: { type: 'promo', prefix: 'BDAY', percentOff: 10 } },
-      { name: 'Greeting', wait: wait(0), skipIf: ['unsubscribed'], action: email('marketing', 'Happy birthday, {{ customer.first_name }}!', `Hi {{ customer.first_name }},
+      {
+        name: 'Greeting',
+        wait: wait(0),
+        skipIf: ['unsubscribed'],
+        action: email(
+          'marketing',
+          'Happy birthday, {{ customer.first_name }}!',
+          `Hi {{ customer.first_name }},
 
 Everyone at {{ business.name }} wishes you a happy birthday.
 
-A small gift from us: {{ promo.percent_off }}% off your next purchase with the code {{ promo.code }}.`) },
+A small gift from us: {{ promo.percent_off }}% off your next purchase with the code {{ promo.code }}.`,
+        ),
+      },
     ],
   },
   {
@@ -101,9 +187,20 @@ A small gift from us: {{ promo.percent_off }}% off your next purchase with the c
     description: "A greeting on each day in the workspace's holiday list.",
     trigger: { type: 'date', date: 'holiday' },
     conditions: [{ field: 'orders_count', op: 'gte', value: 1 }],
-    steps: [{ name: 'Greeting', wait: wait(0), skipIf: ['unsubscribed'], action: email('marketing', 'Warm wishes from {{ business.name }}', `Hi {{ customer.first_name }},
+    steps: [
+      {
+        name: 'Greeting',
+        wait: wait(0),
+        skipIf: ['unsubscribed'],
+        action: email(
+          'marketing',
+          'Warm wishes from {{ business.name }}',
+          `Hi {{ customer.first_name }},
 
-Thank you for being our customer this year. Warm wishes from all of us at {{ business.name }}.`) }],
+Thank you for being our customer this year. Warm wishes from all of us at {{ business.name }}.`,
+        ),
+      },
+    ],
   },
   {
     key: 'win_back',
@@ -113,14 +210,34 @@ Thank you for being our customer this year. Warm wishes from all of us at {{ bus
     conditions: [{ field: 'orders_count', op: 'gte', value: 2 }],
     steps: [
       { name: 'Offer code', wait: wait(0), skipIf: ['ordered'], action: { type: 'promo', prefix: 'MISSYOU', percentOff: 15 } },
-      { name: 'Personal offer', wait: wait(0), skipIf: ['ordered', 'unsubscribed'], action: email('marketing', 'We miss you, {{ customer.first_name }}', `Hi {{ customer.first_name }},
+      {
+        name: 'Personal offer',
+        wait: wait(0),
+        skipIf: ['ordered', 'unsubscribed'],
+        action: email(
+          'marketing',
+          'We miss you, {{ customer.first_name }}',
+          `Hi {{ customer.first_name }},
 
 It has been a while since we last saw you, and we would love to welcome you back.
 
 Here is {{ promo.percent_off }}% off your next order with the code {{ promo.code }}.
 
-{{ owner.name }}, {{ business.name }}`) },
-      { name: 'Call if still away', wait: wait(7), skipIf: ['ordered', 'contacted'], action: { type: 'task', title: 'Call {{ customer.name }}: late against their usual rhythm', details: 'They received a {{ promo.percent_off }}% offer ({{ promo.code }}) a week ago and have not ordered.', dueInDays: 0, assignTo: 'account_owner' } },
+{{ owner.name }}, {{ business.name }}`,
+        ),
+      },
+      {
+        name: 'Call if still away',
+        wait: wait(7),
+        skipIf: ['ordered', 'contacted'],
+        action: {
+          type: 'task',
+          title: 'Call {{ customer.name }}: late against their usual rhythm',
+          details: 'They received a {{ promo.percent_off }}% offer ({{ promo.code }}) a week ago and have not ordered.',
+          dueInDays: 0,
+          assignTo: 'account_owner',
+        },
+      },
     ],
   },
   {
@@ -130,14 +247,32 @@ Here is {{ promo.percent_off }}% off your next order with the code {{ promo.code
     trigger: { type: 'cart.abandoned' },
     conditions: [],
     steps: [
-      { name: 'After 1 hour', wait: wait(0, 1), skipIf: ['ordered', 'unsubscribed'], action: email('marketing', 'You left something in your cart', `Hi {{ customer.first_name }},
+      {
+        name: 'After 1 hour',
+        wait: wait(0, 1),
+        skipIf: ['ordered', 'unsubscribed'],
+        action: email(
+          'marketing',
+          'You left something in your cart',
+          `Hi {{ customer.first_name }},
 
-You left something in your cart at {{ business.name }}. It is still there for you: {{ event.cart_url }}`) },
-      { name: 'After 24 hours', wait: wait(0, 23), skipIf: ['ordered', 'unsubscribed'], action: email('marketing', 'Still thinking it over?', `Hi {{ customer.first_name }},
+You left something in your cart at {{ business.name }}. It is still there for you: {{ event.cart_url }}`,
+        ),
+      },
+      {
+        name: 'After 24 hours',
+        wait: wait(0, 23),
+        skipIf: ['ordered', 'unsubscribed'],
+        action: email(
+          'marketing',
+          'Still thinking it over?',
+          `Hi {{ customer.first_name }},
 
 Your cart is still waiting: {{ event.cart_url }}
 
-If something held you back, reply and tell us — we are happy to help.`) },
+If something held you back, reply and tell us — we are happy to help.`,
+        ),
+      },
     ],
   },
   {
@@ -146,7 +281,20 @@ If something held you back, reply and tell us — we are happy to help.`) },
     description: 'When a customer answers a survey as a detractor, a task for the owner to call them the same day.',
     trigger: { type: 'survey.answered', kind: 'detractor' },
     conditions: [],
-    steps: [{ name: 'Call back today', wait: wait(0), skipIf: [], action: { type: 'task', title: 'Call {{ customer.name }} today — unhappy survey answer ({{ event.score }})', details: 'Listen first, own what went wrong, agree what we will do. Topic: {{ event.category }}.', dueInDays: 0, assignTo: 'owner' } }],
+    steps: [
+      {
+        name: 'Call back today',
+        wait: wait(0),
+        skipIf: [],
+        action: {
+          type: 'task',
+          title: 'Call {{ customer.name }} today — unhappy survey answer ({{ event.score }})',
+          details: 'Listen first, own what went wrong, agree what we will do. Topic: {{ event.category }}.',
+          dueInDays: 0,
+          assignTo: 'owner',
+        },
+      },
+    ],
   },
   {
     key: 'failed_payment',
@@ -155,14 +303,28 @@ If something held you back, reply and tell us — we are happy to help.`) },
     trigger: { type: 'payment.failed' },
     conditions: [],
     steps: [
-      { name: 'Friendly reminder', wait: wait(0), skipIf: [], action: email('transactional', 'Your payment did not go through', `Hi {{ customer.first_name }},
+      {
+        name: 'Friendly reminder',
+        wait: wait(0),
+        skipIf: [],
+        action: email(
+          'transactional',
+          'Your payment did not go through',
+          `Hi {{ customer.first_name }},
 
 Your last payment of {{ event.amount }} did not go through — it happens, usually an expired card.
 
 You can update your card here: {{ event.update_card_url }}
 
-Nothing else changes; thank you for staying with {{ business.name }}.`) },
-      { name: 'Task if not fixed', wait: wait(3), skipIf: ['ordered', 'contacted'], action: { type: 'task', title: 'Payment still failing for {{ customer.name }}', details: 'Call or write personally; offer help updating the card.', dueInDays: 0, assignTo: 'account_owner' } },
+Nothing else changes; thank you for staying with {{ business.name }}.`,
+        ),
+      },
+      {
+        name: 'Task if not fixed',
+        wait: wait(3),
+        skipIf: ['ordered', 'contacted'],
+        action: { type: 'task', title: 'Payment still failing for {{ customer.name }}', details: 'Call or write personally; offer help updating the card.', dueInDays: 0, assignTo: 'account_owner' },
+      },
     ],
   },
 ];

@@ -72,17 +72,28 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
     return { playbooks: playbooks.map((p) => ({ ...p, enrolled: Number(by.get(p.id)?.total ?? 0), active: Number(by.get(p.id)?.active ?? 0) })) };
   });
 
-  app.get('/api/playbooks/runs', { config: { access: 'staff' }, schema: { querystring: z.object({ playbookId: z.string().uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }), tags: ['playbooks'], summary: 'Recent steps run, newest first' } }, async (req) => {
-    let q = ctx.db
-      .selectFrom('playbook_step_runs as r')
-      .innerJoin('playbooks as p', 'p.id', 'r.playbook_id')
-      .innerJoin('customers as c', 'c.id', 'r.customer_id')
-      .select(['r.id', 'r.at', 'r.step_index', 'r.action', 'r.status', 'r.detail', 'p.id as playbook_id', 'p.name as playbook', 'c.id as customer_id', 'c.name as customer'])
-      .orderBy('r.at', 'desc')
-      .limit(req.query.limit);
-    if (req.query.playbookId) q = q.where('r.playbook_id', '=', req.query.playbookId);
-    return { runs: await q.execute() };
-  });
+  app.get(
+    '/api/playbooks/runs',
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: z.object({ playbookId: z.string().uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        tags: ['playbooks'],
+        summary: 'Recent steps run, newest first',
+      },
+    },
+    async (req) => {
+      let q = ctx.db
+        .selectFrom('playbook_step_runs as r')
+        .innerJoin('playbooks as p', 'p.id', 'r.playbook_id')
+        .innerJoin('customers as c', 'c.id', 'r.customer_id')
+        .select(['r.id', 'r.at', 'r.step_index', 'r.action', 'r.status', 'r.detail', 'p.id as playbook_id', 'p.name as playbook', 'c.id as customer_id', 'c.name as customer'])
+        .orderBy('r.at', 'desc')
+        .limit(req.query.limit);
+      if (req.query.playbookId) q = q.where('r.playbook_id', '=', req.query.playbookId);
+      return { runs: await q.execute() };
+    },
+  );
 
   app.get('/api/playbooks/settings', { config: { access: 'staff' }, schema: { tags: ['playbooks'] } }, async () => getFeatureSettings(ctx.db, 'playbooks', defaultPlaybookSettings));
   app.put(
@@ -107,7 +118,13 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
       schema: {
         tags: ['playbooks'],
         summary: 'Render an email template with sample data or a real customer',
-        body: z.object({ subject: z.string().max(500), html: z.string().max(50_000), text: z.string().max(50_000), customerId: z.string().uuid().optional(), data: z.record(z.string(), z.unknown()).optional() }),
+        body: z.object({
+          subject: z.string().max(500),
+          html: z.string().max(50_000),
+          text: z.string().max(50_000),
+          customerId: z.string().uuid().optional(),
+          data: z.record(z.string(), z.unknown()).optional(),
+        }),
       },
     },
     async (req) => {
@@ -136,10 +153,14 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.get('/api/playbooks/:id', { config: { access: 'staff' }, schema: { params: idParams, tags: ['playbooks'] } }, async (req) => getPlaybook(ctx.db, req.params.id));
 
-  app.put('/api/playbooks/:id', { config: { access: 'owner' }, schema: { params: idParams, body: playbookDefinition, tags: ['playbooks'], summary: 'Edit a playbook (running enrolments continue with the new steps)' } }, async (req) => {
-    await checkTemplates(ctx, req.body);
-    return savePlaybook(ctx.db, req.body, { id: req.params.id });
-  });
+  app.put(
+    '/api/playbooks/:id',
+    { config: { access: 'owner' }, schema: { params: idParams, body: playbookDefinition, tags: ['playbooks'], summary: 'Edit a playbook (running enrolments continue with the new steps)' } },
+    async (req) => {
+      await checkTemplates(ctx, req.body);
+      return savePlaybook(ctx.db, req.body, { id: req.params.id });
+    },
+  );
 
   const enableBody = z.object({
     enabled: z.boolean(),
@@ -150,13 +171,34 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
   });
   app.post(
     '/api/playbooks/:id/enabled',
-    { config: { access: 'owner' }, schema: { params: idParams, body: enableBody, tags: ['playbooks'], summary: 'Switch on or off; on, it enrols who crosses its threshold from now on, and existing customers only when includeExisting (dailyCap a day, most valuable first)' } },
-    async (req) => setPlaybookEnabled(ctx.db, req.params.id, req.body.enabled, { at: req.body.enabled ? ctx.now() : undefined, includeExisting: req.body.includeExisting ?? (req.body.enabled ? false : undefined), dailyCap: req.body.dailyCap }),
+    {
+      config: { access: 'owner' },
+      schema: {
+        params: idParams,
+        body: enableBody,
+        tags: ['playbooks'],
+        summary: 'Switch on or off; on, it enrols who crosses its threshold from now on, and existing customers only when includeExisting (dailyCap a day, most valuable first)',
+      },
+    },
+    async (req) =>
+      setPlaybookEnabled(ctx.db, req.params.id, req.body.enabled, {
+        at: req.body.enabled ? ctx.now() : undefined,
+        includeExisting: req.body.includeExisting ?? (req.body.enabled ? false : undefined),
+        dailyCap: req.body.dailyCap,
+      }),
   );
 
   app.get(
     '/api/playbooks/:id/preview',
-    { config: { access: 'staff' }, schema: { params: idParams, querystring: z.object({ dailyCap: z.coerce.number().int().min(1).max(1000).optional() }), tags: ['playbooks'], summary: 'How many existing customers are past its threshold and would enter if included, and how many days at the daily cap' } },
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: idParams,
+        querystring: z.object({ dailyCap: z.coerce.number().int().min(1).max(1000).optional() }),
+        tags: ['playbooks'],
+        summary: 'How many existing customers are past its threshold and would enter if included, and how many days at the daily cap',
+      },
+    },
     async (req) => previewEnrolment(ctx, await getPlaybook(ctx.db, req.params.id), req.query.dailyCap),
   );
 
@@ -176,13 +218,26 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
         tags: ['events'],
         summary: 'A cart was left behind (starts the abandoned-cart playbook)',
         body: customerRef
-          .extend({ cartId: z.string().trim().min(1).max(200), cartUrl: z.string().url().regex(/^https?:\/\//, 'must be http(s)'), valueMinor: z.number().int().min(0).optional(), currency: z.string().length(3).optional() })
+          .extend({
+            cartId: z.string().trim().min(1).max(200),
+            cartUrl: z
+              .string()
+              .url()
+              .regex(/^https?:\/\//, 'must be http(s)'),
+            valueMinor: z.number().int().min(0).optional(),
+            currency: z.string().length(3).optional(),
+          })
           .refine(refRequired, { message: 'give customerId or email', path: ['customerId'] }),
       },
     },
     async (req, reply) => {
       const customerId = await customerByRef(ctx, req.body);
-      const r = await emitPlaybookEvent(ctx, { type: 'cart.abandoned', customerId, occurrenceKey: req.body.cartId, data: { cart_url: req.body.cartUrl, value: money(req.body.valueMinor, req.body.currency) } });
+      const r = await emitPlaybookEvent(ctx, {
+        type: 'cart.abandoned',
+        customerId,
+        occurrenceKey: req.body.cartId,
+        data: { cart_url: req.body.cartUrl, value: money(req.body.valueMinor, req.body.currency) },
+      });
       return reply.code(202).send(r);
     },
   );
@@ -195,13 +250,26 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
         tags: ['events'],
         summary: 'A subscription payment failed (starts the failed-payment playbook)',
         body: customerRef
-          .extend({ paymentId: z.string().trim().min(1).max(200), updateCardUrl: z.string().url().regex(/^https?:\/\//, 'must be http(s)'), amountMinor: z.number().int().min(0).optional(), currency: z.string().length(3).optional() })
+          .extend({
+            paymentId: z.string().trim().min(1).max(200),
+            updateCardUrl: z
+              .string()
+              .url()
+              .regex(/^https?:\/\//, 'must be http(s)'),
+            amountMinor: z.number().int().min(0).optional(),
+            currency: z.string().length(3).optional(),
+          })
           .refine(refRequired, { message: 'give customerId or email', path: ['customerId'] }),
       },
     },
     async (req, reply) => {
       const customerId = await customerByRef(ctx, req.body);
-      const r = await emitPlaybookEvent(ctx, { type: 'payment.failed', customerId, occurrenceKey: req.body.paymentId, data: { update_card_url: req.body.updateCardUrl, amount: money(req.body.amountMinor, req.body.currency) || 'your subscription' } });
+      const r = await emitPlaybookEvent(ctx, {
+        type: 'payment.failed',
+        customerId,
+        occurrenceKey: req.body.paymentId,
+        data: { update_card_url: req.body.updateCardUrl, amount: money(req.body.amountMinor, req.body.currency) || 'your subscription' },
+      });
       return reply.code(202).send(r);
     },
   );

@@ -89,7 +89,12 @@ export async function scanScheduledTriggers(ctx: AppContext): Promise<{ customer
   }
   const enrolled = await enroll(
     ctx,
-    take.map(({ d, existing }) => ({ playbook: byId.get(d.playbookId)!, customerId: d.customerId, occurrenceKey: d.occurrenceKey, data: { eventType: byId.get(d.playbookId)!.trigger.type, ...(existing ? { existing: true } : {}) } })),
+    take.map(({ d, existing }) => ({
+      playbook: byId.get(d.playbookId)!,
+      customerId: d.customerId,
+      occurrenceKey: d.occurrenceKey,
+      data: { eventType: byId.get(d.playbookId)!.trigger.type, ...(existing ? { existing: true } : {}) },
+    })),
   );
   return { customers: facts.length, enrolled, existingWaiting };
 }

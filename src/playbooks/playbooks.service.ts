@@ -213,7 +213,15 @@ export async function templateVariables(ctx: AppContext, facts: CustomerFacts, d
   return vars;
 }
 
-async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string; data: Record<string, unknown> }, index: number, action: Action, facts: CustomerFacts, job: Job): Promise<StepOutcome> {
+async function runAction(
+  ctx: AppContext,
+  pb: Playbook,
+  enrollment: { id: string; data: Record<string, unknown> },
+  index: number,
+  action: Action,
+  facts: CustomerFacts,
+  job: Job,
+): Promise<StepOutcome> {
   const key = `pb:${enrollment.id}:${index}`;
   const source = `playbook:${pb.id}`;
   const contributed = contributions('playbookActions').find((r) => r.type === action.type);
@@ -224,7 +232,12 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
       try {
         rendered = await renderEmail(action, await templateVariables(ctx, facts, enrollment.data));
       } catch (err) {
-        if (err instanceof TemplateError) return { status: 'failed', detail: `Template error in ${err.message}`, touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: email not sent — template error in ${err.message}` } };
+        if (err instanceof TemplateError)
+          return {
+            status: 'failed',
+            detail: `Template error in ${err.message}`,
+            touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: email not sent — template error in ${err.message}` },
+          };
         throw err;
       }
       const r = await queueEmail(ctx, { to: facts.email!, subject: rendered.subject, html: rendered.html, text: rendered.text, kind: action.kind, customerId: facts.id, idempotencyKey: key, source });
@@ -242,14 +255,20 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
         if (!(err instanceof TemplateError)) throw err;
       }
       const assignee =
-        action.assignTo === 'account_owner' && facts.ownerUserId
-          ? { assigneeUserId: facts.ownerUserId }
-          : { assigneeRole: action.assignTo === 'agent' ? ('agent' as const) : ('owner' as const) };
+        action.assignTo === 'account_owner' && facts.ownerUserId ? { assigneeUserId: facts.ownerUserId } : { assigneeRole: action.assignTo === 'agent' ? ('agent' as const) : ('owner' as const) };
       // A survey answer already makes its own close-the-loop task; the playbook's task for the
       // same answer is that task, never a second one.
       const event = (enrollment.data.event ?? {}) as Record<string, unknown>;
       const surveyRequestId = pb.trigger.type === 'survey.answered' && typeof event.requestId === 'string' ? event.requestId : null;
-      const made = await createTask(ctx.db, { customerId: facts.id, title, details, dueAt: new Date(ctx.now().getTime() + action.dueInDays * 86400_000), ...assignee, source, idempotencyKey: surveyRequestId ? `survey-detractor:${surveyRequestId}` : key });
+      const made = await createTask(ctx.db, {
+        customerId: facts.id,
+        title,
+        details,
+        dueAt: new Date(ctx.now().getTime() + action.dueInDays * 86400_000),
+        ...assignee,
+        source,
+        idempotencyKey: surveyRequestId ? `survey-detractor:${surveyRequestId}` : key,
+      });
       if (!made.created && surveyRequestId) return { status: 'skipped', detail: 'the survey already created a follow-up task for this answer' };
       return { status: 'done', detail: `task: ${title}`, touchpoint: { channel: 'note', direction: 'internal', summary: `${pb.name}: task "${title}"` } };
     }
@@ -279,12 +298,21 @@ async function runAction(ctx: AppContext, pb: Playbook, enrollment: { id: string
         });
         status = res.status;
       } catch (err) {
-        if (job.attempts >= 3) return { status: 'failed', detail: `webhook unreachable: ${(err as Error).message}`, touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: webhook ${action.url} failed` } };
+        if (job.attempts >= 3)
+          return {
+            status: 'failed',
+            detail: `webhook unreachable: ${(err as Error).message}`,
+            touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: webhook ${action.url} failed` },
+          };
         throw err;
       }
       if (status >= 500 && job.attempts < 3) throw new Error(`webhook answered ${status}`);
       const ok = status >= 200 && status < 300;
-      return { status: ok ? 'done' : 'failed', detail: `webhook ${action.url} → ${status}`, touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: webhook called (${status})` } };
+      return {
+        status: ok ? 'done' : 'failed',
+        detail: `webhook ${action.url} → ${status}`,
+        touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: webhook called (${status})` },
+      };
     }
   }
 }
@@ -313,13 +341,29 @@ export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promis
     await ctx.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('playbook_step_runs')
-        .values({ enrollment_id: e.id, playbook_id: pb.id, customer_id: e.customer_id, step_index: index, action: step?.action.type ?? 'none', status: outcome.status, detail: outcome.detail.slice(0, 2000), at: now })
+        .values({
+          enrollment_id: e.id,
+          playbook_id: pb.id,
+          customer_id: e.customer_id,
+          step_index: index,
+          action: step?.action.type ?? 'none',
+          status: outcome.status,
+          detail: outcome.detail.slice(0, 2000),
+          at: now,
+        })
         .onConflict((oc) => oc.columns(['enrollment_id', 'step_index']).doNothing())
         .execute();
       if (outcome.touchpoint) {
         await trx
           .insertInto('touchpoints')
-          .values({ customer_id: e.customer_id, channel: outcome.touchpoint.channel, direction: outcome.touchpoint.direction, occurred_at: now, summary: outcome.touchpoint.summary.slice(0, 1000), source: `playbook:${pb.id}` })
+          .values({
+            customer_id: e.customer_id,
+            channel: outcome.touchpoint.channel,
+            direction: outcome.touchpoint.direction,
+            occurred_at: now,
+            summary: outcome.touchpoint.summary.slice(0, 1000),
+            source: `playbook:${pb.id}`,
+          })
           .execute();
       }
       const last = exit || index + 1 >= pb.steps.length;

@@ -61,7 +61,7 @@ describe('email templates', () => {
 describe('the preview route', () => {
   let t: TestApp | undefined;
   afterAll(async () => t?.close());
-  it('refuses an agent\'s include of a server file with a 400 that holds none of it', async () => {
+  it("refuses an agent's include of a server file with a 400 that holds none of it", async () => {
     t = await createTestApp();
     const agent = await t.signIn('agent');
     const res = await t.app.inject({ method: 'POST', url: '/api/playbooks/preview', headers: agent.headers, payload: { subject: 'x', html: '{% include "package.json" %}', text: '' } });

@@ -25,7 +25,7 @@ class NoFilesTag extends Tag {
   *render() {}
 }
 
-function makeEngine(escape) {
+function makeEngine(escapeHtml) {
   const engine = new Liquid({
     strictVariables: true,
     strictFilters: true,
@@ -35,7 +35,7 @@ function makeEngine(escape) {
     parseLimit: LIMITS.parseLimit,
     renderLimit: LIMITS.renderLimit,
     memoryLimit: LIMITS.memoryLimit,
-    ...(escape ? { outputEscape: 'escape' } : {}),
+    ...(escapeHtml ? { outputEscape: 'escape' } : {}),
   });
   for (const name of ['include', 'render', 'layout']) engine.registerTag(name, NoFilesTag);
   return engine;

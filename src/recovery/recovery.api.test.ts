@@ -18,10 +18,15 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, who: Caller, payload?: unknown) => t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, who: Caller, payload?: unknown) =>
+  t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 const customer = async (name: string, email: string | null, orders: { daysAgo: number; minor: number }[], tags: string[] = []) => {
   const id = (await call('POST', '/api/customers', agent, { name, email, tags })).json().id as string;
-  for (const o of orders) await t.ctx.db.insertInto('orders').values({ customer_id: id, amount_minor: o.minor, currency: 'EUR', ordered_at: new Date(now.getTime() - o.daysAgo * DAY), status: 'paid' }).execute();
+  for (const o of orders)
+    await t.ctx.db
+      .insertInto('orders')
+      .values({ customer_id: id, amount_minor: o.minor, currency: 'EUR', ordered_at: new Date(now.getTime() - o.daysAgo * DAY), status: 'paid' })
+      .execute();
   return id;
 };
 
@@ -33,11 +38,17 @@ describe('recovery', () => {
   let cleo: string;
 
   it('logs an incident and finds the affected customers by a saved query and by hand', async () => {
-    nora = await customer('Nora Visser', 'nora@example.test', [{ daysAgo: 3, minor: 12_000 }, { daysAgo: 200, minor: 9_000 }]);
+    nora = await customer('Nora Visser', 'nora@example.test', [
+      { daysAgo: 3, minor: 12_000 },
+      { daysAgo: 200, minor: 9_000 },
+    ]);
     otto = await customer('Otto Berg', 'otto@example.test', [{ daysAgo: 2, minor: 4_000 }]);
     await customer('Old Olga', 'olga@example.test', [{ daysAgo: 90, minor: 5_000 }]);
     tess = await customer('Tess Tagged', 'tess@example.test', [], ['beta']);
-    cleo = await customer('Cleo Call', null, [{ daysAgo: 20, minor: 2_000 }, { daysAgo: 60, minor: 9_999 }]); // by hand: paid from 30 days before the incident
+    cleo = await customer('Cleo Call', null, [
+      { daysAgo: 20, minor: 2_000 },
+      { daysAgo: 60, minor: 9_999 },
+    ]); // by hand: paid from 30 days before the incident
     const inc = await call('POST', '/api/recovery/incidents', agent, {
       title: 'Orders shipped to billing address',
       what: 'Your order was sent to your billing address instead of the delivery address',
@@ -77,18 +88,26 @@ describe('recovery', () => {
     expect((await call('GET', `/api/recovery/incidents/${incidentId}/customers/${nora}/draft`, agent)).json().compensation.amountMinor).toBe(3000);
     const tessDraft = (await call('GET', `/api/recovery/incidents/${incidentId}/customers/${tess}/draft`, agent)).json();
     expect(tessDraft.compensation).toEqual({ kind: 'promo', percentOff: 15 });
-    expect((await call('GET', `/api/recovery/incidents/${incidentId}/customers/${(await customer('Not Affected', null, []))}/draft`, agent)).statusCode).toBe(400);
+    expect((await call('GET', `/api/recovery/incidents/${incidentId}/customers/${await customer('Not Affected', null, [])}/draft`, agent)).statusCode).toBe(400);
   });
 
   it('refuses a draft with warnings unless sent anyway; refuses compensation above the limits', async () => {
     const d = (await call('GET', `/api/recovery/incidents/${incidentId}/customers/${otto}/draft`, agent)).json();
     const weasel = `${d.draft.text}\nWe apologise for any inconvenience this may have caused.`;
-    const send = (body: Record<string, unknown>) => call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, { customerId: otto, channel: 'email', subject: d.draft.subject, body: weasel, compensation: d.compensation, ...body });
+    const send = (body: Record<string, unknown>) =>
+      call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, { customerId: otto, channel: 'email', subject: d.draft.subject, body: weasel, compensation: d.compensation, ...body });
     const refused = await send({});
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error.code).toBe('apology_warnings');
     expect(refused.json().error.message).toMatch(/conditional apology/);
-    for (const compensation of [{ kind: 'refund', amountMinor: 1e12, currency: 'EUR' }, { kind: 'refund', amountMinor: 2001, currency: 'EUR' }, { kind: 'refund', amountMinor: -5, currency: 'EUR' }, { kind: 'credit', amountMinor: 100, currency: 'USD' }, { kind: 'promo', percentOff: 90 }, { kind: 'cash' }]) {
+    for (const compensation of [
+      { kind: 'refund', amountMinor: 1e12, currency: 'EUR' },
+      { kind: 'refund', amountMinor: 2001, currency: 'EUR' },
+      { kind: 'refund', amountMinor: -5, currency: 'EUR' },
+      { kind: 'credit', amountMinor: 100, currency: 'USD' },
+      { kind: 'promo', percentOff: 90 },
+      { kind: 'cash' },
+    ]) {
       const r = await send({ compensation, sendAnyway: true });
       expect(r.statusCode, JSON.stringify(compensation)).toBe(400);
     }
@@ -117,7 +136,13 @@ describe('recovery', () => {
   it('a promo code from the loyalty ledger for a customer who paid nothing; a call logged for one without email', async () => {
     const d = (await call('GET', `/api/recovery/incidents/${incidentId}/customers/${tess}/draft`, agent)).json();
     expect(d.draft.text).toContain('{{code}}');
-    const r = await call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, { customerId: tess, channel: 'email', subject: d.draft.subject, body: d.draft.text, compensation: d.compensation });
+    const r = await call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, {
+      customerId: tess,
+      channel: 'email',
+      subject: d.draft.subject,
+      body: d.draft.text,
+      compensation: d.compensation,
+    });
     expect(r.statusCode).toBe(201);
     const code = r.json().promoCode;
     expect(code).toMatch(/^SORRY-[A-HJKMNP-Z2-9]{10}$/);
@@ -128,9 +153,21 @@ describe('recovery', () => {
     expect(redeem.json().discountMinor).toBe(1500);
 
     const c = (await call('GET', `/api/recovery/incidents/${incidentId}/customers/${cleo}/draft`, agent)).json();
-    const noMail = await call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, { customerId: cleo, channel: 'email', subject: c.draft.subject, body: c.draft.text, compensation: c.compensation });
+    const noMail = await call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, {
+      customerId: cleo,
+      channel: 'email',
+      subject: c.draft.subject,
+      body: c.draft.text,
+      compensation: c.compensation,
+    });
     expect(noMail.statusCode).toBe(400);
-    const logged = await call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, { customerId: cleo, channel: 'call', subject: c.draft.subject, body: c.draft.text, compensation: c.compensation });
+    const logged = await call('POST', `/api/recovery/incidents/${incidentId}/apologies`, agent, {
+      customerId: cleo,
+      channel: 'call',
+      subject: c.draft.subject,
+      body: c.draft.text,
+      compensation: c.compensation,
+    });
     expect(logged.statusCode).toBe(201);
     const tl = await t.ctx.db.selectFrom('touchpoints').select(['channel', 'summary']).where('customer_id', '=', cleo).where('source', 'like', 'recovery:%').execute();
     expect(tl).toEqual([{ channel: 'call', summary: expect.stringMatching(/^Apology for "Orders shipped to billing address" made by phone/) }]);

@@ -35,7 +35,15 @@ describe('the sentence checker on the labelled set', () => {
 });
 
 describe('the apology', () => {
-  const base = { customerName: 'Nora Visser', businessName: 'Fern & Finch', signer: 'Fern', what: 'Your order was sent to the wrong address', cause: 'a change to our checkout copied the billing address over the delivery address', fix: 'we corrected the checkout and re-sent your order by express', prevention: 'every checkout change is now tested with separate addresses' };
+  const base = {
+    customerName: 'Nora Visser',
+    businessName: 'Fern & Finch',
+    signer: 'Fern',
+    what: 'Your order was sent to the wrong address',
+    cause: 'a change to our checkout copied the billing address over the delivery address',
+    fix: 'we corrected the checkout and re-sent your order by express',
+    prevention: 'every checkout change is now tested with separate addresses',
+  };
 
   it('is composed in five parts in order, and the checker finds nothing wrong with it', () => {
     const d = composeApology({ ...base, compensation: { kind: 'refund', amountMinor: 1200, currency: 'EUR', sharePercent: 20 } });

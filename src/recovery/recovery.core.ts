@@ -160,10 +160,16 @@ const conditional: RegExp[] = [
 ];
 
 const cues: Record<Part, RegExp[]> = {
-  restore: [/\b(refund|refunding|refunded|credit|credited|voucher|promo code|code [A-Z0-9-]{6,}|discount|% off|free of charge|on us|make (it|this) right|reimburse|compensat|replacement|replace|re-?ship|send you a new)\b/i],
-  own: [/\b(we got (this|it) wrong|our (mistake|fault|error|responsibility)|we (made|caused) (a |this |the )?(mistake|error|problem)|we take (full )?responsibility|that is on us|we let you down|we failed|we dropped the ball|we messed up|(is|was) our responsibility)\b/i],
+  restore: [
+    /\b(refund|refunding|refunded|credit|credited|voucher|promo code|code [A-Z0-9-]{6,}|discount|% off|free of charge|on us|make (it|this) right|reimburse|compensat|replacement|replace|re-?ship|send you a new)\b/i,
+  ],
+  own: [
+    /\b(we got (this|it) wrong|our (mistake|fault|error|responsibility)|we (made|caused) (a |this |the )?(mistake|error|problem)|we take (full )?responsibility|that is on us|we let you down|we failed|we dropped the ball|we messed up|(is|was) our responsibility)\b/i,
+  ],
   explain: [/\b(what happened|the cause|was caused by|because|the reason|the root cause|this happened when|it turned out)\b/i],
-  fix: [/\b(what we changed|we have (fixed|changed|replaced|updated|put)|we('ve| have) now|we fixed|from now on|to stop it happening|to prevent|will not happen again|won't happen again|so that this|we now check|going forward|never again)\b/i],
+  fix: [
+    /\b(what we changed|we have (fixed|changed|replaced|updated|put)|we('ve| have) now|we fixed|from now on|to stop it happening|to prevent|will not happen again|won't happen again|so that this|we now check|going forward|never again)\b/i,
+  ],
   regret: [/\b(sorry|apologi[sz]e|apologies|regret|we feel terrible)\b/i],
 };
 

@@ -26,7 +26,12 @@ const incidentBody = z.object({
 });
 
 const compensation = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('refund'), amountMinor: z.number().int().min(1).max(100_000_000, 'is too large'), currency: z.string().regex(/^[A-Z]{3}$/), sharePercent: z.number().min(0).max(100).default(0) }),
+  z.object({
+    kind: z.literal('refund'),
+    amountMinor: z.number().int().min(1).max(100_000_000, 'is too large'),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    sharePercent: z.number().min(0).max(100).default(0),
+  }),
   z.object({ kind: z.literal('credit'), amountMinor: z.number().int().min(1).max(100_000_000, 'is too large'), currency: z.string().regex(/^[A-Z]{3}$/) }),
   z.object({ kind: z.literal('promo'), percentOff: z.number().int().min(1).max(100) }),
   z.object({ kind: z.literal('none') }),
@@ -47,98 +52,211 @@ const incidentOut = (i: Awaited<ReturnType<typeof requireIncident>>) => ({
 });
 
 export async function recoveryRoutes(app: App, ctx: AppContext): Promise<void> {
-  app.get('/api/recovery/settings', { config: { access: 'staff' }, schema: { tags: ['recovery'], summary: "The owner's limits on compensation" } }, async () => ({ settings: await getRecoverySettings(ctx.db) }));
-  app.put('/api/recovery/settings', { config: { access: 'owner' }, schema: { body: recoverySettingsInput, tags: ['recovery'], summary: 'Set the limits on compensation (owner; audited)' } }, async (req) => {
-    const s = await saveRecoverySettings(ctx.db, req.body);
-    await audit(ctx.db, req, 'recovery.settings', null, req.body);
-    return { settings: s };
-  });
+  app.get('/api/recovery/settings', { config: { access: 'staff' }, schema: { tags: ['recovery'], summary: "The owner's limits on compensation" } }, async () => ({
+    settings: await getRecoverySettings(ctx.db),
+  }));
+  app.put(
+    '/api/recovery/settings',
+    { config: { access: 'owner' }, schema: { body: recoverySettingsInput, tags: ['recovery'], summary: 'Set the limits on compensation (owner; audited)' } },
+    async (req) => {
+      const s = await saveRecoverySettings(ctx.db, req.body);
+      await audit(ctx.db, req, 'recovery.settings', null, req.body);
+      return { settings: s };
+    },
+  );
 
-  app.get('/api/recovery/incidents', { config: { access: 'staff' }, schema: { querystring: z.object({ q: text(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), tags: ['recovery'], summary: 'Incidents, newest first; q searches title, what, cause and fix' } }, async (req) => {
-    const like = req.query.q ? `%${req.query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const rows = await sql<{ id: string; title: string; severity: string; status: string; happened_at: Date; affected: number; apologised: number }>`
+  app.get(
+    '/api/recovery/incidents',
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: z.object({ q: text(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        tags: ['recovery'],
+        summary: 'Incidents, newest first; q searches title, what, cause and fix',
+      },
+    },
+    async (req) => {
+      const like = req.query.q ? `%${req.query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+      const rows = await sql<{ id: string; title: string; severity: string; status: string; happened_at: Date; affected: number; apologised: number }>`
       select i.id, i.title, i.severity, i.status, i.happened_at,
         (select count(*)::int from recovery_affected a where a.incident_id = i.id) as affected,
         (select count(*)::int from recovery_apologies p where p.incident_id = i.id) as apologised
       from recovery_incidents i
       ${like ? sql`where i.title ilike ${like} or i.what ilike ${like} or i.cause ilike ${like} or i.fix ilike ${like}` : sql``}
       order by i.happened_at desc, i.id limit ${req.query.limit}`.execute(ctx.db);
-    return { incidents: rows.rows.map((r) => ({ id: r.id, title: r.title, severity: r.severity, status: r.status, happenedAt: r.happened_at, affected: r.affected, apologised: r.apologised })) };
-  });
-
-  app.post('/api/recovery/incidents', { config: { access: 'staff' }, schema: { body: incidentBody, tags: ['recovery'], summary: 'Log an incident: what, when, severity, cause, fix, prevention' } }, async (req, reply) => {
-    const b = req.body;
-    const row = await ctx.db
-      .insertInto('recovery_incidents')
-      .values({ title: b.title, what: b.what, happened_at: b.happenedAt, severity: b.severity, cause: b.cause, fix: b.fix, prevention: b.prevention, status: b.status, affected_query: null, created_by: req.user!.id })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return reply.code(201).send({ incident: incidentOut(await requireIncident(ctx.db, row.id)) });
-  });
-
-  app.get('/api/recovery/incidents/:id', { config: { access: 'staff' }, schema: { params: idParams, tags: ['recovery'], summary: 'An incident with its affected customers (paid in the window, lifetime value, apology sent)' } }, async (req) => {
-    const i = await requireIncident(ctx.db, req.params.id);
-    return { incident: incidentOut(i), affected: await affectedList(ctx.db, i.id) };
-  });
-
-  app.patch('/api/recovery/incidents/:id', { config: { access: 'staff' }, schema: { params: idParams, body: incidentBody.partial(), tags: ['recovery'], summary: 'Edit an incident (only the fields sent)' } }, async (req) => {
-    await requireIncident(ctx.db, req.params.id);
-    const b = req.body;
-    const set: Record<string, unknown> = { updated_at: new Date() };
-    for (const [k, col] of [['title', 'title'], ['what', 'what'], ['happenedAt', 'happened_at'], ['severity', 'severity'], ['cause', 'cause'], ['fix', 'fix'], ['prevention', 'prevention'], ['status', 'status']] as const) if (b[k] !== undefined) set[col] = b[k];
-    await ctx.db.updateTable('recovery_incidents').set(set).where('id', '=', req.params.id).execute();
-    return { incident: incidentOut(await requireIncident(ctx.db, req.params.id)) };
-  });
-
-  app.post('/api/recovery/incidents/:id/affected', {
-    config: { access: 'staff' },
-    schema: {
-      params: idParams,
-      body: z.object({ customerIds: z.array(uuid('customer')).max(1000).optional(), query: z.object({ from: date.nullable().optional(), to: date.nullable().optional(), tag: text(60).min(1).nullable().optional() }).optional() }),
-      tags: ['recovery'],
-      summary: 'Add affected customers by hand (ids) or by a saved query (orders between two dates, a tag)',
+      return { incidents: rows.rows.map((r) => ({ id: r.id, title: r.title, severity: r.severity, status: r.status, happenedAt: r.happened_at, affected: r.affected, apologised: r.apologised })) };
     },
-  }, async (req) => {
-    let added = 0;
-    if (req.body.customerIds?.length) added += await addAffectedByHand(ctx.db, req.params.id, req.body.customerIds);
-    if (req.body.query) added += await addAffectedByQuery(ctx.db, req.params.id, { from: req.body.query.from?.toISOString() ?? null, to: req.body.query.to?.toISOString() ?? null, tag: req.body.query.tag ?? null });
-    return { added, affected: await affectedList(ctx.db, req.params.id) };
-  });
+  );
 
-  app.get('/api/recovery/incidents/:id/customers/:customerId/draft', { config: { access: 'staff' }, schema: { params: idParams.extend({ customerId: uuid('customer') }), tags: ['recovery'], summary: 'A draft apology in five parts with a compensation suggestion scaled to what the customer paid, and the checker’s warnings' } }, async (req) => {
-    return draftFor(ctx, req.params.id, req.params.customerId, req.user!.name);
-  });
-
-  app.post('/api/recovery/check', { config: { access: 'staff' }, schema: { body: z.object({ text: z.string().max(50_000) }), tags: ['recovery'], summary: 'Check an apology: blame, excuses, conditional wording, missing or out-of-order parts' } }, async (req) => ({ warnings: checkApology(req.body.text) }));
-
-  app.post('/api/recovery/incidents/:id/apologies', {
-    config: { access: 'staff' },
-    schema: {
-      params: idParams,
-      body: z.object({ customerId: uuid('customer'), channel: z.enum(['email', 'call', 'letter']), subject: text(300).min(1, 'is required'), body: z.string().trim().min(1, 'is required').max(20_000), compensation, sendAnyway: z.boolean().default(false) }),
-      tags: ['recovery'],
-      summary: 'Send the apology by email (once per customer and incident) or log it as a call or letter; 422 apology_warnings unless sendAnyway',
+  app.post(
+    '/api/recovery/incidents',
+    { config: { access: 'staff' }, schema: { body: incidentBody, tags: ['recovery'], summary: 'Log an incident: what, when, severity, cause, fix, prevention' } },
+    async (req, reply) => {
+      const b = req.body;
+      const row = await ctx.db
+        .insertInto('recovery_incidents')
+        .values({
+          title: b.title,
+          what: b.what,
+          happened_at: b.happenedAt,
+          severity: b.severity,
+          cause: b.cause,
+          fix: b.fix,
+          prevention: b.prevention,
+          status: b.status,
+          affected_query: null,
+          created_by: req.user!.id,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return reply.code(201).send({ incident: incidentOut(await requireIncident(ctx.db, row.id)) });
     },
-  }, async (req, reply) => {
-    const r = await sendApology(ctx, req.params.id, { ...req.body, userId: req.user!.id });
-    return reply.code(r.alreadySent ? 200 : 201).send(r);
-  });
+  );
 
-  app.get('/api/recovery/apologies', { config: { access: 'staff' }, schema: { querystring: z.object({ q: text(200).optional(), customerId: uuid('customer').optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), tags: ['recovery'], summary: 'The library: apologies sent, newest first; q searches subject and text' } }, async (req) => {
-    let q = ctx.db
-      .selectFrom('recovery_apologies as p')
-      .innerJoin('recovery_incidents as i', 'i.id', 'p.incident_id')
-      .innerJoin('customers as c', 'c.id', 'p.customer_id')
-      .select(['p.id', 'p.incident_id', 'i.title', 'p.customer_id', 'c.name', 'p.channel', 'p.subject', 'p.body', 'p.compensation', 'p.warnings', 'p.promo_code', 'p.sent_at'])
-      .orderBy('p.sent_at', 'desc')
-      .limit(req.query.limit);
-    if (req.query.customerId) q = q.where('p.customer_id', '=', req.query.customerId);
-    if (req.query.q) {
-      const like = `%${req.query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where((eb) => eb.or([eb('p.subject', 'ilike', like), eb('p.body', 'ilike', like), eb('i.title', 'ilike', like)]));
-    }
-    const rows = await q.execute();
-    const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-    return { apologies: rows.map((r) => ({ id: r.id, incidentId: r.incident_id, incidentTitle: r.title, customerId: r.customer_id, customerName: r.name, channel: r.channel, subject: r.subject, body: r.body, compensation: parse(r.compensation), warnings: parse(r.warnings), promoCode: r.promo_code, sentAt: r.sent_at })) };
-  });
+  app.get(
+    '/api/recovery/incidents/:id',
+    { config: { access: 'staff' }, schema: { params: idParams, tags: ['recovery'], summary: 'An incident with its affected customers (paid in the window, lifetime value, apology sent)' } },
+    async (req) => {
+      const i = await requireIncident(ctx.db, req.params.id);
+      return { incident: incidentOut(i), affected: await affectedList(ctx.db, i.id) };
+    },
+  );
+
+  app.patch(
+    '/api/recovery/incidents/:id',
+    { config: { access: 'staff' }, schema: { params: idParams, body: incidentBody.partial(), tags: ['recovery'], summary: 'Edit an incident (only the fields sent)' } },
+    async (req) => {
+      await requireIncident(ctx.db, req.params.id);
+      const b = req.body;
+      const set: Record<string, unknown> = { updated_at: new Date() };
+      for (const [k, col] of [
+        ['title', 'title'],
+        ['what', 'what'],
+        ['happenedAt', 'happened_at'],
+        ['severity', 'severity'],
+        ['cause', 'cause'],
+        ['fix', 'fix'],
+        ['prevention', 'prevention'],
+        ['status', 'status'],
+      ] as const)
+        if (b[k] !== undefined) set[col] = b[k];
+      await ctx.db.updateTable('recovery_incidents').set(set).where('id', '=', req.params.id).execute();
+      return { incident: incidentOut(await requireIncident(ctx.db, req.params.id)) };
+    },
+  );
+
+  app.post(
+    '/api/recovery/incidents/:id/affected',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: idParams,
+        body: z.object({
+          customerIds: z.array(uuid('customer')).max(1000).optional(),
+          query: z.object({ from: date.nullable().optional(), to: date.nullable().optional(), tag: text(60).min(1).nullable().optional() }).optional(),
+        }),
+        tags: ['recovery'],
+        summary: 'Add affected customers by hand (ids) or by a saved query (orders between two dates, a tag)',
+      },
+    },
+    async (req) => {
+      let added = 0;
+      if (req.body.customerIds?.length) added += await addAffectedByHand(ctx.db, req.params.id, req.body.customerIds);
+      if (req.body.query)
+        added += await addAffectedByQuery(ctx.db, req.params.id, { from: req.body.query.from?.toISOString() ?? null, to: req.body.query.to?.toISOString() ?? null, tag: req.body.query.tag ?? null });
+      return { added, affected: await affectedList(ctx.db, req.params.id) };
+    },
+  );
+
+  app.get(
+    '/api/recovery/incidents/:id/customers/:customerId/draft',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: idParams.extend({ customerId: uuid('customer') }),
+        tags: ['recovery'],
+        summary: 'A draft apology in five parts with a compensation suggestion scaled to what the customer paid, and the checker’s warnings',
+      },
+    },
+    async (req) => {
+      return draftFor(ctx, req.params.id, req.params.customerId, req.user!.name);
+    },
+  );
+
+  app.post(
+    '/api/recovery/check',
+    {
+      config: { access: 'staff' },
+      schema: { body: z.object({ text: z.string().max(50_000) }), tags: ['recovery'], summary: 'Check an apology: blame, excuses, conditional wording, missing or out-of-order parts' },
+    },
+    async (req) => ({ warnings: checkApology(req.body.text) }),
+  );
+
+  app.post(
+    '/api/recovery/incidents/:id/apologies',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: idParams,
+        body: z.object({
+          customerId: uuid('customer'),
+          channel: z.enum(['email', 'call', 'letter']),
+          subject: text(300).min(1, 'is required'),
+          body: z.string().trim().min(1, 'is required').max(20_000),
+          compensation,
+          sendAnyway: z.boolean().default(false),
+        }),
+        tags: ['recovery'],
+        summary: 'Send the apology by email (once per customer and incident) or log it as a call or letter; 422 apology_warnings unless sendAnyway',
+      },
+    },
+    async (req, reply) => {
+      const r = await sendApology(ctx, req.params.id, { ...req.body, userId: req.user!.id });
+      return reply.code(r.alreadySent ? 200 : 201).send(r);
+    },
+  );
+
+  app.get(
+    '/api/recovery/apologies',
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: z.object({ q: text(200).optional(), customerId: uuid('customer').optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        tags: ['recovery'],
+        summary: 'The library: apologies sent, newest first; q searches subject and text',
+      },
+    },
+    async (req) => {
+      let q = ctx.db
+        .selectFrom('recovery_apologies as p')
+        .innerJoin('recovery_incidents as i', 'i.id', 'p.incident_id')
+        .innerJoin('customers as c', 'c.id', 'p.customer_id')
+        .select(['p.id', 'p.incident_id', 'i.title', 'p.customer_id', 'c.name', 'p.channel', 'p.subject', 'p.body', 'p.compensation', 'p.warnings', 'p.promo_code', 'p.sent_at'])
+        .orderBy('p.sent_at', 'desc')
+        .limit(req.query.limit);
+      if (req.query.customerId) q = q.where('p.customer_id', '=', req.query.customerId);
+      if (req.query.q) {
+        const like = `%${req.query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q = q.where((eb) => eb.or([eb('p.subject', 'ilike', like), eb('p.body', 'ilike', like), eb('i.title', 'ilike', like)]));
+      }
+      const rows = await q.execute();
+      const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+      return {
+        apologies: rows.map((r) => ({
+          id: r.id,
+          incidentId: r.incident_id,
+          incidentTitle: r.title,
+          customerId: r.customer_id,
+          customerName: r.name,
+          channel: r.channel,
+          subject: r.subject,
+          body: r.body,
+          compensation: parse(r.compensation),
+          warnings: parse(r.warnings),
+          promoCode: r.promo_code,
+          sentAt: r.sent_at,
+        })),
+      };
+    },
+  );
 }

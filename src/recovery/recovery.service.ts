@@ -58,13 +58,29 @@ export async function addAffectedByQuery(db: Database, incidentId: string, q: Af
       ${q.tag ? sql`and ${q.tag} = any(c.tags)` : sql``}
       ${byOrders ? sql`and exists (select 1 from orders o where o.customer_id = c.id and o.ordered_at between ${from} and ${to} and o.status in ('paid', 'pending', 'refunded'))` : sql``}
     on conflict do nothing`.execute(db);
-  await db.updateTable('recovery_incidents').set({ affected_query: JSON.stringify(q), updated_at: new Date() }).where('id', '=', incidentId).execute();
+  await db
+    .updateTable('recovery_incidents')
+    .set({ affected_query: JSON.stringify(q), updated_at: new Date() })
+    .where('id', '=', incidentId)
+    .execute();
   return Number(r.numAffectedRows ?? 0);
 }
 
 export async function affectedList(db: Database, incidentId: string) {
   const currency = await currencyOf(db);
-  const rows = await sql<{ customer_id: string; name: string; email: string | null; paid_minor: string; currency: string; added_by: string; lifetime: string | null; orders: number; apology_id: string | null; channel: string | null; sent_at: Date | null }>`
+  const rows = await sql<{
+    customer_id: string;
+    name: string;
+    email: string | null;
+    paid_minor: string;
+    currency: string;
+    added_by: string;
+    lifetime: string | null;
+    orders: number;
+    apology_id: string | null;
+    channel: string | null;
+    sent_at: Date | null;
+  }>`
     select a.customer_id, c.name, c.email, a.paid_minor::text, a.currency, a.added_by,
       (select sum(o.amount_minor) from orders o where o.customer_id = a.customer_id and o.status = 'paid' and o.currency = ${currency})::text as lifetime,
       (select count(*)::int from orders o where o.customer_id = a.customer_id and o.status = 'paid') as orders,
@@ -104,7 +120,17 @@ export async function draftFor(ctx: AppContext, incidentId: string, customerId: 
   const limits = await getRecoverySettings(ctx.db);
   const compensation = suggestCompensation(a.paid_minor, a.currency, inc.severity as Severity, limits);
   const ws = await getWorkspace(ctx.db);
-  const draft = composeApology({ customerName: a.name, businessName: ws?.name ?? 'our business', signer, what: inc.what || inc.title, cause: inc.cause, fix: inc.fix, prevention: inc.prevention, compensation, code: CODE_PLACEHOLDER });
+  const draft = composeApology({
+    customerName: a.name,
+    businessName: ws?.name ?? 'our business',
+    signer,
+    what: inc.what || inc.title,
+    cause: inc.cause,
+    fix: inc.fix,
+    prevention: inc.prevention,
+    compensation,
+    code: CODE_PLACEHOLDER,
+  });
   return { draft, compensation, paidMinor: a.paid_minor, currency: a.currency, warnings: checkApology(draft.text), limits };
 }
 
@@ -124,7 +150,8 @@ async function checkCompensation(db: Database, c: Compensation, paidMinor: numbe
   if (c.kind === 'refund' || c.kind === 'credit') {
     if (c.currency !== currency) throw badRequest(`Compensation is in ${currency}`, [{ field: 'compensation.currency', message: `must be ${currency}` }]);
     const cap = Math.min(limits.maxAmountMinor, Math.floor((paidMinor * limits.maxSharePercent) / 100));
-    if (c.amountMinor > cap) throw badRequest(`Compensation above the owner's limit (${cap} minor units for this customer)`, [{ field: 'compensation.amountMinor', message: `must be at most ${cap}` }]);
+    if (c.amountMinor > cap)
+      throw badRequest(`Compensation above the owner's limit (${cap} minor units for this customer)`, [{ field: 'compensation.amountMinor', message: `must be at most ${cap}` }]);
   }
   if (c.kind === 'promo' && c.percentOff > Math.max(limits.promoPercent, limits.maxSharePercent)) {
     throw badRequest('Promo code above the owner’s limit', [{ field: 'compensation.percentOff', message: `must be at most ${Math.max(limits.promoPercent, limits.maxSharePercent)}` }]);
@@ -152,7 +179,17 @@ export async function sendApology(ctx: AppContext, incidentId: string, s: SendAp
   let body = s.body;
   let promo: string | null = null;
   if (s.compensation.kind === 'promo') {
-    const { code } = await codeForKey(ctx.db, `recovery:${incidentId}:${s.customerId}`, { prefix: 'SORRY', use: 'single', customerId: s.customerId, percentOff: s.compensation.percentOff, currency: a.currency, usageLimit: 1, expiresAt: new Date(ctx.now().getTime() + 180 * DAY), note: `Apology: ${inc.title}`, source: `recovery:${incidentId}` });
+    const { code } = await codeForKey(ctx.db, `recovery:${incidentId}:${s.customerId}`, {
+      prefix: 'SORRY',
+      use: 'single',
+      customerId: s.customerId,
+      percentOff: s.compensation.percentOff,
+      currency: a.currency,
+      usageLimit: 1,
+      expiresAt: new Date(ctx.now().getTime() + 180 * DAY),
+      note: `Apology: ${inc.title}`,
+      source: `recovery:${incidentId}`,
+    });
     promo = code.code;
     body = body.split(CODE_PLACEHOLDER).join(promo);
   } else if (body.includes(CODE_PLACEHOLDER)) {
@@ -160,13 +197,27 @@ export async function sendApology(ctx: AppContext, incidentId: string, s: SendAp
   }
   const warnings = checkApology(body);
   if (warnings.length && !s.sendAnyway) {
-    throw new HttpError(422, 'apology_warnings', `The apology has ${warnings.length} warning${warnings.length > 1 ? 's' : ''}: ${warnings[0].message}. Edit it, or send anyway.`, warnings.map((w) => ({ field: 'body', message: w.message })));
+    throw new HttpError(
+      422,
+      'apology_warnings',
+      `The apology has ${warnings.length} warning${warnings.length > 1 ? 's' : ''}: ${warnings[0].message}. Edit it, or send anyway.`,
+      warnings.map((w) => ({ field: 'body', message: w.message })),
+    );
   }
   const key = `apology:${incidentId}:${s.customerId}`;
   let emailId: string | null = null;
   if (s.channel === 'email') {
     if (!a.email) throw badRequest('The customer has no email address: log a call or a letter instead', [{ field: 'channel', message: 'the customer has no email address' }]);
-    const q = await queueEmail(ctx, { to: a.email, subject: s.subject, html: paragraphsHtml(body), text: body, kind: 'transactional', customerId: s.customerId, idempotencyKey: key, source: `recovery:${incidentId}` });
+    const q = await queueEmail(ctx, {
+      to: a.email,
+      subject: s.subject,
+      html: paragraphsHtml(body),
+      text: body,
+      kind: 'transactional',
+      customerId: s.customerId,
+      idempotencyKey: key,
+      source: `recovery:${incidentId}`,
+    });
     // 'duplicate': queued under this key already (a retry, or a second request at the same moment)
     const id = q.id ?? (q.reason === 'duplicate' ? ((await ctx.db.selectFrom('emails').select('id').where('idempotency_key', '=', key).executeTakeFirst())?.id ?? null) : null);
     if (!id) throw new HttpError(409, 'not_sent', `The email could not be queued: ${q.reason ?? 'unknown reason'}`);
@@ -176,7 +227,19 @@ export async function sendApology(ctx: AppContext, incidentId: string, s: SendAp
   const row = await ctx.db.transaction().execute(async (trx) => {
     const ins = await trx
       .insertInto('recovery_apologies')
-      .values({ incident_id: incidentId, customer_id: s.customerId, channel: s.channel, subject: s.subject, body, compensation: JSON.stringify(s.compensation), warnings: JSON.stringify(warnings), email_id: emailId, promo_code: promo, created_by: s.userId, sent_at: now })
+      .values({
+        incident_id: incidentId,
+        customer_id: s.customerId,
+        channel: s.channel,
+        subject: s.subject,
+        body,
+        compensation: JSON.stringify(s.compensation),
+        warnings: JSON.stringify(warnings),
+        email_id: emailId,
+        promo_code: promo,
+        created_by: s.userId,
+        sent_at: now,
+      })
       .onConflict((oc) => oc.columns(['incident_id', 'customer_id']).doNothing())
       .returning('id')
       .executeTakeFirst();

@@ -93,11 +93,7 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
 
   it('works on a phone with JavaScript turned off', async () => {
     const db = running.ctx.db;
-    const c = await db
-      .insertInto('customers')
-      .values({ name: 'Otto Pane', email: 'otto@example.test', email_normalized: 'otto@example.test', tags: [] })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const c = await db.insertInto('customers').values({ name: 'Otto Pane', email: 'otto@example.test', email_normalized: 'otto@example.test', tags: [] }).returning('id').executeTakeFirstOrThrow();
     const sent = await sendSurvey(running.ctx, { customerId: c.id, kind: 'csat', eventKey: 'ticket:77' });
     expect(sent.sent).toBe(true);
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 740 }, isMobile: true });

@@ -42,7 +42,16 @@ beforeAll(async () => {
       touchpoints.push({ customer_id: id, channel: 'chat' as const, direction: 'in' as const, occurred_at: at, summary: 'Chat: asked about grind' });
     }
     if (i % 4 === 0) {
-      subscriptions.push({ customer_id: id, plan: 'Monthly', amount_minor: 1200, currency: 'GBP', interval: 'month' as const, started_at: acquired, canceled_at: new Date(today.getTime() - rng.int(300) * DAY), cancel_reason: 'price' });
+      subscriptions.push({
+        customer_id: id,
+        plan: 'Monthly',
+        amount_minor: 1200,
+        currency: 'GBP',
+        interval: 'month' as const,
+        started_at: acquired,
+        canceled_at: new Date(today.getTime() - rng.int(300) * DAY),
+        cancel_reason: 'price',
+      });
     }
   }
   await db.insertInto('customers').values(customers).execute();

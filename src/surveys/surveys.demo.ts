@@ -35,7 +35,7 @@ const positive = [
   'Quick reply to my question about decaf, very helpful.',
   'Brilliant tasting notes card in every bag, really nice touch.',
   'Easy to change my grind online, thank you!',
-]
+];
 const neutral = [
   'Good coffee, delivery took a bit longer this time.',
   'Fine. I mostly buy at the market stall.',
@@ -46,7 +46,7 @@ const neutral = [
   'Okay overall. The filter roast is better than the espresso.',
   'Average. Some months the beans are better than others.',
   'Does the job, I have not tried the other blends yet.',
-]
+];
 const negative: [string, ChurnReason][] = [
   ['Way too expensive after the price rise, I can get good beans cheaper at the supermarket.', 'price'],
   ['The subscription price went up again with no warning.', 'price'],
@@ -69,7 +69,7 @@ const negative: [string, ChurnReason][] = [
   ['Too pricey now, I am cutting back on spending.', 'price'],
   ['Found a cheaper subscription with another roaster.', 'competitor'],
   ['The subscription page is really hard to use, could not skip a month.', 'difficult_product'],
-]
+];
 const cancelToReason: Record<string, ChurnReason> = {
   price: 'price',
   'needs changed': 'needs_changed',
@@ -91,12 +91,7 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
   const { db } = demo;
   const today = demo.today.getTime();
   const rng = new Rng((demo.seed ^ 0x51e7) >>> 0);
-  const customers = await db
-    .selectFrom('customers')
-    .select(['id', 'name', 'email', 'tags', 'acquired_at', 'owner_user_id'])
-    .where('erased_at', 'is', null)
-    .orderBy('id')
-    .execute();
+  const customers = await db.selectFrom('customers').select(['id', 'name', 'email', 'tags', 'acquired_at', 'owner_user_id']).where('erased_at', 'is', null).orderBy('id').execute();
   if (customers.length === 0) return;
   const lastOrder = new Map<string, number>();
   const orders = await db.selectFrom('orders').select(['id', 'customer_id', 'ordered_at']).where('status', '=', 'paid').orderBy('id').execute();
@@ -119,7 +114,14 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
   }
   for (const o of orders) if (rng.chance(0.06)) plans.push({ customerId: o.customer_id, kind: 'csat', eventKey: `order:${o.id}`, at: o.ordered_at.getTime() + 3 * DAY });
   for (const t of contacts) if (rng.chance(0.5)) plans.push({ customerId: t.customer_id, kind: 'ces', eventKey: `ticket:${t.id}`, at: t.occurred_at.getTime() + DAY });
-  for (const s of subs) plans.push({ customerId: s.customer_id, kind: 'exit', eventKey: `cancelled:${s.id}`, at: s.canceled_at!.getTime() + DAY, exitReason: s.cancel_reason ? (cancelToReason[s.cancel_reason] ?? 'other') : null });
+  for (const s of subs)
+    plans.push({
+      customerId: s.customer_id,
+      kind: 'exit',
+      eventKey: `cancelled:${s.id}`,
+      at: s.canceled_at!.getTime() + DAY,
+      exitReason: s.cancel_reason ? (cancelToReason[s.cancel_reason] ?? 'other') : null,
+    });
 
   // A latent satisfaction per customer (vip and wholesale happier, cancelled less so).
   const cancelled = new Set(subs.map((s) => s.customer_id));
@@ -155,7 +157,17 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
     const answerRate = { nps: 0.38, csat: 0.45, ces: 0.4, exit: 0.3 }[p.kind];
     // answers come up to three days after the request, and never after today
     const answered = rng.chance(answerRate) && p.at + 3 * DAY < today;
-    requests.push({ id, customer_id: c.id, kind: p.kind, event_key: p.eventKey, status: answered ? 'answered' : 'sent', questions: '[]', source: 'demo', sent_at: new Date(p.at), expires_at: new Date(p.at + 30 * DAY) });
+    requests.push({
+      id,
+      customer_id: c.id,
+      kind: p.kind,
+      event_key: p.eventKey,
+      status: answered ? 'answered' : 'sent',
+      questions: '[]',
+      source: 'demo',
+      sent_at: new Date(p.at),
+      expires_at: new Date(p.at + 30 * DAY),
+    });
     if (!answered) continue;
     const answeredAt = p.at + Math.floor(rng.next() * 3 * DAY);
     // satisfaction drifts up by about a point across the two years (the business got better)
@@ -196,7 +208,14 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
       updated_at: new Date(answeredAt),
       thanked_at: new Date(answeredAt),
     });
-    touchpoints.push({ customer_id: c.id, channel: 'survey', direction: 'in', occurred_at: new Date(answeredAt), summary: `${kindInfo[p.kind].label} answered${score !== null ? `: ${score}` : ''}`, source: `survey:${id}` });
+    touchpoints.push({
+      customer_id: c.id,
+      channel: 'survey',
+      direction: 'in',
+      occurred_at: new Date(answeredAt),
+      summary: `${kindInfo[p.kind].label} answered${score !== null ? `: ${score}` : ''}`,
+      source: `survey:${id}`,
+    });
     if (detractor && today - answeredAt < 30 * DAY) {
       const label = kindInfo[p.kind].label;
       tasks.push({

@@ -29,7 +29,9 @@ export const surveyMigrations: MigrationSet = {
         .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id').onDelete('cascade'))
         .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('nps','csat','ces','exit')`))
         .addColumn('score', 'integer', (c) =>
-          c.check(sql`score is null or (kind = 'nps' and score between 0 and 10) or (kind = 'csat' and score between 1 and 5) or (kind = 'ces' and score between 1 and 7) or (kind = 'exit' and score between 0 and 10)`),
+          c.check(
+            sql`score is null or (kind = 'nps' and score between 0 and 10) or (kind = 'csat' and score between 1 and 5) or (kind = 'ces' and score between 1 and 7) or (kind = 'exit' and score between 0 and 10)`,
+          ),
         )
         .addColumn('comment', 'text')
         .addColumn('answers', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))

@@ -53,7 +53,9 @@ export function surveyPage(r: OpenRequest, state: PageState): string {
   if (r.business) parts.push(`<div class="biz">${e(r.business)}</div>`);
   if (state.error) parts.push(`<div class="error" role="alert">${e(state.error)}</div>`);
   if (state.justScored && current !== null) {
-    parts.push(`<div class="thanks" role="status" data-testid="score-recorded">Thank you${r.firstName ? `, ${e(r.firstName)}` : ''}! We've recorded your answer: <strong>${current}</strong>. You can change it below.</div>`);
+    parts.push(
+      `<div class="thanks" role="status" data-testid="score-recorded">Thank you${r.firstName ? `, ${e(r.firstName)}` : ''}! We've recorded your answer: <strong>${current}</strong>. You can change it below.</div>`,
+    );
   } else if (r.firstName) {
     parts.push(`<p>Hi ${e(r.firstName)},</p>`);
   }
@@ -65,7 +67,9 @@ export function surveyPage(r: OpenRequest, state: PageState): string {
     for (let s = min; s <= max; s++) {
       radios.push(`<label title="${s}"><input type="radio" name="score" value="${s}"${current === s ? ' checked' : ''}><span>${s}</span></label>`);
     }
-    parts.push(`<fieldset style="border:0;padding:0;margin:0"><legend class="muted">Your answer</legend><div class="scale">${radios.join('')}</div><div class="ends"><span>${min} – ${e(low)}</span><span>${max} – ${e(high)}</span></div></fieldset>`);
+    parts.push(
+      `<fieldset style="border:0;padding:0;margin:0"><legend class="muted">Your answer</legend><div class="scale">${radios.join('')}</div><div class="ends"><span>${min} – ${e(low)}</span><span>${max} – ${e(high)}</span></div></fieldset>`,
+    );
   } else {
     const chosen = new Set(r.response?.chosenReasons ?? []);
     parts.push(

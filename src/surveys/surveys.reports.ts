@@ -110,10 +110,7 @@ export interface VoiceItem {
 
 /** The voice of the customer: answers, newest first, with their tags. */
 export async function listVoice(ctx: AppContext, f: VoiceFilter = {}): Promise<{ items: VoiceItem[]; total: number }> {
-  let q = ctx.db
-    .selectFrom('survey_responses as s')
-    .innerJoin('customers as c', 'c.id', 's.customer_id')
-    .innerJoin('survey_requests as r', 'r.id', 's.request_id');
+  let q = ctx.db.selectFrom('survey_responses as s').innerJoin('customers as c', 'c.id', 's.customer_id').innerJoin('survey_requests as r', 'r.id', 's.request_id');
   if (f.kind) q = q.where('s.kind', '=', f.kind);
   if (f.sentiment) q = q.where('s.sentiment', '=', f.sentiment);
   if (f.reason) q = q.where(sql<boolean>`${f.reason} = any(s.churn_reasons)`);
@@ -173,7 +170,13 @@ export async function buildDigest(ctx: AppContext, since: Date, until: Date): Pr
     `Response rate: ${fmt(summary.responseRate.rate, '%')} (${summary.responseRate.answered} of ${summary.responseRate.sent})`,
     `Open detractor follow-ups: ${summary.openDetractorTasks}`,
   ];
-  if (summary.reasons.length) lines.push(`Top reasons: ${summary.reasons.slice(0, 3).map((r) => `${r.label} (${r.count})`).join(', ')}`);
+  if (summary.reasons.length)
+    lines.push(
+      `Top reasons: ${summary.reasons
+        .slice(0, 3)
+        .map((r) => `${r.label} (${r.count})`)
+        .join(', ')}`,
+    );
   const quote = (v: VoiceItem) => `${kindInfo[v.kind].label} ${v.score ?? ''} – ${v.customer.name}: "${(v.comment ?? '').slice(0, 300)}"`;
   const text = [
     ...lines,

@@ -84,7 +84,8 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
       const request = found.request;
       const raw = req.query.score;
       if (raw === undefined || raw === '') return html(reply, 200, surveyPage(request, { token: req.params.token }));
-      if (typeof raw !== 'string' || !/^\d{1,2}$/.test(raw)) return html(reply, 400, surveyPage(request, { token: req.params.token, error: 'That score is not one of the choices. Please pick a number below.' }));
+      if (typeof raw !== 'string' || !/^\d{1,2}$/.test(raw))
+        return html(reply, 400, surveyPage(request, { token: req.params.token, error: 'That score is not one of the choices. Please pick a number below.' }));
       try {
         await recordAnswer(ctx, request, { score: Number(raw) });
       } catch (err) {
@@ -97,27 +98,23 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
     },
   );
 
-  app.post(
-    '/p/s/:token',
-    { config: { access: 'public', rateLimit: publicRateLimit }, schema: { hide: true, params: tokenParams } },
-    async (req, reply) => {
-      const found = await openByToken(ctx, req.params.token);
-      if (found.status !== 'ok') return invalid(reply, found.status);
-      const parsed = parseFormBody(req.body);
-      if ('error' in parsed) return html(reply, 400, surveyPage(found.request, { token: req.params.token, error: parsed.error }));
-      let result: Awaited<ReturnType<typeof recordAnswer>>;
-      try {
-        result = await recordAnswer(ctx, found.request, parsed);
-      } catch (err) {
-        if (err instanceof AnswerError) return html(reply, 400, surveyPage(found.request, { token: req.params.token, error: err.message }));
-        throw err;
-      }
-      const fresh = await openByToken(ctx, req.params.token);
-      if (fresh.status !== 'ok') return invalid(reply, fresh.status);
-      const settings = await getSurveySettings(ctx.db);
-      return html(reply, 200, thanksPage(fresh.request, { promoter: result.promoter, reviewUrl: settings.reviewUrl, referralUrl: settings.referralUrl, token: req.params.token }));
-    },
-  );
+  app.post('/p/s/:token', { config: { access: 'public', rateLimit: publicRateLimit }, schema: { hide: true, params: tokenParams } }, async (req, reply) => {
+    const found = await openByToken(ctx, req.params.token);
+    if (found.status !== 'ok') return invalid(reply, found.status);
+    const parsed = parseFormBody(req.body);
+    if ('error' in parsed) return html(reply, 400, surveyPage(found.request, { token: req.params.token, error: parsed.error }));
+    let result: Awaited<ReturnType<typeof recordAnswer>>;
+    try {
+      result = await recordAnswer(ctx, found.request, parsed);
+    } catch (err) {
+      if (err instanceof AnswerError) return html(reply, 400, surveyPage(found.request, { token: req.params.token, error: err.message }));
+      throw err;
+    }
+    const fresh = await openByToken(ctx, req.params.token);
+    if (fresh.status !== 'ok') return invalid(reply, fresh.status);
+    const settings = await getSurveySettings(ctx.db);
+    return html(reply, 200, thanksPage(fresh.request, { promoter: result.promoter, reviewUrl: settings.reviewUrl, referralUrl: settings.referralUrl, token: req.params.token }));
+  });
 
   // ------------------------------------------------------------ staff API
   app.get(
@@ -248,20 +245,14 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.get('/api/surveys/settings', { config: { access: 'staff' }, schema: { tags: ['surveys'], summary: 'Survey settings' } }, async () => getSurveySettings(ctx.db));
 
-  app.put(
-    '/api/surveys/settings',
-    { config: { access: 'owner' }, schema: { tags: ['surveys'], summary: 'Change survey settings (owner)', body: surveySettingsInput } },
-    async (req) => {
-      const saved = await saveSurveySettings(ctx.db, req.body);
-      await audit(ctx.db, req, 'settings.update', 'surveys', { changed: Object.keys(req.body) });
-      return saved;
-    },
-  );
+  app.put('/api/surveys/settings', { config: { access: 'owner' }, schema: { tags: ['surveys'], summary: 'Change survey settings (owner)', body: surveySettingsInput } }, async (req) => {
+    const saved = await saveSurveySettings(ctx.db, req.body);
+    await audit(ctx.db, req, 'settings.update', 'surveys', { changed: Object.keys(req.body) });
+    return saved;
+  });
 
-  app.post(
-    '/api/surveys/digest',
-    { config: { access: 'owner' }, schema: { tags: ['surveys'], summary: 'Send the weekly feedback digest to the owners now' } },
-    async () => sendWeeklyDigest(ctx, { force: true }),
+  app.post('/api/surveys/digest', { config: { access: 'owner' }, schema: { tags: ['surveys'], summary: 'Send the weekly feedback digest to the owners now' } }, async () =>
+    sendWeeklyDigest(ctx, { force: true }),
   );
 
   app.post(

@@ -128,24 +128,14 @@ export async function sendSurvey(ctx: AppContext, input: SendSurveyInput): Promi
   const eventKey = String(input.eventKey ?? input.idempotencyKey ?? '').trim();
   if (!eventKey || eventKey.length > 300) return { sent: false, reason: 'eventKey is required (at most 300 characters)' };
   if (!/^[0-9a-f-]{36}$/i.test(input.customerId)) return { sent: false, reason: 'customer not found' };
-  const customer = await ctx.db
-    .selectFrom('customers')
-    .select(['id', 'name', 'email', 'erased_at', 'merged_into', 'unsubscribed_at'])
-    .where('id', '=', input.customerId)
-    .executeTakeFirst();
+  const customer = await ctx.db.selectFrom('customers').select(['id', 'name', 'email', 'erased_at', 'merged_into', 'unsubscribed_at']).where('id', '=', input.customerId).executeTakeFirst();
   if (!customer) return { sent: false, reason: 'customer not found' };
   if (customer.erased_at || customer.merged_into) return { sent: false, reason: 'customer erased or merged' };
   // Even the transactional CSAT/CES: someone who unsubscribed is not asked for feedback.
   if (customer.unsubscribed_at) return { sent: false, reason: 'unsubscribed' };
   if (!customer.email) return { sent: false, reason: 'customer has no email address' };
 
-  const existing = await ctx.db
-    .selectFrom('survey_requests')
-    .select('id')
-    .where('customer_id', '=', customer.id)
-    .where('kind', '=', input.kind)
-    .where('event_key', '=', eventKey)
-    .executeTakeFirst();
+  const existing = await ctx.db.selectFrom('survey_requests').select('id').where('customer_id', '=', customer.id).where('kind', '=', input.kind).where('event_key', '=', eventKey).executeTakeFirst();
   if (existing) return { sent: false, reason: 'already surveyed for this event', requestId: existing.id };
 
   const settings = await getSurveySettings(ctx.db);
@@ -244,9 +234,7 @@ export async function openByToken(ctx: AppContext, token: string): Promise<Token
       questions: Array.isArray(row.questions) ? row.questions : [],
       firstName: firstName(row.name),
       business,
-      response: row.response_id
-        ? { score: row.score, comment: row.comment, answers: (row.answers as Record<string, string>) ?? {}, chosenReasons: row.chosen_reasons ?? [] }
-        : null,
+      response: row.response_id ? { score: row.score, comment: row.comment, answers: (row.answers as Record<string, string>) ?? {}, chosenReasons: row.chosen_reasons ?? [] } : null,
     },
   };
 }
@@ -290,7 +278,14 @@ export async function recordAnswer(ctx: AppContext, request: OpenRequest, input:
   }
   const comment = input.comment === undefined ? undefined : (input.comment ?? '').replace(/\r\n/g, '\n').trim().slice(0, 5000) || null;
   const known = new Set(request.questions.map((q) => q.id));
-  const answers = input.answers === undefined ? undefined : Object.fromEntries(Object.entries(input.answers).filter(([k, v]) => known.has(k) && typeof v === 'string' && v.trim()).map(([k, v]) => [k, v.trim().slice(0, 2000)]));
+  const answers =
+    input.answers === undefined
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(input.answers)
+            .filter(([k, v]) => known.has(k) && typeof v === 'string' && v.trim())
+            .map(([k, v]) => [k, v.trim().slice(0, 2000)]),
+        );
   const reasons = input.reasons === undefined ? undefined : [...new Set(input.reasons)].filter((r): r is ChurnReason => (churnReasons as readonly string[]).includes(r));
 
   const now = ctx.now();
@@ -327,7 +322,14 @@ export async function recordAnswer(ctx: AppContext, request: OpenRequest, input:
       await trx.updateTable('survey_requests').set({ status: 'answered' }).where('id', '=', request.id).execute();
       await trx
         .insertInto('touchpoints')
-        .values({ customer_id: request.customerId, channel: 'survey', direction: 'in', occurred_at: now, summary: `${kindInfo[kind].label} answered${score !== null && score !== undefined ? `: ${score}` : ''}`, source: `survey:${request.id}` })
+        .values({
+          customer_id: request.customerId,
+          channel: 'survey',
+          direction: 'in',
+          occurred_at: now,
+          summary: `${kindInfo[kind].label} answered${score !== null && score !== undefined ? `: ${score}` : ''}`,
+          source: `survey:${request.id}`,
+        })
         .execute();
     }
     // Recorded with the answer: the detractor task and playbooks follow from this event, so an
@@ -456,7 +458,6 @@ async function thankYou(ctx: AppContext, request: OpenRequest, responseId: strin
     if (!(err instanceof EmailInputError)) throw err; // a bad address: the page thanked them already
   }
 }
-
 
 /**
  * Erasure on request: removes what a customer wrote (comments, answers to custom questions) and

@@ -19,7 +19,11 @@ export async function startSmtp(): Promise<{ url: string; received: Received[]; 
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const header = /^Subject:\s*(.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1].replace(/\r?\n[ \t]+/g, ' ').trim() ?? '';
+        const header =
+          /^Subject:\s*(.*(?:\r?\n[ \t].*)*)/im
+            .exec(raw)?.[1]
+            .replace(/\r?\n[ \t]+/g, ' ')
+            .trim() ?? '';
         const subject = decodeWords(header);
         received.push({ to: session.envelope.rcptTo.map((r) => r.address), subject, raw });
         callback(null, 'Queued');

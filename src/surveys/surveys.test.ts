@@ -90,7 +90,11 @@ describe('surveys', () => {
     // a CSAT after a resolved ticket is allowed; resolving the same ticket again is not
     expect((await sendSurvey(t.ctx, { customerId: adaId, kind: 'csat', eventKey: 'ticket:42' })).sent).toBe(true);
     expect((await sendSurvey(t.ctx, { customerId: adaId, kind: 'csat', eventKey: 'ticket:42' })).sent).toBe(false);
-    const n = await t.ctx.db.selectFrom('survey_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', adaId).executeTakeFirstOrThrow();
+    const n = await t.ctx.db
+      .selectFrom('survey_requests')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('customer_id', '=', adaId)
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(2);
     await deliver();
   });
@@ -194,7 +198,12 @@ describe('surveys', () => {
     expect(bad.json().error.message).toContain('reviewUrl');
     const byAgent = await t.app.inject({ method: 'PUT', url: '/api/surveys/settings', headers: agent.headers, payload: { reviewUrl: 'https://reviews.example.test/us' } });
     expect(byAgent.statusCode).toBe(403);
-    const ok = await t.app.inject({ method: 'PUT', url: '/api/surveys/settings', headers: owner.headers, payload: { reviewUrl: 'https://reviews.example.test/us', customQuestions: { exit: ['What could we have done to keep you?'] } } });
+    const ok = await t.app.inject({
+      method: 'PUT',
+      url: '/api/surveys/settings',
+      headers: owner.headers,
+      payload: { reviewUrl: 'https://reviews.example.test/us', customQuestions: { exit: ['What could we have done to keep you?'] } },
+    });
     expect(ok.statusCode).toBe(200);
 
     const cyd = await customer('Cyd Promoter', 'cyd@example.test');

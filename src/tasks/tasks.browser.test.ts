@@ -44,12 +44,27 @@ describe.skipIf(!chromiumPath || !haveWeb)('tasks in Chromium', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
   }
 
-  for (const [label, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+  for (const [label, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
     it(`pages, sorts, filters and does tasks in bulk; adds one for a customer (${label})`, async () => {
       const db = running.ctx.db;
       await sql`delete from tasks`.execute(db);
-      const old = (await db.insertInto('customers').values({ name: `Olive Oldtimer ${label}`, tags: [] }).returning('id').executeTakeFirstOrThrow()).id;
-      const bo = (await db.insertInto('customers').values({ name: `Bo Brightwater ${label}`, email: `bo-${label}@example.test`, email_normalized: `bo-${label}@example.test`, tags: [] }).returning('id').executeTakeFirstOrThrow()).id;
+      const old = (
+        await db
+          .insertInto('customers')
+          .values({ name: `Olive Oldtimer ${label}`, tags: [] })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+      const bo = (
+        await db
+          .insertInto('customers')
+          .values({ name: `Bo Brightwater ${label}`, email: `bo-${label}@example.test`, email_normalized: `bo-${label}@example.test`, tags: [] })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
       await sql`insert into tasks (title, due_at, source, assignee_role, customer_id)
         select 'Win-back call ' || g, now() - interval '30 days' + (g || ' minutes')::interval, 'playbook:win', 'owner', ${old}::uuid from generate_series(1, 120) g`.execute(db);
       await createTask(db, { title: `Detractor follow-up ${label}`, customerId: bo, dueAt: new Date(), source: 'survey:s1', assigneeRole: 'owner' });

@@ -19,7 +19,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Row = { id: string; title: string; overdue: boolean; dueToday: boolean; sourceKind: string; customer: { id: string; name: string } | null; status: string; snoozedUntil: string | null; assignee: { userId?: string; role?: string } };
+type Row = {
+  id: string;
+  title: string;
+  overdue: boolean;
+  dueToday: boolean;
+  sourceKind: string;
+  customer: { id: string; name: string } | null;
+  status: string;
+  snoozedUntil: string | null;
+  assignee: { userId?: string; role?: string };
+};
 type Page = { tasks: Row[]; total: number; nextCursor: string | null; counts: Record<string, number>; sort: string };
 
 const get = async (who: Caller, query: string): Promise<Page> => {

@@ -21,7 +21,6 @@ export function sourceKind(source: string): string {
   return head === 'user' ? 'manual' : head;
 }
 
-
 /** The start of today in the workspace's time zone (the end of yesterday), as an instant. */
 export function startOfToday(now: Date, timeZone: string): Date {
   return endOfToday(new Date(now.getTime() - 86400_000), timeZone);
@@ -132,7 +131,22 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
       const expr = sortExpr(key);
       let list = inView(filtered())
         .leftJoin('users as u', 'u.id', 't.assignee_user_id')
-        .select(['t.id', 't.title', 't.details', 't.due_at', 't.status', 't.snoozed_until', 't.source', 't.assignee_user_id', 't.assignee_role', 't.created_at', 't.done_at', 't.customer_id', 'c.name as customer_name', 'u.name as assignee_name'])
+        .select([
+          't.id',
+          't.title',
+          't.details',
+          't.due_at',
+          't.status',
+          't.snoozed_until',
+          't.source',
+          't.assignee_user_id',
+          't.assignee_role',
+          't.created_at',
+          't.done_at',
+          't.customer_id',
+          'c.name as customer_name',
+          'u.name as assignee_name',
+        ])
         .select(sql<string>`${expr}::text`.as('sort_value'))
         .orderBy(expr, dir)
         .orderBy('t.id', dir)
@@ -160,7 +174,24 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
       const page = more ? rows.slice(0, q.limit) : rows;
       const last = page.at(-1);
       const c = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof counts, number>;
-      const total = q.view === 'done' ? c.done : q.view === 'today' && !q.due ? c.today : q.due === 'overdue' ? (q.view === 'today' ? null : c.overdue) : q.due === 'today' ? (q.view === 'today' ? null : c.due_today) : q.due === 'later' ? (q.view === 'today' ? 0 : c.later) : c.open;
+      const total =
+        q.view === 'done'
+          ? c.done
+          : q.view === 'today' && !q.due
+            ? c.today
+            : q.due === 'overdue'
+              ? q.view === 'today'
+                ? null
+                : c.overdue
+              : q.due === 'today'
+                ? q.view === 'today'
+                  ? null
+                  : c.due_today
+                : q.due === 'later'
+                  ? q.view === 'today'
+                    ? 0
+                    : c.later
+                  : c.open;
       return {
         view: q.view,
         sort,
@@ -203,8 +234,10 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
   });
   app.post('/api/tasks', { config: { access: 'staff' }, schema: { body: createBody, tags: ['tasks'], summary: 'Create a task by hand' } }, async (req, reply) => {
     const b = req.body;
-    if (b.customerId && !(await ctx.db.selectFrom('customers').select('id').where('id', '=', b.customerId).executeTakeFirst())) throw badRequest('No such customer', [{ field: 'customerId', message: 'no such customer' }]);
-    if (b.assigneeUserId && !(await ctx.db.selectFrom('users').select('id').where('id', '=', b.assigneeUserId).executeTakeFirst())) throw badRequest('No such user', [{ field: 'assigneeUserId', message: 'no such user' }]);
+    if (b.customerId && !(await ctx.db.selectFrom('customers').select('id').where('id', '=', b.customerId).executeTakeFirst()))
+      throw badRequest('No such customer', [{ field: 'customerId', message: 'no such customer' }]);
+    if (b.assigneeUserId && !(await ctx.db.selectFrom('users').select('id').where('id', '=', b.assigneeUserId).executeTakeFirst()))
+      throw badRequest('No such user', [{ field: 'assigneeUserId', message: 'no such user' }]);
     const assignee = b.assigneeUserId ? { assigneeUserId: b.assigneeUserId } : b.assigneeRole ? { assigneeRole: b.assigneeRole } : { assigneeUserId: req.user!.id };
     const r = await createTask(ctx.db, { title: b.title, details: b.details ?? null, customerId: b.customerId ?? null, dueAt: b.dueAt ?? ctx.now(), source: `user:${req.user!.id}`, ...assignee });
     return reply.code(201).send({ id: r.id });
@@ -212,10 +245,22 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
 
   /** Done (or open again) in the caller's transaction: the customer's timeline and task.done with it. */
   const setDone = async (trx: Database, t: { id: string; status: string; customer_id: string | null; title: string }, done: boolean, userId: string) => {
-    await trx.updateTable('tasks').set({ status: done ? 'done' : 'open', done_at: done ? ctx.now() : null }).where('id', '=', t.id).execute();
+    await trx
+      .updateTable('tasks')
+      .set({ status: done ? 'done' : 'open', done_at: done ? ctx.now() : null })
+      .where('id', '=', t.id)
+      .execute();
     if (done && t.status !== 'done') {
       if (t.customer_id) {
-        await recordTouchpoint(trx, { customerId: t.customer_id, channel: 'note', direction: 'internal', occurredAt: ctx.now(), summary: `Task done: ${t.title}`.slice(0, 1000), source: `user:${userId}`, userId });
+        await recordTouchpoint(trx, {
+          customerId: t.customer_id,
+          channel: 'note',
+          direction: 'internal',
+          occurredAt: ctx.now(),
+          summary: `Task done: ${t.title}`.slice(0, 1000),
+          source: `user:${userId}`,
+          userId,
+        });
       }
       await ctx.events.emit(trx, 'task.done', { taskId: t.id, customerId: t.customer_id, userId });
     }
@@ -227,18 +272,30 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
     return t;
   };
 
-  app.post('/api/tasks/:id/done', { config: { access: 'staff' }, schema: { params: idParams, body: z.object({ done: z.boolean().default(true) }).default({ done: true }), tags: ['tasks'], summary: 'Mark done (or open again with done: false)' } }, async (req) => {
-    const t = await mustExist(req.params.id);
-    const done = req.body.done;
-    await ctx.db.transaction().execute((trx) => setDone(trx, t, done, req.user!.id));
-    return { id: t.id, status: done ? 'done' : 'open' };
-  });
+  app.post(
+    '/api/tasks/:id/done',
+    {
+      config: { access: 'staff' },
+      schema: { params: idParams, body: z.object({ done: z.boolean().default(true) }).default({ done: true }), tags: ['tasks'], summary: 'Mark done (or open again with done: false)' },
+    },
+    async (req) => {
+      const t = await mustExist(req.params.id);
+      const done = req.body.done;
+      await ctx.db.transaction().execute((trx) => setDone(trx, t, done, req.user!.id));
+      return { id: t.id, status: done ? 'done' : 'open' };
+    },
+  );
 
   app.post(
     '/api/tasks/:id/snooze',
     {
       config: { access: 'staff' },
-      schema: { params: idParams, body: z.object({ until: z.coerce.date().optional(), days: z.number().int().min(1).max(365).optional() }).refine((b) => b.until || b.days, { message: 'give until or days', path: ['until'] }), tags: ['tasks'], summary: 'Hide from Today until a time' },
+      schema: {
+        params: idParams,
+        body: z.object({ until: z.coerce.date().optional(), days: z.number().int().min(1).max(365).optional() }).refine((b) => b.until || b.days, { message: 'give until or days', path: ['until'] }),
+        tags: ['tasks'],
+        summary: 'Hide from Today until a time',
+      },
     },
     async (req) => {
       const t = await mustExist(req.params.id);
@@ -253,11 +310,18 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
     '/api/tasks/:id/assign',
     {
       config: { access: 'staff' },
-      schema: { params: idParams, body: z.object({ userId: z.string().uuid().nullable().optional(), role: z.enum(['owner', 'agent']).nullable().optional() }).refine((b) => b.userId || b.role, { message: 'give userId or role', path: ['userId'] }), tags: ['tasks'] },
+      schema: {
+        params: idParams,
+        body: z
+          .object({ userId: z.string().uuid().nullable().optional(), role: z.enum(['owner', 'agent']).nullable().optional() })
+          .refine((b) => b.userId || b.role, { message: 'give userId or role', path: ['userId'] }),
+        tags: ['tasks'],
+      },
     },
     async (req) => {
       const t = await mustExist(req.params.id);
-      if (req.body.userId && !(await ctx.db.selectFrom('users').select('id').where('id', '=', req.body.userId).executeTakeFirst())) throw badRequest('No such user', [{ field: 'userId', message: 'no such user' }]);
+      if (req.body.userId && !(await ctx.db.selectFrom('users').select('id').where('id', '=', req.body.userId).executeTakeFirst()))
+        throw badRequest('No such user', [{ field: 'userId', message: 'no such user' }]);
       await ctx.db
         .updateTable('tasks')
         .set(req.body.userId ? { assignee_user_id: req.body.userId, assignee_role: null } : { assignee_user_id: null, assignee_role: req.body.role! })
@@ -287,11 +351,20 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
       until = b.until ?? new Date(now.getTime() + b.days! * 86400_000);
       if (until.getTime() <= now.getTime()) throw badRequest('Snooze until a time in the future', [{ field: 'until', message: 'must be in the future' }]);
     }
-    if (b.action === 'assign' && b.userId && !(await ctx.db.selectFrom('users').select('id').where('id', '=', b.userId).executeTakeFirst())) throw badRequest('No such user', [{ field: 'userId', message: 'no such user' }]);
+    if (b.action === 'assign' && b.userId && !(await ctx.db.selectFrom('users').select('id').where('id', '=', b.userId).executeTakeFirst()))
+      throw badRequest('No such user', [{ field: 'userId', message: 'no such user' }]);
     const found = await ctx.db.selectFrom('tasks').select(['id', 'status', 'customer_id', 'title']).where('id', 'in', ids).execute();
     if (found.length !== ids.length) {
       const known = new Set(found.map((t) => t.id));
-      throw badRequest('Some tasks do not exist', [{ field: 'ids', message: `no such task: ${ids.filter((id) => !known.has(id)).slice(0, 5).join(', ')}` }]);
+      throw badRequest('Some tasks do not exist', [
+        {
+          field: 'ids',
+          message: `no such task: ${ids
+            .filter((id) => !known.has(id))
+            .slice(0, 5)
+            .join(', ')}`,
+        },
+      ]);
     }
     await ctx.db.transaction().execute(async (trx) => {
       if (b.action === 'done' || b.action === 'reopen') {
@@ -299,7 +372,11 @@ export async function taskRoutes(app: App, ctx: AppContext): Promise<void> {
       } else if (b.action === 'snooze') {
         await trx.updateTable('tasks').set({ snoozed_until: until }).where('id', 'in', ids).execute();
       } else {
-        await trx.updateTable('tasks').set(b.userId ? { assignee_user_id: b.userId, assignee_role: null } : { assignee_user_id: null, assignee_role: b.role! }).where('id', 'in', ids).execute();
+        await trx
+          .updateTable('tasks')
+          .set(b.userId ? { assignee_user_id: b.userId, assignee_role: null } : { assignee_user_id: null, assignee_role: b.role! })
+          .where('id', 'in', ids)
+          .execute();
       }
     });
     return { updated: found.length, action: b.action, ...(until ? { snoozedUntil: until } : {}) };

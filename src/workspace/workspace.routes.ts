@@ -13,15 +13,11 @@ export async function workspaceRoutes(app: App, ctx: AppContext): Promise<void> 
     return { name: ws.name, industry: ws.industry, timeZone: ws.timeZone, currency: ws.currency, activityWindowDays: ws.activityWindowDays };
   });
 
-  app.patch(
-    '/api/workspace',
-    { config: { access: 'owner' }, schema: { tags: ['workspace'], summary: 'Change workspace settings (owner)', body: workspaceInput.partial() } },
-    async (req) => {
-      const current = await requireWorkspace(ctx.db);
-      const next = workspaceInput.parse({ ...current, ...req.body });
-      const saved = await saveWorkspace(ctx.db, next);
-      await audit(ctx.db, req, 'settings.update', 'workspace', { changed: Object.keys(req.body) });
-      return { name: saved.name, industry: saved.industry, timeZone: saved.timeZone, currency: saved.currency, activityWindowDays: saved.activityWindowDays };
-    },
-  );
+  app.patch('/api/workspace', { config: { access: 'owner' }, schema: { tags: ['workspace'], summary: 'Change workspace settings (owner)', body: workspaceInput.partial() } }, async (req) => {
+    const current = await requireWorkspace(ctx.db);
+    const next = workspaceInput.parse({ ...current, ...req.body });
+    const saved = await saveWorkspace(ctx.db, next);
+    await audit(ctx.db, req, 'settings.update', 'workspace', { changed: Object.keys(req.body) });
+    return { name: saved.name, industry: saved.industry, timeZone: saved.timeZone, currency: saved.currency, activityWindowDays: saved.activityWindowDays };
+  });
 }

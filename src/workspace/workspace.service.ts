@@ -71,5 +71,8 @@ export async function getFeatureSettings<T extends object>(db: Database, feature
 export async function setFeatureSettings(db: Database, feature: string, value: object): Promise<void> {
   const ws = await requireWorkspace(db);
   const extra = { ...ws.extra, [feature]: { ...((ws.extra[feature] as object) ?? {}), ...value } };
-  await db.updateTable('workspace').set({ extra: JSON.stringify(extra), updated_at: new Date() }).execute();
+  await db
+    .updateTable('workspace')
+    .set({ extra: JSON.stringify(extra), updated_at: new Date() })
+    .execute();
 }

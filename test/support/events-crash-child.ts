@@ -37,7 +37,10 @@ addTestSubscriber({
 if (env.MODE === 'emit') {
   for (let i = 0; i < Number(env.EVENTS); i++) {
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('customers').values({ name: `Crash ${i}`, acquired_at: new Date() }).execute();
+      await trx
+        .insertInto('customers')
+        .values({ name: `Crash ${i}`, acquired_at: new Date() })
+        .execute();
       await announceWrites(trx, { customers: true }, 'test');
     });
   }
@@ -47,7 +50,12 @@ if (env.MODE === 'emit') {
   for (;;) {
     const r = await runDueJobs(ctx, { workerId, limit: 5, kinds: ['event.deliver'] });
     if (r.ran > 0) continue;
-    const left = await ctx.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'event.deliver').where('status', 'in', ['pending', 'running']).executeTakeFirstOrThrow();
+    const left = await ctx.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'event.deliver')
+      .where('status', 'in', ['pending', 'running'])
+      .executeTakeFirstOrThrow();
     if (Number(left.n) === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -3,12 +3,27 @@ import { createPacker } from './batch.js';
 import type { OrderRow } from './rows.js';
 
 const order = (line: number, ext: string, customerExt: string | null, email: string | null, at: string): OrderRow => ({
-  line, ext, extGiven: true, amount: line * 100, currency: 'EUR', orderedAt: new Date(at), status: 'paid',
-  customerExt, name: null, email, emailNorm: email, phone: null, phoneNorm: null, address: null, city: null, postalCode: null, country: null,
+  line,
+  ext,
+  extGiven: true,
+  amount: line * 100,
+  currency: 'EUR',
+  orderedAt: new Date(at),
+  status: 'paid',
+  customerExt,
+  name: null,
+  email,
+  emailNorm: email,
+  phone: null,
+  phoneNorm: null,
+  address: null,
+  city: null,
+  postalCode: null,
+  country: null,
 });
 
 describe('packing orders for the writer', () => {
-  it('sends columns, and each customer\'s details only the first time in a real import', () => {
+  it("sends columns, and each customer's details only the first time in a real import", () => {
     const pack = createPacker(false, false);
     const first = pack('orders', [order(2, 'o1', 'c1', 'a@x.com', '2024-01-02'), order(3, 'o2', null, 'b@x.com', '2024-01-03'), order(4, 'o3', 'c1', null, '2024-01-01')]);
     if (first.type !== 'orders') throw new Error('expected orders');
@@ -18,7 +33,10 @@ describe('packing orders for the writer', () => {
     expect(values.exts).toEqual(['o1', 'o2', 'o3']);
     expect([...values.amounts]).toEqual([200, 300, 400]);
     expect(first.orders.times[2]).toBe(Date.parse('2024-01-01'));
-    expect(first.orders.people.map((p) => [p.line, p.customerExt, p.email])).toEqual([[2, 'c1', 'a@x.com'], [3, null, 'b@x.com']]);
+    expect(first.orders.people.map((p) => [p.line, p.customerExt, p.email])).toEqual([
+      [2, 'c1', 'a@x.com'],
+      [3, null, 'b@x.com'],
+    ]);
     const second = pack('orders', [order(5, 'o4', 'c1', 'a@x.com', '2024-02-01'), order(6, 'o5', 'c2', null, '2024-02-02')]);
     if (second.type !== 'orders') throw new Error('expected orders');
     expect(second.orders.people.map((p) => p.customerExt)).toEqual(['c2']);

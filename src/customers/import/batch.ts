@@ -25,19 +25,24 @@ export interface OrderBatch {
   values: OrderValues;
 }
 
-export type WriteBatch =
-  | { type: 'orders'; orders: OrderBatch }
-  | { type: 'customers'; rows: CustomerRow[] }
-  | { type: 'subscriptions'; rows: SubscriptionRow[] };
+export type WriteBatch = { type: 'orders'; orders: OrderBatch } | { type: 'customers'; rows: CustomerRow[] } | { type: 'subscriptions'; rows: SubscriptionRow[] };
 
 /** The key a row names its customer by: external id, else email, else phone (the mapper
  * guarantees one of them). */
-export const customerKeyOf = (r: CustomerPart): string =>
-  r.customerExt !== null ? `x:${r.customerExt}` : r.emailNorm !== null ? `e:${r.emailNorm}` : `p:${r.phoneNorm}`;
+export const customerKeyOf = (r: CustomerPart): string => (r.customerExt !== null ? `x:${r.customerExt}` : r.emailNorm !== null ? `e:${r.emailNorm}` : `p:${r.phoneNorm}`);
 
 export const personOf = (r: Person): Person => ({
-  line: r.line, customerExt: r.customerExt, name: r.name, email: r.email, emailNorm: r.emailNorm, phone: r.phone,
-  phoneNorm: r.phoneNorm, address: r.address, city: r.city, postalCode: r.postalCode, country: r.country,
+  line: r.line,
+  customerExt: r.customerExt,
+  name: r.name,
+  email: r.email,
+  emailNorm: r.emailNorm,
+  phone: r.phone,
+  phoneNorm: r.phoneNorm,
+  address: r.address,
+  city: r.city,
+  postalCode: r.postalCode,
+  country: r.country,
 });
 
 /**

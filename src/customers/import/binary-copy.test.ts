@@ -22,7 +22,11 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('binary COPY writer', () => {
     out.row([-7, '', -5, new Date('1969-07-20T20:17:40Z'), '2000-01-01', false, '00000000-0000-0000-0000-000000000000']);
     out.row([null, null, null, null, null, null, null]);
     await pglite.query(`copy copy_check from '/dev/blob' with (format binary)`, [], { blob: new Blob([out.finish()]) });
-    const rows = (await sql<Record<string, unknown>>`select n, t, b::text as b, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') as at, d::text as d, ok, id::text as id from copy_check order by n nulls last`.execute(database.db)).rows;
+    const rows = (
+      await sql<
+        Record<string, unknown>
+      >`select n, t, b::text as b, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') as at, d::text as d, ok, id::text as id from copy_check order by n nulls last`.execute(database.db)
+    ).rows;
     expect(rows).toEqual([
       { n: -7, t: '', b: '-5', at: '1969-07-20T20:17:40.000', d: '2000-01-01', ok: false, id: '00000000-0000-0000-0000-000000000000' },
       { n: 1, t: 'Zoë, "quoted"\nnew line ☕', b: '123456789012', at: '2024-03-31T01:30:00.123', d: '1999-12-31', ok: true, id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' },

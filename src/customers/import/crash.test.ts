@@ -14,7 +14,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function runCli(args: string[], killWhen?: (out: string) => boolean, env: Record<string, string> = {}): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/keepwell.js'), ...args], { cwd: root, env: { ...process.env, DATABASE_URL: '', KEEPWELL_DATA_DIR: '', KEEPWELL_IMPORT_STALL_AT_BATCH: '', ...env } });
+    const child = spawn(process.execPath, [path.join(root, 'bin/keepwell.js'), ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: '', KEEPWELL_DATA_DIR: '', KEEPWELL_IMPORT_STALL_AT_BATCH: '', ...env },
+    });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -49,7 +52,11 @@ describe('crash safety', () => {
     const counted = async () => {
       const db = await openDatabase({ dataDir });
       try {
-        const r = await sql<{ n: number; s: number; c: number }>`select count(*)::int as n, coalesce(sum(amount_minor), 0)::bigint as s, (select count(*)::int from customers) as c from orders`.execute(db.db);
+        const r = await sql<{
+          n: number;
+          s: number;
+          c: number;
+        }>`select count(*)::int as n, coalesce(sum(amount_minor), 0)::bigint as s, (select count(*)::int from customers) as c from orders`.execute(db.db);
         return r.rows[0];
       } finally {
         await db.close();

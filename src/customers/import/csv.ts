@@ -47,7 +47,10 @@ export async function readHead(source: CsvSource, bytes = 64 * 1024): Promise<Bu
 /** Picks the delimiter that splits the first lines into the same number of fields. */
 export function sniffDelimiter(head: string): Delimiter {
   const text = head.replace(/^\uFEFF/, '').replace(/"(?:[^"]|"")*"/g, 'Q');
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 30);
+  const lines = text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 30);
   if (lines.length > 1 && !head.endsWith('\n')) lines.pop(); // maybe cut mid-line
   let best: { d: Delimiter; score: number } = { d: ',', score: 0 };
   for (const d of [',', ';', '\t', '|'] as const) {

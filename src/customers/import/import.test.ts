@@ -8,13 +8,21 @@ import { countsAddUp, runImport, type ImportOptions } from './importer.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 let database: OpenDatabase;
-const run = (source: ReturnType<typeof fileSource>, opts: ImportOptions = {}) =>
-  runImport(database.db, source, { defaultCurrency: 'EUR', timeZone: 'Europe/Amsterdam', ...opts });
+const run = (source: ReturnType<typeof fileSource>, opts: ImportOptions = {}) => runImport(database.db, source, { defaultCurrency: 'EUR', timeZone: 'Europe/Amsterdam', ...opts });
 const order = async (ext: string) =>
   database.db
     .selectFrom('orders')
     .innerJoin('customers', 'customers.id', 'orders.customer_id')
-    .select(['orders.amount_minor', 'orders.currency', 'orders.ordered_at', 'orders.status', 'customers.name', 'customers.email', 'customers.external_id as customer_ext', 'customers.id as customer_id'])
+    .select([
+      'orders.amount_minor',
+      'orders.currency',
+      'orders.ordered_at',
+      'orders.status',
+      'customers.name',
+      'customers.email',
+      'customers.external_id as customer_ext',
+      'customers.id as customer_id',
+    ])
     .where('orders.external_id', '=', ext)
     .executeTakeFirstOrThrow();
 
@@ -98,10 +106,24 @@ describe('subscriptions', () => {
     const r = await run(fileSource(fixture('stripe-subscriptions.csv')), { defaultCurrency: 'USD' });
     expect(r).toMatchObject({ type: 'subscriptions', preset: 'stripe-subscriptions', rows: 3, created: 2, failed: 1, customersCreated: 1 });
     expect(r.errors).toEqual([{ line: 4, reason: expect.stringMatching(/fortnight/) }]);
-    const subs = await database.db.selectFrom('subscriptions').innerJoin('customers', 'customers.id', 'subscriptions.customer_id').select(['subscriptions.external_id', 'plan', 'amount_minor', 'currency', 'interval', 'started_at', 'canceled_at', 'customers.external_id as cust']).orderBy('subscriptions.external_id').execute();
+    const subs = await database.db
+      .selectFrom('subscriptions')
+      .innerJoin('customers', 'customers.id', 'subscriptions.customer_id')
+      .select(['subscriptions.external_id', 'plan', 'amount_minor', 'currency', 'interval', 'started_at', 'canceled_at', 'customers.external_id as cust'])
+      .orderBy('subscriptions.external_id')
+      .execute();
     expect(subs).toEqual([
       { external_id: 'sub_1Pa1', plan: 'Coffee Club Basic', amount_minor: 2900, currency: 'USD', interval: 'month', started_at: new Date('2024-01-05T12:00:00Z'), canceled_at: null, cust: 'cus_Pa1' },
-      { external_id: 'sub_1Pa2', plan: 'Coffee Club Pro', amount_minor: 29000, currency: 'USD', interval: 'year', started_at: new Date('2023-06-01T08:00:00Z'), canceled_at: new Date('2024-02-01T10:00:00Z'), cust: 'cus_Sub9' },
+      {
+        external_id: 'sub_1Pa2',
+        plan: 'Coffee Club Pro',
+        amount_minor: 29000,
+        currency: 'USD',
+        interval: 'year',
+        started_at: new Date('2023-06-01T08:00:00Z'),
+        canceled_at: new Date('2024-02-01T10:00:00Z'),
+        cust: 'cus_Sub9',
+      },
     ]);
     const again = await run(fileSource(fixture('stripe-subscriptions.csv')), { defaultCurrency: 'USD' });
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2, failed: 1 });
@@ -152,7 +174,8 @@ describe('importing again', () => {
 
 describe('large files in many batches', () => {
   it('a customer first met on a late order is dated by their earliest order, wherever it is in the file', async () => {
-    const text = 'order_id,customer_id,email,created_at,total\nq1,late-1,late@example.com,2024-06-01,10\nq2,other,o@example.com,2024-06-02,10\nq3,late-1,late@example.com,2022-02-03,10\nq4,late-1,late@example.com,2023-01-01,10\n';
+    const text =
+      'order_id,customer_id,email,created_at,total\nq1,late-1,late@example.com,2024-06-01,10\nq2,other,o@example.com,2024-06-02,10\nq3,late-1,late@example.com,2022-02-03,10\nq4,late-1,late@example.com,2023-01-01,10\n';
     const r = await run(bufferSource(Buffer.from(text)), { type: 'orders', batchSize: 1, timeZone: 'UTC' });
     expect(r).toMatchObject({ created: 4, customersCreated: 2 });
     const c = await sql<{ acquired_at: Date }>`select acquired_at from customers where external_id = 'late-1'`.execute(database.db);
@@ -162,7 +185,10 @@ describe('large files in many batches', () => {
   it('a file that starts with new orders and goes on to known ones counts each row where it belongs', async () => {
     const head = 'order_id,customer_id,created_at,total\n';
     await run(bufferSource(Buffer.from(`${head}m1,mc,2024-01-01,1\nm2,mc,2024-01-02,2\nm3,mc,2024-01-03,3\n`)), { type: 'orders' });
-    const r = await run(bufferSource(Buffer.from(`${head}m4,mc,2024-01-04,4\nm5,mc,2024-01-05,5\nm1,mc,2024-01-01,1\nm2,mc,2024-01-02,20\nm3,mc,2024-01-03,3\nm6,mc,2024-01-06,6\n`)), { type: 'orders', batchSize: 2 });
+    const r = await run(bufferSource(Buffer.from(`${head}m4,mc,2024-01-04,4\nm5,mc,2024-01-05,5\nm1,mc,2024-01-01,1\nm2,mc,2024-01-02,20\nm3,mc,2024-01-03,3\nm6,mc,2024-01-06,6\n`)), {
+      type: 'orders',
+      batchSize: 2,
+    });
     expect(r).toMatchObject({ created: 3, updated: 1, unchanged: 2, failed: 0 });
     const sum = await sql<{ n: number; s: number }>`select count(*)::int as n, sum(amount_minor)::int as s from orders where external_id ~ '^m[0-9]$'`.execute(database.db);
     expect(sum.rows[0]).toEqual({ n: 6, s: 100 + 2000 + 300 + 400 + 500 + 600 });
@@ -238,13 +264,21 @@ describe('bad input', () => {
 const cdnow = new URL('../../../../shared/data/cdnow/CDNOW_master.txt', import.meta.url).pathname;
 describe.skipIf(!fs.existsSync(cdnow))('CDNOW transaction log (generic mapping)', () => {
   it('imports every transaction, whitespace-separated, with amounts and customers matching the file', async () => {
-    const lines = fs.readFileSync(cdnow, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.trim().split(/\s+/));
+    const lines = fs
+      .readFileSync(cdnow, 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
     const sum = lines.reduce((s, l) => s + Math.round(Number(l[3]) * 100), 0);
     const customers = new Set(lines.map((l) => l[0])).size;
     const r = await run(fileSource(cdnow), { type: 'orders', defaultCurrency: 'USD', timeZone: 'UTC', batchSize: 20000 });
     expect(r).toMatchObject({ delimiter: 'whitespace', rows: lines.length, created: lines.length, failed: 0, customersCreated: customers });
     expect(r.mapping).toMatchObject({ customer_id: 'customer_id', date: 'date', amount: 'dollar_value' });
-    const db = await sql<{ n: number; s: number }>`select count(*)::int as n, sum(o.amount_minor)::bigint as s from orders o join customers c on c.id = o.customer_id where c.external_id ~ '^[0-9]{5}$'`.execute(database.db);
+    const db = await sql<{
+      n: number;
+      s: number;
+    }>`select count(*)::int as n, sum(o.amount_minor)::bigint as s from orders o join customers c on c.id = o.customer_id where c.external_id ~ '^[0-9]{5}$'`.execute(database.db);
     expect(db.rows[0]).toEqual({ n: lines.length, s: sum });
     const first = await sql<{ acquired_at: Date }>`select acquired_at from customers where external_id = '00001'`.execute(database.db);
     expect(first.rows[0].acquired_at.toISOString()).toBe('1997-01-01T00:00:00.000Z');

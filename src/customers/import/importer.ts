@@ -112,7 +112,13 @@ function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean
           break;
       }
     });
-    worker.on('error', (err) => fail(err.message.includes('out of memory') || (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`The import ran out of memory while reading the file (its reader is capped at ${READER_HEAP_MB} MB).`) : err));
+    worker.on('error', (err) =>
+      fail(
+        err.message.includes('out of memory') || (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new Error(`The import ran out of memory while reading the file (its reader is capped at ${READER_HEAP_MB} MB).`)
+          : err,
+      ),
+    );
     worker.on('exit', (code) => code !== 0 && fail(new Error(`the import reader stopped (exit code ${code})`)));
   });
 }

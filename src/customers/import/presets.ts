@@ -5,8 +5,40 @@ export const importTypes = ['orders', 'customers', 'subscriptions'] as const;
 
 export const fieldsByType = {
   orders: ['order_id', 'customer_id', 'email', 'name', 'first_name', 'last_name', 'phone', 'amount', 'currency', 'date', 'status', 'address', 'city', 'postal_code', 'country'],
-  customers: ['customer_id', 'name', 'first_name', 'last_name', 'email', 'phone', 'birthday', 'address', 'city', 'postal_code', 'country', 'tags', 'acquired_at', 'marketing_consent', 'retention_driver'],
-  subscriptions: ['subscription_id', 'customer_id', 'email', 'name', 'first_name', 'last_name', 'phone', 'plan', 'amount', 'currency', 'interval', 'started_at', 'canceled_at', 'cancel_reason', 'status'],
+  customers: [
+    'customer_id',
+    'name',
+    'first_name',
+    'last_name',
+    'email',
+    'phone',
+    'birthday',
+    'address',
+    'city',
+    'postal_code',
+    'country',
+    'tags',
+    'acquired_at',
+    'marketing_consent',
+    'retention_driver',
+  ],
+  subscriptions: [
+    'subscription_id',
+    'customer_id',
+    'email',
+    'name',
+    'first_name',
+    'last_name',
+    'phone',
+    'plan',
+    'amount',
+    'currency',
+    'interval',
+    'started_at',
+    'canceled_at',
+    'cancel_reason',
+    'status',
+  ],
 } as const satisfies Record<ImportType, readonly string[]>;
 
 export type Field = (typeof fieldsByType)[ImportType][number];
@@ -184,7 +216,12 @@ const synonyms: Record<Field, string[]> = {
   cancel_reason: ['cancel reason', 'cancellation reason', 'reason'],
 };
 
-const norm = (h: string) => h.toLowerCase().replace(/\(.*?\)/g, '').replace(/[^a-z0-9]+/g, ' ').trim();
+const norm = (h: string) =>
+  h
+    .toLowerCase()
+    .replace(/\(.*?\)/g, '')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 
 export function detectPreset(headers: string[], type?: ImportType): Preset | null {
   const set = new Set(headers.map((h) => h.trim()));

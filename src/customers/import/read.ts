@@ -68,9 +68,27 @@ const notUtf8Reason = 'contains bytes that are not valid UTF-8 (the file may be 
 
 export function emptyReport(type: ImportType, dryRun: boolean): ImportReport {
   return {
-    type, preset: 'generic', presetLabel: 'Generic mapping', delimiter: 'comma', headers: [], mapping: {}, dryRun,
-    rows: 0, created: 0, updated: 0, unchanged: 0, duplicates: 0, failed: 0, ignored: 0, lineItems: 0, customersCreated: 0,
-    errors: [], duplicateNotes: [], warnings: [], preview: { headers: [], rows: [] }, fatal: null,
+    type,
+    preset: 'generic',
+    presetLabel: 'Generic mapping',
+    delimiter: 'comma',
+    headers: [],
+    mapping: {},
+    dryRun,
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    duplicates: 0,
+    failed: 0,
+    ignored: 0,
+    lineItems: 0,
+    customersCreated: 0,
+    errors: [],
+    duplicateNotes: [],
+    warnings: [],
+    preview: { headers: [], rows: [] },
+    fatal: null,
   };
 }
 
@@ -158,12 +176,18 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     const h = mapping[f];
     if (!h) continue;
     const i = headers.indexOf(h);
-    const d = decideDateOrder(buffered.map((r) => r.fields[i] ?? ''), preset?.key === 'woocommerce-orders' ? 'mdy' : 'dmy');
+    const d = decideDateOrder(
+      buffered.map((r) => r.fields[i] ?? ''),
+      preset?.key === 'woocommerce-orders' ? 'mdy' : 'dmy',
+    );
     dateOrders[f] = d.order;
     if (d.conflict) report.warnings.push(`Column "${h}" mixes day/month and month/day dates; read as ${d.order === 'dmy' ? 'day/month/year' : 'month/day/year'}.`);
   }
   const mapRow = createMapper({
-    type, headers, mapping, preset,
+    type,
+    headers,
+    mapping,
+    preset,
     defaultCurrency: options.defaultCurrency ?? 'USD',
     timeZone: options.timeZone ?? 'UTC',
     dateOrders,
@@ -177,7 +201,10 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   const customerKey = (r: { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null }) => r.customerExt ?? `e:${r.emailNorm ?? ''}|p:${r.phoneNorm ?? ''}`;
   const checkPeople = (line: number, r: { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null }) => {
     const key = customerKey(r);
-    for (const [map, value, what] of [[seenEmail, r.emailNorm, 'email'], [seenPhone, r.phoneNorm, 'phone']] as const) {
+    for (const [map, value, what] of [
+      [seenEmail, r.emailNorm, 'email'],
+      [seenPhone, r.phoneNorm, 'phone'],
+    ] as const) {
       if (!value) continue;
       const other = map.get(value);
       if (other === undefined) {
@@ -292,7 +319,10 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   }
   flushIssues();
   await flush();
-  if (notUtf8) report.warnings.push(`${notUtf8} ${notUtf8 === 1 ? 'row holds' : 'rows hold'} bytes that are not valid UTF-8 and ${notUtf8 === 1 ? 'was' : 'were'} not imported (listed by line): the file may be saved in another encoding (such as Windows-1252). Save it as UTF-8 and import it again; rows already imported are not doubled.`);
+  if (notUtf8)
+    report.warnings.push(
+      `${notUtf8} ${notUtf8 === 1 ? 'row holds' : 'rows hold'} bytes that are not valid UTF-8 and ${notUtf8 === 1 ? 'was' : 'were'} not imported (listed by line): the file may be saved in another encoding (such as Windows-1252). Save it as UTF-8 and import it again; rows already imported are not doubled.`,
+    );
   report.errors.sort((a, b) => a.line - b.line);
   return report;
 }

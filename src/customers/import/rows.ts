@@ -2,16 +2,7 @@
 import { createHash } from 'node:crypto';
 import { retentionDrivers, type RetentionDriver } from '../customers.tables.js';
 import type { Field, ImportType, Mapping, Preset } from './presets.js';
-import {
-  type DateOrder,
-  isCurrencyCode,
-  isValidEmail,
-  normalizeEmail,
-  normalizePhone,
-  parseAmount,
-  parseBoolean,
-  parseDate,
-} from './values.js';
+import { type DateOrder, isCurrencyCode, isValidEmail, normalizeEmail, normalizePhone, parseAmount, parseBoolean, parseDate } from './values.js';
 
 export type OrderStatus = 'paid' | 'pending' | 'refunded' | 'cancelled';
 
@@ -84,16 +75,50 @@ export interface MapperOptions {
 }
 
 const orderStatuses: Record<string, OrderStatus | 'skip'> = {
-  paid: 'paid', completed: 'paid', complete: 'paid', succeeded: 'paid', success: 'paid', processing: 'paid', fulfilled: 'paid', shipped: 'paid', delivered: 'paid', closed: 'paid',
-  pending: 'pending', open: 'pending', unpaid: 'pending', authorized: 'pending', 'on-hold': 'pending', 'on hold': 'pending',
-  refunded: 'refunded', returned: 'refunded', refund: 'refunded',
-  cancelled: 'cancelled', canceled: 'cancelled', voided: 'cancelled', void: 'cancelled',
-  failed: 'skip', declined: 'skip',
+  paid: 'paid',
+  completed: 'paid',
+  complete: 'paid',
+  succeeded: 'paid',
+  success: 'paid',
+  processing: 'paid',
+  fulfilled: 'paid',
+  shipped: 'paid',
+  delivered: 'paid',
+  closed: 'paid',
+  pending: 'pending',
+  open: 'pending',
+  unpaid: 'pending',
+  authorized: 'pending',
+  'on-hold': 'pending',
+  'on hold': 'pending',
+  refunded: 'refunded',
+  returned: 'refunded',
+  refund: 'refunded',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  voided: 'cancelled',
+  void: 'cancelled',
+  failed: 'skip',
+  declined: 'skip',
 };
 
 const intervals: Record<string, SubscriptionRow['interval']> = {
-  week: 'week', weekly: 'week', w: 'week', month: 'month', monthly: 'month', m: 'month', mo: 'month',
-  quarter: 'quarter', quarterly: 'quarter', q: 'quarter', year: 'year', yearly: 'year', annual: 'year', annually: 'year', y: 'year', yr: 'year',
+  week: 'week',
+  weekly: 'week',
+  w: 'week',
+  month: 'month',
+  monthly: 'month',
+  m: 'month',
+  mo: 'month',
+  quarter: 'quarter',
+  quarterly: 'quarter',
+  q: 'quarter',
+  year: 'year',
+  yearly: 'year',
+  annual: 'year',
+  annually: 'year',
+  y: 'year',
+  yr: 'year',
 };
 
 const occurrenceCap = 5_000_000;
@@ -110,7 +135,36 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     return h === undefined ? -1 : (index.get(h) ?? -1);
   };
   const c = Object.fromEntries(
-    (['order_id', 'subscription_id', 'customer_id', 'email', 'name', 'first_name', 'last_name', 'phone', 'amount', 'currency', 'date', 'status', 'address', 'city', 'postal_code', 'country', 'birthday', 'tags', 'acquired_at', 'marketing_consent', 'retention_driver', 'plan', 'interval', 'started_at', 'canceled_at', 'cancel_reason'] as Field[]).map((f) => [f, col(f)]),
+    (
+      [
+        'order_id',
+        'subscription_id',
+        'customer_id',
+        'email',
+        'name',
+        'first_name',
+        'last_name',
+        'phone',
+        'amount',
+        'currency',
+        'date',
+        'status',
+        'address',
+        'city',
+        'postal_code',
+        'country',
+        'birthday',
+        'tags',
+        'acquired_at',
+        'marketing_consent',
+        'retention_driver',
+        'plan',
+        'interval',
+        'started_at',
+        'canceled_at',
+        'cancel_reason',
+      ] as Field[]
+    ).map((f) => [f, col(f)]),
   ) as Record<Field, number>;
   const occurrences = new Map<string, number>();
   const statusMap: Record<string, OrderStatus | 'skip'> = { ...orderStatuses, ...(opts.preset?.status ?? {}) };
@@ -242,7 +296,16 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
         return { kind: 'error', reason: `${headerOf('retention_driver')}: "${driverRaw.slice(0, 30)}" is not one of ${retentionDrivers.join(', ')}` };
       }
       const tagsRaw = get(f, c.tags);
-      const tags = tagsRaw ? [...new Set(tagsRaw.split(/[,;|]/).map((t) => t.trim()).filter(Boolean))] : null;
+      const tags = tagsRaw
+        ? [
+            ...new Set(
+              tagsRaw
+                .split(/[,;|]/)
+                .map((t) => t.trim())
+                .filter(Boolean),
+            ),
+          ]
+        : null;
       return {
         kind: 'customer',
         row: { line: 0, ...cp.part, birthday, tags, acquiredAt: acq.value, consent, driver: (driverRaw as RetentionDriver | null) ?? null },
@@ -267,7 +330,19 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     const ext = subId ?? derive('s:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${plan}|${s.value!.toISOString()}`);
     return {
       kind: 'subscription',
-      row: { line: 0, ext, extGiven: subId !== null, plan, amount: m.amount, currency: m.currency, interval, startedAt: s.value!, canceledAt: e.value, cancelReason: get(f, c.cancel_reason), ...cp.part },
+      row: {
+        line: 0,
+        ext,
+        extGiven: subId !== null,
+        plan,
+        amount: m.amount,
+        currency: m.currency,
+        interval,
+        startedAt: s.value!,
+        canceledAt: e.value,
+        cancelReason: get(f, c.cancel_reason),
+        ...cp.part,
+      },
     };
   };
 }

@@ -123,7 +123,16 @@ async function stage<R>(trx: Trx, pglite: PGlite | undefined, table: string, col
 
 const timings = new Map<string, number>();
 const profile = process.env.KEEPWELL_IMPORT_PROFILE === '1';
-if (profile) process.on('exit', () => console.error([...timings].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${v.toFixed(0)}ms ${k}`).join('\n')));
+if (profile)
+  process.on('exit', () =>
+    console.error(
+      [...timings]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, v]) => `${v.toFixed(0)}ms ${k}`)
+        .join('\n'),
+    ),
+  );
 const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T[]> => {
   const t0 = profile ? performance.now() : 0;
   const rows = (await sql.raw<T>(text).execute(trx)).rows;
@@ -213,7 +222,15 @@ class CustomerResolver {
    * `people` carries the details of customers this resolver has not met before (the first row
    * of each). Records possible duplicates in `notes`.
    */
-  async resolve(trx: Trx, pglite: PGlite | undefined, keys: string[], times: Float64Array, people: Person[], notes: BatchResult['notes'], createdKeys: string[]): Promise<{ refs: Ref[]; created: number }> {
+  async resolve(
+    trx: Trx,
+    pglite: PGlite | undefined,
+    keys: string[],
+    times: Float64Array,
+    people: Person[],
+    notes: BatchResult['notes'],
+    createdKeys: string[],
+  ): Promise<{ refs: Ref[]; created: number }> {
     const refs = new Array<Ref>(keys.length);
     const missing = new Set<string>();
     for (let i = 0; i < keys.length; i++) {
@@ -321,7 +338,10 @@ class CustomerResolver {
     for (const f of candidates) {
       const c = byEmail.get(f.emailNorm!);
       if (!c || listed++ >= 200) continue;
-      notes.push({ line: f.line, reason: `possible duplicate customer: ${f.customerExt!.replace(/^name:/, '')} has the email of existing customer ${c.name}${c.external_id ? ` (${c.external_id})` : ''}; merge them in the web app if they are one person` });
+      notes.push({
+        line: f.line,
+        reason: `possible duplicate customer: ${f.customerExt!.replace(/^name:/, '')} has the email of existing customer ${c.name}${c.external_id ? ` (${c.external_id})` : ''}; merge them in the web app if they are one person`,
+      });
     }
   }
 
@@ -358,10 +378,13 @@ async function insertRows<R>(trx: Trx, pglite: PGlite | undefined, table: string
     await copyInto(pglite, table, names, cols, rows);
     return;
   }
-  const casts = cols.map(([, t, get]) => sql`${rows.map((r) => {
-    const v = get(r);
-    return v instanceof Date ? v.toISOString() : v;
-  })}::${sql.raw(t)}[]`);
+  const casts = cols.map(
+    ([, t, get]) =>
+      sql`${rows.map((r) => {
+        const v = get(r);
+        return v instanceof Date ? v.toISOString() : v;
+      })}::${sql.raw(t)}[]`,
+  );
   await sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select * from unnest(${sql.join(casts)})`.execute(trx);
 }
 
@@ -462,7 +485,14 @@ async function writeSubscriptions(trx: Trx, pglite: PGlite | undefined, rows: Su
   for (const [i, r] of rows.entries()) if (!firstOfKey.has(keys[i])) firstOfKey.set(keys[i], personOf(r));
   const times = Float64Array.from(rows, (r) => r.startedAt.getTime());
   const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, keys, times, [...firstOfKey.values()], notes, createdKeys);
-  await stage(trx, pglite, 'kw_stage_subs', stagedSubscriptionCols, rows.map((r, i) => Object.assign(r, { customerId: refs[i].id })), 'primary key (ext)');
+  await stage(
+    trx,
+    pglite,
+    'kw_stage_subs',
+    stagedSubscriptionCols,
+    rows.map((r, i) => Object.assign(r, { customerId: refs[i].id })),
+    'primary key (ext)',
+  );
   const updated = await qn(
     trx,
     `update subscriptions x set plan = s.plan, amount_minor = s.amount, currency = s.currency, interval = s.interval,
@@ -488,19 +518,28 @@ async function writeCustomers(trx: Trx, pglite: PGlite | undefined, rows: Custom
   await q(trx, `update ${t} s set target_id = coalesce(c.merged_into, c.id) from customers c where s.cust_ext is not null and c.external_id = s.cust_ext`);
   // No id, or an id we have never seen: the same email or phone finds the customer (adopting the id
   // when the known customer has none, e.g. one created from an order).
-  for (const [col, ccol] of [['email_norm', 'email_normalized'], ['phone_norm', 'phone_normalized']]) {
-    await q(trx, `update ${t} s set target_id = m.id from (
+  for (const [col, ccol] of [
+    ['email_norm', 'email_normalized'],
+    ['phone_norm', 'phone_normalized'],
+  ]) {
+    await q(
+      trx,
+      `update ${t} s set target_id = m.id from (
         select distinct on (s2.line) s2.line, c.id from ${t} s2
           join customers c on c.${ccol} = s2.${col} and c.merged_into is null
           where s2.target_id is null and s2.${col} is not null and (s2.cust_ext is null or c.external_id is null)
           order by s2.line, c.created_at) m
-      where s.line = m.line`);
+      where s.line = m.line`,
+    );
   }
   // one staged row per customer: later rows that found the same customer insert anew and are flagged
-  const clash = await q<{ line: number; cust_ext: string | null }>(trx, `with ranked as (
+  const clash = await q<{ line: number; cust_ext: string | null }>(
+    trx,
+    `with ranked as (
       select line, cust_ext, row_number() over (partition by target_id order by (cust_ext is not null and exists (select 1 from customers c where c.id = target_id and c.external_id = cust_ext)) desc, line) as rn
       from ${t} where target_id is not null)
-    update ${t} s set target_id = null from ranked r where s.line = r.line and r.rn > 1 returning s.line, s.cust_ext`);
+    update ${t} s set target_id = null from ranked r where s.line = r.line and r.rn > 1 returning s.line, s.cust_ext`,
+  );
   for (const c of clash) notes.push({ line: c.line, reason: 'possible duplicate customer: same email or phone as another customer in this file' });
   const dups = await q<{ line: number; name: string; external_id: string | null }>(
     trx,
@@ -509,7 +548,8 @@ async function writeCustomers(trx: Trx, pglite: PGlite | undefined, rows: Custom
      where s.target_id is null and s.cust_ext is not null and c.external_id is not null and c.external_id <> s.cust_ext
      order by s.line limit 200`,
   );
-  for (const d of dups) notes.push({ line: d.line, reason: `possible duplicate customer: same email or phone as existing customer ${d.name} (${d.external_id}); merge them in the web app if they are one person` });
+  for (const d of dups)
+    notes.push({ line: d.line, reason: `possible duplicate customer: same email or phone as existing customer ${d.name} (${d.external_id}); merge them in the web app if they are one person` });
   const newValues = `coalesce(s.name, c.name), coalesce(s.email, c.email), coalesce(s.email_norm, c.email_normalized), coalesce(s.phone, c.phone),
     coalesce(s.phone_norm, c.phone_normalized), coalesce(s.birthday, c.birthday), coalesce(s.address, c.address), coalesce(s.city, c.city),
     coalesce(s.postal_code, c.postal_code), coalesce(s.country, c.country), coalesce(string_to_array(s.tags, chr(31)), c.tags),

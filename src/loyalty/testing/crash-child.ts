@@ -48,7 +48,12 @@ if (env.MODE === 'import') {
   for (;;) {
     const r = await runDueJobs(ctx, { workerId, limit: 3, kinds: ['event.deliver'] });
     if (r.ran > 0) continue;
-    const left = await ctx.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'event.deliver').where('status', 'in', ['pending', 'running']).executeTakeFirstOrThrow();
+    const left = await ctx.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'event.deliver')
+      .where('status', 'in', ['pending', 'running'])
+      .executeTakeFirstOrThrow();
     if (Number(left.n) === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -14,10 +14,7 @@ export class DataDirLockedError extends Error {
     /** The holder's pid as written in the lock file (information only; 0 when not readable). */
     readonly pid: number,
   ) {
-    super(
-      `The data folder ${dataDir} is in use by another Keepwell process${pid ? ` (pid ${pid})` : ''}. ` +
-        'Stop it first, or send the work through the running server (its REST API or web app).',
-    );
+    super(`The data folder ${dataDir} is in use by another Keepwell process${pid ? ` (pid ${pid})` : ''}. ` + 'Stop it first, or send the work through the running server (its REST API or web app).');
   }
 }
 

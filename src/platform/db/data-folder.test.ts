@@ -22,10 +22,19 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))('embedded data folder', 
     await first.close();
 
     const held = await openDatabase({ dataDir: dir });
-    const other = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+    const other = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       import('${path.resolve('src/platform/db/data-dir-lock.ts')}').then(({ lockDataDir }) => {
         try { lockDataDir(${JSON.stringify(dir)}); console.log('locked'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
-      });`], { encoding: 'utf8' });
+      });`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(other.stdout).toContain('DataDirLockedError');
     expect(other.stdout).toContain('in use by another Keepwell process');
     const users = await held.db.selectFrom('users').select('email').execute();
@@ -69,12 +78,21 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))('embedded data folder', 
 
   it('refuses while another live process holds the lock, and frees it the moment that process is killed', async () => {
     const liveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-live-'));
-    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       import('${path.resolve('src/platform/db/data-dir-lock.ts')}').then(({ lockDataDir }) => {
         lockDataDir(${JSON.stringify(liveDir)});
         console.log('locked');
         setInterval(() => {}, 1000);
-      });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         let out = '';

@@ -62,13 +62,21 @@ export function addTestSubscriber(s: EventSubscriber): () => void {
   addSubscriber(s);
   return () => {
     byName.delete(s.name);
-    for (const type of s.on) byType.set(type, (byType.get(type) ?? []).filter((x) => x !== s));
+    for (const type of s.on)
+      byType.set(
+        type,
+        (byType.get(type) ?? []).filter((x) => x !== s),
+      );
   };
 }
 
 /** Records an event in `db` (pass the writing transaction) and queues its deliveries. */
 export async function emitEvent<K extends EventType>(db: Executor, type: K, payload: EventMap[K]): Promise<string> {
-  const row = await db.insertInto('events').values({ type, payload: JSON.stringify(payload) }).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('events')
+    .values({ type, payload: JSON.stringify(payload) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const id = String(row.id);
   const subs = byType.get(type) ?? [];
   if (subs.length) {
@@ -99,6 +107,9 @@ export async function deliverEvent(ctx: AppContext, job: Job): Promise<string> {
 
 /** Events are kept 30 days after they were recorded (their deliveries are jobs, pruned on their own). */
 export async function pruneEvents(ctx: AppContext): Promise<number> {
-  const r = await ctx.db.deleteFrom('events').where('created_at', '<', new Date(ctx.now().getTime() - 30 * 86400_000)).executeTakeFirst();
+  const r = await ctx.db
+    .deleteFrom('events')
+    .where('created_at', '<', new Date(ctx.now().getTime() - 30 * 86400_000))
+    .executeTakeFirst();
   return Number(r.numDeletedRows ?? 0);
 }

@@ -16,6 +16,5 @@ export class HttpError extends Error {
 }
 
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
-export const badRequest = (message: string, fields: FieldError[] = []) =>
-  new HttpError(400, 'bad_request', message, fields);
+export const badRequest = (message: string, fields: FieldError[] = []) => new HttpError(400, 'bad_request', message, fields);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);

@@ -7,13 +7,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -301,7 +295,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Keepwell API', version: '1', description: 'Customer-retention workspace. Authenticate with a session cookie (web app) or `Authorization: Bearer kw_…` (API token from Settings).' },
+      info: {
+        title: 'Keepwell API',
+        version: '1',
+        description: 'Customer-retention workspace. Authenticate with a session cookie (web app) or `Authorization: Bearer kw_…` (API token from Settings).',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -403,8 +401,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   if (haveWeb) {
     await app.register(fastifyStatic, { root: path.join(webDist, 'assets'), prefix: '/assets/', index: false });
     const indexHtml = fs.readFileSync(path.join(webDist, 'index.html'), 'utf8');
-    const sendIndex = (reply: FastifyReply) =>
-      reply.type('text/html').header('content-security-policy', webAppCsp).header('referrer-policy', 'same-origin').send(indexHtml);
+    const sendIndex = (reply: FastifyReply) => reply.type('text/html').header('content-security-policy', webAppCsp).header('referrer-policy', 'same-origin').send(indexHtml);
     app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_req, reply) => sendIndex(reply));
     app.setNotFoundHandler((req, reply) => {
       if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/p/')) {
@@ -413,9 +410,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       return reply.code(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, fields: [] } });
     });
   } else {
-    app.setNotFoundHandler((req, reply) =>
-      reply.code(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, fields: [] } }),
-    );
+    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, fields: [] } }));
   }
   return app;
 }

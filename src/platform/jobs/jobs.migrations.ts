@@ -10,9 +10,7 @@ export const jobMigrations: MigrationSet = {
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
         .addColumn('payload', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
-        .addColumn('status', 'text', (c) =>
-          c.notNull().defaultTo('pending').check(sql`status in ('pending','running','done','failed')`),
-        )
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending').check(sql`status in ('pending','running','done','failed')`))
         .addColumn('run_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('max_attempts', 'integer', (c) => c.notNull().defaultTo(8))

@@ -48,7 +48,10 @@ describe('job queue', () => {
 
   it('two workers never claim the same job; an expired lease is taken over', async () => {
     for (let i = 0; i < 6; i++) await enqueueJob(ctx.db, { kind: 'test.ok', key: `c${i}`, payload: { n: `c${i}` }, runAt: clock });
-    const [a, b] = await Promise.all([claimJobs(ctx, { workerId: 'A', limit: 4, kinds: ['test.ok'], leaseMs: 60_000 }), claimJobs(ctx, { workerId: 'B', limit: 4, kinds: ['test.ok'], leaseMs: 60_000 })]);
+    const [a, b] = await Promise.all([
+      claimJobs(ctx, { workerId: 'A', limit: 4, kinds: ['test.ok'], leaseMs: 60_000 }),
+      claimJobs(ctx, { workerId: 'B', limit: 4, kinds: ['test.ok'], leaseMs: 60_000 }),
+    ]);
     const ids = [...a, ...b].map((j) => j.id);
     expect(ids.length).toBe(6);
     expect(new Set(ids).size).toBe(6);

@@ -62,12 +62,22 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashResu
         description: '',
         trigger: { type: 'date', date: 'holiday' },
         conditions: [],
-        steps: [{ wait: { days: 0, hours: 0 }, skipIf: ['unsubscribed'], action: { type: 'email', kind: 'marketing', subject: 'Greetings {{ customer.name }}', html: '<p>Hello {{ customer.first_name }}</p>', text: 'Hello {{ customer.first_name }}' } }],
+        steps: [
+          {
+            wait: { days: 0, hours: 0 },
+            skipIf: ['unsubscribed'],
+            action: { type: 'email', kind: 'marketing', subject: 'Greetings {{ customer.name }}', html: '<p>Hello {{ customer.first_name }}</p>', text: 'Hello {{ customer.first_name }}' },
+          },
+        ],
       },
       { enabled: true },
     );
     const rows = Array.from({ length: options.emails }, (_, i) => ({ name: `Customer${i} Crash`, email: `c${i}@crash.test`, email_normalized: `c${i}@crash.test`, marketing_consent: true }));
-    for (let i = 0; i < rows.length; i += 2000) await db.db.insertInto('customers').values(rows.slice(i, i + 2000)).execute();
+    for (let i = 0; i < rows.length; i += 2000)
+      await db.db
+        .insertInto('customers')
+        .values(rows.slice(i, i + 2000))
+        .execute();
     await enqueueJob(db.db, { kind: SCAN_JOB, key: 'crash-scan', runAt: new Date(today.getTime() - 1000) });
   } finally {
     await db.close();
@@ -122,7 +132,11 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashResu
   db = await openFor(options, dataDir, schema);
   let sentInDb = 0;
   try {
-    const r = await db.db.selectFrom('emails').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow();
+    const r = await db.db
+      .selectFrom('emails')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'sent')
+      .executeTakeFirstOrThrow();
     sentInDb = Number(r.n);
     if (options.databaseUrl) await db.db.schema.dropSchema(schema).ifExists().cascade().execute();
   } finally {

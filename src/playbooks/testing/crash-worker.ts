@@ -20,7 +20,11 @@ process.send?.({ ready: true });
 for (;;) {
   const r = await runDueJobs(ctx, { workerId, limit: 20, concurrency });
   if (r.ran > 0) continue;
-  const left = await ctx.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).executeTakeFirstOrThrow();
+  const left = await ctx.db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', 'running'])
+    .executeTakeFirstOrThrow();
   if (Number(left.n) === 0) break;
   await new Promise((r) => setTimeout(r, 100));
 }

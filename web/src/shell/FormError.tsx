@@ -9,7 +9,11 @@ export function fieldLabel(path: string): string {
     index = ` (${parts[parts.length - 1].replace(/s$/, '')} ${Number(last) + 1})`;
     last = parts.pop()!;
   }
-  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase().trim();
+  const words = last
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase()
+    .trim();
   return (words.charAt(0).toUpperCase() + words.slice(1) || path) + index;
 }
 

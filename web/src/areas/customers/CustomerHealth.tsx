@@ -41,8 +41,18 @@ const money = (v: number, currency = 'EUR') => {
 
 export function CustomerHealth({ customerId }: { customerId: string }) {
   const { data, error, loading } = useApi<CustomerAnalytics>(`/api/analytics/customers/${encodeURIComponent(customerId)}`);
-  if (loading) return <section className="card"><p className="muted">Scoring…</p></section>;
-  if (error) return <section className="card"><p className="error">{error}</p></section>;
+  if (loading)
+    return (
+      <section className="card">
+        <p className="muted">Scoring…</p>
+      </section>
+    );
+  if (error)
+    return (
+      <section className="card">
+        <p className="error">{error}</p>
+      </section>
+    );
   if (!data) return null;
   if (!data.hasData) {
     return (
@@ -98,7 +108,10 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
           .sort((a, b) => b.max - b.points - (a.max - a.points))
           .map((f) => (
             <li key={f.factor}>
-              {f.text} <span className="muted">({Math.round(f.points)} of {f.max} points)</span>
+              {f.text}{' '}
+              <span className="muted">
+                ({Math.round(f.points)} of {f.max} points)
+              </span>
             </li>
           ))}
       </ul>

@@ -40,7 +40,10 @@ function ProfileForm({ customer, onSaved }: { customer: CustomerRow; onSaved: ()
         city: form.city || null,
         postalCode: form.postalCode || null,
         country: form.country || null,
-        tags: form.tagsText.split(',').map((t) => t.trim()).filter(Boolean),
+        tags: form.tagsText
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
         retentionDriver: form.retentionDriver || null,
         marketingConsent: form.marketingConsent,
       });
@@ -142,7 +145,11 @@ type Event = { at: string; kind: string; text: string; who?: string | null };
 function Timeline({ data }: { data: PageData }) {
   const events: Event[] = [
     ...data.touchpoints.map((t) => ({ at: t.occurredAt, kind: t.channel, text: `${t.direction === 'in' ? '← ' : t.direction === 'out' ? '→ ' : ''}${t.summary}`, who: t.userName ?? t.source })),
-    ...data.orders.map((o) => ({ at: o.orderedAt, kind: 'order', text: `Order ${o.externalId && !o.externalId.startsWith('h:') ? o.externalId : ''} ${money(o.amountMinor, o.currency)} (${o.status})` })),
+    ...data.orders.map((o) => ({
+      at: o.orderedAt,
+      kind: 'order',
+      text: `Order ${o.externalId && !o.externalId.startsWith('h:') ? o.externalId : ''} ${money(o.amountMinor, o.currency)} (${o.status})`,
+    })),
     ...data.subscriptions.flatMap((s) => [
       { at: s.startedAt, kind: 'subscription', text: `Started ${s.plan}: ${money(s.amountMinor, s.currency)} per ${s.interval}` },
       ...(s.canceledAt ? [{ at: s.canceledAt, kind: 'subscription', text: `Cancelled ${s.plan}${s.cancelReason ? `: ${s.cancelReason}` : ''}` }] : []),
@@ -261,7 +268,11 @@ export function CustomerPage() {
         </h1>
         {c.mergedInto && (
           <p className="error">
-            Merged into <Link to={`/customers/${c.mergedInto}`} onClick={() => navigate(`/customers/${c.mergedInto}`)}>another customer</Link>.
+            Merged into{' '}
+            <Link to={`/customers/${c.mergedInto}`} onClick={() => navigate(`/customers/${c.mergedInto}`)}>
+              another customer
+            </Link>
+            .
           </p>
         )}
         <p className="muted">

@@ -155,7 +155,7 @@ export function ImportPage() {
     setProgress(null);
   };
 
-  const fields = meta && check ? meta.fields[check.type] ?? [] : [];
+  const fields = meta && check ? (meta.fields[check.type] ?? []) : [];
   const pct = progress && progress.totalBytes ? Math.round((progress.bytes / progress.totalBytes) * 100) : 0;
 
   return (
@@ -164,8 +164,8 @@ export function ImportPage() {
       <h1>Import customers, orders or subscriptions</h1>
       <section className="card">
         <p className="muted">
-          Exports from Shopify (orders, customers), Stripe (payments, customers, subscriptions) and WooCommerce (orders) are recognised from their columns; any other CSV works with a
-          column mapping. Comma, semicolon or tab separated. Importing the same file again changes nothing.
+          Exports from Shopify (orders, customers), Stripe (payments, customers, subscriptions) and WooCommerce (orders) are recognised from their columns; any other CSV works with a column mapping.
+          Comma, semicolon or tab separated. Importing the same file again changes nothing.
         </p>
         <div className="inline-form">
           <input

@@ -151,7 +151,11 @@ function Kpis({ o }: { o: Overview }) {
           )
         }
       />
-      <Kpi label="Active customers" value={k.customersActive.toLocaleString()} note={k.subscribersActive !== null ? `${k.subscribersActive.toLocaleString()} with a subscription` : `of ${k.customers.toLocaleString()} who ever bought`} />
+      <Kpi
+        label="Active customers"
+        value={k.customersActive.toLocaleString()}
+        note={k.subscribersActive !== null ? `${k.subscribersActive.toLocaleString()} with a subscription` : `of ${k.customers.toLocaleString()} who ever bought`}
+      />
       <Kpi
         label={current ? `Churn ${current.period}${current.partial ? ' so far' : ''}` : 'Churn this month'}
         value={pct(current?.churnRate ?? null, 1)}
@@ -164,7 +168,11 @@ function Kpis({ o }: { o: Overview }) {
       )}
       {o.clv &&
         (clvModelled(o) ? (
-          <Kpi label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`} value={money(o.clv.mean, o.workspace.currency)} note={`${money(o.clv.total, o.workspace.currency)} across all customers`} />
+          <Kpi
+            label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`}
+            value={money(o.clv.mean, o.workspace.currency)}
+            note={`${money(o.clv.total, o.workspace.currency)} across all customers`}
+          />
         ) : (
           <Kpi label={`Average lifetime value (next ${Math.round(o.clv.horizonDays / 30.4)} months)`} value="–" note="Needs more purchase history: worked out once customers have bought again." />
         ))}
@@ -200,21 +208,23 @@ function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; su
           <option value="year">per year</option>
         </select>
       </div>
-      <p className="muted">Share of the customers active at the start of each period who were lost during it; periods that start with fewer than {MIN_FOR_RATE} customers are left out.
-        {periods.some((p) => p.partial) ? ' * period not over yet.' : ''}</p>
+      <p className="muted">
+        Share of the customers active at the start of each period who were lost during it; periods that start with fewer than {MIN_FOR_RATE} customers are left out.
+        {periods.some((p) => p.partial) ? ' * period not over yet.' : ''}
+      </p>
       {!drawable && <p className="empty-chart">No churn rate to draw yet: a period needs at least {MIN_FOR_RATE} active customers at its start.</p>}
       {drawable && (
-      <ResponsiveContainer width="100%" height={260}>
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="period" fontSize={12} />
-          <YAxis unit="%" fontSize={12} width={48} />
-          <Tooltip formatter={(v) => `${v}%`} />
-          <Legend />
-          <Line type="linear" dataKey="churn" name="Customer churn" stroke="#c0392b" strokeWidth={2} connectNulls dot={false} />
-          {subs && <Line type="linear" dataKey="subscriptionChurn" name="Subscriber churn" stroke="#2f6fdf" strokeWidth={2} connectNulls dot={false} />}
-        </LineChart>
-      </ResponsiveContainer>
+        <ResponsiveContainer width="100%" height={260}>
+          <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="period" fontSize={12} />
+            <YAxis unit="%" fontSize={12} width={48} />
+            <Tooltip formatter={(v) => `${v}%`} />
+            <Legend />
+            <Line type="linear" dataKey="churn" name="Customer churn" stroke="#c0392b" strokeWidth={2} connectNulls dot={false} />
+            {subs && <Line type="linear" dataKey="subscriptionChurn" name="Subscriber churn" stroke="#2f6fdf" strokeWidth={2} connectNulls dot={false} />}
+          </LineChart>
+        </ResponsiveContainer>
       )}
     </section>
   );
@@ -289,18 +299,18 @@ function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
       <p className="muted">For each recent acquisition month: the share still buying 1, 2, 3… months later.</p>
       {shown.length === 0 && <p className="empty-chart">Curves appear once a month's new customers have three months of history.</p>}
       {shown.length > 0 && (
-      <ResponsiveContainer width="100%" height={260}>
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="month" fontSize={12} />
-          <YAxis unit="%" fontSize={12} width={48} domain={[0, 100]} />
-          <Tooltip formatter={(v) => `${v}%`} />
-          <Legend />
-          {shown.map((c, i) => (
-            <Line key={c.cohort} type="linear" dataKey={c.cohort} stroke={curveColors[i % curveColors.length]} strokeWidth={2} dot={false} connectNulls={false} />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
+        <ResponsiveContainer width="100%" height={260}>
+          <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="month" fontSize={12} />
+            <YAxis unit="%" fontSize={12} width={48} domain={[0, 100]} />
+            <Tooltip formatter={(v) => `${v}%`} />
+            <Legend />
+            {shown.map((c, i) => (
+              <Line key={c.cohort} type="linear" dataKey={c.cohort} stroke={curveColors[i % curveColors.length]} strokeWidth={2} dot={false} connectNulls={false} />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
       )}
     </section>
   );
@@ -380,8 +390,8 @@ function HowComputed({ o }: { o: Overview }) {
         {o.subscriptionPeriods && <li>A subscriber is lost when their last subscription ends.</li>}
         {bg && (
           <li>
-            Purchase model BG/NBD (per {bg.timeUnit}): r = {bg.r.toFixed(3)}, α = {bg.alpha.toFixed(3)}, a = {bg.a.toFixed(3)}, b = {bg.b.toFixed(3)}; log-likelihood{' '}
-            {bg.logLikelihood.toFixed(1)} over {bg.customers} customers.
+            Purchase model BG/NBD (per {bg.timeUnit}): r = {bg.r.toFixed(3)}, α = {bg.alpha.toFixed(3)}, a = {bg.a.toFixed(3)}, b = {bg.b.toFixed(3)}; log-likelihood {bg.logLikelihood.toFixed(1)} over{' '}
+            {bg.customers} customers.
             {fq && ` It expects ${fq.calibrationExpectedRepeatPurchases.toFixed(0)} repeat purchases where ${fq.calibrationActualRepeatPurchases} happened.`}
           </li>
         )}
@@ -417,8 +427,8 @@ function Dashboard() {
         <section className="card">
           <h2>No orders or subscriptions yet</h2>
           <p>
-            <Link to="/customers/import">Import your customers and orders</Link> (or send them through the <a href="/api/docs">API</a>) and this page shows how many customers you keep, how that compares with your
-            industry, and who is worth saving.
+            <Link to="/customers/import">Import your customers and orders</Link> (or send them through the <a href="/api/docs">API</a>) and this page shows how many customers you keep, how that
+            compares with your industry, and who is worth saving.
           </p>
         </section>
       )}

@@ -107,12 +107,22 @@ function SlaBadge({ timeLeftMs, paused, loadedAt, status, answered }: { timeLeft
     return () => clearInterval(t);
   }, []);
   if (status === 'resolved') return <span className="badge good">Resolved</span>;
-  if (paused) return <span className="badge" title="Waiting on the customer: the clock is paused">Paused</span>;
+  if (paused)
+    return (
+      <span className="badge" title="Waiting on the customer: the clock is paused">
+        Paused
+      </span>
+    );
   if (timeLeftMs === null) return null;
   const left = timeLeftMs - (Date.now() - loadedAt);
   const what = answered ? 'Resolve' : 'Reply';
   const title = answered ? 'Time left to resolve (business hours)' : 'Time left for the first reply (business hours)';
-  if (left < 0) return <span className="badge bad" title={title}>{what} overdue {duration(left)}</span>;
+  if (left < 0)
+    return (
+      <span className="badge bad" title={title}>
+        {what} overdue {duration(left)}
+      </span>
+    );
   return (
     <span className={`badge ${left < 30 * 60_000 ? 'warn' : ''}`} title={title}>
       {what} in {duration(left)}
@@ -279,7 +289,11 @@ function InboxPage() {
           </div>
           {list.error && <div className="error">{list.error}</div>}
           {!list.data && !list.error && <div className="loading">Loading…</div>}
-          {list.data && items.length === 0 && <p className="muted" style={{ padding: '.75rem' }}>Nothing here.</p>}
+          {list.data && items.length === 0 && (
+            <p className="muted" style={{ padding: '.75rem' }}>
+              Nothing here.
+            </p>
+          )}
           {items.map((c) => (
             <Link key={c.id} to={`/inbox/${c.id}`} className={`inbox-item${c.id === id ? ' active' : ''}`} data-testid="conversation-item">
               <div className="row">
@@ -346,7 +360,8 @@ function Thread({ detail, error, loadedAt, tz, onChanged }: { detail: Detail | n
           </h2>
           <div className="muted">
             {channelLabel[c.channel]} · <span data-testid="thread-status">{c.status}</span>
-            {c.status === 'snoozed' && c.snoozedUntil ? ` until ${formatDateTime(c.snoozedUntil, tz)}` : ''} · <SlaBadge timeLeftMs={c.timeLeftMs} paused={c.slaPaused} loadedAt={loadedAt} status={c.status} answered={Boolean(c.firstRespondedAt)} />
+            {c.status === 'snoozed' && c.snoozedUntil ? ` until ${formatDateTime(c.snoozedUntil, tz)}` : ''} ·{' '}
+            <SlaBadge timeLeftMs={c.timeLeftMs} paused={c.slaPaused} loadedAt={loadedAt} status={c.status} answered={Boolean(c.firstRespondedAt)} />
           </div>
         </div>
         <div className="thread-actions">
@@ -387,7 +402,9 @@ function Thread({ detail, error, loadedAt, tz, onChanged }: { detail: Detail | n
         {detail.messages.map((m) => (
           <article key={m.id} className={`msg ${m.authorKind}`} data-testid={`msg-${m.authorKind}`}>
             <div className="meta">
-              <strong>{m.authorKind === 'customer' ? (detail.customer?.name ?? m.from ?? 'Customer') : m.authorKind === 'note' ? `Note · ${m.author?.name ?? ''}` : (m.author?.name ?? 'Keepwell')}</strong>
+              <strong>
+                {m.authorKind === 'customer' ? (detail.customer?.name ?? m.from ?? 'Customer') : m.authorKind === 'note' ? `Note · ${m.author?.name ?? ''}` : (m.author?.name ?? 'Keepwell')}
+              </strong>
               <span>{formatDateTime(m.createdAt, tz)}</span>
               {m.automatic && <span className="badge warn">{m.automatic === 'bounce' ? 'Bounce' : 'Auto-reply'} · not answered</span>}
               {m.call && <span className="badge">Call</span>}

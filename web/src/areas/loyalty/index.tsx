@@ -146,7 +146,9 @@ function CustomerPoints() {
           <h2 style={{ marginTop: 0 }}>{l.data.customer.name}</h2>
           <div className="kpis">
             <div className="kpi">
-              <div className="value" data-testid="balance">{l.data.balance}</div>
+              <div className="value" data-testid="balance">
+                {l.data.balance}
+              </div>
               <div className="label">points to spend</div>
             </div>
             <div className="kpi">
@@ -169,12 +171,26 @@ function CustomerPoints() {
               )}
             </div>
             <div className="kpi">
-              <div className="value" style={{ fontSize: '1.1rem' }}>{l.data.referralCode ?? <button className="btn" onClick={referral}>Make referral code</button>}</div>
+              <div className="value" style={{ fontSize: '1.1rem' }}>
+                {l.data.referralCode ?? (
+                  <button className="btn" onClick={referral}>
+                    Make referral code
+                  </button>
+                )}
+              </div>
               <div className="label">referral code</div>
             </div>
           </div>
           <form className="inline-form" onSubmit={(e) => submit(e, 'adjust')}>
-            <input type="number" aria-label="Points" placeholder="Points (+ or −)" value={adjust.points} onChange={(e) => setAdjust({ ...adjust, points: e.target.value })} required style={{ width: '9rem' }} />
+            <input
+              type="number"
+              aria-label="Points"
+              placeholder="Points (+ or −)"
+              value={adjust.points}
+              onChange={(e) => setAdjust({ ...adjust, points: e.target.value })}
+              required
+              style={{ width: '9rem' }}
+            />
             <input aria-label="Reason" placeholder="Reason" value={adjust.reason} onChange={(e) => setAdjust({ ...adjust, reason: e.target.value })} required />
             <button className="btn primary" type="submit">
               Adjust
@@ -283,7 +299,11 @@ function Codes() {
     setCheckErr(null);
     setChecked(null);
     try {
-      const r = await api.post<{ discountMinor: number; currency: string }>('/api/loyalty/redeem', { code: check.code, orderAmountMinor: Math.round(Number(check.amount) * 100), currency: list.data?.report.redemptions[0]?.currency ?? 'EUR' });
+      const r = await api.post<{ discountMinor: number; currency: string }>('/api/loyalty/redeem', {
+        code: check.code,
+        orderAmountMinor: Math.round(Number(check.amount) * 100),
+        currency: list.data?.report.redemptions[0]?.currency ?? 'EUR',
+      });
       setChecked(`Redeemed: ${money(r.discountMinor, r.currency)} off`);
       list.reload();
     } catch (x) {
@@ -389,7 +409,17 @@ function Codes() {
         <h2 style={{ marginTop: 0 }}>Redeem a code</h2>
         <form className="inline-form" onSubmit={redeem}>
           <input aria-label="Code to redeem" placeholder="Code" value={check.code} onChange={(e) => setCheck({ ...check, code: e.target.value })} required />
-          <input aria-label="Order amount" type="number" min="0" step="0.01" placeholder="Order amount" value={check.amount} onChange={(e) => setCheck({ ...check, amount: e.target.value })} required style={{ width: '9rem' }} />
+          <input
+            aria-label="Order amount"
+            type="number"
+            min="0"
+            step="0.01"
+            placeholder="Order amount"
+            value={check.amount}
+            onChange={(e) => setCheck({ ...check, amount: e.target.value })}
+            required
+            style={{ width: '9rem' }}
+          />
           <button className="btn" type="submit">
             Redeem
           </button>
@@ -447,7 +477,15 @@ function Codes() {
                     </td>
                     <td className="nowrap">{c.expiresAt ? formatDate(c.expiresAt, tz) : '—'}</td>
                     <td>{c.note}</td>
-                    <td>{c.disabledAt ? <span className="badge bad">withdrawn</span> : <button className="link" onClick={() => withdraw(c.id)}>Withdraw</button>}</td>
+                    <td>
+                      {c.disabledAt ? (
+                        <span className="badge bad">withdrawn</span>
+                      ) : (
+                        <button className="link" onClick={() => withdraw(c.id)}>
+                          Withdraw
+                        </button>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -477,7 +515,14 @@ function SettingsForm() {
     e.preventDefault();
     setErr(null);
     try {
-      await api.put('/api/loyalty/settings', { pointsPerUnit: v.pointsPerUnit, pointsPerOrder: v.pointsPerOrder, pointsPerSurvey: v.pointsPerSurvey, expiryMonths: v.expiryMonths, tiers: v.tiers, referral: v.referral });
+      await api.put('/api/loyalty/settings', {
+        pointsPerUnit: v.pointsPerUnit,
+        pointsPerOrder: v.pointsPerOrder,
+        pointsPerSurvey: v.pointsPerSurvey,
+        expiryMonths: v.expiryMonths,
+        tiers: v.tiers,
+        referral: v.referral,
+      });
       setDraft(null);
       setSaved(true);
       s.reload();
@@ -523,8 +568,21 @@ function SettingsForm() {
         {v.tiers.map((t, i) => (
           <div className="inline-form" key={i} style={{ marginTop: 0, marginBottom: '.5rem' }}>
             <input aria-label={`Tier ${i + 1} name`} value={t.name} onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} style={{ width: '8rem' }} />
-            <input aria-label={`Tier ${i + 1} threshold`} type="number" min="0" value={t.threshold} onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, threshold: num(e.target.value) } : x)) })} style={{ width: '7rem' }} />
-            <input aria-label={`Tier ${i + 1} perks`} value={t.perks} placeholder="Perks" onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, perks: e.target.value } : x)) })} style={{ flex: '1 1 12rem' }} />
+            <input
+              aria-label={`Tier ${i + 1} threshold`}
+              type="number"
+              min="0"
+              value={t.threshold}
+              onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, threshold: num(e.target.value) } : x)) })}
+              style={{ width: '7rem' }}
+            />
+            <input
+              aria-label={`Tier ${i + 1} perks`}
+              value={t.perks}
+              placeholder="Perks"
+              onChange={(e) => set({ tiers: v.tiers.map((x, j) => (j === i ? { ...x, perks: e.target.value } : x)) })}
+              style={{ flex: '1 1 12rem' }}
+            />
             <button type="button" className="link" onClick={() => set({ tiers: v.tiers.filter((_, j) => j !== i) })}>
               Remove
             </button>

@@ -78,35 +78,35 @@ export function OutboxPage() {
           {data && data.emails.length === 0 && <p className="muted">No emails yet. Switch on a playbook to start the follow-up.</p>}
           {data && data.emails.length > 0 && (
             <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th>Subject</th>
-                  <th>To</th>
-                  <th>Kind</th>
-                  <th>Status</th>
-                  <th>When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.emails.map((e) => (
-                  <tr key={e.id}>
-                    <td>
-                      <button className="link" onClick={() => show(e.id)}>
-                        {e.subject}
-                      </button>
-                    </td>
-                    <td>{e.customerId ? <Link to={`/customers/${e.customerId}`}>{e.customerName ?? e.to}</Link> : e.to}</td>
-                    <td>{e.kind}</td>
-                    <td>
-                      <span className={`badge ${badge[e.status]}`}>{e.status === 'sent' && e.transport === 'outbox' ? 'in outbox' : e.status}</span>
-                      {e.error && <div className="muted">{e.error}</div>}
-                    </td>
-                    <td>{new Date(e.sentAt ?? e.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</td>
+              <table>
+                <thead>
+                  <tr>
+                    <th>Subject</th>
+                    <th>To</th>
+                    <th>Kind</th>
+                    <th>Status</th>
+                    <th>When</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {data.emails.map((e) => (
+                    <tr key={e.id}>
+                      <td>
+                        <button className="link" onClick={() => show(e.id)}>
+                          {e.subject}
+                        </button>
+                      </td>
+                      <td>{e.customerId ? <Link to={`/customers/${e.customerId}`}>{e.customerName ?? e.to}</Link> : e.to}</td>
+                      <td>{e.kind}</td>
+                      <td>
+                        <span className={`badge ${badge[e.status]}`}>{e.status === 'sent' && e.transport === 'outbox' ? 'in outbox' : e.status}</span>
+                        {e.error && <div className="muted">{e.error}</div>}
+                      </td>
+                      <td>{new Date(e.sentAt ?? e.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
           )}
         </section>

@@ -85,8 +85,13 @@ function SwitchOn({ playbook, onDone, onCancel }: { playbook: Playbook; onDone: 
       <label style={{ flexDirection: 'row', alignItems: 'center', gap: '.5rem', flexWrap: 'wrap' }}>
         <input type="radio" name={`enrol-${playbook.id}`} checked={includeExisting} onChange={() => setIncludeExisting(true)} />
         Also the existing ones,
-        <input type="number" aria-label="Existing customers a day" min={1} max={1000} value={cap} onChange={(e) => setCap(Number(e.target.value))} style={{ width: '5rem' }} />a day, most valuable first
-        {p && includeExisting && <span className="muted">(about {p.daysToIncludeAll} {p.daysToIncludeAll === 1 ? 'day' : 'days'})</span>}
+        <input type="number" aria-label="Existing customers a day" min={1} max={1000} value={cap} onChange={(e) => setCap(Number(e.target.value))} style={{ width: '5rem' }} />a day, most valuable
+        first
+        {p && includeExisting && (
+          <span className="muted">
+            (about {p.daysToIncludeAll} {p.daysToIncludeAll === 1 ? 'day' : 'days'})
+          </span>
+        )}
       </label>
       {error && <p className="error">{error}</p>}
       <div className="inline-form">

@@ -37,7 +37,13 @@ export function SettingsCard({ editable }: { editable: boolean }) {
     setError(null);
     setSaved(false);
     try {
-      await api.put('/api/mail/settings', { fromAddress: form.fromAddress || null, brandColor: form.brandColor, logoUrl: form.logoUrl || null, footer: form.footer || null, marketingPerWeek: Number(form.marketingPerWeek) });
+      await api.put('/api/mail/settings', {
+        fromAddress: form.fromAddress || null,
+        brandColor: form.brandColor,
+        logoUrl: form.logoUrl || null,
+        footer: form.footer || null,
+        marketingPerWeek: Number(form.marketingPerWeek),
+      });
       const holidays = form.holidays
         .split('\n')
         .map((l) => l.trim())

@@ -41,7 +41,11 @@ interface Affected {
   orders: number;
   apology: { id: string; channel: string; sentAt: string } | null;
 }
-type Compensation = { kind: 'refund'; amountMinor: number; currency: string; sharePercent: number } | { kind: 'credit'; amountMinor: number; currency: string } | { kind: 'promo'; percentOff: number } | { kind: 'none' };
+type Compensation =
+  | { kind: 'refund'; amountMinor: number; currency: string; sharePercent: number }
+  | { kind: 'credit'; amountMinor: number; currency: string }
+  | { kind: 'promo'; percentOff: number }
+  | { kind: 'none' };
 interface Warning {
   kind: string;
   message: string;
@@ -62,7 +66,13 @@ const money = (minor: number, currency: string) => {
   }
 };
 const compensationText = (c: Compensation) =>
-  c.kind === 'refund' ? `refund ${money(c.amountMinor, c.currency)} (${c.sharePercent}% of what they paid)` : c.kind === 'credit' ? `credit ${money(c.amountMinor, c.currency)}` : c.kind === 'promo' ? `promo code, ${c.percentOff}% off` : 'none';
+  c.kind === 'refund'
+    ? `refund ${money(c.amountMinor, c.currency)} (${c.sharePercent}% of what they paid)`
+    : c.kind === 'credit'
+      ? `credit ${money(c.amountMinor, c.currency)}`
+      : c.kind === 'promo'
+        ? `promo code, ${c.percentOff}% off`
+        : 'none';
 const severityBadge = (s: string) => <span className={`badge ${s === 'critical' || s === 'high' ? 'bad' : s === 'medium' ? 'warn' : ''}`}>{s}</span>;
 const scroll = { overflowX: 'auto' as const };
 
@@ -152,7 +162,13 @@ function IncidentList() {
         {(['what', 'cause', 'fix', 'prevention'] as const).map((k) => (
           <label key={k}>
             {k === 'what' ? 'What happened to customers' : k === 'cause' ? 'Root cause' : k === 'fix' ? 'Fix' : 'Prevention'}
-            <textarea aria-label={k === 'what' ? 'What happened to customers' : k === 'cause' ? 'Root cause' : k === 'fix' ? 'Fix' : 'Prevention'} rows={2} value={form[k]} onChange={(e) => setForm({ ...form, [k]: e.target.value })} maxLength={5000} />
+            <textarea
+              aria-label={k === 'what' ? 'What happened to customers' : k === 'cause' ? 'Root cause' : k === 'fix' ? 'Fix' : 'Prevention'}
+              rows={2}
+              value={form[k]}
+              onChange={(e) => setForm({ ...form, [k]: e.target.value })}
+              maxLength={5000}
+            />
           </label>
         ))}
         <FormError error={err} />
@@ -226,7 +242,13 @@ function IncidentPage() {
           className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void add({ query: { from: query.from ? new Date(`${query.from}T00:00:00`).toISOString() : null, to: query.to ? new Date(`${query.to}T23:59:59`).toISOString() : null, tag: query.tag.trim() || null } });
+            void add({
+              query: {
+                from: query.from ? new Date(`${query.from}T00:00:00`).toISOString() : null,
+                to: query.to ? new Date(`${query.to}T23:59:59`).toISOString() : null,
+                tag: query.tag.trim() || null,
+              },
+            });
           }}
         >
           <span>Everyone with an order from</span>
@@ -324,7 +346,10 @@ function Composer({ incidentId, customer, onDone }: { incidentId: string; custom
   useEffect(() => {
     if (!body) return;
     const timer = setTimeout(() => {
-      api.post<{ warnings: Warning[] }>('/api/recovery/check', { text: body }).then((r) => setWarnings(r.warnings), () => undefined);
+      api.post<{ warnings: Warning[] }>('/api/recovery/check', { text: body }).then(
+        (r) => setWarnings(r.warnings),
+        () => undefined,
+      );
     }, 300);
     return () => clearTimeout(timer);
   }, [body]);

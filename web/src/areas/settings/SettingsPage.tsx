@@ -68,11 +68,7 @@ function WorkspaceForm() {
         </label>
         <label>
           Activity window in days (empty: derived from your customers' purchase cycle)
-          <input
-            type="number"
-            value={form.activityWindowDays ?? ''}
-            onChange={(e) => setForm({ ...form, activityWindowDays: e.target.value ? Number(e.target.value) : null })}
-          />
+          <input type="number" value={form.activityWindowDays ?? ''} onChange={(e) => setForm({ ...form, activityWindowDays: e.target.value ? Number(e.target.value) : null })} />
         </label>
         <FormError error={error} />
         {saved && !error && <p className="ok">Saved.</p>}
