@@ -13,43 +13,14 @@ import path from 'node:path';
 import { openDatabase, type OpenDatabase } from '../src/platform/db/database.js';
 import { fileSource } from '../src/customers/import/csv.js';
 import { runImport, countsAddUp } from '../src/customers/import/importer.js';
+import { ordersFile } from './lib/orders-file.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const CUSTOMERS = Math.max(1, Math.round(ROWS / 10));
-const dir = path.join(os.tmpdir(), 'keepwell-bench');
-fs.mkdirSync(dir, { recursive: true });
-const file = path.join(dir, `orders-${ROWS}.csv`);
+const file = ordersFile(ROWS);
+const dir = path.dirname(file);
 
 if (!process.argv.includes('--bare-parse'))
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GB memory, node ${process.version}, ${os.platform()}`);
-
-function generate(): void {
-  if (fs.existsSync(file)) return;
-  console.log(`generating ${file} (${ROWS} orders, ${CUSTOMERS} customers)…`);
-  let seed = 42;
-  const rand = () => {
-    // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = fs.openSync(file, 'w');
-  let buf = 'order_id,customer_id,email,name,created_at,total,currency,status\n';
-  const start = Date.UTC(2020, 0, 1);
-  for (let i = 1; i <= ROWS; i++) {
-    const c = 1 + Math.floor(rand() * CUSTOMERS);
-    const at = new Date(start + Math.floor(rand() * 4 * 365 * 86400) * 1000).toISOString();
-    const total = (5 + rand() * 200).toFixed(2);
-    buf += `ord-${i},cus-${c},customer${c}@example.com,"Customer ${c}",${at},${total},EUR,${rand() < 0.03 ? 'refunded' : 'paid'}\n`;
-    if (buf.length > 1 << 20) {
-      fs.writeSync(out, buf);
-      buf = '';
-    }
-  }
-  fs.writeSync(out, buf);
-  fs.closeSync(out);
-}
 
 /** Parses the file with csv-parse in a child process (so its memory stays out of the import's
  * figures) and answers the seconds it took. */
@@ -135,7 +106,6 @@ if (process.argv.includes('--bare-parse')) {
   await bareParse();
   process.exit(0);
 }
-generate();
 console.log(`file: ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MB`);
 // the machine is shared: take the best of three parses as the baseline
 const parseSeconds = Math.min(bareParseInChild(), bareParseInChild(), bareParseInChild());

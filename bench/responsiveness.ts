@@ -9,47 +9,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ordersFile } from './lib/orders-file.js';
 import { machineLine } from './lib/machine.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const CUSTOMERS = Math.max(1, Math.round(ROWS / 10));
 const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 50);
-const dir = path.join(os.tmpdir(), 'keepwell-bench');
-fs.mkdirSync(dir, { recursive: true });
-const file = path.join(dir, `orders-${ROWS}.csv`);
+const file = ordersFile(ROWS);
+const dir = path.dirname(file);
 const root = path.resolve(import.meta.dirname, '..');
 
 console.log(machineLine());
-
-/** The same file as bench/import.ts makes (same seed, same name: made once, shared). */
-function generate(): void {
-  if (fs.existsSync(file)) return;
-  console.log(`generating ${file} (${ROWS} orders, ${CUSTOMERS} customers)…`);
-  let seed = 42;
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const tmp = `${file}.${process.pid}`;
-  const out = fs.openSync(tmp, 'w');
-  let buf = 'order_id,customer_id,email,name,created_at,total,currency,status\n';
-  const start = Date.UTC(2020, 0, 1);
-  for (let i = 1; i <= ROWS; i++) {
-    const c = 1 + Math.floor(rand() * CUSTOMERS);
-    const at = new Date(start + Math.floor(rand() * 4 * 365 * 86400) * 1000).toISOString();
-    const total = (5 + rand() * 200).toFixed(2);
-    buf += `ord-${i},cus-${c},customer${c}@example.com,"Customer ${c}",${at},${total},EUR,${rand() < 0.03 ? 'refunded' : 'paid'}\n`;
-    if (buf.length > 1 << 20) {
-      fs.writeSync(out, buf);
-      buf = '';
-    }
-  }
-  fs.writeSync(out, buf);
-  fs.closeSync(out);
-  fs.renameSync(tmp, file);
-}
 
 class Latencies {
   readonly all: number[] = [];
@@ -65,7 +34,6 @@ class Latencies {
 }
 const fmt = (s: ReturnType<Latencies['stats']>) => `n=${s.n} p50 ${s.p50.toFixed(0)} p95 ${s.p95.toFixed(0)} p99 ${s.p99.toFixed(0)} max ${s.max.toFixed(0)} ms`;
 
-generate();
 const fileBytes = fs.statSync(file).size;
 console.log(`file: ${file} (${(fileBytes / 2 ** 20).toFixed(1)} MB, ${ROWS} orders)`);
 
