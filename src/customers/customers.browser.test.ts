@@ -1,32 +1,14 @@
-// A customer with a birthday, edited in a real browser (Chromium): the date field shows the
-// birthday, a change saves, and the birthday is kept — at desktop width and on a 390 px phone.
-// Screenshots: test-results/customer-birthday-*.png.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
-import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
-import { saveWorkspace } from '../workspace/index.js';
+import type { Running } from '../platform/app.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`customers: ${noChromiumReason}`);
-if (!haveWeb) console.log('customers: dist/web is not built (npm run build) — browser test skipped');
-
-describe.skipIf(!chromiumPath || !haveWeb)('customer page in Chromium', () => {
+describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
+    ({ running, browser } = await startWebApp());
   });
   afterAll(async () => {
     await browser?.close();

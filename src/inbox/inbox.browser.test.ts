@@ -1,35 +1,17 @@
-// An agent answers a live chat in a real browser (Chromium): the inbox list updates without a
-// reload when the visitor writes, the agent replies from the thread, the visitor's stream gets
-// it, and the visitor's next line appears in the open thread live. Mail holding markup shows as
-// text. Screenshots at desktop width and at 390 px (test-results/inbox-*.png).
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
 import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
-import { saveWorkspace } from '../workspace/index.js';
+import type { Running } from '../platform/app.js';
 import { receiveMessage } from './inbox.service.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`inbox: ${noChromiumReason}`);
-if (!haveWeb) console.log('inbox: dist/web is not built (npm run build) — browser test skipped');
-
-describe.skipIf(!chromiumPath || !haveWeb)('inbox in Chromium', () => {
+describe.skipIf(browserTestsSkipped('inbox'))('inbox in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    ({ running, browser } = await startWebApp({ industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' }));
     await createUser(running.ctx.db, { email: 'agent@fern.test', name: 'Alex Agent', role: 'agent', password: 'correct horse battery' });
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

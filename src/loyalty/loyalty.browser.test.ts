@@ -1,33 +1,16 @@
-// The Loyalty page in a real browser (Chromium): the owner finds a customer, sees the points an
-// order earned and the tier, adjusts them; makes a code and a batch (CSV link), redeems a code
-// and is refused clearly the second time; changes a rule. At desktop width and at 390 px
-// (screenshots in test-results/loyalty-*.png).
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
-import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
+import type { Running } from '../platform/app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
-import { saveWorkspace } from '../workspace/index.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`loyalty: ${noChromiumReason}`);
-if (!haveWeb) console.log('loyalty: dist/web is not built (npm run build) — browser test skipped');
-
-describe.skipIf(!chromiumPath || !haveWeb)('loyalty in Chromium', () => {
+describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    ({ running, browser } = await startWebApp({ industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' }));
     const c = await running.ctx.db
       .insertInto('customers')
       .values({ name: 'Lotte <b>Loyal</b>', email: 'lotte@fern.test', email_normalized: 'lotte@fern.test' })
@@ -39,8 +22,6 @@ describe.skipIf(!chromiumPath || !haveWeb)('loyalty in Chromium', () => {
       await running.ctx.events.emit(trx, 'order.created', { writtenAt: at, source: 'test' });
     });
     await drainJobs(running.ctx, { kinds: [DELIVER_JOB] });
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,32 +1,16 @@
-// The outbox preview in a real browser (Chromium): an email with a long subject, an unbroken
-// link and long lines stays inside the screen — at desktop width and on a 390 px phone — with
-// the preview panel no wider than the page. Screenshots: test-results/outbox-preview-*.png.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
-import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
 import { deliverPendingEmails, queueEmail } from '../mail/index.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
-import { saveWorkspace } from '../workspace/index.js';
+import type { Running } from '../platform/app.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`outbox: ${noChromiumReason}`);
-if (!haveWeb) console.log('outbox: dist/web is not built (npm run build) — browser test skipped');
-
-describe.skipIf(!chromiumPath || !haveWeb)('outbox preview in Chromium', () => {
+describe.skipIf(browserTestsSkipped('outbox'))('outbox preview in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    ({ running, browser } = await startWebApp());
     running.ctx.config.smtpUrl = undefined;
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
     const link = `https://shop.example/${'very-long-path-segment-'.repeat(30)}`;
     await queueEmail(running.ctx, {
       to: 'ursula@example.test',
@@ -37,8 +21,6 @@ describe.skipIf(!chromiumPath || !haveWeb)('outbox preview in Chromium', () => {
       idempotencyKey: 'outbox-preview-1',
     });
     await deliverPendingEmails(running.ctx);
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

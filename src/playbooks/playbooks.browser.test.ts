@@ -1,43 +1,26 @@
-// Switching on a threshold playbook in a real browser (Chromium), at desktop width and 390 px:
-// the owner sees how many customers are already past its point and chooses "from now on" or
-// "existing ones too, N a day". Screenshots: test-results/playbook-switch-on-*.png.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
-import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
 import { makeCustomer, makeOrder } from '../customers/testing/factories.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
-import { saveWorkspace } from '../workspace/index.js';
+import type { Running } from '../platform/app.js';
 import { installReadyMade } from './playbooks.library.js';
 import { setPlaybookEnabled } from './playbooks.service.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`playbooks: ${noChromiumReason}`);
-if (!haveWeb) console.log('playbooks: dist/web is not built (npm run build) — browser test skipped');
 const DAY = 86400_000;
 
-describe.skipIf(!chromiumPath || !haveWeb)('switching a playbook on in Chromium', () => {
+describe.skipIf(browserTestsSkipped('playbooks'))('switching a playbook on in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
+    ({ running, browser } = await startWebApp());
     const db = running.ctx.db;
-    await saveWorkspace(db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
-    await createUser(db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
     await installReadyMade(db);
     // five customers with a 20-day rhythm, last seen 100+ days ago: past win-back's point
     for (let i = 0; i < 5; i++) {
       const c = await makeCustomer(db, { name: `Lapsed ${i}`, email: `lapsed${i}@example.test`, acquired_at: new Date(Date.now() - 400 * DAY) });
       for (const k of [140, 120, 100]) await makeOrder(db, c.id, { amount_minor: 3000, ordered_at: new Date(Date.now() - (k + i) * DAY) });
     }
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,33 +1,15 @@
-// The Recovery page in a real browser (Chromium): the owner logs an incident, finds the affected
-// customers by a saved query, writes the apology from the five-part draft, sees the checker
-// warn about a conditional sentence as they type, removes it and sends; the email is queued
-// once and the apology shows on the incident. At desktop width and at 390 px (screenshots in
-// test-results/recovery-*.png).
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
-import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
-import { saveWorkspace } from '../workspace/index.js';
+import type { Running } from '../platform/app.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`recovery: ${noChromiumReason}`);
-if (!haveWeb) console.log('recovery: dist/web is not built (npm run build) — browser test skipped');
-
-describe.skipIf(!chromiumPath || !haveWeb)('recovery in Chromium', () => {
+describe.skipIf(browserTestsSkipped('recovery'))('recovery in Chromium', () => {
   let running: Running;
   let browser: Browser;
   const today = new Date().toISOString().slice(0, 10);
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
+    ({ running, browser } = await startWebApp({ industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' }));
     for (const [name, email] of [
       ['Desk Nora <img src=x onerror=alert(1)>', 'nora@fern.test'],
       ['Mobile Max', 'max@fern.test'],
@@ -35,8 +17,6 @@ describe.skipIf(!chromiumPath || !haveWeb)('recovery in Chromium', () => {
       const c = await running.ctx.db.insertInto('customers').values({ name, email, email_normalized: email }).returning('id').executeTakeFirstOrThrow();
       await running.ctx.db.insertInto('orders').values({ customer_id: c.id, amount_minor: 8000, currency: 'EUR', ordered_at: new Date(), status: 'paid' }).execute();
     }
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,35 +1,16 @@
-// Tasks in a real browser (Chromium), at desktop width and on a 390 px phone: counts on the
-// views, every task reachable with "Show more" (none hidden behind a cap), sort and filter,
-// bulk done, a new task for a customer found by name, and that customer's tasks on their page.
-// Screenshots: test-results/tasks-*.png and customer-tasks-*.png.
-import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
-import { createUser } from '../accounts/index.js';
-import { createTestDatabase } from '../app/testing/test-database.js';
-import { startKeepwell, type Running } from '../platform/app.js';
-import { loadConfig } from '../platform/config.js';
-import { saveWorkspace } from '../workspace/index.js';
+import type { Running } from '../platform/app.js';
 import { createTask } from './tasks.service.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(`tasks: ${noChromiumReason}`);
-if (!haveWeb) console.log('tasks: dist/web is not built (npm run build) — browser test skipped');
-
-describe.skipIf(!chromiumPath || !haveWeb)('tasks in Chromium', () => {
+describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
+    ({ running, browser } = await startWebApp());
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,30 +1,14 @@
-// Every area on a 390 px phone (Chromium): the navigation is a slim bar, so the page itself
-// starts on the first screen, and no page runs off the side. Screenshots: test-results/phone-*.png.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/accounts/index.js';
-import { createTestDatabase } from '../../src/app/testing/test-database.js';
-import { startKeepwell, type Running } from '../../src/platform/app.js';
-import { loadConfig } from '../../src/platform/config.js';
-import { saveWorkspace } from '../../src/workspace/index.js';
-import { chromiumPath, launchBrowser, noChromiumReason } from './browser.js';
+import type { Running } from '../../src/platform/app.js';
+import { browserTestsSkipped, shotDir, startWebApp } from '../../src/app/testing/web-app.js';
 
-const shotDir = path.resolve('test-results');
-const haveWeb = fs.existsSync('dist/web/index.html');
-if (!chromiumPath) console.log(noChromiumReason);
-
-describe.skipIf(!chromiumPath || !haveWeb)('phone layout in Chromium', () => {
+describe.skipIf(browserTestsSkipped('phone layout'))('phone layout in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    running = await startKeepwell(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }, { worker: false }), database);
-    await saveWorkspace(running.ctx.db, { name: 'Fern & Finch', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
-    await createUser(running.ctx.db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
-    browser = await launchBrowser();
-    fs.mkdirSync(shotDir, { recursive: true });
+    ({ running, browser } = await startWebApp());
   });
   afterAll(async () => {
     await browser?.close();
