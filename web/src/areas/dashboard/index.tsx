@@ -1,10 +1,11 @@
 // The owner's morning view: retention against the industry, churn trend, cohorts, lifetime
 // value, the save list and today's tasks.
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useContributions } from '../../shell/contributions';
 import { formatDateTime } from '../../shell/format';
-import type { AreaRoute } from '../../shell/types';
+import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 import { TodayTasks } from '../tasks/TodayTasks';
 
@@ -418,6 +419,7 @@ function HowComputed({ o }: { o: Overview }) {
 function Dashboard() {
   const [type, setType] = useState<PeriodType>('month');
   const { data, error, loading } = useApi<Overview>(`/api/analytics/overview?period=${type}&top=15`);
+  const { dashboardCards } = useContributions();
   return (
     <div className="page dashboard">
       <h1>{data ? data.workspace.name : 'Dashboard'}</h1>
@@ -442,6 +444,13 @@ function Dashboard() {
           <TodayTasks />
         </section>
       </div>
+      {dashboardCards.length > 0 && (
+        <div className="grid dash-areas">
+          {dashboardCards.map((c) => (
+            <Fragment key={c.id}>{c.element}</Fragment>
+          ))}
+        </div>
+      )}
       {data?.hasData && (
         <>
           <SaveList rows={data.saveList} currency={data.workspace.currency} modelled={clvModelled(data)} definition={data.clv?.valueAtRiskDefinition} />
@@ -475,4 +484,6 @@ function Dashboard() {
   );
 }
 
-export const routes: AreaRoute[] = [{ path: 'dashboard', element: <Dashboard /> }];
+const routes: AreaRoute[] = [{ path: 'dashboard', element: <Dashboard /> }];
+
+export const area: WebArea = { nav: { to: '/dashboard', label: 'Dashboard', order: 10 }, routes };

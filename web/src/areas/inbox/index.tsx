@@ -8,7 +8,7 @@ import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
 import { formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
-import type { AreaRoute } from '../../shell/types';
+import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 
 type Status = 'open' | 'pending' | 'snoozed' | 'resolved';
@@ -593,4 +593,6 @@ function CustomerPanel({ p, tz }: { p: Panel; tz: string | undefined }) {
   );
 }
 
-export const routes: AreaRoute[] = [{ path: 'inbox/:id?', element: <InboxPage /> }];
+const routes: AreaRoute[] = [{ path: 'inbox/:id?', element: <InboxPage /> }];
+
+export const area: WebArea = { nav: { to: '/inbox', label: 'Inbox', order: 40 }, routes };

@@ -5,7 +5,7 @@ import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
 import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
-import type { AreaRoute } from '../../shell/types';
+import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 
 interface Entry {
@@ -605,4 +605,6 @@ function SettingsForm() {
   );
 }
 
-export const routes: AreaRoute[] = [{ path: 'loyalty', element: <LoyaltyPage /> }];
+const routes: AreaRoute[] = [{ path: 'loyalty', element: <LoyaltyPage /> }];
+
+export const area: WebArea = { nav: { to: '/loyalty', label: 'Loyalty', order: 90 }, routes };

@@ -1,12 +1,12 @@
-import type { AreaRoute } from '../../shell/types';
-import { TasksPage } from '../tasks/TasksPage';
+import type { AreaRoute, WebArea } from '../../shell/types';
 import { OutboxPage } from './OutboxPage';
 import { PlaybookEditor } from './PlaybookEditor';
 import { PlaybooksPage } from './PlaybooksPage';
 
-export const routes: AreaRoute[] = [
+const routes: AreaRoute[] = [
   { path: 'playbooks', element: <PlaybooksPage /> },
   { path: 'playbooks/:id', element: <PlaybookEditor /> },
-  { path: 'tasks', element: <TasksPage /> },
   { path: 'outbox', element: <OutboxPage /> },
 ];
+
+export const area: WebArea = { nav: { to: '/playbooks', label: 'Playbooks', order: 70 }, routes };

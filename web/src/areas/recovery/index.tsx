@@ -6,7 +6,7 @@ import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../api';
 import { FormError } from '../../shell/FormError';
 import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
-import type { AreaRoute } from '../../shell/types';
+import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 
 interface IncidentRow {
@@ -415,7 +415,9 @@ function Composer({ incidentId, customer, onDone }: { incidentId: string; custom
   );
 }
 
-export const routes: AreaRoute[] = [
+const routes: AreaRoute[] = [
   { path: 'recovery', element: <IncidentList /> },
   { path: 'recovery/:id', element: <IncidentPage /> },
 ];
+
+export const area: WebArea = { nav: { to: '/recovery', label: 'Recovery', order: 80 }, routes };

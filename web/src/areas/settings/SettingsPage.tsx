@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
 import { forgetWorkspaceTimeZone, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
+import { useContributions } from '../../shell/contributions';
 import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 
@@ -269,12 +270,21 @@ function AuditLog() {
 
 export function SettingsPage() {
   const me = useMe();
+  const { settingsSections } = useContributions();
   return (
     <div className="page">
       <h1>Settings</h1>
       <WorkspaceForm />
       {me.role === 'owner' && <Staff />}
       <Tokens />
+      {settingsSections
+        .filter((s) => !s.ownerOnly || me.role === 'owner')
+        .map((s) => (
+          <section className="card" key={s.id} aria-label={s.title}>
+            <h2>{s.title}</h2>
+            {s.element}
+          </section>
+        ))}
       {me.role === 'owner' && <AuditLog />}
     </div>
   );

@@ -1,4 +1,6 @@
 import { SettingsPage } from './SettingsPage';
-import type { AreaRoute } from '../../shell/types';
+import type { AreaRoute, WebArea } from '../../shell/types';
 
-export const routes: AreaRoute[] = [{ path: 'settings', element: <SettingsPage /> }];
+const routes: AreaRoute[] = [{ path: 'settings', element: <SettingsPage /> }];
+
+export const area: WebArea = { nav: { to: '/settings', label: 'Settings', order: 100 }, routes };

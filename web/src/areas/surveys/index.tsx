@@ -7,7 +7,7 @@ import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
 import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
-import type { AreaRoute } from '../../shell/types';
+import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 
 type Kind = 'nps' | 'csat' | 'ces' | 'exit';
@@ -585,7 +585,7 @@ function Page({ children }: { children: ReactNode }) {
   );
 }
 
-export const routes: AreaRoute[] = [
+const routes: AreaRoute[] = [
   {
     path: 'surveys',
     element: (
@@ -619,3 +619,5 @@ export const routes: AreaRoute[] = [
     ),
   },
 ];
+
+export const area: WebArea = { nav: { to: '/surveys', label: 'Surveys', order: 60 }, routes };
