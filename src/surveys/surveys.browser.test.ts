@@ -13,6 +13,7 @@ import { deliverPendingEmails } from '../mail/index.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { saveWorkspace } from '../workspace/index.js';
 import { chromiumPath, launchBrowser, noChromiumReason } from '../../test/e2e/browser.js';
+import { shotDir } from '../app/testing/web-app.js';
 import { sendSurvey } from './surveys.service.js';
 import { startSmtp, surveyLinks } from './surveys.test-helpers.js';
 
@@ -62,7 +63,10 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
       void d.dismiss();
     });
     await page.goto(two!);
-    await expect.poll(() => page.getByTestId('score-recorded').innerText()).toContain('recorded your answer: 2');
+    await expect.poll(() => page.getByTestId('score-chosen').innerText()).toContain('You chose 2');
+    // opening the link (as a mail scanner does) records nothing; the tap on Send does
+    expect(await db.selectFrom('survey_responses').select('id').where('customer_id', '=', c.id).execute()).toHaveLength(0);
+    await page.screenshot({ path: `${shotDir}/survey-chosen-desktop.png`, fullPage: true });
     const text = await page.locator('body').innerText();
     expect(text).toContain('Margot');
     expect(text).not.toContain('Quill-Robinson');
@@ -72,7 +76,7 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
 
     const comment = '<script>window.__pwned = 1; alert(1)</script><img src=x onerror="alert(2)"> The app keeps crashing and support never replied';
     await page.getByLabel("What's the main reason for your answer? (optional)").fill(comment);
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: 'Send my answer' }).click();
     await page.getByTestId('thanks').waitFor();
     expect(await page.getByTestId('final-score').innerText()).toBe('2');
     expect(await page.getByTestId('your-comment').innerText()).toBe(comment);
@@ -108,6 +112,16 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
     const r = await db.selectFrom('survey_responses').select('score').where('customer_id', '=', c.id).executeTakeFirstOrThrow();
     expect(r.score).toBe(5);
     expect(await db.selectFrom('tasks').select('id').where('customer_id', '=', c.id).execute()).toHaveLength(0);
+    // a one-click link on the phone: the score is chosen, one tap confirms it
+    const again = await sendSurvey(running.ctx, { customerId: c.id, kind: 'ces', eventKey: 'ticket:78' });
+    await page.goto(`${again.link!}?score=6`);
+    expect(await page.getByRole('radio', { name: '6' }).isChecked()).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: `${shotDir}/survey-chosen-phone.png`, fullPage: true });
+    expect(await db.selectFrom('survey_responses').select('id').where('customer_id', '=', c.id).where('kind', '=', 'ces').execute()).toHaveLength(0);
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.getByTestId('thanks').waitFor();
+    expect(await page.getByTestId('final-score').innerText()).toBe('6');
     await context.close();
   });
 });

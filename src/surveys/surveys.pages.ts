@@ -39,8 +39,8 @@ export function errorPage(title: string, message: string): string {
 
 export interface PageState {
   token: string;
-  /** the score was just recorded by a one-click link */
-  justScored?: boolean;
+  /** the score chosen by a link in the email: shown chosen, recorded when the customer taps Send */
+  chosenScore?: number;
   error?: string | null;
 }
 
@@ -48,13 +48,13 @@ export interface PageState {
 export function surveyPage(r: OpenRequest, state: PageState): string {
   const info = kindInfo[r.kind];
   const action = `/p/s/${encodeURIComponent(state.token)}`;
-  const current = r.response?.score ?? null;
+  const current = state.chosenScore ?? r.response?.score ?? null;
   const parts: string[] = [];
   if (r.business) parts.push(`<div class="biz">${e(r.business)}</div>`);
   if (state.error) parts.push(`<div class="error" role="alert">${e(state.error)}</div>`);
-  if (state.justScored && current !== null) {
+  if (state.chosenScore !== undefined) {
     parts.push(
-      `<div class="thanks" role="status" data-testid="score-recorded">Thank you${r.firstName ? `, ${e(r.firstName)}` : ''}! We've recorded your answer: <strong>${current}</strong>. You can change it below.</div>`,
+      `<div class="thanks" role="status" data-testid="score-chosen">Thank you${r.firstName ? `, ${e(r.firstName)}` : ''}! You chose <strong>${state.chosenScore}</strong>. Tap <strong>Send my answer</strong> to confirm it (a comment is welcome but optional).</div>`,
     );
   } else if (r.firstName) {
     parts.push(`<p>Hi ${e(r.firstName)},</p>`);
@@ -83,7 +83,7 @@ export function surveyPage(r: OpenRequest, state: PageState): string {
   }
   const commentLabel = info.scale ? "What's the main reason for your answer? (optional)" : 'Anything else you would like to tell us? (optional)';
   parts.push(`<label class="q" for="comment">${e(commentLabel)}</label><textarea id="comment" name="comment" maxlength="5000">${e(r.response?.comment ?? '')}</textarea>`);
-  parts.push(`<button type="submit">Send</button></form>`);
+  parts.push(`<button type="submit">${state.chosenScore !== undefined ? 'Send my answer' : 'Send'}</button></form>`);
   const to = r.business || 'the business that asked';
   parts.push(`<p class="muted">Your answer goes only to ${e(to)}${to.endsWith('.') ? '' : '.'}</p>`);
   return layout(info.label, `<div class="card">${parts.join('\n')}</div>`);

@@ -8,7 +8,7 @@ import type { AppContext } from '../platform/context.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
 import { churnReasons, classifyComment } from './classifier/classifier.js';
-import { surveyKinds } from './surveys.kinds.js';
+import { kindInfo, surveyKinds, validScore } from './surveys.kinds.js';
 import { errorPage, surveyPage, thanksPage } from './surveys.pages.js';
 import { listVoice, sendWeeklyDigest, surveySummary } from './surveys.reports.js';
 import { AnswerError, linkForRequest, openByToken, recordAnswer, sendSurvey, type AnswerInput } from './surveys.service.js';
@@ -86,15 +86,15 @@ export async function surveyRoutes(app: App, ctx: AppContext): Promise<void> {
       if (raw === undefined || raw === '') return html(reply, 200, surveyPage(request, { token: req.params.token }));
       if (typeof raw !== 'string' || !/^\d{1,2}$/.test(raw))
         return html(reply, 400, surveyPage(request, { token: req.params.token, error: 'That score is not one of the choices. Please pick a number below.' }));
-      try {
-        await recordAnswer(ctx, request, { score: Number(raw) });
-      } catch (err) {
-        if (err instanceof AnswerError) return html(reply, 400, surveyPage(request, { token: req.params.token, error: err.message }));
-        throw err;
+      // A GET records nothing: mail scanners (Outlook Safe Links and the like) fetch every link in
+      // an email. The page shows the score chosen; the customer's one tap on Send records it.
+      const score = Number(raw);
+      if (!validScore(request.kind, score)) {
+        const scale = kindInfo[request.kind].scale;
+        const error = scale ? `That score is not one of the choices: please pick a number from ${scale.min} to ${scale.max} below.` : 'This survey takes no score.';
+        return html(reply, 400, surveyPage(request, { token: req.params.token, error }));
       }
-      const fresh = await openByToken(ctx, req.params.token);
-      if (fresh.status !== 'ok') return invalid(reply, fresh.status);
-      return html(reply, 200, surveyPage(fresh.request, { token: req.params.token, justScored: true }));
+      return html(reply, 200, surveyPage(request, { token: req.params.token, chosenScore: score }));
     },
   );
 

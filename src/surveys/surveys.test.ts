@@ -99,18 +99,29 @@ describe('surveys', () => {
     await deliver();
   });
 
-  it('records a one-click score, creates one detractor task for the account owner, and a second click changes the answer', async () => {
+  it('shows a one-click score chosen without recording it (mail scanners fetch links); the one-tap confirmation records it, creates one detractor task, and a second choice changes the answer', async () => {
     const three = adaLinks.find((l) => l.endsWith('score=3'))!;
+    // a link checker fetching the link (twice, as some do) records nothing
+    for (let i = 0; i < 2; i++) {
+      const scanned = await get(pathOf(three));
+      expect(scanned.statusCode).toBe(200);
+    }
+    expect(await t.ctx.db.selectFrom('survey_responses').select('id').where('customer_id', '=', adaId).execute()).toHaveLength(0);
+    expect(await t.ctx.db.selectFrom('tasks').select('id').where('customer_id', '=', adaId).execute()).toHaveLength(0);
+
     const res = await get(pathOf(three));
-    expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.body).toContain('Ada');
     expect(res.body).not.toContain('Lovelace');
     expect(res.body).not.toContain('ada@example.test');
-    expect(res.body).toMatch(/recorded your answer: <strong>3<\/strong>/);
-    expect(res.body).toContain('<form method="post"'); // the comment form works without JavaScript
+    expect(res.body).toMatch(/You chose <strong>3<\/strong>/);
+    expect(res.body).toContain('<input type="radio" name="score" value="3" checked>'); // the confirmation carries the score
+    expect(res.body).toContain('<form method="post"'); // works without JavaScript
 
+    const confirmed = await post(pathOf(three).split('?')[0], { score: '3', comment: '' });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.body).toContain('data-testid="final-score">3<');
     const tasks = await t.ctx.db.selectFrom('tasks').selectAll().where('customer_id', '=', adaId).execute();
     expect(tasks).toHaveLength(1);
     expect(tasks[0].assignee_user_id).toBe(agent.userId);
@@ -118,13 +129,14 @@ describe('surveys', () => {
     expect(tasks[0].details).toContain('Suggested reply');
     expect(tasks[0].due_at.toISOString().slice(0, 10)).toBe(clock.toISOString().slice(0, 10));
 
-    const again = await get(pathOf(adaLinks.find((l) => l.endsWith('score=4'))!));
-    expect(again.statusCode).toBe(200);
+    const four = pathOf(adaLinks.find((l) => l.endsWith('score=4'))!);
+    expect((await get(four)).statusCode).toBe(200);
+    expect((await post(four.split('?')[0], { score: '4' })).statusCode).toBe(200);
     const rows = await t.ctx.db.selectFrom('survey_responses').select(['score']).where('customer_id', '=', adaId).where('kind', '=', 'nps').execute();
     expect(rows).toEqual([{ score: 4 }]);
     expect(await t.ctx.db.selectFrom('tasks').select('id').where('customer_id', '=', adaId).execute()).toHaveLength(1);
 
-    // one thank-you email, however many clicks
+    // one thank-you email, however many answers
     const mails = await deliver();
     expect(mails.filter((m) => m.subject.includes('Thank you'))).toHaveLength(1);
   });
@@ -171,7 +183,9 @@ describe('surveys', () => {
     expect(sent.sent).toBe(true);
     expect((await get(`/p/s/${sent.requestId}.${exp}.${sig}?score=0`)).statusCode).toBe(404);
     const bobLinks = surveyLinks((await deliver()).find((m) => m.to.includes('bob@example.test'))!.raw);
-    expect((await get(pathOf(bobLinks.find((l) => l.endsWith('score=10'))!))).statusCode).toBe(200);
+    const bobTen = pathOf(bobLinks.find((l) => l.endsWith('score=10'))!);
+    expect((await get(bobTen)).statusCode).toBe(200);
+    expect((await post(bobTen.split('?')[0], { score: '10' })).statusCode).toBe(200);
     const ada = await t.ctx.db.selectFrom('survey_responses').select('score').where('customer_id', '=', adaId).where('kind', '=', 'nps').executeTakeFirstOrThrow();
     expect(ada.score).toBe(4);
     // score outside the scale
@@ -295,8 +309,8 @@ describe('surveys', () => {
     await setPlaybookEnabled(t.ctx.db, pb.id, true);
     const hal = await customer('Hal Grumpy', 'hal@example.test');
     const s = await sendSurvey(t.ctx, { customerId: hal, kind: 'nps', eventKey: 'nps:q2' });
-    expect((await get(pathOf(s.link!) + '?score=2')).statusCode).toBe(200);
-    expect((await get(pathOf(s.link!) + '?score=1')).statusCode).toBe(200);
+    expect((await post(pathOf(s.link!), { score: '2' })).statusCode).toBe(200);
+    expect((await post(pathOf(s.link!), { score: '1' })).statusCode).toBe(200);
     const enrolled = await t.ctx.db.selectFrom('playbook_enrollments').select(['playbook_id', 'data']).where('customer_id', '=', hal).execute();
     expect(enrolled.map((e) => e.playbook_id)).toEqual([pb.id]);
     expect(enrolled[0].data).toMatchObject({ event: { kind: 'detractor', survey: 'nps', score: 2 } });
