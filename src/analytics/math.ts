@@ -225,3 +225,34 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   const hi = Math.min(n - 1, lo + 1);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
+
+/**
+ * Maximises a log-likelihood over unbounded (log-)parameters: Nelder-Mead from each start (the
+ * best wins), then BFGS on a central-difference gradient to polish it — on `polishOn` when given
+ * (the full data after a subsample). Non-finite values count as −∞.
+ */
+export function maximizeLikelihood(ll: (u: number[]) => number, starts: number[][], polishOn?: (u: number[]) => number): Minimum {
+  const negative = (f: (u: number[]) => number) => (u: number[]) => {
+    const v = f(u);
+    return Number.isFinite(v) ? -v : Infinity;
+  };
+  const withGradient = (f: (u: number[]) => number) => (u: number[], grad: number[]) => {
+    const h = 1e-5;
+    for (let i = 0; i < u.length; i++) {
+      const up = u.slice();
+      const down = u.slice();
+      up[i] += h;
+      down[i] -= h;
+      grad[i] = (f(up) - f(down)) / (2 * h);
+    }
+    return f(u);
+  };
+  let best: Minimum | null = null;
+  for (const start of starts) {
+    const m = nelderMead(negative(ll), start, { step: 0.5, maxIterations: 1500, tolerance: 1e-12 });
+    if (!best || m.f < best.f) best = m;
+  }
+  const target = negative(polishOn ?? ll);
+  const polished = bfgs(withGradient(target), best!.x, { maxIterations: 200, gradientTolerance: 1e-10 });
+  return polished.f <= target(best!.x) ? polished : { ...best!, f: target(best!.x) };
+}
