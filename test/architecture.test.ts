@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { features } from '../src/app/features.js';
+import { loadFeatures } from '../src/platform/feature.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -19,10 +20,10 @@ describe('architecture', () => {
     expect(r.status, report).toBe(0);
   });
 
-  it('has one manifest per feature folder, each listed once, with migrations in its own numbers', () => {
+  it('has one manifest per feature folder, each listed once, with migrations in its own numbers', async () => {
     const names = features.map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
-    const migrationNames = features.flatMap((f) => Object.keys(f.migrations ?? {}));
+    const migrationNames = (await loadFeatures()).flatMap((f) => Object.keys(f.migrations ?? {}));
     expect(new Set(migrationNames).size).toBe(migrationNames.length);
     for (const name of migrationNames) expect(name).toMatch(/^\d{4}_[a-z0-9_]+$/);
   });

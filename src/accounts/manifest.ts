@@ -1,11 +1,11 @@
 import type { Feature } from '../platform/feature.js';
-import { accountMigrations } from './accounts.migrations.js';
-import { authenticate } from './accounts.auth.js';
-import { accountRoutes } from './accounts.routes.js';
 
 export const accountsFeature: Feature = {
   name: 'accounts',
-  migrations: accountMigrations,
-  routes: accountRoutes,
-  authenticate,
+  load: async () => {
+    const { accountMigrations } = await import('./accounts.migrations.js');
+    const { authenticate } = await import('./accounts.auth.js');
+    const { accountRoutes } = await import('./accounts.routes.js');
+    return { migrations: accountMigrations, routes: accountRoutes, authenticate };
+  },
 };

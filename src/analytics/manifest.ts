@@ -1,14 +1,17 @@
 import type { Feature } from '../platform/feature.js';
-import { registerAnalyticsCommands } from './analytics.cli.js';
-import { seedAnalyticsDemo } from './analytics.demo.js';
-import { analyticsMigrations } from './analytics.migrations.js';
-import { analyticsRoutes, analyticsSubscribers } from './analytics.routes.js';
 
 export const analyticsFeature: Feature = {
   name: 'analytics',
-  migrations: analyticsMigrations,
-  routes: analyticsRoutes,
-  commands: registerAnalyticsCommands,
-  subscribers: analyticsSubscribers,
-  demo: seedAnalyticsDemo,
+  commands: async (program) => (await import('./analytics.cli.js')).registerAnalyticsCommands(program),
+  load: async () => {
+    const { seedAnalyticsDemo } = await import('./analytics.demo.js');
+    const { analyticsMigrations } = await import('./analytics.migrations.js');
+    const { analyticsRoutes, analyticsSubscribers } = await import('./analytics.routes.js');
+    return {
+      migrations: analyticsMigrations,
+      routes: analyticsRoutes,
+      subscribers: analyticsSubscribers,
+      demo: seedAnalyticsDemo,
+    };
+  },
 };

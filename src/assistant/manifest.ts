@@ -1,7 +1,6 @@
 import type { Feature } from '../platform/feature.js';
-import { registerAssistantCommands } from './assistant.cli.js';
 
 export const assistantFeature: Feature = {
   name: 'assistant',
-  commands: registerAssistantCommands,
+  commands: async (program) => (await import('./assistant.cli.js')).registerAssistantCommands(program),
 };

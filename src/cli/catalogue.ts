@@ -33,6 +33,8 @@ interface ArgumentEntry {
 
 export interface CatalogueCommand {
   name: string;
+  /** the feature whose manifest adds this top-level command (none: a core command) */
+  feature?: string;
   description: string;
   summary?: string;
   aliases: string[];
@@ -106,9 +108,15 @@ function describeCommand(cmd: Command): CatalogueCommand {
   };
 }
 
-/** The catalogue of a program's subcommands (the root itself comes from program.ts). */
-export function describeProgram(program: Command): Catalogue {
-  return { version: 1, commands: program.commands.map(describeCommand) };
+/** The catalogue of a program's subcommands (the root itself comes from program.ts), each top-level one with its feature. */
+export function describeProgram(program: Command, featureOf: ReadonlyMap<string, string> = new Map()): Catalogue {
+  return {
+    version: 1,
+    commands: program.commands.map((c) => {
+      const feature = featureOf.get(c.name());
+      return { ...(feature ? { feature } : {}), ...describeCommand(c) };
+    }),
+  };
 }
 
 function addCommand(parent: Command, entry: CatalogueCommand, onRun: () => void): void {
@@ -140,9 +148,9 @@ function addCommand(parent: Command, entry: CatalogueCommand, onRun: () => void)
   parent.addCommand(cmd, { hidden: entry.hidden });
 }
 
-/** A program of the catalogue's shape; onRun is called when the arguments name a command to run. */
-export function programFromCatalogue(catalogue: Catalogue, onRun: () => void): Command {
+/** A program of the catalogue's shape; onRun is called with the top-level entry when the arguments name a command to run. */
+export function programFromCatalogue(catalogue: Catalogue, onRun: (entry: CatalogueCommand) => void): Command {
   const program = createRootCommand();
-  for (const entry of catalogue.commands) addCommand(program, entry, onRun);
+  for (const entry of catalogue.commands) addCommand(program, entry, () => onRun(entry));
   return program;
 }

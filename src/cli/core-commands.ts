@@ -1,8 +1,7 @@
-// The core commands. What only an action needs (the web server, the demo generator with its
-// faker data, the job worker) is imported when that action runs, so that other commands (a
-// report on a file) do not load it.
+// The core commands. What only an action needs (the database, the web server, the demo
+// generator with its faker data, the job worker) is imported when that action runs, so that
+// other commands (a report on a file) do not load it.
 import { Option, type Command } from 'commander';
-import { migrate, openDatabase } from '../platform/db/database.js';
 import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
 
 export function registerCoreCommands(program: Command): void {
@@ -21,6 +20,7 @@ export function registerCoreCommands(program: Command): void {
     });
 
   withDatabaseOptions(program.command('migrate').description('apply database migrations and exit')).action(async (opts) => {
+    const { migrate, openDatabase } = await import('../platform/db/database.js');
     const config = configFromOptions(opts);
     const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, migrate: false });
     try {
@@ -36,6 +36,7 @@ export function registerCoreCommands(program: Command): void {
     .addOption(new Option('--seed <n>', 'seed of the generated business').default('42'))
     .action(async (opts) => {
       const { seedDemo, demoSignIn } = await import('../demo/seed.js');
+      const { openDatabase } = await import('../platform/db/database.js');
       const { startKeepwell, stopOnSignals } = await import('../platform/app.js');
       const config = configFromOptions(opts, { dataDir: './data-demo' });
       const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
@@ -56,6 +57,7 @@ export function registerCoreCommands(program: Command): void {
     .action(async (opts) => {
       const { createContext } = await import('../platform/app.js');
       const { startBackgroundWork, workerConcurrency } = await import('../platform/background.js');
+      const { openDatabase } = await import('../platform/db/database.js');
       const config = configFromOptions(opts);
       const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
       const ctx = await createContext(config, database);

@@ -15,19 +15,22 @@ function readCatalogue(): Catalogue | null {
 
 const catalogue = readCatalogue();
 let runs = true;
+// the compiled CLI loads only the commands of the feature whose command runs
+let only: { feature: string | null } | undefined;
 if (catalogue) {
   const { programFromCatalogue } = await import('./catalogue.js');
   runs = false;
   // help, --help and bad usage end the process here, as the full program would
-  await programFromCatalogue(catalogue, () => {
+  await programFromCatalogue(catalogue, (entry) => {
     runs = true;
+    only = { feature: entry.feature ?? null };
   }).parseAsync(process.argv);
 }
 
 if (runs) {
   const { createFullProgram } = await import('./full.js');
   try {
-    await createFullProgram().parseAsync(process.argv);
+    await (await createFullProgram(only)).parseAsync(process.argv);
   } catch (err) {
     // errors told in one line; demo/seed.js (faker) is loaded only when nothing else matched
     const { ConfigError } = await import('../platform/config.js');

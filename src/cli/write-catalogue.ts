@@ -2,8 +2,9 @@
 // from the full program — the core commands and the feature list's — to the file named first.
 import fs from 'node:fs';
 import { describeProgram } from './catalogue.js';
-import { createFullProgram } from './full.js';
+import { createProgramWithOwners } from './full.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: write-catalogue <file>');
-fs.writeFileSync(out, `${JSON.stringify(describeProgram(createFullProgram()), null, 1)}\n`);
+const { program, featureOf } = await createProgramWithOwners();
+fs.writeFileSync(out, `${JSON.stringify(describeProgram(program, featureOf), null, 1)}\n`);

@@ -1,11 +1,11 @@
 import type { Feature } from '../platform/feature.js';
-import { registerCustomerCommands } from './customers.cli.js';
-import { customerMigrations } from './customers.migrations.js';
-import { customerRoutes } from './customers.routes.js';
 
 export const customersFeature: Feature = {
   name: 'customers',
-  migrations: customerMigrations,
-  routes: customerRoutes,
-  commands: registerCustomerCommands,
+  commands: async (program) => (await import('./customers.cli.js')).registerCustomerCommands(program),
+  load: async () => {
+    const { customerMigrations } = await import('./customers.migrations.js');
+    const { customerRoutes } = await import('./customers.routes.js');
+    return { migrations: customerMigrations, routes: customerRoutes };
+  },
 };

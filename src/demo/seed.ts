@@ -5,7 +5,7 @@ import { createUser, hasOwner } from '../accounts/index.js';
 import type { Database } from '../platform/db/database.js';
 import { getFeatureSettings, saveWorkspace, setFeatureSettings } from '../workspace/index.js';
 import { generateDemoBusiness } from './generate.js';
-import { installedFeatures } from '../platform/feature.js';
+import { loadFeatures } from '../platform/feature.js';
 
 export const demoSignIn = { email: 'owner@demo.keepwell.test', password: 'keepwell-demo' };
 
@@ -52,7 +52,7 @@ export async function seedDemo(db: Database, options: SeedOptions = {}): Promise
   });
   await sql`analyze`.execute(db);
   // features add their demo data in list order, after customers, orders and touchpoints
-  for (const f of installedFeatures()) if (f.demo) await f.demo({ db, seed, today, staffIds, log });
+  for (const f of await loadFeatures()) if (f.demo) await f.demo({ db, seed, today, staffIds, log });
   await setFeatureSettings(db, 'demo', { seeded: true, seed, today: today.toISOString() });
   log('Demo business ready.');
   return true;

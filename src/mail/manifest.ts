@@ -1,14 +1,18 @@
 import type { Feature } from '../platform/feature.js';
-import { sendEmailBatch } from './mail.job.js';
-import { mailMigrations } from './mail.migrations.js';
-import { mailRoutes } from './mail.routes.js';
-import { EMAIL_JOB } from './mail.service.js';
-import { closeTransports } from './mail.transport.js';
 
 export const mailFeature: Feature = {
   name: 'mail',
-  migrations: mailMigrations,
-  routes: mailRoutes,
-  batchJobs: { [EMAIL_JOB]: sendEmailBatch },
-  background: () => async () => closeTransports(),
+  load: async () => {
+    const { sendEmailBatch } = await import('./mail.job.js');
+    const { mailMigrations } = await import('./mail.migrations.js');
+    const { mailRoutes } = await import('./mail.routes.js');
+    const { EMAIL_JOB } = await import('./mail.service.js');
+    const { closeTransports } = await import('./mail.transport.js');
+    return {
+      migrations: mailMigrations,
+      routes: mailRoutes,
+      batchJobs: { [EMAIL_JOB]: sendEmailBatch },
+      background: () => async () => closeTransports(),
+    };
+  },
 };

@@ -8,6 +8,7 @@ import { buildServer, type App } from './http/server.js';
 import { createLogger } from './logger.js';
 import { startBackgroundWork } from './background.js';
 import { eventBus } from './events/events.service.js';
+import { loadFeatures } from './feature.js';
 
 export interface Running {
   app: App;
@@ -18,6 +19,7 @@ export interface Running {
 }
 
 export async function createContext(config: Config, database: OpenDatabase, log = createLogger(config.logLevel)): Promise<AppContext> {
+  await loadFeatures(); // job handlers, subscribers and routes, for whatever runs with this context
   const secret = await ensureInstanceSecret(database.db);
   return { db: database.db, config, log, now: () => new Date(), secret, events: eventBus };
 }

@@ -37,9 +37,22 @@ export interface DemoSeedContext {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface FeatureContributions {}
 
-export interface Feature {
-  /** folder name, also the key of its settings */
-  name: string;
+/**
+ * What a feature plugs into the platform. Most of it is returned by `load()`, which imports the
+ * feature's modules (routes, services, the libraries they use) only when a server, worker,
+ * migration, demo or test needs them — `keepwell --help` or a report on a file never does:
+ *
+ *   export const tasksFeature: Feature = {
+ *     name: 'tasks',
+ *     commands: async (program) => (await import('./tasks.cli.js')).registerTaskCommands(program),
+ *     load: async () => {
+ *       const { taskMigrations } = await import('./tasks.migrations.js');
+ *       const { taskRoutes } = await import('./tasks.routes.js');
+ *       return { migrations: taskMigrations, routes: taskRoutes };
+ *     },
+ *   };
+ */
+export interface FeatureParts {
   /** numbered migrations in the feature's own range (DEVELOPING.md) */
   migrations?: MigrationSet;
   routes?: RegisterRoutes;
@@ -48,8 +61,6 @@ export interface Feature {
   schedules?: Schedule[];
   /** handlers of events recorded by any feature (delivered at least once: make them idempotent) */
   subscribers?: EventSubscriber[];
-  /** `keepwell <command>` subcommands */
-  commands?: (program: Command) => void;
   /** adds the feature's part of the demo business (features seed in list order) */
   demo?: (demo: DemoSeedContext) => Promise<void>;
   /** started with the server and `keepwell worker`; returns its stop function */
@@ -60,10 +71,21 @@ export interface Feature {
   contributes?: Partial<FeatureContributions>;
 }
 
-let installed: readonly Feature[] | null = null;
-const installListeners: ((features: readonly Feature[]) => void)[] = [];
+export interface Feature extends FeatureParts {
+  /** folder name, also the key of its settings */
+  name: string;
+  /** `keepwell <command>` subcommands; import the command module lazily, and what an action needs inside the action */
+  commands?: (program: Command) => void | Promise<void>;
+  /** imports the feature's parts; called once per process by `loadFeatures()` (parts given here override the manifest's own) */
+  load?: () => Promise<FeatureParts>;
+}
 
-/** Installs the feature list for this process (idempotent for the same list). */
+let installed: readonly Feature[] | null = null;
+let loading: Promise<readonly Feature[]> | null = null;
+let loaded: readonly Feature[] | null = null;
+const loadListeners: ((features: readonly Feature[]) => void)[] = [];
+
+/** Installs the feature list for this process (idempotent for the same list). Imports nothing: see loadFeatures(). */
 export function installFeatures(list: readonly Feature[]): void {
   if (installed === list) return;
   const names = new Set<string>();
@@ -72,19 +94,43 @@ export function installFeatures(list: readonly Feature[]): void {
     names.add(f.name);
   }
   installed = list;
-  for (const listen of installListeners) listen(list);
+  loading = null;
+  loaded = null;
 }
 
-/** The installed features; throws when an entry point forgot `installFeatures`. */
-export function installedFeatures(): readonly Feature[] {
+function installedList(): readonly Feature[] {
   if (!installed) throw new Error('No features installed: call installFeatures(features) from src/app/features.ts at start-up');
   return installed;
 }
 
-/** Lets a platform module (jobs, events) index the list when it is installed. */
-export function onFeaturesInstalled(listen: (features: readonly Feature[]) => void): void {
-  installListeners.push(listen);
-  if (installed) listen(installed);
+/**
+ * Imports every installed feature's parts (once per process) and indexes them (jobs, events).
+ * Opening a database (its migrations), createContext() and buildServer() call it; so does a
+ * test's set-up. Returns the features with their parts.
+ */
+export function loadFeatures(): Promise<readonly Feature[]> {
+  const list = installedList();
+  loading ??= (async () => {
+    const all = await Promise.all(list.map(async (f): Promise<Feature> => (f.load ? { ...f, ...(await f.load()) } : f)));
+    if (installed !== list) return all; // another list was installed meanwhile (tests)
+    loaded = all;
+    for (const listen of loadListeners) listen(all);
+    return all;
+  })();
+  return loading;
+}
+
+/** The installed features with their parts; throws when they are not loaded yet. */
+export function installedFeatures(): readonly Feature[] {
+  installedList();
+  if (!loaded) throw new Error('Features are installed but not loaded: await loadFeatures() first (opening a database or createContext() does)');
+  return loaded;
+}
+
+/** Lets a platform module (jobs, events) index the features' parts once they are loaded. */
+export function onFeaturesLoaded(listen: (features: readonly Feature[]) => void): void {
+  loadListeners.push(listen);
+  if (loaded) listen(loaded);
 }
 
 /** Everything the installed features contribute to one extension point, in list order. */

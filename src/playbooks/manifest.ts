@@ -1,17 +1,21 @@
 import type { Feature } from '../platform/feature.js';
-import { seedPlaybookDemo } from './playbooks.demo.js';
-import { playbookMigrations } from './playbooks.migrations.js';
-import { playbookRoutes } from './playbooks.routes.js';
-import { SCAN_JOB, scanJob } from './playbooks.scan.js';
-import { STEP_JOB, stepJob } from './playbooks.service.js';
-import { playbookSubscribers } from './playbooks.subscribers.js';
 
 export const playbooksFeature: Feature = {
   name: 'playbooks',
-  migrations: playbookMigrations,
-  routes: playbookRoutes,
-  jobs: { [STEP_JOB]: stepJob, [SCAN_JOB]: scanJob },
-  schedules: [{ kind: SCAN_JOB, everyMs: 15 * 60_000 }],
-  subscribers: playbookSubscribers,
-  demo: seedPlaybookDemo,
+  load: async () => {
+    const { seedPlaybookDemo } = await import('./playbooks.demo.js');
+    const { playbookMigrations } = await import('./playbooks.migrations.js');
+    const { playbookRoutes } = await import('./playbooks.routes.js');
+    const { SCAN_JOB, scanJob } = await import('./playbooks.scan.js');
+    const { STEP_JOB, stepJob } = await import('./playbooks.service.js');
+    const { playbookSubscribers } = await import('./playbooks.subscribers.js');
+    return {
+      migrations: playbookMigrations,
+      routes: playbookRoutes,
+      jobs: { [STEP_JOB]: stepJob, [SCAN_JOB]: scanJob },
+      schedules: [{ kind: SCAN_JOB, everyMs: 15 * 60_000 }],
+      subscribers: playbookSubscribers,
+      demo: seedPlaybookDemo,
+    };
+  },
 };

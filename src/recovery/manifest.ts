@@ -1,9 +1,10 @@
 import type { Feature } from '../platform/feature.js';
-import { recoveryMigrations } from './recovery.migrations.js';
-import { recoveryRoutes } from './recovery.routes.js';
 
 export const recoveryFeature: Feature = {
   name: 'recovery',
-  migrations: recoveryMigrations,
-  routes: recoveryRoutes,
+  load: async () => {
+    const { recoveryMigrations } = await import('./recovery.migrations.js');
+    const { recoveryRoutes } = await import('./recovery.routes.js');
+    return { migrations: recoveryMigrations, routes: recoveryRoutes };
+  },
 };

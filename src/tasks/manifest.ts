@@ -1,5 +1,10 @@
 import type { Feature } from '../platform/feature.js';
-import { taskMigrations } from './tasks.migrations.js';
-import { taskRoutes } from './tasks.routes.js';
 
-export const tasksFeature: Feature = { name: 'tasks', migrations: taskMigrations, routes: taskRoutes };
+export const tasksFeature: Feature = {
+  name: 'tasks',
+  load: async () => {
+    const { taskMigrations } = await import('./tasks.migrations.js');
+    const { taskRoutes } = await import('./tasks.routes.js');
+    return { migrations: taskMigrations, routes: taskRoutes };
+  },
+};

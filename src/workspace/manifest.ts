@@ -1,5 +1,10 @@
 import type { Feature } from '../platform/feature.js';
-import { workspaceMigrations } from './workspace.migrations.js';
-import { workspaceRoutes } from './workspace.routes.js';
 
-export const workspaceFeature: Feature = { name: 'workspace', migrations: workspaceMigrations, routes: workspaceRoutes };
+export const workspaceFeature: Feature = {
+  name: 'workspace',
+  load: async () => {
+    const { workspaceMigrations } = await import('./workspace.migrations.js');
+    const { workspaceRoutes } = await import('./workspace.routes.js');
+    return { migrations: workspaceMigrations, routes: workspaceRoutes };
+  },
+};

@@ -12,13 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase, pgliteParsers as parsers, type OpenDatabase } from '../../platform/db/database.js';
 import { allMigrations } from '../../platform/db/migrations.js';
-import { installFeatures } from '../../platform/feature.js';
+import { installFeatures, loadFeatures } from '../../platform/feature.js';
 import { features } from '../features.js';
 import { kyselyOverPGlite, pgliteSettings } from '../../platform/db/pglite-dialect.js';
 import type { DB } from '../../platform/db/schema.js';
 
 // Every test process runs with the real feature list, as the server does.
 installFeatures(features);
+await loadFeatures();
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
 

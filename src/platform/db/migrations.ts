@@ -1,7 +1,7 @@
 // One migration set, numbered, gathered from the installed features' manifests. Each feature
 // owns a range of numbers (DEVELOPING.md); names sort in the order they apply.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
-import { installedFeatures } from '../feature.js';
+import { installedFeatures, loadFeatures } from '../feature.js';
 
 export type MigrationSet = Record<string, Migration>;
 
@@ -22,6 +22,7 @@ export function allMigrations(): MigrationSet {
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
+    await loadFeatures();
     return allMigrations();
   },
 };

@@ -13,7 +13,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
-import { onFeaturesInstalled } from '../feature.js';
+import { onFeaturesLoaded } from '../feature.js';
 import { enqueueJobs, PermanentJobError, type Job } from '../jobs/jobs.service.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -45,7 +45,7 @@ type Executor = Kysely<DB> | Transaction<DB>;
 
 const byType = new Map<string, EventSubscriber[]>();
 const byName = new Map<string, EventSubscriber>();
-onFeaturesInstalled((features) => {
+onFeaturesLoaded((features) => {
   byType.clear();
   byName.clear();
   for (const f of features) for (const s of f.subscribers ?? []) addSubscriber(s);

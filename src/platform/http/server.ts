@@ -18,7 +18,7 @@ import type { AppContext } from '../context.js';
 import { allowed } from './access.js';
 import { HttpError, type FieldError } from './errors.js';
 import { checkDiskFull, DISK_FULL_MESSAGE, DISK_FULL_PROBLEM } from '../disk.js';
-import { installedFeatures } from '../feature.js';
+import { loadFeatures } from '../feature.js';
 
 /** One readable line naming every field at fault with its own reason. */
 export function validationMessage(fields: { field: string; message: string }[]): string {
@@ -254,6 +254,7 @@ export interface ServerOptions {
 }
 
 export async function buildServer(ctx: AppContext, options: ServerOptions = {}): Promise<App> {
+  const features = await loadFeatures();
   const app = Fastify({
     loggerInstance: options.logger === false ? undefined : ctx.log,
     bodyLimit: 1024 * 1024,
@@ -308,7 +309,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   // Who is calling: the first feature that recognises the caller (accounts: API token, session).
-  const authenticators = installedFeatures().flatMap((f) => (f.authenticate ? [f.authenticate] : []));
+  const authenticators = features.flatMap((f) => (f.authenticate ? [f.authenticate] : []));
   app.addHook('onRequest', async (req, reply) => {
     for (const authenticate of authenticators) {
       const user = await authenticate(req, ctx);
@@ -394,7 +395,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     return reply.code(500).send({ error: { code: 'internal', message: 'Something went wrong on our side', fields: [] } });
   });
 
-  for (const f of installedFeatures()) if (f.routes) await f.routes(app, ctx);
+  for (const f of features) if (f.routes) await f.routes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   const haveWeb = options.serveWeb !== false && fs.existsSync(path.join(webDist, 'index.html'));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
-import { onFeaturesInstalled } from '../feature.js';
+import { onFeaturesLoaded } from '../feature.js';
 import { checkDiskFull, DISK_FULL_PROBLEM, failureMessage } from '../disk.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -319,7 +319,7 @@ export function registerSchedule(schedule: Schedule): void {
 
 // Handlers and schedules come from the feature list (each feature's manifest), never from
 // side-effect imports.
-onFeaturesInstalled((features) => {
+onFeaturesLoaded((features) => {
   for (const f of features) {
     for (const [kind, handler] of Object.entries(f.jobs ?? {})) registerJobHandler(kind, handler);
     for (const [kind, handler] of Object.entries(f.batchJobs ?? {})) registerBatchJobHandler(kind, handler);
