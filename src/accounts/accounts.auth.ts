@@ -2,9 +2,8 @@
 // The platform asks this through the accounts manifest's `authenticate`.
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../platform/context.js';
-import type { AuthUser } from '../platform/http/access.js';
+import { SESSION_COOKIE, type AuthUser } from '../platform/http/access.js';
 import { HttpError } from '../platform/http/errors.js';
-import { SESSION_COOKIE } from '../platform/http/server.js';
 import { userFromApiToken, userFromSession } from './accounts.service.js';
 
 export async function authenticate(req: FastifyRequest, ctx: AppContext): Promise<AuthUser | null> {

@@ -15,7 +15,7 @@ import { createSession, createUser } from '../accounts/index.js';
 import { createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { openDatabase, type OpenDatabase } from './db/database.js';
 import { checkDiskFull, DISK_FULL_MESSAGE, DISK_FULL_PROBLEM, diskProblems, diskSettings, isDiskFull, resetDiskState } from './disk.js';
-import { SESSION_COOKIE } from './http/server.js';
+import { SESSION_COOKIE } from './http/access.js';
 import { drainJobs, enqueueJob, registerJobHandler } from './jobs/jobs.service.js';
 
 function devFullError(): NodeJS.ErrnoException {

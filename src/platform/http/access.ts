@@ -2,6 +2,9 @@
 // so forgetting to say is never an open door.
 export type Role = 'owner' | 'agent';
 
+/** The web app's session cookie (kept here, not in server.ts, so the CLI need not load Fastify). */
+export const SESSION_COOKIE = 'kw_session';
+
 /** public: anyone; staff: any signed-in owner or agent; owner: owners only */
 export type Access = 'public' | 'staff' | 'owner';
 

@@ -221,7 +221,6 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'kw_session';
 /** The web app's build, dist/web under the project root: three folders up from
  * src/platform/http, four from the compiled dist/server/platform/http. */
 const webDist = ((here) => {
