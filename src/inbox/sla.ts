@@ -1,8 +1,8 @@
 // Business-hours arithmetic for service levels, pure: the workspace's weekly schedule (with
 // breaks), holidays and time zone. A target of "1 business hour" from Friday 16:30 with a
 // 17:00 close is Monday 09:30; a lunch break and a holiday are skipped the same way.
-import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
+import { instantOfWallClock, localDate } from '../platform/time.js';
 
 export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -30,7 +30,6 @@ const nine2five: [string, string][] = [['09:00', '17:00']];
 export const defaultWeek: Record<Weekday, [string, string][]> = { sun: [], mon: nine2five, tue: nine2five, wed: nine2five, thu: nine2five, fri: nine2five, sat: [] };
 
 const minutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
-const pad = (n: number) => String(n).padStart(2, '0');
 
 function hasHours(bh: BusinessHours): boolean {
   return weekdays.some((d) => bh.week[d].length > 0);
@@ -38,31 +37,18 @@ function hasHours(bh: BusinessHours): boolean {
 
 /** The open intervals [start, end) in UTC ms of one local day (y, m 0-based, d). */
 function dayWindows(bh: BusinessHours, y: number, m: number, d: number): [number, number][] {
-  const noon = new TZDate(y, m, d, 12, 0, 0, 0, bh.timeZone);
-  const date = `${noon.getFullYear()}-${pad(noon.getMonth() + 1)}-${pad(noon.getDate())}`;
-  if (bh.holidays.includes(date)) return [];
-  const windows = bh.week[weekdays[noon.getDay()]];
-  return windows.map(([a, b]) => {
-    const am = minutes(a);
-    const bm = minutes(b);
-    const start = new TZDate(noon.getFullYear(), noon.getMonth(), noon.getDate(), Math.floor(am / 60), am % 60, 0, 0, bh.timeZone).getTime();
-    const end = new TZDate(noon.getFullYear(), noon.getMonth(), noon.getDate(), Math.floor(bm / 60), bm % 60, 0, 0, bh.timeZone).getTime();
-    return [start, end] as [number, number];
-  });
+  const day = new Date(Date.UTC(y, m, d));
+  if (bh.holidays.includes(day.toISOString().slice(0, 10))) return [];
+  const windows = bh.week[weekdays[day.getUTCDay()]];
+  const at = (hhmm: string) => instantOfWallClock(Date.UTC(y, m, d, 0, minutes(hhmm)), bh.timeZone);
+  return windows.map(([a, b]) => [at(a), at(b)] as [number, number]);
 }
 
 /** Walks the open windows from the local day of `from` on (at most ~3 years ahead). */
 function* windowsFrom(bh: BusinessHours, from: Date): Generator<[number, number]> {
-  const local = new TZDate(from.getTime(), bh.timeZone);
-  let y = local.getFullYear();
-  let m = local.getMonth();
-  let d = local.getDate();
+  const [y, m, d] = localDate(from, bh.timeZone).split('-').map(Number);
   for (let i = 0; i < 1100; i++) {
-    for (const w of dayWindows(bh, y, m, d)) yield w;
-    const next = new TZDate(y, m, d + 1, 12, 0, 0, 0, bh.timeZone);
-    y = next.getFullYear();
-    m = next.getMonth();
-    d = next.getDate();
+    for (const w of dayWindows(bh, y, m - 1, d + i)) yield w;
   }
 }
 

@@ -1,7 +1,7 @@
 // What the customer is told about waiting: computed from recent first replies (median, in
 // business time) and the current queue; when nobody is in, it says so and when someone will be.
-import { TZDate } from '@date-fns/tz';
 import type { Database } from '../platform/db/database.js';
+import { wallClockAt } from '../platform/time.js';
 import { businessHours, getInboxSettings } from './inbox.settings.js';
 import { addBusinessMs, businessMsBetween, openAt } from './sla.js';
 
@@ -60,9 +60,9 @@ export async function expectedWait(db: Database, now: Date): Promise<ExpectedWai
   const state = openAt(now, bh);
   const by = addBusinessMs(now, expectedMs, bh);
   const local = (d: Date) => {
-    const z = new TZDate(d.getTime(), bh.timeZone);
-    const day = z.toLocaleDateString('en-GB', { weekday: 'long', timeZone: bh.timeZone });
-    const time = `${String(z.getHours()).padStart(2, '0')}:${String(z.getMinutes()).padStart(2, '0')}`;
+    const w = wallClockAt(d, bh.timeZone);
+    const day = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][w.weekday];
+    const time = `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
     return { day, time };
   };
   let message: string;

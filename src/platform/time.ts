@@ -43,3 +43,20 @@ export function hourlyOffsets(timeZone: string): (instant: number) => number {
     return off;
   };
 }
+
+export interface WallClock {
+  year: number;
+  /** 1–12 */
+  month: number;
+  day: number;
+  /** 0 = Sunday … 6 = Saturday */
+  weekday: number;
+  hour: number;
+  minute: number;
+}
+
+/** What the wall clock in `timeZone` shows at an instant. */
+export function wallClockAt(at: Date, timeZone: string): WallClock {
+  const w = new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone));
+  return { year: w.getUTCFullYear(), month: w.getUTCMonth() + 1, day: w.getUTCDate(), weekday: w.getUTCDay(), hour: w.getUTCHours(), minute: w.getUTCMinutes() };
+}
