@@ -1,0 +1,342 @@
+// The knowledge base: FAQ entries (staff edit, import and export them) and the in-process index
+// the assistant answers from. Every change bumps assistant_state.kb_version in its transaction;
+// each process compares that counter with the version its index was built from before answering,
+// so an edit takes effect at once here and on the next message in any other process.
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../platform/db/database.js';
+import { notFound } from '../platform/http/errors.js';
+import { KnowledgeIndex } from './knowledge-index.js';
+import { type SafeBlock, renderAnswer, safeHref } from './markdown.js';
+import { type AssistantEntriesTable, type EntryLink, type EntryStatus, entryStatuses } from './assistant.tables.js';
+
+export const QUESTION_MAX = 500;
+export const ANSWER_MAX = 20_000;
+
+const line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `is longer than ${max} characters`)
+    .refine((s) => !s.includes('\u0000'), 'holds a NUL character');
+
+export const linkInput = z.object({
+  title: line(200).pipe(z.string().min(1, 'is required')),
+  url: z
+    .string()
+    .trim()
+    .max(2000, 'is longer than 2000 characters')
+    .refine((u) => safeHref(u) !== undefined, 'must be an http(s) or mailto address'),
+});
+
+export const entryInput = z.object({
+  question: line(QUESTION_MAX).pipe(z.string().min(1, 'is required')),
+  phrasings: z.array(line(QUESTION_MAX)).max(200, 'at most 200 phrasings').default([]),
+  answer: line(ANSWER_MAX).pipe(z.string().min(1, 'is required')),
+  tags: z
+    .array(line(50).pipe(z.string().min(1, 'must not be empty')))
+    .max(30, 'at most 30 tags')
+    .default([]),
+  links: z.array(linkInput).max(20, 'at most 20 links').default([]),
+  status: z.enum(entryStatuses).default('draft'),
+});
+export type EntryInput = z.input<typeof entryInput>;
+type ParsedEntry = z.output<typeof entryInput>;
+
+export interface Entry {
+  id: string;
+  question: string;
+  phrasings: string[];
+  answer: string;
+  /** the answer as safe blocks (what the widget shows) */
+  blocks: SafeBlock[];
+  tags: string[];
+  links: EntryLink[];
+  status: EntryStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Row = Selectable<AssistantEntriesTable>;
+
+function toEntry(r: Row): Entry {
+  return {
+    id: r.id,
+    question: r.question,
+    phrasings: r.phrasings,
+    answer: r.answer,
+    blocks: renderAnswer(r.answer),
+    tags: r.tags,
+    links: r.links,
+    status: r.status,
+    createdAt: new Date(r.created_at).toISOString(),
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
+function clean(e: ParsedEntry) {
+  const uniq = (xs: string[]) => [...new Set(xs.map((x) => x.trim()).filter(Boolean))];
+  return {
+    question: e.question,
+    phrasings: uniq(e.phrasings).filter((p) => p.toLowerCase() !== e.question.toLowerCase()),
+    answer: e.answer,
+    tags: uniq(e.tags.map((t) => t.toLowerCase())),
+    links: JSON.stringify(e.links.map((l) => ({ title: l.title, url: safeHref(l.url)! }))),
+    status: e.status,
+  };
+}
+
+async function bump(db: Database): Promise<void> {
+  await db
+    .updateTable('assistant_state')
+    .set((eb) => ({ kb_version: eb('kb_version', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
+}
+
+export async function listEntries(db: Database, filter: { q?: string; status?: EntryStatus; tag?: string } = {}): Promise<Entry[]> {
+  let q = db.selectFrom('assistant_entries').selectAll().orderBy('question').orderBy('id').limit(2000);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.tag) q = q.where(sql<boolean>`${filter.tag.toLowerCase()} = any(tags)`);
+  if (filter.q?.trim()) {
+    const like = `%${filter.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([eb('question', 'ilike', like), eb('answer', 'ilike', like), eb(sql`array_to_string(phrasings, ' ')`, 'ilike', like), eb(sql`array_to_string(tags, ' ')`, 'ilike', like)]),
+    );
+  }
+  return (await q.execute()).map((r) => toEntry(r as Row));
+}
+
+export async function getEntry(db: Database, id: string): Promise<Entry> {
+  const r = await db.selectFrom('assistant_entries').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r) throw notFound('Entry');
+  return toEntry(r as Row);
+}
+
+export async function createEntry(db: Database, input: EntryInput, now = new Date()): Promise<Entry> {
+  const v = clean(entryInput.parse(input));
+  const row = await db.transaction().execute(async (trx) => {
+    const r = await trx
+      .insertInto('assistant_entries')
+      .values({ ...v, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await bump(trx);
+    return r;
+  });
+  return toEntry(row as Row);
+}
+
+export async function updateEntry(db: Database, id: string, patch: Partial<EntryInput>, now = new Date()): Promise<Entry> {
+  return db.transaction().execute(async (trx) => {
+    const cur = await trx.selectFrom('assistant_entries').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!cur) throw notFound('Entry');
+    const merged = entryInput.parse({ question: cur.question, phrasings: cur.phrasings, answer: cur.answer, tags: cur.tags, links: cur.links, status: cur.status, ...patch });
+    const r = await trx
+      .updateTable('assistant_entries')
+      .set({ ...clean(merged), updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await bump(trx);
+    return toEntry(r as Row);
+  });
+}
+
+/** Adds a way of asking to an entry (from the unanswered list); nothing when it is already there. */
+export async function addPhrasing(db: Database, id: string, phrasing: string, now = new Date()): Promise<Entry> {
+  const e = await getEntry(db, id);
+  const p = phrasing.trim().slice(0, QUESTION_MAX);
+  if (!p || [e.question, ...e.phrasings].some((x) => x.toLowerCase() === p.toLowerCase())) return e;
+  return updateEntry(db, id, { phrasings: [...e.phrasings, p] }, now);
+}
+
+export async function deleteEntry(db: Database, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx.deleteFrom('assistant_entries').where('id', '=', id).executeTakeFirst();
+    if (!Number(r.numDeletedRows)) throw notFound('Entry');
+    await bump(trx);
+  });
+}
+
+// ---- CSV ----------------------------------------------------------------------------------------
+// One row per entry: id,question,phrasings,answer,tags,links,status — phrasings one per line inside
+// the cell, tags separated by commas, links one per line as "title | url". The evaluation format
+// (entry,question,answer: one row per phrasing) is read as well.
+
+export const CSV_HEADER = ['id', 'question', 'phrasings', 'answer', 'tags', 'links', 'status'] as const;
+
+export function entriesToCsv(entries: Entry[]): string {
+  return stringify(
+    entries.map((e) => [e.id, e.question, e.phrasings.join('\n'), e.answer, e.tags.join(', '), e.links.map((l) => `${l.title} | ${l.url}`).join('\n'), e.status]),
+    { header: true, columns: [...CSV_HEADER] },
+  );
+}
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  errors: { line: number; message: string }[];
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || 'row'} ${i.message}`).join('; ');
+}
+
+/** Reads an FAQ CSV; good rows are saved, each bad row is reported by its line number. */
+export async function importEntriesCsv(db: Database, text: string, now = new Date()): Promise<ImportResult> {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as never;
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    return { created: 0, updated: 0, errors: [{ line: e.lines ?? 1, message: `the file is not readable CSV: ${e.message}` }] };
+  }
+  if (!records.length) return { created: 0, updated: 0, errors: [{ line: 1, message: `the file is empty (expected the header ${CSV_HEADER.join(',')})` }] };
+  const head = records[0]!.record.map((h) => h.trim().toLowerCase());
+  const rows = records.slice(1);
+  if (rows.length > 5000) return { created: 0, updated: 0, errors: [{ line: 1, message: `at most 5,000 rows per import (found ${rows.length})` }] };
+  const col = (name: string) => head.indexOf(name);
+  const result: ImportResult = { created: 0, updated: 0, errors: [] };
+  const items: { line: number; id: string | null; input: unknown }[] = [];
+
+  if (col('entry') >= 0 && col('question') >= 0 && col('phrasings') < 0) {
+    // evaluation format: rows of one entry become one entry (first question, the rest phrasings)
+    const byKey = new Map<string, { line: number; questions: string[]; answer: string }>();
+    for (const { record, info } of rows) {
+      const key = (record[col('entry')] ?? '').trim();
+      const q = (record[col('question')] ?? '').trim();
+      if (!key || !q) {
+        result.errors.push({ line: info.lines, message: !key ? '"entry" is empty' : '"question" is empty' });
+        continue;
+      }
+      const g = byKey.get(key) ?? { line: info.lines, questions: [], answer: '' };
+      g.questions.push(q);
+      g.answer ||= (record[col('answer')] ?? '').trim();
+      byKey.set(key, g);
+    }
+    for (const [key, g] of byKey)
+      items.push({ line: g.line, id: null, input: { question: g.questions[0], phrasings: g.questions.slice(1), answer: g.answer || `(answer for ${key})`, tags: [], status: 'draft' } });
+  } else {
+    const missing = ['question', 'answer'].filter((h) => col(h) < 0);
+    if (missing.length) return { created: 0, updated: 0, errors: [{ line: 1, message: `the header must name ${CSV_HEADER.join(',')} (missing ${missing.join(', ')})` }] };
+    const cell = (r: string[], name: string) => (col(name) >= 0 ? (r[col(name)] ?? '') : '');
+    for (const { record, info } of rows) {
+      const links: { title: string; url: string }[] = [];
+      let linkError: string | null = null;
+      for (const l of cell(record, 'links')
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const bar = l.lastIndexOf('|');
+        if (bar < 0) {
+          linkError = `link "${l.slice(0, 80)}" must be written "title | url"`;
+          break;
+        }
+        links.push({ title: l.slice(0, bar).trim(), url: l.slice(bar + 1).trim() });
+      }
+      if (linkError) {
+        result.errors.push({ line: info.lines, message: linkError });
+        continue;
+      }
+      const id = cell(record, 'id').trim();
+      if (id && !uuid.test(id)) {
+        result.errors.push({ line: info.lines, message: `"id" ${JSON.stringify(id.slice(0, 60))} is not an entry id (leave it empty for a new entry)` });
+        continue;
+      }
+      const status = cell(record, 'status').trim().toLowerCase() || 'draft';
+      items.push({
+        line: info.lines,
+        id: id || null,
+        input: {
+          question: cell(record, 'question'),
+          phrasings: cell(record, 'phrasings')
+            .split(/\r?\n/)
+            .map((s) => s.trim())
+            .filter(Boolean),
+          answer: cell(record, 'answer'),
+          tags: cell(record, 'tags')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          links,
+          status,
+        },
+      });
+    }
+  }
+
+  const good: { line: number; id: string | null; v: ReturnType<typeof clean> }[] = [];
+  for (const it of items) {
+    const parsed = entryInput.safeParse(it.input);
+    if (!parsed.success) result.errors.push({ line: it.line, message: zodMessage(parsed.error) });
+    else good.push({ line: it.line, id: it.id, v: clean(parsed.data) });
+  }
+  if (good.length) {
+    await db.transaction().execute(async (trx) => {
+      const ids = good.map((g) => g.id).filter((x): x is string => Boolean(x));
+      const known = new Set(ids.length ? (await trx.selectFrom('assistant_entries').select('id').where('id', 'in', ids).execute()).map((r) => r.id) : []);
+      for (const g of good) {
+        if (g.id && known.has(g.id)) {
+          await trx
+            .updateTable('assistant_entries')
+            .set({ ...g.v, updated_at: now })
+            .where('id', '=', g.id)
+            .execute();
+          result.updated++;
+        } else {
+          await trx
+            .insertInto('assistant_entries')
+            .values({ ...(g.id ? { id: g.id } : {}), ...g.v, created_at: now, updated_at: now })
+            .execute();
+          result.created++;
+        }
+      }
+      await bump(trx);
+    });
+  }
+  result.errors.sort((a, b) => a.line - b.line);
+  return result;
+}
+
+// ---- the index ----------------------------------------------------------------------------------
+
+export interface Knowledge {
+  version: number;
+  index: KnowledgeIndex;
+  entries: Map<string, Entry>;
+}
+
+const built = new WeakMap<object, { knowledge?: Knowledge; building?: Promise<Knowledge>; buildingVersion?: number }>();
+
+async function currentVersion(db: Database): Promise<number> {
+  const r = await db.selectFrom('assistant_state').select('kb_version').where('id', '=', 1).executeTakeFirst();
+  return Number(r?.kb_version ?? 0);
+}
+
+/** The published entries, indexed; rebuilt when the knowledge base changed (here or in another process). */
+export async function knowledge(db: Database): Promise<Knowledge> {
+  const slot = built.get(db) ?? {};
+  built.set(db, slot);
+  const version = await currentVersion(db);
+  if (slot.knowledge?.version === version) return slot.knowledge;
+  if (slot.building && slot.buildingVersion === version) return slot.building;
+  const building = (async () => {
+    const entries = await listEntries(db, { status: 'published' });
+    const index = new KnowledgeIndex(entries.map((e) => ({ id: e.id, phrasings: [e.question, ...e.phrasings] })));
+    const k: Knowledge = { version, index, entries: new Map(entries.map((e) => [e.id, e])) };
+    if ((slot.knowledge?.version ?? -1) <= version) slot.knowledge = k;
+    return k;
+  })();
+  slot.building = building;
+  slot.buildingVersion = version;
+  try {
+    return await building;
+  } finally {
+    if (slot.building === building) slot.building = undefined;
+  }
+}
