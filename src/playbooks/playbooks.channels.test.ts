@@ -87,4 +87,36 @@ describe('steps that need a channel the customer lacks', () => {
     expect(bad.statusCode).toBe(400);
     expect(JSON.stringify(bad.json().error)).toContain('ifNoChannel');
   });
+
+  it("skip the ready-made win-back's call for a customer the offer never reached (no email), and keep it for one it reached", async () => {
+    const { readyMadePlaybooks } = await import('./playbooks.library.js');
+    const { key: _key, ...lib } = readyMadePlaybooks().find((p) => p.key === 'win_back')!;
+    expect(lib.steps[2]!.skipIf).toContain('not_reached');
+    const pb = await savePlaybook(
+      t.ctx.db,
+      { ...lib, name: 'Win-back (library)', trigger: { type: 'customer.created' }, conditions: [], steps: lib.steps.map((s) => ({ ...s, wait: { days: 0, hours: 0 } })) },
+      { enabled: true },
+    );
+    const noEmail = await makeCustomer(t.ctx.db, { name: 'Pia Phoneonly', phone: '+44 20 7946 0003' });
+    const withEmail = await makeCustomer(t.ctx.db, { name: 'Ed Mailable', email: 'ed@example.test', marketing_consent: true });
+    await enroll(t.ctx, [
+      { playbook: pb, customerId: noEmail.id, occurrenceKey: 'c' },
+      { playbook: pb, customerId: withEmail.id, occurrenceKey: 'c' },
+    ]);
+    await drainJobs(t.ctx, { concurrency: 1 });
+    expect((await runsOf(noEmail.id)).map((r) => [r.action, r.status])).toEqual([
+      ['promo', 'skipped'],
+      ['email', 'skipped'],
+      ['task', 'skipped'],
+    ]);
+    expect((await runsOf(noEmail.id))[2]!.detail).toMatch(/no earlier message reached the customer/);
+    expect(await t.ctx.db.selectFrom('tasks').select('id').where('customer_id', '=', noEmail.id).execute()).toEqual([]);
+    expect((await runsOf(withEmail.id)).map((r) => [r.action, r.status])).toEqual([
+      ['promo', 'done'],
+      ['email', 'done'],
+      ['task', 'done'],
+    ]);
+    const call = await t.ctx.db.selectFrom('tasks').select('title').where('customer_id', '=', withEmail.id).executeTakeFirstOrThrow();
+    expect(call.title).toContain('Call Ed Mailable');
+  });
 });

@@ -91,7 +91,8 @@ export const actionSchema = z.discriminatedUnion('type', [
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
-export const skipReasons = ['ordered', 'unsubscribed', 'contacted'] as const;
+/** not_reached: no earlier message of this enrolment reached them (each was skipped for want of a channel), so a follow-up would follow up nothing */
+export const skipReasons = ['ordered', 'unsubscribed', 'contacted', 'not_reached'] as const;
 export type SkipIf = (typeof skipReasons)[number];
 
 export const stepSchema = z.object({
@@ -413,6 +414,8 @@ export function evaluateScheduledTriggers(playbooks: ScanPlaybook[], customers: 
 export interface SinceEnrolled {
   orderedSince: boolean;
   contactedSince: boolean;
+  /** an earlier step of this enrolment went out to the customer by a channel (null: no earlier step needed one) */
+  reached?: boolean | null;
 }
 
 /** The channel an action reaches the customer through: email, survey and promo code go by email. */
@@ -444,6 +447,7 @@ export function stepSkipReason(step: Step, f: CustomerFacts, since: SinceEnrolle
     if (s === 'ordered' && since.orderedSince) return 'customer ordered again';
     if (s === 'unsubscribed' && (f.unsubscribed || !f.marketingConsent)) return 'customer unsubscribed';
     if (s === 'contacted' && since.contactedSince) return 'customer was contacted since';
+    if (s === 'not_reached' && since.reached === false) return 'no earlier message reached the customer (no email address), so there is nothing to follow up';
   }
   if (missingChannel(step, f) === 'email' && step.ifNoChannel !== 'task') return 'customer has no email address';
   if (step.action.type === 'email' && step.action.kind === 'marketing' && f.unsubscribed) return 'customer unsubscribed';

@@ -229,7 +229,8 @@ Here is {{ promo.percent_off }}% off your next order with the code {{ promo.code
       {
         name: 'Call if still away',
         wait: wait(7),
-        skipIf: ['ordered', 'contacted'],
+        // the call follows up the offer: without an email address the offer never went out
+        skipIf: ['ordered', 'contacted', 'not_reached'],
         action: {
           type: 'task',
           title: 'Call {{ customer.name }}: late against their usual rhythm',

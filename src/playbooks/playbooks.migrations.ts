@@ -74,4 +74,15 @@ export const playbookMigrations: MigrationSet = {
       await db.schema.alterTable('playbooks').dropColumn('enabled_at').dropColumn('include_existing').dropColumn('daily_cap').execute();
     },
   },
+  '0303_win_back_call_needs_offer': {
+    // The ready-made win-back's call follows up the emailed offer: skipped when the offer never
+    // reached the customer (no email address). Installed copies get the same rule.
+    async up(db: MigrationDb) {
+      await sql`update playbooks set steps = jsonb_set(steps, '{2,skipIf}', (steps #> '{2,skipIf}') || '["not_reached"]'::jsonb)
+        where key = 'win_back' and steps #>> '{2,action,type}' = 'task' and not (steps #> '{2,skipIf}') ? 'not_reached'`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`update playbooks set steps = jsonb_set(steps, '{2,skipIf}', (steps #> '{2,skipIf}') - 'not_reached') where key = 'win_back'`.execute(db);
+    },
+  },
 };

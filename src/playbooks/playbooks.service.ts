@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
+import { purposeKey } from '../platform/secret.js';
 import type { DB } from '../platform/db/schema.js';
 import { notFound } from '../platform/http/errors.js';
 import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
@@ -14,6 +15,7 @@ import { createTask } from '../tasks/index.js';
 import { getWorkspace } from '../workspace/index.js';
 import {
   evaluateConditions,
+  channelNeeded,
   fallbackTask,
   missingChannel,
   playbookDefinition,
@@ -30,6 +32,14 @@ import { loadOneFacts } from './playbooks.facts.js';
 import { renderEmail, TemplateError } from './playbooks.templates.js';
 
 export const STEP_JOB = 'playbook.step';
+
+/**
+ * The key that signs webhook steps (x-keepwell-signature: sha256=<hex HMAC-SHA256 of the body>),
+ * derived from the instance secret for this use alone: receivers hold it, never the secret.
+ */
+export function playbookWebhookKey(instanceSecret: string): string {
+  return `whsec_${purposeKey(instanceSecret, 'playbooks.webhook').toString('hex')}`;
+}
 
 export interface Playbook extends PlaybookDefinition {
   id: string;
@@ -287,7 +297,7 @@ async function runAction(
       return { status: 'skipped', detail: 'loyalty is not switched on' };
     case 'webhook': {
       const body = JSON.stringify({ playbook: { id: pb.id, name: pb.name }, step: index, customer: { id: facts.id, name: facts.name, email: facts.email }, data: enrollment.data });
-      const signature = createHmac('sha256', ctx.secret).update(body).digest('hex');
+      const signature = createHmac('sha256', playbookWebhookKey(ctx.secret)).update(body).digest('hex');
       let status = 0;
       try {
         const res = await fetch(action.url, {
@@ -324,6 +334,22 @@ async function sinceEnrolled(db: Database, customerId: string, since: Date) {
       and channel not in ('order', 'system') and (source is null or (source not like 'playbook:%' and source <> 'mail')) limit 1`.execute(db),
   ]);
   return { orderedSince: Boolean(o), contactedSince: t.rows.length > 0 };
+}
+
+/** Whether an earlier step that goes out by a channel (email, survey, promo) was done for this enrolment; null when none needs one. */
+async function reachedBefore(db: Database, pb: Playbook, enrollmentId: string, index: number): Promise<boolean | null> {
+  const earlier = pb.steps.slice(0, index).flatMap((s, i) => (channelNeeded(s.action) ? [i] : []));
+  if (earlier.length === 0) return null;
+  const done = await db
+    .selectFrom('playbook_step_runs')
+    .select('id')
+    .where('enrollment_id', '=', enrollmentId)
+    .where('step_index', 'in', earlier)
+    .where('status', '=', 'done')
+    .where('detail', 'not like', 'no % address, so a task instead%')
+    .limit(1)
+    .executeTakeFirst();
+  return Boolean(done);
 }
 
 export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promise<string> {
@@ -392,7 +418,7 @@ export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promis
   if (!facts) return finish({ status: 'skipped', detail: 'customer erased or merged' }, true);
   const cond = evaluateConditions(pb.conditions as Condition[], facts, now.getTime());
   if (!cond.ok) return finish({ status: 'skipped', detail: `condition no longer holds: ${cond.failed}` });
-  const skip = stepSkipReason(step, facts, await sinceEnrolled(ctx.db, facts.id, new Date(e.entered_at)));
+  const skip = stepSkipReason(step, facts, { ...(await sinceEnrolled(ctx.db, facts.id, new Date(e.entered_at))), reached: await reachedBefore(ctx.db, pb, e.id, index) });
   if (skip) return finish({ status: 'skipped', detail: skip });
   if (!(await run.extendLease())) throw new LeaseLostError(job.id);
   const missing = missingChannel(step, facts);

@@ -287,10 +287,16 @@ export function PlaybookEditor() {
             </div>
             <div className="inline-form">
               Skip if, since they entered:
-              {(['ordered', 'unsubscribed', 'contacted'] as const).map((r) => (
+              {(['ordered', 'unsubscribed', 'contacted', 'not_reached'] as const).map((r) => (
                 <label key={r} style={{ flexDirection: 'row', alignItems: 'center', margin: 0 }}>
                   <input type="checkbox" checked={s.skipIf.includes(r)} onChange={(e) => setStep(i, { ...s, skipIf: e.target.checked ? [...s.skipIf, r] : s.skipIf.filter((x) => x !== r) })} />
-                  {r === 'ordered' ? 'they ordered again' : r === 'unsubscribed' ? 'they unsubscribed' : 'someone contacted them'}
+                  {r === 'ordered'
+                    ? 'they ordered again'
+                    : r === 'unsubscribed'
+                      ? 'they unsubscribed'
+                      : r === 'contacted'
+                        ? 'someone contacted them'
+                        : 'no earlier message reached them (no email address)'}
                 </label>
               ))}
             </div>
