@@ -102,4 +102,35 @@ export const inboxMigrations: MigrationSet = {
       await sql`alter table conversations drop column reopen_count`.execute(db);
     },
   },
+  '0503_inbox_imap_canned_merge': {
+    // IMAP: the last UID stored per mailbox (with its UIDVALIDITY), written in the transaction of
+    // the message it stands for. Canned replies. A merged conversation points at the one it joined.
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('inbox_imap_state')
+        .addColumn('account', 'text', (c) => c.primaryKey())
+        .addColumn('uid_validity', 'bigint', (c) => c.notNull())
+        .addColumn('last_uid', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_polled_at', 'timestamptz')
+        .addColumn('last_error', 'text')
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('inbox_canned_replies')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('promo_percent_off', 'integer')
+        .addColumn('created_by', 'uuid', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`alter table conversations add column merged_into_id uuid references conversations(id) on delete set null`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter table conversations drop column merged_into_id`.execute(db);
+      await db.schema.dropTable('inbox_canned_replies').execute();
+      await db.schema.dropTable('inbox_imap_state').execute();
+    },
+  },
 };

@@ -3,14 +3,32 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
+import { localDate, wallClockAt } from '../platform/time.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
 import { chatToken, verifyChatToken, visitorMessages } from './chat.js';
 import { contactPage, formErrorPage, formIssuedAt, formToken, MAX_FILL_MS, MIN_FILL_MS, thanksPage, type FormValues } from './contact-form.js';
 import { getWorkspace } from '../workspace/index.js';
 import { conversationDetail, customerPanel, listConversations, messageView, views } from './inbox.queries.js';
-import { addNote, assign, logCall, openPhoneConversation, receiveMessage, replyToConversation, setStatus, updateConversation } from './inbox.service.js';
-import { getInboxSettings, inboxSettingsInput, saveInboxSettings, setAway } from './inbox.settings.js';
+import {
+  addNote,
+  assign,
+  followMerge,
+  logCall,
+  mentionHandles,
+  mergeConversations,
+  openPhoneConversation,
+  receiveMessage,
+  replyToConversation,
+  requestCallBack,
+  setStatus,
+  updateConversation,
+} from './inbox.service.js';
+import { deleteCanned, listCanned, renderCanned, saveCanned } from './canned.js';
+import { notePresence, viewersOf } from './presence.js';
+import { businessHours, getInboxSettings, inboxSettingsInput, saveInboxSettings, setAway, settingsView } from './inbox.settings.js';
+import { checkAckTemplate } from './autoack.js';
+import { describe as describeImapError, ImapNotConfigured, imapStatus, pollImap } from './imap.js';
 import { channels, priorities, statuses } from './inbox.tables.js';
 import { subscribe, usePollContext, type LiveEvent } from './live.js';
 import { expectedWait } from './wait.js';
@@ -90,8 +108,10 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     },
   );
 
-  app.get('/api/inbox/conversations/:id', { config: { access: 'staff' }, schema: { tags, summary: 'One conversation with its messages and the customer panel', params: idParams } }, async (req) =>
-    conversationDetail(ctx.db, req.params.id, ctx.now()),
+  app.get(
+    '/api/inbox/conversations/:id',
+    { config: { access: 'staff' }, schema: { tags, summary: 'One conversation with its messages, the customer panel and who else has it open', params: idParams } },
+    async (req) => ({ ...(await conversationDetail(ctx.db, req.params.id, ctx.now())), viewers: viewersOf(req.params.id) }),
   );
 
   app.patch(
@@ -212,16 +232,106 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     },
   );
 
-  app.get('/api/inbox/agents', { config: { access: 'staff' }, schema: { tags, summary: 'Staff who can be assigned' } }, async () => ({
-    agents: await ctx.db.selectFrom('users').select(['id', 'name', 'role']).where('disabled_at', 'is', null).orderBy('name').execute(),
+  app.get('/api/inbox/agents', { config: { access: 'staff' }, schema: { tags, summary: 'Staff who can be assigned, with their @mention handle and whether they are away' } }, async () => {
+    const users = await ctx.db.selectFrom('users').select(['id', 'name', 'role', 'email']).where('disabled_at', 'is', null).orderBy('name').execute();
+    const handles = mentionHandles(users);
+    const away = new Set((await getInboxSettings(ctx.db)).routing.away);
+    return { agents: users.map((u) => ({ id: u.id, name: u.name, role: u.role, handle: handles.get(u.id)!, away: away.has(u.id) })) };
+  });
+
+  // ---------------------------------------------------------------- agent tools
+  app.get('/api/inbox/canned', { config: { access: 'staff' }, schema: { tags, summary: 'Canned replies (saved answers with Liquid fields)' } }, async () => ({ canned: await listCanned(ctx) }));
+  const cannedBody = z.object({
+    title: z.string().trim().min(1, 'is required').max(200),
+    body: text(MESSAGE_MAX_CHARS),
+    promoPercentOff: z.number().int().min(1).max(100).nullable().optional(),
+  });
+  const cannedParams = z.object({ id: z.string().uuid('must be a canned reply id') });
+  app.post('/api/inbox/canned', { config: { access: 'staff' }, schema: { tags, summary: 'Save a canned reply (fields are checked now)', body: cannedBody } }, async (req, reply) =>
+    reply.code(201).send(await saveCanned(ctx, req.user!.id, req.body)),
+  );
+  app.put('/api/inbox/canned/:id', { config: { access: 'staff' }, schema: { tags, summary: 'Change a canned reply', params: cannedParams, body: cannedBody } }, async (req) =>
+    saveCanned(ctx, req.user!.id, req.body, req.params.id),
+  );
+  app.delete('/api/inbox/canned/:id', { config: { access: 'staff' }, schema: { tags, summary: 'Delete a canned reply', params: cannedParams } }, async (req, reply) => {
+    await deleteCanned(ctx, req.params.id);
+    return reply.code(204).send();
+  });
+  app.post(
+    '/api/inbox/conversations/:id/canned/:cannedId',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'A canned reply filled in for this conversation, for the reply box (not sent)',
+        params: z.object({ id: z.string().uuid('must be a conversation id'), cannedId: z.string().uuid('must be a canned reply id') }),
+      },
+    },
+    async (req) => renderCanned(ctx, req.params.id, req.params.cannedId, actor(req)),
+  );
+  app.post(
+    '/api/inbox/conversations/:id/merge',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Merge another conversation of the same customer into this one (its messages move here; it is closed and points here)',
+        params: idParams,
+        body: z.object({ sourceId: z.string().uuid('must be a conversation id') }),
+      },
+    },
+    async (req) => {
+      await mergeConversations(ctx, req.params.id, req.body.sourceId, actor(req));
+      return conversationDetail(ctx.db, req.params.id, ctx.now());
+    },
+  );
+  app.post(
+    '/api/inbox/conversations/:id/presence',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Say you have this conversation open (a heartbeat), are typing in it, or left: others get a collision warning',
+        params: idParams,
+        body: z.object({ state: z.enum(['viewing', 'typing', 'left']) }),
+      },
+    },
+    async (req) => {
+      const c = await ctx.db.selectFrom('conversations').select('id').where('id', '=', req.params.id).executeTakeFirst();
+      if (!c) throw notFound('Conversation');
+      return { viewers: notePresence(req.params.id, actor(req), req.body.state) };
+    },
+  );
+  app.get('/api/inbox/me', { config: { access: 'staff' }, schema: { tags, summary: 'Whether you are away (no new conversations routed to you)' } }, async (req) => ({
+    away: (await getInboxSettings(ctx.db)).routing.away.includes(req.user!.id),
   }));
 
-  app.get('/api/inbox/settings', { config: { access: 'staff' }, schema: { tags, summary: 'Business hours and service-level targets' } }, async () => getInboxSettings(ctx.db));
-  app.put('/api/inbox/settings', { config: { access: 'owner' }, schema: { tags, summary: 'Change business hours and service-level targets (owner)', body: inboxSettingsInput } }, async (req) => {
-    const tz = req.body.businessHours?.timeZone;
-    if (tz && !Intl.supportedValuesOf('timeZone').concat('UTC').includes(tz))
-      throw new HttpError(400, 'validation', 'Invalid input: businessHours.timeZone is not a known IANA time zone', [{ field: 'businessHours.timeZone', message: 'is not a known IANA time zone' }]);
-    return saveInboxSettings(ctx.db, req.body);
+  app.get(
+    '/api/inbox/settings',
+    { config: { access: 'staff' }, schema: { tags, summary: 'Business hours, service-level targets, routing, auto-acknowledgement, IMAP mailbox (never its password)' } },
+    async () => settingsView(await getInboxSettings(ctx.db)),
+  );
+  app.put(
+    '/api/inbox/settings',
+    { config: { access: 'owner' }, schema: { tags, summary: 'Change the inbox settings (owner); an IMAP password is stored sealed and never shown again', body: inboxSettingsInput } },
+    async (req) => {
+      const tz = req.body.businessHours?.timeZone;
+      if (tz && !Intl.supportedValuesOf('timeZone').concat('UTC').includes(tz))
+        throw new HttpError(400, 'validation', 'Invalid input: businessHours.timeZone is not a known IANA time zone', [{ field: 'businessHours.timeZone', message: 'is not a known IANA time zone' }]);
+      if (req.body.autoAck) await checkAckTemplate(ctx, { ...(await getInboxSettings(ctx.db)).autoAck, ...req.body.autoAck });
+      const saved = await saveInboxSettings(ctx.db, req.body, ctx.secret);
+      return settingsView(saved);
+    },
+  );
+
+  app.get('/api/inbox/imap', { config: { access: 'owner' }, schema: { tags, summary: 'The IMAP mailbox: last UID stored, last poll and its error' } }, async () => imapStatus(ctx));
+  app.post('/api/inbox/imap/check', { config: { access: 'owner' }, schema: { tags, summary: 'Fetch new mail from the IMAP mailbox now (also checks the connection)' } }, async () => {
+    try {
+      return { ok: true, ...(await pollImap(ctx)) };
+    } catch (err) {
+      if (err instanceof ImapNotConfigured) throw new HttpError(409, 'imap_not_configured', err.message);
+      return { ok: false, error: describeImapError(err) };
+    }
   });
 
   app.post(
@@ -283,7 +393,7 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       text: [values.callback ? `Please call me back on ${values.phone}.` : '', values.message ?? ''].filter(Boolean).join('\n\n'),
       receivedAt: ctx.now(),
       priority: values.callback ? 'high' : 'normal',
-      firstResponseMinutes: values.callback ? 60 : undefined,
+      firstResponseMinutes: values.callback ? (await getInboxSettings(ctx.db)).callBackMinutes : undefined,
       tags: values.callback ? ['call-back'] : ['contact-form'],
     });
     req.log.info({ conversationId: r.conversationId }, 'contact form received');
@@ -340,7 +450,7 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       const from = req.query.from ? new Date(`${req.query.from}T00:00:00Z`) : new Date(to.getTime() - 30 * 86400_000);
       if (!(from < to) || to.getTime() - from.getTime() > 400 * 86400_000)
         throw new HttpError(400, 'validation', 'Invalid input: from must be before to, at most 400 days apart', [{ field: 'querystring.from', message: 'must be before to, at most 400 days apart' }]);
-      return serviceMetrics(ctx.db, from, to);
+      return serviceMetrics(ctx.db, from, to, ctx.now());
     },
   );
   app.get('/api/inbox/expected-wait', { config: { access: 'staff' }, schema: { tags, summary: 'The expected wait customers are told, with what it is based on' } }, async () =>
@@ -358,11 +468,42 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       schema: { tags: ['chat'], summary: "A visitor's message (token in the body or Authorization: Bearer)", body: z.object({ token: z.string().max(300).optional(), text: text(CHAT_MAX_CHARS) }) },
     },
     async (req, reply) => {
-      const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.body.token));
+      const conversationId = await followMerge(ctx.db, verifyChatToken(ctx.secret, tokenOf(req, req.body.token)));
       const c = await ctx.db.selectFrom('conversations').select(['channel']).where('id', '=', conversationId).executeTakeFirst();
       if (!c || c.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
       const r = await receiveMessage(ctx, { channel: 'chat', conversationId, from: {}, subject: '', text: req.body.text, receivedAt: ctx.now() });
       return reply.code(201).send({ id: r.messageId });
+    },
+  );
+
+  app.post(
+    '/p/chat/callback',
+    {
+      config: { access: 'public', rateLimit: chatOpenLimit },
+      schema: {
+        tags: ['chat'],
+        summary: 'The visitor asks to be called back: a call task with the number, due within the business promise',
+        body: z.object({
+          token: z.string().max(300).optional(),
+          phone: z
+            .string()
+            .trim()
+            .max(50, 'is longer than 50 characters')
+            .refine((p) => p.replace(/\D/g, '').length >= 6 && /^[+\d\s()./-]+$/.test(p), 'is not a phone number'),
+          note: z.string().trim().max(1000).optional(),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const conversationId = await followMerge(ctx.db, verifyChatToken(ctx.secret, tokenOf(req, req.body.token)));
+      const c = await ctx.db.selectFrom('conversations').select(['channel']).where('id', '=', conversationId).executeTakeFirst();
+      if (!c || c.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
+      const r = await requestCallBack(ctx, conversationId, { phone: req.body.phone, note: req.body.note });
+      const bh = await businessHours(ctx.db);
+      const at = wallClockAt(r.dueAt, bh.timeZone);
+      const day = localDate(r.dueAt, bh.timeZone) === localDate(ctx.now(), bh.timeZone) ? 'today' : ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][at.weekday];
+      const time = `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`;
+      return reply.code(201).send({ callBackBy: r.dueAt.toISOString(), message: `Thank you — we will call you back by ${time} ${day} (${bh.timeZone}).` });
     },
   );
 
@@ -377,7 +518,7 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       },
     },
     async (req) => {
-      const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.query.token));
+      const conversationId = await followMerge(ctx.db, verifyChatToken(ctx.secret, tokenOf(req, req.query.token)));
       return { messages: await visitorMessages(ctx, conversationId, req.query.after ?? null) };
     },
   );
@@ -391,8 +532,9 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       schema: { tags: ['chat'], summary: 'Live messages for a visitor (server-sent events)', querystring: z.object({ token: z.string().max(300), after: z.string().uuid().optional() }) },
     },
     async (req, reply) => {
-      const conversationId = verifyChatToken(ctx.secret, req.query.token);
+      const tokenFor = verifyChatToken(ctx.secret, req.query.token);
       requireEventStream(req);
+      const conversationId = await followMerge(ctx.db, tokenFor);
       const lastEventId = String(req.headers['last-event-id'] ?? '');
       let cursor: string | null = /^[0-9a-f-]{36}$/i.test(lastEventId) ? lastEventId : (req.query.after ?? null);
       const stream = openStream(req, reply);
@@ -420,7 +562,7 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
         }
       };
       const off = subscribe((e) => {
-        if (e.conversationId === conversationId && e.authorKind !== 'note') void flush();
+        if (e.conversationId === conversationId && e.authorKind !== 'note' && e.change !== 'presence') void flush();
       });
       stream.onClose(off);
       await flush();

@@ -3,6 +3,7 @@
 // replies, notes, calls and status changes; SLA clocks that pause while pending the customer.
 import { sql, type Selectable } from 'kysely';
 import { findOrCreateCustomerByContact, recordTouchpoint } from '../customers/index.js';
+import { createTask } from '../tasks/index.js';
 import type { TouchpointChannel } from '../customers/index.js';
 import { messageIdFor, queueEmail } from '../mail/index.js';
 import type { AppContext } from '../platform/context.js';
@@ -11,7 +12,7 @@ import { HttpError, notFound } from '../platform/http/errors.js';
 import type { Automatic } from './automatic.js';
 import { foldReply, safeHtmlFromText } from './fold.js';
 import './inbox.events.js';
-import { businessHours, getInboxSettings, type InboxSettings } from './inbox.settings.js';
+import { businessHours, getInboxSettings, targetsFor, type InboxSettings } from './inbox.settings.js';
 import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, Priority } from './inbox.tables.js';
 import { markSeen, publish } from './live.js';
 import { route } from './routing.js';
@@ -47,6 +48,36 @@ export interface InboundMessage {
   /** a first-response target of its own (a call-back request: 60 business minutes) */
   firstResponseMinutes?: number;
   tags?: string[];
+  /** fetched from an IMAP mailbox: the UID is recorded in the message's transaction (exactly once) */
+  imap?: ImapPosition;
+}
+
+export interface ImapPosition {
+  account: string;
+  uidValidity: number;
+  uid: number;
+}
+
+/**
+ * Whether this IMAP message is already stored (its UID at or below the mailbox's last under the
+ * same UIDVALIDITY). Locks the mailbox's row, so two pollers cannot store one message twice.
+ */
+async function imapSeen(trx: Database, p: ImapPosition): Promise<boolean> {
+  await trx
+    .insertInto('inbox_imap_state')
+    .values({ account: p.account, uid_validity: p.uidValidity, last_uid: 0 })
+    .onConflict((oc) => oc.column('account').doNothing())
+    .execute();
+  const st = await trx.selectFrom('inbox_imap_state').select(['uid_validity', 'last_uid']).where('account', '=', p.account).forUpdate().executeTakeFirstOrThrow();
+  return Number(st.uid_validity) === p.uidValidity && Number(st.last_uid) >= p.uid;
+}
+
+/** Records an IMAP UID as stored (a new UIDVALIDITY starts the count again). */
+export async function recordImapUid(trx: Database, p: ImapPosition): Promise<void> {
+  await sql`insert into inbox_imap_state (account, uid_validity, last_uid, updated_at) values (${p.account}, ${p.uidValidity}, ${p.uid}, now())
+    on conflict (account) do update set
+      last_uid = case when inbox_imap_state.uid_validity = excluded.uid_validity then greatest(inbox_imap_state.last_uid, excluded.last_uid) else excluded.last_uid end,
+      uid_validity = excluded.uid_validity, updated_at = now()`.execute(trx);
 }
 
 export interface Received {
@@ -67,10 +98,11 @@ function summaryOf(kind: AuthorKind, subject: string, text: string): string {
   return `${what}${subject ? ` · ${subject}` : ''}: ${snippet}`.slice(0, 1000);
 }
 
-function slaFor(s: InboxSettings, bh: BusinessHours, priority: Priority, from: Date) {
+function slaFor(s: InboxSettings, bh: BusinessHours, priority: Priority, channel: Channel, from: Date) {
+  const t = targetsFor(s, priority, channel);
   return {
-    first_response_due_at: addBusinessMs(from, s.firstResponseMinutes[priority] * 60_000, bh),
-    resolution_due_at: addBusinessMs(from, s.resolutionMinutes[priority] * 60_000, bh),
+    first_response_due_at: addBusinessMs(from, t.firstResponse * 60_000, bh),
+    resolution_due_at: addBusinessMs(from, t.resolution * 60_000, bh),
   };
 }
 
@@ -114,6 +146,7 @@ async function findEmailThread(db: Database, m: InboundMessage, customerId: stri
     .where('subject_key', '=', key)
     .where('customer_id', '=', customerId)
     .where('channel', '=', 'email')
+    .where('merged_into_id', 'is', null)
     .where('last_message_at', '>=', new Date(m.receivedAt.getTime() - threadDays * 86400_000))
     .orderBy('last_message_at', 'desc')
     .limit(5)
@@ -139,7 +172,8 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
   const bh = await businessHours(ctx.db, settings);
   const folded = foldReply(m.text.slice(0, BODY_MAX_CHARS));
   const text = folded.text || '(no text)';
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await ctx.db.transaction().execute(async (trx): Promise<Received> => {
+    if (m.imap && (await imapSeen(trx, m.imap))) return { conversationId: '', messageId: '', customerId: '', created: false, duplicate: true };
     if (m.messageId) {
       await sql`select pg_advisory_xact_lock(hashtext(${`inbox-mid:${m.messageId}`}))`.execute(trx);
       const dup = await trx
@@ -148,12 +182,16 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
         .select(['m.id', 'm.conversation_id', 'c.customer_id'])
         .where('m.email_message_id', '=', m.messageId)
         .executeTakeFirst();
-      if (dup) return { conversationId: dup.conversation_id, messageId: dup.id, customerId: dup.customer_id, created: false, duplicate: true };
+      if (dup) {
+        if (m.imap) await recordImapUid(trx, m.imap);
+        return { conversationId: dup.conversation_id, messageId: dup.id, customerId: dup.customer_id, created: false, duplicate: true };
+      }
     }
     let conversation: Conversation | undefined;
     let customerId: string;
     if (m.conversationId) {
-      conversation = (await trx.selectFrom('conversations').selectAll().where('id', '=', m.conversationId).forUpdate().executeTakeFirst()) as Conversation | undefined;
+      const id = await followMerge(trx, m.conversationId);
+      conversation = (await trx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()) as Conversation | undefined;
       if (!conversation) throw notFound('Conversation');
       customerId = conversation.customer_id;
     } else {
@@ -169,7 +207,7 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
       // Routing (when on): VIP, detractor or angry → the most senior available agent, else round-robin by load.
       const decision = m.automatic ? null : await route(trx, settings.routing, customerId, text, now);
       const priority = m.priority ?? decision?.priority ?? 'normal';
-      const sla = m.automatic ? { first_response_due_at: null, resolution_due_at: null } : slaFor(settings, bh, priority, now);
+      const sla = m.automatic ? { first_response_due_at: null, resolution_due_at: null } : slaFor(settings, bh, priority, m.channel, now);
       if (sla.first_response_due_at && m.firstResponseMinutes) sla.first_response_due_at = addBusinessMs(now, m.firstResponseMinutes * 60_000, bh);
       conversation = (await trx
         .insertInto('conversations')
@@ -204,7 +242,11 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
           status: 'open',
           snoozed_until: null,
           ...(reopen
-            ? { resolved_at: null, reopen_count: conversation.reopen_count + 1, resolution_due_at: addBusinessMs(now, settings.resolutionMinutes[conversation.priority] * 60_000, bh) }
+            ? {
+                resolved_at: null,
+                reopen_count: conversation.reopen_count + 1,
+                resolution_due_at: addBusinessMs(now, targetsFor(settings, conversation.priority, conversation.channel).resolution * 60_000, bh),
+              }
             : resumeClocks(conversation, now, bh)),
         })
         .where('id', '=', conversation.id)
@@ -227,10 +269,22 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
       at: now,
       userId: null,
     });
+    if (m.imap) await recordImapUid(trx, m.imap);
     return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false };
   });
   if (!result.duplicate) announce(result.conversationId, 'message', result.messageId, 'customer');
   return result;
+}
+
+/** The conversation a (possibly merged) conversation's messages live in now. */
+export async function followMerge(db: Database, conversationId: string): Promise<string> {
+  let id = conversationId;
+  for (let i = 0; i < 10; i++) {
+    const r = await db.selectFrom('conversations').select('merged_into_id').where('id', '=', id).executeTakeFirst();
+    if (!r?.merged_into_id) return id;
+    id = r.merged_into_id;
+  }
+  return id;
 }
 
 function announce(conversationId: string, change: string, messageId?: string, authorKind?: string) {
@@ -432,7 +486,7 @@ async function statusChange(ctx: AppContext, trx: Database, c: Conversation, sta
     const fresh = {
       resolved_at: null,
       reopen_count: c.reopen_count + 1,
-      resolution_due_at: c.automatic ? null : addBusinessMs(now, settings.resolutionMinutes[c.priority] * 60_000, bh),
+      resolution_due_at: c.automatic ? null : addBusinessMs(now, targetsFor(settings, c.priority, c.channel).resolution * 60_000, bh),
       sla_paused_at: null,
     };
     return status === 'pending'
@@ -478,15 +532,177 @@ export async function updateConversation(ctx: AppContext, conversationId: string
   announce(conversationId, 'update');
 }
 
-/** An internal note (never sent, never shown to the customer). */
-export async function addNote(ctx: AppContext, conversationId: string, actor: Actor, text: string): Promise<{ messageId: string }> {
+/** How staff are @mentioned: the first name when no one else has it, else the email's local part. */
+export function mentionHandles(users: { id: string; name: string; email: string }[]): Map<string, string> {
+  const first = (u: { name: string }) => (u.name.trim().split(/\s+/)[0] ?? '').toLowerCase();
+  const count = new Map<string, number>();
+  for (const u of users) count.set(first(u), (count.get(first(u)) ?? 0) + 1);
+  return new Map(users.map((u) => [u.id, first(u) && count.get(first(u)) === 1 ? first(u) : u.email.split('@')[0].toLowerCase()]));
+}
+
+/** The staff a note mentions (@handle, or @local-part of their email), never its author. */
+export function mentionedIn(text: string, handles: Map<string, string>, authorId: string): string[] {
+  const said = new Set([...text.toLowerCase().matchAll(/(?:^|[^\p{L}\p{N}._%+-])@([\p{L}\p{N}._%+-]+)/gu)].map((m) => m[1].replace(/[._-]+$/, '')));
+  return [...handles.entries()].filter(([id, h]) => id !== authorId && said.has(h)).map(([id]) => id);
+}
+
+/**
+ * An internal note (never sent, never shown to the customer). Each staff member it @mentions
+ * gets a task pointing at the conversation, in the note's transaction (once per note and person).
+ */
+export async function addNote(ctx: AppContext, conversationId: string, actor: Actor, text: string): Promise<{ messageId: string; mentioned: string[] }> {
   const now = ctx.now();
-  const id = await ctx.db.transaction().execute(async (trx) => {
+  const r = await ctx.db.transaction().execute(async (trx) => {
     const c = await loadConversation(trx, conversationId, true);
-    return (await insertMessage(trx, { conversationId, customerId: c.customer_id, channel: c.channel, subject: c.subject, authorKind: 'note', text, at: now, userId: actor.id })).id;
+    const m = await insertMessage(trx, { conversationId, customerId: c.customer_id, channel: c.channel, subject: c.subject, authorKind: 'note', text, at: now, userId: actor.id });
+    const mentioned: string[] = [];
+    if (text.includes('@')) {
+      const users = await trx.selectFrom('users').select(['id', 'name', 'email']).where('disabled_at', 'is', null).execute();
+      for (const userId of mentionedIn(text, mentionHandles(users), actor.id)) {
+        await createTask(trx, {
+          customerId: c.customer_id,
+          title: `${actor.name} mentioned you: ${c.subject}`.slice(0, 300),
+          details: `${text.slice(0, 2000)}\n\nConversation: /inbox/${conversationId}`,
+          dueAt: now,
+          assigneeUserId: userId,
+          source: `inbox:${conversationId}`,
+          idempotencyKey: `inbox-mention:${m.id}:${userId}`,
+        });
+        mentioned.push(userId);
+      }
+    }
+    return { id: m.id, mentioned };
   });
-  announce(conversationId, 'message', id, 'note');
-  return { messageId: id };
+  announce(conversationId, 'message', r.id, 'note');
+  return { messageId: r.id, mentioned: r.mentioned };
+}
+
+/**
+ * Merges `sourceId` into `targetId` (two conversations of one customer): the source's messages
+ * and attachments move over in their write order, tags join, and the source is closed with a
+ * pointer to the target (no resolution event: nothing was resolved, so no CSAT). The target
+ * keeps its clocks, unless it was resolved and the source was not: then it takes the source's
+ * status and clocks. A system line in the target says what was merged.
+ */
+export async function mergeConversations(ctx: AppContext, targetId: string, sourceId: string, actor: Actor): Promise<void> {
+  if (targetId === sourceId) throw new HttpError(400, 'validation', 'Invalid input: a conversation cannot be merged into itself', [{ field: 'sourceId', message: 'is this conversation' }]);
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    // Lock both in id order, so two merges of the same pair cannot deadlock.
+    const [a, b] = [targetId, sourceId].sort();
+    const first = await loadConversation(trx, a, true);
+    const second = await loadConversation(trx, b, true);
+    const target = first.id === targetId ? first : second;
+    const source = first.id === sourceId ? first : second;
+    if (target.customer_id !== source.customer_id) throw new HttpError(409, 'different_customers', 'Only conversations of the same customer can be merged');
+    if (source.merged_into_id) throw new HttpError(409, 'already_merged', 'That conversation was already merged into another');
+    if (target.merged_into_id) throw new HttpError(409, 'already_merged', 'This conversation was merged into another; merge into that one');
+    const moved = await trx.updateTable('messages').set({ conversation_id: target.id }).where('conversation_id', '=', source.id).executeTakeFirst();
+    const takeSource = target.status === 'resolved' && source.status !== 'resolved';
+    await trx
+      .updateTable('conversations')
+      .set({
+        tags: [...new Set([...target.tags, ...source.tags])],
+        message_count: target.message_count + Number(moved.numUpdatedRows),
+        last_message_at: new Date(Math.max(new Date(target.last_message_at).getTime(), new Date(source.last_message_at).getTime())),
+        first_responded_at: target.first_responded_at ?? source.first_responded_at,
+        updated_at: new Date(),
+        ...(takeSource
+          ? {
+              status: source.status,
+              snoozed_until: source.snoozed_until,
+              resolved_at: null,
+              first_response_due_at: source.first_response_due_at,
+              resolution_due_at: source.resolution_due_at,
+              sla_paused_at: source.sla_paused_at,
+              sla_first_left_ms: source.sla_first_left_ms,
+              sla_resolution_left_ms: source.sla_resolution_left_ms,
+            }
+          : {}),
+      })
+      .where('id', '=', target.id)
+      .execute();
+    await trx
+      .updateTable('conversations')
+      .set({
+        merged_into_id: target.id,
+        status: 'resolved',
+        resolved_at: source.resolved_at ?? now,
+        message_count: 0,
+        snoozed_until: null,
+        first_response_due_at: null,
+        resolution_due_at: null,
+        sla_paused_at: null,
+        sla_first_left_ms: null,
+        sla_resolution_left_ms: null,
+        tags: [...new Set([...source.tags, 'merged'])],
+        updated_at: new Date(),
+      })
+      .where('id', '=', source.id)
+      .execute();
+    await insertMessage(trx, {
+      conversationId: target.id,
+      customerId: target.customer_id,
+      channel: target.channel,
+      subject: target.subject,
+      authorKind: 'system',
+      text: `${actor.name} merged "${source.subject}" (${source.channel}, ${Number(moved.numUpdatedRows)} messages) into this conversation.`,
+      at: now,
+      userId: actor.id,
+    });
+  });
+  announce(targetId, 'merge');
+  announce(sourceId, 'merge');
+}
+
+/**
+ * A chat visitor asks to be called back: their line in the chat, the conversation tagged
+ * call-back with high priority and a first reply due within the business's promise
+ * (callBackMinutes, business time), and a call task with the number, due then — for the
+ * assignee, else the owners. Asked twice for one number: one task.
+ */
+export async function requestCallBack(ctx: AppContext, conversationId: string, input: { phone: string; note?: string }): Promise<{ taskId: string; dueAt: Date }> {
+  const settings = await getInboxSettings(ctx.db);
+  const bh = await businessHours(ctx.db, settings);
+  const now = ctx.now();
+  const digits = input.phone.replace(/\D/g, '');
+  await receiveMessage(ctx, {
+    channel: 'chat',
+    conversationId,
+    from: {},
+    subject: '',
+    text: `Please call me back on ${input.phone}.${input.note?.trim() ? `\n\n${input.note.trim()}` : ''}`,
+    receivedAt: now,
+  });
+  const due = addBusinessMs(now, settings.callBackMinutes * 60_000, bh);
+  const taskId = await ctx.db.transaction().execute(async (trx) => {
+    const c = await loadConversation(trx, conversationId, true);
+    const firstDue = c.first_responded_at ? null : c.first_response_due_at && new Date(c.first_response_due_at) < due ? new Date(c.first_response_due_at) : due;
+    await trx
+      .updateTable('conversations')
+      .set({
+        tags: [...new Set([...c.tags, 'call-back'])],
+        priority: c.priority === 'urgent' ? 'urgent' : 'high',
+        ...(firstDue ? { first_response_due_at: firstDue } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', conversationId)
+      .execute();
+    const customer = await trx.selectFrom('customers').select(['name']).where('id', '=', c.customer_id).executeTakeFirst();
+    const t = await createTask(trx, {
+      customerId: c.customer_id,
+      title: `Call back ${customer?.name || 'a chat visitor'} on ${input.phone}`.slice(0, 300),
+      details: `Asked in chat. ${input.note?.trim() ?? ''}\nConversation: /inbox/${conversationId}`.trim(),
+      dueAt: due,
+      assigneeUserId: c.assignee_user_id,
+      assigneeRole: c.assignee_user_id ? null : 'owner',
+      source: `inbox:${conversationId}`,
+      idempotencyKey: `inbox-callback:${conversationId}:${digits}`,
+    });
+    return t.id;
+  });
+  announce(conversationId, 'update');
+  return { taskId, dueAt: due };
 }
 
 export interface CallInput extends CallLog {
@@ -538,7 +754,7 @@ export async function openPhoneConversation(ctx: AppContext, actor: Actor, input
         subject_key: subjectKey(input.subject),
         reply_to_address: customer.email,
         assignee_user_id: actor.id,
-        ...slaFor(settings, bh, 'normal', now),
+        ...slaFor(settings, bh, 'normal', 'phone', now),
         last_message_at: now,
         created_at: now,
         updated_at: now,

@@ -4,6 +4,7 @@
 // its own cooldowns, consent and "no email address" rules. Automatic conversations are skipped.
 import { subscriber } from '../platform/events/events.service.js';
 import { sendSurvey } from '../surveys/index.js';
+import { acknowledge } from './autoack.js';
 import './inbox.events.js';
 
 export const inboxSubscribers = [
@@ -20,6 +21,15 @@ export const inboxSubscribers = [
         source: `inbox:${event.payload.conversationId}`,
       });
       if (!r.sent) ctx.log.debug({ conversationId: event.payload.conversationId, reason: r.reason }, 'inbox: no CSAT survey after resolution');
+    },
+  }),
+  subscriber({
+    name: 'inbox.auto-acknowledgement',
+    on: ['conversation.opened'],
+    handle: async (ctx, event) => {
+      if (event.payload.channel !== 'email' || event.payload.automatic) return;
+      const r = await acknowledge(ctx, event.payload.conversationId);
+      ctx.log.debug({ conversationId: event.payload.conversationId, outcome: r }, 'inbox: auto-acknowledgement');
     },
   }),
 ];

@@ -45,6 +45,8 @@ export interface ConversationsTable {
   message_count: ColumnType<number, number | undefined, number>;
   /** times a resolved conversation was opened again (0502) */
   reopen_count: Generated<number>;
+  /** set when this conversation was merged into another (0503) */
+  merged_into_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Ts;
   updated_at: Ts;
 }
@@ -99,10 +101,35 @@ export interface AttachmentsTable {
   created_at: Generated<Date>;
 }
 
+/** One IMAP mailbox's position: the last UID stored under its UIDVALIDITY (0503). */
+export interface ImapStateTable {
+  /** user@host:port/mailbox */
+  account: string;
+  uid_validity: ColumnType<number, number, number>;
+  last_uid: ColumnType<number, number | undefined, number>;
+  last_polled_at: NullableTs;
+  last_error: string | null;
+  updated_at: Ts;
+}
+
+/** A saved answer an agent inserts in the reply box; Liquid fields filled per conversation (0503). */
+export interface CannedRepliesTable {
+  id: Generated<string>;
+  title: string;
+  body: string;
+  /** when set, {{ promo.code }} is a one-time code of this percentage for the customer */
+  promo_percent_off: number | null;
+  created_by: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
 export interface InboxTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
   inbox_attachments: AttachmentsTable;
+  inbox_imap_state: ImapStateTable;
+  inbox_canned_replies: CannedRepliesTable;
 }
 
 declare module '../platform/db/schema.js' {

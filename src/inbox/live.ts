@@ -9,8 +9,10 @@ export interface LiveEvent {
   /** the new message, when one was added */
   messageId?: string;
   authorKind?: string;
-  /** what changed: 'message', 'status', 'assign' … */
+  /** what changed: 'message', 'status', 'assign', 'presence' … */
   change: string;
+  /** with 'presence': who has the conversation open now, and who is typing */
+  viewers?: { id: string; name: string; typing: boolean }[];
 }
 
 const hub = new EventEmitter();

@@ -3,7 +3,8 @@
 // reopen rate, conversations per 100 orders ("things gone wrong") and volume by local hour.
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
-import { businessHours, getInboxSettings } from './inbox.settings.js';
+import { businessHours, getInboxSettings, targetsFor, type InboxSettings } from './inbox.settings.js';
+import type { Channel } from './inbox.tables.js';
 import { businessMsBetween } from './sla.js';
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : null);
@@ -19,10 +20,12 @@ interface Row {
   reopens: number;
 }
 
-function summarise(rows: Row[], bh: Awaited<ReturnType<typeof businessHours>>, targets: Record<string, number>) {
+function summarise(rows: Row[], bh: Awaited<ReturnType<typeof businessHours>>, settings: InboxSettings) {
   const first = rows.filter((r) => r.firstResponded).map((r) => businessMsBetween(r.created, r.firstResponded!, bh));
   const resolution = rows.filter((r) => r.resolved).map((r) => businessMsBetween(r.created, r.resolved!, bh));
-  const withinTarget = rows.filter((r) => r.firstResponded && businessMsBetween(r.created, r.firstResponded, bh) <= targets[r.priority] * 60_000).length;
+  const withinTarget = rows.filter(
+    (r) => r.firstResponded && businessMsBetween(r.created, r.firstResponded, bh) <= targetsFor(settings, r.priority, r.channel as Channel).firstResponse * 60_000,
+  ).length;
   first.sort((a, b) => a - b);
   resolution.sort((a, b) => a - b);
   const resolvedCount = rows.filter((r) => r.resolved || r.reopens > 0).length;
@@ -37,7 +40,7 @@ function summarise(rows: Row[], bh: Awaited<ReturnType<typeof businessHours>>, t
   };
 }
 
-export async function serviceMetrics(db: Database, from: Date, to: Date) {
+export async function serviceMetrics(db: Database, from: Date, to: Date, now: Date = new Date()) {
   const settings = await getInboxSettings(db);
   const bh = await businessHours(db, settings);
   const raw = await db
@@ -61,7 +64,7 @@ export async function serviceMetrics(db: Database, from: Date, to: Date) {
   const group = (key: (r: Row) => string) => {
     const m = new Map<string, Row[]>();
     for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
-    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, rs]) => ({ key: k, ...summarise(rs, bh, settings.firstResponseMinutes) }));
+    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, rs]) => ({ key: k, ...summarise(rs, bh, settings) }));
   };
   const orders = Number(
     (
@@ -77,15 +80,35 @@ export async function serviceMetrics(db: Database, from: Date, to: Date) {
     select extract(hour from created_at at time zone ${bh.timeZone})::int as hour, count(*)::int as n
     from conversations where created_at >= ${from} and created_at < ${to} and not automatic group by 1 order by 1`.execute(db);
   const hours = Array.from({ length: 24 }, (_, h) => ({ hour: h, conversations: Number(byHour.rows.find((r) => Number(r.hour) === h)?.n ?? 0) }));
+  // CSAT asked after resolution (surveys keyed conversation:<id>), answered in the period: 1–5.
+  const csatRow = await sql<{ n: number; avg: number | null; good: number }>`
+    select count(*)::int as n, avg(r.score)::float8 as avg, (count(*) filter (where r.score >= 4))::int as good
+    from survey_responses r join survey_requests q on q.id = r.request_id
+    where r.kind = 'csat' and r.score is not null and q.event_key like 'conversation:%' and r.answered_at >= ${from} and r.answered_at < ${to}`.execute(db);
+  const cs = csatRow.rows[0];
+  const liveRow = await sql<{ open: number; waiting: number; breached: number }>`
+    select count(*) filter (where status = 'open')::int as open,
+           count(*) filter (where status = 'open' and first_responded_at is null)::int as waiting,
+           count(*) filter (where status = 'open' and least(first_response_due_at, resolution_due_at) < ${now})::int as breached
+    from conversations where status in ('open', 'pending', 'snoozed') and not automatic`.execute(db);
+  const lv = liveRow.rows[0];
   return {
     from: from.toISOString(),
     to: to.toISOString(),
     timeZone: bh.timeZone,
-    overall: summarise(rows, bh, settings.firstResponseMinutes),
+    overall: summarise(rows, bh, settings),
     byChannel: group((r) => r.channel),
     byAgent: group((r) => r.assignee ?? '(unassigned)'),
     orders,
     conversationsPer100Orders: orders ? Math.round((rows.length / orders) * 1000) / 10 : null,
     volumeByHour: hours,
+    /** CSAT after resolution: answers, average (1–5) and share satisfied (4–5), in % */
+    csat: {
+      responses: Number(cs?.n ?? 0),
+      average: cs?.avg == null ? null : Math.round(Number(cs.avg) * 100) / 100,
+      satisfied: cs && Number(cs.n) ? Math.round((Number(cs.good) / Number(cs.n)) * 1000) / 10 : null,
+    },
+    /** right now: open conversations, those waiting for a first reply, those past a target */
+    current: { open: Number(lv?.open ?? 0), waitingFirstReply: Number(lv?.waiting ?? 0), breached: Number(lv?.breached ?? 0) },
   };
 }

@@ -28,7 +28,7 @@ export interface SmtpListener {
   close(): Promise<void>;
 }
 
-class SmtpRefusal extends Error {
+export class SmtpRefusal extends Error {
   constructor(
     readonly responseCode: number,
     message: string,
@@ -101,6 +101,21 @@ export function inboundFromMail(parsed: ParsedMail, envelopeFrom: string | null,
   };
 }
 
+/**
+ * Raw mail as the inbox's inbound message (SMTP and IMAP alike); throws a refusal with an SMTP
+ * code and a reason for too many parts, unreadable MIME or no sender.
+ */
+export async function readMail(raw: Buffer, envelopeFrom: string | null, receivedAt: Date, maxParts = SMTP_MAX_PARTS): Promise<InboundMessage> {
+  if (countParts(raw) > maxParts) throw refuse(554, `5.6.0 Too many MIME parts: this inbox takes at most ${maxParts}`);
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(raw, { skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 });
+  } catch (err) {
+    throw refuse(554, `5.6.0 The message could not be read as MIME (${String((err as Error).message ?? err).slice(0, 100)})`);
+  }
+  return inboundFromMail(parsed, envelopeFrom, receivedAt);
+}
+
 function readAll(stream: SMTPServerDataStream, max: number): Promise<{ raw: Buffer; tooBig: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -140,15 +155,8 @@ export async function startSmtpListener(ctx: AppContext, options: SmtpListenerOp
       void (async () => {
         const { raw, tooBig } = await readAll(stream, maxBytes);
         if (tooBig) throw refuse(552, `5.3.4 Message too big: this inbox takes messages up to ${Math.round(maxBytes / 1024 / 1024)} MB`);
-        if (countParts(raw) > maxParts) throw refuse(554, `5.6.0 Too many MIME parts: this inbox takes at most ${maxParts}`);
-        let parsed: ParsedMail;
-        try {
-          parsed = await simpleParser(raw, { skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 });
-        } catch (err) {
-          throw refuse(554, `5.6.0 The message could not be read as MIME (${String((err as Error).message ?? err).slice(0, 100)})`);
-        }
         const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address || null : null;
-        const inbound = inboundFromMail(parsed, envelopeFrom, ctx.now());
+        const inbound = await readMail(raw, envelopeFrom, ctx.now(), maxParts);
         let r: Awaited<ReturnType<typeof receiveMessage>>;
         try {
           r = await receiveMessage(ctx, inbound);

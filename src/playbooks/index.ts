@@ -2,3 +2,4 @@
 export { installReadyMade } from './playbooks.library.js';
 export { listPlaybooks, setPlaybookEnabled } from './playbooks.service.js';
 export type { PlaybookActionRunner, PlaybookStep, StepOutcome } from './playbooks.actions.js';
+export { renderEmail, TemplateError } from './playbooks.templates.js';
