@@ -22,7 +22,10 @@
       }
     },
   };
-  let token = store.get(TOKEN);
+  // The host page keeps the token and the open state for us (see loader.mjs) and passes them in the fragment.
+  const given = new URLSearchParams(location.hash.slice(1));
+  let token = given.get('t') || store.get(TOKEN);
+  const tell = (msg) => parent !== window && parent.postMessage(msg, '*');
   let cfg = null;
   let chat = null;
   let stream = null;
@@ -80,7 +83,7 @@
     launcher.hidden = open;
     launcher.setAttribute('aria-expanded', String(open));
     store.set(OPEN, open ? '1' : null);
-    parent.postMessage({ type: 'keepwell:open', open }, '*');
+    tell({ type: 'keepwell:open', open });
     if (focus) {
       if (open) setTimeout(() => input.focus(), 0);
       else launcher.focus();
@@ -146,25 +149,20 @@
     }
     if (x.kind === 'answer') {
       const row = el('div', { class: 'row', role: 'group', 'aria-label': 'Was this helpful?' });
-      const mk = (label, helpful) =>
-        el('button', {
-          type: 'button',
-          class: 'small',
-          'aria-pressed': String(x.helpful === helpful),
-          text: label,
-          on: {
-            click: async (e) => {
-              try {
-                await api('POST', '/p/assistant/rate', { token, exchangeId: x.id, helpful });
-                for (const b of row.querySelectorAll('button')) b.setAttribute('aria-pressed', 'false');
-                e.currentTarget.setAttribute('aria-pressed', 'true');
-              } catch (err) {
-                error.textContent = err.message;
-              }
-            },
-          },
+      const mk = (label, helpful) => {
+        const b = el('button', { type: 'button', class: 'small', 'aria-pressed': String(x.helpful === helpful), text: label });
+        b.addEventListener('click', async () => {
+          try {
+            await api('POST', '/p/assistant/rate', { token, exchangeId: x.id, helpful });
+            for (const other of row.querySelectorAll('button')) other.setAttribute('aria-pressed', 'false');
+            b.setAttribute('aria-pressed', 'true');
+          } catch (err) {
+            error.textContent = err.message;
+          }
         });
-      row.append(mk('\u{1F44D} Helpful', true), mk('\u{1F44E} Not helpful', false));
+        return b;
+      };
+      row.append(el('span', { class: 'label', text: 'Did this help?' }), mk('Yes', true), mk('No', false));
       m.append(row);
     }
     if ((x.offerPerson || x.kind === 'dont_know') && chat && chat.owner === 'bot' && x.kind !== 'handoff') {
@@ -217,6 +215,7 @@
     chat = r.chat;
     token = r.chat.token;
     store.set(TOKEN, token);
+    tell({ type: 'keepwell:token', token });
     if (r.reply) botMsg(r.reply);
     follow();
   };
@@ -292,9 +291,10 @@
       } catch {
         token = null;
         store.set(TOKEN, null);
+        tell({ type: 'keepwell:token', token: null });
       }
     }
-    setOpen(store.get(OPEN) === '1', false);
+    setOpen(given.get('o') === '1' || store.get(OPEN) === '1', false);
   };
   start();
 })();

@@ -6,8 +6,29 @@
   if (!me || window.__keepwellWidget) return;
   window.__keepwellWidget = true;
   const src = new URL(me.src);
+  // The chat's token and whether it was open are kept in this site's storage (a browser may block
+  // storage inside a frame from another site) and handed to the frame in the fragment (never sent to a server).
+  const KEY = 'keepwell.assistant';
+  const load = () => {
+    try {
+      return JSON.parse(localStorage.getItem(KEY) || '{}') || {};
+    } catch {
+      return {};
+    }
+  };
+  const save = (patch) => {
+    try {
+      localStorage.setItem(KEY, JSON.stringify({ ...load(), ...patch }));
+    } catch {
+      /* storage blocked: the chat lasts as long as the page */
+    }
+  };
+  const saved = load();
   const frame = document.createElement('iframe');
-  frame.src = `${src.origin}/p/assistant/frame?key=${encodeURIComponent(src.searchParams.get('key') || '')}`;
+  const hash = new URLSearchParams();
+  if (typeof saved.token === 'string') hash.set('t', saved.token);
+  if (saved.open) hash.set('o', '1');
+  frame.src = `${src.origin}/p/assistant/frame?key=${encodeURIComponent(src.searchParams.get('key') || '')}#${hash}`;
   frame.title = 'Chat with us';
   frame.setAttribute('data-keepwell', 'chat');
   const set = (styles) => {
@@ -27,7 +48,9 @@
     if (d && d.type === 'keepwell:open') {
       open = Boolean(d.open);
       size(open);
+      save({ open });
     }
+    if (d && d.type === 'keepwell:token' && (typeof d.token === 'string' || d.token === null)) save({ token: d.token });
   });
   window.addEventListener('resize', () => size(open));
   const place = () => document.body.appendChild(frame);

@@ -28,6 +28,7 @@ header{display:flex;gap:10px;align-items:center;padding:12px 14px;background:#2f
 .bot,.agent{align-self:flex-start;background:#fff;border:1px solid #e3e6eb;border-bottom-left-radius:4px}
 .agent{border-color:#9cc3b5}
 .label{font-size:.75rem;color:#5b6475;margin-bottom:2px}
+.row .label{align-self:center;margin:0 2px 0 0}
 .cite{font-size:.78rem;color:#5b6475;margin-top:6px}
 .row{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 button.chip,button.small{border:1px solid #2f5d50;background:#fff;color:#2f5d50;border-radius:16px;padding:5px 10px;font:inherit;font-size:.85rem;cursor:pointer;text-align:left}
