@@ -48,6 +48,28 @@ export function registerCoreCommands(program: Command): void {
       if (!seeded) console.log('(demo data was already there; delete the data folder to start over)');
     });
 
+  // Rotation answers a leak (or a habit): a new random secret, and each feature re-signs or
+  // invalidates what it kept under the old one, in one transaction (SECURITY.md).
+  const secret = program.command('secret').description('the instance secret, from which the keys that sign links, tokens and webhooks are derived');
+  withDatabaseOptions(secret.command('rotate').description('replace the instance secret; everything signed with the old one stops being valid')).action(async (opts) => {
+    const { openDatabase } = await import('../platform/db/database.js');
+    const { rotateInstanceSecret } = await import('../platform/secret.js');
+    const config = configFromOptions(opts);
+    const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    try {
+      const { first, changes } = await rotateInstanceSecret(database.db);
+      if (first) {
+        console.log('Made the instance secret (there was none yet, so nothing was signed with an old one).');
+        return;
+      }
+      console.log('The instance secret is replaced. What changed:');
+      for (const line of changes) console.log(`- ${line}`);
+      console.log('Restart every Keepwell server and worker that is running (PostgreSQL): they use the old secret until they restart.');
+    } finally {
+      await database.close();
+    }
+  });
+
   // A job worker without the web server — emails, playbook steps, event deliveries, scheduled
   // scans. Run several against one PostgreSQL server (DATABASE_URL); they share the queue safely
   // (FOR UPDATE SKIP LOCKED, leases). On the embedded database the server's own worker does this

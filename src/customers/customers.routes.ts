@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { audit } from '../accounts/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
+import { purposeKey } from '../platform/secret.js';
 import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
 import { jsonUtf8Error, type App } from '../platform/http/server.js';
 import { getWorkspace } from '../workspace/index.js';
@@ -248,9 +249,9 @@ async function requireCustomer(db: Database, id: string) {
   return c;
 }
 
-/** Per-workspace secret of the orders webhook, derived from the instance secret. */
+/** Per-workspace secret of the orders webhook: its own key derived from the instance secret. */
 export function webhookSecret(ctx: Pick<AppContext, 'secret'>): string {
-  return 'whsec_' + createHmac('sha256', ctx.secret).update('keepwell:webhook:orders').digest('hex');
+  return `whsec_${purposeKey(ctx.secret, 'customers.orders-webhook').toString('hex')}`;
 }
 export function signWebhook(secret: string, body: string | Buffer): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');

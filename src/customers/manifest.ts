@@ -5,7 +5,11 @@ export const customersFeature: Feature = {
   commands: async (program) => (await import('./customers.cli.js')).registerCustomerCommands(program),
   load: async () => {
     const { customerMigrations } = await import('./customers.migrations.js');
-    const { customerRoutes } = await import('./customers.routes.js');
-    return { migrations: customerMigrations, routes: customerRoutes };
+    const { customerRoutes, webhookSecret } = await import('./customers.routes.js');
+    return {
+      migrations: customerMigrations,
+      routes: customerRoutes,
+      onSecretRotated: async (_db, { current }) => `the orders webhook secret is now ${webhookSecret({ secret: current })}: put it into your shop's webhook settings`,
+    };
   },
 };

@@ -1,13 +1,14 @@
 // Live chat for the website widget: a visitor opens a conversation and gets a token bound to
-// it (HMAC with the instance secret); every later call shows that token and sees only that
+// it (HMAC under a key derived from the instance secret); every later call shows that token and sees only that
 // conversation — the customer's and agents' messages, never internal notes or other customers.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { HttpError } from '../platform/http/errors.js';
+import { purposeKey } from '../platform/secret.js';
 
 export function chatToken(secret: string, conversationId: string): string {
-  const mac = createHmac('sha256', secret).update(`inbox-chat:${conversationId}`).digest('base64url');
+  const mac = createHmac('sha256', purposeKey(secret, 'inbox.chat')).update(`inbox-chat:${conversationId}`).digest('base64url');
   return `${conversationId}.${mac}`;
 }
 

@@ -4,13 +4,14 @@
 // under 3 seconds or after a day is refused), and a per-address rate limit. "Please call me
 // back" makes it a phone conversation with a 1-business-hour first-response target.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { purposeKey } from '../platform/secret.js';
 import { escapeHtml as e } from './fold.js';
 
 export const MIN_FILL_MS = 3000;
 export const MAX_FILL_MS = 24 * 3600_000;
 
 export function formToken(secret: string, issuedAt: number): string {
-  const mac = createHmac('sha256', secret).update(`inbox-form:${issuedAt}`).digest('base64url').slice(0, 22);
+  const mac = createHmac('sha256', purposeKey(secret, 'inbox.contact-form')).update(`inbox-form:${issuedAt}`).digest('base64url').slice(0, 22);
   return `${issuedAt}.${mac}`;
 }
 

@@ -13,6 +13,7 @@ export const mailFeature: Feature = {
       routes: mailRoutes,
       batchJobs: { [EMAIL_JOB]: sendEmailBatch },
       background: () => async () => closeTransports(),
+      onSecretRotated: async () => 'unsubscribe links in emails already sent stop working (they answer "This link is not valid"); honour unsubscribe requests that come by reply',
     };
   },
 };

@@ -69,6 +69,11 @@ export interface FeatureParts {
   authenticate?: (req: FastifyRequest, ctx: AppContext) => Promise<AuthUser | null | undefined>;
   /** what the feature adds to other features' extension points */
   contributes?: Partial<FeatureContributions>;
+  /**
+   * `keepwell secret rotate`: re-seal or invalidate what the feature keeps under the old instance
+   * secret, in the rotation's transaction (`db`); returns what changed, for the operator to read.
+   */
+  onSecretRotated?: (db: Database, secrets: { previous: string; current: string }) => Promise<string | string[] | undefined>;
 }
 
 export interface Feature extends FeatureParts {

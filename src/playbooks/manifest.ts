@@ -7,7 +7,7 @@ export const playbooksFeature: Feature = {
     const { playbookMigrations } = await import('./playbooks.migrations.js');
     const { playbookRoutes } = await import('./playbooks.routes.js');
     const { SCAN_JOB, scanJob } = await import('./playbooks.scan.js');
-    const { STEP_JOB, stepJob } = await import('./playbooks.service.js');
+    const { STEP_JOB, stepJob, playbookWebhookKey } = await import('./playbooks.service.js');
     const { playbookSubscribers } = await import('./playbooks.subscribers.js');
     return {
       migrations: playbookMigrations,
@@ -16,6 +16,7 @@ export const playbooksFeature: Feature = {
       schedules: [{ kind: SCAN_JOB, everyMs: 15 * 60_000 }],
       subscribers: playbookSubscribers,
       demo: seedPlaybookDemo,
+      onSecretRotated: async (_db, { current }) => `webhook steps are now signed with ${playbookWebhookKey(current)}: give it to their receivers`,
     };
   },
 };

@@ -11,7 +11,7 @@ import { emitPlaybookEvent } from './playbooks.events.js';
 import { loadOneFacts } from './playbooks.facts.js';
 import { installReadyMade } from './playbooks.library.js';
 import { defaultPlaybookSettings, previewEnrolment, runPlaybookScan } from './playbooks.scan.js';
-import { getPlaybook, listPlaybooks, savePlaybook, setPlaybookEnabled, templateVariables } from './playbooks.service.js';
+import { getPlaybook, listPlaybooks, playbookWebhookKey, savePlaybook, setPlaybookEnabled, templateVariables } from './playbooks.service.js';
 import { renderEmail, sampleVariables, TemplateError } from './playbooks.templates.js';
 
 const idParams = z.object({ id: z.string().uuid('must be a playbook id') });
@@ -95,6 +95,11 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
     },
   );
 
+  app.get('/api/playbooks/webhook-key', { config: { access: 'owner' }, schema: { tags: ['playbooks'], summary: 'The key that signs webhook steps, for their receivers' } }, async () => ({
+    secret: playbookWebhookKey(ctx.secret),
+    header: 'x-keepwell-signature',
+    scheme: 'sha256=<hex HMAC-SHA256 of the raw request body with the secret>',
+  }));
   app.get('/api/playbooks/settings', { config: { access: 'staff' }, schema: { tags: ['playbooks'] } }, async () => getFeatureSettings(ctx.db, 'playbooks', defaultPlaybookSettings));
   app.put(
     '/api/playbooks/settings',

@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
+import { purposeKey } from '../platform/secret.js';
 import type { DB } from '../platform/db/schema.js';
 import { notFound } from '../platform/http/errors.js';
 import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
@@ -31,6 +32,14 @@ import { loadOneFacts } from './playbooks.facts.js';
 import { renderEmail, TemplateError } from './playbooks.templates.js';
 
 export const STEP_JOB = 'playbook.step';
+
+/**
+ * The key that signs webhook steps (x-keepwell-signature: sha256=<hex HMAC-SHA256 of the body>),
+ * derived from the instance secret for this use alone: receivers hold it, never the secret.
+ */
+export function playbookWebhookKey(instanceSecret: string): string {
+  return `whsec_${purposeKey(instanceSecret, 'playbooks.webhook').toString('hex')}`;
+}
 
 export interface Playbook extends PlaybookDefinition {
   id: string;
@@ -288,7 +297,7 @@ async function runAction(
       return { status: 'skipped', detail: 'loyalty is not switched on' };
     case 'webhook': {
       const body = JSON.stringify({ playbook: { id: pb.id, name: pb.name }, step: index, customer: { id: facts.id, name: facts.name, email: facts.email }, data: enrollment.data });
-      const signature = createHmac('sha256', ctx.secret).update(body).digest('hex');
+      const signature = createHmac('sha256', playbookWebhookKey(ctx.secret)).update(body).digest('hex');
       let status = 0;
       try {
         const res = await fetch(action.url, {

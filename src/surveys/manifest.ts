@@ -17,6 +17,15 @@ export const surveysFeature: Feature = {
       subscribers: surveySubscribers,
       demo: seedSurveyDemo,
       contributes: { playbookActions: [surveyStep] },
+      onSecretRotated: async (db) => {
+        const open = await db
+          .selectFrom('survey_requests')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('status', '!=', 'answered')
+          .where('expires_at', '>', new Date())
+          .executeTakeFirstOrThrow();
+        return `${Number(open.n)} unanswered survey links already sent stop working`;
+      },
     };
   },
 };
