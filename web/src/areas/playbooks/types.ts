@@ -27,7 +27,7 @@ export interface Step {
   name?: string;
   wait: { days: number; hours: number };
   action: Action;
-  skipIf: ('ordered' | 'unsubscribed' | 'contacted')[];
+  skipIf: ('ordered' | 'unsubscribed' | 'contacted' | 'not_reached')[];
   /** when the customer has no email address: skip the step (default) or make a task instead */
   ifNoChannel?: 'skip' | 'task';
 }
