@@ -23,4 +23,15 @@ describe('config', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL.*postgres/);
     expect(() => loadConfig({}, { port: 'x' })).toThrow(/--port/);
   });
+
+  it('trusts X-Forwarded-For only from the proxies named in KEEPWELL_TRUST_PROXY', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ KEEPWELL_TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ KEEPWELL_TRUST_PROXY: 'on' }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ KEEPWELL_TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,::1' }).trustProxy).toEqual(['10.0.0.5', '172.16.0.0/12', '::1']);
+    // a hop count cannot tell a proxy from a client connecting directly
+    expect(() => loadConfig({ KEEPWELL_TRUST_PROXY: '2' })).toThrow(/KEEPWELL_TRUST_PROXY.*addresses\/CIDR/);
+    expect(() => loadConfig({ KEEPWELL_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/KEEPWELL_TRUST_PROXY/);
+    expect(() => loadConfig({ KEEPWELL_TRUST_PROXY: 'proxy.example.com' })).toThrow(/KEEPWELL_TRUST_PROXY/);
+  });
 });

@@ -1,6 +1,33 @@
 // One typed configuration schema: environment first, then CLI flags on top.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+// Behind a reverse proxy every request comes from the proxy's address; the client's is in
+// X-Forwarded-For, which anyone can write. Off (false): the socket's address is the client's.
+// On: the proxies are the addresses or CIDR ranges listed ('on' = 'loopback', a proxy on this
+// machine; 'linklocal' and 'uniquelocal' name the other private ranges). The client's address is
+// the nearest X-Forwarded-For entry not written by a listed proxy, so what a client wrote there
+// itself is never believed. A count of hops is refused: it cannot tell a proxy from a client
+// that connects directly.
+const proxyRangeNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyRange = (s: string) => {
+  if (proxyRangeNames.has(s)) return true;
+  const [address, bits, extra] = s.split('/');
+  const version = isIP(address);
+  if (!version || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+};
+const trustProxySetting = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['', 'false', 'off', 'no', '0'].includes(s)) return false;
+    if (['true', 'on', 'yes', '1'].includes(s)) return ['loopback'];
+    return s.split(',').map((part) => part.trim());
+  },
+  z.union([z.literal(false), z.array(z.string().refine(isProxyRange, 'must be off, on (a proxy on this machine), or the addresses/CIDR ranges of your proxies separated by commas')).min(1)]),
+);
 
 export const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -20,6 +47,8 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Run the job worker inside the server process.
   worker: z.coerce.boolean().default(true),
+  // whose X-Forwarded-For gives the client's address (rate limits, audit log): see above
+  trustProxy: trustProxySetting.default(false),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };
@@ -34,6 +63,7 @@ const envNames: Record<string, keyof z.input<typeof configSchema>> = {
   SMTP_URL: 'smtpUrl',
   KEEPWELL_PUBLIC_URL: 'publicUrl',
   LOG_LEVEL: 'logLevel',
+  KEEPWELL_TRUST_PROXY: 'trustProxy',
 };
 
 /** Reads config from env and flags; a bad value throws a ConfigError naming the setting. */

@@ -257,7 +257,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   const app = Fastify({
     loggerInstance: options.logger === false ? undefined : ctx.log,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // the client's address (req.ip: rate limits, audit log) from X-Forwarded-For only when configured
+    trustProxy: ctx.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
