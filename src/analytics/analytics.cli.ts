@@ -4,9 +4,7 @@ import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
-import { openDatabase } from '../platform/db/database.js';
 import { industries, industryBenchmark } from '../workspace/index.js';
-import { workspaceReport } from './analytics.service.js';
 import { DayConverter, parseDay } from './dates.js';
 import { readOrdersFile, readSubscriptionsFile, type RowError } from './reader.js';
 import { renderHtmlReport, renderText } from './report.html.js';
@@ -185,6 +183,9 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
     if (flags.asOf) throw new ReportUsageError('--as-of works with a file; the report on the workspace database is as of today');
     const { options } = reportOptionsFromFlags(flags);
     const config = configFromOptions(flags);
+    // the database only for this branch: a report on a file starts without it
+    const { openDatabase } = await import('../platform/db/database.js');
+    const { workspaceReport } = await import('./analytics.service.js');
     const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
     try {
       const ws = await workspaceReport(database.db, {
