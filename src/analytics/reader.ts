@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { columnKey, columnNames, type ColumnField } from '../platform/columns.js';
 import { DayConverter, parseDay } from './dates.js';
 import { OrderTableBuilder, type BillingInterval, type OrderTable, type SubscriptionRow } from './orders.js';
 
@@ -22,26 +23,23 @@ export interface ColumnChoice {
   currencyDigits?: number;
 }
 
+/** Header names per field, from the CSV column vocabulary shared with `keepwell import` (src/platform/columns.ts). */
+const named = (...fields: ColumnField[]) => fields.flatMap((f) => columnNames[f] as readonly string[]).map((n) => n.replace(/ /g, '_'));
 export const headerAliases = {
-  customer: ['customer_id', 'customerid', 'customer', 'customer_email', 'email', 'client_id', 'client', 'user_id', 'buyer', 'customer_external_id'],
-  date: ['date', 'order_date', 'ordered_at', 'created_at', 'invoice_date', 'invoicedate', 'purchase_date', 'paid_at', 'timestamp', 'processed_at'],
-  amount: ['amount', 'total', 'order_total', 'total_price', 'amount_total', 'value', 'revenue', 'dollar_value', 'price', 'net'],
-  amountMinor: ['amount_minor', 'total_minor', 'amount_cents'],
-  status: ['status', 'financial_status', 'order_status', 'payment_status'],
-  currency: ['currency', 'currency_code', 'order_currency', 'presentment_currency'],
-  orderId: ['order_id', 'invoice_no', 'invoiceno', 'invoice_id', 'invoice', 'order_number', 'order_no', 'external_id'],
+  customer: named('customer_id', 'email'),
+  date: named('date'),
+  amount: named('amount'),
+  amountMinor: named('amount_minor'),
+  status: named('status'),
+  currency: named('currency'),
+  orderId: named('order_id'),
   /** on a cancellation or refund row: the order it undoes */
-  cancels: ['original_order_id', 'original_invoice', 'original_invoice_no', 'original_order', 'refund_of', 'cancels', 'refers_to', 'parent_order_id'],
+  cancels: named('cancels'),
 };
 
 const voidStatuses = new Set(['refunded', 'cancelled', 'canceled', 'voided', 'void', 'failed', 'declined']);
 
-export const normalizeHeader = (h: string) =>
-  h
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '');
+export const normalizeHeader = (h: string) => columnKey(h).replace(/ /g, '_');
 
 function findColumn(headers: string[], names: string[]): number {
   for (const name of names) {

@@ -39,8 +39,10 @@ export function formatReport(r: ImportReport, maxLines = 50): string {
   out.push(
     `Rows ${r.rows}: created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged}, skipped as duplicates ${r.duplicates}, failed ${r.failed}` +
       (r.ignored ? `, not ${r.type} (e.g. failed payments) ${r.ignored}` : '') +
-      (r.lineItems ? `, extra line-item rows ${r.lineItems}` : ''),
+      (r.lineItems ? `, extra line-item rows ${r.lineItems}` : '') +
+      (r.refunds ? `, cancellations and refunds applied ${r.refunds}` : ''),
   );
+  for (const sentence of r.interpretation) out.push(sentence);
   if (r.customersCreated) out.push(`Customers created from ${r.type}: ${r.customersCreated}`);
   for (const w of r.warnings) out.push(`Warning: ${w}`);
   if (r.errors.length) {

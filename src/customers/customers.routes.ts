@@ -1,13 +1,8 @@
-// Customers REST API: customers, orders, subscriptions, touchpoints, bulk upsert, CSV import
-// (multipart), the signed orders webhook, merge, CSV export, data request and erasure.
-//
-// Import: POST /api/customers/import answers synchronously for a dry run or a file up to 1 MB;
-// larger files answer 202 with a job id to poll at GET /api/customers/import/jobs/:id (the job
-// lives in this process's memory; an interrupted import is simply uploaded again — it is idempotent).
+// Customers REST API: customers, orders, subscriptions, touchpoints, bulk upsert, the signed
+// orders webhook, merge, CSV export, data request and erasure. (CSV import: import/import.routes.ts.)
 import { isContact } from './contact.js';
-import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,15 +14,14 @@ import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
 import { jsonUtf8Error, type App } from '../platform/http/server.js';
 import { getWorkspace } from '../workspace/index.js';
 import { retentionDrivers, touchpointChannels } from './customers.tables.js';
+import { checkCompany, customerExtrasRoutes, customValues } from './customers.extras.js';
+import { customerListQuery, listCustomers } from './customers.list.js';
 import { announceWrites } from './customers.events.js';
-import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell } from './customers.service.js';
-import { bufferSource } from './import/csv.js';
-import { emptyReport, ImportSetupError, runImport, writeRows, type ImportReport } from './import/importer.js';
-import { fieldsByType, importTypes, presets, type Mapping } from './import/presets.js';
+import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell, setOrderStatus } from './customers.service.js';
+import { writeRows } from './import/importer.js';
 import type { CustomerRow, OrderRow } from './import/rows.js';
 import { hashId } from './import/rows.js';
 import { isCurrencyCode, normalizeEmail, normalizePhone, parseAmount, parseDate } from './import/values.js';
-import { failureMessage } from '../platform/disk.js';
 
 const uuid = (what: string) => z.string().uuid(`must be a ${what} id`);
 const idParams = z.object({ id: uuid('customer') });
@@ -77,7 +71,18 @@ const customerBody = z.object({
   acquiredAt: pastDate().optional(),
   marketingConsent: z.boolean().optional(),
   retentionDriver: z.enum(retentionDrivers).nullable().optional(),
+  companyId: uuid('company').nullable().optional(),
+  custom: z.record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])).optional().describe("values of the owner's custom fields, by key"),
 });
+
+/** Digits of a currency's minor unit (EUR 2, JPY 0). */
+function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
 
 const listQuery = z.object({
   search: z.string().trim().max(200).optional(),
@@ -189,6 +194,8 @@ function customerOut(c: Record<string, any>, s?: Stats) {
     retentionDriver: c.retention_driver,
     erasedAt: c.erased_at,
     mergedInto: c.merged_into,
+    companyId: c.company_id ?? null,
+    custom: c.custom ?? {},
     createdAt: c.created_at,
     updatedAt: c.updated_at,
     ...(s
@@ -323,75 +330,26 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
   };
 }
 
-/** Text from a file (a column name, a fatal reason quoting the header) cut to a readable length. */
-function shorten(text: string, max = 300): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** A report fit to answer with: the reason, column names and preview cells of a hostile file cut short. */
-function compactReport(r: ImportReport): ImportReport {
-  const cell = (v: string) => shorten(v, 200);
-  return {
-    ...r,
-    fatal: r.fatal === null ? null : shorten(r.fatal),
-    headers: r.headers.slice(0, 500).map(cell),
-    mapping: Object.fromEntries(Object.entries(r.mapping).map(([k, v]) => [k, typeof v === 'string' ? cell(v) : v])) as Mapping,
-    preview: { headers: r.preview.headers.slice(0, 500).map(cell), rows: r.preview.rows.map((row) => row.slice(0, 500).map(cell)) },
-    warnings: r.warnings.map((w) => shorten(w, 500)),
-    errors: r.errors.map((e) => ({ ...e, reason: shorten(e.reason, 500) })),
-    duplicateNotes: r.duplicateNotes.map((e) => ({ ...e, reason: shorten(e.reason, 500) })),
-  };
-}
-
-interface ImportJob {
-  id: string;
-  status: 'running' | 'done' | 'failed';
-  progress: { bytes: number; totalBytes: number; rows: number };
-  report: ImportReport | null;
-  error: string | null;
-  startedBy: string;
-  startedAt: Date;
-}
-
 export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
-  const jobs = new Map<string, ImportJob>();
+  await customerExtrasRoutes(app, ctx);
   const windowStart = async () => new Date(ctx.now().getTime() - (await activityWindowDays(ctx.db)) * 86400_000);
 
   // ---- customers ----
   app.get(
     '/api/customers',
-    { config: { access: 'staff' }, schema: { querystring: listQuery, tags: ['customers'], summary: 'List customers: search by name/email, filter by tag, status and driver, cursor pagination' } },
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: customerListQuery,
+        tags: ['customers'],
+        summary: 'List customers: search, filter (tag, status, driver, company, spend, last order, health, lifetime value), sort, cursor pages; total on the first page',
+      },
+    },
     async (req) => {
-      const q = req.query;
-      const ws = await windowStart();
-      let query = filteredCustomers(ctx.db, q, ws).selectAll('c').select(statsSelect(ws).as('stats'));
-      const after = q.cursor ? decodeCursor(q.cursor) : null;
-      switch (q.sort) {
-        case 'name':
-          if (after) query = query.where(sql<boolean>`(lower(c.name), c.id) > (${after[0]}, ${after[1]}::uuid)`);
-          query = query.orderBy(sql`lower(c.name)`).orderBy('c.id');
-          break;
-        case 'newest':
-        case 'oldest': {
-          const op = q.sort === 'newest' ? sql.raw('<') : sql.raw('>');
-          if (after) query = query.where(sql<boolean>`(c.acquired_at, c.id) ${op} (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
-          query = q.sort === 'newest' ? query.orderBy('c.acquired_at', 'desc').orderBy('c.id', 'desc') : query.orderBy('c.acquired_at', 'asc').orderBy('c.id', 'asc');
-          break;
-        }
-        case 'updated':
-          if (after) query = query.where(sql<boolean>`(c.updated_at, c.id) < (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
-          query = query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc');
-          break;
-      }
-      if (after && q.sort !== 'name' && Number.isNaN(new Date(after[0]).getTime())) throw badRequest('Invalid cursor', [{ field: 'querystring.cursor', message: 'is not a cursor from this list' }]);
-      const rows = await query.limit(q.limit + 1).execute();
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      const key = (c: (typeof page)[number]) => (q.sort === 'name' ? c.name.toLowerCase() : q.sort === 'updated' ? new Date(c.updated_at).toISOString() : new Date(c.acquired_at).toISOString());
-      return {
-        customers: page.map((c) => customerOut(c, c.stats as unknown as Stats)),
-        nextCursor: rows.length > q.limit && last ? encodeCursor([key(last), last.id]) : null,
-      };
+      const ws = await getWorkspace(ctx.db);
+      const windowStart = new Date(ctx.now().getTime() - (ws?.activityWindowDays ?? 365) * 86400_000);
+      const { rows, nextCursor, total } = await listCustomers(ctx, req.query, { windowStart, currencyDigits: currencyDigits(ws?.currency ?? 'EUR') });
+      return { customers: rows.map((c) => customerOut(c, c.stats as unknown as Stats)), nextCursor, total };
     },
   );
 
@@ -420,6 +378,10 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
   app.post('/api/customers', { config: { access: 'staff' }, schema: { body: customerBody, tags: ['customers'], summary: 'Create a customer' } }, async (req, reply) => {
     const values = customerColumns(req.body);
     await checkOwner(ctx.db, req.body.ownerUserId);
+    await checkCompany(ctx.db, req.body.companyId);
+    if (req.body.companyId !== undefined) values.company_id = req.body.companyId;
+    const custom = await customValues(ctx.db, req.body.custom);
+    if (custom !== undefined) values.custom = custom;
     if (req.body.externalId) {
       const exists = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
       if (exists) throw new HttpError(409, 'conflict', `A customer with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
@@ -475,6 +437,10 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       if (c.merged_into) throw new HttpError(409, 'merged', `This customer was merged into ${c.merged_into}`);
       const values = customerColumns(req.body);
       await checkOwner(ctx.db, req.body.ownerUserId);
+      await checkCompany(ctx.db, req.body.companyId);
+      if (req.body.companyId !== undefined) values.company_id = req.body.companyId;
+      const custom = await customValues(ctx.db, req.body.custom, c.custom ?? {});
+      if (custom !== undefined) values.custom = custom;
       if (req.body.externalId) {
         const other = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).where('id', '<>', c.id).executeTakeFirst();
         if (other) throw new HttpError(409, 'conflict', `Another customer has external id ${req.body.externalId}`, [{ field: 'body.externalId', message: 'is taken' }]);
@@ -572,6 +538,24 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     });
     return reply.code(201).send(orderOut(o));
   });
+
+  app.post(
+    '/api/orders/:id/status',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: z.object({ id: uuid('order') }),
+        body: z.object({ status: orderStatus }),
+        tags: ['customers'],
+        summary: "Change an order's status (a refund, a cancellation); announced as order.status_changed",
+      },
+    },
+    async (req) => {
+      const o = await setOrderStatus(ctx.db, req.params.id, req.body.status, `user:${req.user!.id}`);
+      if (!o) throw notFound('Order');
+      return orderOut(o);
+    },
+  );
 
   app.get('/api/customers/:id/orders', { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: "All of a customer's orders" } }, async (req) => {
     await requireCustomer(ctx.db, req.params.id);
@@ -802,147 +786,6 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="orders.csv"')
         .send(stringify([header, ...rows.map((o) => [o.id, o.external_id, o.customer_id, o.name, o.amount_minor, o.currency, o.ordered_at, o.status].map(safeCell))]));
-    },
-  );
-
-  // ---- import ----
-  app.get('/api/customers/import/fields', { config: { access: 'staff' }, schema: { tags: ['customers'], summary: 'Fields per record type and the known export presets' } }, async () => ({
-    types: importTypes,
-    fields: fieldsByType,
-    presets: presets.map((p) => ({ key: p.key, label: p.label, type: p.type })),
-  }));
-
-  const importQuery = z.object({
-    type: z.enum(importTypes).optional(),
-    preset: z.enum(['generic', ...presets.map((p) => p.key)] as [string, ...string[]]).optional(),
-    dryRun: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
-    mapping: z
-      .string()
-      .max(5000)
-      .optional()
-      .transform((v, c) => {
-        if (!v) return undefined;
-        try {
-          const m = JSON.parse(v);
-          if (m && typeof m === 'object' && !Array.isArray(m) && Object.values(m).every((x) => typeof x === 'string')) return m as Mapping;
-        } catch {
-          /* fall through */
-        }
-        c.addIssue({ code: 'custom', message: 'must be a JSON object of field → column name' });
-        return z.NEVER;
-      }),
-    previewRows: z.coerce.number().int().min(0).max(50).default(10),
-    currency: z.string().trim().length(3).refine(isCurrencyCode, 'is not an ISO 4217 currency code').optional(),
-  });
-
-  await app.register(async (plain) => {
-    const scope = plain.withTypeProvider<ZodTypeProvider>();
-    await scope.register(multipart, { limits: { fileSize: 200 * 1024 * 1024, files: 1, fields: 10 } });
-    scope.post(
-      '/api/customers/import',
-      {
-        config: { access: 'staff' },
-        schema: {
-          querystring: importQuery,
-          tags: ['customers'],
-          summary: 'Import a CSV (multipart field "file"). Dry runs and files up to 1 MB answer with the report; larger files answer 202 with a job id to poll',
-        },
-      },
-      async (req, reply) => {
-        if (!req.isMultipart()) throw badRequest('Send the file as multipart/form-data in the field "file"', [{ field: 'file', message: 'is required' }]);
-        const part = await req.file();
-        if (!part) throw badRequest('No file in the upload', [{ field: 'file', message: 'is required' }]);
-        let buf: Buffer;
-        try {
-          buf = await part.toBuffer();
-        } catch (err) {
-          throw new HttpError(413, 'too_large', `The file is too large: ${(err as Error).message}`, [{ field: 'file', message: 'is too large' }]);
-        }
-        if (!buf.length) throw badRequest('The file is empty', [{ field: 'file', message: 'is empty' }]);
-        const ws = await getWorkspace(ctx.db);
-        const q = req.query;
-        const options = {
-          type: q.type,
-          preset: q.preset,
-          mapping: q.mapping,
-          dryRun: q.dryRun,
-          previewRows: q.previewRows,
-          defaultCurrency: q.currency?.toUpperCase() ?? ws?.currency ?? 'USD',
-          timeZone: ws?.timeZone ?? 'UTC',
-          batchSize: 5000,
-        };
-        const run = (onProgress?: (p: ImportJob['progress']) => void) => runImport(ctx.db, bufferSource(buf), { ...options, onProgress });
-        const finish = async (report: ImportReport) => {
-          if (!report.dryRun && !report.fatal) {
-            await audit(ctx.db, req, 'customers.import', null, {
-              file: part.filename,
-              type: report.type,
-              preset: report.preset,
-              rows: report.rows,
-              created: report.created,
-              updated: report.updated,
-              failed: report.failed,
-            });
-          }
-          return report;
-        };
-        if (q.dryRun || buf.length <= 1024 * 1024) {
-          let report: ImportReport;
-          try {
-            report = compactReport(await finish(await run()));
-          } catch (err) {
-            if (err instanceof ImportSetupError) throw badRequest(shorten(err.message), [{ field: 'querystring.mapping', message: shorten(err.message) }]);
-            throw err;
-          }
-          // A check reports what stops the file (the mapping step needs its columns); an import that
-          // could not start is refused with the reason, not a success carrying it.
-          if (report.fatal && !report.dryRun) throw new HttpError(422, 'import_failed', `Not imported: ${report.fatal}`, [{ field: 'file', message: report.fatal }]);
-          return { report };
-        }
-        const job: ImportJob = {
-          id: randomUUID(),
-          status: 'running',
-          progress: { bytes: 0, totalBytes: buf.length, rows: 0 },
-          report: null,
-          error: null,
-          startedBy: req.user!.id,
-          startedAt: ctx.now(),
-        };
-        jobs.set(job.id, job);
-        for (const [id, j] of jobs) if (j.status !== 'running' && Date.now() - j.startedAt.getTime() > 86400_000) jobs.delete(id);
-        void run((p) => (job.progress = p))
-          .then(finish)
-          .then(
-            (full) => {
-              const report = compactReport(full);
-              job.report = report;
-              job.status = report.fatal ? 'failed' : 'done';
-              if (report.fatal) job.error = `Not imported: ${report.fatal}`;
-              job.progress = { ...job.progress, bytes: buf.length, rows: report.rows };
-            },
-            (err: Error) => {
-              job.status = 'failed';
-              job.error =
-                err instanceof ImportSetupError ? shorten(err.message) : failureMessage(err, 'The import stopped with an error; upload the file again to complete it (nothing is imported twice).');
-              job.report = emptyReport(options.type ?? 'orders', false);
-              if (!(err instanceof ImportSetupError)) ctx.log.error({ err }, 'import failed');
-            },
-          );
-        return reply.code(202).send({ jobId: job.id, status: job.status, progress: job.progress });
-      },
-    );
-  });
-
-  app.get(
-    '/api/customers/import/jobs/:id',
-    { config: { access: 'staff' }, schema: { params: z.object({ id: z.string().uuid('must be an import job id') }), tags: ['customers'], summary: 'Progress and result of an import job' } },
-    async (req) => {
-      const job = jobs.get(req.params.id);
-      if (!job) throw notFound('Import job');
-      return { jobId: job.id, status: job.status, progress: job.progress, report: job.report, error: job.error };
     },
   );
 

@@ -6,9 +6,16 @@ export const customersFeature: Feature = {
   load: async () => {
     const { customerMigrations } = await import('./customers.migrations.js');
     const { customerRoutes, webhookSecret } = await import('./customers.routes.js');
+    const { importMigrations } = await import('./import/import.migrations.js');
+    const { importRoutes } = await import('./import/import.routes.js');
+    const { IMPORT_JOB, runImportJob } = await import('./import/import.jobs.js');
     return {
-      migrations: customerMigrations,
-      routes: customerRoutes,
+      migrations: { ...customerMigrations, ...importMigrations },
+      routes: async (app, ctx) => {
+        await customerRoutes(app, ctx);
+        await importRoutes(app, ctx);
+      },
+      jobs: { [IMPORT_JOB]: runImportJob },
       onSecretRotated: async (_db, { current }) => `the orders webhook secret is now ${webhookSecret({ secret: current })}: put it into your shop's webhook settings`,
     };
   },

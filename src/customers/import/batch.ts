@@ -4,7 +4,7 @@
 // first time the customer appears. Customers and subscriptions travel as rows.
 import { BinaryCopyWriter } from './binary-copy.js';
 import type { ImportType } from './presets.js';
-import type { CustomerPart, CustomerRow, OrderRow, SubscriptionRow } from './rows.js';
+import type { CustomerPart, CustomerRow, OrderRow, RefundRow, SubscriptionRow } from './rows.js';
 
 export type Person = CustomerPart & { line: number };
 
@@ -23,6 +23,8 @@ export interface OrderBatch {
   /** details of the customers not handed on before: the first row of each in this batch */
   people: Person[];
   values: OrderValues;
+  /** cancellations and refunds among the rows: the writer applies them at the end of the import */
+  refunds?: RefundRow[];
 }
 
 export type WriteBatch = { type: 'orders'; orders: OrderBatch } | { type: 'customers'; rows: CustomerRow[] } | { type: 'subscriptions'; rows: SubscriptionRow[] };
@@ -50,13 +52,18 @@ export const personOf = (r: Person): Person => ({
  * met, so each customer's details are sent once; a dry run's writer forgets the customers it
  * pretended to create, so it gets them again in every batch.
  */
-export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow>) => WriteBatch {
+export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow | RefundRow>) => WriteBatch {
   const sent = new Set<string>();
   const scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
   return (type, rows) => {
     if (type === 'customers') return { type, rows: rows as CustomerRow[] };
     if (type === 'subscriptions') return { type, rows: rows as SubscriptionRow[] };
-    const orders = rows as OrderRow[];
+    let orders = rows as OrderRow[];
+    let refunds: RefundRow[] | undefined;
+    if (rows.some((r) => 'refund' in r)) {
+      refunds = rows.filter((r): r is RefundRow => 'refund' in r);
+      orders = rows.filter((r): r is OrderRow => !('refund' in r));
+    }
     const n = orders.length;
     const keys = new Array<string>(n);
     const times = new Float64Array(n);
@@ -74,7 +81,7 @@ export function createPacker(dryRun: boolean, binary: boolean): (type: ImportTyp
         people.push(personOf(r));
       }
     }
-    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders, scratch) : orderValues(orders) } };
+    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders, scratch) : orderValues(orders), ...(refunds ? { refunds } : {}) } };
   };
 }
 

@@ -8,11 +8,11 @@ import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { CsvSource } from './csv.js';
 import { createPacker, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
-import { ImportSetupError, MAX_LISTED, readImport, type ImportOptions, type ImportReport, type ImportRow, type RowProblem } from './read.js';
+import { describeUnderstanding, ImportSetupError, MAX_LISTED, readImport, type ImportOptions, type ImportReport, type ImportRow, type RowProblem } from './read.js';
 import type { ReaderMessage } from './read-worker.js';
-import { createWriter, timed, type BatchResult, type WriterHandle } from './writer.js';
+import { createWriter, timed, type BatchResult, type RefundOutcome, type WriterHandle } from './writer.js';
 
-export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type ImportReport, type RowProblem } from './read.js';
+export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type ImportReport, type RowProblem, type Understood } from './read.js';
 
 /** Files above this size are read in a worker thread (starting one costs ~150 ms). */
 const WORKER_MIN_BYTES = 4 << 20;
@@ -23,7 +23,9 @@ export async function runImport(db: Database, source: CsvSource, options: Import
   const dryRun = Boolean(options.dryRun);
   let writer: WriterHandle | null = null;
   const written = { created: 0, updated: 0, unchanged: 0, customersCreated: 0, notes: [] as RowProblem[] };
+  let batches = 0;
   const write = async (batch: WriteBatch) => {
+    await options.beforeBatch?.(++batches);
     writer ??= await createWriter(db, { type: batch.type, dryRun });
     const r: BatchResult = await timed('write batches (all)', () => writer!.write(batch));
     written.created += r.created;
@@ -32,17 +34,19 @@ export async function runImport(db: Database, source: CsvSource, options: Import
     written.customersCreated += r.customersCreated;
     for (const n of r.notes) if (written.notes.length < MAX_LISTED) written.notes.push(n);
   };
-  // the embedded database takes orders as COPY's binary format, made by the reader
-  const binary = pgliteOf(db) !== undefined;
+  // the embedded database takes orders as COPY's binary format, made by the reader; a dry run
+  // takes values (its writer keeps the file's orders to match refunds to)
+  const binary = pgliteOf(db) !== undefined && !dryRun;
   const useWorker = options.reader === 'worker' || (options.reader !== 'inline' && source.origin !== undefined && source.size >= WORKER_MIN_BYTES);
   let report: ImportReport;
+  let refunds: RefundOutcome | null = null;
   try {
     if (useWorker) report = await readInWorker(source, options, binary, write);
     else {
       const pack = createPacker(dryRun, binary);
       report = await readImport(source, options, (type, rows) => write(pack(type, rows)));
     }
-    await (writer as WriterHandle | null)?.finish();
+    refunds = (await (writer as WriterHandle | null)?.finish()) ?? null;
   } catch (err) {
     await (writer as WriterHandle | null)?.abort();
     throw err;
@@ -51,8 +55,21 @@ export async function runImport(db: Database, source: CsvSource, options: Import
   report.updated += written.updated;
   report.unchanged += written.unchanged;
   report.customersCreated += written.customersCreated;
+  if (refunds) {
+    report.refunds += refunds.applied;
+    report.unchanged += refunds.already;
+    report.failed += refunds.unmatched.length;
+    report.errors = [...report.errors, ...refunds.unmatched].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED);
+    written.notes.push(...refunds.notes.slice(0, MAX_LISTED));
+    const u = report.understood;
+    u.cancelledOrders = refunds.whole;
+    u.partlyRefunded = refunds.partial;
+    u.refundsAlreadyApplied = refunds.already;
+    u.refundsUnmatched = refunds.unmatched.length;
+  }
+  report.interpretation = describeUnderstanding(report);
   report.duplicateNotes = [...report.duplicateNotes, ...written.notes].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED);
-  if (!dryRun && !report.fatal && (report.created > 0 || report.updated > 0)) {
+  if (!dryRun && !report.fatal && (report.created > 0 || report.updated > 0 || report.refunds > 0)) {
     await emitEvent(db, 'import.finished', { type: report.type, created: report.created, updated: report.updated });
   }
   return report;
@@ -68,7 +85,7 @@ export async function writeRows(db: Database, type: ImportType, rows: ImportRow[
 }
 
 function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean, write: (batch: WriteBatch) => Promise<void>): Promise<ImportReport> {
-  const { onProgress, ...plain } = options;
+  const { onProgress, beforeBatch: _, ...plain } = options;
   const origin = source.origin!;
   return new Promise<ImportReport>((resolve, reject) => {
     const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {

@@ -1,10 +1,32 @@
 // Known export layouts (Shopify, Stripe, WooCommerce) and the generic mapping: which column
-// feeds which field. Presets are recognised from the header line.
+// feeds which field. Presets are recognised from the header line; the generic mapping reads the
+// header names through the shared column vocabulary (src/platform/columns.ts).
+import { columnKey, columnNames } from '../../platform/columns.js';
+
 export type ImportType = 'orders' | 'customers' | 'subscriptions';
 export const importTypes = ['orders', 'customers', 'subscriptions'] as const;
 
 export const fieldsByType = {
-  orders: ['order_id', 'customer_id', 'email', 'name', 'first_name', 'last_name', 'phone', 'amount', 'currency', 'date', 'status', 'address', 'city', 'postal_code', 'country'],
+  orders: [
+    'order_id',
+    'cancels',
+    'customer_id',
+    'email',
+    'name',
+    'first_name',
+    'last_name',
+    'phone',
+    'quantity',
+    'unit_price',
+    'amount',
+    'currency',
+    'date',
+    'status',
+    'address',
+    'city',
+    'postal_code',
+    'country',
+  ],
   customers: [
     'customer_id',
     'name',
@@ -186,42 +208,10 @@ export const presets: Preset[] = [
   },
 ];
 
-/** Header names that suggest a field in the generic mapping (compared lower-case, without punctuation). */
-const synonyms: Record<Field, string[]> = {
-  order_id: ['order id', 'orderid', 'order number', 'order no', 'order', 'invoice', 'invoice number', 'transaction id', 'id'],
-  subscription_id: ['subscription id', 'subscription', 'id'],
-  customer_id: ['customer id', 'customerid', 'customer', 'client id', 'customer number', 'customer no', 'user id', 'account id', 'cust id', 'id'],
-  email: ['email', 'e mail', 'email address', 'customer email', 'mail'],
-  name: ['name', 'full name', 'customer name', 'client', 'client name', 'contact'],
-  first_name: ['first name', 'firstname', 'given name'],
-  last_name: ['last name', 'lastname', 'surname', 'family name'],
-  phone: ['phone', 'telephone', 'mobile', 'phone number', 'tel'],
-  amount: ['amount', 'total', 'order total', 'value', 'dollar value', 'price', 'revenue', 'sales', 'net sales', 'grand total', 'sum'],
-  currency: ['currency', 'currency code'],
-  date: ['date', 'order date', 'created', 'created at', 'purchase date', 'timestamp', 'time', 'invoice date'],
-  status: ['status', 'state', 'payment status', 'financial status'],
-  address: ['address', 'street', 'address1', 'address line 1'],
-  city: ['city', 'town'],
-  postal_code: ['postal code', 'postcode', 'zip', 'zip code'],
-  country: ['country', 'country code'],
-  birthday: ['birthday', 'birth date', 'date of birth', 'dob'],
-  tags: ['tags', 'tag', 'labels', 'segments'],
-  acquired_at: ['acquired', 'acquired at', 'customer since', 'signup date', 'created at', 'created', 'first order'],
-  marketing_consent: ['marketing consent', 'accepts marketing', 'newsletter', 'opt in', 'consent'],
-  retention_driver: ['retention driver', 'driver'],
-  plan: ['plan', 'product', 'plan name'],
-  interval: ['interval', 'billing interval', 'period', 'billing period'],
-  started_at: ['start', 'started', 'start date', 'started at', 'created'],
-  canceled_at: ['canceled', 'cancelled', 'canceled at', 'cancelled at', 'cancel date', 'end date', 'ended at'],
-  cancel_reason: ['cancel reason', 'cancellation reason', 'reason'],
-};
+/** The record's own id in each type: a bare "id" column is this field (the vocabulary gives "id" to no field). */
+const ownId: Record<ImportType, Field> = { orders: 'order_id', customers: 'customer_id', subscriptions: 'subscription_id' };
 
-const norm = (h: string) =>
-  h
-    .toLowerCase()
-    .replace(/\(.*?\)/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+const norm = columnKey;
 
 export function detectPreset(headers: string[], type?: ImportType): Preset | null {
   const set = new Set(headers.map((h) => h.trim()));
@@ -236,7 +226,12 @@ export function guessType(headers: string[]): ImportType {
   if (preset) return preset.type;
   const n = new Set(headers.map(norm));
   if (['plan', 'interval', 'billing interval'].some((h) => n.has(h))) return 'subscriptions';
-  if (['amount', 'total', 'order total', 'order id', 'dollar value', 'value', 'price'].some((h) => n.has(h))) return 'orders';
+  if (
+    ['amount', 'total', 'order total', 'order id', 'dollar value', 'value', 'price', 'unit price', 'unitprice', 'invoice no', 'invoiceno', 'invoice date', 'invoicedate', 'quantity'].some((h) =>
+      n.has(h),
+    )
+  )
+    return 'orders';
   return 'customers';
 }
 
@@ -255,7 +250,7 @@ export function resolveMapping(headers: string[], type: ImportType, preset: Pres
     const byNorm = new Map(headers.map((h) => [norm(h), h]));
     // exact synonym matches, more specific fields first so "id" goes to the record's own id
     for (const field of fields) {
-      for (const syn of synonyms[field]) {
+      for (const syn of field === ownId[type] ? [...columnNames[field], 'id'] : columnNames[field]) {
         const h = byNorm.get(syn);
         if (h && !used.has(h)) {
           mapping[field] = h;
@@ -270,7 +265,23 @@ export function resolveMapping(headers: string[], type: ImportType, preset: Pres
     if (header === undefined || header === '') delete mapping[field];
     else mapping[field] = header;
   }
+  if (type === 'orders' && !preset) {
+    // "Price" beside a quantity is the price of one unit; a unit price without a quantity is the amount
+    if (mapping.quantity && !mapping.unit_price && mapping.amount && norm(mapping.amount) === 'price' && !overrides.amount) {
+      mapping.unit_price = mapping.amount;
+      delete mapping.amount;
+    }
+    if (mapping.unit_price && !mapping.quantity && !mapping.amount) {
+      mapping.amount = mapping.unit_price;
+      delete mapping.unit_price;
+    }
+  }
   return mapping;
+}
+
+/** A file of order lines: one row per line item, lines of one order summed (quantity × unit price, or the line's amount). */
+export function isLineItemMapping(type: ImportType, preset: Preset | null, mapping: Mapping): boolean {
+  return type === 'orders' && !preset?.lineItemRows && Boolean(mapping.order_id) && Boolean(mapping.quantity && (mapping.unit_price || mapping.amount));
 }
 
 /** What a mapping still lacks, as messages naming the field. */
@@ -279,7 +290,7 @@ export function missingFields(type: ImportType, mapping: Mapping): string[] {
   const who = has('customer_id') || has('email') || has('phone') || has('name') || has('first_name') || has('last_name');
   const out: string[] = [];
   if (type === 'orders') {
-    if (!has('amount')) out.push('amount: no column for the order amount');
+    if (!has('amount') && !(has('quantity') && has('unit_price'))) out.push('amount: no column for the order amount (or quantity and unit price of each line)');
     if (!has('date')) out.push('date: no column for the order date');
     if (!who) out.push('customer: no column identifying the customer (id, email, phone or name)');
   } else if (type === 'customers') {

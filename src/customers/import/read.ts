@@ -2,8 +2,8 @@
 // rows handed on in batches, every other row in exactly one count of the report. No database:
 // this runs in a worker thread beside the database writer for large files (importer.ts).
 import { readCsv, readHead, sniffDelimiter, delimiterName, type CsvRecord, type CsvSource, type Delimiter } from './csv.js';
-import { detectPreset, guessType, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
-import { createMapper, type CustomerRow, type OrderRow, type SubscriptionRow } from './rows.js';
+import { detectPreset, guessType, isLineItemMapping, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
+import { createMapper, type CustomerRow, type OrderRow, type RefundRow, type SubscriptionRow } from './rows.js';
 import { decideDateOrder, type DateOrder } from './values.js';
 import { IdSet } from './id-set.js';
 
@@ -20,6 +20,8 @@ export interface ImportOptions {
   /** rows to keep for a preview (default 0) */
   previewRows?: number;
   onProgress?(p: { bytes: number; totalBytes: number; rows: number }): void;
+  /** awaited before each batch is written (n from 1): the import job's crash test stops there */
+  beforeBatch?(n: number): Promise<void>;
   /** where to read large files: a worker thread beside the writer (default for files over 4 MB) or this thread */
   reader?: 'worker' | 'inline';
 }
@@ -49,7 +51,13 @@ export interface ImportReport {
   ignored: number;
   /** extra rows of an order already counted (one row per line item) */
   lineItems: number;
+  /** cancellation and refund rows applied to the orders they undo */
+  refunds: number;
   customersCreated: number;
+  /** how the file was understood, for the check step: the numbers behind `interpretation` */
+  understood: Understood;
+  /** the same in sentences */
+  interpretation: string[];
   /** first 1000 bad rows, by line */
   errors: RowProblem[];
   /** rows skipped as duplicates and possible duplicate customers (same email/phone, different id) */
@@ -59,6 +67,37 @@ export interface ImportReport {
   /** set when the file could not be imported at all */
   fatal: string | null;
 }
+
+export interface Understood {
+  /** a file of order lines: lines of one order summed into one order */
+  lineItemFile: boolean;
+  /** lines added to an order's first line (lines summed = this; orders made of several lines below) */
+  linesSummed: number;
+  ordersFromLines: number;
+  /** rows (or orders of lines) with a negative amount or quantity: cancellations and refunds */
+  cancellations: number;
+  /** of those, applied to an order: cancelling all of it, or part of it */
+  cancelledOrders: number;
+  partlyRefunded: number;
+  /** applied by an earlier import of the same file */
+  refundsAlreadyApplied: number;
+  /** no order of the customer on or before the refund to apply it to */
+  refundsUnmatched: number;
+  /** id cells written as floats ("17850.0") read as integers */
+  floatIds: number;
+}
+
+export const noneUnderstood = (): Understood => ({
+  lineItemFile: false,
+  linesSummed: 0,
+  ordersFromLines: 0,
+  cancellations: 0,
+  cancelledOrders: 0,
+  partlyRefunded: 0,
+  refundsAlreadyApplied: 0,
+  refundsUnmatched: 0,
+  floatIds: 0,
+});
 
 export class ImportSetupError extends Error {}
 
@@ -83,7 +122,10 @@ export function emptyReport(type: ImportType, dryRun: boolean): ImportReport {
     failed: 0,
     ignored: 0,
     lineItems: 0,
+    refunds: 0,
     customersCreated: 0,
+    understood: noneUnderstood(),
+    interpretation: [],
     errors: [],
     duplicateNotes: [],
     warnings: [],
@@ -94,7 +136,7 @@ export function emptyReport(type: ImportType, dryRun: boolean): ImportReport {
 
 const dateFields: Field[] = ['date', 'birthday', 'acquired_at', 'started_at', 'canceled_at'];
 
-export type ImportRow = OrderRow | CustomerRow | SubscriptionRow;
+export type ImportRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow;
 
 /** Reads the whole source; `onBatch` gets the good rows in batches (and waits for them to be written). */
 export async function readImport(source: CsvSource, options: ImportOptions, onBatch: (type: ImportType, rows: ImportRow[]) => Promise<void>): Promise<ImportReport> {
@@ -191,7 +233,12 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     defaultCurrency: options.defaultCurrency ?? 'USD',
     timeZone: options.timeZone ?? 'UTC',
     dateOrders,
+    onFloatId: () => report.understood.floatIds++,
   });
+  const understood = report.understood;
+  const lineFile = isLineItemMapping(type, preset, mapping);
+  understood.lineItemFile = lineFile;
+  const orderIdCol = lineFile ? headers.indexOf(mapping.order_id!) : -1;
 
   // In-file duplicate tracking.
   const seenIds = new IdSet(); // record id → first line
@@ -232,9 +279,103 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     await onBatch(type, rows);
   };
 
+  /** An order (or a cancellation/refund: a negative total) ready for the writer. */
+  const emitOrder = (row: OrderRow) => {
+    const first = seenIds.firstLine(row.ext, row.line);
+    if (first) {
+      report.duplicates++;
+      note(row.line, `skipped as duplicate: order ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
+      return;
+    }
+    checkPeople(row.line, row);
+    if (row.amount >= 0) {
+      batch.push(row);
+      return;
+    }
+    understood.cancellations++;
+    // Online Retail numbers a cancellation "C" + its own number; a status may also say so
+    const cancelled = row.status === 'cancelled' || (row.extGiven && /^c\d/i.test(row.ext));
+    const refund: RefundRow = {
+      refund: true,
+      line: row.line,
+      ext: row.ext,
+      amount: -row.amount,
+      currency: row.currency,
+      refundedAt: row.orderedAt,
+      cancels: row.cancels ?? null,
+      kind: cancelled ? 'cancelled' : 'refunded',
+      customerExt: row.customerExt,
+      name: row.name,
+      email: row.email,
+      emailNorm: row.emailNorm,
+      phone: row.phone,
+      phoneNorm: row.phoneNorm,
+      address: row.address,
+      city: row.city,
+      postalCode: row.postalCode,
+      country: row.country,
+    };
+    batch.push(refund);
+  };
+
+  // Line-item files: the lines of one order follow each other; the open order collects them.
+  let group: { id: string; row: OrderRow | null; lines: number; broken: boolean } | null = null;
+  const closeGroup = () => {
+    const g = group;
+    group = null;
+    if (!g) return;
+    if (g.lines > 1) understood.ordersFromLines++;
+    if (g.broken || !g.row) {
+      // its bad line was counted as failed: the order's other lines are its line items
+      if (g.row) report.lineItems++;
+      return;
+    }
+    emitOrder(g.row);
+  };
+  /** a bad line of a line-item file: the whole order stays out, counted once */
+  const failLine = (line: number, reason: string, rawId: string) => {
+    if (lineFile && rawId !== '' && group?.id === rawId) {
+      if (group.broken) {
+        report.lineItems++;
+        return;
+      }
+      group.broken = true;
+      fail(line, `${reason}; order ${rawId} (${group.lines + 1} lines so far) not imported`);
+      group.lines++;
+      return;
+    }
+    fail(line, reason);
+    if (lineFile && rawId !== '') group = { id: rawId, row: null, lines: 1, broken: true };
+  };
+
   const handle = async (recs: CsvRecord[]) => {
     for (const rec of recs) {
       report.rows++;
+      const rawId = lineFile ? (rec.fields[orderIdCol] ?? '').trim() : '';
+      if (lineFile) {
+        if (group && group.id === rawId && rawId !== '') {
+          // another line of the open order
+          if (!group.broken && group.row) {
+            const m = mapRow(rec.fields);
+            if (m.kind === 'order') {
+              group.row.amount += m.row.amount;
+              group.row.negativeQuantity ||= m.row.negativeQuantity;
+              group.lines++;
+              understood.linesSummed++;
+              report.lineItems++;
+              continue;
+            }
+            if (m.kind === 'error') {
+              failLine(rec.line, m.reason, rawId);
+              continue;
+            }
+          }
+          group.lines++;
+          report.lineItems++;
+          continue;
+        }
+        closeGroup();
+      }
       let unstorable: string | null = null;
       for (const f of rec.fields) {
         chars += f.length;
@@ -246,27 +387,27 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       }
       if (unstorable) {
         if (unstorable === notUtf8Reason) notUtf8++;
-        fail(rec.line, unstorable);
+        failLine(rec.line, unstorable, rawId);
         continue;
       }
       if (rec.fields.length !== headers.length) {
         if (rec.fields.length === 1 && headers.length > 1) {
-          fail(rec.line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`);
+          failLine(rec.line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`, rawId);
           continue;
         }
         if (rec.fields.length < headers.length) {
-          fail(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (missing columns)`);
+          failLine(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (missing columns)`, rawId);
           continue;
         }
         if (rec.fields.slice(headers.length).some((v) => v.trim() !== '')) {
-          fail(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (an unquoted delimiter?)`);
+          failLine(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (an unquoted delimiter?)`, rawId);
           continue;
         }
       }
       const m = mapRow(rec.fields);
       switch (m.kind) {
         case 'error':
-          fail(rec.line, m.reason);
+          failLine(rec.line, m.reason, rawId);
           break;
         case 'skip':
           report.ignored++;
@@ -276,6 +417,14 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
           else fail(rec.line, 'amount is empty');
           break;
         case 'order':
+          m.row.line = rec.line;
+          if (lineFile) {
+            // the first line of an order: its total grows with the lines that follow
+            group = { id: rawId, row: m.row, lines: 1, broken: false };
+            break;
+          }
+          emitOrder(m.row);
+          break;
         case 'subscription': {
           const row = m.row;
           row.line = rec.line;
@@ -317,6 +466,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       await handle(recs);
     }
   }
+  closeGroup();
   flushIssues();
   await flush();
   if (notUtf8)
@@ -327,7 +477,34 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   return report;
 }
 
-/** rows = created + updated + unchanged + duplicates + failed + ignored + lineItems */
+/** rows = created + updated + unchanged + duplicates + failed + ignored + lineItems + refunds */
 export function countsAddUp(r: ImportReport): boolean {
-  return r.rows === r.created + r.updated + r.unchanged + r.duplicates + r.failed + r.ignored + r.lineItems;
+  return r.rows === r.created + r.updated + r.unchanged + r.duplicates + r.failed + r.ignored + r.lineItems + r.refunds;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** How the file was understood, in sentences for the check step and the CLI. */
+export function describeUnderstanding(r: ImportReport): string[] {
+  const u = r.understood;
+  const out: string[] = [];
+  const m = r.mapping;
+  if (u.lineItemFile)
+    out.push(
+      `A file of order lines: the lines of one order (${m.order_id}) are summed into one order` +
+        `${m.unit_price ? ` (${m.quantity} × ${m.unit_price})` : ''}; ${plural(u.linesSummed, 'line')} added to ${plural(u.ordersFromLines, 'order')} of several lines.`,
+    );
+  if (u.cancellations) {
+    const applied = u.cancelledOrders + u.partlyRefunded;
+    out.push(
+      `${plural(u.cancellations, 'cancellation or refund', 'cancellations or refunds')} (a negative amount or quantity${u.lineItemFile || m.order_id ? `; invoices starting with "C" are cancellations` : ''}) ${r.dryRun ? 'would be' : 'were'} applied to the orders they undo: ` +
+        `${plural(u.cancelledOrders, 'order')} cancelled or refunded in full, ${plural(u.partlyRefunded, 'order')} in part` +
+        (u.refundsAlreadyApplied ? `, ${plural(u.refundsAlreadyApplied, 'refund')} already applied by an earlier import` : '') +
+        (u.refundsUnmatched ? `; ${plural(u.refundsUnmatched, 'refund')} found no order of its customer on or before its date (listed below)` : '') +
+        (applied === 0 && !u.refundsUnmatched && !u.refundsAlreadyApplied ? '' : '') +
+        '.',
+    );
+  }
+  if (u.floatIds) out.push(`${plural(u.floatIds, 'id')} written as decimals (like 17850.0) read as whole numbers (17850), so they match the same customer or order elsewhere.`);
+  return out;
 }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { retentionDrivers, type RetentionDriver } from '../customers.tables.js';
 import type { Field, ImportType, Mapping, Preset } from './presets.js';
-import { type DateOrder, isCurrencyCode, isValidEmail, normalizeEmail, normalizePhone, parseAmount, parseBoolean, parseDate } from './values.js';
+import { type DateOrder, isCurrencyCode, MAX_AMOUNT_MINOR, isValidEmail, normalizeEmail, normalizePhone, parseAmount, parseBoolean, parseDate } from './values.js';
 
 export type OrderStatus = 'paid' | 'pending' | 'refunded' | 'cancelled';
 
@@ -24,10 +24,31 @@ export interface OrderRow extends CustomerPart {
   line: number;
   ext: string;
   extGiven: boolean;
+  /** minor units; negative on a cancellation or refund row (the reader turns those into RefundRows) */
   amount: number;
   currency: string;
   orderedAt: Date;
   status: OrderStatus;
+  /** the order a cancellation or refund row names as the one it undoes */
+  cancels?: string | null;
+  /** a quantity below zero on the row (a returned line) */
+  negativeQuantity?: boolean;
+}
+
+/** A cancellation or refund: applied at the end of the import to the order it undoes (refunds.ts). */
+export interface RefundRow extends CustomerPart {
+  refund: true;
+  line: number;
+  /** the refund's own id (an invoice "C536379"), or one made from its contents */
+  ext: string;
+  /** minor units refunded (positive) */
+  amount: number;
+  currency: string;
+  refundedAt: Date;
+  /** the order it names, when the file says */
+  cancels: string | null;
+  /** what the order becomes when this undoes all of it */
+  kind: 'cancelled' | 'refunded';
 }
 
 export interface CustomerRow extends CustomerPart {
@@ -72,7 +93,13 @@ export interface MapperOptions {
   dateOrders: Partial<Record<Field, DateOrder>>;
   /** dates after this instant (epoch ms; default: a day from now) are refused: nothing is dated in the future */
   notAfter?: number;
+  /** told when an id written as a float ("17850.0") is read as the integer it names */
+  onFloatId?(): void;
 }
+
+/** "17850.0" → "17850": spreadsheets write numeric ids as floats. */
+const floatId = /^(\d+)\.0+$/;
+const quantityRe = /^[+-]?\d+(?:[.,]\d+)?$/;
 
 const orderStatuses: Record<string, OrderStatus | 'skip'> = {
   paid: 'paid',
@@ -138,6 +165,9 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     (
       [
         'order_id',
+        'cancels',
+        'quantity',
+        'unit_price',
         'subscription_id',
         'customer_id',
         'email',
@@ -179,9 +209,21 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     return t === '' ? null : t;
   };
 
+  /** an id cell: a leading apostrophe (a spreadsheet's text marker) dropped, "17850.0" read as 17850 */
+  const idCell = (f: string[], i: number): string | null => {
+    let v = get(f, i);
+    if (v === null) return null;
+    v = v.replace(/^'/, '');
+    const m = floatId.exec(v);
+    if (m) {
+      opts.onFloatId?.();
+      return m[1];
+    }
+    return v;
+  };
+
   const customerPart = (f: string[]): { part: CustomerPart } | { error: string } => {
-    let customerExt = get(f, c.customer_id);
-    if (customerExt) customerExt = customerExt.replace(/^'/, '');
+    let customerExt = idCell(f, c.customer_id);
     if (customerExt === '0') customerExt = null; // guest checkout (WooCommerce writes 0)
     const emailRaw = get(f, c.email);
     let email: string | null = null;
@@ -218,15 +260,28 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     };
   };
 
-  const money = (f: string[]): { amount: number; currency: string } | { error: string } => {
-    const raw = get(f, c.amount);
-    if (raw === null) return { error: `${headerOf('amount')}: amount is empty` };
+  /** The row's amount: the amount column, else quantity × unit price (a line of an order). Negative
+   * amounts are allowed only where `negativeOk` (orders: a refund or cancellation). */
+  const money = (f: string[], negativeOk: boolean): { amount: number; currency: string; negativeQuantity: boolean } | { error: string } => {
     const curCell = get(f, c.currency)?.toUpperCase() ?? null;
     if (curCell && !isCurrencyCode(curCell)) return { error: `${headerOf('currency')}: "${curCell.slice(0, 20)}" is not a currency code` };
+    let quantity = 1;
+    const qRaw = c.quantity >= 0 ? get(f, c.quantity) : null;
+    if (qRaw !== null) {
+      if (!quantityRe.test(qRaw)) return { error: `${headerOf('quantity')}: "${qRaw.slice(0, 30)}" is not a quantity` };
+      quantity = Number(qRaw.replace(',', '.'));
+    }
+    const byUnit = c.amount < 0 && c.unit_price >= 0;
+    const raw = get(f, byUnit ? c.unit_price : c.amount);
+    if (raw === null) return { error: `${headerOf(byUnit ? 'unit_price' : 'amount')}: ${byUnit ? 'unit price' : 'amount'} is empty` };
     const a = parseAmount(raw, curCell ?? opts.defaultCurrency);
-    if (!a.ok) return { error: `${headerOf('amount')}: ${a.reason}` };
-    if (a.value.minor < 0) return { error: `${headerOf('amount')}: negative amount "${raw.slice(0, 30)}" (refunds are imported as an order status)` };
-    return { amount: a.value.minor, currency: curCell ?? a.value.currency ?? opts.defaultCurrency };
+    if (!a.ok) return { error: `${headerOf(byUnit ? 'unit_price' : 'amount')}: ${a.reason}` };
+    let minor = byUnit ? Math.round(a.value.minor * quantity) : a.value.minor;
+    // a returned line: its quantity is negative; its amount may be written without the sign
+    if (quantity < 0 && minor > 0) minor = -minor;
+    if (minor < 0 && !negativeOk) return { error: `${headerOf('amount')}: negative amount "${raw.slice(0, 30)}"` };
+    if (Math.abs(minor) > MAX_AMOUNT_MINOR) return { error: `${headerOf(byUnit ? 'unit_price' : 'amount')}: the line's amount is too large` };
+    return { amount: minor, currency: curCell ?? a.value.currency ?? opts.defaultCurrency, negativeQuantity: quantity < 0 };
   };
 
   const notAfter = opts.notAfter ?? Date.now() + 86400_000;
@@ -249,7 +304,7 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
 
   if (opts.type === 'orders') {
     return (f) => {
-      const orderId = get(f, c.order_id);
+      const orderId = idCell(f, c.order_id);
       if (opts.preset?.lineItemRows && orderId && get(f, c.amount) === null) return { kind: 'line-item', ext: orderId };
       const statusRaw = get(f, c.status)?.toLowerCase() ?? null;
       let status: OrderStatus = 'paid';
@@ -261,13 +316,27 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
       }
       const cp = customerPart(f);
       if ('error' in cp) return { kind: 'error', reason: cp.error };
-      const m = money(f);
+      const m = money(f, true);
       if ('error' in m) return { kind: 'error', reason: m.error };
       const d = date(f, 'date', true);
       if ('error' in d) return { kind: 'error', reason: d.error };
       const orderedAt = d.value!;
-      const ext = orderId ?? derive('h:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${orderedAt.toISOString()}|${m.amount}|${m.currency}`);
-      return { kind: 'order', row: { line: 0, ext, extGiven: orderId !== null, amount: m.amount, currency: m.currency, orderedAt, status, ...cp.part } };
+      const ext = orderId ?? derive(m.amount < 0 ? 'r:' : 'h:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${orderedAt.toISOString()}|${m.amount}|${m.currency}`);
+      return {
+        kind: 'order',
+        row: {
+          line: 0,
+          ext,
+          extGiven: orderId !== null,
+          amount: m.amount,
+          currency: m.currency,
+          orderedAt,
+          status,
+          cancels: idCell(f, c.cancels),
+          negativeQuantity: m.negativeQuantity,
+          ...cp.part,
+        },
+      };
     };
   }
   if (opts.type === 'customers') {
@@ -317,7 +386,7 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     if ('error' in cp) return { kind: 'error', reason: cp.error };
     const plan = get(f, c.plan);
     if (!plan) return { kind: 'error', reason: `${headerOf('plan')}: plan is empty` };
-    const m = money(f);
+    const m = money(f, false);
     if ('error' in m) return { kind: 'error', reason: m.error };
     const intervalRaw = (get(f, c.interval) ?? 'month').toLowerCase();
     const interval = intervals[intervalRaw];
@@ -326,7 +395,7 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
     if ('error' in s) return { kind: 'error', reason: s.error };
     const e = date(f, 'canceled_at', false);
     if ('error' in e) return { kind: 'error', reason: e.error };
-    const subId = get(f, c.subscription_id);
+    const subId = idCell(f, c.subscription_id);
     const ext = subId ?? derive('s:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${plan}|${s.value!.toISOString()}`);
     return {
       kind: 'subscription',

@@ -13,7 +13,8 @@ import { BinaryCopyWriter, type CopyType, type CopyValue } from './binary-copy.j
 import { uuidBytes, uuidv7 } from './ids.js';
 import { customerKeyOf, personOf, type OrderBatch, type OrderValues, type Person, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
-import type { CustomerPart, CustomerRow, SubscriptionRow } from './rows.js';
+import type { CustomerPart, CustomerRow, RefundRow, SubscriptionRow } from './rows.js';
+import { matchRefunds, type CandidateOrder } from './refunds.js';
 
 type Trx = Transaction<DB>;
 
@@ -29,7 +30,8 @@ export interface BatchResult {
 
 export interface WriterHandle {
   write(batch: WriteBatch): Promise<BatchResult>;
-  finish(): Promise<void>;
+  /** applies the import's cancellations and refunds, then tidies up */
+  finish(): Promise<RefundOutcome>;
   abort(): Promise<void>;
 }
 
@@ -299,6 +301,19 @@ class CustomerResolver {
     await q(trx, 'set local default_statistics_target = 100');
   }
 
+  /** The customer of each key that exists (known to this import or in the database); creates none. */
+  async find(trx: Trx, keys: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const missing: string[] = [];
+    for (const k of keys) {
+      const ref = this.known.get(k);
+      if (ref) out.set(k, ref.id);
+      else missing.push(k);
+    }
+    if (missing.length) for (const [k, ref] of await this.lookup(trx, missing)) out.set(k, ref.id);
+    return out;
+  }
+
   /** Whether the customer of this key is known to this import already (no lookup, no creation). */
   knows(key: string): boolean {
     return this.known.has(key);
@@ -449,12 +464,15 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   await q(trx, 'truncate kw_stage_orders');
   await put('kw_stage_orders');
   if (pglite) await q(trx, 'analyze kw_stage_orders');
+  // An order a refund has undone keeps that: the file's amount is the total as sold
+  // (amount_minor + refunded_minor), and its 'paid' does not undo a cancellation (0107).
+  const status = `case when o.refunded_minor > 0 and o.refunded_minor >= s.amount and s.status = 'paid' then o.status else s.status end`;
   const updated = await qn(
     trx,
-    `update orders o set amount_minor = s.amount, currency = s.currency, ordered_at = s.at, status = s.status
+    `update orders o set amount_minor = greatest(s.amount - o.refunded_minor, 0), currency = s.currency, ordered_at = s.at, status = ${status}
      from kw_stage_orders s
      where o.external_id = s.ext
-       and (o.amount_minor, o.currency, o.ordered_at, o.status) is distinct from (s.amount, s.currency, s.at, s.status)`,
+       and (o.amount_minor + o.refunded_minor, o.currency, o.ordered_at, o.status) is distinct from (s.amount, s.currency, s.at, ${status})`,
   );
   const created = await qn(
     trx,
@@ -675,6 +693,156 @@ const addUp = (total: BatchResult, r: BatchResult): BatchResult => ({
 });
 const noResult = (): BatchResult => ({ created: 0, updated: 0, unchanged: 0, customersCreated: 0, createdKeys: [], notes: [] });
 
+/** What became of the import's cancellation and refund rows. */
+export interface RefundOutcome {
+  /** rows applied to an order (counted in the report's `refunds`) */
+  applied: number;
+  /** of those: undid one order in full / came off orders in part */
+  whole: number;
+  partial: number;
+  /** applied by an earlier import (counted unchanged) */
+  already: number;
+  /** found no order to undo (counted failed), with their lines */
+  unmatched: { line: number; reason: string }[];
+  /** refunds larger than what their orders held */
+  notes: { line: number; reason: string }[];
+}
+
+const noRefunds = (): RefundOutcome => ({ applied: 0, whole: 0, partial: 0, already: 0, unmatched: [], notes: [] });
+
+type FileOrders = Map<string, CandidateOrder[]>;
+/** a dry run remembers this many of the file's orders to match its refunds to (its writes are rolled back) */
+const DRY_RUN_ORDERS = 2_000_000;
+
+const refundStageCols: Col<{ ext: string; orderId: string; amount: number; at: Date; kind: string }>[] = [
+  ['refund_ext', 'text', (r) => r.ext],
+  ['order_id', 'uuid', (r) => r.orderId],
+  ['amount', 'bigint', (r) => r.amount],
+  ['refunded_at', 'timestamptz', (r) => r.at],
+  ['kind', 'text', (r) => r.kind],
+];
+
+const money = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} ${currency}`;
+
+/**
+ * Applies cancellations and refunds to the orders they undo (refunds.ts decides which), after
+ * every order of the import is written. A refund already stored (by its own id) is skipped, so a
+ * re-run applies nothing twice; each slice of customers is one transaction. A dry run matches
+ * against the database and the file's own orders and writes nothing.
+ */
+async function applyRefunds(db: Database, pglite: PGlite | undefined, refunds: RefundRow[], resolver: CustomerResolver, fileOrders: FileOrders | null): Promise<RefundOutcome> {
+  const out = noRefunds();
+  if (!refunds.length) return out;
+  const exts = [...new Set(refunds.map((r) => r.ext))];
+  const done = new Set<string>();
+  for (let i = 0; i < exts.length; i += 10_000) {
+    const rows = await sql<{ refund_ext: string }>`select distinct refund_ext from order_refunds where refund_ext = any(${exts.slice(i, i + 10_000)}::text[])`.execute(db);
+    for (const r of rows.rows) done.add(r.refund_ext);
+  }
+  const byKey = new Map<string, RefundRow[]>();
+  for (const r of refunds) {
+    if (done.has(r.ext)) {
+      out.already++;
+      continue;
+    }
+    const k = customerKeyOf(r);
+    const list = byKey.get(k);
+    if (list) list.push(r);
+    else byKey.set(k, [r]);
+  }
+  const keys = [...byKey.keys()];
+  const slice = pglite ? 200 : 2000;
+  for (let i = 0; i < keys.length; i += slice) {
+    if (pglite) await yieldToRequests(db);
+    const part = keys.slice(i, i + slice);
+    const work = async (trx: Trx) => {
+      const ids = await resolver.find(trx, part);
+      const customerIds = [...new Set(ids.values())];
+      const stored = customerIds.length
+        ? (
+            await sql<{ id: string; external_id: string | null; customer_id: string; amount_minor: string | number; currency: string; ordered_at: Date | string; status: string }>`
+              select id, external_id, customer_id, amount_minor, currency, ordered_at, status from orders
+              where customer_id = any(${customerIds}::uuid[])`.execute(trx)
+          ).rows
+        : [];
+      const ofCustomer = new Map<string, typeof stored>();
+      for (const o of stored) {
+        const list = ofCustomer.get(o.customer_id);
+        if (list) list.push(o);
+        else ofCustomer.set(o.customer_id, [o]);
+      }
+      const writes: { ext: string; orderId: string; amount: number; at: Date; kind: string }[] = [];
+      for (const key of part) {
+        const customerId = ids.get(key);
+        const rows = customerId ? (ofCustomer.get(customerId) ?? []) : [];
+        const candidates: (CandidateOrder & { id: string | null })[] = rows.map((o) => ({
+          id: o.id,
+          ext: o.external_id,
+          at: new Date(o.ordered_at).getTime(),
+          amount: Number(o.amount_minor),
+          currency: o.currency,
+          standing: o.status === 'paid',
+        }));
+        const inFile = fileOrders?.get(key);
+        if (inFile) {
+          const storedExts = new Set(rows.map((o) => o.external_id));
+          for (const o of inFile) if (!storedExts.has(o.ext)) candidates.push({ ...o, id: null });
+        }
+        const list = byKey.get(key)!;
+        const matches = matchRefunds(
+          candidates,
+          list.map((r) => ({ at: r.refundedAt.getTime(), amount: r.amount, currency: r.currency, cancels: r.cancels })),
+        );
+        for (const [j, m] of matches.entries()) {
+          const r = list[j];
+          if (!m.parts.length) {
+            out.unmatched.push({
+              line: r.line,
+              reason: `${r.kind === 'cancelled' ? 'cancellation' : 'refund'} ${r.ext.startsWith('r:') ? '' : `${r.ext} `}of ${money(r.amount, r.currency)}: no ${r.cancels ? `order ${r.cancels}` : 'order'} of this customer in ${r.currency} on or before ${r.refundedAt.toISOString().slice(0, 10)} to apply it to; not applied`,
+            });
+            continue;
+          }
+          out.applied++;
+          if (m.whole) out.whole++;
+          else out.partial++;
+          if (m.left > 0)
+            out.notes.push({
+              line: r.line,
+              reason: `refund ${r.ext.startsWith('r:') ? '' : `${r.ext} `}is ${money(m.left, r.currency)} more than its customer's orders held; the rest is not applied`,
+            });
+          for (const p of m.parts) {
+            const id = candidates[p.order].id;
+            if (id) writes.push({ ext: r.ext, orderId: id, amount: p.amount, at: r.refundedAt, kind: r.kind });
+          }
+        }
+      }
+      if (!writes.length) return;
+      await stage(trx, pglite, 'kw_stage_refunds', refundStageCols, writes, 'primary key (refund_ext, order_id)');
+      await q(trx, 'insert into order_refunds (refund_ext, order_id, amount_minor, refunded_at, kind) select refund_ext, order_id, amount, refunded_at, kind from kw_stage_refunds');
+      await q(
+        trx,
+        `with r as (select order_id, sum(amount)::bigint as amount, max(kind) as kind from kw_stage_refunds group by order_id)
+         update orders o set amount_minor = o.amount_minor - r.amount, refunded_minor = o.refunded_minor + r.amount,
+           status = case when o.amount_minor - r.amount <= 0 then r.kind else o.status end
+         from r where o.id = r.order_id`,
+      );
+    };
+    if (fileOrders) {
+      // a dry run: look, write nothing
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await work(trx);
+          throw new Rollback();
+        })
+        .catch((err) => {
+          if (!(err instanceof Rollback)) throw err;
+        });
+    } else await db.transaction().execute(work);
+  }
+  return out;
+}
+
 class Rollback extends Error {}
 
 /** Test hook for the crash test: KEEPWELL_IMPORT_STALL_AT_BATCH=N makes batch N stop after its rows
@@ -686,10 +854,16 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
   const pglite = pgliteOf(db);
   let batches = 0;
   let rowsWritten = 0;
+  // cancellations and refunds wait for every order of the import (the order they undo may come later)
+  const refunds: RefundRow[] = [];
+  const keepRefunds = (batch: WriteBatch) => {
+    if (batch.type === 'orders' && batch.orders.refunds) for (const r of batch.orders.refunds) refunds.push(r);
+  };
   if (!opts.dryRun) {
     return {
       write: async (batch) => {
         batches++;
+        keepRefunds(batch);
         let total = noResult();
         const slices = slicesOf(batch, pglite, resolver);
         for (let s = 0; s < slices.length; s++) {
@@ -713,6 +887,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
         return total;
       },
       finish: async () => {
+        const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null));
         await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite));
         // The embedded database has no autovacuum to refresh the planner's statistics: after a
         // large import, queries would be planned for the empty tables it started from.
@@ -734,6 +909,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
             );
           }
         }
+        return outcome;
       },
       abort: async () => {},
     };
@@ -742,8 +918,25 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
   // on between batches. A customer a rolled-back batch created would be created again by a
   // later batch: count each new customer once, by key.
   const seen = new Set<string>();
+  // the file's orders, for matching its refunds (the batches that wrote them were rolled back)
+  const fileOrders: FileOrders = new Map();
+  let remembered = 0;
+  const rememberOrders = (batch: WriteBatch) => {
+    if (batch.type !== 'orders') return;
+    const b = batch.orders;
+    const v = b.values;
+    if (!('exts' in v)) return; // a dry run's batches carry values (importer.ts)
+    for (let i = 0; i < b.keys.length && remembered < DRY_RUN_ORDERS; i++, remembered++) {
+      const o: CandidateOrder = { ext: v.exts[i], at: b.times[i], amount: v.amounts[i], currency: v.currencies[i], standing: v.statuses[i] === 'paid' };
+      const list = fileOrders.get(b.keys[i]);
+      if (list) list.push(o);
+      else fileOrders.set(b.keys[i], [o]);
+    }
+  };
   return {
     write: async (batch) => {
+      keepRefunds(batch);
+      rememberOrders(batch);
       let r = noResult();
       for (const part of slicesOf(batch, pglite, resolver)) {
         if (pglite) await yieldToRequests(db);
@@ -767,7 +960,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
       }
       return { ...r, customersCreated: r.createdKeys ? fresh : r.customersCreated };
     },
-    finish: async () => {},
+    finish: () => applyRefunds(db, pglite, refunds, resolver, fileOrders),
     abort: async () => {},
   };
 }
