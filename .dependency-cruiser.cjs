@@ -35,6 +35,13 @@ module.exports = {
       to: { path: `^src/${features}/testing/`, pathNot: ['^src/$1/'] },
     },
     {
+      name: 'manifests-are-light',
+      severity: 'error',
+      comment: "A manifest imports its feature's modules inside load() or an action (await import), so keepwell --help and a report on a file do not load them (src/platform/feature.ts).",
+      from: { path: `^src/(${features.slice(1, -1)}|platform)/(manifest|core\\.feature)\\.ts$` },
+      to: { path: '^src/', pathNot: '^src/platform/feature\\.ts$', dependencyTypesNot: ['type-only', 'dynamic-import'] },
+    },
+    {
       name: 'manifests-only-from-app',
       severity: 'error',
       comment: 'Manifests are listed in src/app/features.ts and nowhere else.',

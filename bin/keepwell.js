@@ -4,10 +4,12 @@
 // build, or sources edited since — it runs the TypeScript sources through tsx, so the command
 // always does what the sources say. It never builds by itself: a command may run many times at
 // once (tests, a worker beside the server) and should not write into the installation.
-// KEEPWELL_FROM_SOURCE=1 runs the sources even when the build is fresh.
+// KEEPWELL_FROM_SOURCE=1 runs the sources even when the build is fresh; KEEPWELL_FROM_SOURCE=0
+// runs the build even when sources changed since (benchmarks in a tree others are editing).
 import { serverBuildIsFresh } from '../scripts/server-build.js';
 
-if (process.env.KEEPWELL_FROM_SOURCE !== '1' && serverBuildIsFresh()) {
+const fromSource = process.env.KEEPWELL_FROM_SOURCE;
+if (fromSource === '0' || (fromSource !== '1' && serverBuildIsFresh())) {
   await import('../dist/server/cli/main.js');
 } else {
   if (process.stderr.isTTY && process.env.KEEPWELL_FROM_SOURCE !== '1') {
