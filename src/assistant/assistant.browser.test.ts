@@ -174,7 +174,13 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
     // learning: the chart, and an unanswered question turned into an entry
     await page.getByRole('tab', { name: 'Learning' }).click();
     await page.getByTestId('containment-chart').waitFor();
+    // the agent's reply from the first test, saved as an entry in one step
+    await expect.poll(() => page.getByTestId('team-answers').innerText()).toContain('RM123');
     await page.screenshot({ path: path.join(shotDir, 'assistant-learning-desktop.png'), fullPage: true });
+    await page.getByTestId('team-answers').getByRole('button', { name: 'Save reply as FAQ entry' }).click();
+    await page.getByTestId('team-answers').getByLabel('Question').fill('Where is my coffee? (tracking)');
+    await page.getByTestId('team-answers').getByRole('button', { name: 'Publish entry' }).click();
+    await expect.poll(() => page.getByRole('status').first().innerText()).toContain('the assistant answers it now');
 
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.context().addCookies(await page.context().cookies());

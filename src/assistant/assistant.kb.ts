@@ -8,7 +8,10 @@ import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../platform/db/database.js';
 import { notFound } from '../platform/http/errors.js';
-import { KnowledgeIndex } from './knowledge-index.js';
+import { Worker } from 'node:worker_threads';
+import type { WorkerReply, WorkerRequest } from './index-worker.js';
+import { type Decision, KnowledgeIndex } from './knowledge-index.js';
+import type { MatcherEntry } from './matcher.js';
 import { type SafeBlock, renderAnswer, safeHref } from './markdown.js';
 import { type AssistantEntriesTable, type EntryLink, type EntryStatus, entryStatuses } from './assistant.tables.js';
 
@@ -304,39 +307,141 @@ export async function importEntriesCsv(db: Database, text: string, now = new Dat
 }
 
 // ---- the index ----------------------------------------------------------------------------------
+// Each version of the published entries is indexed in a worker thread (index-worker.ts). While a
+// new version builds, visitors are answered by the previous one; the "try it" box waits for the new
+// one (fresh). A worker that cannot start (or dies) is replaced by an index built in this thread.
 
 export interface Knowledge {
   version: number;
-  index: KnowledgeIndex;
   entries: Map<string, Entry>;
+  calibration: { answerThreshold: number; clarifyThreshold: number };
+  /** where the index lives: its own thread, or this one when a worker could not start */
+  thread: 'worker' | 'main';
+  decide(text: string): Promise<Decision>;
 }
 
-const built = new WeakMap<object, { knowledge?: Knowledge; building?: Promise<Knowledge>; buildingVersion?: number }>();
+interface Serving extends Knowledge {
+  stop(): void;
+}
+
+function inProcess(version: number, entries: Map<string, Entry>, matcherEntries: MatcherEntry[]): Serving {
+  const index = new KnowledgeIndex(matcherEntries);
+  return {
+    version,
+    entries,
+    calibration: { answerThreshold: index.calibration.answerThreshold, clarifyThreshold: index.calibration.clarifyThreshold },
+    thread: 'main',
+    decide: async (text) => index.decide(text),
+    stop: () => undefined,
+  };
+}
+
+function inWorker(version: number, entries: Map<string, Entry>, matcherEntries: MatcherEntry[]): Promise<Serving> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./index-worker.mjs', import.meta.url), { workerData: { entries: matcherEntries } });
+    worker.unref();
+    const pending = new Map<number, { resolve: (d: Decision) => void; reject: (e: Error) => void }>();
+    let next = 0;
+    let ready = false;
+    let dead: Error | null = null;
+    const die = (err: Error) => {
+      dead ??= err;
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+      if (!ready) reject(err);
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new Error(`the knowledge index worker stopped (exit ${code})`)));
+    worker.on('message', (m: WorkerReply) => {
+      if (m.kind === 'ready') {
+        ready = true;
+        resolve({
+          version,
+          entries,
+          calibration: m.calibration,
+          thread: 'worker',
+          decide: (text) =>
+            new Promise<Decision>((res, rej) => {
+              if (dead) return rej(dead);
+              const id = ++next;
+              pending.set(id, { resolve: res, reject: rej });
+              worker.postMessage({ kind: 'decide', id, text } satisfies WorkerRequest);
+            }),
+          stop: () => void worker.terminate(),
+        });
+      } else {
+        const p = pending.get(m.id);
+        pending.delete(m.id);
+        if (m.kind === 'decision') p?.resolve(m.decision);
+        else p?.reject(new Error(m.message));
+      }
+    });
+  });
+}
+
+async function build(db: Database, version: number): Promise<Serving> {
+  const list = await listEntries(db, { status: 'published' });
+  const entries = new Map(list.map((e) => [e.id, e]));
+  const matcherEntries = list.map((e) => ({ id: e.id, phrasings: [e.question, ...e.phrasings] }));
+  try {
+    return await inWorker(version, entries, matcherEntries);
+  } catch {
+    return inProcess(version, entries, matcherEntries);
+  }
+}
+
+const slots = new WeakMap<object, { serving?: Serving; building?: Promise<Serving>; buildingVersion?: number }>();
 
 async function currentVersion(db: Database): Promise<number> {
   const r = await db.selectFrom('assistant_state').select('kb_version').where('id', '=', 1).executeTakeFirst();
   return Number(r?.kb_version ?? 0);
 }
 
-/** The published entries, indexed; rebuilt when the knowledge base changed (here or in another process). */
-export async function knowledge(db: Database): Promise<Knowledge> {
-  const slot = built.get(db) ?? {};
-  built.set(db, slot);
-  const version = await currentVersion(db);
-  if (slot.knowledge?.version === version) return slot.knowledge;
-  if (slot.building && slot.buildingVersion === version) return slot.building;
-  const building = (async () => {
-    const entries = await listEntries(db, { status: 'published' });
-    const index = new KnowledgeIndex(entries.map((e) => ({ id: e.id, phrasings: [e.question, ...e.phrasings] })));
-    const k: Knowledge = { version, index, entries: new Map(entries.map((e) => [e.id, e])) };
-    if ((slot.knowledge?.version ?? -1) <= version) slot.knowledge = k;
-    return k;
-  })();
-  slot.building = building;
-  slot.buildingVersion = version;
-  try {
-    return await building;
-  } finally {
-    if (slot.building === building) slot.building = undefined;
+/**
+ * The published entries, indexed, for this database. When the knowledge base changed (here or in
+ * another process) a new index is built in the background; until it is ready the previous one
+ * answers, unless `fresh` asks to wait for it (or `waitMs` for at most that long).
+ */
+export async function knowledge(db: Database, options: { fresh?: boolean; waitMs?: number } = {}): Promise<Knowledge> {
+  let slot = slots.get(db);
+  if (!slot) {
+    slot = {};
+    slots.set(db, slot);
   }
+  const version = await currentVersion(db);
+  if (slot.serving?.version === version) return slot.serving;
+  if (!slot.building || slot.buildingVersion !== version) {
+    const s = slot;
+    const building = build(db, version).then((k) => {
+      if (!s.serving || s.serving.version < k.version) {
+        const old = s.serving;
+        s.serving = k;
+        // let requests already sent to the old index finish
+        if (old) setTimeout(() => old.stop(), 5000).unref();
+      } else k.stop();
+      if (s.building === building) s.building = undefined;
+      return k;
+    });
+    building.catch(() => {
+      if (s.building === building) s.building = undefined;
+    });
+    slot.building = building;
+    slot.buildingVersion = version;
+  }
+  const serving = slot.serving;
+  if (!serving || options.fresh) return slot.building!;
+  if (!options.waitMs) return serving;
+  // a small knowledge base rebuilds in a moment: wait that long rather than answer from the old one
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Knowledge>((r) => {
+    timer = setTimeout(() => r(serving), options.waitMs);
+  });
+  return Promise.race([slot.building!.catch(() => serving), late]).finally(() => clearTimeout(timer));
+}
+
+/** Stops the index workers of a database (tests, shutdown). */
+export function stopKnowledge(db: Database): void {
+  const slot = slots.get(db);
+  slot?.serving?.stop();
+  slots.delete(db);
 }

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { audit } from '../accounts/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { App } from '../platform/http/server.js';
-import { createEntry, deleteEntry, entriesToCsv, entryInput, getEntry, importEntriesCsv, knowledge, listEntries, updateEntry } from './assistant.kb.js';
-import { learn, learnInput, unansweredGroups } from './assistant.learn.js';
+import { createEntry, deleteEntry, entriesToCsv, entryInput, getEntry, importEntriesCsv, knowledge, listEntries, stopKnowledge, updateEntry } from './assistant.kb.js';
+import { learn, learnInput, teamAnswers, unansweredGroups } from './assistant.learn.js';
 import { answer, assistantMetrics, chatView, rate, requestPerson, understand, verifyAssistantToken, widgetConfig } from './assistant.service.js';
 import { assistantSettingsInput, getAssistantSettings, publicSettings, saveAssistantSettings } from './assistant.settings.js';
 import { entryStatuses } from './assistant.tables.js';
@@ -30,6 +30,7 @@ const visitorText = z.string().max(20_000, 'is longer than 20,000 characters');
 const token = z.string().max(300);
 
 export async function assistantRoutes(app: App, ctx: AppContext): Promise<void> {
+  app.addHook('onClose', async () => stopKnowledge(ctx.db));
   // ---- knowledge base ---------------------------------------------------------------------------
   app.get(
     '/api/assistant/entries',
@@ -97,14 +98,14 @@ export async function assistantRoutes(app: App, ctx: AppContext): Promise<void> 
       },
     },
     async (req) => {
-      const k = await knowledge(ctx.db);
-      const u = understand(k, req.body.message);
+      const k = await knowledge(ctx.db, { fresh: true });
+      const u = await understand(k, req.body.message);
       const entry = (id: string) => {
         const e = k.entries.get(id);
         return e && { id: e.id, question: e.question, text: answerText(e.answer) };
       };
       const plan = planReply({ tone: 'warm', unsureStreak: 0 }, { message: req.body.message, decision: u.decision, frustrated: u.tone.frustrated, wantsPerson: u.wantsPerson, entry });
-      const c = k.index.calibration;
+      const c = k.calibration;
       return {
         decision: u.decision.kind,
         confidence: u.decision.confidence,
@@ -117,6 +118,7 @@ export async function assistantRoutes(app: App, ctx: AppContext): Promise<void> 
         wantsPerson: u.wantsPerson,
         thresholds: { answer: c.answerThreshold, clarify: c.clarifyThreshold },
         entries: k.entries.size,
+        thread: k.thread,
       };
     },
   );
@@ -145,6 +147,13 @@ export async function assistantRoutes(app: App, ctx: AppContext): Promise<void> 
     { config: { access: 'staff' }, schema: { tags, summary: 'Questions the assistant could not answer, grouped by meaning, with the closest entry' } },
     async () => ({
       groups: await unansweredGroups(ctx),
+    }),
+  );
+  app.get(
+    '/api/assistant/team-answers',
+    { config: { access: 'staff' }, schema: { tags, summary: "Chats a person took over and answered: the question and the agent's reply, to save as an entry" } },
+    async () => ({
+      answers: await teamAnswers(ctx),
     }),
   );
   app.post(

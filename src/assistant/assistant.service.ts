@@ -19,6 +19,9 @@ import { pickWithLlm } from './llm.js';
 import { answerText, renderAnswer, type SafeBlock } from './markdown.js';
 import { detectTone, wantsPerson } from './tone.js';
 
+/** After an edit, a visitor's answer waits this long for the new index before the previous one answers. */
+const FRESH_WAIT_MS = 3000;
+
 /** Longest visitor line we take (the widget stops at 2,000). */
 export const VISITOR_MAX_CHARS = 5000;
 const STORED_MAX = 2000;
@@ -157,8 +160,8 @@ function entryRef(k: Knowledge, id: string): EntryRef | undefined {
 }
 
 /** What the matcher, the tone and the hand-off detectors make of a message (also the "try it" box). */
-export function understand(k: Knowledge, message: string) {
-  const decision: Decision = k.index.decide(message);
+export async function understand(k: Knowledge, message: string) {
+  const decision: Decision = await k.decide(message);
   return { decision, tone: detectTone(message), wantsPerson: wantsPerson(message) };
 }
 
@@ -189,8 +192,8 @@ export async function answer(ctx: AppContext, input: AnswerInput): Promise<Answe
   }
 
   const settings = await getAssistantSettings(ctx.db);
-  const k = await knowledge(ctx.db);
-  const u = understand(k, text);
+  const k = await knowledge(ctx.db, { waitMs: FRESH_WAIT_MS });
+  const u = await understand(k, text);
   const chosen = input.entryId && k.entries.has(input.entryId) ? input.entryId : null;
   let plan: Plan;
   if (!settings.enabled) plan = { kind: 'handoff', entryId: null, options: [], confidence: 0, reply: '', offerPerson: false, state: { tone: chat.tone, unsureStreak: 0 }, handoff: 'asked' };

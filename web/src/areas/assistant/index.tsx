@@ -70,6 +70,14 @@ interface Group {
   examples: string[];
   closest: { id: string; question: string; confidence: number } | null;
 }
+interface TeamAnswer {
+  chatId: string;
+  handedOffAt: string;
+  reason: string | null;
+  question: string;
+  reply: { text: string; agentName: string | null; at: string };
+  exchangeIds: string[];
+}
 interface Settings {
   enabled: boolean;
   name: string;
@@ -605,7 +613,80 @@ function Learning({ metrics, reloadMetrics }: { metrics: Metrics | null; reloadM
           ))}
         </ul>
       </section>
+      <TeamAnswers onSaved={(m) => (setDone(m), groups.reload())} />
     </>
+  );
+}
+
+function TeamAnswers({ onSaved }: { onSaved: (message: string) => void }) {
+  const tz = useWorkspaceTimeZone();
+  const list = useApi<{ answers: TeamAnswer[] }>('/api/assistant/team-answers');
+  const [editing, setEditing] = useState<{ chatId: string; question: string; answer: string } | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  const save = async (e: FormEvent, a: TeamAnswer) => {
+    e.preventDefault();
+    if (!editing) return;
+    setErr(null);
+    try {
+      const phrasings = editing.question.trim() === a.question.trim() ? [] : [a.question];
+      await api.post('/api/assistant/unanswered/learn', { mode: 'entry', exchangeIds: a.exchangeIds, entry: { question: editing.question, phrasings, answer: editing.answer, status: 'published' } });
+      setEditing(null);
+      list.reload();
+      onSaved(`Published “${editing.question}”: the assistant answers it now.`);
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  if (!list.data || list.data.answers.length === 0) return null;
+  return (
+    <section className="card" style={{ marginTop: '1rem' }} data-testid="team-answers">
+      <h2 style={{ marginTop: 0 }}>Answers from your team</h2>
+      <p className="muted" style={{ marginTop: 0 }}>
+        Chats a person took over. Save the reply as an FAQ entry and the assistant answers it next time.
+      </p>
+      <FormError error={err} />
+      <ul style={{ listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: '.75rem' }}>
+        {list.data.answers.map((a) => (
+          <li key={a.chatId} className="card" style={{ background: '#fafbfc', minWidth: 0, overflowWrap: 'anywhere' }}>
+            <div>
+              <strong>Visitor:</strong> {a.question}
+            </div>
+            <div>
+              <strong>{a.reply.agentName ?? 'Agent'}:</strong> {a.reply.text}
+            </div>
+            <div className="muted" style={{ fontSize: '.8rem' }}>
+              handed over {formatDateTime(a.handedOffAt, tz)}
+            </div>
+            {editing?.chatId === a.chatId ? (
+              <form style={{ display: 'grid', gap: '.5rem', marginTop: '.5rem' }} onSubmit={(e) => save(e, a)}>
+                <label>
+                  Question
+                  <input value={editing.question} onChange={(e) => setEditing({ ...editing, question: e.target.value })} required />
+                </label>
+                <label>
+                  Answer
+                  <textarea rows={3} value={editing.answer} onChange={(e) => setEditing({ ...editing, answer: e.target.value })} required />
+                </label>
+                <div className="inline-form" style={{ marginTop: 0 }}>
+                  <button className="btn primary" type="submit">
+                    Publish entry
+                  </button>
+                  <button className="btn" type="button" onClick={() => setEditing(null)}>
+                    Cancel
+                  </button>
+                </div>
+              </form>
+            ) : (
+              <div className="inline-form">
+                <button className="btn primary" type="button" onClick={() => setEditing({ chatId: a.chatId, question: a.question, answer: a.reply.text })}>
+                  Save reply as FAQ entry
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
