@@ -51,6 +51,16 @@ function customerIndex(entry: Cached) {
   return entry.byCustomer;
 }
 
+/** Each customer's health and lifetime value from the cached report: the customer list sorts and filters by them. */
+export async function customerListScores(ctx: AppContext): Promise<Map<string, { health: number; value: number }>> {
+  const scores = new Map<string, { health: number; value: number }>();
+  for (const [id, rows] of await customerIndex(cached(ctx))) {
+    const row = rows.orders ?? rows.subscriptions;
+    if (row) scores.set(id, { health: row.health, value: (rows.orders?.clv ?? 0) + (rows.subscriptions?.clv ?? 0) });
+  }
+  return scores;
+}
+
 const lastComplete = (rows: PeriodRow[]) => [...rows].reverse().find((p) => !p.partial && p.churnRate !== null) ?? null;
 
 function mergeSaveLists(a: SaveListRow[], b: SaveListRow[], top: number): SaveListRow[] {

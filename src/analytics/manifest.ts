@@ -6,12 +6,13 @@ export const analyticsFeature: Feature = {
   load: async () => {
     const { seedAnalyticsDemo } = await import('./analytics.demo.js');
     const { analyticsMigrations } = await import('./analytics.migrations.js');
-    const { analyticsRoutes, analyticsSubscribers } = await import('./analytics.routes.js');
+    const { analyticsRoutes, analyticsSubscribers, customerListScores } = await import('./analytics.routes.js');
     return {
       migrations: analyticsMigrations,
       routes: analyticsRoutes,
       subscribers: analyticsSubscribers,
       demo: seedAnalyticsDemo,
+      contributes: { customerScores: [customerListScores] },
     };
   },
 };

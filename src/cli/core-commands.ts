@@ -70,6 +70,40 @@ export function registerCoreCommands(program: Command): void {
     }
   });
 
+  // A whole-database backup in one file, and putting one back (src/platform/backup.ts).
+  withDatabaseOptions(program.command('backup').description('write a consistent backup of the whole database to FILE (embedded: stop the server first)'))
+    .argument('<file>', 'the backup file to write')
+    .action(async (file: string, opts) => {
+      const { backup, BackupError } = await import('../platform/backup.js');
+      const config = configFromOptions(opts);
+      try {
+        const r = await backup(config, file);
+        console.log(`Backed up the ${r.kind === 'embedded' ? `embedded database (${config.dataDir})` : 'PostgreSQL database'} to ${file} (${(r.bytes / 1e6).toFixed(1)} MB).`);
+      } catch (err) {
+        if (!(err instanceof BackupError)) throw err;
+        console.error(`keepwell: ${err.message}`);
+        process.exit(2);
+      }
+    });
+
+  withDatabaseOptions(program.command('restore').description('replace the database with a backup made by keepwell backup (refused over a workspace with data unless --force)'))
+    .argument('<file>', 'the backup file to read')
+    .addOption(new Option('--force', 'replace a database that holds a workspace or customers'))
+    .action(async (file: string, opts) => {
+      const { restore, BackupError } = await import('../platform/backup.js');
+      const config = configFromOptions(opts);
+      try {
+        const r = await restore(config, file, { force: Boolean(opts.force) });
+        console.log(
+          `Restored ${file} into the ${r.kind === 'embedded' ? `data folder ${config.dataDir}` : 'PostgreSQL database'}${r.replaced ? ` (replacing what was there: ${r.replaced.replace(/^it holds /, '')})` : ''}.`,
+        );
+      } catch (err) {
+        if (!(err instanceof BackupError)) throw err;
+        console.error(`keepwell: ${err.message}`);
+        process.exit(2);
+      }
+    });
+
   // A job worker without the web server — emails, playbook steps, event deliveries, scheduled
   // scans. Run several against one PostgreSQL server (DATABASE_URL); they share the queue safely
   // (FOR UPDATE SKIP LOCKED, leases). On the embedded database the server's own worker does this

@@ -168,4 +168,33 @@ export const customerMigrations: MigrationSet = {
       for (const i of ['customers_created_at', 'orders_created_at']) await sql.raw(`drop index if exists ${i}`).execute(db);
     },
   },
+  '0105_companies_custom_fields': {
+    // A customer may belong to one company; custom fields are the owner's own (definitions kept
+    // in the customers settings, values in customers.custom by field key). Subscriptions are
+    // looked up per customer by the list and the customer page.
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('companies')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('website', 'text')
+        .addColumn('notes', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create unique index companies_name on companies (lower(name))`.execute(db);
+      await db.schema
+        .alterTable('customers')
+        .addColumn('company_id', 'uuid', (c) => c.references('companies.id').onDelete('set null'))
+        .addColumn('custom', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .execute();
+      await sql`create index customers_company on customers (company_id) where company_id is not null`.execute(db);
+      await sql`create index if not exists subscriptions_customer on subscriptions (customer_id)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`drop index if exists subscriptions_customer`.execute(db);
+      await db.schema.alterTable('customers').dropColumn('company_id').dropColumn('custom').execute();
+      await db.schema.dropTable('companies').execute();
+    },
+  },
 };

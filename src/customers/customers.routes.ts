@@ -14,6 +14,8 @@ import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
 import { jsonUtf8Error, type App } from '../platform/http/server.js';
 import { getWorkspace } from '../workspace/index.js';
 import { retentionDrivers, touchpointChannels } from './customers.tables.js';
+import { checkCompany, customerExtrasRoutes, customValues } from './customers.extras.js';
+import { customerListQuery, listCustomers } from './customers.list.js';
 import { announceWrites } from './customers.events.js';
 import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell } from './customers.service.js';
 import { writeRows } from './import/importer.js';
@@ -69,7 +71,21 @@ const customerBody = z.object({
   acquiredAt: pastDate().optional(),
   marketingConsent: z.boolean().optional(),
   retentionDriver: z.enum(retentionDrivers).nullable().optional(),
+  companyId: uuid('company').nullable().optional(),
+  custom: z
+    .record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+    .optional()
+    .describe("values of the owner's custom fields, by key"),
 });
+
+/** Digits of a currency's minor unit (EUR 2, JPY 0). */
+function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
 
 const listQuery = z.object({
   search: z.string().trim().max(200).optional(),
@@ -181,6 +197,8 @@ function customerOut(c: Record<string, any>, s?: Stats) {
     retentionDriver: c.retention_driver,
     erasedAt: c.erased_at,
     mergedInto: c.merged_into,
+    companyId: c.company_id ?? null,
+    custom: c.custom ?? {},
     createdAt: c.created_at,
     updatedAt: c.updated_at,
     ...(s
@@ -316,43 +334,25 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
 }
 
 export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
+  await customerExtrasRoutes(app, ctx);
   const windowStart = async () => new Date(ctx.now().getTime() - (await activityWindowDays(ctx.db)) * 86400_000);
 
   // ---- customers ----
   app.get(
     '/api/customers',
-    { config: { access: 'staff' }, schema: { querystring: listQuery, tags: ['customers'], summary: 'List customers: search by name/email, filter by tag, status and driver, cursor pagination' } },
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: customerListQuery,
+        tags: ['customers'],
+        summary: 'List customers: search, filter (tag, status, driver, company, spend, last order, health, lifetime value), sort, cursor pages; total on the first page',
+      },
+    },
     async (req) => {
-      const q = req.query;
-      const ws = await windowStart();
-      let query = filteredCustomers(ctx.db, q, ws).selectAll('c').select(statsSelect(ws).as('stats'));
-      const after = q.cursor ? decodeCursor(q.cursor) : null;
-      switch (q.sort) {
-        case 'name':
-          if (after) query = query.where(sql<boolean>`(lower(c.name), c.id) > (${after[0]}, ${after[1]}::uuid)`);
-          query = query.orderBy(sql`lower(c.name)`).orderBy('c.id');
-          break;
-        case 'newest':
-        case 'oldest': {
-          const op = q.sort === 'newest' ? sql.raw('<') : sql.raw('>');
-          if (after) query = query.where(sql<boolean>`(c.acquired_at, c.id) ${op} (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
-          query = q.sort === 'newest' ? query.orderBy('c.acquired_at', 'desc').orderBy('c.id', 'desc') : query.orderBy('c.acquired_at', 'asc').orderBy('c.id', 'asc');
-          break;
-        }
-        case 'updated':
-          if (after) query = query.where(sql<boolean>`(c.updated_at, c.id) < (${new Date(after[0])}::timestamptz, ${after[1]}::uuid)`);
-          query = query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc');
-          break;
-      }
-      if (after && q.sort !== 'name' && Number.isNaN(new Date(after[0]).getTime())) throw badRequest('Invalid cursor', [{ field: 'querystring.cursor', message: 'is not a cursor from this list' }]);
-      const rows = await query.limit(q.limit + 1).execute();
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      const key = (c: (typeof page)[number]) => (q.sort === 'name' ? c.name.toLowerCase() : q.sort === 'updated' ? new Date(c.updated_at).toISOString() : new Date(c.acquired_at).toISOString());
-      return {
-        customers: page.map((c) => customerOut(c, c.stats as unknown as Stats)),
-        nextCursor: rows.length > q.limit && last ? encodeCursor([key(last), last.id]) : null,
-      };
+      const ws = await getWorkspace(ctx.db);
+      const windowStart = new Date(ctx.now().getTime() - (ws?.activityWindowDays ?? 365) * 86400_000);
+      const { rows, nextCursor, total } = await listCustomers(ctx, req.query, { windowStart, currencyDigits: currencyDigits(ws?.currency ?? 'EUR') });
+      return { customers: rows.map((c) => customerOut(c, c.stats as unknown as Stats)), nextCursor, total };
     },
   );
 
@@ -381,6 +381,10 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
   app.post('/api/customers', { config: { access: 'staff' }, schema: { body: customerBody, tags: ['customers'], summary: 'Create a customer' } }, async (req, reply) => {
     const values = customerColumns(req.body);
     await checkOwner(ctx.db, req.body.ownerUserId);
+    await checkCompany(ctx.db, req.body.companyId);
+    if (req.body.companyId !== undefined) values.company_id = req.body.companyId;
+    const custom = await customValues(ctx.db, req.body.custom);
+    if (custom !== undefined) values.custom = custom;
     if (req.body.externalId) {
       const exists = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).executeTakeFirst();
       if (exists) throw new HttpError(409, 'conflict', `A customer with external id ${req.body.externalId} exists`, [{ field: 'body.externalId', message: 'is taken' }]);
@@ -436,6 +440,10 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
       if (c.merged_into) throw new HttpError(409, 'merged', `This customer was merged into ${c.merged_into}`);
       const values = customerColumns(req.body);
       await checkOwner(ctx.db, req.body.ownerUserId);
+      await checkCompany(ctx.db, req.body.companyId);
+      if (req.body.companyId !== undefined) values.company_id = req.body.companyId;
+      const custom = await customValues(ctx.db, req.body.custom, c.custom ?? {});
+      if (custom !== undefined) values.custom = custom;
       if (req.body.externalId) {
         const other = await ctx.db.selectFrom('customers').select('id').where('external_id', '=', req.body.externalId).where('id', '<>', c.id).executeTakeFirst();
         if (other) throw new HttpError(409, 'conflict', `Another customer has external id ${req.body.externalId}`, [{ field: 'body.externalId', message: 'is taken' }]);

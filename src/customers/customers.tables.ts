@@ -34,6 +34,10 @@ export interface CustomersTable {
   erased_at: NullableTs;
   /** set when merged into another customer; this row then holds nothing */
   merged_into: string | null;
+  /** the company they belong to, if any */
+  company_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** the owner's custom fields, by field key (definitions: customers settings) */
+  custom: ColumnType<Record<string, string | number | boolean | null>, string | undefined, string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -81,7 +85,17 @@ export interface TouchpointsTable {
   created_at: Generated<Date>;
 }
 
+export interface CompaniesTable {
+  id: Generated<string>;
+  name: string;
+  website: string | null;
+  notes: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface CustomerTables {
+  companies: CompaniesTable;
   customers: CustomersTable;
   orders: OrdersTable;
   subscriptions: SubscriptionsTable;

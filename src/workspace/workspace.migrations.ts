@@ -21,4 +21,13 @@ export const workspaceMigrations: MigrationSet = {
       await db.schema.dropTable('workspace').execute();
     },
   },
+  '0010_workspace_locale': {
+    // How dates, numbers and money are written (BCP 47, e.g. en-GB); null: derived from the currency and time zone
+    async up(db: MigrationDb) {
+      await db.schema.alterTable('workspace').addColumn('locale', 'text').execute();
+    },
+    async down(db: MigrationDb) {
+      await db.schema.alterTable('workspace').dropColumn('locale').execute();
+    },
+  },
 };

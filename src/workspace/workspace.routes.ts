@@ -10,7 +10,7 @@ export async function workspaceRoutes(app: App, ctx: AppContext): Promise<void> 
 
   app.get('/api/workspace', { config: { access: 'staff' }, schema: { tags: ['workspace'], summary: 'Workspace settings' } }, async () => {
     const ws = await requireWorkspace(ctx.db);
-    return { name: ws.name, industry: ws.industry, timeZone: ws.timeZone, currency: ws.currency, activityWindowDays: ws.activityWindowDays };
+    return { name: ws.name, industry: ws.industry, timeZone: ws.timeZone, currency: ws.currency, locale: ws.locale, activityWindowDays: ws.activityWindowDays };
   });
 
   app.patch('/api/workspace', { config: { access: 'owner' }, schema: { tags: ['workspace'], summary: 'Change workspace settings (owner)', body: workspaceInput.partial() } }, async (req) => {
@@ -18,6 +18,6 @@ export async function workspaceRoutes(app: App, ctx: AppContext): Promise<void> 
     const next = workspaceInput.parse({ ...current, ...req.body });
     const saved = await saveWorkspace(ctx.db, next);
     await audit(ctx.db, req, 'settings.update', 'workspace', { changed: Object.keys(req.body) });
-    return { name: saved.name, industry: saved.industry, timeZone: saved.timeZone, currency: saved.currency, activityWindowDays: saved.activityWindowDays };
+    return { name: saved.name, industry: saved.industry, timeZone: saved.timeZone, currency: saved.currency, locale: saved.locale, activityWindowDays: saved.activityWindowDays };
   });
 }

@@ -14,8 +14,61 @@ export const workspaceInput = z.object({
     .string()
     .transform((c) => c.toUpperCase())
     .refine((c) => currencies.has(c), 'is not an ISO 4217 currency code'),
+  locale: z
+    .string()
+    .trim()
+    .max(35)
+    .refine(isLocale, 'is not a language tag such as en-GB or de-DE')
+    .transform((l) => Intl.getCanonicalLocales(l)[0]!)
+    .nullable()
+    .optional(),
   activityWindowDays: z.number().int().min(7).max(3650).nullable().optional(),
 });
+
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1 && Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+// A likely locale when the owner has not chosen one: from the currency, for the euro from the time zone.
+const localeByCurrency: Record<string, string> = {
+  GBP: 'en-GB',
+  USD: 'en-US',
+  CAD: 'en-CA',
+  AUD: 'en-AU',
+  NZD: 'en-NZ',
+  INR: 'en-IN',
+  ZAR: 'en-ZA',
+  SGD: 'en-SG',
+  CHF: 'de-CH',
+  SEK: 'sv-SE',
+  NOK: 'nb-NO',
+  DKK: 'da-DK',
+  PLN: 'pl-PL',
+  CZK: 'cs-CZ',
+  JPY: 'ja-JP',
+};
+const localeByZone: Record<string, string> = {
+  'Europe/Dublin': 'en-IE',
+  'Europe/Berlin': 'de-DE',
+  'Europe/Vienna': 'de-AT',
+  'Europe/Paris': 'fr-FR',
+  'Europe/Brussels': 'fr-BE',
+  'Europe/Madrid': 'es-ES',
+  'Europe/Rome': 'it-IT',
+  'Europe/Amsterdam': 'nl-NL',
+  'Europe/Lisbon': 'pt-PT',
+  'Europe/Helsinki': 'fi-FI',
+  'Europe/Athens': 'el-GR',
+  'Europe/Tallinn': 'et-EE',
+  'Europe/Luxembourg': 'fr-LU',
+};
+export function defaultLocale(currency: string, timeZone: string): string {
+  return localeByCurrency[currency] ?? localeByZone[timeZone] ?? 'en-GB';
+}
 export type WorkspaceInput = z.infer<typeof workspaceInput>;
 
 export interface Workspace {
@@ -23,6 +76,8 @@ export interface Workspace {
   industry: string;
   timeZone: string;
   currency: string;
+  /** how dates, numbers and money are written (chosen, else derived from currency and time zone) */
+  locale: string;
   activityWindowDays: number | null;
   extra: Record<string, unknown>;
 }
@@ -35,6 +90,7 @@ export async function getWorkspace(db: Database): Promise<Workspace | null> {
     industry: row.industry,
     timeZone: row.time_zone,
     currency: row.currency,
+    locale: row.locale ?? defaultLocale(row.currency, row.time_zone),
     activityWindowDays: row.activity_window_days,
     extra: row.extra ?? {},
   };
@@ -52,6 +108,7 @@ export async function saveWorkspace(db: Database, input: WorkspaceInput): Promis
     industry: input.industry,
     time_zone: input.timeZone,
     currency: input.currency,
+    locale: input.locale ?? null,
     activity_window_days: input.activityWindowDays ?? null,
   };
   await db

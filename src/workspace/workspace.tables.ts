@@ -7,6 +7,8 @@ export interface WorkspaceTable {
   industry: string;
   time_zone: string;
   currency: string;
+  /** BCP 47 tag dates, numbers and money are written in (en-GB); null: derived (see defaultLocale) */
+  locale: ColumnType<string | null, string | null | undefined, string | null>;
   /** days a one-off customer stays "active" after an order; null = derived from purchase cycle */
   activity_window_days: number | null;
   extra: ColumnType<Record<string, unknown>, string | undefined, string>;
