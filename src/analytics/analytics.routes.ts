@@ -184,3 +184,23 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
     },
   );
 }
+
+export interface CustomerScore {
+  /** 0–100 */
+  health: number;
+  /** lifetime value over the report's horizon, major units of the workspace currency */
+  clv: number;
+  pAlive: number;
+}
+
+/** Health, CLV and P(alive) of these customers from the (cached) report; a customer without orders or subscriptions is absent. */
+export async function customerScores(ctx: AppContext, ids: readonly string[]): Promise<Map<string, CustomerScore>> {
+  const index = await customerIndex(cached(ctx));
+  const out = new Map<string, CustomerScore>();
+  for (const id of ids) {
+    const rows = index.get(id);
+    const row = rows?.orders ?? rows?.subscriptions;
+    if (row) out.set(id, { health: row.health, clv: (rows?.orders?.clv ?? 0) + (rows?.subscriptions?.clv ?? 0), pAlive: row.pAlive });
+  }
+  return out;
+}

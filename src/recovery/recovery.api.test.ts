@@ -66,7 +66,7 @@ describe('recovery', () => {
     const byTag = await call('POST', `/api/recovery/incidents/${incidentId}/affected`, agent, { query: { tag: 'beta' }, customerIds: [cleo, nora] });
     expect(byTag.json().added, byTag.body).toBe(2); // Cleo by hand, Tess by tag; Nora is there already
     const detail = (await call('GET', `/api/recovery/incidents/${incidentId}`, agent)).json();
-    expect(detail.incident.affectedQuery).toEqual({ from: null, to: null, tag: 'beta' });
+    expect(detail.incident.affectedQuery).toEqual({ from: null, to: null, tag: 'beta', plan: null, conversationTag: null });
     const byName = Object.fromEntries(detail.affected.map((a: { name: string }) => [a.name, a]));
     expect(Object.keys(byName).sort()).toEqual(['Cleo Call', 'Nora Visser', 'Otto Berg', 'Tess Tagged']);
     expect(byName['Nora Visser']).toMatchObject({ paidMinor: 12_000, lifetimeValueMinor: 21_000, addedBy: 'query', apology: null });

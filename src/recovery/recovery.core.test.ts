@@ -4,7 +4,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { checkApology, classifySentence, composeApology, suggestCompensation, type SentenceLabel } from './recovery.core.js';
+import {
+  checkApology,
+  classifySentence,
+  composeApology,
+  outcomeOf,
+  renderTemplate,
+  sampleNote,
+  suggestCompensation,
+  summarise,
+  templateFromApology,
+  wilson,
+  type SentenceLabel,
+} from './recovery.core.js';
 
 const labelled = parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures/apology-sentences.csv')), { columns: true, skip_empty_lines: true }) as { sentence: string; label: SentenceLabel }[];
 
@@ -77,5 +89,47 @@ describe('the apology', () => {
     expect(suggestCompensation(10_000, 'EUR', 'critical', { maxSharePercent: 25, maxAmountMinor: 100_000, promoPercent: 10 })).toMatchObject({ amountMinor: 2500, sharePercent: 25 });
     expect(suggestCompensation(0, 'EUR', 'high')).toEqual({ kind: 'promo', percentOff: 15 });
     expect(suggestCompensation(0, 'EUR', 'high', { maxSharePercent: 25, maxAmountMinor: 0, promoPercent: 0 })).toEqual({ kind: 'none' });
+  });
+});
+
+describe('outcomes', () => {
+  const DAY = 86400_000;
+  const base = { happenedAt: 0, apologisedAt: null, nextOrderAt: null, leftAt: null, healthAtAdd: null, healthNow: null };
+  it('returned within the window, left, waiting, no order; apologies on time or late', () => {
+    expect(outcomeOf({ ...base, nextOrderAt: 20 * DAY, apologisedAt: DAY }, 30, 100 * DAY)).toMatchObject({ status: 'returned', daysToNextOrder: 20, group: 'on_time' });
+    expect(outcomeOf({ ...base, nextOrderAt: 40 * DAY }, 30, 100 * DAY).status).toBe('no_order');
+    expect(outcomeOf({ ...base, leftAt: 5 * DAY, apologisedAt: 10 * DAY }, 30, 100 * DAY)).toMatchObject({ status: 'left', group: 'late' });
+    expect(outcomeOf(base, 30, 10 * DAY).status).toBe('waiting');
+    expect(outcomeOf({ ...base, healthAtAdd: 60, healthNow: 72 }, 30, DAY).healthChange).toBe(12);
+  });
+  it('summarises groups with Wilson ranges and says when samples are small', () => {
+    const os = [
+      outcomeOf({ ...base, apologisedAt: DAY, nextOrderAt: 2 * DAY }, 30, 100 * DAY),
+      outcomeOf({ ...base, apologisedAt: DAY }, 30, 100 * DAY),
+      outcomeOf({ ...base, nextOrderAt: 3 * DAY }, 30, 100 * DAY),
+      outcomeOf(base, 30, 10 * DAY),
+    ];
+    const [onTime, late, none] = summarise(os);
+    expect(onTime).toMatchObject({ customers: 2, decided: 2, returned: 1, returnRate: 0.5, medianHoursToApology: 24 });
+    expect(late).toMatchObject({ customers: 0, returnRate: null, interval: null });
+    expect(none).toMatchObject({ customers: 2, decided: 1, waiting: 1, returnRate: 1 });
+    const [lo, hi] = wilson(1, 2)!;
+    expect(lo).toBeCloseTo(0.0945, 3);
+    expect(hi).toBeCloseTo(0.9055, 3);
+    expect(sampleNote([onTime, late, none])).toMatch(/Small samples/);
+  });
+});
+
+describe('templates', () => {
+  it('turns a sent apology into placeholders and fills them for the next customer; unknown braces stay as written', () => {
+    const t = templateFromApology('Dear Ada,\n\nYour next order is 15% off with the code SORRY-ABCDEFGH23. We refund €12.00. Sorry, Ada.', {
+      firstName: 'Ada',
+      code: 'SORRY-ABCDEFGH23',
+      amountText: '€12.00',
+      percent: 15,
+    });
+    expect(t).toBe('Dear {{first_name}},\n\nYour next order is {{percent}}% off with the code {{code}}. We refund {{amount}}. Sorry, {{first_name}}.');
+    expect(renderTemplate(t, { first_name: 'Bo', percent: '10', amount: '€5.00' })).toBe('Dear Bo,\n\nYour next order is 10% off with the code {{code}}. We refund €5.00. Sorry, Bo.');
+    expect(renderTemplate('{{ nope }} {{first_name}}', { first_name: '<b>' })).toBe('{{ nope }} <b>');
   });
 });

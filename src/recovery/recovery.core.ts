@@ -226,3 +226,150 @@ export function checkApology(text: string): Warning[] {
   }
   return warnings;
 }
+
+// ---- incident kinds and templates ----
+
+export const incidentKinds = ['delivery', 'billing', 'quality', 'service', 'outage', 'data', 'other'] as const;
+export type IncidentKind = (typeof incidentKinds)[number];
+
+/** The placeholders a template may carry; anything else in braces is left as written. */
+export const templateTokens = ['first_name', 'amount', 'percent', 'code', 'business', 'signer'] as const;
+export type TemplateVars = Partial<Record<(typeof templateTokens)[number], string>>;
+
+/** Fills the known placeholders ({{ first_name }} and the like); {{code}} stays when no code is given (it is made on sending). */
+export function renderTemplate(text: string, vars: TemplateVars): string {
+  return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => {
+    const v = vars[name as keyof TemplateVars];
+    return v === undefined ? (name === 'code' ? '{{code}}' : whole) : v;
+  });
+}
+
+/** A sent apology made reusable: the customer's first name, the promo code and the amount become placeholders. */
+export function templateFromApology(body: string, a: { firstName: string; code?: string | null; amountText?: string | null; percent?: number | null }): string {
+  const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let t = body;
+  if (a.code) t = t.split(a.code).join('{{code}}');
+  if (a.amountText) t = t.split(a.amountText).join('{{amount}}');
+  if (a.percent != null) t = t.replace(new RegExp(`\\b${a.percent}% off`, 'g'), '{{percent}}% off');
+  if (a.firstName.trim()) t = t.replace(new RegExp(`\\b${escapeRe(a.firstName.trim())}\\b`, 'g'), '{{first_name}}');
+  return t;
+}
+
+// ---- outcomes ----
+
+/** An apology later than this after the incident counts as late. */
+export const LATE_APOLOGY_DAYS = 7;
+
+export interface OutcomeInput {
+  happenedAt: number;
+  apologisedAt: number | null;
+  /** the customer's first order (paid or pending) after the incident */
+  nextOrderAt: number | null;
+  /** unsubscribed, erased or cancelled a subscription after the incident */
+  leftAt: number | null;
+  healthAtAdd: number | null;
+  healthNow: number | null;
+}
+
+export type OutcomeStatus = 'returned' | 'left' | 'no_order' | 'waiting';
+export type ApologyGroup = 'on_time' | 'late' | 'none';
+
+export interface Outcome {
+  /** returned: ordered again within the window; left: unsubscribed / erased / cancelled without ordering again;
+   *  no_order: the window passed without an order; waiting: the window is still open */
+  status: OutcomeStatus;
+  daysToNextOrder: number | null;
+  left: boolean;
+  healthChange: number | null;
+  hoursToApology: number | null;
+  group: ApologyGroup;
+}
+
+const DAY_MS = 86400_000;
+
+export function outcomeOf(i: OutcomeInput, windowDays: number, now: number): Outcome {
+  const windowEnd = i.happenedAt + windowDays * DAY_MS;
+  const returned = i.nextOrderAt !== null && i.nextOrderAt <= windowEnd;
+  const left = i.leftAt !== null && i.leftAt <= now;
+  const status: OutcomeStatus = returned ? 'returned' : left ? 'left' : now < windowEnd ? 'waiting' : 'no_order';
+  const hoursToApology = i.apologisedAt === null ? null : Math.max(0, (i.apologisedAt - i.happenedAt) / 3600_000);
+  return {
+    status,
+    daysToNextOrder: i.nextOrderAt === null ? null : Math.max(0, Math.round((i.nextOrderAt - i.happenedAt) / DAY_MS)),
+    left,
+    healthChange: i.healthAtAdd !== null && i.healthNow !== null ? Math.round(i.healthNow - i.healthAtAdd) : null,
+    hoursToApology,
+    group: hoursToApology === null ? 'none' : hoursToApology > LATE_APOLOGY_DAYS * 24 ? 'late' : 'on_time',
+  };
+}
+
+export interface GroupSummary {
+  group: ApologyGroup;
+  customers: number;
+  /** outcomes known (the window passed, or they returned or left) */
+  decided: number;
+  returned: number;
+  left: number;
+  waiting: number;
+  /** returned ÷ decided (null with none decided) */
+  returnRate: number | null;
+  /** 95% Wilson interval of the return rate */
+  interval: [number, number] | null;
+  medianHoursToApology: number | null;
+  meanHealthChange: number | null;
+}
+
+/** The 95% Wilson score interval of k successes in n. */
+export function wilson(k: number, n: number): [number, number] | null {
+  if (n <= 0) return null;
+  const z = 1.96;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, c - h), Math.min(1, c + h)];
+}
+
+const median = (xs: number[]) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export function summarise(outcomes: Outcome[]): GroupSummary[] {
+  return (['on_time', 'late', 'none'] as const).map((group) => {
+    const g = outcomes.filter((o) => o.group === group);
+    const returned = g.filter((o) => o.status === 'returned').length;
+    const left = g.filter((o) => o.status === 'left').length;
+    const waiting = g.filter((o) => o.status === 'waiting').length;
+    const decided = g.length - waiting;
+    const changes = g.map((o) => o.healthChange).filter((x): x is number => x !== null);
+    return {
+      group,
+      customers: g.length,
+      decided,
+      returned,
+      left,
+      waiting,
+      returnRate: decided ? returned / decided : null,
+      interval: wilson(returned, decided),
+      medianHoursToApology: median(g.map((o) => o.hoursToApology).filter((x): x is number => x !== null)),
+      meanHealthChange: changes.length ? changes.reduce((a, b) => a + b, 0) / changes.length : null,
+    };
+  });
+}
+
+/** What the numbers can bear: a plain note when the groups are small. */
+export function sampleNote(groups: GroupSummary[]): string {
+  const small = groups.filter((g) => g.decided > 0 && g.decided < 30);
+  if (groups.every((g) => g.decided === 0)) return 'No outcomes yet: a customer counts once they order again, leave, or the window passes.';
+  if (!small.length) return 'Each group has at least 30 customers with a known outcome; the ranges show how far chance alone could move each rate.';
+  return `Small samples (${small.map((g) => `${g.decided} ${groupLabel[g.group]}`).join(', ')}): a difference of a few customers swings the rates; read the ranges, not the points.`;
+}
+
+export const groupLabel: Record<ApologyGroup, string> = {
+  on_time: `apologised within ${LATE_APOLOGY_DAYS} days`,
+  late: 'apologised later',
+  none: 'no apology',
+};

@@ -57,4 +57,34 @@ export const recoveryMigrations: MigrationSet = {
       for (const t of ['recovery_apologies', 'recovery_affected', 'recovery_incidents']) await db.schema.dropTable(t).execute();
     },
   },
+  '0601_recovery_library': {
+    // Incident types (templates are per type), the public incident note, snapshots of each
+    // affected customer's health and value when added (outcomes compare against them), templates.
+    async up(db: MigrationDb) {
+      await sql`alter table recovery_incidents add column kind text not null default 'other'`.execute(db);
+      await sql`alter table recovery_incidents add column public_note text not null default ''`.execute(db);
+      await sql`alter table recovery_incidents add column public_slug text`.execute(db);
+      await sql`alter table recovery_incidents add column published_at timestamptz`.execute(db);
+      await sql`create unique index recovery_incidents_slug on recovery_incidents (public_slug) where public_slug is not null`.execute(db);
+      await sql`alter table recovery_affected add column health_at_add integer`.execute(db);
+      await sql`alter table recovery_affected add column clv_at_add numeric`.execute(db);
+      await db.schema
+        .createTable('recovery_templates')
+        .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('from_apology_id', 'uuid')
+        .addColumn('created_by', 'uuid')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create unique index recovery_templates_name on recovery_templates (lower(name))`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('recovery_templates').execute();
+      for (const c of ['health_at_add', 'clv_at_add']) await sql.raw(`alter table recovery_affected drop column ${c}`).execute(db);
+      for (const c of ['kind', 'public_note', 'public_slug', 'published_at']) await sql.raw(`alter table recovery_incidents drop column ${c}`).execute(db);
+    },
+  },
 };

@@ -4,11 +4,13 @@ import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
+import { customerScores } from '../analytics/index.js';
 import { recordTouchpoint } from '../customers/index.js';
+import { customersWithConversationTag } from '../inbox/index.js';
 import { codeForKey } from '../loyalty/index.js';
 import { escapeHtml, queueEmail } from '../mail/index.js';
 import { getWorkspace } from '../workspace/index.js';
-import { checkApology, composeApology, suggestCompensation, type Compensation, type Severity, type Warning } from './recovery.core.js';
+import { checkApology, composeApology, formatMoney, outcomeOf, renderTemplate, suggestCompensation, type Compensation, type OutcomeInput, type Severity, type Warning } from './recovery.core.js';
 import { getRecoverySettings } from './recovery.settings.js';
 import type { AffectedQuery } from './recovery.tables.js';
 
@@ -25,30 +27,45 @@ export async function requireIncident(db: Database, id: string) {
 const currencyOf = async (db: Database) => (await getWorkspace(db))?.currency ?? 'EUR';
 
 /** Adds customers by hand: what they paid counts from 30 days before the incident to 7 days after. */
-export async function addAffectedByHand(db: Database, incidentId: string, customerIds: string[]): Promise<number> {
+export async function addAffectedByHand(ctx: AppContext, incidentId: string, customerIds: string[]): Promise<number> {
+  const db = ctx.db;
   const inc = await requireIncident(db, incidentId);
   const currency = await currencyOf(db);
   const from = new Date(new Date(inc.happened_at).getTime() - 30 * DAY);
   const to = new Date(new Date(inc.happened_at).getTime() + 7 * DAY);
-  const r = await sql`
+  const r = await sql<{ customer_id: string }>`
     insert into recovery_affected (incident_id, customer_id, paid_minor, currency, added_by)
     select ${incidentId}, c.id,
       coalesce((select sum(o.amount_minor) from orders o where o.customer_id = c.id and o.status = 'paid' and o.currency = ${currency} and o.ordered_at between ${from} and ${to}), 0),
       ${currency}, 'hand'
     from customers c where c.id = any(${customerIds}::uuid[]) and c.merged_into is null
-    on conflict do nothing`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
+    on conflict do nothing
+    returning customer_id`.execute(db);
+  await snapshotScores(
+    ctx,
+    incidentId,
+    r.rows.map((x) => x.customer_id),
+  );
+  return r.rows.length;
 }
 
-/** Adds everyone the query finds (orders between two dates and/or a tag) in one statement; saves the query. */
-export async function addAffectedByQuery(db: Database, incidentId: string, q: AffectedQuery): Promise<number> {
-  await requireIncident(db, incidentId);
-  if (!q.from && !q.to && !q.tag) throw badRequest('Say which customers: orders between two dates, a tag, or both', [{ field: 'query', message: 'is empty' }]);
+/**
+ * Adds everyone the query finds in one statement and saves the query: an order between two
+ * dates, a tag, a plan (a subscription running at the incident or started after it), a
+ * conversation tagged in the inbox — all the criteria given must hold.
+ */
+export async function addAffectedByQuery(ctx: AppContext, incidentId: string, q: AffectedQuery): Promise<number> {
+  const db = ctx.db;
+  const inc = await requireIncident(db, incidentId);
+  if (!q.from && !q.to && !q.tag && !q.plan && !q.conversationTag)
+    throw badRequest('Say which customers: orders between two dates, a tag, a plan or a conversation tag', [{ field: 'query', message: 'is empty' }]);
   const currency = await currencyOf(db);
   const from = q.from ? new Date(q.from) : new Date(0);
   const to = q.to ? new Date(q.to) : new Date('9999-12-31T00:00:00Z');
+  if (from > to) throw badRequest('The window ends before it starts', [{ field: 'query.to', message: 'must be after from' }]);
   const byOrders = Boolean(q.from || q.to);
-  const r = await sql`
+  const inConversation = q.conversationTag ? await customersWithConversationTag(db, q.conversationTag) : null;
+  const r = await sql<{ customer_id: string }>`
     insert into recovery_affected (incident_id, customer_id, paid_minor, currency, added_by)
     select ${incidentId}, c.id,
       coalesce((select sum(o.amount_minor) from orders o where o.customer_id = c.id and o.status = 'paid' and o.currency = ${currency} and o.ordered_at between ${from} and ${to}), 0),
@@ -57,50 +74,117 @@ export async function addAffectedByQuery(db: Database, incidentId: string, q: Af
     where c.merged_into is null and c.erased_at is null
       ${q.tag ? sql`and ${q.tag} = any(c.tags)` : sql``}
       ${byOrders ? sql`and exists (select 1 from orders o where o.customer_id = c.id and o.ordered_at between ${from} and ${to} and o.status in ('paid', 'pending', 'refunded'))` : sql``}
-    on conflict do nothing`.execute(db);
+      ${q.plan ? sql`and exists (select 1 from subscriptions s where s.customer_id = c.id and lower(s.plan) = lower(${q.plan}) and (s.canceled_at is null or s.canceled_at >= ${inc.happened_at}))` : sql``}
+      ${inConversation ? sql`and c.id = any(${inConversation}::uuid[])` : sql``}
+    on conflict do nothing
+    returning customer_id`.execute(db);
   await db
     .updateTable('recovery_incidents')
     .set({ affected_query: JSON.stringify(q), updated_at: new Date() })
     .where('id', '=', incidentId)
     .execute();
-  return Number(r.numAffectedRows ?? 0);
+  await snapshotScores(
+    ctx,
+    incidentId,
+    r.rows.map((x) => x.customer_id),
+  );
+  return r.rows.length;
 }
 
-export async function affectedList(db: Database, incidentId: string) {
+/** Health and CLV when a customer joins the list: outcomes compare today's health against them. */
+async function snapshotScores(ctx: AppContext, incidentId: string, customerIds: string[]): Promise<void> {
+  if (!customerIds.length) return;
+  const scores = await customerScores(ctx, customerIds);
+  if (!scores.size) return;
+  const ids = [...scores.keys()];
+  await sql`
+    update recovery_affected a set health_at_add = s.health, clv_at_add = s.clv
+    from unnest(${ids}::uuid[], ${ids.map((id) => Math.round(scores.get(id)!.health))}::int[], ${ids.map((id) => scores.get(id)!.clv)}::numeric[]) as s(customer_id, health, clv)
+    where a.incident_id = ${incidentId} and a.customer_id = s.customer_id`.execute(ctx.db);
+}
+
+export interface AffectedFacts {
+  customer_id: string;
+  name: string;
+  email: string | null;
+  paid_minor: string;
+  currency: string;
+  added_by: string;
+  lifetime: string | null;
+  orders: number;
+  apology_id: string | null;
+  channel: string | null;
+  sent_at: Date | null;
+  happened_at: Date;
+  incident_id: string;
+  kind: string;
+  health_at_add: number | null;
+  next_order_at: Date | null;
+  left_at: Date | null;
+}
+
+/** What the outcomes need, for one incident's list or for all of them (one statement). */
+export async function affectedFacts(db: Database, incidentId: string | null): Promise<AffectedFacts[]> {
   const currency = await currencyOf(db);
-  const rows = await sql<{
-    customer_id: string;
-    name: string;
-    email: string | null;
-    paid_minor: string;
-    currency: string;
-    added_by: string;
-    lifetime: string | null;
-    orders: number;
-    apology_id: string | null;
-    channel: string | null;
-    sent_at: Date | null;
-  }>`
-    select a.customer_id, c.name, c.email, a.paid_minor::text, a.currency, a.added_by,
+  const rows = await sql<AffectedFacts>`
+    select a.customer_id, c.name, c.email, a.paid_minor::text, a.currency, a.added_by, a.health_at_add,
       (select sum(o.amount_minor) from orders o where o.customer_id = a.customer_id and o.status = 'paid' and o.currency = ${currency})::text as lifetime,
       (select count(*)::int from orders o where o.customer_id = a.customer_id and o.status = 'paid') as orders,
-      p.id as apology_id, p.channel, p.sent_at
-    from recovery_affected a join customers c on c.id = a.customer_id
+      p.id as apology_id, p.channel, p.sent_at, i.happened_at, i.id as incident_id, i.kind,
+      (select min(o.ordered_at) from orders o where o.customer_id = a.customer_id and o.status in ('paid', 'pending') and o.ordered_at > i.happened_at) as next_order_at,
+      least(
+        case when c.unsubscribed_at > i.happened_at then c.unsubscribed_at end,
+        case when c.erased_at > i.happened_at then c.erased_at end,
+        (select min(s.canceled_at) from subscriptions s where s.customer_id = a.customer_id and s.canceled_at > i.happened_at)
+      ) as left_at
+    from recovery_affected a
+    join recovery_incidents i on i.id = a.incident_id
+    join customers c on c.id = a.customer_id
     left join recovery_apologies p on p.incident_id = a.incident_id and p.customer_id = a.customer_id
-    where a.incident_id = ${incidentId}
-    order by a.paid_minor desc, c.name limit 5000`.execute(db);
-  return rows.rows.map((r) => ({
-    customerId: r.customer_id,
-    name: r.name,
-    email: r.email,
-    paidMinor: Number(r.paid_minor),
-    currency: r.currency,
-    addedBy: r.added_by,
-    lifetimeValueMinor: Number(r.lifetime ?? 0),
-    orders: Number(r.orders),
-    apology: r.apology_id ? { id: r.apology_id, channel: r.channel, sentAt: r.sent_at } : null,
-  }));
+    ${incidentId ? sql`where a.incident_id = ${incidentId}` : sql``}
+    order by a.paid_minor desc, c.name limit 20000`.execute(db);
+  return rows.rows;
 }
+
+export const outcomeInput = (r: AffectedFacts, healthNow: number | null): OutcomeInput => ({
+  happenedAt: new Date(r.happened_at).getTime(),
+  apologisedAt: r.sent_at ? new Date(r.sent_at).getTime() : null,
+  nextOrderAt: r.next_order_at ? new Date(r.next_order_at).getTime() : null,
+  leftAt: r.left_at ? new Date(r.left_at).getTime() : null,
+  healthAtAdd: r.health_at_add === null ? null : Number(r.health_at_add),
+  healthNow,
+});
+
+/** The affected list: what each paid, lifetime value, CLV and health (today and when added), the apology and the outcome so far. */
+export async function affectedList(ctx: AppContext, incidentId: string, windowDays = DEFAULT_OUTCOME_DAYS) {
+  const rows = await affectedFacts(ctx.db, incidentId);
+  const scores = await customerScores(
+    ctx,
+    rows.map((r) => r.customer_id),
+  );
+  const now = ctx.now().getTime();
+  return rows.map((r) => {
+    const score = scores.get(r.customer_id) ?? null;
+    return {
+      customerId: r.customer_id,
+      name: r.name,
+      email: r.email,
+      paidMinor: Number(r.paid_minor),
+      currency: r.currency,
+      addedBy: r.added_by,
+      lifetimeValueMinor: Number(r.lifetime ?? 0),
+      orders: Number(r.orders),
+      clv: score ? Math.round(score.clv * 100) / 100 : null,
+      health: score ? Math.round(score.health) : null,
+      healthAtAdd: r.health_at_add === null ? null : Number(r.health_at_add),
+      apology: r.apology_id ? { id: r.apology_id, channel: r.channel, sentAt: r.sent_at } : null,
+      outcome: outcomeOf(outcomeInput(r, score ? score.health : null), windowDays, now),
+    };
+  });
+}
+
+/** Outcomes are counted this many days after the incident unless asked otherwise. */
+export const DEFAULT_OUTCOME_DAYS = 90;
 
 async function affectedRow(db: Database, incidentId: string, customerId: string) {
   const a = await db
@@ -114,15 +198,17 @@ async function affectedRow(db: Database, incidentId: string, customerId: string)
   return { ...a, paid_minor: Number(a.paid_minor) };
 }
 
-export async function draftFor(ctx: AppContext, incidentId: string, customerId: string, signer: string) {
+export async function draftFor(ctx: AppContext, incidentId: string, customerId: string, signer: string, template?: { subject: string; body: string }) {
   const inc = await requireIncident(ctx.db, incidentId);
   const a = await affectedRow(ctx.db, incidentId, customerId);
   const limits = await getRecoverySettings(ctx.db);
   const compensation = suggestCompensation(a.paid_minor, a.currency, inc.severity as Severity, limits);
   const ws = await getWorkspace(ctx.db);
-  const draft = composeApology({
+  const businessName = ws?.name ?? 'our business';
+  const firstName = a.name.split(/\s+/)[0] || a.name;
+  let draft = composeApology({
     customerName: a.name,
-    businessName: ws?.name ?? 'our business',
+    businessName,
     signer,
     what: inc.what || inc.title,
     cause: inc.cause,
@@ -131,7 +217,17 @@ export async function draftFor(ctx: AppContext, incidentId: string, customerId: 
     compensation,
     code: CODE_PLACEHOLDER,
   });
-  return { draft, compensation, paidMinor: a.paid_minor, currency: a.currency, warnings: checkApology(draft.text), limits };
+  if (template) {
+    const vars = {
+      first_name: firstName,
+      business: businessName,
+      signer,
+      amount: compensation.kind === 'refund' || compensation.kind === 'credit' ? formatMoney(compensation.amountMinor, compensation.currency) : undefined,
+      percent: compensation.kind === 'promo' ? String(compensation.percentOff) : undefined,
+    };
+    draft = { ...draft, subject: renderTemplate(template.subject, vars), text: renderTemplate(template.body, vars) };
+  }
+  return { draft, compensation, paidMinor: a.paid_minor, currency: a.currency, warnings: checkApology(draft.text), limits, kind: inc.kind };
 }
 
 export interface SendApology {

@@ -1,6 +1,6 @@
 // Tables of recovery: incidents, the customers each one affected, and the apologies sent.
 import type { ColumnType, Generated } from 'kysely';
-import type { Severity } from './recovery.core.js';
+import type { IncidentKind, Severity } from './recovery.core.js';
 
 type Ts = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTs = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -12,6 +12,10 @@ export interface AffectedQuery {
   to?: string | null;
   /** customers carrying this tag */
   tag?: string | null;
+  /** customers with a subscription to this plan (running at the incident, or started after it) */
+  plan?: string | null;
+  /** customers with an inbox conversation carrying this tag */
+  conversationTag?: string | null;
 }
 
 export interface RecoveryIncidentsTable {
@@ -26,6 +30,13 @@ export interface RecoveryIncidentsTable {
   status: ColumnType<'open' | 'resolved', 'open' | 'resolved' | undefined, 'open' | 'resolved'>;
   /** the saved query that found (some of) the affected customers */
   affected_query: Json<AffectedQuery | null> | null;
+  /** delivery, billing, quality, service, outage, data, other: templates are per kind */
+  kind: ColumnType<IncidentKind, IncidentKind | undefined, IncidentKind>;
+  /** the optional public note (plain text) shown at /p/incidents/<slug> once published */
+  public_note: ColumnType<string, string | undefined, string>;
+  /** random, unguessable; set when first published */
+  public_slug: string | null;
+  published_at: NullableTs;
   created_by: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -38,6 +49,9 @@ export interface RecoveryAffectedTable {
   paid_minor: number;
   currency: string;
   added_by: 'hand' | 'query';
+  /** health (0–100) and CLV (major units) when added, from the analytics report (null: not scored) */
+  health_at_add: number | null;
+  clv_at_add: ColumnType<string | null, number | null | undefined, number | null>;
   created_at: Generated<Date>;
 }
 
@@ -57,7 +71,20 @@ export interface RecoveryApologiesTable {
   sent_at: Ts;
 }
 
+export interface RecoveryTemplatesTable {
+  id: Generated<string>;
+  name: string;
+  kind: IncidentKind;
+  subject: string;
+  /** text with {{first_name}}, {{amount}}, {{percent}}, {{code}} placeholders */
+  body: string;
+  from_apology_id: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface RecoveryTables {
+  recovery_templates: RecoveryTemplatesTable;
   recovery_incidents: RecoveryIncidentsTable;
   recovery_affected: RecoveryAffectedTable;
   recovery_apologies: RecoveryApologiesTable;
