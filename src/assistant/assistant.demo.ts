@@ -3,7 +3,8 @@
 // so the Assistant page opens on believable figures: containment, ratings, unanswered questions.
 import type { DemoSeedContext } from '../platform/feature.js';
 import { Rng } from '../platform/random.js';
-import type { ClarifyOption, ExchangeKind } from './assistant.tables.js';
+import type { Insertable } from 'kysely';
+import type { AssistantChatsTable, AssistantExchangesTable, ClarifyOption, ExchangeKind } from './assistant.tables.js';
 import { type ChatState, planReply } from './conversation.js';
 import { KnowledgeIndex } from './knowledge-index.js';
 import { answerText } from './markdown.js';
@@ -209,6 +210,8 @@ export async function seedAssistantDemo(demo: DemoSeedContext): Promise<void> {
   const byId = new Map(rows.map((r) => [r.id, { id: r.id, question: r.question, text: answerText(r.answer) }]));
   const rng = new Rng((demo.seed ^ 0xa551) >>> 0);
   const chats = 180;
+  const chatRows: Insertable<AssistantChatsTable>[] = [];
+  const exchangeRows: Insertable<AssistantExchangesTable>[] = [];
   for (let c = 0; c < chats; c++) {
     const start = new Date(demo.today.getTime() - rng.int(30) * DAY - rng.int(DAY));
     let state: ChatState = { tone: 'warm', unsureStreak: 0 };
@@ -238,23 +241,21 @@ export async function seedAssistantDemo(demo: DemoSeedContext): Promise<void> {
         helpful: plan.kind === 'answer' && rng.chance(0.4) ? rng.chance(0.85) : null,
       });
     }
-    const chat = await db
-      .insertInto('assistant_chats')
-      .values({
-        tone: state.tone,
-        unsure_streak: state.unsureStreak,
-        owner: handedOff ? 'person' : 'bot',
-        handoff_reason: handedOff,
-        handed_off_at: handedOff ? start : null,
-        created_at: start,
-        last_message_at: start,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('assistant_exchanges')
-      .values(exchanges.map((x, i) => ({ ...x, chat_id: chat.id, options: JSON.stringify(x.options), created_at: new Date(start.getTime() + i * 40_000) })))
-      .execute();
+    const chatId = rng.uuid();
+    chatRows.push({
+      id: chatId,
+      tone: state.tone,
+      unsure_streak: state.unsureStreak,
+      owner: handedOff ? 'person' : 'bot',
+      handoff_reason: handedOff,
+      handed_off_at: handedOff ? start : null,
+      created_at: start,
+      last_message_at: start,
+    });
+    exchangeRows.push(...exchanges.map((x, i) => ({ ...x, chat_id: chatId, options: JSON.stringify(x.options), created_at: new Date(start.getTime() + i * 40_000) })));
   }
+  // two statements for the lot (a demo database is seeded in one go)
+  await db.insertInto('assistant_chats').values(chatRows).execute();
+  await db.insertInto('assistant_exchanges').values(exchangeRows).execute();
   demo.log(`Assistant: ${rows.length} FAQ entries and ${chats} website chats`);
 }

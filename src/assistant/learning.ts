@@ -1,7 +1,8 @@
 // Unanswered questions grouped by meaning, so the owner sees "12 people asked about gift cards"
 // rather than 12 lines. Each message becomes its content words (stemmed, stop words out) plus the
-// character 4-grams inside them (typos, inflections); a message joins the group whose centroid it
-// is closest to (cosine ≥ JOIN), else starts a group. Greedy, one pass, newest first: enough for
+// character 4-grams inside them (typos, inflections), each weighed by how rare it is among the
+// messages; a message joins the group whose centroid it is closest to (cosine ≥ JOIN), else starts
+// a group. Greedy, one pass, newest first: enough for
 // the few hundred unanswered messages a small business sees in a quarter.
 import { normalize, stem, stopWords, words } from './text.js';
 
@@ -17,7 +18,7 @@ export interface Group {
   items: Unanswered[];
 }
 
-const JOIN = 0.45;
+const JOIN = 0.4;
 
 function vectorOf(text: string): Map<string, number> {
   const v = new Map<string, number>();
@@ -29,7 +30,7 @@ function vectorOf(text: string): Map<string, number> {
     const padded = ` ${w} `;
     for (let i = 0; i + 4 <= padded.length; i++) {
       const g = `c:${padded.slice(i, i + 4)}`;
-      v.set(g, (v.get(g) ?? 0) + 0.25);
+      v.set(g, (v.get(g) ?? 0) + 0.5);
     }
   }
   return v;
@@ -50,11 +51,21 @@ function cosine(a: Map<string, number>, b: Map<string, number>, nb = norm(b)): n
   return dot / (na * nb);
 }
 
+/** Words shared by many of the messages ("sell") say little about what each is about (character grams keep their weight: they carry the typos). */
+function weighByRarity(vectors: Map<string, number>[]): void {
+  const df = new Map<string, number>();
+  for (const v of vectors) for (const k of v.keys()) df.set(k, (df.get(k) ?? 0) + 1);
+  const n = vectors.length;
+  for (const v of vectors) for (const [k, x] of v) if (k.startsWith('w:')) v.set(k, x * Math.log(1 + n / df.get(k)!));
+}
+
 export function groupByMeaning(items: Unanswered[]): Group[] {
   const sorted = [...items].sort((a, b) => b.at.getTime() - a.at.getTime());
+  const vectors = sorted.map((i) => vectorOf(i.message));
+  weighByRarity(vectors);
   const groups: { centroid: Map<string, number>; members: { item: Unanswered; v: Map<string, number> }[] }[] = [];
-  for (const item of sorted) {
-    const v = vectorOf(item.message);
+  for (const [n, item] of sorted.entries()) {
+    const v = vectors[n]!;
     if (!v.size) continue;
     let best = -1;
     let bestSim = JOIN;
