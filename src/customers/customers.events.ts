@@ -17,6 +17,8 @@ declare module '../platform/events/events.service.js' {
     /** orders created in one transaction: those with `created_at = writtenAt` */
     'order.created': { writtenAt: string; source: string };
     'subscription.cancelled': { subscriptionId: string; customerId: string; plan: string; reason: string };
+    /** orders whose status changed (refunded, cancelled, paid again) */
+    'order.status_changed': { changes: { orderId: string; customerId: string; from: string; to: string }[]; source: string };
     'customer.merged': { keptId: string; mergedId: string };
     'customer.erased': { customerId: string };
     'import.finished': { type: string; created: number; updated: number };

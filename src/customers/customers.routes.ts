@@ -17,7 +17,7 @@ import { retentionDrivers, touchpointChannels } from './customers.tables.js';
 import { checkCompany, customerExtrasRoutes, customValues } from './customers.extras.js';
 import { customerListQuery, listCustomers } from './customers.list.js';
 import { announceWrites } from './customers.events.js';
-import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell } from './customers.service.js';
+import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell, setOrderStatus } from './customers.service.js';
 import { writeRows } from './import/importer.js';
 import type { CustomerRow, OrderRow } from './import/rows.js';
 import { hashId } from './import/rows.js';
@@ -541,6 +541,24 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     });
     return reply.code(201).send(orderOut(o));
   });
+
+  app.post(
+    '/api/orders/:id/status',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: z.object({ id: uuid('order') }),
+        body: z.object({ status: orderStatus }),
+        tags: ['customers'],
+        summary: "Change an order's status (a refund, a cancellation); announced as order.status_changed",
+      },
+    },
+    async (req) => {
+      const o = await setOrderStatus(ctx.db, req.params.id, req.body.status, `user:${req.user!.id}`);
+      if (!o) throw notFound('Order');
+      return orderOut(o);
+    },
+  );
 
   app.get('/api/customers/:id/orders', { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: "All of a customer's orders" } }, async (req) => {
     await requireCustomer(ctx.db, req.params.id);

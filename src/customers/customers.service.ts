@@ -1,6 +1,6 @@
 // Customers as a service to the rest of Keepwell: touchpoints, merges, erasure, the full record.
 import type { Insertable } from 'kysely';
-import type { CustomersTable, OrdersTable, SubscriptionsTable, TouchpointsTable } from './customers.tables.js';
+import type { CustomersTable, OrderStatus, OrdersTable, SubscriptionsTable, TouchpointsTable } from './customers.tables.js';
 import { emitEvent } from '../platform/events/events.service.js';
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
@@ -272,5 +272,19 @@ export async function insertHistory(db: Database, h: History): Promise<void> {
     for (const part of chunk(h.orders, 2000)) await trx.insertInto('orders').values(part).execute();
     for (const part of chunk(h.subscriptions, 500)) await trx.insertInto('subscriptions').values(part).execute();
     for (const part of chunk(h.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
+  });
+}
+
+/**
+ * Changes an order's status (refunded, cancelled, paid again) and records 'order.status_changed'
+ * in the same transaction, so loyalty takes back a refunded order's points. Null: no such order.
+ */
+export async function setOrderStatus(db: Database, orderId: string, status: OrderStatus, source: string) {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('orders').select(['status', 'customer_id']).where('id', '=', orderId).forUpdate().executeTakeFirst();
+    if (!before) return null;
+    const row = await trx.updateTable('orders').set({ status }).where('id', '=', orderId).returningAll().executeTakeFirstOrThrow();
+    if (before.status !== status) await emitEvent(trx, 'order.status_changed', { changes: [{ orderId, customerId: before.customer_id, from: before.status, to: status }], source });
+    return row;
   });
 }

@@ -1,10 +1,11 @@
 // The playbook steps loyalty runs, contributed to playbooks through the manifest: 'promo' makes
 // a real single-use code for the customer (once per step, however often the step runs) and
 // 'points' writes a ledger entry keyed on the step.
-import type { PlaybookActionRunner } from '../playbooks/index.js';
+import type { CustomerVariables, PlaybookActionRunner } from '../playbooks/index.js';
 import { getWorkspace } from '../workspace/index.js';
 import { codeForKey } from './loyalty.codes.service.js';
-import { addEntry } from './loyalty.ledger.js';
+import { addEntry, customerLoyalty } from './loyalty.ledger.js';
+import { refreshTiers } from './loyalty.tiers.js';
 
 /** How long a code a playbook issues stays valid. */
 export const PLAYBOOK_CODE_DAYS = 90;
@@ -51,10 +52,20 @@ export const pointsStep: PlaybookActionRunner = {
       source: step.source,
       occurredAt: ctx.now(),
     });
+    if (created) await refreshTiers(ctx, { customerIds: [step.customerId] });
     return {
       status: 'done',
       detail: `${step.action.points} points awarded${created ? '' : ' (already in the ledger)'}`,
       touchpoint: { channel: 'system', direction: 'out', summary: `${step.playbookName}: ${step.action.points} loyalty points awarded` },
     };
+  },
+};
+
+/** `{{ customer.tier }}`, `{{ customer.points }}`, `{{ customer.next_tier }}`, `{{ customer.points_to_next_tier }}` in playbook templates. */
+export const tierVariables: CustomerVariables = {
+  feature: 'loyalty',
+  async variables(ctx, customerId) {
+    const l = await customerLoyalty(ctx.db, customerId, ctx.now());
+    return { tier: l.tier?.name ?? '', points: l.balance, next_tier: l.next?.name ?? '', points_to_next_tier: l.next?.remaining ?? 0 };
   },
 };

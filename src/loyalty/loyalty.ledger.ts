@@ -150,7 +150,7 @@ export async function yearPointsOf(db: Executor, customerId: string, now: Date):
   const since = new Date(now.getTime() - 365 * 86400_000);
   const r = await sql<{ p: string | number | null }>`
     select coalesce(sum(points), 0) as p from loyalty_ledger
-    where customer_id = ${customerId} and kind in ('earn', 'reverse') and occurred_at > ${since} and occurred_at <= ${now}`.execute(db);
+    where customer_id = ${customerId} and kind in ('earn', 'reverse') and occurred_at > ${since}`.execute(db);
   return Math.max(0, Number(r.rows[0]?.p ?? 0));
 }
 

@@ -101,4 +101,29 @@ export const loyaltyMigrations: MigrationSet = {
       await sql`create index loyalty_ledger_order on loyalty_ledger (order_id) where order_id is not null`.execute(db);
     },
   },
+  '0652_loyalty_tiers_and_order_codes': {
+    // Each customer's current tier (so a change is noticed once and announced), and codes that
+    // arrive with orders (a shop's order reference and the promo or referral code it carried).
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('loyalty_tiers')
+        .addColumn('customer_id', 'uuid', (c) => c.primaryKey().references('customers.id'))
+        .addColumn('tier', 'text')
+        .addColumn('previous', 'text')
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('loyalty_order_codes')
+        .addColumn('order_ref', 'text', (c) => c.primaryKey())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('applied_at', 'timestamptz')
+        .addColumn('result', 'text')
+        .execute();
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('loyalty_order_codes').execute();
+      await db.schema.dropTable('loyalty_tiers').execute();
+    },
+  },
 };

@@ -33,6 +33,15 @@ const sameAddress = (a: Contact, b: Contact) => Boolean(a.address && b.address &
 
 /** Links a new customer to the customer whose referral code they bring. */
 export async function claimReferral(db: Database, referredId: string, rawCode: string): Promise<{ referralId: string; referrerId: string; created: boolean }> {
+  return claim(db, referredId, rawCode, null);
+}
+
+/** The code came with an order: allowed when that order is the customer's first. */
+export async function claimReferralForOrder(db: Database, referredId: string, rawCode: string, orderId: string) {
+  return claim(db, referredId, rawCode, orderId);
+}
+
+async function claim(db: Database, referredId: string, rawCode: string, withOrder: string | null): Promise<{ referralId: string; referrerId: string; created: boolean }> {
   const code = normalizeCode(rawCode);
   if (!code) throw refuse('referral_unknown', 'No such referral code', 404);
   const owner = await db.selectFrom('loyalty_referral_codes').select('customer_id').where('code', '=', code).executeTakeFirst();
@@ -59,25 +68,30 @@ export async function claimReferral(db: Database, referredId: string, rawCode: s
   ) {
     throw refuse('self_referral', 'The referred customer shares an email, phone or address with the referrer', 422);
   }
-  const orders = await db.selectFrom('orders').select('id').where('customer_id', '=', referredId).where('status', 'in', ['paid', 'pending']).limit(1).execute();
-  if (orders.length) throw refuse('not_new', 'Only a new customer (no order yet) can use a referral code', 422);
+  let earlier = db.selectFrom('orders').select('id').where('customer_id', '=', referredId).where('status', 'in', ['paid', 'pending']);
+  if (withOrder) {
+    const o = await db.selectFrom('orders').select(['ordered_at']).where('id', '=', withOrder).executeTakeFirstOrThrow();
+    earlier = earlier.where('id', '<>', withOrder).where('ordered_at', '<=', o.ordered_at);
+  }
+  if ((await earlier.limit(1).execute()).length) throw refuse('not_new', 'Only a new customer (no order yet) can use a referral code', 422);
   const row = await db
     .insertInto('loyalty_referrals')
     .values({ referrer_customer_id: referrer.id, referred_customer_id: referredId, code })
     .onConflict((oc) => oc.column('referred_customer_id').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (!row) return claimReferral(db, referredId, rawCode);
+  if (!row) return claim(db, referredId, rawCode, withOrder);
   return { referralId: row.id, referrerId: referrer.id, created: true };
 }
 
-/** Credits the referrals whose referred customer placed an order in this transaction (keyed: once). */
-export async function creditReferrals(ctx: AppContext, rules: LoyaltySettings, writtenAt: string): Promise<number> {
+/** Credits the referrals whose referred customer placed an order in this transaction, or of these customers (keyed: once). */
+export async function creditReferrals(ctx: AppContext, rules: LoyaltySettings, where: { writtenAt: string } | { referredIds: string[] }): Promise<string[]> {
+  const filter = 'writtenAt' in where ? sql`o.created_at = ${where.writtenAt}::timestamptz` : sql`o.customer_id = any(${where.referredIds}::uuid[])`;
   const due = await sql<{ id: string; referrer_customer_id: string; referred_customer_id: string }>`
     select distinct r.id, r.referrer_customer_id, r.referred_customer_id
     from orders o join loyalty_referrals r on r.referred_customer_id = o.customer_id
-    where o.created_at = ${writtenAt}::timestamptz and o.status in ('paid', 'pending') and r.status = 'pending'`.execute(ctx.db);
-  let n = 0;
+    where ${filter} and o.status in ('paid', 'pending') and r.status = 'pending'`.execute(ctx.db);
+  const credited: string[] = [];
   for (const r of due.rows) {
     await ctx.db.transaction().execute(async (trx) => {
       const entries = [
@@ -90,9 +104,9 @@ export async function creditReferrals(ctx: AppContext, rules: LoyaltySettings, w
       }
       await trx.updateTable('loyalty_referrals').set({ status: 'credited', credited_at: ctx.now() }).where('id', '=', r.id).execute();
     });
-    n++;
+    credited.push(r.referrer_customer_id, r.referred_customer_id);
   }
-  return n;
+  return credited;
 }
 
 export async function referralLeaderboard(db: Database, currency: string, limit = 20) {

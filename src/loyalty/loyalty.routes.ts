@@ -11,7 +11,11 @@ import type { App } from '../platform/http/server.js';
 import { getWorkspace } from '../workspace/index.js';
 import { codesReport, createCodes, getCode, redeemCode, toCode } from './loyalty.codes.service.js';
 import { addEntry, balanceOf, customerLoyalty, listEntries, reverseVoidedOrders } from './loyalty.ledger.js';
-import { claimReferral, referralCodeFor, referralLeaderboard } from './loyalty.referrals.js';
+import { applyOrderCodes } from './loyalty.ordercodes.js';
+import { claimReferral, creditReferrals, referralCodeFor, referralLeaderboard } from './loyalty.referrals.js';
+import { memberResults } from './loyalty.results.js';
+import { creditReview } from './loyalty.rewards.js';
+import { refreshTiers } from './loyalty.tiers.js';
 import { getLoyaltySettings, loyaltySettingsInput, saveLoyaltySettings } from './loyalty.settings.js';
 
 const uuid = (what: string) => z.string().uuid(`must be a ${what} id`);
@@ -127,6 +131,7 @@ export async function loyaltyRoutes(app: App, ctx: AppContext): Promise<void> {
         userId: req.user!.id,
         occurredAt: ctx.now(),
       });
+      if (r.created) await refreshTiers(ctx, { customerIds: [c.id] });
       return reply.code(r.created ? 201 : 200).send({ entry: r.entry, created: r.created, balance: await balanceOf(ctx.db, c.id) });
     },
   );
@@ -154,6 +159,7 @@ export async function loyaltyRoutes(app: App, ctx: AppContext): Promise<void> {
         userId: req.user!.id,
         occurredAt: ctx.now(),
       });
+      if (r.created) await refreshTiers(ctx, { customerIds: [c.id] });
       return reply.code(r.created ? 201 : 200).send({ entry: r.entry, created: r.created, balance: await balanceOf(ctx.db, c.id) });
     },
   );
@@ -165,10 +171,12 @@ export async function loyaltyRoutes(app: App, ctx: AppContext): Promise<void> {
       schema: { params: z.object({ id: uuid('order') }), tags: ['loyalty'], summary: 'Reverse the points of an order marked refunded or cancelled now, instead of at the hourly pass (once)' },
     },
     async (req) => {
-      const o = await ctx.db.selectFrom('orders').select(['id', 'status']).where('id', '=', req.params.id).executeTakeFirst();
+      const o = await ctx.db.selectFrom('orders').select(['id', 'status', 'customer_id']).where('id', '=', req.params.id).executeTakeFirst();
       if (!o) throw notFound('Order');
       if (o.status !== 'refunded' && o.status !== 'cancelled') throw badRequest('Only a refunded or cancelled order has its points reversed', [{ field: 'id', message: `the order is ${o.status}` }]);
-      return { reversed: await reverseVoidedOrders(ctx.db, [o.id]) };
+      const reversed = await reverseVoidedOrders(ctx.db, [o.id]);
+      if (reversed) await refreshTiers(ctx, { customerIds: [o.customer_id] });
+      return { reversed };
     },
   );
 
@@ -322,5 +330,66 @@ export async function loyaltyRoutes(app: App, ctx: AppContext): Promise<void> {
         referrals: await referralLeaderboard(ctx.db, settings.effectiveCurrency),
       };
     },
+  );
+  // ---- codes that come with orders, reviews, results ----
+  app.post(
+    '/api/loyalty/order-codes',
+    {
+      config: { access: 'staff' },
+      schema: {
+        body: z.object({
+          orders: z
+            .array(z.object({ orderId: text(200).min(1, 'is required'), code: text(80).min(1, 'is required') }))
+            .min(1)
+            .max(1000, 'at most 1,000 at a time'),
+        }),
+        tags: ['loyalty'],
+        summary:
+          "The promo or referral code each order carried, by the shop's order id (before or after the order itself arrives): a promo code is redeemed for the order, a referral code on a first order credits both sides; once per order",
+      },
+    },
+    async (req) => {
+      const rows = req.body.orders.map((o) => ({ order_ref: o.orderId, code: o.code }));
+      await ctx.db
+        .insertInto('loyalty_order_codes')
+        .values(rows)
+        .onConflict((oc) => oc.column('order_ref').doNothing())
+        .execute();
+      // orders that arrived already are applied now; the others when they arrive (order.created)
+      const refs = [...new Set(rows.map((r) => r.order_ref))];
+      const applied = await applyOrderCodes(ctx, { orderRefs: refs });
+      if (applied.some((a) => a.result === 'referral')) {
+        const rules = await getLoyaltySettings(ctx.db);
+        const owners = await ctx.db.selectFrom('orders').select('customer_id').where('external_id', 'in', refs).execute();
+        const credited = await creditReferrals(ctx, rules, { referredIds: owners.map((o) => o.customer_id) });
+        if (credited.length) await refreshTiers(ctx, { customerIds: credited });
+      }
+      const stored = await ctx.db.selectFrom('loyalty_order_codes').select(['order_ref', 'code', 'result', 'applied_at']).where('order_ref', 'in', refs).execute();
+      return { orders: stored.map((r) => ({ orderId: r.order_ref, code: r.code, result: r.result ?? 'waiting for the order', appliedAt: r.applied_at })) };
+    },
+  );
+
+  app.post(
+    '/api/loyalty/reviews',
+    {
+      config: { access: 'staff' },
+      schema: {
+        body: z.object({ customerId: uuid('customer'), reviewRef: key }),
+        tags: ['loyalty'],
+        summary: 'A customer wrote a review (the shop or review site reference): the review points of the rules, once per review',
+      },
+    },
+    async (req, reply) => {
+      await requireCustomer(req.body.customerId);
+      const r = await creditReview(ctx, req.body.customerId, req.body.reviewRef);
+      if (!r) throw badRequest('Reviews earn no points: set pointsPerReview in the loyalty rules', [{ field: 'reviewRef', message: 'reviews earn nothing' }]);
+      return reply.code(r.created ? 201 : 200).send({ entry: r.entry, created: r.created, balance: await balanceOf(ctx.db, req.body.customerId) });
+    },
+  );
+
+  app.get(
+    '/api/loyalty/results',
+    { config: { access: 'staff' }, schema: { tags: ['loyalty'], summary: 'Members vs other buyers and by tier: repeat rate, orders per customer-year, still buying, tenure, with counts' } },
+    async () => memberResults(ctx.db, ctx.now()),
   );
 }

@@ -20,6 +20,10 @@ export const loyaltySettingsInput = z
     pointsPerOrder: z.number().int().min(0).max(100_000),
     /** points for answering a survey (0: none) */
     pointsPerSurvey: z.number().int().min(0).max(100_000),
+    /** points on the customer's birthday (0: none), once a year */
+    pointsOnBirthday: z.number().int().min(0).max(100_000),
+    /** points for a review the shop reports (0: none), once per review */
+    pointsPerReview: z.number().int().min(0).max(100_000),
     /** balances expire after this many months without earning or spending (0: never) */
     expiryMonths: z.number().int().min(0).max(120),
     /** orders in this currency earn points per unit; others only the per-order points (null: the workspace's) */
@@ -40,6 +44,8 @@ export interface LoyaltySettings {
   pointsPerUnit: number;
   pointsPerOrder: number;
   pointsPerSurvey: number;
+  pointsOnBirthday: number;
+  pointsPerReview: number;
   expiryMonths: number;
   currency: string | null;
   tiers: Tier[];
@@ -50,6 +56,8 @@ export const defaultLoyaltySettings: LoyaltySettings = {
   pointsPerUnit: 1,
   pointsPerOrder: 0,
   pointsPerSurvey: 0,
+  pointsOnBirthday: 0,
+  pointsPerReview: 0,
   expiryMonths: 0,
   currency: null,
   tiers: [

@@ -1,19 +1,27 @@
-// Loyalty hears of orders and survey answers through events recorded in the writing
-// transaction. Delivery is at least once: every write here is keyed (ledger idempotency keys),
-// so a second delivery, a retried webhook or a re-imported slice credits nothing twice.
+// Loyalty hears of orders, status changes, survey answers and its own tier changes through
+// events recorded in the writing transaction. Delivery is at least once: every write here is
+// keyed (ledger idempotency keys, redemption keys, the recorded tier), so a second delivery, a
+// retried webhook or a re-imported slice credits nothing twice.
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
-import { creditReferrals } from './loyalty.referrals.js';
+import { emitPlaybookEvent } from '../playbooks/index.js';
 import { earnForOrders, reverseVoidedOrders } from './loyalty.ledger.js';
+import { applyOrderCodes } from './loyalty.ordercodes.js';
+import { creditReferrals } from './loyalty.referrals.js';
 import { getLoyaltySettings } from './loyalty.settings.js';
+import { refreshTiers } from './loyalty.tiers.js';
 
-/** Credits the orders one transaction wrote (a 1,000-order import slice is one statement). */
-export async function creditOrdersWrittenAt(ctx: AppContext, writtenAt: string): Promise<{ earned: number; referrals: number }> {
+/** Credits the orders one transaction wrote (a 1,000-order import slice is one statement), the codes they carried, referrals, tiers. */
+export async function creditOrdersWrittenAt(ctx: AppContext, writtenAt: string): Promise<{ earned: number; referrals: number; codes: number }> {
   const rules = await getLoyaltySettings(ctx.db);
+  // codes first: a referral code on a first order links the referral that order then credits
+  const codes = await applyOrderCodes(ctx, { writtenAt });
   const earned = await earnForOrders(ctx.db, rules, { writtenAt });
-  const referrals = await creditReferrals(ctx, rules, writtenAt);
-  return { earned, referrals };
+  const credited = await creditReferrals(ctx, rules, { writtenAt });
+  await refreshTiers(ctx, { writtenAt });
+  if (credited.length) await refreshTiers(ctx, { customerIds: credited });
+  return { earned, referrals: credited.length / 2, codes: codes.length };
 }
 
 export const loyaltySubscribers = [
@@ -22,6 +30,19 @@ export const loyaltySubscribers = [
     on: ['order.created'],
     handle: async (ctx, event) => {
       await creditOrdersWrittenAt(ctx, event.payload.writtenAt);
+    },
+  }),
+  subscriber({
+    name: 'loyalty.order-status',
+    on: ['order.status_changed'],
+    handle: async (ctx, event) => {
+      const voided = event.payload.changes.filter((c) => c.to === 'refunded' || c.to === 'cancelled');
+      if (!voided.length) return;
+      await reverseVoidedOrders(
+        ctx.db,
+        voided.map((c) => c.orderId),
+      );
+      await refreshTiers(ctx, { customerIds: [...new Set(voided.map((c) => c.customerId))] });
     },
   }),
   subscriber({
@@ -35,14 +56,32 @@ export const loyaltySubscribers = [
         insert into loyalty_ledger (customer_id, kind, points, reason, idempotency_key, source, occurred_at)
         values (${p.customerId}, 'earn', ${rules.pointsPerSurvey}, ${`Answered the ${p.survey.toUpperCase()} survey`}, ${`survey:${p.requestId}`}, 'survey', ${ctx.now()})
         on conflict (idempotency_key) do nothing`.execute(ctx.db);
+      await refreshTiers(ctx, { customerIds: [p.customerId] });
+    },
+  }),
+  subscriber({
+    // a higher tier reached starts the playbooks that wait for it (once per customer, tier and moment)
+    name: 'loyalty.tier-reached',
+    on: ['loyalty.tier_changed'],
+    handle: async (ctx, event) => {
+      for (const c of event.payload.changes) {
+        if (c.direction !== 'up' || !c.tier) continue;
+        await emitPlaybookEvent(ctx, {
+          type: 'tier.reached',
+          customerId: c.customerId,
+          occurrenceKey: `${c.customerId}:${c.tier}:${event.payload.at}`,
+          data: { tier: c.tier, previous: c.previous, points: c.yearPoints },
+        });
+      }
     },
   }),
 ];
 
 export const REVERSE_JOB = 'loyalty.reverse-voided';
 export const EXPIRE_JOB = 'loyalty.expire';
+export const BIRTHDAY_JOB = 'loyalty.birthday';
 
-/** The hourly job: points of orders refunded or cancelled since they earned are reversed. */
+/** The hourly pass: points of orders refunded or cancelled where no status event said so (an import's update) are reversed. */
 export async function reverseVoidedJob(ctx: AppContext): Promise<string> {
   return `reversed ${await reverseVoidedOrders(ctx.db)}`;
 }

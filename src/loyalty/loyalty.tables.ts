@@ -89,7 +89,29 @@ export interface LoyaltyReferralsTable {
   created_at: Generated<Date>;
 }
 
+export interface LoyaltyTiersTable {
+  customer_id: string;
+  /** the tier now (null: below every threshold) */
+  tier: string | null;
+  previous: string | null;
+  changed_at: Ts;
+}
+
+export interface LoyaltyOrderCodesTable {
+  /** the shop's order reference (orders.external_id) */
+  order_ref: string;
+  /** a promo code or a referral code, as sent */
+  code: string;
+  received_at: Generated<Date>;
+  /** when it was redeemed or credited (or refused: see result) */
+  applied_at: NullableTs;
+  /** 'redeemed', 'referral', or the refusal's code (code_expired, …) */
+  result: string | null;
+}
+
 export interface LoyaltyTables {
+  loyalty_tiers: LoyaltyTiersTable;
+  loyalty_order_codes: LoyaltyOrderCodesTable;
   loyalty_ledger: LoyaltyLedgerTable;
   loyalty_codes: LoyaltyCodesTable;
   loyalty_redemptions: LoyaltyRedemptionsTable;

@@ -29,8 +29,15 @@ export interface PlaybookActionRunner {
   run(ctx: AppContext, step: PlaybookStep): Promise<StepOutcome>;
 }
 
+/** More about a customer for templates (`{{ customer.tier }}`): merged into `customer` by the feature that knows it. */
+export interface CustomerVariables {
+  feature: string;
+  variables(ctx: AppContext, customerId: string): Promise<Record<string, unknown>>;
+}
+
 declare module '../platform/feature.js' {
   interface FeatureContributions {
     playbookActions: PlaybookActionRunner[];
+    playbookCustomerVariables: CustomerVariables[];
   }
 }

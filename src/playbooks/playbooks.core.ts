@@ -3,7 +3,17 @@
 // functions over plain data; the database edge is playbooks.service.ts.
 import { z } from 'zod';
 
-export const eventTypes = ['customer.created', 'order.created', 'subscription.cancelled', 'survey.answered', 'ticket.resolved', 'health.dropped', 'cart.abandoned', 'payment.failed'] as const;
+export const eventTypes = [
+  'customer.created',
+  'order.created',
+  'subscription.cancelled',
+  'survey.answered',
+  'ticket.resolved',
+  'health.dropped',
+  'cart.abandoned',
+  'payment.failed',
+  'tier.reached',
+] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export const triggerSchema = z.discriminatedUnion('type', [
@@ -15,6 +25,8 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('health.dropped'), below: z.number().min(0).max(100) }),
   z.object({ type: z.literal('cart.abandoned') }),
   z.object({ type: z.literal('payment.failed') }),
+  /** a loyalty tier reached (any higher tier, or the one named); loyalty announces it */
+  z.object({ type: z.literal('tier.reached'), tier: z.string().trim().min(1).max(60).nullable().default(null) }),
   z.object({ type: z.literal('date'), date: z.enum(['birthday', 'anniversary', 'holiday']) }),
   z.object({ type: z.literal('no_touchpoint'), days: z.number().int().min(1).max(3650) }),
   z.object({
@@ -216,6 +228,8 @@ export function eventMatches(trigger: Trigger, event: EventInput): boolean {
       return trigger.which === 'any' || (trigger.which === 'first') === Boolean(event.data.first);
     case 'survey.answered':
       return event.type === 'survey.answered' && (trigger.kind === 'any' || event.data.kind === trigger.kind);
+    case 'tier.reached':
+      return event.type === 'tier.reached' && (trigger.tier === null || String(event.data.tier ?? '').toLowerCase() === trigger.tier.toLowerCase());
     case 'health.dropped': {
       if (event.type !== 'health.dropped') return false;
       const score = Number(event.data.score);

@@ -217,6 +217,7 @@ export async function templateVariables(ctx: AppContext, facts: CustomerFacts, d
     business: { name: ws?.name ?? 'our business' },
     owner: { name: owner?.name ?? ws?.name ?? 'the team' },
   };
+  for (const c of contributions('playbookCustomerVariables')) Object.assign(vars.customer as object, await c.variables(ctx, facts.id));
   if (data.order && typeof data.order === 'object') vars.order = data.order;
   if (data.event && typeof data.event === 'object') vars.event = data.event;
   if (data.promo && typeof data.promo === 'object') vars.promo = data.promo;

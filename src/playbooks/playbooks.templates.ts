@@ -94,7 +94,20 @@ export function renderEmail(t: EmailTemplate, vars: Record<string, unknown>): Pr
 /** Sample variables for previews and for checking templates when a playbook is saved. */
 export function sampleVariables(businessName: string): Record<string, unknown> {
   return {
-    customer: { name: 'Alex Example', first_name: 'Alex', email: 'alex@example.com', city: 'Utrecht', country: 'NL', tags: ['vip'], clv: '€1,240.00', orders_count: 4 },
+    customer: {
+      name: 'Alex Example',
+      first_name: 'Alex',
+      email: 'alex@example.com',
+      city: 'Utrecht',
+      country: 'NL',
+      tags: ['vip'],
+      clv: '€1,240.00',
+      orders_count: 4,
+      tier: 'Silver',
+      points: 320,
+      next_tier: 'Gold',
+      points_to_next_tier: 180,
+    },
     business: { name: businessName },
     order: { amount: '€120.00', date: '2026-11-02', number: 'A-1042' },
     event: { score: 4, kind: 'detractor', category: 'support', cart_url: 'https://shop.example/cart/123', update_card_url: 'https://billing.example/update', amount: '€29.00', value: '€80.00' },

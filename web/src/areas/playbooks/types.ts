@@ -3,6 +3,7 @@ export type Trigger =
   | { type: 'order'; which: 'first' | 'repeat' | 'any' }
   | { type: 'survey.answered'; kind: 'detractor' | 'passive' | 'promoter' | 'any' }
   | { type: 'health.dropped'; below: number }
+  | { type: 'tier.reached'; tier: string | null }
   | { type: 'date'; date: 'birthday' | 'anniversary' | 'holiday' }
   | { type: 'no_touchpoint'; days: number }
   | { type: 'no_order'; days: number | null; ownCycleFactor: number | null }
@@ -82,6 +83,8 @@ export function describeTrigger(t: Trigger): string {
       return 'a cart is abandoned';
     case 'payment.failed':
       return 'a payment fails';
+    case 'tier.reached':
+      return t.tier ? `the loyalty tier ${t.tier} is reached` : 'a higher loyalty tier is reached';
     case 'date':
       return t.date === 'holiday' ? 'each holiday in the list' : `the customer's ${t.date}`;
     case 'no_touchpoint':
