@@ -62,7 +62,7 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
         .selectFrom('messages as m')
         .select(sql<string>`left(m.body_text, 160)`.as('s'))
         .whereRef('m.conversation_id', '=', 'c.id')
-        .where('m.author_kind', '<>', 'note')
+        .where('m.author_kind', 'in', ['customer', 'agent'])
         .orderBy('m.seq', 'desc')
         .limit(1)
         .as('snippet'),
@@ -259,6 +259,7 @@ export async function customerPanel(db: Database, customerId: string, exceptConv
       .selectFrom('conversations')
       .select(['id', 'subject', 'status', 'channel', 'last_message_at'])
       .where('customer_id', '=', customerId)
+      .where('merged_into_id', 'is', null)
       .$if(Boolean(exceptConversationId), (q) => q.where('id', '<>', exceptConversationId!))
       .orderBy('last_message_at', 'desc')
       .limit(5)

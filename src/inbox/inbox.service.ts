@@ -646,7 +646,7 @@ export async function mergeConversations(ctx: AppContext, targetId: string, sour
       channel: target.channel,
       subject: target.subject,
       authorKind: 'system',
-      text: `${actor.name} merged "${source.subject}" (${source.channel}, ${Number(moved.numUpdatedRows)} messages) into this conversation.`,
+      text: `${actor.name} merged "${source.subject}" (${source.channel}, ${Number(moved.numUpdatedRows)} message${Number(moved.numUpdatedRows) === 1 ? '' : 's'}) into this conversation.`,
       at: now,
       userId: actor.id,
     });

@@ -11,6 +11,7 @@ export const inboxFeature: Feature = {
     const { SLA_JOB, watchServiceLevels } = await import('./inbox.sla-job.js');
     const { inboxSubscribers } = await import('./inbox.subscribers.js');
     const { startSmtpListenerFromEnv } = await import('./smtp.listener.js');
+    const { IMAP_JOB, imapJob } = await import('./imap.js');
     return {
       migrations: inboxMigrations,
       routes: inboxRoutes,
@@ -20,10 +21,13 @@ export const inboxFeature: Feature = {
           const r = await watchServiceLevels(ctx);
           return `near ${r.nearBreach}, breached ${r.breached}`;
         },
+        // an existing mailbox polled every minute (nothing when none is set up)
+        [IMAP_JOB]: imapJob,
       },
       schedules: [
         { kind: WAKE_JOB, everyMs: 60_000 },
         { kind: SLA_JOB, everyMs: 60_000 },
+        { kind: IMAP_JOB, everyMs: 60_000 },
       ],
       subscribers: inboxSubscribers,
       background: startSmtpListenerFromEnv,

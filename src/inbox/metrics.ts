@@ -50,6 +50,7 @@ export async function serviceMetrics(db: Database, from: Date, to: Date, now: Da
     .where('c.created_at', '>=', from)
     .where('c.created_at', '<', to)
     .where('c.automatic', '=', false)
+    .where('c.merged_into_id', 'is', null)
     .limit(20_000)
     .execute();
   const rows: Row[] = raw.map((r) => ({
@@ -78,7 +79,7 @@ export async function serviceMetrics(db: Database, from: Date, to: Date, now: Da
   );
   const byHour = await sql<{ hour: number; n: number }>`
     select extract(hour from created_at at time zone ${bh.timeZone})::int as hour, count(*)::int as n
-    from conversations where created_at >= ${from} and created_at < ${to} and not automatic group by 1 order by 1`.execute(db);
+    from conversations where created_at >= ${from} and created_at < ${to} and not automatic and merged_into_id is null group by 1 order by 1`.execute(db);
   const hours = Array.from({ length: 24 }, (_, h) => ({ hour: h, conversations: Number(byHour.rows.find((r) => Number(r.hour) === h)?.n ?? 0) }));
   // CSAT asked after resolution (surveys keyed conversation:<id>), answered in the period: 1–5.
   const csatRow = await sql<{ n: number; avg: number | null; good: number }>`

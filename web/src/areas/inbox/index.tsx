@@ -6,10 +6,12 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } fro
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
-import { formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
+import { formatDateTime, formatMoney, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
 import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
+import { ServiceCard } from './service-card';
+import { AutoAckSettings, CannedRepliesSettings, ImapSettings, RoutingSettings, ServiceHoursSettings } from './settings';
 
 type Status = 'open' | 'pending' | 'snoozed' | 'resolved';
 type Channel = 'email' | 'chat' | 'form' | 'phone';
@@ -77,6 +79,24 @@ interface Detail {
   };
   messages: Message[];
   customer: Panel | null;
+  viewers?: Viewer[];
+}
+interface Viewer {
+  id: string;
+  name: string;
+  typing: boolean;
+}
+interface LiveChange {
+  conversationId: string;
+  change: string;
+  viewers?: Viewer[];
+}
+interface Agent {
+  id: string;
+  name: string;
+  role: string;
+  handle: string;
+  away: boolean;
 }
 
 const views = [
@@ -130,13 +150,7 @@ function SlaBadge({ timeLeftMs, paused, loadedAt, status, answered }: { timeLeft
   );
 }
 
-const money = (minor: number, currency: string) => {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
-  }
-};
+const money = (minor: number, currency: string) => formatMoney(minor, currency);
 
 const css = `
 .inbox { display: grid; grid-template-columns: minmax(260px, 340px) minmax(0, 1fr) minmax(220px, 280px); gap: 1rem; align-items: start; }
@@ -170,6 +184,7 @@ const css = `
 .panel dd { margin: 0; overflow-wrap: anywhere; }
 .panel ul { margin: 0 0 .75rem; padding-left: 1.1rem; font-size: .9rem; }
 .inbox-back { display: none; }
+.collision { background: #fff4e0; border: 1px solid #f1c98a; border-radius: 8px; padding: .35rem .6rem; margin-top: .6rem; font-size: .88rem; }
 @media (max-width: 1100px) { .inbox { grid-template-columns: minmax(240px, 320px) minmax(0, 1fr); } .inbox .panel { grid-column: 2; } }
 @media (max-width: 800px) {
   .inbox { grid-template-columns: minmax(0, 1fr); }
@@ -182,7 +197,7 @@ const css = `
 `;
 
 /** Refetch after the staff stream reports a change (coalesced). */
-function useLive(onChange: (e: { conversationId: string }) => void) {
+function useLive(onChange: (e: LiveChange) => void) {
   const ref = useRef(onChange);
   ref.current = onChange;
   const [live, setLive] = useState(false);
@@ -225,7 +240,15 @@ function InboxPage() {
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const pendingDetail = useRef(false);
+  const [viewers, setViewers] = useState<{ id: string | undefined; list: Viewer[] }>({ id: undefined, list: [] });
+  useEffect(() => {
+    if (detail.data && detail.data.conversation.id === id) setViewers({ id, list: detail.data.viewers ?? [] });
+  }, [detail.data, id]);
   const live = useLive((e) => {
+    if (e.change === 'presence') {
+      if (e.conversationId === id) setViewers({ id, list: e.viewers ?? [] });
+      return;
+    }
     if (e.conversationId === id) pendingDetail.current = true;
     if (timer.current) return;
     timer.current = setTimeout(() => {
@@ -264,8 +287,11 @@ function InboxPage() {
       <style>{css}</style>
       <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', flexWrap: 'wrap', gap: '.5rem' }}>
         <h1 style={{ margin: 0 }}>Inbox</h1>
-        <span className="muted" data-testid="live">
-          {live ? '● Live' : 'Connecting…'} · keys: j/k move, r reply, e resolve
+        <span style={{ display: 'flex', gap: '.6rem', alignItems: 'center', flexWrap: 'wrap' }}>
+          <span className="muted" data-testid="live">
+            {live ? '● Live' : 'Connecting…'} · keys: j/k move, r reply, e resolve
+          </span>
+          <AwayToggle />
         </span>
       </div>
       <div className={`inbox${id ? ' has-thread' : ''}`}>
@@ -314,20 +340,93 @@ function InboxPage() {
           ))}
         </section>
         {id ? (
-          <Thread key={id} detail={detail.data} error={detail.error} loadedAt={detailLoadedAt} tz={tz} onChanged={changed} />
+          <Thread key={id} detail={detail.data} error={detail.error} loadedAt={detailLoadedAt} tz={tz} onChanged={changed} viewers={viewers.id === id ? viewers.list : []} />
         ) : (
           <section className="card thread">
             <p className="muted">Choose a conversation. New email, chat and phone conversations appear here as they come in.</p>
           </section>
         )}
-        {id && detail.data?.customer && <CustomerPanel p={detail.data.customer} tz={tz} />}
+        {id && detail.data?.customer && <CustomerPanel p={detail.data.customer} tz={tz} conversationId={id} onChanged={changed} />}
       </div>
     </div>
   );
 }
 
-function Thread({ detail, error, loadedAt, tz, onChanged }: { detail: Detail | null; error: string | null; loadedAt: number; tz: string | undefined; onChanged: () => void }) {
-  const agents = useApi<{ agents: { id: string; name: string; role: string }[] }>('/api/inbox/agents');
+/** Says "I have this open" every 10 s while the thread shows, "left" when it goes. */
+function usePresence(conversationId: string | undefined) {
+  useEffect(() => {
+    if (!conversationId) return;
+    const say = (state: 'viewing' | 'left') => api.post(`/api/inbox/conversations/${conversationId}/presence`, { state }).catch(() => {});
+    void say('viewing');
+    const t = setInterval(() => void say('viewing'), 10_000);
+    return () => {
+      clearInterval(t);
+      void say('left');
+    };
+  }, [conversationId]);
+}
+
+/** Agent available or away (away: routing gives them nothing new). */
+function AwayToggle() {
+  const me = useApi<{ away: boolean }>('/api/inbox/me');
+  const [busy, setBusy] = useState(false);
+  if (!me.data) return null;
+  const away = me.data.away;
+  return (
+    <button
+      type="button"
+      className={`btn${away ? '' : ' primary'}`}
+      style={{ fontSize: '.8rem', padding: '.2rem .6rem' }}
+      aria-pressed={!away}
+      data-testid="away-toggle"
+      disabled={busy}
+      title={away ? 'You get no new conversations. Click when you are back.' : 'New conversations may be routed to you. Click to step away.'}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          await api.post('/api/inbox/me/away', { away: !away });
+          me.reload();
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {away ? 'Away' : 'Available'}
+    </button>
+  );
+}
+
+function CollisionWarning({ viewers }: { viewers: Viewer[] }) {
+  const me = useMe();
+  const others = viewers.filter((v) => v.id !== me.id);
+  if (!others.length) return null;
+  const typing = others.filter((v) => v.typing);
+  const names = (list: Viewer[]) => list.map((v) => v.name).join(', ');
+  return (
+    <div className="collision" role="status" data-testid="collision">
+      {typing.length ? `${names(typing)} ${typing.length === 1 ? 'is' : 'are'} typing a reply here` : `${names(others)} also ${others.length === 1 ? 'has' : 'have'} this conversation open`}
+      {typing.length > 0 && typing.length < others.length ? ` · ${names(others.filter((v) => !v.typing))} viewing` : ''}
+    </div>
+  );
+}
+
+function Thread({
+  detail,
+  error,
+  loadedAt,
+  tz,
+  onChanged,
+  viewers,
+}: {
+  detail: Detail | null;
+  error: string | null;
+  loadedAt: number;
+  tz: string | undefined;
+  onChanged: () => void;
+  viewers: Viewer[];
+}) {
+  const agents = useApi<{ agents: Agent[] }>('/api/inbox/agents');
+  usePresence(detail?.conversation.id);
   const [actionError, setActionError] = useState<unknown>(null);
   const [showQuoted, setShowQuoted] = useState<Record<string, boolean>>({});
   const end = useRef<HTMLDivElement | null>(null);
@@ -397,6 +496,7 @@ function Thread({ detail, error, loadedAt, tz, onChanged }: { detail: Detail | n
           )}
         </div>
       </div>
+      <CollisionWarning viewers={viewers} />
       <FormError error={actionError} />
       <div className="msgs" data-testid="messages">
         {detail.messages.map((m) => (
@@ -440,12 +540,40 @@ function Thread({ detail, error, loadedAt, tz, onChanged }: { detail: Detail | n
         ))}
         <div ref={end} />
       </div>
-      <Composer detail={detail} onSent={onChanged} />
+      <Composer detail={detail} onSent={onChanged} agents={agents.data?.agents ?? []} />
     </section>
   );
 }
 
-function Composer({ detail, onSent }: { detail: Detail; onSent: () => void }) {
+function Composer({ detail, onSent, agents }: { detail: Detail; onSent: () => void; agents: Agent[] }) {
+  const me = useMe();
+  const canned = useApi<{ canned: { id: string; title: string }[] }>('/api/inbox/canned');
+  const lastTyping = useRef(0);
+  const typing = () => {
+    if (Date.now() - lastTyping.current < 3000) return;
+    lastTyping.current = Date.now();
+    void api.post(`/api/inbox/conversations/${detail.conversation.id}/presence`, { state: 'typing' }).catch(() => {});
+  };
+  const insert = (snippet: string) => {
+    const box = document.getElementById('composer-text') as HTMLTextAreaElement | null;
+    const at = box ? box.selectionStart : text.length;
+    const gap = at > 0 && !/\s/.test(text[at - 1]) ? ' ' : '';
+    const next = `${text.slice(0, at)}${gap}${snippet}${text.slice(at)}`;
+    setText(next);
+    setTimeout(() => {
+      box?.focus();
+      box?.setSelectionRange(at + gap.length + snippet.length, at + gap.length + snippet.length);
+    });
+  };
+  const insertCanned = async (cannedId: string) => {
+    setError(null);
+    try {
+      const r = await api.post<{ text: string }>(`/api/inbox/conversations/${detail.conversation.id}/canned/${cannedId}`);
+      insert(r.text);
+    } catch (err) {
+      setError(err);
+    }
+  };
   const c = detail.conversation;
   const [mode, setMode] = useState<'reply' | 'note' | 'call'>(c.automatic && detail.messages.every((m) => m.automatic || m.authorKind !== 'customer') ? 'note' : 'reply');
   const [text, setText] = useState('');
@@ -500,11 +628,43 @@ function Composer({ detail, onSent }: { detail: Detail; onSent: () => void }) {
         aria-label={mode === 'reply' ? 'Reply' : mode === 'note' ? 'Internal note' : 'Call notes'}
         placeholder={mode === 'reply' ? `Reply to ${to}` : mode === 'note' ? 'Only your team sees this' : 'What was said'}
         value={text}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (mode === 'reply') typing();
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) (e.currentTarget.form as HTMLFormElement).requestSubmit();
         }}
       />
+      {mode === 'reply' && (canned.data?.canned.length ?? 0) > 0 && (
+        <select
+          aria-label="Insert a canned reply"
+          value=""
+          style={{ marginTop: '.4rem', maxWidth: '100%' }}
+          onChange={(e) => {
+            if (e.target.value) void insertCanned(e.target.value);
+          }}
+        >
+          <option value="">Insert a canned reply…</option>
+          {canned.data?.canned.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.title}
+            </option>
+          ))}
+        </select>
+      )}
+      {mode === 'note' && agents.length > 1 && (
+        <p className="muted" style={{ fontSize: '.8rem', margin: '.3rem 0 0', display: 'flex', flexWrap: 'wrap', gap: '.3rem', alignItems: 'center' }} data-testid="mention-hint">
+          Mention (they get a task):
+          {agents
+            .filter((a) => a.id !== me.id)
+            .map((a) => (
+              <button key={a.id} type="button" className="link" onClick={() => insert(`@${a.handle} `)} title={a.name}>
+                @{a.handle}
+              </button>
+            ))}
+        </p>
+      )}
       <FormError error={error} />
       <div className="inline-form" style={{ marginTop: '.5rem' }}>
         <button className="btn primary" disabled={busy || (mode !== 'call' && !text.trim())}>
@@ -525,7 +685,61 @@ function Composer({ detail, onSent }: { detail: Detail; onSent: () => void }) {
   );
 }
 
-function CustomerPanel({ p, tz }: { p: Panel; tz: string | undefined }) {
+interface CustomerScore {
+  hasData: boolean;
+  modelled?: boolean;
+  currency?: string;
+  health?: number;
+  reasons?: string[];
+  clv?: number;
+}
+
+/** Health (0–100, with its reasons) and lifetime value from analytics. */
+function ValueAndHealth({ customerId }: { customerId: string }) {
+  const s = useApi<CustomerScore>(`/api/analytics/customers/${customerId}`);
+  if (s.error) return null;
+  if (!s.data) return <p className="muted">Scoring…</p>;
+  if (!s.data.hasData || s.data.health == null)
+    return (
+      <p className="muted" data-testid="customer-health">
+        No purchases to score yet.
+      </p>
+    );
+  const h = Math.round(s.data.health);
+  const tone = h >= 70 ? 'good' : h >= 40 ? 'warn' : 'bad';
+  return (
+    <div data-testid="customer-health" style={{ marginBottom: '.75rem' }}>
+      <div style={{ display: 'flex', gap: '.4rem', alignItems: 'center', flexWrap: 'wrap' }}>
+        <span className={`badge ${tone}`}>Health {h}</span>
+        {s.data.clv != null && (
+          <span className="badge" title={s.data.modelled ? 'Expected value of future purchases' : 'Placeholder until there is enough history to model'}>
+            CLV {money(Math.round(s.data.clv * 100), s.data.currency ?? 'EUR')}
+          </span>
+        )}
+      </div>
+      {(s.data.reasons ?? []).length > 0 && (
+        <ul style={{ margin: '.35rem 0 0', fontSize: '.82rem' }}>
+          {s.data.reasons!.slice(0, 3).map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function CustomerPanel({ p, tz, conversationId, onChanged }: { p: Panel; tz: string | undefined; conversationId: string; onChanged: () => void }) {
+  const [mergeError, setMergeError] = useState<unknown>(null);
+  const merge = async (sourceId: string, subject: string) => {
+    if (!window.confirm(`Merge "${subject}" into this conversation? Its messages move here and it is closed.`)) return;
+    setMergeError(null);
+    try {
+      await api.post(`/api/inbox/conversations/${conversationId}/merge`, { sourceId });
+      onChanged();
+    } catch (e) {
+      setMergeError(e);
+    }
+  };
   const value = useMemo(() => p.value.map((v) => money(v.totalMinor, v.currency)).join(' + ') || '—', [p.value]);
   const orders = p.value.reduce((n, v) => n + v.orders, 0);
   return (
@@ -554,6 +768,7 @@ function CustomerPanel({ p, tz }: { p: Panel; tz: string | undefined }) {
         <dt>Since</dt>
         <dd>{formatDateTime(p.customerSince, tz).slice(0, 10)}</dd>
       </dl>
+      <ValueAndHealth customerId={p.id} />
       <h3 style={{ fontSize: '.95rem', margin: '0 0 .3rem' }}>Recent orders</h3>
       {p.recentOrders.length ? (
         <ul>
@@ -583,10 +798,14 @@ function CustomerPanel({ p, tz }: { p: Panel; tz: string | undefined }) {
           <ul>
             {p.otherConversations.map((o) => (
               <li key={o.id}>
-                <Link to={`/inbox/${o.id}`}>{o.subject}</Link> <span className="muted">({o.status})</span>
+                <Link to={`/inbox/${o.id}`}>{o.subject}</Link> <span className="muted">({o.status})</span>{' '}
+                <button type="button" className="link" style={{ fontSize: '.8rem' }} onClick={() => merge(o.id, o.subject)} aria-label={`Merge ${o.subject} into this conversation`}>
+                  merge here
+                </button>
               </li>
             ))}
           </ul>
+          <FormError error={mergeError} />
         </>
       )}
     </aside>
@@ -595,4 +814,15 @@ function CustomerPanel({ p, tz }: { p: Panel; tz: string | undefined }) {
 
 const routes: AreaRoute[] = [{ path: 'inbox/:id?', element: <InboxPage /> }];
 
-export const area: WebArea = { nav: { to: '/inbox', label: 'Inbox', order: 40 }, routes };
+export const area: WebArea = {
+  nav: { to: '/inbox', label: 'Inbox', order: 40 },
+  routes,
+  dashboardCards: [{ id: 'service', order: 20, element: <ServiceCard /> }],
+  settingsSections: [
+    { id: 'inbox-hours', title: 'Inbox: service hours and targets', order: 40, element: <ServiceHoursSettings />, ownerOnly: true },
+    { id: 'inbox-routing', title: 'Inbox: routing', order: 41, element: <RoutingSettings />, ownerOnly: true },
+    { id: 'inbox-autoack', title: 'Inbox: auto-acknowledgement', order: 42, element: <AutoAckSettings />, ownerOnly: true },
+    { id: 'inbox-imap', title: 'Inbox: IMAP mailbox', order: 43, element: <ImapSettings />, ownerOnly: true },
+    { id: 'inbox-canned', title: 'Inbox: canned replies', order: 44, element: <CannedRepliesSettings /> },
+  ],
+};
