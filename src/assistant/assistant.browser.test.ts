@@ -193,6 +193,11 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: path.join(shotDir, 'assistant-learning-phone.png'), fullPage: true });
 
+    // the owner's dashboard card
+    await phone.goto(`${running.url}/`);
+    await expect.poll(() => phone.getByTestId('assistant-card').innerText()).toMatch(/\d+%/);
+    await phone.getByTestId('assistant-card').screenshot({ path: path.join(shotDir, 'assistant-dashboard-card-phone.png') });
+
     // settings section
     await phone.goto(`${running.url}/settings`);
     await phone.getByTestId('assistant-settings').waitFor();

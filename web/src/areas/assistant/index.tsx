@@ -8,10 +8,11 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
-import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
+import { formatDate, formatDateTime, formatNumber, formatPercent, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
 import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
+import { Link } from 'react-router';
 
 interface Inline {
   text: string;
@@ -88,7 +89,6 @@ interface Settings {
   llm: { enabled: boolean; url: string; model: string; hasApiKey: boolean };
 }
 
-const percent = (x: number | null | undefined) => (x == null ? '—' : `${Math.round(x * 100)}%`);
 const decisionLabel: Record<string, string> = { answer: 'Answers', clarify: 'Offers a choice', dont_know: "Doesn't know", handoff: 'Hands over', ask_email: 'Asks for an email' };
 
 /** An answer's safe blocks as React elements (text only; links http(s)/mailto). */
@@ -152,16 +152,16 @@ function AssistantPage() {
         <div className="kpis" data-testid="assistant-kpis">
           <div className="kpi">
             <div className="value" data-testid="containment">
-              {percent(m.data.containmentRate)}
+              {formatPercent(m.data.containmentRate)}
             </div>
             <div className="label">chats answered without a person (30 days)</div>
           </div>
           <div className="kpi">
-            <div className="value">{m.data.chats}</div>
-            <div className="label">chats · {m.data.handedOff} handed to a person</div>
+            <div className="value">{formatNumber(m.data.chats)}</div>
+            <div className="label">chats · {formatNumber(m.data.handedOff)} handed to a person</div>
           </div>
           <div className="kpi">
-            <div className="value">{percent(m.data.helpful.rate)}</div>
+            <div className="value">{formatPercent(m.data.helpful.rate)}</div>
             <div className="label">
               answers rated helpful ({m.data.helpful.up} helpful, {m.data.helpful.down} not)
             </div>
@@ -449,9 +449,9 @@ function TryIt() {
             <span className={`badge ${r.decision === 'answer' ? 'good' : r.decision === 'clarify' ? 'warn' : 'bad'}`} data-testid="try-decision">
               {decisionLabel[r.decision]}
             </span>{' '}
-            confidence <strong data-testid="try-confidence">{percent(r.confidence)}</strong>{' '}
+            confidence <strong data-testid="try-confidence">{formatPercent(r.confidence)}</strong>{' '}
             <span className="muted">
-              (answers at {percent(r.thresholds.answer)} or more; calibrated on your {r.entries} published entries)
+              (answers at {formatPercent(r.thresholds.answer)} or more; calibrated on your {r.entries} published entries)
             </span>
           </p>
           <div className="progress" aria-label="Confidence">
@@ -725,8 +725,8 @@ function AssistantSettings() {
   const snippet = `<script src="${window.location.origin}/widget.js?key=${s.data.widgetKey}" async></script>`;
   return (
     <form onSubmit={submit} style={{ display: 'grid', gap: '.6rem', minWidth: 0 }} data-testid="assistant-settings">
-      <label style={{ display: 'flex', gap: '.5rem', alignItems: 'center' }}>
-        <input type="checkbox" checked={f.enabled} onChange={(e) => update({ enabled: e.target.checked })} disabled={!owner} /> Website assistant on
+      <label style={{ display: 'flex', flexDirection: 'row', gap: '.5rem', alignItems: 'center' }}>
+        <input type="checkbox" style={{ width: 'auto', margin: 0 }} checked={f.enabled} onChange={(e) => update({ enabled: e.target.checked })} disabled={!owner} /> Website assistant on
       </label>
       <label>
         Name
@@ -756,8 +756,8 @@ function AssistantSettings() {
           Off by default; the assistant works fully without it. When on, it is only asked which of the entries the assistant is unsure between answers the question; the visitor still gets that entry's
           own answer.
         </p>
-        <label style={{ display: 'flex', gap: '.5rem', alignItems: 'center' }}>
-          <input type="checkbox" checked={f.llm.enabled} onChange={(e) => update({ llm: { ...f.llm, enabled: e.target.checked } })} disabled={!owner} /> Use it
+        <label style={{ display: 'flex', flexDirection: 'row', gap: '.5rem', alignItems: 'center' }}>
+          <input type="checkbox" style={{ width: 'auto', margin: 0 }} checked={f.llm.enabled} onChange={(e) => update({ llm: { ...f.llm, enabled: e.target.checked } })} disabled={!owner} /> Use it
         </label>
         <label>
           Endpoint URL
@@ -785,10 +785,32 @@ function AssistantSettings() {
   );
 }
 
+/** The owner's dashboard: how much the assistant answers on its own, and what it could not. */
+function AssistantCard() {
+  const m = useApi<Metrics>('/api/assistant/metrics?days=30');
+  if (!m.data || m.data.chats === 0) return null;
+  const unsure = (m.data.decisions.dont_know ?? 0) + (m.data.decisions.clarify ?? 0);
+  return (
+    <section className="card" data-testid="assistant-card">
+      <h2 style={{ marginTop: 0 }}>Website assistant</h2>
+      <div className="kpi">
+        <div className="value">{formatPercent(m.data.containmentRate)}</div>
+        <div className="label">
+          of {formatNumber(m.data.chats)} chats answered without a person (30 days); {formatNumber(unsure)} {unsure === 1 ? 'question' : 'questions'} it could not answer at once
+        </div>
+      </div>
+      <p style={{ marginBottom: 0 }}>
+        <Link to="/assistant">Teach it what it missed →</Link>
+      </p>
+    </section>
+  );
+}
+
 const routes: AreaRoute[] = [{ path: 'assistant', element: <AssistantPage /> }];
 
 export const area: WebArea = {
   nav: { to: '/assistant', label: 'Assistant', order: 50 },
   routes,
+  dashboardCards: [{ id: 'assistant', order: 30, element: <AssistantCard /> }],
   settingsSections: [{ id: 'assistant', title: 'Website assistant', order: 50, element: <AssistantSettings /> }],
 };
