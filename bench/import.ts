@@ -1,29 +1,39 @@
-// Import benchmark: a generated 1,000,000-row orders CSV (100,000 customers) into the embedded
-// database, against the time to merely parse the same file with csv-parse.
-// `npm run bench -- import` (BENCH_ROWS=… for a smaller file, BENCH_BATCH=… rows per batch,
-// BENCH_READER=inline to read in the main thread). Also runs against PostgreSQL when DATABASE_URL
-// or TEST_DATABASE_URL is set (in a throw-away schema). KEEPWELL_IMPORT_PROFILE=1 prints where the
-// writer's time went.
+// Import benchmark: the command a user types, `keepwell import orders.csv --type orders`, on a
+// generated 1,000,000-row orders CSV (100,000 customers, bench/lib/orders-file.ts), against the
+// time csv-parse alone takes to read the same file (best of three, in a child process).
+// `npm run bench -- import` (BENCH_ROWS=… for a smaller file). The embedded database gets a new
+// data folder (made by `keepwell migrate`, not timed); with DATABASE_URL or TEST_DATABASE_URL set
+// it also runs against that PostgreSQL server, in a throw-away database it creates and drops.
+// The command's peak memory is its VmHWM (peak resident set, worker threads included).
+// KEEPWELL_IMPORT_PROFILE=1 makes the command print where the writer's time went.
 import { parse } from 'csv-parse';
-import { sql } from 'kysely';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type OpenDatabase } from '../src/platform/db/database.js';
-import { fileSource } from '../src/customers/import/csv.js';
-import { runImport, countsAddUp } from '../src/customers/import/importer.js';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/platform/db/database.js';
+import { machineLine } from './lib/machine.js';
 import { ordersFile } from './lib/orders-file.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const file = ordersFile(ROWS);
 const dir = path.dirname(file);
+const keepwell = path.resolve(import.meta.dirname, '../bin/keepwell.js');
 
-if (!process.argv.includes('--bare-parse'))
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GB memory, node ${process.version}, ${os.platform()}`);
+if (process.argv.includes('--bare-parse')) {
+  const t0 = performance.now();
+  let n = 0;
+  const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true }));
+  for await (const r of parser) if (r) n++;
+  const s = (performance.now() - t0) / 1000;
+  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s (seconds=${s.toFixed(3)})`);
+  process.exit(0);
+}
 
-/** Parses the file with csv-parse in a child process (so its memory stays out of the import's
- * figures) and answers the seconds it took. */
+console.log(machineLine());
+
+/** csv-parse alone over the file, in a child process; answers the seconds it took. */
 function bareParseInChild(): number {
   const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--bare-parse'], { encoding: 'utf8', env: { ...process.env, BENCH_ROWS: String(ROWS) } });
   if (r.status !== 0) throw new Error(`bare parse failed: ${r.stderr}`);
@@ -31,117 +41,78 @@ function bareParseInChild(): number {
   return Number(/seconds=([\d.]+)/.exec(r.stdout)![1]);
 }
 
-async function bareParse(): Promise<number> {
-  const t0 = performance.now();
-  let n = 0;
-  const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true }));
-  for await (const r of parser) if (r) n++;
-  const s = (performance.now() - t0) / 1000;
-  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s (seconds=${s.toFixed(3)})`);
-  return s;
-}
-
-/** Samples RSS every 50 ms; remembers what the process held at the peak (for the breakdown). */
-function rssSampler() {
-  let peak = process.memoryUsage();
-  const sample = () => {
-    const m = process.memoryUsage();
-    if (m.rss > peak.rss) peak = m;
-  };
-  const timer = setInterval(sample, 50);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      sample();
-      return peak;
-    },
-  };
-}
-
-async function importInto(label: string, database: OpenDatabase, parseSeconds: number) {
-  global.gc?.();
-  const base = process.memoryUsage();
-  console.log(
-    `  ${label}: before the import: rss ${Math.round(base.rss / 2 ** 20)} MB (Node, the code, the open database; js heap ${Math.round(base.heapTotal / 2 ** 20)} MB, external ${Math.round(base.external / 2 ** 20)} MB)`,
-  );
-  const sampler = rssSampler();
-  const t0 = performance.now();
-  let lastPct = -10;
-  const report = await runImport(database.db, fileSource(file), {
-    type: 'orders',
-    defaultCurrency: 'EUR',
-    timeZone: 'UTC',
-    batchSize: Number(process.env.BENCH_BATCH ?? 5_000),
-    reader: process.env.BENCH_READER === 'inline' ? 'inline' : undefined,
-    onProgress: ({ bytes, totalBytes }) => {
-      const pct = Math.floor((bytes / totalBytes) * 100);
-      if (pct >= lastPct + 10) {
-        lastPct = pct;
-        {
-          const m = process.memoryUsage();
-          console.log(
-            `  ${label}: ${pct}% read, ${((performance.now() - t0) / 1000).toFixed(1)} s, rss ${Math.round(m.rss / 2 ** 20)} MB (js heap ${Math.round(m.heapTotal / 2 ** 20)}, external ${Math.round(m.external / 2 ** 20)})`,
-          );
-        }
+/** Runs `keepwell …` and answers its wall time and peak resident memory (MB). */
+function runKeepwell(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakMb: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [keepwell, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    let peakKb = 0;
+    const sample = () => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        /* exited */
       }
-    },
+    };
+    const timer = setInterval(sample, 25);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const seconds = (performance.now() - t0) / 1000;
+      if (code !== 0) reject(new Error(`keepwell ${args[0]} exited with ${code}:\n${output.slice(-2000)}`));
+      else resolve({ seconds, peakMb: peakKb / 1024, output });
+    });
   });
-  const seconds = (performance.now() - t0) / 1000;
-  const peak = sampler.stop();
-  const peakMb = peak.rss / 2 ** 20;
-  const mb = (v: number) => Math.round(v / 2 ** 20);
-  console.log(
-    `  ${label}: at the peak: rss ${mb(peak.rss)} MB = js heap ${mb(peak.heapTotal)} MB (${mb(peak.heapUsed)} used) + buffers ${mb(peak.arrayBuffers)} MB + the rest (code, database engine) ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB`,
-  );
-  const orders = await sql<{ n: number; sum: number }>`select count(*)::int as n, sum(amount_minor)::bigint as sum from orders`.execute(database.db);
-  const customers = await sql<{ n: number }>`select count(*)::int as n from customers`.execute(database.db);
-  console.log(
-    `  ${label}: created ${report.created}, unchanged ${report.unchanged}, failed ${report.failed}, customers ${customers.rows[0].n}, orders in db ${orders.rows[0].n}; counts add up: ${countsAddUp(report)}`,
-  );
-  console.log(`  ${label}: ${seconds.toFixed(2)} s, ${Math.round(ROWS / seconds)} rows/s, parse ratio ${(seconds / parseSeconds).toFixed(2)}, peak RSS ${Math.round(peakMb)} MB`);
-  return { seconds, peakMb, report };
 }
 
-if (process.argv.includes('--bare-parse')) {
-  await bareParse();
-  process.exit(0);
+async function importInto(label: string, target: string[], env: NodeJS.ProcessEnv, parseSeconds: number) {
+  console.log(`  ${label}: keepwell migrate (not timed)…`);
+  await runKeepwell(['migrate', ...target], env);
+  const args = ['import', file, '--type', 'orders', '--currency', 'EUR', '--time-zone', 'UTC', ...target];
+  console.log(`  ${label}: keepwell ${args.join(' ').replace(file, path.basename(file))}`);
+  const r = await runKeepwell(args, env);
+  const counts = /Rows \d+: created (\d+), updated (\d+), unchanged (\d+)[^\n]*failed (\d+)/.exec(r.output);
+  console.log(`  ${label}: ${counts ? counts[0] : r.output.slice(-500)}`);
+  console.log(`  ${label}: ${r.seconds.toFixed(2)} s, ${Math.round(ROWS / r.seconds)} rows/s, parse ratio ${(r.seconds / parseSeconds).toFixed(2)}, peak RSS ${Math.round(r.peakMb)} MB`);
+  return r;
 }
-console.log(`file: ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MB`);
+
+console.log(`file: ${file}, ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MB`);
 // the machine is shared: take the best of three parses as the baseline
 const parseSeconds = Math.min(bareParseInChild(), bareParseInChild(), bareParseInChild());
 console.log(`bare parse baseline: ${parseSeconds.toFixed(2)} s`);
 
-const dataDir = fs.mkdtempSync(path.join(dir, 'pglite-'));
-// initdb of a new data folder takes ~700 MB for a moment: do it in a child process, as
-// `keepwell migrate` would, so the import's memory is measured on its own.
-console.log('creating a fresh embedded database (initdb in a child process, not timed)…');
-const init = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../bin/keepwell.js'), 'migrate', '--data-dir', dataDir], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: '' } });
-if (init.status !== 0) throw new Error('keepwell migrate failed');
-const embedded = await openDatabase({ dataDir });
-let result: Awaited<ReturnType<typeof importInto>>;
-try {
-  result = await importInto('embedded', embedded, parseSeconds);
-} finally {
-  await embedded.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+const figures: string[] = [];
+if (process.env.BENCH_SKIP_EMBEDDED !== '1') {
+  const dataDir = fs.mkdtempSync(path.join(dir, 'pglite-'));
+  try {
+    const r = await importInto('embedded', ['--data-dir', dataDir], { DATABASE_URL: '' }, parseSeconds);
+    figures.push(`seconds=${r.seconds.toFixed(2)} parse_ratio=${(r.seconds / parseSeconds).toFixed(2)} peak_mb=${Math.round(r.peakMb)}`);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 const pgUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
 if (pgUrl) {
-  const schema = `bench_import_${process.pid}`;
-  const server = await openDatabase({ databaseUrl: pgUrl, schema });
+  const name = `keepwell_bench_import_${process.pid}`;
+  const admin = await openDatabase({ databaseUrl: pgUrl });
+  await sql.raw(`create database ${name}`).execute(admin.db);
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
   try {
-    await importInto('postgresql', server, parseSeconds);
-  } catch (err) {
-    console.log(`  postgresql: failed: ${(err as Error).message}`);
+    const r = await importInto('postgresql', ['--database-url', url.toString()], {}, parseSeconds);
+    figures.push(`pg_seconds=${r.seconds.toFixed(2)} pg_parse_ratio=${(r.seconds / parseSeconds).toFixed(2)} pg_peak_mb=${Math.round(r.peakMb)}`);
   } finally {
-    await sql.raw(`drop schema if exists "${schema}" cascade`).execute(server.db);
-    await server.close();
+    await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
+    await admin.close();
   }
 } else {
   console.log('(set DATABASE_URL or TEST_DATABASE_URL to also run against PostgreSQL)');
 }
 
-console.log(
-  `import: rows=${ROWS} seconds=${result.seconds.toFixed(2)} rows_per_s=${Math.round(ROWS / result.seconds)} parse_ratio=${(result.seconds / parseSeconds).toFixed(2)} peak_mb=${Math.round(result.peakMb)}`,
-);
+console.log(`import: rows=${ROWS} parse_seconds=${parseSeconds.toFixed(2)} ${figures.join(' ')}`);

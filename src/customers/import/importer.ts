@@ -3,7 +3,7 @@
 // thread, so reading the next batch overlaps writing this one, and its memory is capped.
 import { emitEvent } from '../../platform/events/events.service.js';
 import { Worker } from 'node:worker_threads';
-import type { Database } from '../../platform/db/database.js';
+import { poolOf, type Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { CsvSource } from './csv.js';
 import { createPacker, type WriteBatch } from './batch.js';
@@ -34,9 +34,10 @@ export async function runImport(db: Database, source: CsvSource, options: Import
     written.customersCreated += r.customersCreated;
     for (const n of r.notes) if (written.notes.length < MAX_LISTED) written.notes.push(n);
   };
-  // the embedded database takes orders as COPY's binary format, made by the reader; a dry run
+  // orders travel as COPY's binary format, made by the reader (the embedded database reads it from
+  // a blob, a server from COPY FROM STDIN); a dry run
   // takes values (its writer keeps the file's orders to match refunds to)
-  const binary = pgliteOf(db) !== undefined && !dryRun;
+  const binary = (pgliteOf(db) !== undefined || poolOf(db) !== undefined) && !dryRun;
   const useWorker = options.reader === 'worker' || (options.reader !== 'inline' && source.origin !== undefined && source.size >= WORKER_MIN_BYTES);
   let report: ImportReport;
   let refunds: RefundOutcome | null = null;

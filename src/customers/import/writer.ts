@@ -5,8 +5,12 @@
 // batch in flight and a re-run completes it; a dry run rolls each batch back.
 import { announceWrites } from '../customers.events.js';
 import type { PGlite } from '@electric-sql/pglite';
-import { sql, type Transaction } from 'kysely';
-import type { Database } from '../../platform/db/database.js';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { poolOf, type Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { DB } from '../../platform/db/schema.js';
 import { BinaryCopyWriter, type CopyType, type CopyValue } from './binary-copy.js';
@@ -90,14 +94,50 @@ const customerRowCols: Col<CustomerRow>[] = [
 ];
 
 /** COPY rows into a table on the embedded database, in the binary format. */
-async function copyInto<R>(pglite: PGlite, table: string, names: string, cols: Col<R>[], rows: R[]): Promise<void> {
+async function copyInto<R>(target: PGlite | pg.PoolClient, table: string, names: string, cols: Col<R>[], rows: R[]): Promise<void> {
   const out = new BinaryCopyWriter(cols.map(([, t]) => t));
   const values = new Array<CopyValue>(cols.length);
   for (const r of rows) {
     for (let i = 0; i < cols.length; i++) values[i] = cols[i][2](r);
     out.row(values);
   }
-  await copyBlob(pglite, table, names, out.finish());
+  await copyBlob(target, table, names, out.finish());
+}
+
+/** On a server, the connection of each import transaction (see `transact`): COPY goes through it. */
+const copyClients = new WeakMap<Trx, pg.PoolClient>();
+
+/** COPY a binary payload through the connection of a server transaction (COPY FROM STDIN). */
+async function copyToServer(client: pg.PoolClient, table: string, names: string, data: Uint8Array): Promise<void> {
+  const stream = client.query(copyFrom(`copy ${table} (${names}) from stdin with (format binary)`));
+  await timed(`COPY ${table}`, () => pipeline(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), stream));
+}
+
+/**
+ * Runs `work` in a transaction. On a server it takes a connection of its own from the pool and
+ * runs the transaction through a Kysely over just that connection, so COPY FROM STDIN (which
+ * Kysely cannot send) goes into the same transaction (copyClients).
+ */
+async function transact<T>(db: Database, work: (trx: Trx) => Promise<T>): Promise<T> {
+  const pool = poolOf(db);
+  if (!pool) return db.transaction().execute(work);
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    // the dialect releases its connection after each use: this one is ours until the end
+    const one = { connect: async () => ({ query: client.query.bind(client), release: () => {} }), end: async () => {} } as unknown as pg.Pool;
+    const conn = new Kysely<DB>({ dialect: new PostgresDialect({ pool: one }) });
+    return await conn.transaction().execute(async (trx) => {
+      copyClients.set(trx, client);
+      return work(trx);
+    });
+  } catch (err) {
+    broken = err;
+    throw err;
+  } finally {
+    // a failed COPY may leave the connection in an unknown state: drop it rather than reuse it
+    client.release(broken instanceof Error && /copy/i.test(broken.message) ? broken : undefined);
+  }
 }
 
 /**
@@ -106,7 +146,9 @@ async function copyInto<R>(pglite: PGlite, table: string, names: string, cols: C
  * again), about 200 MB of short-lived buffers per million orders. `data` must stay untouched
  * until this returns.
  */
-async function copyBlob(pglite: PGlite, table: string, names: string, data: Uint8Array<ArrayBuffer>): Promise<void> {
+async function copyBlob(target: PGlite | pg.PoolClient, table: string, names: string, data: Uint8Array<ArrayBuffer>): Promise<void> {
+  if (!('dumpDataDir' in target)) return copyToServer(target, table, names, data);
+  const pglite = target;
   const exact = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data.buffer : data.slice().buffer;
   const blob = { size: exact.byteLength, arrayBuffer: async () => exact } as unknown as Blob;
   await timed(`COPY ${table}`, () => pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format binary)`, [], { blob }));
@@ -372,7 +414,7 @@ class CustomerResolver {
     const slice = pglite ? ACQUIRED_SLICE : 50_000;
     for (let i = 0; i < entries.length; i += slice) {
       if (pglite) await yieldToRequests(db);
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
         await stage(trx, pglite, 'kw_stage_acquired', acquiredCols, entries.slice(i, i + slice), 'primary key (id)');
         await q(trx, 'update customers c set acquired_at = s.at from kw_stage_acquired s where c.id = s.id and c.acquired_at > s.at');
       });
@@ -389,8 +431,9 @@ const acquiredCols: Col<[string, number]>[] = [
 async function insertRows<R>(trx: Trx, pglite: PGlite | undefined, table: string, cols: Col<R>[], rows: R[]): Promise<void> {
   if (!rows.length) return;
   const names = cols.map(([n]) => n).join(', ');
-  if (pglite) {
-    await copyInto(pglite, table, names, cols, rows);
+  const target = pglite ?? copyClients.get(trx);
+  if (target) {
+    await copyInto(target, table, names, cols, rows);
     return;
   }
   const casts = cols.map(
@@ -433,10 +476,11 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   /** into `table` (orders or the staging table, same column types in the same order) */
   let put: (table: 'orders' | 'kw_stage_orders') => Promise<void>;
   if ('binary' in v) {
-    if (!pglite) throw new Error('import writer: a binary batch needs the embedded database');
+    const target = pglite ?? copyClients.get(trx);
+    if (!target) throw new Error('import writer: a binary batch needs the embedded database or a COPY connection');
     for (let i = 0; i < n; i++) resolver.idBytes.copyTo(refs[i].slot, v.binary, v.customerAt[i]);
     const payload = v.binary as Uint8Array<ArrayBuffer>;
-    put = (table) => copyBlob(pglite, table, table === 'orders' ? targetColumns : stagedColumns, payload);
+    put = (table) => copyBlob(target, table, table === 'orders' ? targetColumns : stagedColumns, payload);
   } else {
     const ids = Array.from({ length: n }, uuidv7);
     const rows = Array.from({ length: n }, (_, i) => i);
@@ -838,7 +882,7 @@ async function applyRefunds(db: Database, pglite: PGlite | undefined, refunds: R
         .catch((err) => {
           if (!(err instanceof Rollback)) throw err;
         });
-    } else await db.transaction().execute(work);
+    } else await transact(db, work);
   }
   return out;
 }
@@ -868,7 +912,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
         const slices = slicesOf(batch, pglite, resolver);
         for (let s = 0; s < slices.length; s++) {
           if (pglite) await yieldToRequests(db);
-          const result = await db.transaction().execute(async (trx) => {
+          const result = await transact(db, async (trx) => {
             const result = await write(trx, pglite, slices[s]);
             // subscribers (playbook triggers, analytics) hear of what this transaction created
             const orders = opts.type === 'orders' && result.created > 0;

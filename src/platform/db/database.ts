@@ -66,6 +66,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
       }
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
     opened = { db, kind: 'postgres', pool, close: () => db.destroy() };
   } else {
     let release = () => {};
@@ -97,6 +98,13 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
   }
   if (options.migrate !== false) await migrate(opened.db, options.schema);
   return opened;
+}
+
+const pools = new WeakMap<Database, pg.Pool>();
+
+/** The pg pool under a server database (for COPY streams, which Kysely cannot send); undefined on the embedded one. */
+export function poolOf(db: Database): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 /** Applies pending migrations; `schema` names where the bookkeeping tables live (tests on a server). */
