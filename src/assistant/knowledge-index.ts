@@ -15,7 +15,7 @@
 // answer −0.5, a useful choice of three +0.4, a useless one −0.2, "don't know" on an out-of-scope
 // message +1, answering it −1; out-of-scope probes weigh a quarter of all traffic). Only this utility and the weights are fixed, once,
 // for every knowledge base.
-import { Matcher, topK, type MatcherEntry, type MatcherOptions } from './matcher.js';
+import { Matcher, type MatcherEntry, type MatcherOptions, type MatcherView, topK } from './matcher.js';
 
 export type DecisionKind = 'answer' | 'clarify' | 'dont_know';
 
@@ -71,6 +71,10 @@ const GENERAL_OUT_OF_SCOPE = [
 const U = { right: 1, wrong: -0.5, clarifyUseful: 0.4, clarifyUseless: -0.2, dontKnowOos: 1, answerOos: -1 };
 // The share of out-of-scope messages assumed in traffic when weighing the probes.
 const OOS_SHARE = 0.25;
+/** Most probes asked in all (each costs what a message costs). */
+const PROBE_BUDGET = 6000;
+/** Calibration folds: each trains the linear layer once more. */
+const FOLDS = 5;
 
 interface Probe {
   x: number[];
@@ -79,10 +83,11 @@ interface Probe {
   oos: boolean;
 }
 
-function features(m: Matcher, text: string): { x: number[]; top: { entry: number; score: number }[] } {
+/** The numbers the confidence is computed from (the same for probes and messages). */
+function features(m: MatcherView, text: string): { x: number[]; top: { entry: number; score: number }[] } {
   const s = m.scoreAll(text);
   const top = topK(s.combined, 3);
-  if (!top.length) return { x: [0, 0, 0, 0, 0], top };
+  if (!top.length) return { x: new Array(FEATURES).fill(0), top };
   const t1 = top[0]!.entry;
   const s1 = top[0]!.score;
   const s2 = top[1]?.score ?? 0;
@@ -90,6 +95,7 @@ function features(m: Matcher, text: string): { x: number[]; top: { entry: number
   for (let c = 0; c < s.nearest.length; c++) if (s.nearest[c]! > near) near = s.nearest[c]!;
   return { x: [s1, s1 - s2, s.linear[t1]!, near, s.centroid[t1]!], top };
 }
+const FEATURES = 5;
 
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
@@ -127,51 +133,53 @@ function rnd(seed: number): () => number {
   };
 }
 
-export function calibrate(entries: readonly MatcherEntry[], options: Partial<MatcherOptions> = {}): Calibration {
+export function calibrate(source: Matcher | readonly MatcherEntry[], options: Partial<MatcherOptions> = {}): Calibration {
+  const matcher = source instanceof Matcher ? source : new Matcher(source, options);
+  const entries = matcher.entries;
   const probes: Probe[] = [];
-  const nPhr = entries.reduce((a, e) => a + e.phrasings.length, 0);
-  const kPhr = nPhr <= 3000 ? 5 : 3;
-  const kEnt = entries.length <= 300 ? 5 : 3;
-  const random = rnd(nPhr * 31 + entries.length);
+  const n = matcher.phrasings;
+  const C = entries.length;
+  const random = rnd(n * 31 + C);
   // cap the number of probes asked per fold (big knowledge bases)
-  const maxPerFold = 1500;
-  const ask = (m: Matcher, keep: string[], items: { text: string; id: string | null }[]) => {
+  const maxPerFold = Math.max(200, Math.floor(PROBE_BUDGET / FOLDS));
+  const ask = (view: MatcherView, items: { text: string; entry: number }[]) => {
     const pick = items.length > maxPerFold ? items.filter(() => random() < maxPerFold / items.length) : items;
-    const index = new Map(keep.map((id, i) => [id, i]));
     for (const it of pick) {
-      const { x, top } = features(m, it.text);
-      const right = it.id === null ? undefined : index.get(it.id);
-      probes.push({ x, pos: right === undefined ? -1 : top.findIndex((t) => t.entry === right), oos: right === undefined });
+      const { x, top } = features(view, it.text);
+      // an entry all of whose phrasings are held out is absent: its phrasing is out of scope
+      const present = it.entry >= 0 && view.present(it.entry);
+      probes.push({ x, pos: present ? top.findIndex((t) => t.entry === it.entry) : -1, oos: !present });
     }
   };
-  if (entries.length >= 2) {
-    for (let k = 0; k < kPhr; k++) {
-      const train: MatcherEntry[] = [];
-      const held: { text: string; id: string }[] = [];
-      entries.forEach((e, ei) => {
-        const keep = e.phrasings.filter((_, j) => (j + ei) % kPhr !== k);
-        for (const [j, p] of e.phrasings.entries()) if ((j + ei) % kPhr === k) held.push({ text: p, id: e.id });
-        if (keep.length) train.push({ id: e.id, phrasings: keep });
+  if (C >= 2) {
+    // fold k leaves out every k-th group of entries (their phrasings: near-domain out-of-scope
+    // messages) and, of the other entries, every k-th phrasing (in-scope messages whose right
+    // entry is known); one training per fold serves both
+    for (let k = 0; k < FOLDS; k++) {
+      const held = new Uint8Array(n);
+      const inScope: { text: string; entry: number }[] = [];
+      const outOfScope: { text: string; entry: number }[] = [];
+      entries.forEach((e, c) => {
+        const [first, end] = matcher.phrasingRange(c);
+        if (c % FOLDS === k) {
+          held.fill(1, first, end);
+          for (const text of e.phrasings.slice(0, 3)) outOfScope.push({ text, entry: -1 });
+          return;
+        }
+        e.phrasings.forEach((p, j) => {
+          if ((j + c) % FOLDS !== k) return;
+          held[first + j] = 1;
+          inScope.push({ text: p, entry: c });
+        });
       });
-      if (!held.length) continue;
-      const m = new Matcher(train, options);
-      ask(
-        m,
-        train.map((e) => e.id),
-        held,
-      );
-    }
-    for (let k = 0; k < kEnt; k++) {
-      const train = entries.filter((_, ei) => ei % kEnt !== k);
-      const held = entries.filter((_, ei) => ei % kEnt === k).flatMap((e) => e.phrasings.slice(0, 3).map((text) => ({ text, id: null })));
-      if (!held.length || !train.length) continue;
-      const m = new Matcher(train, options);
-      ask(m, [], held);
+      if (held.every((h) => h === 1)) continue;
+      const view = matcher.without(held);
+      ask(view, inScope);
+      ask(view, outOfScope);
       if (k === 0)
         ask(
-          m,
-          [],
-          GENERAL_OUT_OF_SCOPE.map((text) => ({ text, id: null })),
+          view,
+          GENERAL_OUT_OF_SCOPE.map((text) => ({ text, entry: -1 })),
         );
     }
   }
@@ -180,8 +188,8 @@ export function calibrate(entries: readonly MatcherEntry[], options: Partial<Mat
   if (!inScope.length || !oos.length) {
     // too small to learn from: answer only near-exact matches, offer choices otherwise
     return {
-      answerWeights: [-12, 16, 0, 0, 0, 0],
-      top3Weights: [-6, 10, 0, 0, 0, 0],
+      answerWeights: [-12, 16, ...new Array(FEATURES - 1).fill(0)],
+      top3Weights: [-6, 10, ...new Array(FEATURES - 1).fill(0)],
       answerThreshold: 0.5,
       clarifyThreshold: 0.5,
       probes: { inScope: inScope.length, outOfScope: oos.length },
@@ -236,21 +244,69 @@ export function calibrate(entries: readonly MatcherEntry[], options: Partial<Mat
 
 /** Entries ready to match, with the self-calibrated decision. */
 export class KnowledgeIndex {
-  readonly matcher: Matcher;
-  readonly calibration: Calibration;
+  private current: Matcher;
+  private calibrated: Calibration;
+  private stale = false;
+  private readonly options: Partial<MatcherOptions>;
 
   constructor(entries: readonly MatcherEntry[], options: Partial<MatcherOptions> = {}) {
-    const usable = entries.filter((e) => e.phrasings.some((p) => p.trim()));
-    this.matcher = new Matcher(usable, options);
-    this.calibration = calibrate(usable, options);
+    this.options = options;
+    this.current = new Matcher(usable(entries), options);
+    this.calibrated = calibrate(this.current);
+  }
+
+  get matcher(): Matcher {
+    return this.current;
+  }
+  get calibration(): Calibration {
+    return this.calibrated;
+  }
+  /** The entries indexed (those with at least one non-blank phrasing). */
+  get entries(): readonly MatcherEntry[] {
+    return this.current.entries;
+  }
+  /** True after upsert/remove until recalibrate(): the thresholds are the previous knowledge base's. */
+  get calibrationStale(): boolean {
+    return this.stale;
+  }
+
+  /**
+   * Adds an entry, or replaces the one with the same id, and matches with it at once. The matcher
+   * is rebuilt (reusing the other phrasings' features); the calibration is kept — one entry moves
+   * the thresholds little — and marked stale until recalibrate().
+   */
+  upsert(entry: MatcherEntry): void {
+    const list = this.current.entries.filter((e) => e.id !== entry.id);
+    const at = this.current.entries.findIndex((e) => e.id === entry.id);
+    list.splice(at < 0 ? list.length : at, 0, { id: entry.id, phrasings: [...entry.phrasings] });
+    this.rebuild(list);
+  }
+
+  /** Removes an entry by id (false when there is none); the calibration is kept as for upsert. */
+  remove(id: string): boolean {
+    const list = this.current.entries.filter((e) => e.id !== id);
+    if (list.length === this.current.entries.length) return false;
+    this.rebuild(list);
+    return true;
+  }
+
+  /** Calibrates the thresholds again from the current entries (what the constructor does). */
+  recalibrate(): void {
+    this.calibrated = calibrate(this.current);
+    this.stale = false;
+  }
+
+  private rebuild(entries: readonly MatcherEntry[]): void {
+    this.current = new Matcher(usable(entries), this.options, this.current.featureCache);
+    this.stale = true;
   }
 
   decide(message: string): Decision {
-    const m = this.matcher;
+    const m = this.current;
     if (!m.size) return { kind: 'dont_know', entryIds: [], confidence: 0, ranked: [] };
     const { x, top } = features(m, message);
     const ranked = top.map((t) => ({ entryId: m.entries[t.entry]!.id, score: t.score }));
-    const c = this.calibration;
+    const c = this.calibrated;
     const confidence = predict(c.answerWeights, x);
     const inTop3 = predict(c.top3Weights, x);
     if (!top.length || top[0]!.score <= 0) return { kind: 'dont_know', entryIds: [], confidence: 0, ranked };
@@ -258,4 +314,8 @@ export class KnowledgeIndex {
     if (inTop3 >= c.clarifyThreshold && ranked.length >= 2) return { kind: 'clarify', entryIds: ranked.map((r) => r.entryId), confidence, ranked };
     return { kind: 'dont_know', entryIds: [], confidence, ranked };
   }
+}
+
+function usable(entries: readonly MatcherEntry[]): MatcherEntry[] {
+  return entries.map((e) => ({ id: e.id, phrasings: e.phrasings.filter((p) => p.trim()) })).filter((e) => e.phrasings.length);
 }

@@ -132,7 +132,10 @@ export function textFeatures(text: string): TextFeatures {
       chars.push(p);
       if (p.length < 3) continue;
     }
-    for (let n = 3; n <= 5; n++) for (let i = 0; i + n <= p.length; i++) chars.push(p.slice(i, i + n));
+    // 4- and 5-grams carry typos and inflections; 3-grams only in short words, where a typo
+    // leaves no longer gram intact (3-grams of long words are many, common, and slow to match)
+    const from = p.length <= 6 ? 3 : 4;
+    for (let n = from; n <= 5; n++) for (let i = 0; i + n <= p.length; i++) chars.push(p.slice(i, i + n));
   }
   return { unigrams, bigrams, chars };
 }
