@@ -129,8 +129,8 @@ describe('assistant API', () => {
     expect(second.chat.inbox).not.toBeNull();
     const agent = await t.signIn('agent');
     const list = (await staff('GET', '/api/inbox/conversations?view=open', undefined, agent)).json();
-    const conv = list.items?.find?.((c: { tags: string[] }) => c.tags.includes('handoff-unsure')) ?? list.conversations?.find((c: { tags: string[] }) => c.tags.includes('handoff-unsure'));
-    expect(conv).toBeTruthy();
+    const conv = list.conversations.find((c: { tags?: string[]; subject: string }) => c.subject.includes('do you sell coffee machines'));
+    expect(conv.tags).toEqual(expect.arrayContaining(['assistant', 'handoff-unsure']));
     const detail = (await staff('GET', `/api/inbox/conversations/${conv.id}`, undefined, agent)).json();
     const text = JSON.stringify(detail);
     expect(text).toContain('do you sell coffee machines or grinders');
@@ -223,7 +223,6 @@ describe('assistant API', () => {
     const groups = (await staff('GET', '/api/assistant/unanswered')).json().groups as { representative: string; count: number; exchangeIds: string[] }[];
     const recycle = groups.find((g) => /recycl/.test(g.representative));
     expect(recycle?.count).toBe(3);
-    const entryId = ids.get('How should I store my coffee?')!;
     const learned = (
       await staff('POST', '/api/assistant/unanswered/learn', {
         mode: 'entry',
@@ -237,7 +236,6 @@ describe('assistant API', () => {
     // the try box waits for the new index (visitors wait at most a few seconds, then the previous one answers)
     expect((await staff('POST', '/api/assistant/try', { message: 'is your packaging recyclable' })).json().entry?.question).toBe('Is your packaging recyclable?');
     expect((await visitor('is your packaging recyclable?')).reply?.entry?.question).toBe('Is your packaging recyclable?');
-    void entryId;
   });
 
   it('serves a small widget: the script tag, a frame with its own policy and key check, under 50 KB gzipped', async () => {
