@@ -136,7 +136,7 @@ export function registerAnalyticsCommands(program: Command): void {
     .addOption(new Option('--html <file>', 'write the HTML report here').default('keepwell-report.html'))
     .addOption(new Option('--no-html', 'do not write an HTML report'))
     .addOption(new Option('--calibration-end <date>', 'fit the models on data up to this date; the rest is the holdout'))
-    .addOption(new Option('--as-of <date>', 'the last day of a file report (default: the last day in the file)'))
+    .addOption(new Option('--as-of <date>', "the day the report is as of (default: a file's last day; the database: today, or its last day when the data ends long before today)"))
     .addOption(new Option('--time-unit <unit>', 'unit of frequency, recency, age and the model rate: day, week or month').default('day'))
     .addOption(new Option('--period <type>', 'period of the churn table: month, quarter, half or year').default('month'))
     .addOption(new Option('--type <type>', 'what the file holds: orders or subscriptions').default('orders'))
@@ -180,7 +180,6 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
     title = `Retention report: ${path.basename(file)}`;
     if (flags.json) console.log(JSON.stringify(reportJson(report, { source: path.resolve(file), skippedRows: errors.length })));
   } else {
-    if (flags.asOf) throw new ReportUsageError('--as-of works with a file; the report on the workspace database is as of today');
     const { options } = reportOptionsFromFlags(flags);
     const config = configFromOptions(flags);
     // the database only for this branch: a report on a file starts without it
@@ -190,6 +189,7 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
     try {
       const ws = await workspaceReport(database.db, {
         now: new Date(),
+        asOfDay: options.asOfDay,
         calibrationEndDay: options.calibrationEndDay,
         timeUnit: options.timeUnit,
         periodType: options.periodType,

@@ -3,7 +3,9 @@
 import { subscriber } from '../platform/events/events.service.js';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
-import { notFound } from '../platform/http/errors.js';
+import { badRequest, notFound } from '../platform/http/errors.js';
+import { getWorkspace } from '../workspace/index.js';
+import { DayConverter, dayOfDate, isoDay } from './dates.js';
 import type { App } from '../platform/http/server.js';
 import { workspaceReport, type WorkspaceReport } from './analytics.service.js';
 import type { CustomerRow, PeriodRow, RetentionReport, SaveListRow } from './report.js';
@@ -15,21 +17,37 @@ interface Cached {
   report: Promise<WorkspaceReport>;
   byCustomer?: Promise<Map<string, { orders?: CustomerRow; subscriptions?: CustomerRow }>>;
 }
-const cache = new WeakMap<AppContext, Cached>();
+/** per server: the default report ('') and a few reports as of chosen days */
+const cache = new WeakMap<AppContext, Map<string, Cached>>();
+const MAX_CACHED_DAYS = 8;
 
-function cached(ctx: AppContext): Cached {
+function cached(ctx: AppContext, asOfDay?: number): Cached {
   const now = Date.now();
-  const hit = cache.get(ctx);
+  const key = asOfDay === undefined ? '' : String(asOfDay);
+  const entries = cache.get(ctx) ?? cache.set(ctx, new Map()).get(ctx)!;
+  const hit = entries.get(key);
   if (hit && now - hit.at < REPORT_CACHE_MS) return hit;
-  const entry: Cached = { at: now, report: workspaceReport(ctx.db, { now: ctx.now(), saveListSize: 50 }) };
-  entry.report.catch(() => cache.delete(ctx));
-  cache.set(ctx, entry);
+  const entry: Cached = { at: now, report: workspaceReport(ctx.db, { now: ctx.now(), asOfDay, saveListSize: 50 }) };
+  entry.report.catch(() => entries.delete(key));
+  entries.delete(key);
+  entries.set(key, entry);
+  // the oldest chosen days go first
+  while (entries.size > MAX_CACHED_DAYS) entries.delete(entries.keys().next().value!);
   return entry;
 }
 
-/** Drops the cached report (after an import, say). */
+/** Drops the cached reports (after an import, say). */
 export function invalidateAnalytics(ctx: AppContext): void {
   cache.delete(ctx);
+}
+
+/** A YYYY-MM-DD query value as a local day number, or a 400 naming the field. */
+function dayParam(field: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const day = m ? dayOfDate(+m[1], +m[2], +m[3]) : NaN;
+  if (!m || isoDay(day) !== value || +m[1] < 1900) throw badRequest(`${field} must be a date such as 2011-12-09`, [{ field, message: 'must be a date such as 2011-12-09' }]);
+  return day;
 }
 
 /** New data drops the cached report in this process, so the dashboard shows it on its next load. */
@@ -90,19 +108,35 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
         querystring: z.object({
           period: periodType.default('month'),
           top: z.coerce.number().int().min(1).max(200).default(20),
+          asOf: z.string().max(20).optional().describe('the day the figures are as of (YYYY-MM-DD, not after today); default today, or the last day of data that ends long before today'),
+          from: z.string().max(20).optional().describe('charts start at this day (YYYY-MM-DD); default: all the data'),
         }),
       },
     },
     async (req) => {
       const { period, top } = req.query;
-      const ws = await cached(ctx).report;
+      const asOfDay = dayParam('asOf', req.query.asOf);
+      const fromDay = dayParam('from', req.query.from);
+      const ws0 = await getWorkspace(ctx.db);
+      const today = new DayConverter(ws0?.timeZone ?? 'UTC').dayOf(ctx.now().getTime());
+      if (asOfDay !== undefined && asOfDay > today) throw badRequest(`asOf must not be after today (${isoDay(today)})`, [{ field: 'asOf', message: `must not be after today (${isoDay(today)})` }]);
+      if (fromDay !== undefined && asOfDay !== undefined && fromDay > asOfDay) throw badRequest('from must not be after asOf', [{ field: 'from', message: 'must not be after asOf' }]);
+      const ws = await cached(ctx, asOfDay).report;
+      // charts from the chosen day on: periods that end before it and cohorts acquired before it are left out
+      const from = fromDay === undefined ? null : isoDay(fromDay);
+      const inRange = <T extends { end: string }>(rows: T[]) => (from === null ? rows : rows.filter((p) => p.end >= from));
+      const cohortsFrom = <T extends { cohort: string }>(rows: T[]) => (from === null ? rows : rows.filter((c) => c.cohort >= from.slice(0, 7)));
       const o = ws.orders;
       const s = ws.subscriptions;
       const main = o ?? s;
       const currentOrders = o?.periodsByType.month.at(-1) ?? null;
       const currentSubs = s?.periodsByType.month.at(-1) ?? null;
+      const periods = inRange(o?.periodsByType[period] ?? s?.periodsByType[period] ?? []);
       return {
         generatedAt: ws.generatedAt,
+        asOf: ws.asOf,
+        /** what the charts cover: from the chosen day (or the first period shown) to the as-of day */
+        range: { from: from ?? periods[0]?.start ?? null, to: ws.asOf.date },
         workspace: ws.workspace,
         hasData: main !== null,
         kpis: main
@@ -122,10 +156,10 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
             }
           : null,
         activityWindow: o?.activityWindow ?? null,
-        periods: o?.periodsByType[period] ?? s?.periodsByType[period] ?? [],
-        subscriptionPeriods: s?.periodsByType[period] ?? null,
-        cohorts: (o ?? s)?.cohorts.slice(-12) ?? [],
-        subscriptionCohorts: s && o ? s.cohorts.slice(-12) : null,
+        periods,
+        subscriptionPeriods: s ? inRange(s.periodsByType[period]) : null,
+        cohorts: cohortsFrom((o ?? s)?.cohorts ?? []).slice(-12),
+        subscriptionCohorts: s && o ? cohortsFrom(s.cohorts).slice(-12) : null,
         clv: o?.clv ?? s?.clv ?? null,
         models: { orders: modelSummary(o), subscriptions: s ? { sbg: s.models.sbg ?? [], notes: s.models.notes } : null },
         saveList: mergeSaveLists(o?.saveList ?? [], s?.saveList ?? [], top),

@@ -6,12 +6,14 @@ import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import { getWorkspace } from '../workspace/index.js';
 import { industryBenchmark } from '../workspace/index.js';
-import { DayConverter } from './dates.js';
+import { DayConverter, isoDay } from './dates.js';
 import { OrderTableBuilder, type BillingInterval, type SubscriptionRow } from './orders.js';
 import { ordersReport, subscriptionsReport, type CustomerExtras, type ReportOptions, type RetentionReport } from './report.js';
 
 export interface WorkspaceReport {
   generatedAt: string;
+  /** the day the figures are as of, and why that day */
+  asOf: AsOf;
   workspace: { name: string; industry: string; timeZone: string; currency: string };
   orders: RetentionReport | null;
   subscriptions: RetentionReport | null;
@@ -30,13 +32,73 @@ async function tableExists(db: Database, name: string): Promise<boolean> {
   return r.rows[0]?.t != null;
 }
 
-/** Names, last survey answer and last touchpoint per customer, in three set-based queries. */
-export async function loadExtras(db: Database, timeZone: string): Promise<Map<string, CustomerExtras>> {
+export interface AsOf {
+  /** YYYY-MM-DD in the workspace's time zone */
+  date: string;
+  /** today: the default; chosen: asked for; last-data: the data ends long before today, so the default is its last day */
+  source: 'today' | 'chosen' | 'last-data';
+  today: string;
+  /** the first and last day with an order or subscription event (null without data) */
+  dataFrom: string | null;
+  dataTo: string | null;
+  note: string | null;
+}
+
+/** data that ends more than this many days before today is shown as of its last day by default */
+export const STALE_DATA_DAYS = 180;
+
+/** First and last local day with an order, subscription start or cancellation. */
+async function dataSpan(db: Database, timeZone: string): Promise<{ from: number | null; to: number | null }> {
+  const r = await sql<{ lo: number | null; hi: number | null }>`
+    select min(d) as lo, max(d) as hi from (
+      select (min(ordered_at) at time zone ${timeZone})::date - date '1970-01-01' as d from orders
+      union all select (max(ordered_at) at time zone ${timeZone})::date - date '1970-01-01' from orders
+      union all select (min(started_at) at time zone ${timeZone})::date - date '1970-01-01' from subscriptions
+      union all select (max(coalesce(canceled_at, started_at)) at time zone ${timeZone})::date - date '1970-01-01' from subscriptions
+    ) s`.execute(db);
+  const row = r.rows[0];
+  return { from: row?.lo == null ? null : Number(row.lo), to: row?.hi == null ? null : Number(row.hi) };
+}
+
+/**
+ * The day a report is as of: the one asked for, else today — or, when the data ends more than
+ * STALE_DATA_DAYS before today (a past year's invoices imported into a fresh workspace), its last
+ * day, with a note saying so (as of today nobody would be active and every chart would be empty).
+ */
+export async function resolveAsOf(db: Database, timeZone: string, now: Date, asked?: number): Promise<{ day: number; info: AsOf }> {
+  const today = new DayConverter(timeZone).dayOf(now.getTime());
+  const span = await dataSpan(db, timeZone);
+  const base = { today: isoDay(today), dataFrom: span.from === null ? null : isoDay(span.from), dataTo: span.to === null ? null : isoDay(Math.min(span.to, today)) };
+  if (asked !== undefined) {
+    const note = span.to !== null && asked < (span.from ?? asked) ? `The data begins on ${base.dataFrom}: there is nothing before it.` : null;
+    return { day: asked, info: { ...base, date: isoDay(asked), source: asked === today ? 'today' : 'chosen', note } };
+  }
+  if (span.to !== null && span.to < today - STALE_DATA_DAYS) {
+    const days = today - span.to;
+    return {
+      day: span.to,
+      info: {
+        ...base,
+        date: isoDay(span.to),
+        source: 'last-data',
+        note: `Your data ends on ${isoDay(span.to)}, ${days.toLocaleString('en')} days before today, so these figures are as of that day: as of today every customer would have lapsed. Pick another date to look back or forward.`,
+      },
+    };
+  }
+  return { day: today, info: { ...base, date: isoDay(today), source: 'today', note: null } };
+}
+
+/** Names, last survey answer and last touchpoint per customer, in three set-based queries; with `asOfDay`, only what happened by then (open complaints are not known for a past day). */
+export async function loadExtras(db: Database, timeZone: string, asOfDay?: number): Promise<Map<string, CustomerExtras>> {
+  const until = asOfDay ?? 2 ** 30;
   const extras = new Map<string, CustomerExtras>();
   const names = await db.selectFrom('customers').select(['id', 'name']).where('merged_into', 'is', null).execute();
-  for (const c of names) extras.set(c.id, { name: c.name, openComplaints: 0 });
+  for (const c of names) extras.set(c.id, { name: c.name, openComplaints: asOfDay === undefined ? 0 : null });
   // open complaints: open close-the-loop tasks raised by an unhappy survey answer
-  const complaints = await sql<{ customer_id: string; n: number }>`
+  const complaints =
+    asOfDay !== undefined
+      ? { rows: [] }
+      : await sql<{ customer_id: string; n: number }>`
     select customer_id, count(*) as n from tasks
     where status = 'open' and customer_id is not null and source like 'survey:%'
     group by customer_id`.execute(db);
@@ -48,7 +110,7 @@ export async function loadExtras(db: Database, timeZone: string): Promise<Map<st
   const touch = await sql<{ customer_id: string; day: number }>`
     select customer_id, max((occurred_at at time zone ${timeZone})::date - date '1970-01-01') as day
     from touchpoints
-    where ${isContact()}
+    where ${isContact()} and (occurred_at at time zone ${timeZone})::date - date '1970-01-01' <= ${until}
     group by customer_id`.execute(db);
   for (const t of touch.rows) {
     const e = extras.get(t.customer_id);
@@ -60,7 +122,7 @@ export async function loadExtras(db: Database, timeZone: string): Promise<Map<st
     try {
       const surveys = await sql<{ customer_id: string; kind: string; score: number }>`
         select distinct on (customer_id) customer_id, kind, score from survey_responses
-        where score is not null and kind in ('nps', 'csat')
+        where score is not null and kind in ('nps', 'csat') and (answered_at at time zone ${timeZone})::date - date '1970-01-01' <= ${until}
         order by customer_id, answered_at desc`.execute(db);
       for (const s of surveys.rows) {
         const e = extras.get(s.customer_id);
@@ -75,6 +137,8 @@ export async function loadExtras(db: Database, timeZone: string): Promise<Map<st
 
 export interface WorkspaceReportOptions extends Pick<ReportOptions, 'timeUnit' | 'periodType' | 'horizonDays' | 'discountRate' | 'saveListSize' | 'onStage' | 'includeCustomers'> {
   now: Date;
+  /** the day the figures are as of (a local day number); default: today, or the data's last day when it ends long before today */
+  asOfDay?: number;
   /** the last calendar day of the calibration period (a local day number, see dates.ts) */
   calibrationEndDay?: number;
 }
@@ -84,8 +148,9 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
   const ws = await getWorkspace(db);
   const timeZone = ws?.timeZone ?? 'UTC';
   const currency = ws?.currency ?? 'EUR';
-  const converter = new DayConverter(timeZone);
-  const asOfDay = converter.dayOf(options.now.getTime());
+  const resolved = await resolveAsOf(db, timeZone, options.now, options.asOfDay);
+  const asOfDay = resolved.day;
+  const past = resolved.info.source !== 'today';
   const calibrationEndDay = options.calibrationEndDay;
   const industry = industryBenchmark(ws?.industry ?? 'all');
   const base: ReportOptions = {
@@ -97,14 +162,14 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
     currencyDigits: currencyDigits(currency),
     currency,
   };
-  base.extras = await loadExtras(db, timeZone);
+  base.extras = await loadExtras(db, timeZone, past ? asOfDay : undefined);
 
   const subRows = await sql<{ id: string; c: string; plan: string; amount: number; interval: BillingInterval; s: number; e: number | null }>`
     select s.id, coalesce(c.merged_into, s.customer_id) as c, s.plan, s.amount_minor as amount, s.interval,
            (s.started_at at time zone ${timeZone})::date - date '1970-01-01' as s,
            (s.canceled_at at time zone ${timeZone})::date - date '1970-01-01' as e
     from subscriptions s join customers c on c.id = s.customer_id
-    where s.started_at < ${new Date(options.now.getTime() + 1)}`.execute(db);
+    where s.started_at < ${new Date(options.now.getTime() + 1)} and (s.started_at at time zone ${timeZone})::date - date '1970-01-01' <= ${asOfDay}`.execute(db);
   const subscriptionRows: SubscriptionRow[] = subRows.rows.map((r) => ({
     id: r.id,
     customerId: r.c,
@@ -122,7 +187,7 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
            o.status <> 'paid' as v,
            o.currency as cur
     from orders o join customers c on c.id = o.customer_id
-    where o.ordered_at < ${new Date(options.now.getTime() + 1)}`.execute(db);
+    where o.ordered_at < ${new Date(options.now.getTime() + 1)} and (o.ordered_at at time zone ${timeZone})::date - date '1970-01-01' <= ${asOfDay}`.execute(db);
   let orders: RetentionReport | null = null;
   if (orderRows.rows.length > 0) {
     const builder = new OrderTableBuilder();
@@ -142,6 +207,7 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
   const subscriptions = subscriptionRows.length > 0 ? subscriptionsReport(subscriptionRows, base) : null;
   return {
     generatedAt: options.now.toISOString(),
+    asOf: resolved.info,
     workspace: { name: ws?.name ?? 'Keepwell', industry: industry.key, timeZone, currency },
     orders,
     subscriptions,

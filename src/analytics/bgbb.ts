@@ -4,7 +4,7 @@
 // probability θ ~ Beta(γ, δ). A customer is summarised by x (opportunities with a purchase),
 // t_x (the last of them, 0 without one) and n (opportunities so far); customers with the same
 // pattern are fitted once, weighted.
-import { lbeta, lgamma, maximizeLikelihood } from './math.js';
+import { LOG_BOUND, lbeta, lgamma, maximizeLikelihood } from './math.js';
 
 export interface BgBbParams {
   alpha: number;
@@ -79,28 +79,57 @@ function logLikelihoodOne(p: BgBbParams, x: number, tx: number, n: number, lbAB:
   return ll;
 }
 
+/**
+ * The same sum over patterns with every log-Beta taken from tables of ln Γ(α+k), ln Γ(β+k),
+ * ln Γ(α+β+k), ln Γ(γ+k), ln Γ(δ+k), ln Γ(γ+δ+k) for whole k (a pattern's terms differ only by
+ * whole numbers), so an evaluation costs O(max n) log-gammas.
+ */
 export function bgbbLogLikelihood(data: BgBbData, p: BgBbParams): number {
   const { alpha, beta, gamma, delta } = p;
   if (!(alpha > 0 && beta > 0 && gamma > 0 && delta > 0)) return -Infinity;
-  const lbAB = lbeta(alpha, beta);
-  const lbGD = lbeta(gamma, delta);
+  let maxN = 0;
+  for (let i = 0; i < data.n.length; i++) if (data.n[i] > maxN) maxN = data.n[i];
+  const table = (base: number) => Float64Array.from({ length: maxN + 3 }, (_, k) => lgamma(base + k));
+  const gA = table(alpha);
+  const gB = table(beta);
+  const gAB = table(alpha + beta);
+  const gG = table(gamma);
+  const gD = table(delta);
+  const gGD = table(gamma + delta);
+  // ln B(α+x, β+y) − ln B(α, β) and ln B(γ+g, δ+t) − ln B(γ, δ) for whole x, y, g, t
+  const lbAB = (x: number, y: number) => gA[x] + gB[y] - gAB[x + y] - (gA[0] + gB[0] - gAB[0]);
+  const lbGD = (g: number, t: number) => gG[g] + gD[t] - gGD[g + t] - (gG[0] + gD[0] - gGD[0]);
   let ll = 0;
-  for (let i = 0; i < data.x.length; i++) ll += data.w[i] * logLikelihoodOne(p, data.x[i], data.tx[i], data.n[i], lbAB, lbGD);
+  for (let i = 0; i < data.x.length; i++) {
+    const x = data.x[i];
+    const tx = data.tx[i];
+    const n = data.n[i];
+    let one = lbAB(x, n - x) + lbGD(0, n);
+    for (let j = 0; j < n - tx; j++) one = logAdd(one, lbAB(x, tx - x + j) + lbGD(1, tx + j));
+    ll += data.w[i] * one;
+  }
   return ll;
 }
 
 /** Maximum-likelihood fit on log-parameters (Nelder-Mead from two starts, BFGS polish). */
-export function fitBgBb(data: BgBbData): BgBbFit {
+/** `start`: the optimum of closely related data, searched from directly. */
+export function fitBgBb(data: BgBbData, start?: BgBbParams): BgBbFit {
   let customers = 0;
   for (let i = 0; i < data.w.length; i++) customers += data.w[i];
   if (customers === 0) throw new Error('BG/BB needs at least one customer');
-  const params = (u: number[]): BgBbParams => ({ alpha: Math.exp(u[0]), beta: Math.exp(u[1]), gamma: Math.exp(u[2]), delta: Math.exp(u[3]) });
+  // bounded like BG/NBD's: a flat ridge (say γ → 0) must not send the search to 1e30
+  const e = (v: number) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
+  const params = (u: number[]): BgBbParams => ({ alpha: e(u[0]), beta: e(u[1]), gamma: e(u[2]), delta: e(u[3]) });
   const result = maximizeLikelihood(
     (u) => bgbbLogLikelihood(data, params(u)),
-    [
-      [0, 0, 0, 0],
-      [Math.log(0.5), Math.log(2), Math.log(0.5), Math.log(5)],
-    ],
+    start
+      ? [[start.alpha, start.beta, start.gamma, start.delta].map(Math.log)]
+      : [
+          [0, 0, 0, 0],
+          [Math.log(0.5), Math.log(2), Math.log(0.5), Math.log(5)],
+        ],
+    undefined,
+    { warm: start !== undefined },
   );
   const p = params(result.x);
   return { ...p, logLikelihood: bgbbLogLikelihood(data, p), customers, patterns: data.x.length, converged: result.converged };

@@ -226,12 +226,15 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** models searched on log-parameters stop at e^±LOG_BOUND (a flat ridge must not run off to 1e30) */
+export const LOG_BOUND = 15;
+
 /**
  * Maximises a log-likelihood over unbounded (log-)parameters: Nelder-Mead from each start (the
  * best wins), then BFGS on a central-difference gradient to polish it — on `polishOn` when given
  * (the full data after a subsample). Non-finite values count as −∞.
  */
-export function maximizeLikelihood(ll: (u: number[]) => number, starts: number[][], polishOn?: (u: number[]) => number): Minimum {
+export function maximizeLikelihood(ll: (u: number[]) => number, starts: number[][], polishOn?: (u: number[]) => number, options: { warm?: boolean } = {}): Minimum {
   const negative = (f: (u: number[]) => number) => (u: number[]) => {
     const v = f(u);
     return Number.isFinite(v) ? -v : Infinity;
@@ -249,10 +252,15 @@ export function maximizeLikelihood(ll: (u: number[]) => number, starts: number[]
   };
   let best: Minimum | null = null;
   for (const start of starts) {
-    const m = nelderMead(negative(ll), start, { step: 0.5, maxIterations: 1500, tolerance: 1e-12 });
+    // a warm start (the optimum of closely related data) needs no simplex search
+    const m = options.warm ? { x: start, f: negative(ll)(start), iterations: 0, converged: false } : nelderMead(negative(ll), start, { step: 0.5, maxIterations: 400, tolerance: 1e-9 });
     if (!best || m.f < best.f) best = m;
   }
-  const target = negative(polishOn ?? ll);
-  const polished = bfgs(withGradient(target), best!.x, { maxIterations: 200, gradientTolerance: 1e-10 });
-  return polished.f <= target(best!.x) ? polished : { ...best!, f: target(best!.x) };
+  const onSample = bfgs(withGradient(negative(ll)), best!.x, { maxIterations: 200, gradientTolerance: 1e-10 });
+  const start = onSample.f <= best!.f ? onSample : best!;
+  if (!polishOn) return start;
+  // the subsample's weights are scaled to the full total, so its curvature is a good start
+  const target = negative(polishOn);
+  const polished = bfgs(withGradient(target), start.x, { maxIterations: 100, gradientTolerance: 1e-10, inverseHessian: onSample.inverseHessian });
+  return polished.f <= target(start.x) ? polished : { ...start, f: target(start.x) };
 }

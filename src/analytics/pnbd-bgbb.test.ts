@@ -65,11 +65,14 @@ function integratedLikelihood(p: { r: number; alpha: number; s: number; beta: nu
 }
 
 describe('Pareto/NBD', () => {
-  it('closed-form likelihood equals the likelihood integrated numerically, whichever of α and β is larger', () => {
+  it('the likelihood equals the one integrated numerically over λ and μ, whichever of α and β is larger and however far apart', () => {
     const cases = [
       { p: { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }, c: [2, 30.4, 38.9] },
       { p: { r: 0.8, alpha: 6, s: 1.3, beta: 2.5 }, c: [3, 12, 20] },
       { p: { r: 1.5, alpha: 3, s: 0.7, beta: 3 }, c: [0, 0, 15] },
+      // β far above α (and the reverse): z near 1, where the likelihood is integrated directly
+      { p: { r: 0.8, alpha: 2, s: 3, beta: 200 }, c: [2, 5, 30] },
+      { p: { r: 0.4, alpha: 300, s: 0.5, beta: 1.5 }, c: [4, 20, 26] },
     ];
     for (const { p, c } of cases) {
       const [x, tx, T] = c;

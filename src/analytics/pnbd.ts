@@ -4,7 +4,7 @@
 // Customers are grouped by identical (x, t_x, T); the Gauss hypergeometric parts depend only on
 // (x, t_x) and (x, T), so each distinct pair is evaluated once per likelihood evaluation.
 import type { BgNbdData } from './bgnbd.js';
-import { lgamma, maximizeLikelihood } from './math.js';
+import { LOG_BOUND, lgamma, maximizeLikelihood } from './math.js';
 
 export interface ParetoNbdParams {
   r: number;
@@ -60,10 +60,64 @@ function logDiff(a: number, b: number): number {
   return a + Math.log1p(-Math.exp(b - a));
 }
 
+/** the hypergeometric series is used while z <= this (it then converges in a few dozen terms) */
+const SERIES_MAX_Z = 0.5;
+
+const zOf = (p: ParetoNbdParams, t: number) => Math.abs(p.alpha - p.beta) / (Math.max(p.alpha, p.beta) + t);
+
+// 10-point Gauss-Legendre nodes and weights on [-1, 1]
+const GL_X = [
+  -0.9739065285171717, -0.8650633666889845, -0.6794095682990244, -0.4333953941292472, -0.1488743389816312, 0.1488743389816312, 0.4333953941292472, 0.6794095682990244, 0.8650633666889845,
+  0.9739065285171717,
+];
+const GL_W = [
+  0.0666713443086881, 0.1494513491505806, 0.219086362515982, 0.2692667193099963, 0.2955242247147529, 0.2955242247147529, 0.2692667193099963, 0.219086362515982, 0.1494513491505806, 0.0666713443086881,
+];
+
+/**
+ * ln of s ∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ — the chance of the history with the customer
+ * gone at some τ between the last purchase and now, the same quantity as s/(r+s+x) A0 — by
+ * Gauss-Legendre in v = ln(m + τ), m = min(α, β), on panels over which the integrand changes by
+ * at most e^6 (relative error about 1e-9). Used where the series converges slowly (z near 1: β far above α or the reverse).
+ */
+function logDeadByQuadrature(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  if (!(T > tx)) return -Infinity;
+  const { r, alpha, s, beta } = p;
+  const a = r + x;
+  const b = s + 1;
+  const m = Math.min(alpha, beta);
+  const lo = Math.log(m + tx);
+  // with a > 1 the integrand falls at least as e^−(a−1)v: past e^−46 of its start nothing is left
+  const hi = a > 1 ? Math.min(Math.log(m + T), lo + 46 / (a - 1)) : Math.log(m + T);
+  const panels = Math.max(1, Math.ceil(((hi - lo) * Math.max(1, a + b - 1)) / 6));
+  const width = (hi - lo) / panels;
+  // integrand in v: e^v (α+τ)^−a (β+τ)^−b with τ = e^v − m; summed in logs against under/overflow
+  const logs: number[] = [];
+  let peak = -Infinity;
+  for (let k = 0; k < panels; k++) {
+    const mid = lo + (k + 0.5) * width;
+    for (let j = 0; j < 10; j++) {
+      const v = mid + 0.5 * width * GL_X[j];
+      const tau = Math.exp(v) - m;
+      const l = Math.log(0.5 * width * GL_W[j]) + v - a * Math.log(alpha + tau) - b * Math.log(beta + tau);
+      logs.push(l);
+      if (l > peak) peak = l;
+    }
+  }
+  let sum = 0;
+  for (const l of logs) sum += Math.exp(l - peak);
+  return Math.log(s) + peak + Math.log(sum);
+}
+
+/** ln of the "gone between t_x and T" part, by the series where it converges fast, else by quadrature. */
+function logDead(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  if (zOf(p, tx) <= SERIES_MAX_Z) return Math.log(p.s / (p.r + p.s + x)) + logDiff(logPiece(p, x, tx), logPiece(p, x, T));
+  return logDeadByQuadrature(p, x, tx, T);
+}
+
 /** ln of {1 / ((α+T)^(r+x) (β+T)^s) + s/(r+s+x) A0}: the individual part of the likelihood. */
-function logBracket(p: ParetoNbdParams, x: number, logA0: number, T: number): { total: number; alive: number; dead: number } {
+function logBracket(p: ParetoNbdParams, x: number, dead: number, T: number): { total: number; alive: number; dead: number } {
   const alive = -(p.r + x) * Math.log(p.alpha + T) - p.s * Math.log(p.beta + T);
-  const dead = Math.log(p.s / (p.r + p.s + x)) + logA0;
   const hi = Math.max(alive, dead);
   return { total: hi + Math.log(Math.exp(alive - hi) + Math.exp(dead - hi)), alive, dead };
 }
@@ -118,11 +172,14 @@ class Likelihood {
     if (!(r > 0 && alpha > 0 && s > 0 && beta > 0)) return -Infinity;
     let ll = this.total * (-lgamma(r) + r * Math.log(alpha) + s * Math.log(beta));
     for (let k = 0; k < this.xs.length; k++) ll += this.xWeights[k] * lgamma(r + this.xs[k]);
-    for (let k = 0; k < this.pairX.length; k++) this.pieces[k] = logPiece(p, this.pairX[k], this.pairT[k]);
-    const { x, T, w } = this.data;
+    // series pieces only where the series converges fast; other groups are integrated directly
+    for (let k = 0; k < this.pairX.length; k++) this.pieces[k] = zOf(p, this.pairT[k]) <= SERIES_MAX_Z ? logPiece(p, this.pairX[k], this.pairT[k]) : NaN;
+    const { x, tx, T, w } = this.data;
+    const logShare = (xi: number) => Math.log(s / (r + s + xi));
     for (let i = 0; i < x.length; i++) {
-      const logA0 = logDiff(this.pieces[this.gTx[i]], this.pieces[this.gT[i]]);
-      ll += w[i] * logBracket(p, x[i], logA0, T[i]).total;
+      const a = this.pieces[this.gTx[i]];
+      const dead = Number.isNaN(a) ? logDeadByQuadrature(p, x[i], tx[i], T[i]) : logShare(x[i]) + logDiff(a, this.pieces[this.gT[i]]);
+      ll += w[i] * logBracket(p, x[i], dead, T[i]).total;
     }
     return ll;
   }
@@ -138,7 +195,8 @@ export function paretoNbdLogLikelihood(data: BgNbdData, p: ParetoNbdParams): num
  * to a tight gradient). With many distinct triples a systematic subsample finds the optimum's
  * neighbourhood and the full data polishes it.
  */
-export function fitParetoNbd(data: BgNbdData): ParetoNbdFit {
+/** `start`: the optimum of closely related data (the same customers a few months earlier), searched from directly. */
+export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNbdFit {
   const groups = data.x.length;
   let customers = 0;
   let meanT = 0;
@@ -151,14 +209,19 @@ export function fitParetoNbd(data: BgNbdData): ParetoNbdFit {
   const full = new Likelihood(data);
   const SUB = 4000;
   const sample = groups > 2 * SUB ? new Likelihood(subsample(data, SUB)) : full;
-  const params = (u: number[]): ParetoNbdParams => ({ r: Math.exp(u[0]), alpha: Math.exp(u[1]), s: Math.exp(u[2]), beta: Math.exp(u[3]) });
+  // bounded like BG/NBD's: on a flat ridge (s → 0 with β → ∞: nobody drops out) the search stops at e^±15
+  const e = (v: number) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
+  const params = (u: number[]): ParetoNbdParams => ({ r: e(u[0]), alpha: e(u[1]), s: e(u[2]), beta: e(u[3]) });
   const result = maximizeLikelihood(
     (u) => sample.value(params(u)),
-    [
-      [0, Math.log(meanT), 0, Math.log(meanT)],
-      [Math.log(0.5), Math.log(meanT / 4), Math.log(0.5), Math.log(meanT)],
-    ],
+    start
+      ? [[start.r, start.alpha, start.s, start.beta].map(Math.log)]
+      : [
+          [0, Math.log(meanT), 0, Math.log(meanT)],
+          [Math.log(0.5), Math.log(meanT / 4), Math.log(0.5), Math.log(meanT)],
+        ],
     sample === full ? undefined : (u) => full.value(params(u)),
+    { warm: start !== undefined },
   );
   const p = params(result.x);
   return { ...p, logLikelihood: full.value(p), customers, groups, converged: result.converged };
@@ -183,8 +246,7 @@ function subsample(data: BgNbdData, size: number): BgNbdData {
 
 /** P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^(r+x) (β+T)^s A0). */
 export function paretoNbdPAlive(p: ParetoNbdParams, x: number, tx: number, T: number): number {
-  const logA0 = logDiff(logPiece(p, x, tx), logPiece(p, x, T));
-  const b = logBracket(p, x, logA0, T);
+  const b = logBracket(p, x, logDead(p, x, tx, T), T);
   return Math.exp(b.alive - b.total);
 }
 

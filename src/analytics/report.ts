@@ -14,12 +14,15 @@
 //   purchases (rounded up to whole days, at least 7, at most 730), so 9 in 10 returning
 //   purchases come inside it; 365 days when nobody has bought twice.
 // - Value at risk: see valueAtRiskDefinition (defined once; CLV already carries P(alive)).
-import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdFit } from './bgnbd.js';
+import type { BgBbFit } from './bgbb.js';
+import type { BgNbdFit } from './bgnbd.js';
 import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
 import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
 import { healthScore, type Health, type HealthFactor } from './health.js';
 import { quantile } from './math.js';
 import { applyCancellations, intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
+import type { ParetoNbdFit } from './pnbd.js';
+import { calibrationSummaries, chooseModel, fitModels, modelLabels, OPPORTUNITY_DAYS, predict, type ModelChoice, type ModelName } from './purchase-models.js';
 import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
 
 export type TimeUnit = 'day' | 'week' | 'month';
@@ -185,6 +188,12 @@ export interface RetentionReport {
   models: {
     bgnbd: (Pick<BgNbdFit, 'r' | 'alpha' | 'a' | 'b' | 'logLikelihood' | 'customers' | 'converged'> & { timeUnit: TimeUnit }) | null;
     gammaGamma: Pick<GammaGammaFit, 'p' | 'q' | 'gamma' | 'logLikelihood' | 'customers'> | null;
+    /** orders: the Pareto/NBD fit on the same customers (time unit as BG/NBD) */
+    paretoNbd?: (Pick<ParetoNbdFit, 'r' | 'alpha' | 's' | 'beta' | 'logLikelihood' | 'customers' | 'converged'> & { timeUnit: TimeUnit }) | null;
+    /** orders: BG/BB on monthly opportunities (a month with a purchase counts once; purchasesPerOpportunity converts back to purchases) */
+    bgbb?: (Pick<BgBbFit, 'alpha' | 'beta' | 'gamma' | 'delta' | 'logLikelihood' | 'customers' | 'converged'> & { opportunityDays: number; purchasesPerOpportunity: number }) | null;
+    /** orders: the model P(alive), expected purchases and CLV come from, and why */
+    chosen?: ModelChoice | null;
     sbg?: {
       plan: string;
       interval: string;
@@ -792,65 +801,14 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       revenue: r.revenue.map((v) => round(v / scale, 2)),
     }));
 
-  // calibration summaries
-  const x = new Int32Array(n);
-  const txDays = new Int32Array(n);
-  const TDays = new Int32Array(n);
-  const mean = new Float64Array(n);
-  /** repeat purchases with a known spend in the report's currency (= x with one currency) */
-  const xMoney = new Int32Array(n);
-  const holdoutActual = new Int32Array(n);
-  const inModel = new Uint8Array(n);
-  let calActual = 0;
-  timed(opts, 'customer summaries', () => {
-    for (let c = 0; c < n; c++) {
-      if (!hasPurchase(c) || firstBuy[c] > calEnd) continue;
-      inModel[c] = 1;
-      let last = firstBuy[c];
-      let k = 0;
-      let km = 0;
-      let sum = 0;
-      for (let i = pd.offsets[c] + 1; i < pd.offsets[c + 1]; i++) {
-        const d = pd.days[i];
-        if (d <= calEnd) {
-          k++;
-          last = d;
-          // with several currencies, a day paid only in another one tells nothing about spend here
-          if (!money.foreign || pd.spend[i] > 0) {
-            km++;
-            sum += pd.spend[i];
-          }
-        } else if (d <= asOf) holdoutActual[c]++;
-      }
-      x[c] = k;
-      xMoney[c] = km;
-      txDays[c] = last - firstBuy[c];
-      TDays[c] = calEnd - firstBuy[c];
-      mean[c] = km > 0 ? sum / km : 0;
-      calActual += k;
-    }
-  });
-  const modelIdx: number[] = [];
-  for (let c = 0; c < n; c++) if (inModel[c]) modelIdx.push(c);
-  const grouped = timed(opts, 'group (x, t_x, T)', () =>
-    groupDayTriples(
-      Int32Array.from(modelIdx, (c) => x[c]),
-      Int32Array.from(modelIdx, (c) => txDays[c]),
-      Int32Array.from(modelIdx, (c) => TDays[c]),
-      ud,
-    ),
-  );
-  let bg: BgNbdFit | null = null;
-  timed(opts, 'fit BG/NBD', () => {
-    try {
-      if (modelIdx.length < 2 || calActual === 0) throw new Error('needs customers with repeat purchases');
-      bg = fitBgNbd(grouped);
-      if (!Number.isFinite(bg.logLikelihood)) throw new Error('the fit did not converge');
-    } catch (err) {
-      bg = null;
-      notes.push(`BG/NBD not fitted: ${(err as Error).message}.`);
-    }
-  });
+  // calibration summaries: each customer's repeat purchases, recency and age at the calibration end
+  const foreignOnly = money.foreign !== null;
+  const cal = timed(opts, 'customer summaries', () => calibrationSummaries(pd, firstBuy, calEnd, asOf, ud, foreignOnly));
+  const { x, txDays, TDays, mean, xMoney, holdoutActual, inModel, modelIdx, calActual } = cal;
+  const timeStage = <T>(stage: string, f: () => T) => timed(opts, stage, f);
+  const fits = fitModels(cal, timeStage);
+  for (const [m, why] of Object.entries(fits.failures)) notes.push(`${modelLabels[m as ModelName]} not fitted: ${why}.`);
+  const bg = fits.bgnbd;
   let gg: GammaGammaFit | null = null;
   timed(opts, 'fit Gamma-Gamma', () => {
     try {
@@ -865,65 +823,35 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     }
   });
 
-  // per-group predictions: P(alive), expected purchases in the horizon, discounted purchases,
-  // holdout prediction
-  const G = grouped.x.length;
-  const gAlive = new Float64Array(G).fill(1);
-  const gExpected = new Float64Array(G);
-  const gDiscounted = new Float64Array(G);
-  /** discounted expected purchases if the customer is still alive (gDiscounted ÷ P(alive)) */
-  const gDiscAlive = new Float64Array(G);
-  const gHoldout = new Float64Array(G);
+  // which model the report uses: the best holdout fit when there is enough history
+  const chosen = timed(opts, 'choose the model', () => chooseModel(fits, cal, pd, firstBuy, { asOf, minDay, ud, explicitHoldout: opts.calibrationEndDay !== undefined, foreignOnly, time: timeStage }));
   const holdoutDays = asOf - calEnd;
-  let calExpected = 0;
-  timed(opts, 'predict per customer', () => {
-    const fit = bg as BgNbdFit | null;
-    if (!fit) return;
-    // purchases are discounted per quarter of the horizon, at each quarter's midpoint
-    const steps = 4;
-    const stepUnits = horizon / steps / ud;
-    const newByT = new Map<number, number>();
-    for (let g = 0; g < G; g++) {
-      const xv = grouped.x[g];
-      const tx = grouped.tx[g];
-      const T = grouped.T[g];
-      gAlive[g] = bgPAlive(fit, xv, tx, T);
-      let prev = 0;
-      let disc = 0;
-      for (let k = 1; k <= steps; k++) {
-        const e = conditionalExpectedPurchases(fit, k * stepUnits, xv, tx, T);
-        disc += (e - prev) / Math.pow(1 + discount, ((k - 0.5) * horizon) / steps / 365);
-        prev = e;
-      }
-      gExpected[g] = prev;
-      gDiscounted[g] = disc;
-      gDiscAlive[g] = gAlive[g] > 0 ? disc / gAlive[g] : 0;
-      if (holdoutDays > 0) gHoldout[g] = conditionalExpectedPurchases(fit, holdoutDays / ud, xv, tx, T);
-      let eNew = newByT.get(T);
-      if (eNew === undefined) newByT.set(T, (eNew = expectedPurchasesNew(fit, T)));
-      calExpected += grouped.w[g] * eNew;
-    }
-  });
-  if (!bg) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
-  const groupOfCustomer = new Int32Array(n).fill(-1);
-  {
-    let gi = 0;
-    for (const c of modelIdx) groupOfCustomer[c] = grouped.groupOf[gi++];
-  }
+  const preds = chosen ? timed(opts, 'predict per customer', () => predict(chosen.model, fits, cal, { unitDays: ud, horizonDays: horizon, discountRate: discount })) : null;
+  if (!preds) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
+  const calExpected = preds?.calibrationExpected ?? 0;
   // can the data support the fit? Otherwise say so and fall back to each customer's own rhythm
   let fitCheck: FitCheck | null = null;
-  if (bg) {
+  if (chosen && preds) {
     let hA = 0;
     let hP = 0;
     if (holdoutDays > 0 && opts.calibrationEndDay !== undefined)
       for (const c of modelIdx) {
         hA += holdoutActual[c];
-        hP += gHoldout[groupOfCustomer[c]];
+        hP += preds.holdout[c];
       }
-    fitCheck = checkBgNbdFit(bg, calActual, calExpected, holdoutDays > 0 && opts.calibrationEndDay !== undefined ? { actual: hA, predicted: hP } : null);
-    if (!fitCheck.ok)
+    const fitted = fits[chosen.model]!;
+    const check = checkModelFit(
+      chosen.model,
+      fitted as unknown as Record<string, number>,
+      calActual,
+      calExpected,
+      holdoutDays > 0 && opts.calibrationEndDay !== undefined ? { actual: hA, predicted: hP } : null,
+      (calEnd - minDay) / ud,
+    );
+    fitCheck = check;
+    if (!check.ok)
       notes.push(
-        `The BG/NBD fit is not supported by this data (${fitCheck.problems.join('; ')}), so P(alive), lifetime value and value at risk use each customer's own rhythm instead: on time up to their usual gap between purchases, then less and less, nothing at three times it (one-time buyers: the share of customers like them who came back).`,
+        `The ${modelLabels[chosen.model]} fit is not supported by this data (${check.problems.join('; ')}), so P(alive), lifetime value and value at risk use each customer's own rhythm instead: on time up to their usual gap between purchases, then less and less, nothing at three times it (one-time buyers: the share of customers like them who came back).`,
       );
   }
   const fallback = fitCheck !== null && !fitCheck.ok;
@@ -956,8 +884,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       buyers++;
       if (pd.offsets[c + 1] - pd.offsets[c] > 1) repeaters++;
       if (!inModel[c]) continue;
-      const g = groupOfCustomer[c];
-      const pa = gAlive[g];
+      const pa = preds ? preds.alive[c] : 1;
       // P(alive) = 1 without a repeat purchase is the model's convention, not evidence
       const oneTime = x[c] === 0 ? comeBack(TDays[c]) : null;
       let spend: number;
@@ -970,14 +897,14 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       const usualGap = x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap;
       // the chance they are still a customer: the model's, or their own rhythm when the fit is not supported
       const pStill = fallback ? (oneTime?.share ?? rhythmShare(asOf - lastAll, usualGap)) : pa;
-      const valueIfStays = (gDiscAlive[g] * spend) / scale;
-      const clv = fallback ? valueIfStays * pStill : (gDiscounted[g] * spend) / scale;
+      const valueIfStays = ((preds?.discountedIfAlive[c] ?? 0) * spend) / scale;
+      const clv = fallback ? valueIfStays * pStill : ((preds?.discounted[c] ?? 0) * spend) / scale;
       const var_ = valueAtRisk(valueIfStays, pStill);
       varTotal += var_;
       const ex = opts.extras?.get(ids[c]);
       const health = healthScore({
         // an unsupported fit says nothing: the rhythm factor speaks for itself
-        pAlive: bg && !fallback ? pa : null,
+        pAlive: preds && !fallback ? pa : null,
         daysSinceLastPurchase: asOf - lastAll,
         usualGapDays: usualGap,
         ownGap: x[c] > 0,
@@ -1001,8 +928,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       if (holdoutDays > 0 && opts.calibrationEndDay !== undefined) {
         hCustomers++;
         hActual += holdoutActual[c];
-        hPred += gHoldout[g];
-        hAbs += Math.abs(holdoutActual[c] - gHoldout[g]);
+        hPred += preds?.holdout[c] ?? 0;
+        hAbs += Math.abs(holdoutActual[c] - (preds?.holdout[c] ?? 0));
       }
       if (opts.includeCustomers !== false) {
         const row: CustomerRow = {
@@ -1017,9 +944,9 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
           lastPurchase: dayText(lastAll),
           revenue: round(pd.revenue[c] / scale, 2),
           pAlive: round(pStill),
-          ...(fallback ? { model: { pAlive: round(pa), clv: round((gDiscounted[g] * spend) / scale, 2) } } : {}),
+          ...(fallback ? { model: { pAlive: round(pa), clv: round(((preds?.discounted[c] ?? 0) * spend) / scale, 2) } } : {}),
           ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers, ageDays: oneTime.ageDays } } : {}),
-          expectedPurchases: round(gExpected[g]),
+          expectedPurchases: round(preds?.expected[c] ?? 0),
           clv: round(clv, 2),
           valueAtRisk: round(var_, 2),
           health: health.score,
@@ -1028,7 +955,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
         };
         if (opts.calibrationEndDay !== undefined) {
           row.holdoutActual = holdoutActual[c];
-          row.holdoutPredicted = round(gHoldout[g]);
+          row.holdoutPredicted = round(preds?.holdout[c] ?? 0);
         }
         customers.push(row);
       }
@@ -1060,11 +987,37 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     cohorts,
     models: {
       bgnbd: fitBg ? { r: fitBg.r, alpha: fitBg.alpha, a: fitBg.a, b: fitBg.b, logLikelihood: fitBg.logLikelihood, customers: fitBg.customers, converged: fitBg.converged, timeUnit: unit } : null,
+      paretoNbd: fits.paretoNbd
+        ? {
+            r: fits.paretoNbd.r,
+            alpha: fits.paretoNbd.alpha,
+            s: fits.paretoNbd.s,
+            beta: fits.paretoNbd.beta,
+            logLikelihood: fits.paretoNbd.logLikelihood,
+            customers: fits.paretoNbd.customers,
+            converged: fits.paretoNbd.converged,
+            timeUnit: unit,
+          }
+        : null,
+      bgbb: fits.bgbb
+        ? {
+            alpha: fits.bgbb.alpha,
+            beta: fits.bgbb.beta,
+            gamma: fits.bgbb.gamma,
+            delta: fits.bgbb.delta,
+            logLikelihood: fits.bgbb.logLikelihood,
+            customers: fits.bgbb.customers,
+            converged: fits.bgbb.converged,
+            opportunityDays: round(OPPORTUNITY_DAYS, 4),
+            purchasesPerOpportunity: round(cal.purchasesPerOpportunity),
+          }
+        : null,
+      chosen,
       gammaGamma: fitGg ? { p: fitGg.p, q: fitGg.q, gamma: fitGg.gamma / scale, logLikelihood: fitGg.logLikelihood + fitGg.customers * Math.log(scale), customers: fitGg.customers } : null,
       fitCheck,
       notes,
     },
-    fitQuality: fitBg ? { calibrationActualRepeatPurchases: calActual, calibrationExpectedRepeatPurchases: round(calExpected, 2) } : null,
+    fitQuality: preds ? { calibrationActualRepeatPurchases: calActual, calibrationExpectedRepeatPurchases: round(calExpected, 2) } : null,
     clv: {
       horizonDays: horizon,
       discountRate: discount,
@@ -1195,6 +1148,33 @@ export function checkBgNbdFit(
     problems.push(`it expects ${Math.round(calibrationExpected)} repeat purchases in the calibration period where ${calibrationActual} happened`);
   if (holdout && holdout.actual >= 20 && Math.abs(holdout.predicted - holdout.actual) > 0.3 * holdout.actual)
     problems.push(`it predicts ${Math.round(holdout.predicted)} repeat purchases in the holdout where ${holdout.actual} happened`);
+  return { ok: problems.length === 0, problems, fallback: problems.length ? 'own rhythm' : null };
+}
+
+/**
+ * The same check for whichever model the report uses. Pareto/NBD: a mean dropout rate s/β so low
+ * that under 1% of customers would stop over the data's span; BG/BB: a dropout chance per
+ * opportunity γ/(γ+δ) under 0.001. Calibration and holdout totals as for BG/NBD.
+ */
+export function checkModelFit(
+  model: ModelName,
+  fit: Record<string, number>,
+  calibrationActual: number,
+  calibrationExpected: number,
+  holdout: { actual: number; predicted: number } | null,
+  spanUnits: number,
+): FitCheck {
+  if (model === 'bgnbd') return checkBgNbdFit(fit as { r: number; alpha: number; a: number; b: number }, calibrationActual, calibrationExpected, holdout);
+  const keys = model === 'paretoNbd' ? (['r', 'alpha', 's', 'beta'] as const) : (['alpha', 'beta', 'gamma', 'delta'] as const);
+  const base = checkBgNbdFit({ r: 1, alpha: 1, a: 1, b: 1 }, calibrationActual, calibrationExpected, holdout);
+  const problems: string[] = [];
+  const g = (v: number) => (v >= 0.01 && v < 1e4 ? v.toFixed(4) : v.toPrecision(3));
+  if (model === 'paretoNbd' && 1 - Math.pow(fit.beta / (fit.beta + Math.max(1, spanUnits)), fit.s) < 0.01)
+    problems.push(`dropout s = ${g(fit.s)}, β = ${g(fit.beta)}: it says almost no customer ever stops buying`);
+  if (model === 'bgbb' && fit.gamma / (fit.gamma + fit.delta) < 0.001) problems.push(`dropout γ = ${g(fit.gamma)}, δ = ${g(fit.delta)}: it says almost no customer ever stops buying`);
+  const edge = keys.filter((k) => Math.abs(Math.log(fit[k])) > 14.5);
+  if (edge.length) problems.push(`${edge.join(', ')} at the edge of what can be estimated`);
+  problems.push(...base.problems);
   return { ok: problems.length === 0, problems, fallback: problems.length ? 'own rhythm' : null };
 }
 
