@@ -72,7 +72,7 @@ for (const [label, shots] of [
     const msgs = writeMessages(`msg-${oos}.csv`, oos ? heldOut : new Set());
     const t0 = Date.now();
     const r = evalCli(faq, msgs);
-    const line = `banking77 ${label}${oos ? ` with ${heldOut.size} intents held out` : ''}: entries=${r.entries} phrasings=${r.phrasings} accuracy=${r.inScope.accuracy} top3=${r.inScope.top3} clarified=${r.inScope.clarified} wrong=${r.inScope.wronglyAnswered}${oos ? ` oos_recall=${r.outOfScope.recall} oos_answered=${r.outOfScope.wronglyAnswered}` : ''} p99_ms=${r.latency.p99_ms} build_ms=${r.build_ms} (${((Date.now() - t0) / 1000).toFixed(0)} s)`;
+    const line = `banking77 ${label}${oos ? ` with ${heldOut.size} intents held out` : ''}: entries=${r.entries} phrasings=${r.phrasings} accuracy=${r.inScope.accuracy} top3=${r.inScope.top3} clarified=${r.inScope.clarified} wrong=${r.inScope.wronglyAnswered}${oos ? ` oos_recall=${r.outOfScope.recall} oos_answered=${r.outOfScope.wronglyAnswered}` : ''}  p99_ms=${r.latency.p99_ms} per_s=${r.per_s} build_ms=${r.build_ms} build_cpu_ms=${r.build_cpu_ms} (${((Date.now() - t0) / 1000).toFixed(0)} s)`;
     console.log(line);
     lines.push(line);
   }
@@ -95,13 +95,15 @@ const typical = writeFaq('faq-500.csv', 1e9, new Set(), (r, n) => `${r.category}
     ),
   );
   const r = evalCli(typical, few);
-  console.log(`typical FAQ: entries=${r.entries} phrasings=${r.phrasings} build_ms=${r.build_ms} update_ms=${r.update_ms}`);
+  console.log(`typical FAQ: entries=${r.entries} phrasings=${r.phrasings} build_ms=${r.build_ms} update_ms=${r.update_ms} build_cpu_ms=${r.build_cpu_ms} update_cpu_ms=${r.update_cpu_ms}`);
 }
 
 // 1,000 entries: BANKING77's training phrasings in groups of 10 (same intent → several entries)
 const big = writeFaq('faq-1000.csv', 1e9, new Set(), (r, n) => `${r.category}-${Math.floor(n / 10)}`);
 const bigMsgs = writeMessages('msg-1000.csv', new Set(cats));
 const r = evalCli(big, bigMsgs);
-console.log(`1,000-entry knowledge base built and calibrated in ${r.build_ms} ms, one entry replaced in ${r.update_ms} ms; ${r.messages} messages`);
+console.log(
+  `1,000-entry knowledge base built and calibrated in ${r.build_ms} ms (CPU ${r.build_cpu_ms} ms), one entry replaced in ${r.update_ms} ms (CPU ${r.update_cpu_ms} ms); ${r.messages} messages`,
+);
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`assistant: entries=${r.entries} messages=${r.messages} p99_ms=${r.latency.p99_ms} per_s=${r.per_s}`);
