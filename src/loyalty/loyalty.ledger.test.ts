@@ -14,7 +14,7 @@ import { REVERSE_JOB } from './loyalty.subscribers.js';
 let t: TestApp;
 let owner: Caller;
 let agent: Caller;
-let clock = new Date();
+const clock = new Date();
 beforeAll(async () => {
   t = await createTestApp({ now: () => clock });
   owner = await t.signIn('owner');

@@ -71,8 +71,38 @@ describe.skipIf(browserTestsSkipped('recovery'))('recovery in Chromium', () => {
       await box.fill(draft);
       await expect.poll(() => page.getByTestId('warnings').innerText()).toContain('No warnings');
       await page.getByRole('button', { name: 'Send apology' }).click();
-      await expect.poll(() => page.getByTestId('affected').locator('tr', { hasText: who }).innerText()).toMatch(/email \d{4}-\d{2}-\d{2}/);
+      await expect.poll(() => page.getByTestId('affected').locator('tr', { hasText: who }).innerText()).toMatch(/email/);
+      await expect.poll(() => page.getByTestId('affected').locator('tr', { hasText: who }).innerText()).toMatch(/ordered again|waiting/); // their order today may be after 09:00
+      // the public note: published, opened, hostile text shown as text
+      await page.getByLabel('Public note').fill('Parcels left late this week. <script>alert(2)</script> We changed how pickups are booked.');
+      await page.getByRole('button', { name: 'Publish' }).click();
+      const href = await page.getByTestId('public-link').getAttribute('href');
+      expect(href).toMatch(/^\/p\/incidents\/[A-Za-z0-9_-]{16}$/);
       await page.screenshot({ path: path.join(shotDir, `recovery-incident-${label}.png`), fullPage: true });
+      const publicPage = await browser.newPage({ viewport });
+      await publicPage.goto(`${running.url}${href}`);
+      expect(await publicPage.locator('main').innerText()).toContain('<script>alert(2)</script>');
+      await publicPage.screenshot({ path: path.join(shotDir, `recovery-public-note-${label}.png`), fullPage: true });
+      await publicPage.close();
+
+      // the library: the apology with its outcome, the results chart, saved as a template
+      await page.getByRole('link', { name: '← Incidents' }).click();
+      await page.getByRole('tab', { name: 'Library and results' }).click();
+      await expect.poll(() => page.getByTestId('apologies').locator('tr', { hasText: who }).innerText()).toMatch(/ordered again|waiting/); // their order today may be after 09:00
+      await expect.poll(() => page.getByTestId('results').innerText()).toContain('apologised within 7 days');
+      await page.getByTestId('apologies').locator('tr', { hasText: who }).getByRole('button', { name: 'Save as template' }).click();
+      await page.getByLabel('Template name').fill(`Late pickup (${label})`);
+      await page.getByRole('button', { name: 'Save template' }).click();
+      await expect.poll(() => page.getByText(`Saved as template “Late pickup (${label})”`).count()).toBe(1);
+      await page.screenshot({ path: path.join(shotDir, `recovery-library-${label}.png`), fullPage: true });
+      await page.getByRole('tab', { name: 'Templates' }).click();
+      await expect.poll(() => page.getByText(`Late pickup (${label})`).count()).toBe(1);
+
+      // the owner's limits in Settings
+      await page.goto(`${running.url}/settings`);
+      await expect.poll(() => page.getByTestId('recovery-settings').count()).toBe(1);
+      await page.getByTestId('recovery-settings').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shotDir, `recovery-settings-${label}.png`), fullPage: false });
 
       const emails = await running.ctx.db.selectFrom('emails').select('to_address').where('idempotency_key', 'like', 'apology:%').execute();
       expect(emails.filter((e) => e.to_address === (who === 'Desk Nora' ? 'nora@fern.test' : 'max@fern.test'))).toHaveLength(1);

@@ -4,29 +4,22 @@
 // k-th delivery of any order.created subscriber (some slices credited, one maybe half-way, the
 // rest not), and with KILL_AFTER_MS it is killed by a timer wherever it is.
 import { sql } from 'kysely';
-import { features } from '../../app/features.js';
-import { createContext } from '../../platform/app.js';
-import { loadConfig } from '../../platform/config.js';
-import { openDatabase } from '../../platform/db/database.js';
+import { crash, deliverUntilDone, openCrashChild } from '../../app/testing/crash-child.js';
 import { addTestSubscriber, emitEvent } from '../../platform/events/events.service.js';
-import { installFeatures } from '../../platform/feature.js';
-import { newWorkerId, runDueJobs } from '../../platform/jobs/jobs.service.js';
 import { saveWorkspace } from '../../workspace/index.js';
 
-installFeatures(features);
 const env = process.env;
-const database = await openDatabase({ dataDir: env.KEEPWELL_DATA_DIR, databaseUrl: env.DATABASE_URL || undefined, schema: env.KEEPWELL_DB_SCHEMA || undefined });
-const ctx = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent' }), database);
+const { database, ctx } = await openCrashChild(env);
 
 let runs = 0;
 addTestSubscriber({
   name: 'test.loyalty-crash',
   on: ['order.created'],
   handle: async () => {
-    if (++runs === Number(env.KILL_AT ?? 0)) process.kill(process.pid, 'SIGKILL');
+    if (++runs === Number(env.KILL_AT ?? 0)) crash();
   },
 });
-if (env.KILL_AFTER_MS) setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(env.KILL_AFTER_MS));
+if (env.KILL_AFTER_MS) setTimeout(crash, Number(env.KILL_AFTER_MS));
 
 if (env.MODE === 'import') {
   await saveWorkspace(ctx.db, { name: 'Crash Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' });
@@ -44,19 +37,7 @@ if (env.MODE === 'import') {
   await database.close();
   process.exit(0);
 } else {
-  const workerId = newWorkerId();
-  for (;;) {
-    const r = await runDueJobs(ctx, { workerId, limit: 3, kinds: ['event.deliver'] });
-    if (r.ran > 0) continue;
-    const left = await ctx.db
-      .selectFrom('jobs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('kind', '=', 'event.deliver')
-      .where('status', 'in', ['pending', 'running'])
-      .executeTakeFirstOrThrow();
-    if (Number(left.n) === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await deliverUntilDone(ctx, 3);
   await database.close();
   process.exit(0);
 }

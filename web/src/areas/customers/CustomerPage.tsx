@@ -6,6 +6,7 @@ import { FormError } from '../../shell/FormError';
 import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 import { CustomerHealth } from './CustomerHealth';
+import { CustomerLoyaltyPanel } from '../loyalty/CustomerLoyaltyPanel';
 import { NewTaskForm } from '../tasks/NewTaskForm';
 import { TaskList } from '../tasks/TaskList';
 import { day, drivers, money, statusBadge, when, type CustomerRow, type Order, type Subscription, type Touchpoint } from './types';
@@ -299,6 +300,7 @@ export function CustomerPage() {
         </div>
       </div>
       <CustomerHealth customerId={c.id} />
+      <CustomerLoyaltyPanel customerId={c.id} />
       <div className="grid">
         <ProfileForm customer={c} onSaved={reload} />
         <div className="page">

@@ -1,10 +1,13 @@
 // Loyalty: a customer's points (balance, tier, ledger, adjust), promo codes (list, make one,
 // make a batch and export it as CSV, withdraw, redeem) and the rules (owner).
 import { useState, type FormEvent } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../../api';
+import { CustomerPicker } from '../../shell/CustomerPicker';
 import { FormError } from '../../shell/FormError';
-import { formatDate, formatDateTime, useWorkspaceTimeZone } from '../../shell/format';
+import { formatDate, formatDateTime, formatMoney, formatPercent, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
+import { ScrollTable, Tabs } from '../../shell/Tabs';
 import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 
@@ -55,6 +58,8 @@ interface Settings {
   pointsPerUnit: number;
   pointsPerOrder: number;
   pointsPerSurvey: number;
+  pointsOnBirthday: number;
+  pointsPerReview: number;
   expiryMonths: number;
   currency: string | null;
   effectiveCurrency: string;
@@ -62,42 +67,102 @@ interface Settings {
   referral: { referrerPoints: number; referredPoints: number };
 }
 
-const money = (minor: number, currency: string | null) => {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency ?? 'EUR' }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency ?? ''}`;
-  }
-};
+const money = (minor: number, currency: string | null) => formatMoney(minor, currency);
 const discountText = (c: Code) => (c.percentOff != null ? `${c.percentOff}% off` : `${money(c.amountOffMinor ?? 0, c.currency)} off`);
-const scroll = { overflowX: 'auto' as const };
-
-type Tab = 'customers' | 'codes' | 'settings';
+type Tab = 'customers' | 'codes' | 'results' | 'settings';
 
 function LoyaltyPage() {
   const [tab, setTab] = useState<Tab>('customers');
   return (
     <div className="page">
       <h1>Loyalty</h1>
-      <div className="inline-form" role="tablist" style={{ marginTop: 0, marginBottom: '1rem' }}>
-        {(['customers', 'codes', 'settings'] as Tab[]).map((t) => (
-          <button key={t} role="tab" className={`btn ${tab === t ? 'primary' : ''}`} aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'customers' ? 'Points' : t === 'codes' ? 'Promo codes' : 'Rules'}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={[
+          { id: 'customers', label: 'Points' },
+          { id: 'codes', label: 'Promo codes' },
+          { id: 'results', label: 'Results' },
+          { id: 'settings', label: 'Rules' },
+        ]}
+        value={tab}
+        onChange={setTab}
+      />
       {tab === 'customers' && <CustomerPoints />}
       {tab === 'codes' && <Codes />}
+      {tab === 'results' && <MemberResults />}
       {tab === 'settings' && <SettingsForm />}
     </div>
   );
 }
 
+interface GroupResult {
+  group: string;
+  customers: number;
+  repeatRate: number | null;
+  ordersPerYear: number | null;
+  activeShare: number | null;
+  medianTenureDays: number | null;
+}
+
+function MemberResults() {
+  const r = useApi<{ activeDays: number; members: GroupResult; others: GroupResult; byTier: GroupResult[]; note: string }>('/api/loyalty/results');
+  if (r.error) return <p className="error">{r.error}</p>;
+  if (!r.data) return <p className="loading">Loading…</p>;
+  const d = r.data;
+  const pct = (x: number | null) => (x == null ? 0 : Math.round(x * 100));
+  const chart = [
+    { name: 'repeat buyers', members: pct(d.members.repeatRate), others: pct(d.others.repeatRate) },
+    { name: `bought in the last ${d.activeDays} days`, members: pct(d.members.activeShare), others: pct(d.others.activeShare) },
+  ];
+  const rows = [d.members, d.others, ...d.byTier];
+  return (
+    <section className="card" data-testid="member-results">
+      <h2 style={{ marginTop: 0 }}>Do members come back more?</h2>
+      <p className="muted">Members used the programme: spent points, redeemed a code, referred someone or were referred. Others bought without.</p>
+      <div style={{ width: '100%', height: 240 }}>
+        <ResponsiveContainer>
+          <BarChart data={chart} margin={{ top: 10, right: 10, left: -10, bottom: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="name" tick={{ fontSize: 12 }} interval={0} />
+            <YAxis unit="%" domain={[0, 100]} tick={{ fontSize: 12 }} />
+            <Tooltip formatter={(v) => `${v}%`} />
+            <Legend />
+            <Bar dataKey="members" name={`members (${d.members.customers})`} fill="#2f5d50" isAnimationActive={false} />
+            <Bar dataKey="others" name={`other buyers (${d.others.customers})`} fill="#f2b134" isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <ScrollTable testId="results-table">
+        <thead>
+          <tr>
+            <th>Group</th>
+            <th className="num">Customers</th>
+            <th className="num">Repeat buyers</th>
+            <th className="num">Orders a year</th>
+            <th className="num">Bought lately</th>
+            <th className="num">First to last order</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((g, i) => (
+            <tr key={`${i}-${g.group}`}>
+              <td>{i === 2 ? <>tier: {g.group}</> : i > 2 ? <>tier: {g.group}</> : <strong>{g.group}</strong>}</td>
+              <td className="num">{g.customers}</td>
+              <td className="num">{formatPercent(g.repeatRate)}</td>
+              <td className="num">{g.ordersPerYear == null ? '—' : g.ordersPerYear.toFixed(1)}</td>
+              <td className="num">{formatPercent(g.activeShare)}</td>
+              <td className="num">{g.medianTenureDays == null ? '—' : `${g.medianTenureDays} days (median)`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </ScrollTable>
+      <p className="muted">{d.note}</p>
+    </section>
+  );
+}
+
 function CustomerPoints() {
   const tz = useWorkspaceTimeZone();
-  const [search, setSearch] = useState('');
   const [picked, setPicked] = useState<string | null>(null);
-  const found = useApi<{ customers: { id: string; name: string; email: string | null }[] }>(search.trim().length >= 2 ? `/api/customers?search=${encodeURIComponent(search.trim())}&limit=10` : null);
   const l = useApi<CustomerLoyalty>(picked ? `/api/loyalty/customers/${picked}?limit=200` : null);
   const [adjust, setAdjust] = useState({ points: '', reason: '' });
   const [err, setErr] = useState<unknown>(null);
@@ -122,23 +187,7 @@ function CustomerPoints() {
   return (
     <>
       <section className="card">
-        <label>
-          Find a customer
-          <input value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Name or email" aria-label="Find a customer" />
-        </label>
-        {found.data && search.trim().length >= 2 && (
-          <ul data-testid="customer-results" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
-            {found.data.customers.map((c) => (
-              <li key={c.id}>
-                <button className="link" onClick={() => setPicked(c.id)}>
-                  {c.name}
-                </button>{' '}
-                <span className="muted">{c.email}</span>
-              </li>
-            ))}
-            {found.data.customers.length === 0 && <li className="muted">No customer matches.</li>}
-          </ul>
-        )}
+        <CustomerPicker label="Find a customer" onPick={(c) => setPicked(c.id)} />
       </section>
       {l.error && <p className="error">{l.error}</p>}
       {l.data && picked && (
@@ -204,28 +253,26 @@ function CustomerPoints() {
           {l.data.entries.length === 0 ? (
             <p className="muted">No points yet.</p>
           ) : (
-            <div style={scroll}>
-              <table data-testid="ledger">
-                <thead>
-                  <tr>
-                    <th>When</th>
-                    <th>What</th>
-                    <th>Reason</th>
-                    <th className="num">Points</th>
+            <ScrollTable testId="ledger">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>What</th>
+                  <th>Reason</th>
+                  <th className="num">Points</th>
+                </tr>
+              </thead>
+              <tbody>
+                {l.data.entries.map((e) => (
+                  <tr key={e.id}>
+                    <td className="nowrap">{formatDateTime(e.occurredAt, tz)}</td>
+                    <td>{e.kind}</td>
+                    <td>{e.reason}</td>
+                    <td className="num">{e.points > 0 ? `+${e.points}` : e.points}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {l.data.entries.map((e) => (
-                    <tr key={e.id}>
-                      <td className="nowrap">{formatDateTime(e.occurredAt, tz)}</td>
-                      <td>{e.kind}</td>
-                      <td>{e.reason}</td>
-                      <td className="num">{e.points > 0 ? `+${e.points}` : e.points}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                ))}
+              </tbody>
+            </ScrollTable>
           )}
           {l.data.codes.length > 0 && (
             <>
@@ -447,50 +494,48 @@ function Codes() {
         {list.error && <p className="error">{list.error}</p>}
         {list.data && list.data.codes.length === 0 && <p className="muted">No codes yet.</p>}
         {list.data && list.data.codes.length > 0 && (
-          <div style={scroll}>
-            <table data-testid="codes">
-              <thead>
-                <tr>
-                  <th>Code</th>
-                  <th>Discount</th>
-                  <th>Use</th>
-                  <th className="num">Used</th>
-                  <th>Expires</th>
-                  <th>Note</th>
-                  <th></th>
+          <ScrollTable testId="codes">
+            <thead>
+              <tr>
+                <th>Code</th>
+                <th>Discount</th>
+                <th>Use</th>
+                <th className="num">Used</th>
+                <th>Expires</th>
+                <th>Note</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.codes.map((c) => (
+                <tr key={c.id}>
+                  <td className="nowrap">
+                    <code>{c.code}</code>
+                  </td>
+                  <td className="nowrap">
+                    {discountText(c)}
+                    {c.minOrderMinor > 0 ? ` over ${money(c.minOrderMinor, c.currency)}` : ''}
+                  </td>
+                  <td>{c.customerId ? 'personal' : c.use === 'single' ? 'once each' : 'anyone'}</td>
+                  <td className="num">
+                    {c.usedCount}
+                    {c.usageLimit != null ? ` / ${c.usageLimit}` : ''}
+                  </td>
+                  <td className="nowrap">{c.expiresAt ? formatDate(c.expiresAt, tz) : '—'}</td>
+                  <td>{c.note}</td>
+                  <td>
+                    {c.disabledAt ? (
+                      <span className="badge bad">withdrawn</span>
+                    ) : (
+                      <button className="link" onClick={() => withdraw(c.id)}>
+                        Withdraw
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.data.codes.map((c) => (
-                  <tr key={c.id}>
-                    <td className="nowrap">
-                      <code>{c.code}</code>
-                    </td>
-                    <td className="nowrap">
-                      {discountText(c)}
-                      {c.minOrderMinor > 0 ? ` over ${money(c.minOrderMinor, c.currency)}` : ''}
-                    </td>
-                    <td>{c.customerId ? 'personal' : c.use === 'single' ? 'once each' : 'anyone'}</td>
-                    <td className="num">
-                      {c.usedCount}
-                      {c.usageLimit != null ? ` / ${c.usageLimit}` : ''}
-                    </td>
-                    <td className="nowrap">{c.expiresAt ? formatDate(c.expiresAt, tz) : '—'}</td>
-                    <td>{c.note}</td>
-                    <td>
-                      {c.disabledAt ? (
-                        <span className="badge bad">withdrawn</span>
-                      ) : (
-                        <button className="link" onClick={() => withdraw(c.id)}>
-                          Withdraw
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </tbody>
+          </ScrollTable>
         )}
       </section>
     </>
@@ -519,6 +564,8 @@ function SettingsForm() {
         pointsPerUnit: v.pointsPerUnit,
         pointsPerOrder: v.pointsPerOrder,
         pointsPerSurvey: v.pointsPerSurvey,
+        pointsOnBirthday: v.pointsOnBirthday,
+        pointsPerReview: v.pointsPerReview,
         expiryMonths: v.expiryMonths,
         tiers: v.tiers,
         referral: v.referral,
@@ -549,6 +596,14 @@ function SettingsForm() {
             <input type="number" min="0" value={v.pointsPerSurvey} onChange={(e) => set({ pointsPerSurvey: num(e.target.value) })} />
           </label>
           <label>
+            Points on their birthday
+            <input type="number" min="0" value={v.pointsOnBirthday} onChange={(e) => set({ pointsOnBirthday: num(e.target.value) })} />
+          </label>
+          <label>
+            Points per review
+            <input type="number" min="0" value={v.pointsPerReview} onChange={(e) => set({ pointsPerReview: num(e.target.value) })} />
+          </label>
+          <label>
             Expire after months without activity (0: never)
             <input type="number" min="0" value={v.expiryMonths} onChange={(e) => set({ expiryMonths: num(e.target.value) })} />
           </label>
@@ -561,7 +616,7 @@ function SettingsForm() {
             <input type="number" min="0" value={v.referral.referredPoints} onChange={(e) => set({ referral: { ...v.referral, referredPoints: num(e.target.value) } })} />
           </label>
         </div>
-        <p className="muted">Orders in other currencies than {v.effectiveCurrency} earn the per-order points only. Refunded or cancelled orders lose their points within the hour.</p>
+        <p className="muted">Orders in other currencies than {v.effectiveCurrency} earn the per-order points only. A refunded or cancelled order loses its points when its status changes.</p>
       </fieldset>
       <fieldset disabled={!owner}>
         <legend>Tiers (points earned in the last 12 months)</legend>
@@ -607,4 +662,8 @@ function SettingsForm() {
 
 const routes: AreaRoute[] = [{ path: 'loyalty', element: <LoyaltyPage /> }];
 
-export const area: WebArea = { nav: { to: '/loyalty', label: 'Loyalty', order: 90 }, routes };
+export const area: WebArea = {
+  nav: { to: '/loyalty', label: 'Loyalty', order: 90 },
+  routes,
+  settingsSections: [{ id: 'loyalty', title: 'Loyalty rules', order: 90, element: <SettingsForm />, ownerOnly: true }],
+};
