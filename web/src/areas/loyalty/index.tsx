@@ -111,7 +111,7 @@ function MemberResults() {
   const pct = (x: number | null) => (x == null ? 0 : Math.round(x * 100));
   const chart = [
     { name: 'repeat buyers', members: pct(d.members.repeatRate), others: pct(d.others.repeatRate) },
-    { name: `bought in the last ${d.activeDays} days`, members: pct(d.members.activeShare), others: pct(d.others.activeShare) },
+    { name: `bought in ${d.activeDays} d`, members: pct(d.members.activeShare), others: pct(d.others.activeShare) },
   ];
   const rows = [d.members, d.others, ...d.byTier];
   return (
