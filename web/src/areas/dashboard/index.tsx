@@ -4,7 +4,7 @@ import { Fragment, useState } from 'react';
 import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useContributions } from '../../shell/contributions';
-import { formatDateTime } from '../../shell/format';
+import { formatDateTime, formatMoneyMajor, formatMoneyRange, formatNumber, formatPercent } from '../../shell/format';
 import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 import { TodayTasks } from '../tasks/TodayTasks';
@@ -50,8 +50,29 @@ interface SaveRow {
   topReason: string | null;
 }
 
+interface AsOf {
+  date: string;
+  source: 'today' | 'chosen' | 'last-data';
+  today: string;
+  dataFrom: string | null;
+  dataTo: string | null;
+  note: string | null;
+}
+
+interface ModelChoice {
+  model: string;
+  name: string;
+  by: 'holdout' | 'log-likelihood' | 'only model fitted';
+  holdout: { from: string; to: string; customers: number; actualRepeatPurchases: number } | null;
+  comparison: { model: string; name: string; logLikelihood: number | null; holdoutPredicted: number | null; meanAbsoluteError: number | null; fitted: boolean }[];
+  reason: string;
+}
+
 interface Overview {
   generatedAt: string;
+  asOf: AsOf;
+  /** what the charts cover */
+  range: { from: string | null; to: string };
   workspace: { name: string; industry: string; timeZone: string; currency: string };
   hasData: boolean;
   kpis: {
@@ -86,6 +107,9 @@ interface Overview {
     orders: {
       bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; customers: number; timeUnit: string } | null;
       gammaGamma: { p: number; q: number; gamma: number; customers: number } | null;
+      paretoNbd?: { r: number; alpha: number; s: number; beta: number; logLikelihood: number; customers: number; timeUnit: string } | null;
+      bgbb?: { alpha: number; beta: number; gamma: number; delta: number; logLikelihood: number; customers: number; opportunityDays: number; purchasesPerOpportunity: number } | null;
+      chosen?: ModelChoice | null;
       notes: string[];
       fitQuality: { calibrationActualRepeatPurchases: number; calibrationExpectedRepeatPurchases: number } | null;
     } | null;
@@ -96,15 +120,9 @@ interface Overview {
 
 const MIN_FOR_RATE = 10;
 
-const pct = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`);
+const pct = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '–' : formatPercent(v, digits));
 
-function money(v: number, currency: string, whole = false) {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: whole || v >= 100 ? 0 : 2 }).format(v);
-  } catch {
-    return v.toFixed(2);
-  }
-}
+const money = (v: number, currency: string, whole = false) => formatMoneyMajor(v, currency, { whole: whole || v >= 100 });
 
 function Kpi({ label, value, note, tone }: { label: string; value: string; note?: React.ReactNode; tone?: 'good' | 'bad' | 'warn' }) {
   return (
@@ -154,8 +172,8 @@ function Kpis({ o }: { o: Overview }) {
       />
       <Kpi
         label="Active customers"
-        value={k.customersActive.toLocaleString()}
-        note={k.subscribersActive !== null ? `${k.subscribersActive.toLocaleString()} with a subscription` : `of ${k.customers.toLocaleString()} who ever bought`}
+        value={formatNumber(k.customersActive)}
+        note={k.subscribersActive !== null ? `${formatNumber(k.subscribersActive)} with a subscription` : `of ${formatNumber(k.customers)} who ever bought`}
       />
       <Kpi
         label={current ? `Churn ${current.period}${current.partial ? ' so far' : ''}` : 'Churn this month'}
@@ -186,6 +204,16 @@ function clvModelled(o: Overview): boolean {
   return Boolean(o.models.orders?.bgnbd) || Boolean(o.models.subscriptions?.sbg.length);
 }
 
+/** "2010-12-01 to 2011-12-09": the dates a chart covers */
+function RangeLabel({ from, to }: { from: string | null | undefined; to: string | null | undefined }) {
+  if (!from || !to) return null;
+  return (
+    <span className="range-label">
+      {from} to {to}
+    </span>
+  );
+}
+
 function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; subs: PeriodRow[] | null; type: PeriodType; setType: (t: PeriodType) => void }) {
   const subByPeriod = new Map((subs ?? []).map((p) => [p.period, p]));
   // a rate over a handful of customers is noise: periods starting with fewer than 10 are not drawn
@@ -201,7 +229,9 @@ function ChurnTrend({ periods, subs, type, setType }: { periods: PeriodRow[]; su
   return (
     <section className="card">
       <div className="card-head">
-        <h2>Churn trend</h2>
+        <h2>
+          Churn trend <RangeLabel from={periods[0]?.start} to={periods.at(-1)?.end} />
+        </h2>
         <select aria-label="Period" value={type} onChange={(e) => setType(e.target.value as PeriodType)}>
           <option value="month">per month</option>
           <option value="quarter">per quarter</option>
@@ -240,7 +270,9 @@ function CohortHeatmap({ cohorts }: { cohorts: CohortRow[] }) {
   const cols = Math.min(12, Math.max(0, ...cohorts.map((c) => c.retention.length)));
   return (
     <section className="card">
-      <h2>Cohorts</h2>
+      <h2>
+        Cohorts <RangeLabel from={cohorts[0]?.cohort} to={cohorts.at(-1)?.cohort} />
+      </h2>
       <p className="muted">Customers grouped by the month of their first purchase: the share who bought (or were subscribed) 0, 1, 2… months later.</p>
       <div style={{ overflowX: 'auto' }}>
         <table className="heatmap">
@@ -296,7 +328,9 @@ function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
   });
   return (
     <section className="card">
-      <h2>Retention curves</h2>
+      <h2>
+        Retention curves <RangeLabel from={shown[0]?.cohort} to={shown.at(-1)?.cohort} />
+      </h2>
       <p className="muted">For each recent acquisition month: the share still buying 1, 2, 3… months later.</p>
       {shown.length === 0 && <p className="empty-chart">Curves appear once a month's new customers have three months of history.</p>}
       {shown.length > 0 && (
@@ -317,13 +351,15 @@ function RetentionCurves({ cohorts }: { cohorts: CohortRow[] }) {
   );
 }
 
-function ClvHistogram({ clv, currency }: { clv: NonNullable<Overview['clv']>; currency: string }) {
-  const data = clv.distribution.map((b) => ({ range: `${money(b.from, currency, true)}–${money(b.to, currency, true)}`, customers: b.customers }));
+function ClvHistogram({ clv, currency, asOf }: { clv: NonNullable<Overview['clv']>; currency: string; asOf: string }) {
+  const data = clv.distribution.map((b) => ({ range: formatMoneyRange(b.from, b.to, currency), customers: b.customers }));
   return (
     <section className="card">
-      <h2>Lifetime value</h2>
+      <h2>
+        Lifetime value <span className="range-label">as of {asOf}</span>
+      </h2>
       <p className="muted">
-        Expected spend per customer over the next {Math.round(clv.horizonDays / 30.4)} months, discounted at {(clv.discountRate * 100).toFixed(0)}% a year.
+        Expected spend per customer over the {Math.round(clv.horizonDays / 30.4)} months after {asOf}, discounted at {(clv.discountRate * 100).toFixed(0)}% a year.
       </p>
       <ResponsiveContainer width="100%" height={260}>
         <BarChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
@@ -339,10 +375,12 @@ function ClvHistogram({ clv, currency }: { clv: NonNullable<Overview['clv']>; cu
   );
 }
 
-function SaveList({ rows, currency, modelled, definition }: { rows: SaveRow[]; currency: string; modelled: boolean; definition?: string }) {
+function SaveList({ rows, currency, modelled, definition, asOf }: { rows: SaveRow[]; currency: string; modelled: boolean; definition?: string; asOf: string }) {
   return (
     <section className="card">
-      <h2>Worth saving</h2>
+      <h2>
+        Worth saving <span className="range-label">as of {asOf}</span>
+      </h2>
       <p className="muted">Ranked by value at risk. {definition ?? ''} Start at the top.</p>
       {rows.length === 0 ? (
         <p className="muted">{modelled ? 'Nobody at risk right now.' : 'Not enough purchase history to rank anyone yet: the list fills once customers have bought again.'}</p>
@@ -382,18 +420,67 @@ function HowComputed({ o }: { o: Overview }) {
   const bg = o.models.orders?.bgnbd;
   const gg = o.models.orders?.gammaGamma;
   const fq = o.models.orders?.fitQuality;
+  const chosen = o.models.orders?.chosen;
+  const pn = o.models.orders?.paretoNbd;
+  const bb = o.models.orders?.bgbb;
   return (
     <details className="card">
       <summary>How these figures are worked out</summary>
       <ul>
+        <li>
+          Figures as of {o.asOf.date}, from the data up to that day{o.range.from ? `; charts from ${o.range.from}` : ''}.
+        </li>
+        {chosen && (
+          <li className="chosen-model">
+            <strong>Purchase model used: {chosen.name}</strong> (chosen by {chosen.by === 'holdout' ? 'holdout fit' : chosen.by}). {chosen.reason}
+            {chosen.by === 'holdout' && (
+              <table className="model-comparison">
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    <th className="num">Predicted</th>
+                    <th className="num">Error per customer</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {chosen.comparison
+                    .filter((c) => c.fitted)
+                    .map((c) => (
+                      <tr key={c.model} className={c.model === chosen.model ? 'chosen' : undefined}>
+                        <td>{c.name}</td>
+                        <td className="num">{c.holdoutPredicted?.toFixed(0)}</td>
+                        <td className="num">{c.meanAbsoluteError?.toFixed(3)}</td>
+                      </tr>
+                    ))}
+                  <tr>
+                    <td>Actual</td>
+                    <td className="num">{chosen.holdout?.actualRepeatPurchases}</td>
+                    <td />
+                  </tr>
+                </tbody>
+              </table>
+            )}
+          </li>
+        )}
         <li>Churn for a period = customers lost during the period ÷ customers active at its start. Retention = 1 − churn.</li>
         {o.activityWindow && <li>{o.activityWindow.explanation}</li>}
         {o.subscriptionPeriods && <li>A subscriber is lost when their last subscription ends.</li>}
         {bg && (
           <li>
-            Purchase model BG/NBD (per {bg.timeUnit}): r = {bg.r.toFixed(3)}, α = {bg.alpha.toFixed(3)}, a = {bg.a.toFixed(3)}, b = {bg.b.toFixed(3)}; log-likelihood {bg.logLikelihood.toFixed(1)} over{' '}
-            {bg.customers} customers.
+            BG/NBD (per {bg.timeUnit}): r = {bg.r.toFixed(3)}, α = {bg.alpha.toFixed(3)}, a = {bg.a.toFixed(3)}, b = {bg.b.toFixed(3)}; log-likelihood {bg.logLikelihood.toFixed(1)} over {bg.customers}{' '}
+            customers.
             {fq && ` It expects ${fq.calibrationExpectedRepeatPurchases.toFixed(0)} repeat purchases where ${fq.calibrationActualRepeatPurchases} happened.`}
+          </li>
+        )}
+        {pn && (
+          <li>
+            Pareto/NBD (per {pn.timeUnit}): r = {pn.r.toFixed(3)}, α = {pn.alpha.toFixed(3)}, s = {pn.s.toFixed(3)}, β = {pn.beta.toFixed(3)}; log-likelihood {pn.logLikelihood.toFixed(1)}.
+          </li>
+        )}
+        {bb && (
+          <li>
+            BG/BB (each month after the first purchase an opportunity to buy): α = {bb.alpha.toFixed(3)}, β = {bb.beta.toFixed(3)}, γ = {bb.gamma.toFixed(3)}, δ = {bb.delta.toFixed(3)}; a month with a
+            purchase holds {bb.purchasesPerOpportunity.toFixed(2)} purchases on average.
           </li>
         )}
         {gg && (
@@ -416,13 +503,57 @@ function HowComputed({ o }: { o: Overview }) {
   );
 }
 
+/** The day the figures are as of, and where the charts start: the owner can look at any past day. */
+function AsOfBar({ o, asOf, setAsOf, from, setFrom }: { o: Overview | null; asOf: string; setAsOf: (v: string) => void; from: string; setFrom: (v: string) => void }) {
+  const today = o?.asOf.today;
+  return (
+    <section className="card as-of-bar" aria-label="As of">
+      <div className="as-of-controls">
+        <label>
+          As of <input type="date" aria-label="As of" value={asOf || o?.asOf.date || ''} max={today} min={o?.asOf.dataFrom ?? undefined} onChange={(e) => setAsOf(e.target.value)} />
+        </label>
+        <label>
+          Charts from <input type="date" aria-label="Charts from" value={from || o?.range.from || ''} max={asOf || o?.asOf.date} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        {(asOf || from) && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setAsOf('');
+              setFrom('');
+            }}
+          >
+            Reset
+          </button>
+        )}
+        {o && o.asOf.date !== o.asOf.today && (
+          <button type="button" className="secondary" onClick={() => setAsOf(o.asOf.today)}>
+            Today
+          </button>
+        )}
+      </div>
+      {o && (
+        <p className={o.asOf.source === 'last-data' ? 'as-of-note warn' : 'as-of-note muted'}>
+          {o.asOf.note ?? (o.asOf.source === 'today' ? `Figures as of today, ${o.asOf.date}.` : `Figures as of ${o.asOf.date}, from the data up to that day.`)}
+          {o.asOf.dataFrom && o.asOf.dataTo && ` Your data covers ${o.asOf.dataFrom} to ${o.asOf.dataTo}.`}
+        </p>
+      )}
+    </section>
+  );
+}
+
 function Dashboard() {
   const [type, setType] = useState<PeriodType>('month');
-  const { data, error, loading } = useApi<Overview>(`/api/analytics/overview?period=${type}&top=15`);
+  const [asOf, setAsOf] = useState('');
+  const [from, setFrom] = useState('');
+  const query = `period=${type}&top=15${asOf ? `&asOf=${asOf}` : ''}${from ? `&from=${from}` : ''}`;
+  const { data, error, loading } = useApi<Overview>(`/api/analytics/overview?${query}`);
   const { dashboardCards } = useContributions();
   return (
     <div className="page dashboard">
       <h1>{data ? data.workspace.name : 'Dashboard'}</h1>
+      {(data?.hasData || asOf || from) && <AsOfBar o={data} asOf={asOf} setAsOf={setAsOf} from={from} setFrom={setFrom} />}
       {error && <p className="error">{error}</p>}
       {loading && !data && <p className="muted">Working out your retention…</p>}
       {data && !data.hasData && (
@@ -453,15 +584,15 @@ function Dashboard() {
       )}
       {data?.hasData && (
         <>
-          <SaveList rows={data.saveList} currency={data.workspace.currency} modelled={clvModelled(data)} definition={data.clv?.valueAtRiskDefinition} />
+          <SaveList rows={data.saveList} currency={data.workspace.currency} modelled={clvModelled(data)} definition={data.clv?.valueAtRiskDefinition} asOf={data.asOf.date} />
           <div className="grid">
-            {data.clv && clvModelled(data) && <ClvHistogram clv={data.clv} currency={data.workspace.currency} />}
+            {data.clv && clvModelled(data) && <ClvHistogram clv={data.clv} currency={data.workspace.currency} asOf={data.asOf.date} />}
             <RetentionCurves cohorts={data.cohorts} />
           </div>
           <CohortHeatmap cohorts={data.cohorts} />
           <HowComputed o={data} />
           <p className="muted">
-            As of {formatDateTime(data.generatedAt, data.workspace.timeZone)} ({data.workspace.timeZone}); figures refresh every minute.
+            Figures as of {data.asOf.date} ({data.workspace.timeZone}), worked out {formatDateTime(data.generatedAt, data.workspace.timeZone)}; they refresh every minute.
           </p>
         </>
       )}
@@ -477,6 +608,14 @@ function Dashboard() {
         .dashboard .today-tasks { padding-left: 1.1rem; margin: 0; display: flex; flex-direction: column; gap: .4rem; }
         .dashboard .dash-today .today-tasks { max-height: 34rem; overflow-y: auto; } /* a long Today list scrolls inside its card, not down the whole page */
         .dashboard details summary { cursor: pointer; font-weight: 600; }
+        .dashboard .range-label { font-size: .8rem; font-weight: 400; color: var(--muted, #6b7280); margin-left: .4rem; white-space: nowrap; }
+        .dashboard .as-of-controls { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: center; }
+        .dashboard .as-of-controls label { display: flex; gap: .4rem; align-items: center; white-space: nowrap; }
+        .dashboard .as-of-controls input { width: auto; }
+        .dashboard .as-of-note { margin: .5rem 0 0; }
+        .dashboard .as-of-note.warn { color: var(--warn); }
+        .dashboard table.model-comparison { margin-top: .4rem; max-width: 28rem; }
+        .dashboard table.model-comparison tr.chosen td { font-weight: 600; }
         .dashboard .empty-chart { color: var(--muted, #6b7280); padding: 2rem 0; text-align: center; }
         @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: 1fr; } }
       `}</style>
