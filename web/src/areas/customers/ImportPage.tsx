@@ -1,8 +1,11 @@
-// Import a CSV: upload, check (dry run with a preview of the first rows and the column mapping),
-// adjust the mapping, import with a progress bar, and the result report.
-import { useState } from 'react';
+// Import a CSV: upload, check (dry run with a preview of the first rows, the column mapping and
+// how the file was understood), adjust the mapping, import with a progress bar, and the result
+// report. Large files import on the server's job queue: every staff member sees imports running
+// and finished, with their progress, in the list at the bottom.
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
+import { formatDateTime, formatNumber } from '../../shell/format';
 import { FormError } from '../../shell/FormError';
 import { useApi } from '../../shell/useApi';
 
@@ -26,7 +29,10 @@ interface Report {
   failed: number;
   ignored: number;
   lineItems: number;
+  refunds: number;
   customersCreated: number;
+  /** how the file was understood: lines summed, cancellations applied, ids read as integers */
+  interpretation: string[];
   errors: Problem[];
   duplicateNotes: Problem[];
   warnings: string[];
@@ -40,10 +46,123 @@ interface Fields {
 }
 interface Job {
   jobId: string;
-  status: 'running' | 'done' | 'failed';
+  fileName: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
   progress: { bytes: number; totalBytes: number; rows: number };
   report: Report | null;
   error: string | null;
+  startedByName: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+const percent = (p: Job['progress']) => (p.totalBytes ? Math.min(100, Math.round((p.bytes / p.totalBytes) * 100)) : 0);
+
+function ProgressBar({ progress, label }: { progress: Job['progress'] | null; label: string }) {
+  const pct = progress ? percent(progress) : 0;
+  return (
+    <div aria-label={label}>
+      <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+        <div style={{ width: `${progress ? pct : 100}%` }} />
+      </div>
+      <p className="muted">{progress ? `${pct}% · ${formatNumber(progress.rows)} rows` : 'Working…'}</p>
+    </div>
+  );
+}
+
+/** Imports on the server (large files): running ones with their progress, then the last finished. */
+function ImportJobs({ refresh }: { refresh: number }) {
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [open, setOpen] = useState<Job | null>(null);
+  useEffect(() => {
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      try {
+        const r = await api.get<{ jobs: Job[] }>('/api/customers/import/jobs');
+        if (stop) return;
+        setJobs(r.jobs);
+        const going = r.jobs.some((j) => j.status === 'queued' || j.status === 'running');
+        timer = setTimeout(load, going ? 1500 : 15_000);
+      } catch {
+        if (!stop) timer = setTimeout(load, 15_000);
+      }
+    };
+    void load();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [refresh]);
+  if (!jobs?.length) return null;
+  const show = async (j: Job) => setOpen(open?.jobId === j.jobId ? null : await api.get<Job>(`/api/customers/import/jobs/${j.jobId}`));
+  return (
+    <section className="card" aria-label="Imports on the server">
+      <h2>Imports on the server</h2>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>File</th>
+              <th>Started</th>
+              <th>By</th>
+              <th>Progress</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.jobId}>
+                <td style={{ minWidth: 120, overflowWrap: 'anywhere' }}>{j.fileName}</td>
+                <td>{formatDateTime(j.startedAt)}</td>
+                <td>{j.startedByName ?? '—'}</td>
+                <td style={{ minWidth: 140 }}>
+                  {j.status === 'running' || j.status === 'queued' ? (
+                    <ProgressBar progress={j.status === 'queued' ? { ...j.progress, bytes: 0 } : j.progress} label={`Progress of ${j.fileName}`} />
+                  ) : j.status === 'done' ? (
+                    <span className="badge">done · {formatNumber(j.progress.rows)} rows</span>
+                  ) : (
+                    <span className="error">{j.error ?? 'failed'}</span>
+                  )}
+                  {j.status === 'queued' && <span className="muted"> waiting to start</span>}
+                </td>
+                <td>
+                  {(j.status === 'done' || j.status === 'failed') && (
+                    <button className="btn" onClick={() => void show(j)}>
+                      {open?.jobId === j.jobId ? 'Hide' : 'Report'}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {open?.report && (
+        <div aria-label={`Report of ${open.fileName}`}>
+          <h3>{open.fileName}</h3>
+          <Understood r={open.report} />
+          <Counts r={open.report} />
+          <Problems title="Bad rows (kept out)" list={open.report.errors} total={open.report.failed} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** How the file was read: line items summed, cancellations applied, ids read as whole numbers. */
+function Understood({ r }: { r: Report }) {
+  if (!r.interpretation?.length) return null;
+  return (
+    <section className="card" aria-label="How the file was understood">
+      <h3>How the file was understood</h3>
+      <ul>
+        {r.interpretation.map((s) => (
+          <li key={s}>{s}</li>
+        ))}
+      </ul>
+    </section>
+  );
 }
 
 function Counts({ r }: { r: Report }) {
@@ -57,12 +176,13 @@ function Counts({ r }: { r: Report }) {
   ];
   if (r.ignored) items.push([`not ${r.type} (e.g. failed payments)`, r.ignored]);
   if (r.lineItems) items.push(['extra line-item rows', r.lineItems]);
+  if (r.refunds) items.push([r.dryRun ? 'cancellations and refunds to apply' : 'cancellations and refunds applied', r.refunds]);
   if (r.customersCreated) items.push([r.dryRun ? 'customers would be created' : 'customers created', r.customersCreated]);
   return (
     <div className="kpis">
       {items.map(([label, n]) => (
         <div key={label} className="card kpi">
-          <div className="value">{n.toLocaleString()}</div>
+          <div className="value">{formatNumber(n)}</div>
           <div className="label">{label}</div>
         </div>
       ))}
@@ -75,7 +195,7 @@ function Problems({ title, list, total }: { title: string; list: Problem[]; tota
   return (
     <section className="card">
       <h2>
-        {title} ({total.toLocaleString()})
+        {title} ({formatNumber(total)})
       </h2>
       <table>
         <thead>
@@ -108,6 +228,7 @@ export function ImportPage() {
   const [result, setResult] = useState<Report | null>(null);
   const [progress, setProgress] = useState<Job['progress'] | null>(null);
   const [busy, setBusy] = useState(false);
+  const [jobsSeen, setJobsSeen] = useState(0);
   const [error, setError] = useState<unknown>(null);
 
   const upload = async (dryRun: boolean) => {
@@ -124,6 +245,7 @@ export function ImportPage() {
       const r = await api.post<{ report?: Report; jobId?: string } & Partial<Job>>(`/api/customers/import?${params}`, form);
       if (r.report) return r.report;
       setProgress(r.progress ?? null);
+      setJobsSeen((n) => n + 1);
       for (;;) {
         await new Promise((res) => setTimeout(res, 500));
         const job = await api.get<Job>(`/api/customers/import/jobs/${r.jobId}`);
@@ -156,7 +278,6 @@ export function ImportPage() {
   };
 
   const fields = meta && check ? (meta.fields[check.type] ?? []) : [];
-  const pct = progress && progress.totalBytes ? Math.round((progress.bytes / progress.totalBytes) * 100) : 0;
 
   return (
     <div className="page">
@@ -201,14 +322,7 @@ export function ImportPage() {
           </button>
         </div>
         <FormError error={error} />
-        {busy && (
-          <div aria-label="Progress">
-            <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-              <div style={{ width: `${progress ? pct : 100}%` }} />
-            </div>
-            <p className="muted">{progress ? `${pct}% · ${progress.rows.toLocaleString()} rows` : 'Working…'}</p>
-          </div>
-        )}
+        {busy && <ProgressBar progress={progress} label="Progress" />}
       </section>
 
       {check && !result && (
@@ -238,7 +352,7 @@ export function ImportPage() {
               ))}
             </div>
             <h3>First rows</h3>
-            <div style={{ overflowX: 'auto', maxWidth: 'calc(100vw - 300px)' }}>
+            <div className="table-scroll">
               <table>
                 <thead>
                   <tr>
@@ -262,12 +376,14 @@ export function ImportPage() {
           {!check.fatal && (
             <>
               <h2>What the import would do</h2>
+              <Understood r={check} />
               <Counts r={check} />
               <Problems title="Bad rows (kept out)" list={check.errors} total={check.failed} />
               <Problems title="Duplicates" list={check.duplicateNotes} total={check.duplicateNotes.length} />
               <div>
                 <button className="btn primary" disabled={busy} onClick={runImport}>
-                  Import {(check.created + check.updated).toLocaleString()} rows
+                  Import {formatNumber(check.created + check.updated)} {check.type}
+                  {check.refunds ? ` and ${formatNumber(check.refunds)} cancellations/refunds` : ''}
                 </button>
               </div>
             </>
@@ -279,6 +395,7 @@ export function ImportPage() {
         <section aria-label="Result" className="page">
           <h2>{result.fatal ? 'Not imported' : 'Imported'}</h2>
           {result.fatal && <p className="error">{result.fatal}</p>}
+          <Understood r={result} />
           <Counts r={result} />
           <Problems title="Bad rows (kept out)" list={result.errors} total={result.failed} />
           <Problems title="Duplicates" list={result.duplicateNotes} total={result.duplicateNotes.length} />
@@ -287,6 +404,8 @@ export function ImportPage() {
           </p>
         </section>
       )}
+
+      <ImportJobs refresh={jobsSeen} />
     </div>
   );
 }
