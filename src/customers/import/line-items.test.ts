@@ -114,6 +114,9 @@ describe.skipIf(!haveData)('line-item files and refunds (Online Retail)', () => 
       // 20.00 less 5.00 returned by C900004
       { external_id: '900002', amount_minor: '1500', refunded_minor: '500', status: 'paid' },
     ]);
+    // the cancelled order is announced like a status changed by hand
+    const events = await sql<{ payload: { changes: { to: string }[]; source: string } }>`select payload from events where type = 'order.status_changed'`.execute(database.db);
+    expect(events.rows.map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload)).flatMap((p) => p.changes.map((c: { to: string }) => c.to))).toContain('cancelled');
     // re-importing the orders keeps what the refunds did
     const again = await runImport(database.db, bufferSource(Buffer.from(csv)), { defaultCurrency: 'EUR', timeZone: 'UTC' });
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 4, refunds: 0 });

@@ -4,6 +4,7 @@
 // subscriptions are staged and merged. Each batch is one transaction, so a crash loses at most the
 // batch in flight and a re-run completes it; a dry run rolls each batch back.
 import { announceWrites } from '../customers.events.js';
+import { emitEvent } from '../../platform/events/events.service.js';
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { Readable } from 'node:stream';
@@ -863,13 +864,17 @@ async function applyRefunds(db: Database, pglite: PGlite | undefined, refunds: R
       if (!writes.length) return;
       await stage(trx, pglite, 'kw_stage_refunds', refundStageCols, writes, 'primary key (refund_ext, order_id)');
       await q(trx, 'insert into order_refunds (refund_ext, order_id, amount_minor, refunded_at, kind) select refund_ext, order_id, amount, refunded_at, kind from kw_stage_refunds');
-      await q(
+      const changed = await q<{ id: string; customer_id: string; before: string; after: string }>(
         trx,
         `with r as (select order_id, sum(amount)::bigint as amount, max(kind) as kind from kw_stage_refunds group by order_id)
          update orders o set amount_minor = o.amount_minor - r.amount, refunded_minor = o.refunded_minor + r.amount,
            status = case when o.amount_minor - r.amount <= 0 then r.kind else o.status end
-         from r where o.id = r.order_id`,
+         from r, orders prev where o.id = r.order_id and prev.id = o.id
+         returning o.id, o.customer_id, prev.status as before, o.status as after`,
       );
+      // loyalty reverses points, analytics forgets its figures: as for a status changed by hand
+      const changes = changed.filter((c) => c.before !== c.after).map((c) => ({ orderId: c.id, customerId: c.customer_id, from: c.before, to: c.after }));
+      if (changes.length) await emitEvent(trx, 'order.status_changed', { changes, source: 'import' });
     };
     if (fileOrders) {
       // a dry run: look, write nothing
