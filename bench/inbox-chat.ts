@@ -1,16 +1,18 @@
 // Live chat at load, through the public chat API of a real `keepwell serve` (embedded database):
 // VISITORS visitors (default 200, each from its own address behind a trusted proxy, as the rate
-// limits are per address) open a chat, keep its live stream (SSE) open and send MESSAGES_PER
+// limits are per address) arrive over RAMP_MS, open a chat, keep its live stream (SSE) open and send MESSAGES_PER
 // lines each (default 5); one agent connection listens on the staff stream and answers every
 // line through the REST API. Timed: visitor line → the agent's stream (to_agent), agent reply →
 // the visitor's stream (to_visitor); lost = lines or replies that never arrived on the stream.
-//   npm run bench -- inbox-chat        (VISITORS=200 MESSAGES_PER=5)
+//   npm run bench -- inbox-chat        (VISITORS=200 MESSAGES_PER=5 RAMP_MS=10000)
 import { machineLine } from './lib/machine.js';
 import { percentile, startBenchServer } from './lib/serve.js';
 
 const VISITORS = Number(process.env.VISITORS ?? 200);
 const MESSAGES_PER = Number(process.env.MESSAGES_PER ?? 5);
 const WAIT_MS = Number(process.env.WAIT_MS ?? 20_000);
+/** visitors arrive over this many ms (200 people do not open a chat in the same millisecond) */
+const RAMP_MS = Number(process.env.RAMP_MS ?? 10_000);
 console.log(machineLine());
 console.log(`inbox-chat: ${VISITORS} visitors × ${MESSAGES_PER} lines, one agent answering each`);
 
@@ -92,6 +94,7 @@ try {
   const progress = setInterval(() => console.log(`  opened ${opened}/${VISITORS}, lines at agent ${atAgent.size}, replies at visitors ${atVisitor.size}`), 2000);
   await Promise.all(
     Array.from({ length: VISITORS }, async (_, v) => {
+      await new Promise((r) => setTimeout(r, (v * RAMP_MS) / VISITORS));
       const ip = { 'x-forwarded-for': `10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}` };
       const t = performance.now();
       const open = await post('/p/chat/conversations', { name: `Visitor ${v}`, text: `Hello, I am visitor ${v}` }, ip);

@@ -18,12 +18,12 @@ console.log(`inbox-list: ${CONVERSATIONS} conversations, ${CONVERSATIONS * MESSA
 const server = await startBenchServer('inbox-list', async ({ db }, ownerId) => {
   const t0 = performance.now();
   await sql`insert into customers (id, name, email, email_normalized, acquired_at, tags)
-    select md5('cu' || g)::uuid, 'Customer ' || g, 'customer' || g || '@bench.test', 'customer' || g || '@bench.test', now() - interval '400 days', '{}'
-    from generate_series(1, ${CUSTOMERS}) g`.execute(db);
+    select overlay(overlay(md5('cu' || g) placing '4' from 13) placing '8' from 17)::uuid, 'Customer ' || g, 'customer' || g || '@bench.test', 'customer' || g || '@bench.test', now() - interval '400 days', '{}'
+    from generate_series(1, ${CUSTOMERS}::int) g`.execute(db);
   // Status mix like a working inbox: most resolved, some open, pending, snoozed; a third unassigned.
   await sql`insert into conversations (id, channel, customer_id, status, priority, subject, subject_key, reply_to_address, assignee_user_id,
       first_response_due_at, first_responded_at, resolution_due_at, resolved_at, snoozed_until, last_message_at, message_count, created_at, updated_at)
-    select md5('cv' || g)::uuid, (array['email','chat','form','phone'])[1 + g % 4], md5('cu' || (1 + g % ${CUSTOMERS}))::uuid,
+    select overlay(overlay(md5('cv' || g) placing '4' from 13) placing '8' from 17)::uuid, (array['email','chat','form','phone'])[1 + g % 4], overlay(overlay(md5('cu' || (1 + g % ${CUSTOMERS})) placing '4' from 13) placing '8' from 17)::uuid,
       s.status, (array['normal','normal','high','low','urgent'])[1 + g % 5], 'Question about order ' || g, 'question about order ' || g,
       'customer' || (1 + g % ${CUSTOMERS}) || '@bench.test', case when g % 3 = 0 then null else ${ownerId}::uuid end,
       case when s.status = 'open' and g % 2 = 0 then now() + ((g % 300) - 60) * interval '1 minute' end,
@@ -32,17 +32,17 @@ const server = await startBenchServer('inbox-list', async ({ db }, ownerId) => {
       case when s.status = 'resolved' then now() - (g * interval '1 minute') + interval '3 hours' end,
       case when s.status = 'snoozed' then now() + interval '1 day' end,
       now() - (g * interval '1 minute'), ${MESSAGES_PER}, now() - (g * interval '1 minute') - interval '1 hour', now() - (g * interval '1 minute')
-    from generate_series(1, ${CONVERSATIONS}) g
+    from generate_series(1, ${CONVERSATIONS}::int) g
     cross join lateral (select case when g % 10 < 7 then 'resolved' when g % 10 = 7 then 'pending' when g % 10 = 8 and g % 20 = 8 then 'snoozed' else 'open' end as status) s`.execute(db);
   const total = CONVERSATIONS * MESSAGES_PER;
   const slice = 200_000;
   for (let from = 0; from < total; from += slice) {
     const to = Math.min(total, from + slice);
     await sql`insert into messages (conversation_id, author_kind, body_text, body_html_sanitised, created_at)
-      select md5('cv' || (1 + g % ${CONVERSATIONS}))::uuid, case when g % 2 = 0 then 'customer' else 'agent' end,
+      select overlay(overlay(md5('cv' || (1 + g % ${CONVERSATIONS}::int)) placing '4' from 13) placing '8' from 17)::uuid, case when g % 2 = 0 then 'customer' else 'agent' end,
         'Message ' || g || ': hello, this is about my order and the delivery date, thank you.', '<p>Message ' || g || '</p>',
-        now() - ((g % ${CONVERSATIONS}) * interval '1 minute') + ((g / ${CONVERSATIONS}) * interval '1 second')
-      from generate_series(${from}, ${to - 1}) g`.execute(db);
+        now() - ((g % ${CONVERSATIONS}::int) * interval '1 minute') + ((g / ${CONVERSATIONS}::int) * interval '1 second')
+      from generate_series(${from}::int, ${to - 1}::int) g`.execute(db);
     console.log(`  messages ${to.toLocaleString('en')} / ${total.toLocaleString('en')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   await sql`analyze`.execute(db);

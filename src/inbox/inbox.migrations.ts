@@ -133,4 +133,14 @@ export const inboxMigrations: MigrationSet = {
       await db.schema.dropTable('inbox_imap_state').execute();
     },
   },
+  '0504_inbox_list_all_index': {
+    // The "all" view (and its pages) reads newest activity first across every status: without this
+    // it sorted the whole table (bench/inbox-list).
+    async up(db: MigrationDb) {
+      await sql`create index conversations_last on conversations (last_message_at desc, id desc)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`drop index conversations_last`.execute(db);
+    },
+  },
 };
