@@ -9,6 +9,7 @@ import { chatToken, expectedWait, receiveMessage } from '../inbox/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
+import { purposeKey } from '../platform/secret.js';
 import { getWorkspace } from '../workspace/index.js';
 import { type Knowledge, knowledge } from './assistant.kb.js';
 import { type AssistantSettings, getAssistantSettings } from './assistant.settings.js';
@@ -31,7 +32,7 @@ type Chat = Selectable<AssistantChatsTable>;
 // ---- tokens -------------------------------------------------------------------------------------
 
 export function assistantToken(secret: string, chatId: string): string {
-  return `${chatId}.${createHmac('sha256', secret).update(`assistant-chat:${chatId}`).digest('base64url')}`;
+  return `${chatId}.${createHmac('sha256', purposeKey(secret, 'assistant.chat')).update(`assistant-chat:${chatId}`).digest('base64url')}`;
 }
 
 export function verifyAssistantToken(secret: string, token: string | null | undefined): string {
