@@ -14,7 +14,7 @@ describe('health score', () => {
     ]);
     expect(h.score).toBe(48);
     expect(h.reasons).toEqual([
-      'May be drifting away (P(alive) 50%)',
+      'May be drifting away (50% chance they are still a customer)',
       'Overdue: 60 days since the last order, usually every 30 days (2.0× late)',
       'Detractor in the last survey (4/10)',
       '1 open complaint',

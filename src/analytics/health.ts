@@ -75,10 +75,10 @@ export function healthScore(input: HealthInputs): Health {
               ? `May not renew (${pct(p)} chance of renewing)`
               : `Unlikely to renew (${pct(p)} chance of renewing)`
           : p >= 0.8
-            ? `Very likely still a customer (P(alive) ${pct(p)})`
+            ? `Very likely still a customer (${pct(p)} chance)`
             : p >= 0.5
-              ? `May be drifting away (P(alive) ${pct(p)})`
-              : `Probably lost (P(alive) ${pct(p)})`,
+              ? `May be drifting away (${pct(p)} chance they are still a customer)`
+              : `Probably lost (${pct(p)} chance they are still a customer)`,
     });
   }
   if (input.daysSinceLastPurchase !== null && input.usualGapDays !== null && input.usualGapDays > 0) {

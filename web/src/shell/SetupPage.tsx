@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { FormError } from './FormError';
+import { browserDefaults, formatDateTime, formatMoney } from './format';
 
 interface Industry {
   key: string;
@@ -10,14 +11,17 @@ interface Industry {
 
 export function SetupPage({ onDone }: { onDone: () => void }) {
   const [industries, setIndustries] = useState<Industry[]>([]);
+  // proposed from the browser: its language, its time zone, the currency of its region
+  const proposed = browserDefaults();
   const [form, setForm] = useState({
     ownerName: '',
     email: '',
     password: '',
     business: '',
     industry: 'professional_services',
-    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-    currency: 'EUR',
+    timeZone: proposed.timeZone,
+    currency: proposed.currency,
+    locale: proposed.locale,
   });
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -29,7 +33,7 @@ export function SetupPage({ onDone }: { onDone: () => void }) {
     try {
       await api.post('/api/setup', {
         owner: { name: form.ownerName, email: form.email, password: form.password },
-        workspace: { name: form.business, industry: form.industry, timeZone: form.timeZone, currency: form.currency },
+        workspace: { name: form.business, industry: form.industry, timeZone: form.timeZone, currency: form.currency, locale: form.locale },
       });
       onDone();
     } catch (err) {
@@ -65,6 +69,11 @@ export function SetupPage({ onDone }: { onDone: () => void }) {
             Currency
             <input value={form.currency} onChange={set('currency')} maxLength={3} required />
           </label>
+          <label>
+            Language and region for dates and money
+            <input value={form.locale} onChange={set('locale')} maxLength={35} required />
+            <span className="muted">{example(form.locale, form.timeZone, form.currency)}</span>
+          </label>
         </fieldset>
         <fieldset>
           <legend>Your account</legend>
@@ -86,4 +95,15 @@ export function SetupPage({ onDone }: { onDone: () => void }) {
       </form>
     </div>
   );
+}
+
+/** How a date and an amount will look with these settings, or what is wrong with them. */
+function example(locale: string, timeZone: string, currency: string): string {
+  try {
+    new Intl.DateTimeFormat(locale, { timeZone });
+    new Intl.NumberFormat(locale, { style: 'currency', currency });
+  } catch {
+    return 'Use a language tag such as en-GB, an IANA time zone and a three-letter currency code.';
+  }
+  return `For example ${formatDateTime(new Date(), timeZone, locale)} · ${formatMoney(123456, currency, {}, locale)}`;
 }

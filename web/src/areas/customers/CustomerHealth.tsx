@@ -1,5 +1,6 @@
-// Health, P(alive), lifetime value and the reasons, for one customer (analytics owns this card).
-import { useApi } from '../../shell/useApi';
+// Health, the chance they are still a customer, lifetime value and the reasons, for one customer
+// (figures from analytics; the customer page loads them and passes them in).
+import { formatMoneyMajor, formatNumber, formatPercent } from '../../shell/format';
 
 interface Factor {
   factor: string;
@@ -8,7 +9,7 @@ interface Factor {
   text: string;
 }
 
-interface CustomerAnalytics {
+export interface CustomerAnalytics {
   id: string;
   hasData: boolean;
   /** false while no model is fitted (too little history): P(alive) and values are placeholders */
@@ -26,21 +27,16 @@ interface CustomerAnalytics {
   /** no repeat purchase yet: the share of customers like them who came back (null: too few to tell) */
   comeBack?: { share: number | null; peers: number; ageDays: number } | null;
   expectedPurchases?: number | null;
+  /** repeat purchases (orders after the first) */
+  frequency?: number | null;
   horizonDays?: number;
   subscription?: { active: boolean; plans: string[]; pAlive: number; clv: number } | null;
 }
 
-const pct = (v: number) => `${Math.round(v * 100)}%`;
-const money = (v: number, currency = 'EUR') => {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: v >= 100 ? 0 : 2 }).format(v);
-  } catch {
-    return v.toFixed(2);
-  }
-};
+const pct = (v: number) => formatPercent(v);
+const money = (v: number, currency?: string) => formatMoneyMajor(v, currency, { whole: v >= 100 });
 
-export function CustomerHealth({ customerId }: { customerId: string }) {
-  const { data, error, loading } = useApi<CustomerAnalytics>(`/api/analytics/customers/${encodeURIComponent(customerId)}`);
+export function CustomerHealth({ data, error, loading }: { data: CustomerAnalytics | null; error: string | null; loading: boolean }) {
   if (loading)
     return (
       <section className="card">
@@ -80,7 +76,7 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
             </>
           ) : (
             <>
-              <div className="label">Still a customer (P(alive))</div>
+              <div className="label">Chance they are still a customer</div>
               <div className="value">{modelled ? pct(data.pAlive ?? 0) : '–'}</div>
             </>
           )}
@@ -96,7 +92,7 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
         {modelled && data.expectedPurchases !== null && data.expectedPurchases !== undefined && (
           <div className="kpi">
             <div className="label">Expected purchases, next {months} months</div>
-            <div className="value">{data.expectedPurchases.toFixed(1)}</div>
+            <div className="value">{formatNumber(data.expectedPurchases, 1)}</div>
           </div>
         )}
       </div>
@@ -104,6 +100,8 @@ export function CustomerHealth({ customerId }: { customerId: string }) {
       {!modelled && <p className="muted">Not enough purchase history in this workspace yet to work out the chance of keeping this customer or their future value; the score uses what is known.</p>}
       <ul>
         {(data.factors ?? [])
+          // a rhythm of their own needs two gaps at least: after two orders "usually every 3 days" says nothing
+          .filter((f) => !(f.factor === 'rhythm' && (data.frequency ?? 0) === 1))
           .slice()
           .sort((a, b) => b.max - b.points - (a.max - a.points))
           .map((f) => (

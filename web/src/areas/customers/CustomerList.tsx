@@ -1,13 +1,110 @@
 // The customer list: search, filters, sort, server-side pages (fast at 100,000 customers).
-import { useEffect, useState } from 'react';
-import { Link } from 'react-router';
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
+import { FormError } from '../../shell/FormError';
+import { formatNumber, useWorkspaceFormat } from '../../shell/format';
 import { useApi } from '../../shell/useApi';
 import { day, drivers, money, statusBadge, statuses, type CustomerRow } from './types';
 
 interface ListResponse {
   customers: CustomerRow[];
   nextCursor: string | null;
+  /** on the first page only */
+  total: number | null;
+}
+
+interface Company {
+  id: string;
+  name: string;
+}
+interface Segment {
+  id: string;
+  name: string;
+  filters: Record<string, unknown>;
+}
+
+/** The list's filters, as the API takes them (empty: not set). */
+interface Filters {
+  search: string;
+  tag: string;
+  status: string;
+  driver: string;
+  company: string;
+  minSpent: string;
+  maxSpent: string;
+  lastOrder: string;
+  health: string;
+  sort: string;
+}
+const noFilters: Filters = { search: '', tag: '', status: '', driver: '', company: '', minSpent: '', maxSpent: '', lastOrder: '', health: '', sort: 'name' };
+// "last order" choices: within N days, or none for N days
+const lastOrderChoices: [string, string][] = [
+  ['within:30', 'ordered in the last 30 days'],
+  ['within:90', 'ordered in the last 90 days'],
+  ['none:90', 'no order for 90+ days'],
+  ['none:180', 'no order for 180+ days'],
+  ['none:365', 'no order for a year+'],
+];
+
+function query(f: Filters): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const k of ['search', 'tag', 'status', 'driver', 'company', 'minSpent', 'maxSpent', 'health'] as const) if (f[k].trim()) p.set(k, f[k].trim());
+  if (f.lastOrder) {
+    const [kind, days] = f.lastOrder.split(':');
+    p.set(kind === 'within' ? 'orderedWithinDays' : 'noOrderForDays', days!);
+  }
+  p.set('sort', f.sort);
+  return p;
+}
+
+function AddCustomer({ companies, onClose }: { companies: Company[]; onClose: () => void }) {
+  const navigate = useNavigate();
+  const [form, setForm] = useState({ name: '', email: '', phone: '', companyId: '' });
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      const c = await api.post<{ id: string }>('/api/customers', { name: form.name, email: form.email || null, phone: form.phone || null, companyId: form.companyId || null });
+      navigate(`/customers/${c.id}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const field = (k: 'name' | 'email' | 'phone', label: string, type = 'text') => (
+    <label>
+      {label}
+      <input type={type} value={form[k]} required={k === 'name'} onChange={(e) => setForm({ ...form, [k]: e.target.value })} />
+    </label>
+  );
+  return (
+    <form className="card" onSubmit={submit} aria-label="Add customer">
+      <h2>Add a customer</h2>
+      <div className="grid" style={{ gap: '.5rem' }}>
+        {field('name', 'Name')}
+        {field('email', 'Email', 'email')}
+        {field('phone', 'Phone')}
+        <label>
+          Company
+          <select value={form.companyId} onChange={(e) => setForm({ ...form, companyId: e.target.value })}>
+            <option value="">None</option>
+            {companies.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <FormError error={error} />
+      <div className="inline-form">
+        <button className="btn primary">Add customer</button>
+        <button type="button" className="btn" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
 }
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -72,30 +169,27 @@ function Duplicates() {
 }
 
 export function CustomerList() {
-  const [search, setSearch] = useState('');
-  const [tag, setTag] = useState('');
-  const [status, setStatus] = useState('');
-  const [driver, setDriver] = useState('');
-  const [sort, setSort] = useState('name');
-  const q = useDebounced(search, 250);
+  useWorkspaceFormat(); // re-render in the workspace's locale once it is loaded
+  const [f, setF] = useState<Filters>(noFilters);
+  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const debounced = useDebounced(f, 300);
   const { data: tags } = useApi<{ tags: { tag: string; n: number }[] }>('/api/customers/tags');
+  const { data: companies } = useApi<{ companies: Company[] }>('/api/companies');
+  const { data: segments, reload: reloadSegments } = useApi<{ segments: Segment[] }>('/api/customers/segments');
+  const [adding, setAdding] = useState(false);
   const [rows, setRows] = useState<CustomerRow[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const params = new URLSearchParams();
-  if (q) params.set('search', q);
-  if (tag) params.set('tag', tag);
-  if (status) params.set('status', status);
-  if (driver) params.set('driver', driver);
-  params.set('sort', sort);
-  const qs = params.toString();
+  const qs = query(debounced).toString();
 
   const load = async (after: string | null) => {
     setLoading(true);
     try {
       const r = await api.get<ListResponse>(`/api/customers?${qs}&limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
       setRows((prev) => (after ? [...prev, ...r.customers] : r.customers));
+      if (!after) setTotal(r.total);
       setCursor(r.nextCursor);
       setError(null);
     } catch (e) {
@@ -109,11 +203,41 @@ export function CustomerList() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [qs]);
 
+  // a segment keeps the list's query as the API takes it
+  const saveSegment = async () => {
+    const name = prompt('Name this segment (it keeps these filters and the sort):');
+    if (!name?.trim()) return;
+    try {
+      await api.post('/api/customers/segments', { name: name.trim(), filters: Object.fromEntries(query(f)) });
+      reloadSegments();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const applySegment = (id: string) => {
+    const s = segments?.segments.find((x) => x.id === id);
+    if (!s) return;
+    const q = s.filters as Record<string, string | number | undefined>;
+    const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+    setF({
+      ...noFilters,
+      ...Object.fromEntries((['search', 'tag', 'status', 'driver', 'company', 'minSpent', 'maxSpent', 'health'] as const).map((k) => [k, text(q[k])])),
+      sort: text(q.sort) || 'name',
+      lastOrder: q.orderedWithinDays ? `within:${q.orderedWithinDays}` : q.noOrderForDays ? `none:${q.noOrderForDays}` : '',
+    });
+  };
+
   return (
     <div className="page">
-      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
-        <h1>Customers</h1>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', flexWrap: 'wrap', gap: '.5rem' }}>
+        <h1>Customers{total !== null && <span className="muted"> ({formatNumber(total)})</span>}</h1>
         <div className="inline-form" style={{ marginTop: 0 }}>
+          <button className="btn primary" onClick={() => setAdding(true)}>
+            Add customer
+          </button>
+          <Link className="btn" to="/customers/companies">
+            Companies
+          </Link>
           <Link className="btn" to="/customers/import">
             Import CSV
           </Link>
@@ -122,10 +246,31 @@ export function CustomerList() {
           </a>
         </div>
       </div>
+      {adding && <AddCustomer companies={companies?.companies ?? []} onClose={() => setAdding(false)} />}
       <section className="card">
         <div className="inline-form" style={{ marginTop: 0 }} role="search">
-          <input aria-label="Search by name or email" placeholder="Search name or email…" value={search} onChange={(e) => setSearch(e.target.value)} style={{ minWidth: 240 }} />
-          <select aria-label="Tag" value={tag} onChange={(e) => setTag(e.target.value)}>
+          <input aria-label="Search by name or email" placeholder="Search name or email…" value={f.search} onChange={set('search')} style={{ minWidth: 200 }} />
+          <select aria-label="Saved segment" value="" onChange={(e) => applySegment(e.target.value)}>
+            <option value="">Segments…</option>
+            {segments?.segments.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Sort" value={f.sort} onChange={set('sort')}>
+            <option value="name">Name A–Z</option>
+            <option value="spent">Most spent</option>
+            <option value="value">Highest lifetime value</option>
+            <option value="health">Poorest health first</option>
+            <option value="lastOrder">Latest order</option>
+            <option value="newest">Newest customers</option>
+            <option value="oldest">Oldest customers</option>
+            <option value="updated">Recently updated</option>
+          </select>
+        </div>
+        <div className="inline-form" aria-label="Filters">
+          <select aria-label="Tag" value={f.tag} onChange={set('tag')}>
             <option value="">All tags</option>
             {tags?.tags.map((t) => (
               <option key={t.tag} value={t.tag}>
@@ -133,65 +278,89 @@ export function CustomerList() {
               </option>
             ))}
           </select>
-          <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select aria-label="Status" value={f.status} onChange={set('status')}>
             <option value="">Any status</option>
             {statuses.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
-          <select aria-label="Retention driver" value={driver} onChange={(e) => setDriver(e.target.value)}>
+          <select aria-label="Health" value={f.health} onChange={set('health')}>
+            <option value="">Any health</option>
+            <option value="good">Good (70+)</option>
+            <option value="fair">Fair (40–69)</option>
+            <option value="poor">Poor (under 40)</option>
+          </select>
+          <select aria-label="Last order" value={f.lastOrder} onChange={set('lastOrder')}>
+            <option value="">Any last order</option>
+            {lastOrderChoices.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <input aria-label="Spent at least" placeholder="Spent from" inputMode="decimal" value={f.minSpent} onChange={set('minSpent')} style={{ width: 110 }} />
+          <input aria-label="Spent at most" placeholder="Spent to" inputMode="decimal" value={f.maxSpent} onChange={set('maxSpent')} style={{ width: 110 }} />
+          <select aria-label="Company" value={f.company} onChange={set('company')}>
+            <option value="">Any company</option>
+            {companies?.companies.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Retention driver" value={f.driver} onChange={set('driver')}>
             <option value="">Any driver</option>
             {drivers.map((d) => (
               <option key={d}>{d}</option>
             ))}
           </select>
-          <select aria-label="Sort" value={sort} onChange={(e) => setSort(e.target.value)}>
-            <option value="name">Name A–Z</option>
-            <option value="newest">Newest customers</option>
-            <option value="oldest">Oldest customers</option>
-            <option value="updated">Recently updated</option>
-          </select>
+          <button className="btn" type="button" onClick={saveSegment}>
+            Save as segment
+          </button>
+          <button className="btn" type="button" onClick={() => setF(noFilters)}>
+            Clear
+          </button>
         </div>
         {error && <p className="error">{error}</p>}
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Email</th>
-              <th>Status</th>
-              <th>Driver</th>
-              <th>Tags</th>
-              <th className="num">Orders</th>
-              <th className="num">Spent</th>
-              <th>Last order</th>
-              <th>Last contact</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((c) => (
-              <tr key={c.id}>
-                <td>
-                  <Link to={`/customers/${c.id}`}>{c.name}</Link>
-                </td>
-                <td>{c.email}</td>
-                <td>
-                  <span className={statusBadge(c.status)}>{c.status}</span>
-                </td>
-                <td>{c.retentionDriver ?? '—'}</td>
-                <td>{c.tags.join(', ')}</td>
-                <td className="num">{c.ordersCount}</td>
-                <td className="num">{money(c.totalSpentMinor, c.currency)}</td>
-                <td>{day(c.lastOrderAt)}</td>
-                <td>{day(c.lastContactAt)}</td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Email</th>
+                <th>Status</th>
+                <th>Tags</th>
+                <th className="num">Orders</th>
+                <th className="num">Spent</th>
+                <th>Last order</th>
+                <th>Last contact</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {!loading && rows.length === 0 && <p className="muted">No customers match. Import a CSV or add them through the API.</p>}
+            </thead>
+            <tbody>
+              {rows.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link to={`/customers/${c.id}`}>{c.name}</Link>
+                  </td>
+                  <td>{c.email}</td>
+                  <td>
+                    <span className={statusBadge(c.status)}>{c.status}</span>
+                  </td>
+                  <td>{c.tags.join(', ')}</td>
+                  <td className="num">{formatNumber(c.ordersCount)}</td>
+                  <td className="num">{money(c.totalSpentMinor, c.currency)}</td>
+                  <td>{day(c.lastOrderAt)}</td>
+                  <td>{day(c.lastContactAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {!loading && rows.length === 0 && <p className="muted">No customers match. Add one, import a CSV or send them through the API.</p>}
         {loading && <p className="muted">Loading…</p>}
         {cursor && !loading && (
           <button className="btn" onClick={() => load(cursor)}>
-            Show more
+            Show more ({formatNumber(rows.length)} of {total !== null ? formatNumber(total) : 'many'} shown)
           </button>
         )}
       </section>

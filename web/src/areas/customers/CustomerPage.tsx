@@ -3,26 +3,63 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
+import { useWorkspaceFormat } from '../../shell/format';
 import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
-import { CustomerHealth } from './CustomerHealth';
+import { CustomerHealth, type CustomerAnalytics } from './CustomerHealth';
+import type { CustomField } from './CustomFieldSettings';
 import { CustomerLoyaltyPanel } from '../loyalty/CustomerLoyaltyPanel';
 import { NewTaskForm } from '../tasks/NewTaskForm';
 import { TaskList } from '../tasks/TaskList';
 import { day, drivers, money, statusBadge, when, type CustomerRow, type Order, type Subscription, type Touchpoint } from './types';
 
 interface PageData {
-  customer: CustomerRow & { owner: { id: string; name: string } | null };
+  customer: CustomerRow & { owner: { id: string; name: string } | null; companyId: string | null; custom: Record<string, string | number | boolean> };
   orders: Order[];
   subscriptions: Subscription[];
   touchpoints: Touchpoint[];
 }
 
-function ProfileForm({ customer, onSaved }: { customer: CustomerRow; onSaved: () => void }) {
+/**
+ * One status in words an owner reads at a glance, agreeing with the health score when analytics
+ * has one (never "active" beside "probably lost").
+ */
+export function ownerStatus(status: string | undefined, health: number | null | undefined): { text: string; tone: 'good' | 'warn' | 'bad' | '' } {
+  if (status === 'erased') return { text: 'Erased', tone: 'bad' };
+  if (status === 'prospect') return { text: 'No orders yet', tone: '' };
+  if (health !== null && health !== undefined) {
+    if (health >= 70) return { text: status === 'subscriber' ? 'Subscriber, doing well' : 'Doing well', tone: 'good' };
+    if (health >= 40) return { text: 'Needs attention', tone: 'warn' };
+    return { text: status === 'subscriber' ? 'Subscriber at risk' : 'At risk of leaving', tone: 'bad' };
+  }
+  if (status === 'subscriber') return { text: 'Subscriber', tone: 'good' };
+  if (status === 'active') return { text: 'Buying', tone: 'good' };
+  if (status === 'lapsed') return { text: 'Not buying any more', tone: 'warn' };
+  return { text: status ?? '', tone: '' };
+}
+
+/** Who or what made a timeline entry, by name: a person, a playbook, a survey, an import. */
+function sourceName(source: string | null, userName: string | null, playbooks: Map<string, string>): string {
+  if (userName) return userName;
+  if (!source) return '';
+  const [kind, id] = source.split(':', 2);
+  if (kind === 'playbook') return `Playbook ${id && playbooks.has(id) ? `“${playbooks.get(id)}”` : '(deleted)'}`;
+  if (kind === 'survey') return 'Survey';
+  if (kind === 'import') return 'Import';
+  if (kind === 'mail') return 'Email';
+  if (kind === 'api' || kind === 'webhook') return 'Shop (API)';
+  if (kind === 'user') return 'Staff';
+  return kind ? kind.charAt(0).toUpperCase() + kind.slice(1) : '';
+}
+
+function ProfileForm({ customer, onSaved }: { customer: PageData['customer']; onSaved: () => void }) {
+  const { data: companies } = useApi<{ companies: { id: string; name: string }[] }>('/api/companies');
+  const { data: fieldDefs } = useApi<{ fields: CustomField[] }>('/api/customers/custom-fields');
   const [form, setForm] = useState(() => ({ ...customer, tagsText: customer.tags.join(', ') }));
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => setForm({ ...customer, tagsText: customer.tags.join(', ') }), [customer]);
+  const setCustom = (key: string, value: string | number | boolean | null) => setForm({ ...form, custom: { ...form.custom, [key]: value as string } });
   const text = (k: 'name' | 'email' | 'phone' | 'birthday' | 'address' | 'city' | 'postalCode' | 'country' | 'externalId', label: string, type = 'text') => (
     <label>
       {label}
@@ -47,6 +84,8 @@ function ProfileForm({ customer, onSaved }: { customer: CustomerRow; onSaved: ()
           .filter(Boolean),
         retentionDriver: form.retentionDriver || null,
         marketingConsent: form.marketingConsent,
+        companyId: form.companyId || null,
+        ...(fieldDefs?.fields.length ? { custom: Object.fromEntries(fieldDefs.fields.map((f) => [f.key, form.custom?.[f.key] === '' ? null : (form.custom?.[f.key] ?? null)])) } : {}),
       });
       setError(null);
       setSaved(true);
@@ -70,6 +109,36 @@ function ProfileForm({ customer, onSaved }: { customer: CustomerRow; onSaved: ()
           {text('city', 'City')}
           {text('country', 'Country')}
         </div>
+        <label>
+          Company
+          <select value={form.companyId ?? ''} onChange={(e) => setForm({ ...form, companyId: e.target.value || null })}>
+            <option value="">None</option>
+            {companies?.companies.map((co) => (
+              <option key={co.id} value={co.id}>
+                {co.name}
+              </option>
+            ))}
+          </select>
+          {form.companyId && <Link to={`/customers/companies/${form.companyId}`}>Open the company</Link>}
+        </label>
+        {fieldDefs?.fields.map((f) =>
+          f.type === 'yes_no' ? (
+            <label key={f.key} style={{ flexDirection: 'row', alignItems: 'center', gap: '.5rem' }}>
+              <input type="checkbox" checked={form.custom?.[f.key] === true} onChange={(e) => setCustom(f.key, e.target.checked)} />
+              {f.label}
+            </label>
+          ) : (
+            <label key={f.key}>
+              {f.label}
+              <input
+                type={f.type === 'number' ? 'number' : f.type === 'date' ? 'date' : 'text'}
+                style={{ width: '100%' }}
+                value={String(form.custom?.[f.key] ?? '')}
+                onChange={(e) => setCustom(f.key, e.target.value)}
+              />
+            </label>
+          ),
+        )}
         <label>
           Tags (comma-separated)
           <input style={{ width: '100%' }} value={form.tagsText} onChange={(e) => setForm({ ...form, tagsText: e.target.value })} />
@@ -144,8 +213,15 @@ function LogContact({ customerId, onSaved }: { customerId: string; onSaved: () =
 type Event = { at: string; kind: string; text: string; who?: string | null };
 
 function Timeline({ data }: { data: PageData }) {
+  const { data: pb } = useApi<{ playbooks: { id: string; name: string }[] }>('/api/playbooks');
+  const playbooks = new Map((pb?.playbooks ?? []).map((p) => [p.id, p.name]));
   const events: Event[] = [
-    ...data.touchpoints.map((t) => ({ at: t.occurredAt, kind: t.channel, text: `${t.direction === 'in' ? '← ' : t.direction === 'out' ? '→ ' : ''}${t.summary}`, who: t.userName ?? t.source })),
+    ...data.touchpoints.map((t) => ({
+      at: t.occurredAt,
+      kind: t.channel,
+      text: `${t.direction === 'in' ? '← ' : t.direction === 'out' ? '→ ' : ''}${t.summary}`,
+      who: sourceName(t.source, t.userName, playbooks),
+    })),
     ...data.orders.map((o) => ({
       at: o.orderedAt,
       kind: 'order',
@@ -242,11 +318,23 @@ function CustomerTasks({ customer }: { customer: { id: string; name: string } })
   );
 }
 
+function StatusBadge({ status, analytics }: { status: string | undefined; analytics: CustomerAnalytics | null }) {
+  const health = analytics?.hasData ? analytics.health : null;
+  const s = ownerStatus(status, health);
+  return (
+    <span className={`badge ${s.tone}`} title={health !== null && health !== undefined ? `Health ${health} / 100` : undefined} data-testid="customer-status">
+      {s.text}
+    </span>
+  );
+}
+
 export function CustomerPage() {
+  useWorkspaceFormat(); // re-render in the workspace's locale once it is loaded
   const { id } = useParams();
   const me = useMe();
   const navigate = useNavigate();
   const { data, error, reload } = useApi<PageData>(`/api/customers/${id}`);
+  const analytics = useApi<CustomerAnalytics>(`/api/analytics/customers/${encodeURIComponent(id ?? '')}`);
   const [actionError, setActionError] = useState<string | null>(null);
   if (error) return <p className="error">{error}</p>;
   if (!data) return <p className="loading">Loading…</p>;
@@ -265,7 +353,7 @@ export function CustomerPage() {
       <div>
         <Link to="/customers">← Customers</Link>
         <h1 style={{ marginTop: '.5rem' }}>
-          {c.name} <span className={statusBadge(c.status)}>{c.status}</span>
+          {c.name} <StatusBadge status={c.status} analytics={analytics.data} />
         </h1>
         {c.mergedInto && (
           <p className="error">
@@ -299,7 +387,7 @@ export function CustomerPage() {
           <div className="label">last contact</div>
         </div>
       </div>
-      <CustomerHealth customerId={c.id} />
+      <CustomerHealth data={analytics.data} error={analytics.error} loading={analytics.loading} />
       <CustomerLoyaltyPanel customerId={c.id} />
       <div className="grid">
         <ProfileForm customer={c} onSaved={reload} />

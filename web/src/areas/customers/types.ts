@@ -1,3 +1,5 @@
+import { formatDate, formatDateTime, formatMoney } from '../../shell/format';
+
 export interface CustomerRow {
   id: string;
   externalId: string | null;
@@ -56,18 +58,10 @@ export interface Touchpoint {
 export const drivers = ['responsiveness', 'convenience', 'feature', 'value', 'consistency', 'vip'] as const;
 export const statuses = ['active', 'lapsed', 'prospect', 'subscriber', 'unsubscribed', 'erased'] as const;
 
-export function money(minor: number | undefined, currency: string | null | undefined): string {
-  const c = currency || 'EUR';
-  try {
-    const digits = new Intl.NumberFormat('en', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits ?? 2;
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format((minor ?? 0) / 10 ** digits);
-  } catch {
-    return `${((minor ?? 0) / 100).toFixed(2)} ${c}`;
-  }
-}
-
-export const day = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString() : '—');
-export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
+/** Money in minor units, days and moments: through the shell's formatter (the workspace's locale and time zone). */
+export const money = (minor: number | undefined, currency: string | null | undefined) => formatMoney(minor ?? 0, currency);
+export const day = (iso: string | null | undefined) => formatDate(iso);
+export const when = (iso: string | null | undefined) => formatDateTime(iso);
 
 export function statusBadge(status: string | undefined): string {
   return status === 'active' || status === 'subscriber' ? 'badge good' : status === 'lapsed' ? 'badge warn' : status === 'erased' ? 'badge bad' : 'badge';

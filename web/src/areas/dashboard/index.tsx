@@ -507,7 +507,7 @@ function HowComputed({ o }: { o: Overview }) {
 function AsOfBar({ o, asOf, setAsOf, from, setFrom }: { o: Overview | null; asOf: string; setAsOf: (v: string) => void; from: string; setFrom: (v: string) => void }) {
   const today = o?.asOf.today;
   return (
-    <section className="card as-of-bar" aria-label="As of">
+    <section className="card as-of-bar" aria-label="Date of the figures">
       <div className="as-of-controls">
         <label>
           As of <input type="date" aria-label="As of" value={asOf || o?.asOf.date || ''} max={today} min={o?.asOf.dataFrom ?? undefined} onChange={(e) => setAsOf(e.target.value)} />
@@ -610,11 +610,12 @@ function Dashboard() {
         .dashboard details summary { cursor: pointer; font-weight: 600; }
         .dashboard .range-label { font-size: .8rem; font-weight: 400; color: var(--muted, #6b7280); margin-left: .4rem; white-space: nowrap; }
         .dashboard .as-of-controls { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: center; }
-        .dashboard .as-of-controls label { display: flex; gap: .4rem; align-items: center; white-space: nowrap; }
-        .dashboard .as-of-controls input { width: auto; }
+        .dashboard .as-of-controls label { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; min-width: 0; }
+        .dashboard .as-of-controls input { width: auto; max-width: 100%; min-width: 0; }
+        .dashboard .chosen-model { overflow-wrap: anywhere; }
         .dashboard .as-of-note { margin: .5rem 0 0; }
         .dashboard .as-of-note.warn { color: var(--warn); }
-        .dashboard table.model-comparison { margin-top: .4rem; max-width: 28rem; }
+        .dashboard table.model-comparison { margin-top: .4rem; max-width: 28rem; width: 100%; }
         .dashboard table.model-comparison tr.chosen td { font-weight: 600; }
         .dashboard .empty-chart { color: var(--muted, #6b7280); padding: 2rem 0; text-align: center; }
         @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: 1fr; } }

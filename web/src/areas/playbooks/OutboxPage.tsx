@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { api } from '../../api';
 import { useApi } from '../../shell/useApi';
 import { AreaTabs } from './AreaTabs';
+import { formatDateTime } from '../../shell/format';
 
 interface EmailRow {
   id: string;
@@ -102,7 +103,7 @@ export function OutboxPage() {
                         <span className={`badge ${badge[e.status]}`}>{e.status === 'sent' && e.transport === 'outbox' ? 'in outbox' : e.status}</span>
                         {e.error && <div className="muted">{e.error}</div>}
                       </td>
-                      <td>{new Date(e.sentAt ?? e.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</td>
+                      <td>{formatDateTime(e.sentAt ?? e.createdAt)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -7,6 +7,7 @@ import { useApi } from '../../shell/useApi';
 import { AreaTabs } from './AreaTabs';
 import { SettingsCard } from './SettingsCard';
 import { describeAction, describeTrigger, describeWait, type Playbook, type RunRow } from './types';
+import { formatDateTime } from '../../shell/format';
 
 export function RunsTable({ runs, showPlaybook = true }: { runs: RunRow[]; showPlaybook?: boolean }) {
   if (runs.length === 0) return <p className="muted">No steps have run yet.</p>;
@@ -24,7 +25,7 @@ export function RunsTable({ runs, showPlaybook = true }: { runs: RunRow[]; showP
       <tbody>
         {runs.map((r) => (
           <tr key={r.id}>
-            <td>{new Date(r.at).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</td>
+            <td>{formatDateTime(r.at)}</td>
             {showPlaybook && (
               <td>
                 <Link to={`/playbooks/${r.playbook_id}`}>{r.playbook}</Link>

@@ -6,6 +6,7 @@ import { Link } from 'react-router';
 import { api } from '../../api';
 import { useApi } from '../../shell/useApi';
 import type { TaskPage, TaskRow } from './types';
+import { formatDateTime } from '../../shell/format';
 
 type View = 'today' | 'open' | 'done';
 export interface Assignees {
@@ -13,7 +14,7 @@ export interface Assignees {
   roles: string[];
 }
 
-export const fmtWhen = (s: string | null) => (s ? new Date(s).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '');
+export const fmtWhen = (s: string | null) => (s ? formatDateTime(s) : '');
 export const sourceLabel = (s: string) => (s.startsWith('playbook:') ? 'playbook' : s.startsWith('survey:') ? 'survey' : s.startsWith('user:') || s === 'manual' ? 'by hand' : s.split(':')[0]!);
 const sources = [
   ['', 'Anywhere'],
