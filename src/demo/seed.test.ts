@@ -27,7 +27,9 @@ describe('demo seeding', () => {
     expect(Number(counts.users)).toBeGreaterThanOrEqual(2);
     expect(await authenticate(database.db, demoSignIn.email, demoSignIn.password)).not.toBeNull();
     expect(await seedDemo(database.db, { seed: 42, today })).toBe(false);
-  });
+    // Seeding every area's demo (thousands of orders, the assistant's index) takes ~20 s alone and
+    // several times that on a busy CI machine; a long limit, not a speed claim (bench/ has those).
+  }, 240_000);
 
   it('refuses to seed over another business', async () => {
     const other = await createTestDatabase();
@@ -37,5 +39,5 @@ describe('demo seeding', () => {
     } finally {
       await other.close();
     }
-  });
+  }, 120_000);
 });
