@@ -100,7 +100,7 @@ if (process.env.BENCH_SKIP_EMBEDDED !== '1') {
 const pgUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
 if (pgUrl) {
   const name = `keepwell_bench_import_${process.pid}`;
-  const admin = await openDatabase({ databaseUrl: pgUrl });
+  const admin = await openDatabase({ databaseUrl: pgUrl, migrate: false }); // only to create and drop the bench's database
   await sql.raw(`create database ${name}`).execute(admin.db);
   const url = new URL(pgUrl);
   url.pathname = `/${name}`;
