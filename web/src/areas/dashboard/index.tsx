@@ -618,7 +618,8 @@ function Dashboard() {
         .dashboard table.model-comparison { margin-top: .4rem; max-width: 28rem; width: 100%; }
         .dashboard table.model-comparison tr.chosen td { font-weight: 600; }
         .dashboard .empty-chart { color: var(--muted, #6b7280); padding: 2rem 0; text-align: center; }
-        @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: 1fr; } }
+        @media (max-width: 1100px) { .dashboard .dash-top { grid-template-columns: minmax(0, 1fr); } }
+        .dashboard .kpis .kpi { min-width: 0; overflow-wrap: anywhere; }
       `}</style>
     </div>
   );
