@@ -52,12 +52,16 @@ export async function refreshTiers(ctx: AppContext, scope: TierScope): Promise<T
         select w.customer_id, greatest(0, coalesce((select sum(l.points) from loyalty_ledger l
           where l.customer_id = w.customer_id and l.kind in ('earn', 'reverse') and l.occurred_at > ${since}), 0))::int as p
         from who w),
-      next as (select customer_id, p, (${tierOf})::text as tier from pts)
-      insert into loyalty_tiers as t (customer_id, tier, previous, changed_at)
-      select customer_id, tier, null, ${now} from next
-      on conflict (customer_id) do update set previous = t.tier, tier = excluded.tier, changed_at = excluded.changed_at
-        where t.tier is distinct from excluded.tier
-      returning t.customer_id, t.tier, t.previous, (select p from next n where n.customer_id = t.customer_id) as p`.execute(trx);
+      next as (select customer_id, p, (${tierOf})::text as tier from pts),
+      up as (
+        insert into loyalty_tiers as t (customer_id, tier, previous, changed_at)
+        select customer_id, tier, null, ${now} from next
+        on conflict (customer_id) do update set previous = t.tier, tier = excluded.tier, changed_at = excluded.changed_at
+          where t.tier is distinct from excluded.tier
+        returning t.customer_id, t.tier, t.previous)
+      -- a hash join, not a lookup per returned row; a first row with no tier is no change
+      select u.customer_id, u.tier, u.previous, n.p from up u join next n on n.customer_id = u.customer_id
+      where u.tier is distinct from u.previous`.execute(trx);
     const changes: TierChange[] = r.rows
       .filter((x) => x.tier !== x.previous)
       .map((x) => ({
