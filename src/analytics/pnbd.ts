@@ -89,7 +89,12 @@ function logDeadByQuadrature(p: ParetoNbdParams, x: number, tx: number, T: numbe
   const lo = Math.log(m + tx);
   // with a > 1 the integrand falls at least as e^−(a−1)v: past e^−46 of its start nothing is left
   const hi = a > 1 ? Math.min(Math.log(m + T), lo + 46 / (a - 1)) : Math.log(m + T);
-  const panels = Math.max(1, Math.ceil(((hi - lo) * Math.max(1, a + b - 1)) / 6));
+  // d ln(integrand)/dv = 1 − a e^v/(α+τ) − b e^v/(β+τ) is monotone in v, so its largest size is at an end
+  const slope = (v: number) => {
+    const ev = Math.exp(v);
+    return Math.abs(1 - (a * ev) / (alpha + ev - m) - (b * ev) / (beta + ev - m));
+  };
+  const panels = Math.min(4000, Math.max(1, Math.ceil(((hi - lo) * Math.max(1, slope(lo), slope(hi))) / 6)));
   const width = (hi - lo) / panels;
   // integrand in v: e^v (α+τ)^−a (β+τ)^−b with τ = e^v − m; summed in logs against under/overflow
   const logs: number[] = [];
