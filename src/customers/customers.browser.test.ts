@@ -74,6 +74,12 @@ describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', (
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(20_000);
       await page.goto(`${running.url}/customers`);
+      // the app first asks who is signed in: wait for the sign-in form or the app, not "Loading…"
+      await page
+        .getByLabel('Password')
+        .or(page.getByRole('navigation', { name: 'Main' }))
+        .first()
+        .waitFor();
       if (await page.getByLabel('Password').count()) {
         await page.getByLabel('Email').fill('owner@fern.test');
         await page.getByLabel('Password').fill('correct horse battery');
