@@ -230,8 +230,9 @@ export function PlaybookEditor() {
           <summary>Trigger and conditions (JSON)</summary>
           <p className="muted">
             Triggers: customer.created, order (first/repeat/any), subscription.cancelled, survey.answered (detractor/passive/promoter), ticket.resolved, health.dropped (below), cart.abandoned,
-            payment.failed, tier.reached (tier: a tier's name or null for any higher tier), date (birthday/anniversary/holiday), no_touchpoint (days), no_order (days or ownCycleFactor), weekly (weekday 1–7). Conditions: field (tags, segment (lapsed, new, repeat,
-            one_time, prospect), retention_driver, marketing_consent, country, city, clv_minor, orders_count, has_email), op (eq, neq, has, not_has, gte, lte), value.
+            payment.failed, tier.reached (tier: a tier's name or null for any higher tier), date (birthday/anniversary/holiday), no_touchpoint (days), no_order (days or ownCycleFactor), weekly
+            (weekday 1–7). Conditions: field (tags, segment (lapsed, new, repeat, one_time, prospect), retention_driver, marketing_consent, country, city, clv_minor, orders_count, has_email), op (eq,
+            neq, has, not_has, gte, lte), value.
           </p>
           <label>
             Trigger
