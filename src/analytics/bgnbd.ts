@@ -341,7 +341,7 @@ export function fitBgNbd(data: BgNbdData): BgNbdFit {
   return { ...p, logLikelihood: full.value(p), customers, groups, iterations: result.iterations, converged: result.converged };
 }
 
-function subsample(data: BgNbdData, size: number): BgNbdData {
+export function subsample(data: BgNbdData, size: number): BgNbdData {
   const n = data.x.length;
   const step = n / size;
   const idx: number[] = [];

@@ -3,7 +3,7 @@
 // Same summaries as BG/NBD: x repeat purchases, t_x the time of the last, T the customer's age.
 // Customers are grouped by identical (x, t_x, T); the Gauss hypergeometric parts depend only on
 // (x, t_x) and (x, T), so each distinct pair is evaluated once per likelihood evaluation.
-import type { BgNbdData } from './bgnbd.js';
+import { type BgNbdData, subsample } from './bgnbd.js';
 import { LOG_BOUND, lgamma, maximizeLikelihood } from './math.js';
 
 export interface ParetoNbdParams {
@@ -230,23 +230,6 @@ export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNb
   );
   const p = params(result.x);
   return { ...p, logLikelihood: full.value(p), customers, groups, converged: result.converged };
-}
-
-function subsample(data: BgNbdData, size: number): BgNbdData {
-  const n = data.x.length;
-  const step = n / size;
-  const idx = Array.from({ length: size }, (_, k) => Math.floor(k * step));
-  let total = 0;
-  let kept = 0;
-  for (let i = 0; i < n; i++) total += data.w[i];
-  for (const i of idx) kept += data.w[i];
-  const scale = total / kept;
-  return {
-    x: Float64Array.from(idx, (i) => data.x[i]),
-    tx: Float64Array.from(idx, (i) => data.tx[i]),
-    T: Float64Array.from(idx, (i) => data.T[i]),
-    w: Float64Array.from(idx, (i) => data.w[i] * scale),
-  };
 }
 
 /** P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^(r+x) (β+T)^s A0). */
