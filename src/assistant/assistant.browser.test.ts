@@ -3,10 +3,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../accounts/index.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp, testPassword } from '../app/testing/web-app.js';
 import type { Running } from '../platform/app.js';
 import { setFeatureSettings } from '../workspace/index.js';
 import { createEntry } from './assistant.kb.js';
@@ -21,7 +21,7 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
 
   beforeAll(async () => {
     ({ running, browser } = await startWebApp());
-    await createUser(running.ctx.db, { email: 'agent@fern.test', name: 'Alex Agent', role: 'agent', password: 'correct horse battery' });
+    await createUser(running.ctx.db, { email: 'agent@fern.test', name: 'Alex Agent', role: 'agent', password: testPassword });
     for (const e of demoFaq) await createEntry(running.ctx.db, { ...e, status: 'published' });
     // Someone is always in, so the hand-off is a live chat whatever the hour the test runs.
     const always: [string, string][] = [['00:00', '23:59']];
@@ -44,13 +44,6 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
     await running?.stop();
     host?.close();
   });
-
-  const signIn = async (page: Page, email: string, to: string) => {
-    await page.goto(`${running.url}${to}`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
 
   it('a visitor gets answers, turns angry, asks for a person; the agent sees the whole chat and the answer arrives live', async () => {
     const visitor = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -99,8 +92,7 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
 
     // The agent sees the whole chat in the inbox and answers.
     const agent = await browser.newPage({ viewport: { width: 1366, height: 820 } });
-    await signIn(agent, 'agent@fern.test', '/inbox');
-    await agent.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true }).click();
+    await signIn(agent, running, '/inbox', 'agent@fern.test');
     await agent.getByTestId('conversation-item').filter({ hasText: 'Website chat' }).first().click();
     const thread = await agent.getByTestId('messages').innerText();
     for (const line of ['How long does delivery take?', 'do you have any decaf', 'I am furious', 'I want to talk to a human', 'Robin:']) expect(thread).toContain(line);
@@ -144,8 +136,7 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
 
   it('the Assistant page: knowledge base, try it, learning — at desktop and at 390 px', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await signIn(page, 'owner@fern.test', '/assistant');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assistant', exact: true }).click();
+    await signIn(page, running, '/assistant');
     await expect.poll(() => page.getByTestId('entries').locator('tbody tr').count()).toBe(demoFaq.length);
     await expect.poll(() => page.getByTestId('containment').innerText()).toMatch(/%/);
 

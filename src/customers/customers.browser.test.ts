@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', () => {
   let running: Running;
@@ -28,12 +28,7 @@ describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', (
         .executeTakeFirstOrThrow();
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(15_000);
-      await page.goto(`${running.url}/customers/${c.id}`);
-      await page.getByLabel('Email').fill('owner@fern.test');
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-      await page.goto(`${running.url}/customers/${c.id}`);
+      await signIn(page, running, `/customers/${c.id}`);
       const profile = page.getByRole('form', { name: 'Profile' });
       await expect.poll(() => profile.getByLabel('Birthday').inputValue()).toBe('1957-01-27');
       await profile.getByLabel('City').fill('York');
@@ -73,20 +68,7 @@ describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', (
         .execute();
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(20_000);
-      await page.goto(`${running.url}/customers`);
-      // the app first asks who is signed in: wait for the sign-in form or the app, not "Loading…"
-      await page
-        .getByLabel('Password')
-        .or(page.getByRole('navigation', { name: 'Main' }))
-        .first()
-        .waitFor();
-      if (await page.getByLabel('Password').count()) {
-        await page.getByLabel('Email').fill('owner@fern.test');
-        await page.getByLabel('Password').fill('correct horse battery');
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-        await page.goto(`${running.url}/customers`);
-      }
+      await signIn(page, running, '/customers');
       await expect.poll(() => page.getByRole('heading', { name: /Customers/ }).innerText(), { timeout: 20_000 }).toMatch(/Customers \(\d+\)/);
       await page.getByLabel('Sort').selectOption('spent');
       await page.locator('tbody tr', { hasText: `Zed Bigspender ${label}` }).waitFor();

@@ -5,14 +5,14 @@ import { createUser } from '../accounts/index.js';
 import type { Running } from '../platform/app.js';
 import { receiveMessage } from './inbox.service.js';
 import { notePresence } from './presence.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp, testPassword } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('inbox'))('inbox in Chromium', () => {
   let running: Running;
   let browser: Browser;
   beforeAll(async () => {
     ({ running, browser } = await startWebApp({ industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' }));
-    await createUser(running.ctx.db, { email: 'agent@fern.test', name: 'Alex Agent', role: 'agent', password: 'correct horse battery' });
+    await createUser(running.ctx.db, { email: 'agent@fern.test', name: 'Alex Agent', role: 'agent', password: testPassword });
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,11 +42,7 @@ describe.skipIf(browserTestsSkipped('inbox'))('inbox in Chromium', () => {
       dialogs++;
       void d.dismiss();
     });
-    await page.goto(`${running.url}/inbox`);
-    await page.getByLabel('Email').fill('agent@fern.test');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true }).click();
+    await signIn(page, running, '/inbox', 'agent@fern.test');
     await expect.poll(() => page.getByTestId('live').innerText()).toContain('Live');
     await expect.poll(() => page.getByTestId('conversation-item').count()).toBe(1);
 
@@ -100,7 +96,7 @@ describe.skipIf(browserTestsSkipped('inbox'))('inbox in Chromium', () => {
   });
 
   it('agent tools and the owner pages: collision warning, canned reply, @mention, merge, service card, inbox settings (desktop and 390 px)', async () => {
-    const bea = await createUser(running.ctx.db, { email: 'bea@fern.test', name: 'Bea Buddy', role: 'agent', password: 'correct horse battery' });
+    const bea = await createUser(running.ctx.db, { email: 'bea@fern.test', name: 'Bea Buddy', role: 'agent', password: testPassword });
     const first = await receiveMessage(running.ctx, {
       channel: 'email',
       from: { email: 'cleo@example.test', name: 'Cleo Customer' },
@@ -121,12 +117,7 @@ describe.skipIf(browserTestsSkipped('inbox'))('inbox in Chromium', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${running.url}/settings`);
-    await page.getByLabel('Email').fill('owner@fern.test');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    await page.goto(`${running.url}/settings`);
+    await signIn(page, running, '/settings');
 
     // Settings: the inbox's sections, and a canned reply added there.
     const canned = page.getByTestId('inbox-canned-settings');

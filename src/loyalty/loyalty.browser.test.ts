@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
   let running: Running;
@@ -28,14 +28,6 @@ describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
     await running?.stop();
   });
 
-  const signIn = async (page: Page) => {
-    await page.goto(`${running.url}/loyalty`);
-    await page.getByLabel('Email').fill('owner@fern.test');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Loyalty', exact: true }).click();
-  };
-
   for (const [label, viewport] of [
     ['desktop', { width: 1366, height: 900 }],
     ['390', { width: 390, height: 844 }],
@@ -44,7 +36,7 @@ describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
       const page = await browser.newPage({ viewport });
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      await signIn(page);
+      await signIn(page, running, '/loyalty');
 
       // points: the order earned 620, the tier is Silver, an adjustment lands in the ledger
       await page.getByLabel('Find a customer').fill('Lotte');

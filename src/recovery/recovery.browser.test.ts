@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('recovery'))('recovery in Chromium', () => {
   let running: Running;
@@ -36,11 +36,7 @@ describe.skipIf(browserTestsSkipped('recovery'))('recovery in Chromium', () => {
         dialogs++;
         void d.dismiss();
       });
-      await page.goto(`${running.url}/recovery`);
-      await page.getByLabel('Email').fill('owner@fern.test');
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Recovery', exact: true }).click();
+      await signIn(page, running, '/recovery');
 
       await page.getByLabel('Title').fill(`Late parcels (${label})`);
       await page.getByLabel('When').fill(`${today}T09:00`);

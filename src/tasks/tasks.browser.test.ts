@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { sql } from 'kysely';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
 import { createTask } from './tasks.service.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
   let running: Running;
@@ -16,14 +16,6 @@ describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
     await browser?.close();
     await running?.stop();
   });
-
-  async function signIn(page: Page) {
-    await page.goto(`${running.url}/tasks`);
-    await page.getByLabel('Email').fill('owner@fern.test');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-  }
 
   for (const [label, viewport] of [
     ['desktop', { width: 1366, height: 900 }],
@@ -52,8 +44,7 @@ describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
 
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(15_000);
-      await signIn(page);
-      await page.goto(`${running.url}/tasks`);
+      await signIn(page, running, '/tasks');
       await expect.poll(() => page.getByTestId('count-today').innerText()).toBe(' (121)');
       await expect.poll(() => page.getByTestId('task-total').innerText()).toBe('Showing 50 of 121 tasks');
       await page.getByRole('button', { name: /Show more/ }).click();

@@ -3,7 +3,7 @@
 // battery) are set up; each test adds what it needs. Screenshots go to test-results/.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chromiumPath, launchBrowser, noChromiumReason } from '../../../test/e2e/browser.js';
 import { createUser } from '../../accounts/index.js';
 import { startKeepwell, type Running } from '../../platform/app.js';
@@ -30,4 +30,25 @@ export async function startWebApp(workspace: Partial<WorkspaceInput> = {}): Prom
   const browser = await launchBrowser();
   fs.mkdirSync(shotDir, { recursive: true });
   return { running, browser };
+}
+
+/** The password every test user of the web tests has. */
+export const testPassword = 'correct horse battery';
+
+/**
+ * Opens `to` signed in as `email` (the owner by default). The app first asks who is signed in,
+ * so this waits for the sign-in form or the app (never "Loading…"), signs in when asked, and
+ * opens `to` again so every test starts on the page it named.
+ */
+export async function signIn(page: Page, running: Running, to: string, email = 'owner@fern.test'): Promise<void> {
+  await page.goto(`${running.url}${to}`);
+  const app = page.getByRole('navigation', { name: 'Main' });
+  await page.getByLabel('Password').or(app).first().waitFor({ state: 'attached' });
+  if (await app.count()) return;
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(testPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await app.waitFor({ state: 'attached' });
+  await page.goto(`${running.url}${to}`);
+  await app.waitFor({ state: 'attached' });
 }

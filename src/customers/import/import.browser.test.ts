@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsSkipped, shotDir, startWebApp } from '../../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../../app/testing/web-app.js';
 import type { Running } from '../../platform/app.js';
 import { drainJobs } from '../../platform/jobs/jobs.service.js';
 import { IMPORT_JOB, queueImport } from './import.jobs.js';
@@ -40,12 +40,7 @@ describe.skipIf(browserTestsSkipped('import') || !fs.existsSync(linesFile))('imp
 
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(60_000);
-      await page.goto(`${running.url}/customers/import`);
-      await page.getByLabel('Email').fill('owner@fern.test');
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-      await page.goto(`${running.url}/customers/import`);
+      await signIn(page, running, '/customers/import');
 
       const jobs = page.getByRole('region', { name: 'Imports on the server' });
       const bar = jobs.getByRole('progressbar').first();
