@@ -3,9 +3,9 @@
 // can be chosen, every chart says the dates it covers, and "How these figures are worked out"
 // names the purchase model the report chose and why.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 import type { Running } from '../platform/app.js';
 
 describe.skipIf(browserTestsSkipped('dashboard'))('dashboard as of a day, in Chromium', () => {
@@ -35,14 +35,6 @@ describe.skipIf(browserTestsSkipped('dashboard'))('dashboard as of a day, in Chr
     await running?.stop();
   });
 
-  async function signIn(page: Page) {
-    await page.goto(`${running.url}/dashboard`);
-    await page.getByLabel('Email').fill('owner@fern.test');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-  }
-
   for (const [label, viewport] of [
     ['desktop', { width: 1366, height: 900 }],
     ['phone', { width: 390, height: 844 }],
@@ -50,8 +42,7 @@ describe.skipIf(browserTestsSkipped('dashboard'))('dashboard as of a day, in Chr
     it(`opens as of the data's last day and moves to another (${label})`, async () => {
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(60_000);
-      await signIn(page);
-      await page.goto(`${running.url}/dashboard`);
+      await signIn(page, running, '/dashboard');
       const note = page.locator('.as-of-note');
       await expect.poll(() => note.innerText()).toMatch(/^Your data ends on 2011-12-09, .* days before today, so these figures are as of that day/);
       await expect.poll(() => page.getByLabel('As of', { exact: true }).inputValue()).toBe('2011-12-09');

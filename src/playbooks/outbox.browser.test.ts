@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverPendingEmails, queueEmail } from '../mail/index.js';
 import type { Running } from '../platform/app.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('outbox'))('outbox preview in Chromium', () => {
   let running: Running;
@@ -34,12 +34,7 @@ describe.skipIf(browserTestsSkipped('outbox'))('outbox preview in Chromium', () 
     it(`keeps a long email inside the screen (${label})`, async () => {
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(15_000);
-      await page.goto(`${running.url}/outbox`);
-      await page.getByLabel('Email').fill('owner@fern.test');
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-      await page.goto(`${running.url}/outbox`);
+      await signIn(page, running, '/outbox');
       await page.getByRole('button', { name: /^Your order is on its way/ }).click();
       const panel = page.getByRole('region', { name: 'Email' });
       await panel.waitFor();

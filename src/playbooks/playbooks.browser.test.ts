@@ -5,7 +5,7 @@ import { makeCustomer, makeOrder } from '../customers/testing/factories.js';
 import type { Running } from '../platform/app.js';
 import { installReadyMade } from './playbooks.library.js';
 import { setPlaybookEnabled } from './playbooks.service.js';
-import { browserTestsSkipped, shotDir, startWebApp } from '../app/testing/web-app.js';
+import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 const DAY = 86400_000;
 
@@ -37,12 +37,7 @@ describe.skipIf(browserTestsSkipped('playbooks'))('switching a playbook on in Ch
       await setPlaybookEnabled(db, winBack.id, false);
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(15_000);
-      await page.goto(`${running.url}/playbooks`);
-      await page.getByLabel('Email').fill('owner@fern.test');
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-      await page.goto(`${running.url}/playbooks`);
+      await signIn(page, running, '/playbooks');
       const card = page.getByRole('region', { name: winBack.name });
       await card.getByRole('button', { name: 'Switch on' }).click();
       const panel = card.getByRole('group', { name: `Switch on ${winBack.name}` });
