@@ -5,7 +5,7 @@
 // batch in flight and a re-run completes it; a dry run rolls each batch back.
 import { announceWrites } from '../customers.events.js';
 import { emitEvent } from '../../platform/events/events.service.js';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteClient as PGlite } from '../../platform/db/pglite-client.js';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

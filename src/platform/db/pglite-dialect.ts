@@ -1,6 +1,6 @@
 // Kysely dialect over an embedded PGlite instance. PGlite is single-connection, so queries are
-// serialised through one connection; transactions hold it until they finish.
-import type { PGlite } from '@electric-sql/pglite';
+// serialised through one connection; transactions hold it until they finish. Requests get the
+// connection before background work (ConnectionLane).
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -13,9 +13,11 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely';
+import type { PGliteClient } from './pglite-client.js';
+import { isBackgroundWork } from './work-priority.js';
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteClient) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pg.query<R>(compiled.sql, compiled.parameters as unknown[]);
@@ -33,23 +35,80 @@ class PGliteConnection implements DatabaseConnection {
   }
 }
 
+/** How long background work may wait behind requests before it takes the next turn anyway. */
+export const BACKGROUND_MAX_WAIT_MS = 200;
+
+interface Waiter {
+  since: number;
+  grant: () => void;
+}
+
+/**
+ * The one connection of the embedded database, handed out in priority order: requests before
+ * background work (see work-priority.ts), first come first served within each. Background work is
+ * never starved: once its oldest waiter has waited `maxBackgroundWaitMs` it takes the next turn,
+ * and after such a promoted turn a waiting request goes next (so the two alternate under load).
+ */
+export class ConnectionLane {
+  private busy = false;
+  private promoted = false;
+  private readonly interactive: Waiter[] = [];
+  private readonly background: Waiter[] = [];
+
+  constructor(
+    private readonly maxBackgroundWaitMs = BACKGROUND_MAX_WAIT_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  acquire(): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve();
+    }
+    const queue = isBackgroundWork() ? this.background : this.interactive;
+    return new Promise((grant) => queue.push({ since: this.now(), grant }));
+  }
+
+  release(): void {
+    const next = this.next();
+    if (next) next.grant();
+    else this.busy = false;
+  }
+
+  private next(): Waiter | undefined {
+    const oldest = this.background[0];
+    if (!oldest) return this.interactive.shift();
+    const aged = this.now() - oldest.since >= this.maxBackgroundWaitMs;
+    if (this.interactive.length === 0 || (aged && !this.promoted)) {
+      this.promoted = this.interactive.length > 0;
+      return this.background.shift();
+    }
+    this.promoted = false;
+    return this.interactive.shift();
+  }
+}
+
+export interface PGliteDriverOptions {
+  /** see ConnectionLane (tests set it to 0 to see promotion) */
+  maxBackgroundWaitMs?: number;
+}
+
 class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
-  private queue: Promise<void> = Promise.resolve();
-  private release: (() => void) | undefined;
+  private readonly lane: ConnectionLane;
 
-  constructor(private readonly pg: PGlite) {
+  constructor(
+    private readonly pg: PGliteClient,
+    options: PGliteDriverOptions = {},
+  ) {
     this.connection = new PGliteConnection(pg);
+    this.lane = new ConnectionLane(options.maxBackgroundWaitMs);
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.queue;
-    let release!: () => void;
-    this.queue = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.release = release;
+    await this.lane.acquire();
     return this.connection;
   }
 
@@ -66,9 +125,7 @@ class PGliteDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
-    const release = this.release;
-    this.release = undefined;
-    release?.();
+    this.lane.release();
   }
 
   async destroy(): Promise<void> {
@@ -76,31 +133,32 @@ class PGliteDriver implements Driver {
   }
 }
 
-const pgliteByDb = new WeakMap<Kysely<any>, PGlite>();
+const pgliteByDb = new WeakMap<Kysely<any>, PGliteClient>();
 
 /** A Kysely over an embedded PGlite, remembered so bulk writers can reach PGlite's COPY. */
-export function kyselyOverPGlite<DB>(pg: PGlite): Kysely<DB> {
-  const db = new KyselyClass<DB>({ dialect: new PGliteDialect(pg) });
+export function kyselyOverPGlite<DB>(pg: PGliteClient, options: PGliteDriverOptions = {}): Kysely<DB> {
+  const db = new KyselyClass<DB>({ dialect: new PGliteDialect(pg, options) });
   pgliteByDb.set(db, pg);
   return db;
 }
 
 /** The PGlite under a Kysely made by kyselyOverPGlite (undefined on a PostgreSQL server). */
-export function pgliteOf(db: Kysely<any>): PGlite | undefined {
+export function pgliteOf(db: Kysely<any>): PGliteClient | undefined {
   return pgliteByDb.get(db);
 }
 
-/** PGlite settings: 32 MB of shared buffers instead of 128 MB. The buffers are allocated and
- * touched at start, so this alone takes ~90 MB off every process; bulk imports measured no slower. */
-export const pgliteSettings = { postgresqlconf: ['shared_buffers=32MB'] };
+export { pgliteSettings } from './pglite-options.js';
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGliteClient,
+    private readonly options: PGliteDriverOptions = {},
+  ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pg);
+    return new PGliteDriver(this.pg, this.options);
   }
   createIntrospector(db: Kysely<any>) {
     return new PostgresIntrospector(db);

@@ -10,6 +10,7 @@ import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
 import { onFeaturesLoaded } from '../feature.js';
 import { checkDiskFull, DISK_FULL_PROBLEM, failureMessage } from '../disk.js';
+import { inBackground } from '../db/work-priority.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -215,8 +216,15 @@ export interface RunResult {
   outcomes: Record<string, number>;
 }
 
-/** Claims one batch of due jobs and runs them; returns what happened. */
-export async function runDueJobs(ctx: AppContext, options: RunOptions = {}): Promise<RunResult> {
+/**
+ * Claims one batch of due jobs and runs them; returns what happened. Jobs are background work:
+ * on the embedded database their queries wait behind requests (work-priority.ts).
+ */
+export function runDueJobs(ctx: AppContext, options: RunOptions = {}): Promise<RunResult> {
+  return inBackground(() => runClaimedJobs(ctx, options));
+}
+
+async function runClaimedJobs(ctx: AppContext, options: RunOptions): Promise<RunResult> {
   const workerId = options.workerId ?? newWorkerId();
   const leaseMs = options.leaseMs ?? defaultLeaseMs();
   const jobs = await claimJobs(ctx, { workerId, limit: options.limit ?? 50, kinds: options.kinds, leaseMs });
@@ -348,7 +356,7 @@ export function startJobWorker(ctx: AppContext, options: WorkerOptions = {}): ()
   let stopped = false;
   let wake: (() => void) | undefined;
   let lastScheduled = 0;
-  const loop = (async () => {
+  const loop = inBackground(async () => {
     while (!stopped) {
       let ran = 0;
       try {
@@ -371,7 +379,7 @@ export function startJobWorker(ctx: AppContext, options: WorkerOptions = {}): ()
         });
       }
     }
-  })();
+  });
   return async () => {
     stopped = true;
     wake?.();

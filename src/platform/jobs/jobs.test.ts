@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { createTestDatabase } from '../../app/testing/test-database.js';
 import { backoffMs, claimJobs, drainJobs, enqueueJob, PermanentJobError, registerJobHandler, runDueJobs, startJobWorker } from './jobs.service.js';
 import { eventBus } from '../events/events.service.js';
+import { isBackgroundWork } from '../db/work-priority.js';
 
 let database: OpenDatabase;
 let ctx: AppContext;
@@ -33,6 +34,18 @@ afterAll(() => database.close());
 const job = (id: string) => database.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', id).executeTakeFirstOrThrow();
 
 describe('job queue', () => {
+  it('runs handlers as background work (they wait behind requests for the embedded database)', async () => {
+    let marked: boolean | undefined;
+    registerJobHandler('test.priority', async () => {
+      marked = isBackgroundWork();
+    });
+    await enqueueJob(ctx.db, { kind: 'test.priority', key: 'priority', runAt: clock });
+    expect(isBackgroundWork()).toBe(false);
+    await drainJobs(ctx, { kinds: ['test.priority'] });
+    expect(marked).toBe(true);
+    expect(isBackgroundWork()).toBe(false);
+  });
+
   it('one job per idempotency key; runs due jobs only', async () => {
     expect((await enqueueJob(ctx.db, { kind: 'test.ok', key: 'a', payload: { n: 1 }, runAt: clock })).created).toBe(true);
     expect((await enqueueJob(ctx.db, { kind: 'test.ok', key: 'a', payload: { n: 1 }, runAt: clock })).created).toBe(false);
