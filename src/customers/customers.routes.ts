@@ -3,7 +3,7 @@
 import { isContact } from './contact.js';
 import { stringify } from 'csv-stringify/sync';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../accounts/index.js';
@@ -12,11 +12,12 @@ import type { Database } from '../platform/db/database.js';
 import { purposeKey } from '../platform/secret.js';
 import { badRequest, HttpError, notFound } from '../platform/http/errors.js';
 import { jsonUtf8Error, type App } from '../platform/http/server.js';
-import { getWorkspace } from '../workspace/index.js';
-import { retentionDrivers, touchpointChannels } from './customers.tables.js';
+import { currencyDigits, getWorkspace, workspaceMoney } from '../workspace/index.js';
+import { retentionDrivers, touchpointChannels, type CustomersTable } from './customers.tables.js';
 import { checkCompany, customerExtrasRoutes, customValues } from './customers.extras.js';
-import { customerListQuery, listCustomers } from './customers.list.js';
+import { customerListQuery, listCustomers, type ListStats } from './customers.list.js';
 import { announceWrites } from './customers.events.js';
+import { nameSources, type TimelineSourceName } from './customers.timeline.js';
 import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell, setOrderStatus } from './customers.service.js';
 import { writeRows } from './import/importer.js';
 import type { CustomerRow, OrderRow } from './import/rows.js';
@@ -25,8 +26,6 @@ import { isCurrencyCode, normalizeEmail, normalizePhone, parseAmount, parseDate 
 
 const uuid = (what: string) => z.string().uuid(`must be a ${what} id`);
 const idParams = z.object({ id: uuid('customer') });
-const statuses = ['active', 'lapsed', 'prospect', 'subscriber', 'unsubscribed', 'erased'] as const;
-const sorts = ['name', 'newest', 'oldest', 'updated'] as const;
 
 /** A moment that has happened: more than a day ahead is refused (a typo like 2099, a wrong column), naming the field. */
 const pastDate = () => z.coerce.date().refine((d) => d.getTime() <= Date.now() + 86400_000, 'is in the future (more than a day ahead)');
@@ -78,83 +77,8 @@ const customerBody = z.object({
     .describe("values of the owner's custom fields, by key"),
 });
 
-/** Digits of a currency's minor unit (EUR 2, JPY 0). */
-function currencyDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
-
-const listQuery = z.object({
-  search: z.string().trim().max(200).optional(),
-  tag: z.string().trim().max(60).optional(),
-  status: z.enum(statuses).optional(),
-  driver: z.enum(retentionDrivers).optional(),
-  sort: z.enum(sorts).default('name'),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-type ListQuery = z.infer<typeof listQuery>;
-
-function encodeCursor(v: unknown[]): string {
-  return Buffer.from(JSON.stringify(v)).toString('base64url');
-}
-function decodeCursor(c: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])) return [v[0], v[1]];
-  } catch {
-    /* fall through */
-  }
-  throw badRequest('Invalid cursor', [{ field: 'querystring.cursor', message: 'is not a cursor from this list' }]);
-}
-
 async function activityWindowDays(db: Database): Promise<number> {
   return (await getWorkspace(db))?.activityWindowDays ?? 365;
-}
-
-/** The customer list query (filters and order), shared by the list and the CSV export. */
-function filteredCustomers(db: Database, q: Omit<ListQuery, 'limit' | 'cursor' | 'sort'>, windowStart: Date) {
-  let query = db.selectFrom('customers as c').where('c.merged_into', 'is', null);
-  if (q.status !== 'erased') query = query.where('c.erased_at', 'is', null);
-  if (q.search) {
-    const s = q.search.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`lower(c.name)`, 'like', `%${s}%`),
-        eb('c.email_normalized', 'like', `${s}%`),
-        eb('c.external_id', '=', q.search!),
-        eb('c.phone_normalized', '=', normalizePhone(q.search!) ?? '-'),
-      ]),
-    );
-  }
-  if (q.tag) query = query.where(sql<boolean>`c.tags @> ${sql.val([q.tag])}::text[]`);
-  if (q.driver) query = query.where('c.retention_driver', '=', q.driver);
-  const recent = sql<boolean>`exists (select 1 from orders o where o.customer_id = c.id and o.ordered_at >= ${windowStart} and o.status <> 'cancelled')`;
-  const anyOrder = sql<boolean>`exists (select 1 from orders o where o.customer_id = c.id)`;
-  switch (q.status) {
-    case 'active':
-      query = query.where(recent);
-      break;
-    case 'lapsed':
-      query = query.where(anyOrder).where(sql<boolean>`not ${recent}`);
-      break;
-    case 'prospect':
-      query = query.where(sql<boolean>`not ${anyOrder}`);
-      break;
-    case 'subscriber':
-      query = query.where(sql<boolean>`exists (select 1 from subscriptions s where s.customer_id = c.id and s.canceled_at is null)`);
-      break;
-    case 'unsubscribed':
-      query = query.where('c.unsubscribed_at', 'is not', null);
-      break;
-    case 'erased':
-      query = query.where('c.erased_at', 'is not', null);
-      break;
-  }
-  return query;
 }
 
 const statsSelect = (windowStart: Date) =>
@@ -235,7 +159,7 @@ const subOut = (s: Record<string, any>) => ({
   canceledAt: s.canceled_at,
   cancelReason: s.cancel_reason,
 });
-const touchOut = (t: Record<string, any>) => ({
+const touchOut = (t: Record<string, any>, names: Map<string, TimelineSourceName> = new Map()) => ({
   id: t.id,
   customerId: t.customer_id,
   channel: t.channel,
@@ -243,6 +167,8 @@ const touchOut = (t: Record<string, any>) => ({
   occurredAt: t.occurred_at,
   summary: t.summary,
   source: t.source,
+  sourceLabel: t.source ? (names.get(t.source)?.label ?? null) : null,
+  sourceLink: t.source ? (names.get(t.source)?.link ?? null) : null,
   userId: t.user_id,
   userName: t.user_name ?? null,
 });
@@ -422,11 +348,15 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
           .execute(),
         c.owner_user_id ? ctx.db.selectFrom('users').select(['id', 'name']).where('id', '=', c.owner_user_id).executeTakeFirst() : null,
       ]);
+      const names = await nameSources(
+        ctx.db,
+        touchpoints.map((t) => t.source),
+      );
       return {
         customer: { ...customerOut(c, c.stats as unknown as Stats), owner: owner ?? null },
         orders: orders.map(orderOut),
         subscriptions: subscriptions.map(subOut),
-        touchpoints: touchpoints.map(touchOut),
+        touchpoints: touchpoints.map((t) => touchOut(t, names)),
       };
     },
   );
@@ -696,31 +626,20 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
   );
 
   // ---- CSV export of lists ----
-  const exportQuery = listQuery.omit({ cursor: true, limit: true });
+  // the list as the owner sees it: the same filters, search and order (customers.list.ts), every page
+  const exportQuery = customerListQuery.omit({ cursor: true, limit: true });
   app.get(
     '/api/customers/export.csv',
-    { config: { access: 'owner' }, schema: { querystring: exportQuery, tags: ['customers'], summary: 'The customer list (same filters) as CSV, safe for spreadsheets; owner only, audited' } },
+    {
+      config: { access: 'owner' },
+      schema: { querystring: exportQuery, tags: ['customers'], summary: 'The customer list as CSV with the list’s filters, search and sort, safe for spreadsheets; owner only, audited' },
+    },
     async (req, reply) => {
-      const ws = await windowStart();
-      const rows = await filteredCustomers(ctx.db, req.query, ws)
-        .leftJoin(
-          (eb) =>
-            eb
-              .selectFrom('orders')
-              .select([
-                'customer_id',
-                sql<number>`count(*)::int`.as('orders'),
-                sql<number>`coalesce(sum(amount_minor) filter (where status = 'paid'), 0)::bigint`.as('spent'),
-                sql<Date>`max(ordered_at)`.as('last_order_at'),
-              ])
-              .groupBy('customer_id')
-              .as('o'),
-          (join) => join.onRef('o.customer_id', '=', 'c.id'),
-        )
-        .selectAll('c')
-        .select(['o.orders', 'o.spent', 'o.last_order_at'])
-        .orderBy(sql`lower(c.name)`)
-        .execute();
+      const ws = await getWorkspace(ctx.db);
+      const digits = currencyDigits(ws?.currency ?? 'EUR');
+      const windowStart = new Date(ctx.now().getTime() - (ws?.activityWindowDays ?? 365) * 86400_000);
+      const { rows: listed } = await listCustomers(ctx, { ...req.query, limit: Number.MAX_SAFE_INTEGER - 1 }, { windowStart, currencyDigits: digits });
+      const rows = listed as (Selectable<CustomersTable> & { stats: ListStats })[];
       const header = [
         'id',
         'external_id',
@@ -756,9 +675,9 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
           c.retention_driver,
           c.acquired_at,
           c.marketing_consent,
-          c.orders ?? 0,
-          (Number(c.spent ?? 0) / 100).toFixed(2),
-          c.last_order_at,
+          Number(c.stats.orders ?? 0),
+          (Number(c.stats.spent ?? 0) / 10 ** digits).toFixed(digits),
+          c.stats.last_order_at ? new Date(c.stats.last_order_at) : null,
         ].map(safeCell),
       );
       await audit(ctx.db, req, 'customers.export', null, { rows: rows.length, filters: req.query });
@@ -856,12 +775,13 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
               created.map((r) => r.ext),
             )
             .execute();
+          const { money } = await workspaceMoney(ctx.db);
           for (const o of saved) {
             await recordTouchpoint(ctx.db, {
               customerId: o.customer_id,
               channel: 'order',
               direction: 'in',
-              summary: `Order ${o.external_id?.startsWith('h:') ? '' : `${o.external_id} `}placed: ${(Number(o.amount_minor) / 100).toFixed(2)} ${o.currency}`,
+              summary: `Order ${o.external_id?.startsWith('h:') ? '' : `${o.external_id} `}placed: ${money(Number(o.amount_minor), o.currency)}`,
               source: 'webhook',
               occurredAt: o.ordered_at,
             });

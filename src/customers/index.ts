@@ -1,6 +1,7 @@
 // What other features may use of customers: the timeline, finding a customer by contact, and
 // what counts as contact. Only this feature writes customers, orders, subscriptions and touchpoints.
 export { isContact } from './contact.js';
+export type { TimelineSourceDef, TimelineSourceName } from './customers.timeline.js';
 export { findOrCreateCustomerByContact, insertHistory, NEW_CONTACT_TAG, recordTouchpoint, type History, type NewTouchpoint } from './customers.service.js';
 export {
   touchpointChannels,

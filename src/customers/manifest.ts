@@ -9,6 +9,7 @@ export const customersFeature: Feature = {
     const { importMigrations } = await import('./import/import.migrations.js');
     const { importRoutes } = await import('./import/import.routes.js');
     const { IMPORT_JOB, runImportJob } = await import('./import/import.jobs.js');
+    const { customerTimelineSources } = await import('./customers.timeline.js');
     return {
       migrations: { ...customerMigrations, ...importMigrations },
       routes: async (app, ctx) => {
@@ -16,6 +17,7 @@ export const customersFeature: Feature = {
         await importRoutes(app, ctx);
       },
       jobs: { [IMPORT_JOB]: runImportJob },
+      contributes: { timelineSources: customerTimelineSources },
       onSecretRotated: async (_db, { current }) => `the orders webhook secret is now ${webhookSecret({ secret: current })}: put it into your shop's webhook settings`,
     };
   },

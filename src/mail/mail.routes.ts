@@ -8,6 +8,7 @@ import type { App } from '../platform/http/server.js';
 import { escapeHtml } from './mail.layout.js';
 import { verifyUnsubscribeToken } from './mail.links.js';
 import { getMailSettings, mailSettingsInput, saveMailSettings } from './mail.settings.js';
+import { recordTouchpoint } from '../customers/index.js';
 import { getWorkspace } from '../workspace/index.js';
 
 function page(title: string, body: string): string {
@@ -25,10 +26,7 @@ export async function unsubscribeCustomer(ctx: AppContext, customerId: string, h
     if (c.unsubscribed_at) return true;
     const now = ctx.now();
     await trx.updateTable('customers').set({ unsubscribed_at: now, marketing_consent: false, updated_at: now }).where('id', '=', customerId).execute();
-    await trx
-      .insertInto('touchpoints')
-      .values({ customer_id: customerId, channel: 'email', direction: 'in', occurred_at: now, summary: `Unsubscribed from marketing email (${how})`, source: 'unsubscribe' })
-      .execute();
+    await recordTouchpoint(trx, { customerId, channel: 'email', direction: 'in', occurredAt: now, summary: `Unsubscribed from marketing email (${how})`, source: 'unsubscribe' });
     return true;
   });
 }

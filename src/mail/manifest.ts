@@ -8,10 +8,12 @@ export const mailFeature: Feature = {
     const { mailRoutes } = await import('./mail.routes.js');
     const { EMAIL_JOB } = await import('./mail.service.js');
     const { closeTransports } = await import('./mail.transport.js');
+    const { mailTimelineSources } = await import('./mail.timeline.js');
     return {
       migrations: mailMigrations,
       routes: mailRoutes,
       batchJobs: { [EMAIL_JOB]: sendEmailBatch },
+      contributes: { timelineSources: mailTimelineSources },
       background: () => async () => closeTransports(),
       onSecretRotated: async () => 'unsubscribe links in emails already sent stop working (they answer "This link is not valid"); honour unsubscribe requests that come by reply',
     };

@@ -9,6 +9,7 @@ export const playbooksFeature: Feature = {
     const { SCAN_JOB, scanJob } = await import('./playbooks.scan.js');
     const { STEP_JOB, stepJob, playbookWebhookKey } = await import('./playbooks.service.js');
     const { playbookSubscribers } = await import('./playbooks.subscribers.js');
+    const { playbookTimelineSources } = await import('./playbooks.timeline.js');
     return {
       migrations: playbookMigrations,
       routes: playbookRoutes,
@@ -16,6 +17,7 @@ export const playbooksFeature: Feature = {
       schedules: [{ kind: SCAN_JOB, everyMs: 15 * 60_000 }],
       subscribers: playbookSubscribers,
       demo: seedPlaybookDemo,
+      contributes: { timelineSources: playbookTimelineSources },
       onSecretRotated: async (_db, { current }) => `webhook steps are now signed with ${playbookWebhookKey(current)}: give it to their receivers`,
     };
   },

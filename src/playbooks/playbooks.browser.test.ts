@@ -55,4 +55,37 @@ describe.skipIf(browserTestsSkipped('playbooks'))('switching a playbook on in Ch
       await page.close();
     });
   }
+
+  for (const [label, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
+    it(`sets a tier.reached trigger with loyalty's tier field, no JSON (${label})`, async () => {
+      const db = running.ctx.db;
+      const pb = await db.selectFrom('playbooks').select(['id', 'name']).where('key', '=', 'win_back').executeTakeFirstOrThrow();
+      const page = await browser.newPage({ viewport });
+      page.setDefaultTimeout(15_000);
+      await signIn(page, running, `/playbooks/${pb.id}`);
+      const form = page.getByTestId('trigger-form');
+      await form.getByLabel('Trigger').selectOption('tier.reached');
+      // the tiers come from loyalty's rules (Bronze, Silver, Gold by default)
+      await form.getByLabel('Tier').locator('option[value="Gold"]').waitFor({ state: 'attached' });
+      await form.getByLabel('Tier').selectOption('Gold');
+      await expect.poll(() => page.locator('body').innerText(), { timeout: 20_000 }).toContain('the loyalty tier Gold is reached');
+      await page.screenshot({ path: path.join(shotDir, `playbook-tier-trigger-${label}.png`) });
+      await page.getByRole('button', { name: 'Save playbook' }).click();
+      await expect.poll(() => page.locator('body').innerText(), { timeout: 20_000 }).toContain('Saved.');
+      const row = await db.selectFrom('playbooks').select('trigger').where('id', '=', pb.id).executeTakeFirstOrThrow();
+      expect(row.trigger).toEqual({ type: 'tier.reached', tier: 'Gold' });
+      // back to an engine trigger with its own field
+      await form.getByLabel('Trigger').selectOption('no_order');
+      await form.getByLabel('Days without an order').fill('120');
+      await page.getByRole('button', { name: 'Save playbook' }).click();
+      await expect
+        .poll(async () => (await db.selectFrom('playbooks').select('trigger').where('id', '=', pb.id).executeTakeFirstOrThrow()).trigger, { timeout: 20_000 })
+        .toEqual({ type: 'no_order', days: 120, ownCycleFactor: null });
+      if (label === 'phone') expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.close();
+    });
+  }
 });

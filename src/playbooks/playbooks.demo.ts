@@ -9,7 +9,7 @@ import type { AppContext } from '../platform/context.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
 import { createLogger } from '../platform/logger.js';
 import { createTask } from '../tasks/index.js';
-import { getWorkspace } from '../workspace/index.js';
+import { getWorkspace, workspaceMoney } from '../workspace/index.js';
 import { sql } from 'kysely';
 import { localDate } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
@@ -31,8 +31,9 @@ export async function seedPlaybookDemo(demo: DemoSeedContext): Promise<void> {
   const newest = await db.selectFrom('customers').select(['id']).where('email', 'is not', null).orderBy('acquired_at', 'desc').limit(3).execute();
   for (const c of newest) await emitPlaybookEvent(ctx, { type: 'customer.created', customerId: c.id, occurrenceKey: c.id });
   const orders = await db.selectFrom('orders').select(['id', 'customer_id', 'amount_minor', 'currency', 'ordered_at']).where('status', '=', 'paid').orderBy('ordered_at', 'desc').limit(4).execute();
+  const { money } = await workspaceMoney(db);
   for (const o of orders) {
-    const amount = new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).format(Number(o.amount_minor) / 100);
+    const amount = money(Number(o.amount_minor), o.currency);
     await emitPlaybookEvent(ctx, {
       type: 'order.created',
       customerId: o.customer_id,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { badRequest, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
-import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/index.js';
+import { getFeatureSettings, getWorkspace, setFeatureSettings, workspaceMoney } from '../workspace/index.js';
 import { eventTypes, playbookDefinition, type PlaybookDefinition } from './playbooks.core.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
 import { loadOneFacts } from './playbooks.facts.js';
@@ -44,13 +44,10 @@ async function customerByRef(ctx: AppContext, ref: { customerId?: string; email?
   return c.id;
 }
 
-function money(minor: number | undefined, currency: string | undefined): string {
+/** An amount sent with an event, in the workspace's locale (its currency when none is sent); '' without one. */
+async function money(ctx: AppContext, minor: number | undefined, currency: string | undefined): Promise<string> {
   if (minor === undefined) return '';
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency: currency ?? 'EUR' }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency ?? ''}`.trim();
-  }
+  return (await workspaceMoney(ctx.db)).money(minor, currency);
 }
 
 const customerRef = z.object({
@@ -241,7 +238,7 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
         type: 'cart.abandoned',
         customerId,
         occurrenceKey: req.body.cartId,
-        data: { cart_url: req.body.cartUrl, value: money(req.body.valueMinor, req.body.currency) },
+        data: { cart_url: req.body.cartUrl, value: await money(ctx, req.body.valueMinor, req.body.currency) },
       });
       return reply.code(202).send(r);
     },
@@ -273,7 +270,7 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
         type: 'payment.failed',
         customerId,
         occurrenceKey: req.body.paymentId,
-        data: { update_card_url: req.body.updateCardUrl, amount: money(req.body.amountMinor, req.body.currency) || 'your subscription' },
+        data: { update_card_url: req.body.updateCardUrl, amount: (await money(ctx, req.body.amountMinor, req.body.currency)) || 'your subscription' },
       });
       return reply.code(202).send(r);
     },

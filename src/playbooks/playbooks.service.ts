@@ -10,9 +10,10 @@ import { purposeKey } from '../platform/secret.js';
 import type { DB } from '../platform/db/schema.js';
 import { notFound } from '../platform/http/errors.js';
 import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
+import { recordTouchpoint } from '../customers/index.js';
 import { queueEmail } from '../mail/index.js';
 import { createTask } from '../tasks/index.js';
-import { getWorkspace } from '../workspace/index.js';
+import { formatMoney, getWorkspace } from '../workspace/index.js';
 import {
   evaluateConditions,
   channelNeeded,
@@ -188,17 +189,10 @@ export async function enroll(ctx: AppContext, items: NewEnrollment[], trx?: Tran
 
 // ---- running a step ----
 
-function money(minor: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
-  }
-}
-
 export async function templateVariables(ctx: AppContext, facts: CustomerFacts, data: Record<string, unknown>): Promise<Record<string, unknown>> {
   const ws = await getWorkspace(ctx.db);
   const currency = ws?.currency ?? 'EUR';
+  const locale = ws?.locale ?? 'en-GB';
   // signed by the customer's account owner, else the business's (first) owner
   const owner =
     (facts.ownerUserId ? await ctx.db.selectFrom('users').select('name').where('id', '=', facts.ownerUserId).executeTakeFirst() : undefined) ??
@@ -211,7 +205,7 @@ export async function templateVariables(ctx: AppContext, facts: CustomerFacts, d
       city: facts.city ?? '',
       country: facts.country ?? '',
       tags: facts.tags,
-      clv: money(facts.clvMinor, currency),
+      clv: formatMoney(facts.clvMinor, currency, locale),
       orders_count: facts.ordersCount,
     },
     business: { name: ws?.name ?? 'our business' },
@@ -381,17 +375,14 @@ export async function runStepJob(ctx: AppContext, job: Job, run: JobRun): Promis
         .onConflict((oc) => oc.columns(['enrollment_id', 'step_index']).doNothing())
         .execute();
       if (outcome.touchpoint) {
-        await trx
-          .insertInto('touchpoints')
-          .values({
-            customer_id: e.customer_id,
-            channel: outcome.touchpoint.channel,
-            direction: outcome.touchpoint.direction,
-            occurred_at: now,
-            summary: outcome.touchpoint.summary.slice(0, 1000),
-            source: `playbook:${pb.id}`,
-          })
-          .execute();
+        await recordTouchpoint(trx, {
+          customerId: e.customer_id,
+          channel: outcome.touchpoint.channel,
+          direction: outcome.touchpoint.direction,
+          occurredAt: now,
+          summary: outcome.touchpoint.summary.slice(0, 1000),
+          source: `playbook:${pb.id}`,
+        });
       }
       const last = exit || index + 1 >= pb.steps.length;
       await trx

@@ -5,19 +5,12 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
+import { workspaceMoney } from '../workspace/index.js';
 import { emitPlaybookEvent } from './playbooks.events.js';
 
 /** Only what happened recently starts a playbook: an import of last year's orders sends no thank-yous. */
 const RECENT_MS = 2 * 86400_000;
 const recentSince = (ctx: AppContext) => new Date(ctx.now().getTime() - RECENT_MS);
-
-function formatAmount(minor: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
-  }
-}
 
 export const playbookSubscribers = [
   subscriber({
@@ -42,6 +35,7 @@ export const playbookSubscribers = [
         from orders o
         where o.created_at = ${event.payload.writtenAt}::timestamptz and o.status in ('paid','pending') and o.ordered_at >= ${recentSince(ctx)}
         order by o.ordered_at, o.id`.execute(ctx.db);
+      const { money } = await workspaceMoney(ctx.db);
       for (const o of rows.rows) {
         await emitPlaybookEvent(ctx, {
           type: 'order.created',
@@ -49,7 +43,7 @@ export const playbookSubscribers = [
           occurrenceKey: o.id,
           data: {
             first: Number(o.earlier) === 0,
-            order: { amount: formatAmount(Number(o.amount_minor), o.currency), date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.external_id ?? o.id.slice(0, 8) },
+            order: { amount: money(Number(o.amount_minor), o.currency), date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.external_id ?? o.id.slice(0, 8) },
           },
         });
       }

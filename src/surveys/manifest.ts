@@ -9,6 +9,7 @@ export const surveysFeature: Feature = {
     const { DIGEST_JOB, digestJob } = await import('./surveys.job.js');
     const { surveyMigrations } = await import('./surveys.migrations.js');
     const { surveyRoutes } = await import('./surveys.routes.js');
+    const { surveyTimelineSources } = await import('./surveys.timeline.js');
     return {
       migrations: surveyMigrations,
       routes: surveyRoutes,
@@ -16,7 +17,7 @@ export const surveysFeature: Feature = {
       schedules: [{ kind: DIGEST_JOB, everyMs: 7 * 86400_000 }],
       subscribers: surveySubscribers,
       demo: seedSurveyDemo,
-      contributes: { playbookActions: [surveyStep] },
+      contributes: { playbookActions: [surveyStep], timelineSources: surveyTimelineSources },
       onSecretRotated: async (db) => {
         const open = await db
           .selectFrom('survey_requests')

@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { escapeHtml } from '../mail/index.js';
 import { EmailInputError, queueEmail } from '../mail/index.js';
+import { recordTouchpoint } from '../customers/index.js';
 import { createTask } from '../tasks/index.js';
 import { getWorkspace } from '../workspace/index.js';
 import { churnReasonLabels, churnReasons, classifyComment, type ChurnReason } from './classifier/classifier.js';
@@ -320,17 +321,14 @@ export async function recordAnswer(ctx: AppContext, request: OpenRequest, input:
         .executeTakeFirstOrThrow();
       id = row.id;
       await trx.updateTable('survey_requests').set({ status: 'answered' }).where('id', '=', request.id).execute();
-      await trx
-        .insertInto('touchpoints')
-        .values({
-          customer_id: request.customerId,
-          channel: 'survey',
-          direction: 'in',
-          occurred_at: now,
-          summary: `${kindInfo[kind].label} answered${score !== null && score !== undefined ? `: ${score}` : ''}`,
-          source: `survey:${request.id}`,
-        })
-        .execute();
+      await recordTouchpoint(trx, {
+        customerId: request.customerId,
+        channel: 'survey',
+        direction: 'in',
+        occurredAt: now,
+        summary: `${kindInfo[kind].label} answered${score !== null && score !== undefined ? `: ${score}` : ''}`,
+        source: `survey:${request.id}`,
+      });
     }
     // Recorded with the answer: the detractor task and playbooks follow from this event, so an
     // answer is never saved without them (and never has them without being saved).

@@ -4,16 +4,13 @@ import { api, setCsrfToken } from './api';
 import { areas } from './areas';
 import { LoginPage } from './shell/LoginPage';
 import { SetupPage } from './shell/SetupPage';
-import { type Contributions, ContributionsContext } from './shell/contributions';
+import { collectContributions, ContributionsContext } from './shell/contributions';
 import { MeContext } from './shell/me';
 import type { Me } from './shell/types';
 
 const nav = areas.flatMap((a) => (a.nav ? [a.nav] : [])).sort((a, b) => a.order - b.order);
 const areaRoutes = areas.flatMap((a) => a.routes);
-const contributions: Contributions = {
-  dashboardCards: areas.flatMap((a) => a.dashboardCards ?? []).sort((a, b) => a.order - b.order),
-  settingsSections: areas.flatMap((a) => a.settingsSections ?? []).sort((a, b) => a.order - b.order),
-};
+const contributions = collectContributions(areas);
 
 interface MeResponse {
   user: Me | null;

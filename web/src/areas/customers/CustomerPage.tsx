@@ -1,16 +1,15 @@
 // One customer as one story: profile, health, orders, subscriptions and the timeline.
-import { useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
 import { FormError } from '../../shell/FormError';
 import { useWorkspaceFormat } from '../../shell/format';
+import { useContributions } from '../../shell/contributions';
 import { useMe } from '../../shell/me';
+import type { CustomerRef, TimelineEntry } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 import { CustomerHealth, type CustomerAnalytics } from './CustomerHealth';
 import type { CustomField } from './CustomFieldSettings';
-import { CustomerLoyaltyPanel } from '../loyalty/CustomerLoyaltyPanel';
-import { NewTaskForm } from '../tasks/NewTaskForm';
-import { TaskList } from '../tasks/TaskList';
 import { day, drivers, money, statusBadge, when, type CustomerRow, type Order, type Subscription, type Touchpoint } from './types';
 
 interface PageData {
@@ -36,20 +35,6 @@ export function ownerStatus(status: string | undefined, health: number | null | 
   if (status === 'active') return { text: 'Buying', tone: 'good' };
   if (status === 'lapsed') return { text: 'Not buying any more', tone: 'warn' };
   return { text: status ?? '', tone: '' };
-}
-
-/** Who or what made a timeline entry, by name: a person, a playbook, a survey, an import. */
-function sourceName(source: string | null, userName: string | null, playbooks: Map<string, string>): string {
-  if (userName) return userName;
-  if (!source) return '';
-  const [kind, id] = source.split(':', 2);
-  if (kind === 'playbook') return `Playbook ${id && playbooks.has(id) ? `“${playbooks.get(id)}”` : '(deleted)'}`;
-  if (kind === 'survey') return 'Survey';
-  if (kind === 'import') return 'Import';
-  if (kind === 'mail') return 'Email';
-  if (kind === 'api' || kind === 'webhook') return 'Shop (API)';
-  if (kind === 'user') return 'Staff';
-  return kind ? kind.charAt(0).toUpperCase() + kind.slice(1) : '';
 }
 
 function ProfileForm({ customer, onSaved }: { customer: PageData['customer']; onSaved: () => void }) {
@@ -210,17 +195,31 @@ function LogContact({ customerId, onSaved }: { customerId: string; onSaved: () =
   );
 }
 
-type Event = { at: string; kind: string; text: string; who?: string | null };
-
+/**
+ * The customer's timeline: contacts (their source named by the server, through the features'
+ * `timelineSources`), orders and subscriptions, and what other areas add through `timelineKinds`.
+ */
 function Timeline({ data }: { data: PageData }) {
-  const { data: pb } = useApi<{ playbooks: { id: string; name: string }[] }>('/api/playbooks');
-  const playbooks = new Map((pb?.playbooks ?? []).map((p) => [p.id, p.name]));
-  const events: Event[] = [
+  const { timelineKinds } = useContributions();
+  const id = data.customer.id;
+  const [contributed, setContributed] = useState<TimelineEntry[]>([]);
+  useEffect(() => {
+    let live = true;
+    // an area whose API fails (or that this user may not read) leaves its entries out, not the timeline
+    void Promise.allSettled(timelineKinds.map((k) => k.load(id))).then((all) => {
+      if (live) setContributed(all.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])));
+    });
+    return () => {
+      live = false;
+    };
+  }, [id, timelineKinds, data]);
+  const entries: TimelineEntry[] = [
     ...data.touchpoints.map((t) => ({
       at: t.occurredAt,
       kind: t.channel,
       text: `${t.direction === 'in' ? '← ' : t.direction === 'out' ? '→ ' : ''}${t.summary}`,
-      who: sourceName(t.source, t.userName, playbooks),
+      who: t.userName ?? t.sourceLabel,
+      link: t.userName ? null : t.sourceLink,
     })),
     ...data.orders.map((o) => ({
       at: o.orderedAt,
@@ -231,21 +230,28 @@ function Timeline({ data }: { data: PageData }) {
       { at: s.startedAt, kind: 'subscription', text: `Started ${s.plan}: ${money(s.amountMinor, s.currency)} per ${s.interval}` },
       ...(s.canceledAt ? [{ at: s.canceledAt, kind: 'subscription', text: `Cancelled ${s.plan}${s.cancelReason ? `: ${s.cancelReason}` : ''}` }] : []),
     ]),
+    ...contributed,
   ].sort((a, b) => b.at.localeCompare(a.at));
   return (
     <section className="card" aria-label="Timeline">
       <h2>Timeline</h2>
-      {events.length === 0 && <p className="muted">No contact, order or subscription yet.</p>}
+      {entries.length === 0 && <p className="muted">No contact, order or subscription yet.</p>}
       <table>
         <tbody>
-          {events.slice(0, 200).map((e, i) => (
+          {entries.slice(0, 200).map((e, i) => (
             <tr key={i}>
               <td style={{ whiteSpace: 'nowrap' }}>{when(e.at)}</td>
               <td>
                 <span className="badge">{e.kind}</span>
               </td>
-              <td>{e.text}</td>
-              <td className="muted">{e.who ?? ''}</td>
+              <td style={{ overflowWrap: 'anywhere' }}>
+                {e.text}
+                {e.who && (
+                  <div className="muted" data-testid="timeline-who">
+                    {e.link ? <Link to={e.link}>{e.who}</Link> : e.who}
+                  </div>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -297,27 +303,6 @@ function MergeCard({ customer, onMerged }: { customer: CustomerRow; onMerged: ()
   );
 }
 
-/** The customer's tasks (open, today, done) and a new task for them. */
-function CustomerTasks({ customer }: { customer: { id: string; name: string } }) {
-  const [reloadKey, setReloadKey] = useState(0);
-  const [adding, setAdding] = useState(false);
-  return (
-    <section className="card" aria-label="Tasks">
-      <h2>Tasks</h2>
-      <TaskList customerId={customer.id} reloadKey={reloadKey} pageSize={20} />
-      {adding ? (
-        <div style={{ marginTop: '1rem' }}>
-          <NewTaskForm customer={customer} onCreated={() => setReloadKey((k) => k + 1)} />
-        </div>
-      ) : (
-        <button className="btn" style={{ marginTop: '.75rem' }} onClick={() => setAdding(true)}>
-          New task for {customer.name}
-        </button>
-      )}
-    </section>
-  );
-}
-
 function StatusBadge({ status, analytics }: { status: string | undefined; analytics: CustomerAnalytics | null }) {
   const health = analytics?.hasData ? analytics.health : null;
   const s = ownerStatus(status, health);
@@ -335,10 +320,13 @@ export function CustomerPage() {
   const navigate = useNavigate();
   const { data, error, reload } = useApi<PageData>(`/api/customers/${id}`);
   const analytics = useApi<CustomerAnalytics>(`/api/analytics/customers/${encodeURIComponent(id ?? '')}`);
+  const { customerPanels } = useContributions();
   const [actionError, setActionError] = useState<string | null>(null);
   if (error) return <p className="error">{error}</p>;
   if (!data) return <p className="loading">Loading…</p>;
   const c = data.customer;
+  const ref: CustomerRef = { id: c.id, name: c.name, closed: Boolean(c.erasedAt || c.mergedInto) };
+  const panels = (place: 'summary' | 'main') => customerPanels.filter((p) => p.place === place).map((p) => <Fragment key={p.id}>{p.element(ref)}</Fragment>);
   const erase = async () => {
     if (!confirm(`Erase ${c.name}'s personal data? Their orders stay as anonymous totals. This cannot be undone.`)) return;
     try {
@@ -388,7 +376,7 @@ export function CustomerPage() {
         </div>
       </div>
       <CustomerHealth data={analytics.data} error={analytics.error} loading={analytics.loading} />
-      <CustomerLoyaltyPanel customerId={c.id} />
+      {panels('summary')}
       <div className="grid">
         <ProfileForm customer={c} onSaved={reload} />
         <div className="page">
@@ -413,7 +401,7 @@ export function CustomerPage() {
           {!c.erasedAt && !c.mergedInto && <MergeCard customer={c} onMerged={reload} />}
         </div>
       </div>
-      {!c.erasedAt && !c.mergedInto && <CustomerTasks customer={c} />}
+      {panels('main')}
       <Timeline data={data} />
       <div className="grid">
         <section className="card" aria-label="Orders">

@@ -52,6 +52,10 @@ export interface Touchpoint {
   occurredAt: string;
   summary: string;
   source: string | null;
+  /** who or what made it, in words (from the feature that owns the source) */
+  sourceLabel: string | null;
+  /** where the source lives in the web app, when it has a page */
+  sourceLink: string | null;
   userName: string | null;
 }
 

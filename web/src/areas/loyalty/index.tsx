@@ -8,8 +8,9 @@ import { FormError } from '../../shell/FormError';
 import { formatDate, formatDateTime, formatMoney, formatPercent, useWorkspaceTimeZone } from '../../shell/format';
 import { useMe } from '../../shell/me';
 import { ScrollTable, Tabs } from '../../shell/Tabs';
-import type { AreaRoute, WebArea } from '../../shell/types';
+import type { AreaRoute, PlaybookTriggerField, TimelineEntry, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
+import { CustomerLoyaltyPanel } from './CustomerLoyaltyPanel';
 
 interface Entry {
   id: string;
@@ -662,8 +663,56 @@ function SettingsForm() {
 
 const routes: AreaRoute[] = [{ path: 'loyalty', element: <LoyaltyPage /> }];
 
+const ledgerWords: Record<Entry['kind'], string> = { earn: 'Earned', spend: 'Spent', expire: 'Expired', adjust: 'Adjusted by hand', reverse: 'Taken back' };
+
+/**
+ * Points on the customer's timeline: what the owner did or the programme gave outside orders and
+ * playbooks (an order's points go with the order; a playbook's step is on the timeline already).
+ */
+async function loyaltyTimeline(customerId: string): Promise<TimelineEntry[]> {
+  const r = await api.get<{ entries: (Entry & { orderId: string | null; source: string | null })[] }>(`/api/loyalty/customers/${customerId}?limit=200`);
+  return r.entries
+    .filter((e) => !e.orderId && !e.source?.startsWith('playbook:'))
+    .map((e) => ({ at: e.occurredAt, kind: 'points', text: `${ledgerWords[e.kind]} ${Math.abs(e.points)} points${e.reason ? `: ${e.reason}` : ''}`, who: 'Loyalty', link: '/loyalty' }));
+}
+
+type TriggerOf = Parameters<PlaybookTriggerField['element']>[0];
+
+/** The tier of a `tier.reached` trigger, picked from the loyalty rules' tiers (or any higher tier). */
+function TierTriggerField({ trigger, onChange, disabled }: { trigger: TriggerOf; onChange: (t: TriggerOf) => void; disabled: boolean }) {
+  const s = useApi<{ settings: Settings }>('/api/loyalty/settings');
+  const tier = typeof trigger.tier === 'string' ? trigger.tier : '';
+  const names = (s.data?.settings.tiers ?? []).map((t) => t.name).filter(Boolean);
+  return (
+    <label>
+      Tier
+      <select aria-label="Tier" value={tier} disabled={disabled} onChange={(e) => onChange({ ...trigger, tier: e.target.value || null })}>
+        <option value="">any higher tier</option>
+        {names.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+        {tier && !names.includes(tier) && <option value={tier}>{tier} (no longer in the rules)</option>}
+      </select>
+      {s.data && names.length === 0 && <span className="muted">No tiers yet: set them in Loyalty › Rules.</span>}
+    </label>
+  );
+}
+
+const tierReached: PlaybookTriggerField = {
+  type: 'tier.reached',
+  label: 'a loyalty tier is reached',
+  initial: { type: 'tier.reached', tier: null },
+  element: (trigger, onChange, disabled) => <TierTriggerField trigger={trigger} onChange={onChange} disabled={disabled} />,
+  describe: (t) => (typeof t.tier === 'string' && t.tier ? `the loyalty tier ${t.tier} is reached` : 'a higher loyalty tier is reached'),
+};
+
 export const area: WebArea = {
   nav: { to: '/loyalty', label: 'Loyalty', order: 90 },
   routes,
   settingsSections: [{ id: 'loyalty', title: 'Loyalty rules', order: 90, element: <SettingsForm />, ownerOnly: true }],
+  customerPanels: [{ id: 'loyalty', order: 10, place: 'summary', element: (customer) => <CustomerLoyaltyPanel customerId={customer.id} /> }],
+  timelineKinds: [{ id: 'loyalty', load: loyaltyTimeline }],
+  playbookTriggerFields: [tierReached],
 };

@@ -1,4 +1,5 @@
-// Edit one playbook: name, trigger and conditions (as JSON for now), and each step — its wait,
+// Edit one playbook: name, trigger (a form per trigger type, triggers.tsx), conditions (as JSON
+// for now), and each step — its wait,
 // when to skip it, and its action. Email steps have a live preview with sample data; a missing
 // template field is shown as the server's clear error, and saving refuses it too.
 import { useEffect, useState } from 'react';
@@ -9,7 +10,8 @@ import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 import { AreaTabs } from './AreaTabs';
 import { RunsTable } from './PlaybooksPage';
-import { describeTrigger, type Action, type Playbook, type RunRow, type Step } from './types';
+import { TriggerForm, useDescribeTrigger } from './triggers';
+import type { Action, Playbook, RunRow, Step } from './types';
 
 const blank: Record<Action['type'], Action> = {
   email: { type: 'email', kind: 'transactional', subject: 'Hello {{ customer.first_name }}', html: '<p>Hi {{ customer.first_name }},</p>', text: 'Hi {{ customer.first_name }},' },
@@ -149,7 +151,7 @@ function ActionFields({ action, onChange }: { action: Action; onChange: (a: Acti
     case 'points':
       return (
         <label>
-          Points (recorded on the timeline; the loyalty ledger is not built yet)
+          Points (added to the loyalty ledger and the timeline)
           <input type="number" min={1} value={action.points} onChange={(e) => set({ points: Number(e.target.value) })} />
         </label>
       );
@@ -169,13 +171,14 @@ export function PlaybookEditor() {
   const { data, error, reload } = useApi<Playbook>(`/api/playbooks/${id}`);
   const runs = useApi<{ runs: RunRow[] }>(`/api/playbooks/runs?playbookId=${id}&limit=50`);
   const [draft, setDraft] = useState<Playbook | null>(null);
-  const [advanced, setAdvanced] = useState({ trigger: '', conditions: '' });
+  const describeTrigger = useDescribeTrigger();
+  const [conditionsJson, setConditionsJson] = useState('');
   const [saveError, setSaveError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     if (data) {
       setDraft(data);
-      setAdvanced({ trigger: JSON.stringify(data.trigger, null, 2), conditions: JSON.stringify(data.conditions, null, 2) });
+      setConditionsJson(JSON.stringify(data.conditions, null, 2));
     }
   }, [data]);
   if (error) return <p className="error">{error}</p>;
@@ -191,17 +194,15 @@ export function PlaybookEditor() {
   const save = async () => {
     setSaveError(null);
     setSaved(false);
-    let trigger: unknown;
     let conditions: unknown;
     try {
-      trigger = JSON.parse(advanced.trigger);
-      conditions = JSON.parse(advanced.conditions);
+      conditions = JSON.parse(conditionsJson);
     } catch {
-      setSaveError(new ApiError(400, 'json', 'Trigger and conditions must be valid JSON'));
+      setSaveError(new ApiError(400, 'json', 'Conditions must be valid JSON'));
       return;
     }
     try {
-      await api.put(`/api/playbooks/${draft.id}`, { name: draft.name, description: draft.description, trigger, conditions, steps: draft.steps });
+      await api.put(`/api/playbooks/${draft.id}`, { name: draft.name, description: draft.description, trigger: draft.trigger, conditions, steps: draft.steps });
       setSaved(true);
       reload();
     } catch (e) {
@@ -226,21 +227,16 @@ export function PlaybookEditor() {
         <p>
           <strong>When</strong> {describeTrigger(draft.trigger)} · <span className={`badge ${draft.enabled ? 'good' : ''}`}>{draft.enabled ? 'on' : 'off'}</span>
         </p>
+        <TriggerForm trigger={draft.trigger} onChange={(trigger) => setDraft({ ...draft, trigger })} disabled={!owner} />
         <details>
-          <summary>Trigger and conditions (JSON)</summary>
+          <summary>Conditions (JSON)</summary>
           <p className="muted">
-            Triggers: customer.created, order (first/repeat/any), subscription.cancelled, survey.answered (detractor/passive/promoter), ticket.resolved, health.dropped (below), cart.abandoned,
-            payment.failed, tier.reached (tier: a tier's name or null for any higher tier), date (birthday/anniversary/holiday), no_touchpoint (days), no_order (days or ownCycleFactor), weekly
-            (weekday 1–7). Conditions: field (tags, segment (lapsed, new, repeat, one_time, prospect), retention_driver, marketing_consent, country, city, clv_minor, orders_count, has_email), op (eq,
-            neq, has, not_has, gte, lte), value.
+            Conditions: field (tags, segment (lapsed, new, repeat, one_time, prospect), retention_driver, marketing_consent, country, city, clv_minor, orders_count, has_email), op (eq, neq, has,
+            not_has, gte, lte), value.
           </p>
           <label>
-            Trigger
-            <textarea rows={4} value={advanced.trigger} onChange={(e) => setAdvanced({ ...advanced, trigger: e.target.value })} style={{ fontFamily: 'monospace' }} disabled={!owner} />
-          </label>
-          <label>
             Conditions
-            <textarea rows={4} value={advanced.conditions} onChange={(e) => setAdvanced({ ...advanced, conditions: e.target.value })} style={{ fontFamily: 'monospace' }} disabled={!owner} />
+            <textarea rows={4} value={conditionsJson} onChange={(e) => setConditionsJson(e.target.value)} style={{ fontFamily: 'monospace' }} disabled={!owner} />
           </label>
         </details>
       </section>

@@ -6,7 +6,8 @@ import { useMe } from '../../shell/me';
 import { useApi } from '../../shell/useApi';
 import { AreaTabs } from './AreaTabs';
 import { SettingsCard } from './SettingsCard';
-import { describeAction, describeTrigger, describeWait, type Playbook, type RunRow } from './types';
+import { useDescribeTrigger } from './triggers';
+import { describeAction, describeWait, type Playbook, type RunRow } from './types';
 import { formatDateTime } from '../../shell/format';
 
 export function RunsTable({ runs, showPlaybook = true }: { runs: RunRow[]; showPlaybook?: boolean }) {
@@ -111,6 +112,7 @@ const hasThreshold = (p: Playbook) => p.trigger.type === 'no_order' || p.trigger
 
 export function PlaybooksPage() {
   const me = useMe();
+  const describeTrigger = useDescribeTrigger();
   const { data, error, reload } = useApi<{ playbooks: Playbook[] }>('/api/playbooks');
   const runs = useApi<{ runs: RunRow[] }>('/api/playbooks/runs?limit=30');
   const [actionError, setActionError] = useState<string | null>(null);
