@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { Database } from '../platform/db/database.js';
 import { notFound } from '../platform/http/errors.js';
 import { Worker } from 'node:worker_threads';
-import type { WorkerReply, WorkerRequest } from './index-worker.js';
-import { type Decision, KnowledgeIndex } from './knowledge-index.js';
+import type { WorkerData, WorkerReply, WorkerRequest } from './index-worker.js';
+import { type Calibration, type Decision, KnowledgeIndex } from './knowledge-index.js';
 import type { MatcherEntry } from './matcher.js';
 import { type SafeBlock, renderAnswer, safeHref } from './markdown.js';
 import { type AssistantEntriesTable, type EntryLink, type EntryStatus, entryStatuses } from './assistant.tables.js';
@@ -307,9 +307,13 @@ export async function importEntriesCsv(db: Database, text: string, now = new Dat
 }
 
 // ---- the index ----------------------------------------------------------------------------------
-// Each version of the published entries is indexed in a worker thread (index-worker.ts). While a
-// new version builds, visitors are answered by the previous one; the "try it" box waits for the new
-// one (fresh). A worker that cannot start (or dies) is replaced by an index built in this thread.
+// One worker thread per database holds the index (index-worker.ts). The first request builds it in
+// full; after that an edit of the knowledge base is applied to it with KnowledgeIndex.sync() — the
+// batch form of upsert/remove, one rebuild of the matcher from cached features — so the edit is
+// matched at once, and the thresholds are calibrated again in a second, short-lived worker (a full
+// build of the same entries, which takes seconds) and handed to the serving one (useCalibration).
+// Meanwhile visitors are answered with the previous thresholds; the result is then exactly what a
+// full rebuild answers. A worker that cannot start (or dies) is replaced by an index in this thread.
 
 export interface Knowledge {
   version: number;
@@ -320,27 +324,40 @@ export interface Knowledge {
   decide(text: string): Promise<Decision>;
 }
 
-interface Serving extends Knowledge {
+/** The live index of one database: edits are applied to it in place. */
+interface IndexHandle {
+  thread: 'worker' | 'main';
+  /** false once its worker died: the next request builds the index again */
+  alive(): boolean;
+  calibration: Calibration;
+  decide(text: string): Promise<Decision>;
+  sync(entries: MatcherEntry[]): Promise<void>;
+  useCalibration(c: Calibration): void;
   stop(): void;
 }
 
-function inProcess(version: number, entries: Map<string, Entry>, matcherEntries: MatcherEntry[]): Serving {
+function inProcess(matcherEntries: MatcherEntry[]): IndexHandle {
   const index = new KnowledgeIndex(matcherEntries);
   return {
-    version,
-    entries,
-    calibration: { answerThreshold: index.calibration.answerThreshold, clarifyThreshold: index.calibration.clarifyThreshold },
     thread: 'main',
+    alive: () => true,
+    get calibration() {
+      return index.calibration;
+    },
     decide: async (text) => index.decide(text),
+    sync: async (entries) => void index.sync(entries),
+    useCalibration: (c) => index.useCalibration(c),
     stop: () => undefined,
   };
 }
 
-function inWorker(version: number, entries: Map<string, Entry>, matcherEntries: MatcherEntry[]): Promise<Serving> {
+const workerUrl = new URL('./index-worker.mjs', import.meta.url);
+
+function inWorker(matcherEntries: MatcherEntry[]): Promise<IndexHandle> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./index-worker.mjs', import.meta.url), { workerData: { entries: matcherEntries } });
+    const worker = new Worker(workerUrl, { workerData: { role: 'serve', entries: matcherEntries } satisfies WorkerData });
     worker.unref();
-    const pending = new Map<number, { resolve: (d: Decision) => void; reject: (e: Error) => void }>();
+    const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
     let next = 0;
     let ready = false;
     let dead: Error | null = null;
@@ -350,98 +367,205 @@ function inWorker(version: number, entries: Map<string, Entry>, matcherEntries: 
       pending.clear();
       if (!ready) reject(err);
     };
+    const ask = (request: (id: number) => WorkerRequest) =>
+      new Promise<WorkerReply>((res, rej) => {
+        if (dead) return rej(dead);
+        const id = ++next;
+        pending.set(id, { resolve: res, reject: rej });
+        worker.postMessage(request(id));
+      });
     worker.on('error', die);
     worker.on('exit', (code) => die(new Error(`the knowledge index worker stopped (exit ${code})`)));
     worker.on('message', (m: WorkerReply) => {
       if (m.kind === 'ready') {
         ready = true;
-        resolve({
-          version,
-          entries,
-          calibration: m.calibration,
+        const handle: IndexHandle = {
           thread: 'worker',
-          decide: (text) =>
-            new Promise<Decision>((res, rej) => {
-              if (dead) return rej(dead);
-              const id = ++next;
-              pending.set(id, { resolve: res, reject: rej });
-              worker.postMessage({ kind: 'decide', id, text } satisfies WorkerRequest);
-            }),
+          alive: () => !dead,
+          calibration: m.calibration,
+          decide: async (text) => {
+            const r = await ask((id) => ({ kind: 'decide', id, text }));
+            return (r as Extract<WorkerReply, { kind: 'decision' }>).decision;
+          },
+          sync: async (entries) => void (await ask((id) => ({ kind: 'sync', id, entries }))),
+          useCalibration: (c) => {
+            handle.calibration = c;
+            worker.postMessage({ kind: 'calibration', calibration: c } satisfies WorkerRequest);
+          },
           stop: () => void worker.terminate(),
-        });
-      } else {
+        };
+        resolve(handle);
+      } else if (m.kind === 'decision' || m.kind === 'synced' || m.kind === 'failed') {
         const p = pending.get(m.id);
         pending.delete(m.id);
-        if (m.kind === 'decision') p?.resolve(m.decision);
-        else p?.reject(new Error(m.message));
+        if (m.kind === 'failed') p?.reject(new Error(m.message));
+        else p?.resolve(m);
       }
     });
   });
 }
 
-async function build(db: Database, version: number): Promise<Serving> {
-  const list = await listEntries(db, { status: 'published' });
-  const entries = new Map(list.map((e) => [e.id, e]));
-  const matcherEntries = list.map((e) => ({ id: e.id, phrasings: [e.question, ...e.phrasings] }));
-  try {
-    return await inWorker(version, entries, matcherEntries);
-  } catch {
-    return inProcess(version, entries, matcherEntries);
-  }
+/** The calibration of a full build of these entries, computed in a thread of its own. */
+function calibrateInWorker(matcherEntries: MatcherEntry[]): Promise<Calibration> {
+  return new Promise((resolve, reject) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl, { workerData: { role: 'calibrate', entries: matcherEntries } satisfies WorkerData });
+    } catch (err) {
+      return reject(err);
+    }
+    worker.unref();
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the calibration worker stopped (exit ${code})`)));
+    worker.on('message', (m: WorkerReply) => {
+      if (m.kind !== 'calibrated') return;
+      resolve(m.calibration);
+      void worker.terminate();
+    });
+  });
 }
 
-const slots = new WeakMap<object, { serving?: Serving; building?: Promise<Serving>; buildingVersion?: number }>();
+/** The published entries as the matcher indexes them (the same order for a full build and an edit). */
+export async function publishedEntries(db: Database): Promise<{ entries: Map<string, Entry>; matcherEntries: MatcherEntry[] }> {
+  const list = await listEntries(db, { status: 'published' });
+  return { entries: new Map(list.map((e) => [e.id, e])), matcherEntries: list.map((e) => ({ id: e.id, phrasings: [e.question, ...e.phrasings] })) };
+}
+
+interface Slot {
+  handle?: Promise<IndexHandle>;
+  /** the handle once built */
+  built?: IndexHandle;
+  /** the newest version applied to the index, with its entries */
+  serving?: Knowledge;
+  /** the edit being applied, and its version */
+  syncing?: Promise<Knowledge>;
+  syncingVersion?: number;
+  /** the background calibration running, and the entries of the newest edit still to calibrate */
+  calibrating?: Promise<void>;
+  calibrationWanted?: MatcherEntry[];
+  /** every sync and calibration, in order (one at a time: the edits apply in version order) */
+  queue: Promise<unknown>;
+  stopped?: boolean;
+}
+
+const slots = new WeakMap<object, Slot>();
 
 async function currentVersion(db: Database): Promise<number> {
   const r = await db.selectFrom('assistant_state').select('kb_version').where('id', '=', 1).executeTakeFirst();
   return Number(r?.kb_version ?? 0);
 }
 
+function view(handle: IndexHandle, version: number, entries: Map<string, Entry>): Knowledge {
+  return {
+    version,
+    entries,
+    get calibration() {
+      return { answerThreshold: handle.calibration.answerThreshold, clarifyThreshold: handle.calibration.clarifyThreshold };
+    },
+    thread: handle.thread,
+    decide: (text) => handle.decide(text),
+  };
+}
+
+/** Applies the knowledge base at `version` to the index (built in full the first time). */
+function applyVersion(db: Database, slot: Slot, version: number): Promise<Knowledge> {
+  const run = slot.queue.then(async () => {
+    const { entries, matcherEntries } = await publishedEntries(db);
+    let handle: IndexHandle;
+    if (!slot.handle) {
+      slot.handle = inWorker(matcherEntries).catch(() => inProcess(matcherEntries));
+      handle = await slot.handle;
+      slot.built = handle;
+    } else {
+      handle = await slot.handle;
+      await handle.sync(matcherEntries);
+      recalibrateLater(slot, matcherEntries);
+    }
+    const k = view(handle, version, entries);
+    if (!slot.serving || slot.serving.version < version) slot.serving = k;
+    return k;
+  });
+  slot.queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Calibrates for the newest entries in the background; one calibration at a time, the latest wins. */
+function recalibrateLater(slot: Slot, matcherEntries: MatcherEntry[]): void {
+  slot.calibrationWanted = matcherEntries;
+  if (slot.calibrating) return;
+  slot.calibrating = (async () => {
+    while (slot.calibrationWanted && !slot.stopped) {
+      const entries = slot.calibrationWanted;
+      slot.calibrationWanted = undefined;
+      const handle = await slot.handle!;
+      let calibration: Calibration;
+      if (handle.thread === 'worker') {
+        try {
+          calibration = await calibrateInWorker(entries);
+        } catch {
+          calibration = new KnowledgeIndex(entries).calibration;
+        }
+      } else calibration = new KnowledgeIndex(entries).calibration;
+      // applied in order with the edits: the serving index holds these entries unless a newer
+      // edit came meanwhile (then a newer calibration follows; these thresholds are closer anyway)
+      await (slot.queue = slot.queue.then(() => !slot.stopped && handle.useCalibration(calibration)).catch(() => undefined));
+    }
+  })().finally(() => {
+    slot.calibrating = undefined;
+  });
+}
+
 /**
  * The published entries, indexed, for this database. When the knowledge base changed (here or in
- * another process) a new index is built in the background; until it is ready the previous one
- * answers, unless `fresh` asks to wait for it (or `waitMs` for at most that long).
+ * another process) the edit is applied to the index in the background; until that is done the
+ * previous version answers, unless `fresh` asks to wait for it (or `waitMs` for at most that long).
  */
 export async function knowledge(db: Database, options: { fresh?: boolean; waitMs?: number } = {}): Promise<Knowledge> {
   let slot = slots.get(db);
+  if (slot?.built && !slot.built.alive()) slot = undefined; // its worker died: build again
   if (!slot) {
-    slot = {};
+    slot = { queue: Promise.resolve() };
     slots.set(db, slot);
   }
   const version = await currentVersion(db);
   if (slot.serving?.version === version) return slot.serving;
-  if (!slot.building || slot.buildingVersion !== version) {
+  if (!slot.syncing || slot.syncingVersion !== version) {
     const s = slot;
-    const building = build(db, version).then((k) => {
-      if (!s.serving || s.serving.version < k.version) {
-        const old = s.serving;
-        s.serving = k;
-        // let requests already sent to the old index finish
-        if (old) setTimeout(() => old.stop(), 5000).unref();
-      } else k.stop();
-      if (s.building === building) s.building = undefined;
-      return k;
-    });
-    building.catch(() => {
-      if (s.building === building) s.building = undefined;
-    });
-    slot.building = building;
-    slot.buildingVersion = version;
+    const syncing = applyVersion(db, s, version);
+    const done = () => {
+      if (s.syncing === syncing) s.syncing = undefined;
+    };
+    syncing.then(done, done);
+    slot.syncing = syncing;
+    slot.syncingVersion = version;
   }
   const serving = slot.serving;
-  if (!serving || options.fresh) return slot.building!;
+  if (!serving || options.fresh) return slot.syncing!;
   if (!options.waitMs) return serving;
-  // a small knowledge base rebuilds in a moment: wait that long rather than answer from the old one
+  // an edit applies in a moment: wait that long rather than answer from the old version
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<Knowledge>((r) => {
     timer = setTimeout(() => r(serving), options.waitMs);
   });
-  return Promise.race([slot.building!.catch(() => serving), late]).finally(() => clearTimeout(timer));
+  return Promise.race([slot.syncing!.catch(() => serving), late]).finally(() => clearTimeout(timer));
+}
+
+/** Waits until the latest edit is applied and its thresholds calibrated (tests, the demo). */
+export async function settledKnowledge(db: Database): Promise<Knowledge> {
+  for (;;) {
+    const k = await knowledge(db, { fresh: true });
+    const slot = slots.get(db)!;
+    await slot.calibrating;
+    await slot.queue;
+    if ((await currentVersion(db)) === k.version && !slot.calibrating && !slot.calibrationWanted) return slot.serving ?? k;
+  }
 }
 
 /** Stops the index workers of a database (tests, shutdown). */
 export function stopKnowledge(db: Database): void {
   const slot = slots.get(db);
-  slot?.serving?.stop();
+  if (!slot) return;
+  slot.stopped = true;
+  slot.handle?.then((h) => h.stop()).catch(() => undefined);
   slots.delete(db);
 }

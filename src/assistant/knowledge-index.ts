@@ -290,9 +290,40 @@ export class KnowledgeIndex {
     return true;
   }
 
+  /**
+   * upsert and remove for a whole edit at once (a save, a CSV import): the index then holds exactly
+   * `entries`, in that order, after one rebuild of the matcher from cached features; nothing is
+   * rebuilt when nothing changed. The calibration is kept and marked stale, as for upsert.
+   */
+  sync(entries: readonly MatcherEntry[]): { added: number; changed: number; removed: number } {
+    const next = usable(entries);
+    const before = new Map(this.current.entries.map((e) => [e.id, e.phrasings]));
+    let added = 0;
+    let changed = 0;
+    for (const e of next) {
+      const old = before.get(e.id);
+      if (!old) added++;
+      else if (old.length !== e.phrasings.length || old.some((p, i) => p !== e.phrasings[i])) changed++;
+    }
+    const removed = before.size - (next.length - added);
+    const sameOrder = next.length === this.current.entries.length && next.every((e, i) => this.current.entries[i]!.id === e.id);
+    if (added || changed || removed || !sameOrder) this.rebuild(next);
+    return { added, changed, removed };
+  }
+
   /** Calibrates the thresholds again from the current entries (what the constructor does). */
   recalibrate(): void {
     this.calibrated = calibrate(this.current);
+    this.stale = false;
+  }
+
+  /**
+   * Takes a calibration computed elsewhere — a full build of the same entries in another thread —
+   * so answering does not stop for the seconds calibrating takes. The result is the same as
+   * recalibrate() when it was computed from the same entries in the same order.
+   */
+  useCalibration(calibration: Calibration): void {
+    this.calibrated = calibration;
     this.stale = false;
   }
 
