@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { demoFaq } from './assistant.demo.js';
+import { settledKnowledge } from './assistant.kb.js';
 
 // Tuesday 1 December 2026, 10:00 in Amsterdam (the test workspace's zone): the team is in.
 const OPEN = new Date('2026-12-01T09:00:00Z');
@@ -281,6 +282,8 @@ describe('assistant API', () => {
       const put = await staff('PUT', '/api/assistant/settings', { llm: { enabled: true, url, apiKey: 'sk-test', model: 'tiny' } });
       expect(put.json().llm).toMatchObject({ enabled: true, url, hasApiKey: true });
       expect(put.body).not.toContain('sk-test');
+      // the thresholds of the last edit are calibrated in the background: probe the settled index
+      await settledKnowledge(t.ctx.db);
       // find a message the matcher is unsure about (it offers choices)
       let clarified: Awaited<ReturnType<typeof visitor>> | null = null;
       let unsure = '';
@@ -305,4 +308,59 @@ describe('assistant API', () => {
       fake.close();
     }
   });
+
+  it('with rephrasing on, the endpoint (a local fake HTTP server standing in for the model) says the chosen entry in its words, from the entry alone; any doubt gives the entry text', async () => {
+    const bodies: string[] = [];
+    let behave: 'faithful' | 'invents' | 'fails' | 'hangs' = 'faithful';
+    const fake = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        bodies.push(body);
+        if (behave === 'hangs') return; // never answers: the bot must not wait for ever
+        if (behave === 'fails') {
+          res.statusCode = 500;
+          return res.end('{"error":"overloaded"}');
+        }
+        const answer = String(JSON.parse(body).messages[1].content).split('FAQ answer:\n')[1] ?? '';
+        const content = behave === 'faithful' ? `Good question! ${answer}` : 'Delivery is free and takes 3 hours; call 555 0100.';
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { content } }] }));
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`;
+    const question = 'how long does delivery take to arrive?';
+    try {
+      expect((await staff('PUT', '/api/assistant/settings', { llm: { enabled: true, url, model: 'tiny', rephrase: true } })).json().llm).toMatchObject({ rephrase: true });
+      await settledKnowledge(t.ctx.db);
+
+      const r = await visitor(question);
+      expect(r.reply?.kind).toBe('answer');
+      expect(r.reply?.entry?.question).toBe('How long does delivery take?');
+      expect(r.reply?.reply).toMatch(/^Good question! .*1–2 working days/s);
+      expect(JSON.stringify(r.reply?.blocks)).toContain('Good question!');
+      // the prompt carries the entry only: not the visitor's message
+      const sent = bodies.at(-1)!;
+      expect(sent).toContain('1–2 working days');
+      expect(sent).not.toContain(question);
+      // reloading the chat shows what was said
+      const again = (await t.app.inject({ method: 'GET', url: `/p/assistant/chat?token=${encodeURIComponent(r.chat.token)}` })).json();
+      expect(JSON.stringify(again)).toContain('Good question!');
+
+      // a reply with facts the entry does not hold, an error, or silence: the entry's own text
+      for (const b of ['invents', 'fails', 'hangs'] as const) {
+        behave = b;
+        const x = await visitor(question, r.chat.token);
+        expect(x.reply?.kind, b).toBe('answer');
+        expect(x.reply?.reply, b).not.toContain('Good question!');
+        expect(x.reply?.reply, b).not.toContain('555');
+        expect(x.reply?.reply, b).toContain('1–2 working days');
+      }
+    } finally {
+      await staff('PUT', '/api/assistant/settings', { llm: { enabled: false, rephrase: false } });
+      fake.closeAllConnections();
+      fake.close();
+    }
+  }, 60_000);
 });

@@ -16,7 +16,7 @@ import { type AssistantSettings, getAssistantSettings } from './assistant.settin
 import type { AssistantChatsTable, ClarifyOption, ExchangeKind, HandoffReason } from './assistant.tables.js';
 import { defaultGreeting, emailIn, type EntryRef, handoffReply, type Plan, planReply } from './conversation.js';
 import type { Decision } from './knowledge-index.js';
-import { pickWithLlm } from './llm.js';
+import { pickWithLlm, rephraseWithLlm } from './llm.js';
 import { answerText, renderAnswer, type SafeBlock } from './markdown.js';
 import { detectTone, wantsPerson } from './tone.js';
 
@@ -102,7 +102,8 @@ export async function chatView(ctx: AppContext, chatId: string): Promise<ChatVie
       message: r.message,
       kind: r.kind,
       reply: r.reply,
-      blocks: r.kind === 'answer' && r.answer ? renderAnswer(r.answer) : [],
+      // an answer the endpoint rephrased is shown as it was said (its reply is not the entry's text)
+      blocks: r.kind === 'answer' && r.answer ? renderAnswer(r.via_llm && r.reply !== answerText(r.answer) ? r.reply : r.answer) : [],
       entry: r.entry_id && r.question ? { id: r.entry_id, question: r.question } : null,
       options: r.options,
       offerPerson: r.tone === 'terse' || r.kind === 'dont_know',
@@ -218,7 +219,19 @@ export async function answer(ctx: AppContext, input: AnswerInput): Promise<Answe
     }
   }
 
-  return finish(ctx, chat, settings, k, text, plan, { chosen: Boolean(chosen), viaLlm, email });
+  let rephrased = false;
+  if (plan.kind === 'answer' && plan.entryId && settings.llm.enabled && settings.llm.rephrase && settings.llm.url) {
+    const e = entryRef(k, plan.entryId);
+    if (e) {
+      const r = await rephraseWithLlm(settings.llm, e, plan.state.tone);
+      if (r.rephrased) {
+        rephrased = viaLlm = true;
+        plan = { ...plan, reply: r.text };
+      }
+    }
+  }
+
+  return finish(ctx, chat, settings, k, text, plan, { chosen: Boolean(chosen), viaLlm, rephrased, email });
 }
 
 /** The visitor pressed "Talk to a person" (optionally with their email, when nobody is in). */
@@ -247,7 +260,7 @@ async function finish(
   k: Knowledge,
   text: string,
   plan: Plan,
-  extra: { chosen: boolean; viaLlm: boolean; email: string | null },
+  extra: { chosen: boolean; viaLlm: boolean; rephrased?: boolean; email: string | null },
 ): Promise<AnswerResult> {
   const now = ctx.now();
   let kind = plan.kind;
@@ -317,7 +330,7 @@ async function finish(
   });
   const view = await chatView(ctx, chat.id);
   const last = view.exchanges.at(-1) ?? null;
-  if (last && last.kind === 'answer' && plan.entryId) {
+  if (last && last.kind === 'answer' && plan.entryId && !extra.rephrased) {
     const e = k.entries.get(plan.entryId);
     if (e) last.blocks = e.blocks;
   }

@@ -1,6 +1,7 @@
 // Assistant settings, kept under workspace.extra.assistant: who the assistant is (name, avatar,
 // greeting), whether it is on, where the widget may be embedded, the widget's key, and the optional
-// OpenAI-compatible endpoint (off by default) that may only choose among the matched entries.
+// OpenAI-compatible endpoint (off by default) that may only choose among the matched entries and,
+// when also asked to, rephrase the chosen entry's answer (llm.ts).
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../platform/db/database.js';
@@ -17,7 +18,8 @@ export interface AssistantSettings {
   allowedOrigins: string[];
   /** public key in the script tag */
   widgetKey: string;
-  llm: { enabled: boolean; url: string; apiKey: string; model: string };
+  /** rephrase: also say a chosen entry's answer in the assistant's tone (a second opt-in) */
+  llm: { enabled: boolean; url: string; apiKey: string; model: string; rephrase: boolean };
 }
 
 export const defaultAssistantSettings: AssistantSettings = {
@@ -27,7 +29,7 @@ export const defaultAssistantSettings: AssistantSettings = {
   greeting: '',
   allowedOrigins: [],
   widgetKey: '',
-  llm: { enabled: false, url: '', apiKey: '', model: '' },
+  llm: { enabled: false, url: '', apiKey: '', model: '', rephrase: false },
 };
 
 const origin = z
@@ -68,6 +70,7 @@ export const assistantSettingsInput = z.object({
       /** empty = keep the stored key */
       apiKey: z.string().trim().max(500).optional(),
       model: z.string().trim().max(100).optional(),
+      rephrase: z.boolean().optional(),
     })
     .optional(),
   /** a new widget key (the old script tags stop working) */

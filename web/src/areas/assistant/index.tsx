@@ -86,7 +86,7 @@ interface Settings {
   greeting: string;
   allowedOrigins: string[];
   widgetKey: string;
-  llm: { enabled: boolean; url: string; model: string; hasApiKey: boolean };
+  llm: { enabled: boolean; url: string; model: string; rephrase: boolean; hasApiKey: boolean };
 }
 
 const decisionLabel: Record<string, string> = { answer: 'Answers', clarify: 'Offers a choice', dont_know: "Doesn't know", handoff: 'Hands over', ask_email: 'Asks for an email' };
@@ -713,7 +713,7 @@ function AssistantSettings() {
         avatarUrl: f.avatarUrl,
         greeting: f.greeting,
         allowedOrigins: lines(f.origins),
-        llm: { enabled: f.llm.enabled, url: f.llm.url, model: f.llm.model, ...(f.apiKey ? { apiKey: f.apiKey } : {}) },
+        llm: { enabled: f.llm.enabled, url: f.llm.url, model: f.llm.model, rephrase: f.llm.rephrase, ...(f.apiKey ? { apiKey: f.apiKey } : {}) },
       });
       setForm({ ...r, origins: r.allowedOrigins.join('\n'), apiKey: '' });
       setSaved(true);
@@ -754,7 +754,7 @@ function AssistantSettings() {
         <legend>Optional: a language model (OpenAI-compatible)</legend>
         <p className="muted" style={{ marginTop: 0, fontSize: '.85rem' }}>
           Off by default; the assistant works fully without it. When on, it is only asked which of the entries the assistant is unsure between answers the question; the visitor still gets that entry's
-          own answer.
+          own answer, unless you also let it rephrase answers (below).
         </p>
         <label style={{ display: 'flex', flexDirection: 'row', gap: '.5rem', alignItems: 'center' }}>
           <input type="checkbox" style={{ width: 'auto', margin: 0 }} checked={f.llm.enabled} onChange={(e) => update({ llm: { ...f.llm, enabled: e.target.checked } })} disabled={!owner} /> Use it
@@ -771,6 +771,13 @@ function AssistantSettings() {
           Model
           <input value={f.llm.model} onChange={(e) => update({ llm: { ...f.llm, model: e.target.value } })} disabled={!owner} />
         </label>
+        <label style={{ display: 'flex', flexDirection: 'row', gap: '.5rem', alignItems: 'center' }}>
+          <input type="checkbox" style={{ width: 'auto', margin: 0 }} checked={f.llm.rephrase} onChange={(e) => update({ llm: { ...f.llm, rephrase: e.target.checked } })} disabled={!owner} /> Also let
+          it rephrase the chosen answer in the assistant's tone
+        </label>
+        <p className="muted" style={{ margin: 0, fontSize: '.85rem' }}>
+          It sees only that entry, never the visitor's message; a reply with a number or address the entry does not hold, or no reply within 4 seconds, and the visitor gets the entry's own text.
+        </p>
       </fieldset>
       <FormError error={err} />
       {owner && (
