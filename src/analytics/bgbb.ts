@@ -4,7 +4,7 @@
 // probability θ ~ Beta(γ, δ). A customer is summarised by x (opportunities with a purchase),
 // t_x (the last of them, 0 without one) and n (opportunities so far); customers with the same
 // pattern are fitted once, weighted.
-import { LOG_BOUND, lbeta, lgamma, maximizeLikelihood } from './math.js';
+import { bfgs, digamma, LOG_BOUND, lbeta, lgamma, nelderMead } from './math.js';
 
 export interface BgBbParams {
   alpha: number;
@@ -79,60 +79,176 @@ function logLikelihoodOne(p: BgBbParams, x: number, tx: number, n: number, lbAB:
   return ll;
 }
 
-/**
- * The same sum over patterns with every log-Beta taken from tables of ln Γ(α+k), ln Γ(β+k),
- * ln Γ(α+β+k), ln Γ(γ+k), ln Γ(δ+k), ln Γ(γ+δ+k) for whole k (a pattern's terms differ only by
- * whole numbers), so an evaluation costs O(max n) log-gammas.
- */
-export function bgbbLogLikelihood(data: BgBbData, p: BgBbParams): number {
-  const { alpha, beta, gamma, delta } = p;
-  if (!(alpha > 0 && beta > 0 && gamma > 0 && delta > 0)) return -Infinity;
-  let maxN = 0;
-  for (let i = 0; i < data.n.length; i++) if (data.n[i] > maxN) maxN = data.n[i];
-  const table = (base: number) => Float64Array.from({ length: maxN + 3 }, (_, k) => lgamma(base + k));
-  const gA = table(alpha);
-  const gB = table(beta);
-  const gAB = table(alpha + beta);
-  const gG = table(gamma);
-  const gD = table(delta);
-  const gGD = table(gamma + delta);
-  // ln B(α+x, β+y) − ln B(α, β) and ln B(γ+g, δ+t) − ln B(γ, δ) for whole x, y, g, t
-  const lbAB = (x: number, y: number) => gA[x] + gB[y] - gAB[x + y] - (gA[0] + gB[0] - gAB[0]);
-  const lbGD = (g: number, t: number) => gG[g] + gD[t] - gGD[g + t] - (gG[0] + gD[0] - gGD[0]);
-  let ll = 0;
-  for (let i = 0; i < data.x.length; i++) {
-    const x = data.x[i];
-    const tx = data.tx[i];
-    const n = data.n[i];
-    let one = lbAB(x, n - x) + lbGD(0, n);
-    for (let j = 0; j < n - tx; j++) one = logAdd(one, lbAB(x, tx - x + j) + lbGD(1, tx + j));
-    ll += data.w[i] * one;
+/** ln Γ(base + k) and ψ(base + k) for k = 0..size−1, by the recurrences Γ(z+1) = zΓ(z), ψ(z+1) = ψ(z) + 1/z. */
+function gammaTables(base: number, size: number): { lg: Float64Array; dg: Float64Array } {
+  const lg = new Float64Array(size);
+  const dg = new Float64Array(size);
+  lg[0] = lgamma(base);
+  dg[0] = digamma(base);
+  for (let k = 1; k < size; k++) {
+    lg[k] = lg[k - 1] + Math.log(base + k - 1);
+    dg[k] = dg[k - 1] + 1 / (base + k - 1);
   }
-  return ll;
+  return { lg, dg };
 }
 
-/** Maximum-likelihood fit on log-parameters (Nelder-Mead from two starts, BFGS polish). */
+/**
+ * The likelihood over patterns with every log-Beta taken from tables of ln Γ and ψ at α+k, β+k,
+ * α+β+k, γ+k, δ+k, γ+δ+k for whole k (a pattern's terms differ only by whole numbers). Patterns
+ * with the same (x, t_x) share their "gone after opportunity t_x + i" terms: one running sum per
+ * (x, t_x) serves every n, so an evaluation costs O(distinct (x, t_x) × max n) exps.
+ */
+class BgBbLikelihood {
+  private readonly maxN: number;
+  /** runs of patterns with the same (x, t_x): their first index (groupPatterns sorts by x, t_x, n) */
+  private readonly runs: number[] = [];
+
+  constructor(private readonly data: BgBbData) {
+    let maxN = 0;
+    const { x, tx, n } = data;
+    for (let i = 0; i < x.length; i++) {
+      if (n[i] > maxN) maxN = n[i];
+      if (i === 0 || x[i] !== x[i - 1] || tx[i] !== tx[i - 1]) this.runs.push(i);
+    }
+    this.runs.push(x.length);
+    this.maxN = maxN;
+  }
+
+  /** log-likelihood; with `grad`, its derivatives by ln α, ln β, ln γ, ln δ. */
+  value(p: BgBbParams, grad?: number[]): number {
+    const { alpha, beta, gamma, delta } = p;
+    if (!(alpha > 0 && beta > 0 && gamma > 0 && delta > 0)) return -Infinity;
+    const size = this.maxN + 3;
+    const A = gammaTables(alpha, size);
+    const B = gammaTables(beta, size);
+    const AB = gammaTables(alpha + beta, size);
+    const G = gammaTables(gamma, 2);
+    const D = gammaTables(delta, size);
+    const GD = gammaTables(gamma + delta, size);
+    const ab0 = A.lg[0] + B.lg[0] - AB.lg[0];
+    const gd0 = G.lg[0] + D.lg[0] - GD.lg[0];
+    // ln B(α+x, β+y)/B(α,β) and ln B(γ+g, δ+t)/B(γ,δ), and their derivatives
+    const lbAB = (x: number, y: number) => A.lg[x] + B.lg[y] - AB.lg[x + y] - ab0;
+    const lbGD = (g: number, t: number) => G.lg[g] + D.lg[t] - GD.lg[g + t] - gd0;
+    const { x: X, tx: TX, n: N, w: Wt } = this.data;
+    // running sums of the "gone" terms (scaled by the first one) and of term × d term
+    const sum = new Float64Array(size);
+    const sA = grad ? new Float64Array(size) : sum;
+    const sB = grad ? new Float64Array(size) : sum;
+    const sG = grad ? new Float64Array(size) : sum;
+    const sD = grad ? new Float64Array(size) : sum;
+    let ll = 0;
+    let gA = 0;
+    let gB = 0;
+    let gG = 0;
+    let gD = 0;
+    for (let r = 0; r + 1 < this.runs.length; r++) {
+      const from = this.runs[r];
+      const to = this.runs[r + 1];
+      const x = X[from];
+      const tx = TX[from];
+      let terms = 0;
+      for (let k = from; k < to; k++) terms = Math.max(terms, N[k] - tx);
+      const ref = lbAB(x, tx - x) + lbGD(1, tx);
+      let acc = 0;
+      let aA = 0;
+      let aB = 0;
+      let aG = 0;
+      let aD = 0;
+      for (let i = 0; i < terms; i++) {
+        const y = tx - x + i;
+        const t = tx + i;
+        const v = Math.exp(lbAB(x, y) + lbGD(1, t) - ref);
+        acc += v;
+        sum[i + 1] = acc;
+        if (grad) {
+          aA += v * (A.dg[x] - AB.dg[x + y] - A.dg[0] + AB.dg[0]);
+          aB += v * (B.dg[y] - AB.dg[x + y] - B.dg[0] + AB.dg[0]);
+          aG += v * (G.dg[1] - GD.dg[1 + t] - G.dg[0] + GD.dg[0]);
+          aD += v * (D.dg[t] - GD.dg[1 + t] - D.dg[0] + GD.dg[0]);
+          sA[i + 1] = aA;
+          sB[i + 1] = aB;
+          sG[i + 1] = aG;
+          sD[i + 1] = aD;
+        }
+      }
+      sum[0] = 0;
+      if (grad) sA[0] = sB[0] = sG[0] = sD[0] = 0;
+      for (let k = from; k < to; k++) {
+        const n = N[k];
+        const w = Wt[k];
+        // alive through all n opportunities, relative to the same reference
+        const alive = Math.exp(lbAB(x, n - x) + lbGD(0, n) - ref);
+        const m = n - tx;
+        const L = alive + sum[m];
+        ll += w * (ref + Math.log(L));
+        if (grad) {
+          const wl = w / L;
+          gA += wl * (alive * (A.dg[x] - AB.dg[n] - A.dg[0] + AB.dg[0]) + sA[m]);
+          gB += wl * (alive * (B.dg[n - x] - AB.dg[n] - B.dg[0] + AB.dg[0]) + sB[m]);
+          gG += wl * (alive * (G.dg[0] - GD.dg[n] - G.dg[0] + GD.dg[0]) + sG[m]);
+          gD += wl * (alive * (D.dg[n] - GD.dg[n] - D.dg[0] + GD.dg[0]) + sD[m]);
+        }
+      }
+    }
+    if (grad) {
+      grad[0] = gA * alpha;
+      grad[1] = gB * beta;
+      grad[2] = gG * gamma;
+      grad[3] = gD * delta;
+    }
+    return ll;
+  }
+}
+
+/** Log-likelihood of BG/BB for grouped patterns (sorted by x, t_x, n as groupPatterns makes them); with `grad`, its derivatives by the log-parameters. */
+export function bgbbLogLikelihood(data: BgBbData, p: BgBbParams, grad?: number[]): number {
+  return new BgBbLikelihood(data).value(p, grad);
+}
+
+/** Maximum-likelihood fit: BFGS with the analytic gradient on log-parameters from two starts (the best wins). */
 /** `start`: the optimum of closely related data, searched from directly. */
 export function fitBgBb(data: BgBbData, start?: BgBbParams): BgBbFit {
   let customers = 0;
   for (let i = 0; i < data.w.length; i++) customers += data.w[i];
   if (customers === 0) throw new Error('BG/BB needs at least one customer');
+  const lik = new BgBbLikelihood(data);
   // bounded like BG/NBD's: a flat ridge (say γ → 0) must not send the search to 1e30
   const e = (v: number) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
   const params = (u: number[]): BgBbParams => ({ alpha: e(u[0]), beta: e(u[1]), gamma: e(u[2]), delta: e(u[3]) });
-  const result = maximizeLikelihood(
-    (u) => bgbbLogLikelihood(data, params(u)),
-    start
-      ? [[start.alpha, start.beta, start.gamma, start.delta].map(Math.log)]
-      : [
-          [0, 0, 0, 0],
-          [Math.log(0.5), Math.log(2), Math.log(0.5), Math.log(5)],
-        ],
-    undefined,
-    { warm: start !== undefined },
-  );
-  const p = params(result.x);
-  return { ...p, logLikelihood: bgbbLogLikelihood(data, p), customers, patterns: data.x.length, converged: result.converged };
+  const negative = (u: number[]) => {
+    const v = lik.value(params(u));
+    return Number.isFinite(v) ? -v : Infinity;
+  };
+  const fitFrom = (from: number[]) =>
+    bfgs(
+      (u, grad) => {
+        const v = lik.value(params(u), grad);
+        if (!Number.isFinite(v)) return Infinity;
+        for (let i = 0; i < 4; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
+        return -v;
+      },
+      from,
+      { maxIterations: 300, gradientTolerance: 1e-11 },
+    );
+  const starts = start
+    ? [[start.alpha, start.beta, start.gamma, start.delta].map(Math.log)]
+    : [
+        [0, 0, 0, 0],
+        [Math.log(0.5), Math.log(2), Math.log(0.5), Math.log(5)],
+      ];
+  let result = null as ReturnType<typeof fitFrom> | null;
+  for (const from of starts) {
+    const m = fitFrom(from);
+    if (!result || m.f < result.f) result = m;
+  }
+  // a short Nelder-Mead polish guards against a line search that stalled early
+  if (!result!.converged) {
+    const nm = nelderMead(negative, result!.x, { step: 0.05, maxIterations: 1000, tolerance: 1e-13 });
+    if (nm.f < result!.f) result = { ...nm, converged: nm.converged };
+  }
+  const p = params(result!.x);
+  return { ...p, logLikelihood: lik.value(p), customers, patterns: data.x.length, converged: result!.converged };
 }
 
 /** P(alive at opportunity n + 1 | x, t_x, n). */

@@ -295,7 +295,8 @@ export function bgnbdLogLikelihood(data: BgNbdData, p: BgNbdParams): number {
  * starting points (the best wins). With many distinct triples, a systematic subsample is
  * fitted first and the full data only polishes that optimum.
  */
-export function fitBgNbd(data: BgNbdData): BgNbdFit {
+/** `start`: the optimum of closely related data (the same customers a few months earlier), searched from directly. */
+export function fitBgNbd(data: BgNbdData, start?: BgNbdParams): BgNbdFit {
   const groups = data.x.length;
   let customers = 0;
   let meanT = 0;
@@ -319,11 +320,13 @@ export function fitBgNbd(data: BgNbdData): BgNbdFit {
       start,
       { maxIterations: 300, inverseHessian },
     );
-  const starts = [
-    [0, Math.log(meanT), 0, 0],
-    [Math.log(0.1), Math.log(meanT / 10), Math.log(0.5), Math.log(2)],
-    [Math.log(2), Math.log(meanT * 2), Math.log(2), Math.log(5)],
-  ];
+  const starts = start
+    ? [[start.r, start.alpha, start.a, start.b].map(Math.log)]
+    : [
+        [0, Math.log(meanT), 0, 0],
+        [Math.log(0.1), Math.log(meanT / 10), Math.log(0.5), Math.log(2)],
+        [Math.log(2), Math.log(meanT * 2), Math.log(2), Math.log(5)],
+      ];
   let best = null as ReturnType<typeof fitOn> | null;
   for (const s of starts) {
     const m = fitOn(sample, s);

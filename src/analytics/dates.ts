@@ -76,6 +76,17 @@ const DATE_ONLY = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 const DATE_TIME_NO_ZONE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
 const SLASHED = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::\d{2})?)?$/;
 
+/** the whole number written in s[from, to), NaN when a character is not a digit */
+function digitsAt(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 /**
  * Parses a date as found in files: YYYYMMDD, YYYY-MM-DD (a calendar date, kept as is),
  * a date and time without zone (local time: its date is kept), an ISO instant with a zone
@@ -85,21 +96,12 @@ export function parseDay(text: string, converter: DayConverter): number | null {
   const s = text.trim();
   // fast path for the common export format 2024-01-31T23:30:00[.sss]Z
   if (s.length >= 20 && s.charCodeAt(4) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(s.length - 1) === 90) {
-    const num = (from: number, to: number) => {
-      let v = 0;
-      for (let i = from; i < to; i++) {
-        const c = s.charCodeAt(i) - 48;
-        if (c < 0 || c > 9) return NaN;
-        v = v * 10 + c;
-      }
-      return v;
-    };
-    const y = num(0, 4);
-    const mo = num(5, 7);
-    const d = num(8, 10);
-    const h = num(11, 13);
-    const mi = num(14, 16);
-    const se = num(17, 19);
+    const y = digitsAt(s, 0, 4);
+    const mo = digitsAt(s, 5, 7);
+    const d = digitsAt(s, 8, 10);
+    const h = digitsAt(s, 11, 13);
+    const mi = digitsAt(s, 14, 16);
+    const se = digitsAt(s, 17, 19);
     if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 60 && validDay(y, mo, d) !== null) {
       return converter.dayOf(Date.UTC(y, mo - 1, d, h, mi, se));
     }

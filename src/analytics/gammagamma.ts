@@ -48,67 +48,41 @@ export function fitGammaGamma(x: ArrayLike<number>, m: ArrayLike<number>): Gamma
   const n = pairs.length;
   const xs = Float64Array.from(pairs, (v) => v[0]);
   const ms = Float64Array.from(pairs, (v) => v[1]);
-  // constant parts: sum over customers of x ln m, x ln x, ln m
-  let sumXlnM = 0;
-  let sumXlnX = 0;
-  let sumLnM = 0;
-  const byX = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    sumXlnM += xs[i] * Math.log(ms[i]);
-    sumXlnX += xs[i] * Math.log(xs[i]);
-    sumLnM += Math.log(ms[i]);
-    byX.set(xs[i], (byX.get(xs[i]) ?? 0) + 1);
-  }
-  const distinct = [...byX.entries()].sort((a2, b2) => a2[0] - b2[0]);
+  // constant parts: sum over customers of x ln m, x ln x, ln m; x-only terms per distinct x
+  const { distinct, sums } = summarise(xs, ms);
   const mean = ms.reduce((s, v) => s + v, 0) / n;
-  const ll = (p: number, q: number, gamma: number, grad?: number[]) => {
-    let v = p * (sumXlnM + sumXlnX) - sumLnM + n * (q * Math.log(gamma) - lgamma(q));
-    let gp = sumXlnM + sumXlnX;
-    let gq = n * (Math.log(gamma) - digamma(q));
-    let gg = (n * q) / gamma;
-    for (const [xv, count] of distinct) {
-      v += count * (lgamma(p * xv + q) - lgamma(p * xv));
-      if (grad) {
-        const d = digamma(p * xv + q);
-        gp += count * xv * (d - digamma(p * xv));
-        gq += count * d;
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      const xv = xs[i];
-      const denom = gamma + xv * ms[i];
-      const l = Math.log(denom);
-      v -= (p * xv + q) * l;
-      if (grad) {
-        gp -= xv * l;
-        gq -= l;
-        gg -= (p * xv + q) / denom;
-      }
-    }
-    if (grad) {
-      grad[0] = gp * p;
-      grad[1] = gq * q;
-      grad[2] = gg * gamma;
-    }
-    return v;
-  };
+  const ll = (p: number, q: number, gamma: number, grad?: number[]) => logLikelihoodOn(xs, ms, distinct, sums, p, q, gamma, grad);
   const clampExp = (u: number) => Math.exp(Math.max(-15, Math.min(15, u)));
+  const objective = (on: (p: number, q: number, gamma: number, grad?: number[]) => number) => (u: number[], grad: number[]) => {
+    const v = on(clampExp(u[0]), clampExp(u[1]), clampExp(u[2]), grad);
+    for (let i = 0; i < 3; i++) grad[i] = -grad[i];
+    return -v;
+  };
+  // many customers: the starts are searched on a systematic sample (weights scaled to the
+  // whole), then the optimum is polished on everyone from the sample's curvature
+  const SAMPLE = 10000;
+  let search = ll;
+  if (n > 2 * SAMPLE) {
+    const step = n / SAMPLE;
+    const sx = Float64Array.from({ length: SAMPLE }, (_, k) => xs[Math.floor(k * step)]);
+    const sm = Float64Array.from({ length: SAMPLE }, (_, k) => ms[Math.floor(k * step)]);
+    const sample = summarise(sx, sm);
+    const scale = n / SAMPLE;
+    search = (p, q, gamma, grad) => {
+      const v = logLikelihoodOn(sx, sm, sample.distinct, sample.sums, p, q, gamma, grad) * scale;
+      if (grad) for (let i = 0; i < 3; i++) grad[i] *= scale;
+      return v;
+    };
+  }
   let best = null as ReturnType<typeof bfgs> | null;
   for (const start of [
     [0, 0, Math.log(mean)],
     [Math.log(5), Math.log(3), Math.log(mean * 2)],
   ]) {
-    const r = bfgs(
-      (u, grad) => {
-        const v = ll(clampExp(u[0]), clampExp(u[1]), clampExp(u[2]), grad);
-        for (let i = 0; i < 3; i++) grad[i] = -grad[i];
-        return -v;
-      },
-      start,
-      { maxIterations: 300 },
-    );
+    const r = bfgs(objective(search), start, { maxIterations: 300 });
     if (!best || r.f < best.f) best = r;
   }
+  if (search !== ll) best = bfgs(objective(ll), best!.x, { maxIterations: 300, inverseHessian: best!.inverseHessian });
   // a Nelder-Mead polish from the optimum guards against a stalled line search
   let u = best!.x;
   if (!best!.converged) {
@@ -117,6 +91,64 @@ export function fitGammaGamma(x: ArrayLike<number>, m: ArrayLike<number>): Gamma
   }
   const [p, q, gamma] = u.map(clampExp);
   return { p, q, gamma, logLikelihood: ll(p, q, gamma), customers: n, converged: best!.converged };
+}
+
+/** x-only terms per distinct x, and the sums over customers that do not depend on the parameters */
+function summarise(xs: Float64Array, ms: Float64Array) {
+  let sumXlnM = 0;
+  let sumXlnX = 0;
+  let sumLnM = 0;
+  const byX = new Map<number, number>();
+  for (let i = 0; i < xs.length; i++) {
+    sumXlnM += xs[i] * Math.log(ms[i]);
+    sumXlnX += xs[i] * Math.log(xs[i]);
+    sumLnM += Math.log(ms[i]);
+    byX.set(xs[i], (byX.get(xs[i]) ?? 0) + 1);
+  }
+  return { distinct: [...byX.entries()].sort((a, b) => a[0] - b[0]), sums: { sumXlnM, sumXlnX, sumLnM } };
+}
+
+function logLikelihoodOn(
+  xs: Float64Array,
+  ms: Float64Array,
+  distinct: [number, number][],
+  sums: { sumXlnM: number; sumXlnX: number; sumLnM: number },
+  p: number,
+  q: number,
+  gamma: number,
+  grad?: number[],
+): number {
+  const n = xs.length;
+  const { sumXlnM, sumXlnX, sumLnM } = sums;
+  let v = p * (sumXlnM + sumXlnX) - sumLnM + n * (q * Math.log(gamma) - lgamma(q));
+  let gp = sumXlnM + sumXlnX;
+  let gq = n * (Math.log(gamma) - digamma(q));
+  let gg = (n * q) / gamma;
+  for (const [xv, count] of distinct) {
+    v += count * (lgamma(p * xv + q) - lgamma(p * xv));
+    if (grad) {
+      const d = digamma(p * xv + q);
+      gp += count * xv * (d - digamma(p * xv));
+      gq += count * d;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const xv = xs[i];
+    const denom = gamma + xv * ms[i];
+    const l = Math.log(denom);
+    v -= (p * xv + q) * l;
+    if (grad) {
+      gp -= xv * l;
+      gq -= l;
+      gg -= (p * xv + q) / denom;
+    }
+  }
+  if (grad) {
+    grad[0] = gp * p;
+    grad[1] = gq * q;
+    grad[2] = gg * gamma;
+  }
+  return v;
 }
 
 /** E[spend per transaction | x, m]; the population mean when x = 0. Needs q > 1. */

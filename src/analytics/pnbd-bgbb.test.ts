@@ -81,6 +81,52 @@ describe('Pareto/NBD', () => {
     }
   });
 
+  it('the analytic gradient equals the likelihood differenced numerically (series with α above or below β, and quadrature)', () => {
+    const cases = [
+      {
+        p: { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 },
+        c: [
+          [2, 30.4, 38.9],
+          [0, 0, 15],
+          [5, 20, 20],
+          [1, 3, 60],
+        ],
+      },
+      {
+        p: { r: 0.8, alpha: 6, s: 1.3, beta: 2.5 },
+        c: [
+          [3, 12, 20],
+          [0, 0, 3],
+        ],
+      },
+      {
+        p: { r: 0.8, alpha: 2, s: 3, beta: 200 },
+        c: [
+          [2, 5, 30],
+          [0, 0, 40],
+        ],
+      },
+      {
+        p: { r: 0.4, alpha: 300, s: 0.5, beta: 1.5 },
+        c: [
+          [4, 20, 26],
+          [10, 100, 300],
+        ],
+      },
+    ];
+    for (const { p, c } of cases) {
+      const d = { x: Float64Array.from(c, (v) => v[0]), tx: Float64Array.from(c, (v) => v[1]), T: Float64Array.from(c, (v) => v[2]), w: Float64Array.from(c, (_, i) => i + 1) };
+      const grad = [0, 0, 0, 0];
+      paretoNbdLogLikelihood(d, p, grad);
+      (['r', 'alpha', 's', 'beta'] as const).forEach((k, i) => {
+        const h = 1e-6;
+        const up = paretoNbdLogLikelihood(d, { ...p, [k]: p[k] * Math.exp(h) });
+        const down = paretoNbdLogLikelihood(d, { ...p, [k]: p[k] * Math.exp(-h) });
+        expect(grad[i]).toBeCloseTo((up - down) / (2 * h), 5);
+      });
+    }
+  });
+
   it.skipIf(!hasCdnow)('reproduces CDNOW: the published r 0.553, α 10.578, s 0.606, β 11.669 and LL −9594.9762', () => {
     const grouped = cdnowCalibration();
     expect(grouped.w.reduce((a, b) => a + b, 0)).toBe(2357);
@@ -161,6 +207,28 @@ describe('BG/BB', () => {
     // a new customer's expectation is the conditional one at the start
     expect(bgbbExpectedNew(p, 4)).toBeCloseTo(bgbbConditionalExpected(p, 4, 0, 0, 0), 12);
     expect(bgbbExpectedNew(p, 4)).toBeGreaterThan(bgbbExpectedNew(p, 2));
+  });
+
+  it('the likelihood equals the direct sum over patterns, and its analytic gradient the one differenced numerically', () => {
+    const d = groupPatterns([0, 1, 2, 3, 0, 5, 2, 2], [0, 3, 4, 6, 0, 5, 2, 2], [6, 6, 6, 6, 3, 5, 4, 7]);
+    const p = { alpha: 1.2, beta: 0.75, gamma: 0.66, delta: 2.8 };
+    let direct = 0;
+    for (let i = 0; i < d.x.length; i++) {
+      const [x, tx, n] = [d.x[i], d.tx[i], d.n[i]];
+      const ab = (a: number, b: number) => lbeta(p.alpha + a, p.beta + b) - lbeta(p.alpha, p.beta);
+      const gd = (a: number, b: number) => lbeta(p.gamma + a, p.delta + b) - lbeta(p.gamma, p.delta);
+      let L = Math.exp(ab(x, n - x) + gd(0, n));
+      for (let j = 0; j < n - tx; j++) L += Math.exp(ab(x, tx - x + j) + gd(1, tx + j));
+      direct += d.w[i] * Math.log(L);
+    }
+    const grad = [0, 0, 0, 0];
+    expect(bgbbLogLikelihood(d, p, grad)).toBeCloseTo(direct, 10);
+    (['alpha', 'beta', 'gamma', 'delta'] as const).forEach((k, i) => {
+      const h = 1e-6;
+      const up = bgbbLogLikelihood(d, { ...p, [k]: p[k] * Math.exp(h) });
+      const down = bgbbLogLikelihood(d, { ...p, [k]: p[k] * Math.exp(-h) });
+      expect(grad[i]).toBeCloseTo((up - down) / (2 * h), 6);
+    });
   });
 
   it('groups patterns in the same order whatever the input order and refuses impossible ones', () => {

@@ -4,7 +4,7 @@
 // Customers are grouped by identical (x, t_x, T); the Gauss hypergeometric parts depend only on
 // (x, t_x) and (x, T), so each distinct pair is evaluated once per likelihood evaluation.
 import { type BgNbdData, subsample } from './bgnbd.js';
-import { LOG_BOUND, lgamma, maximizeLikelihood } from './math.js';
+import { bfgs, digamma, LOG_BOUND, lgamma, nelderMead } from './math.js';
 
 export interface ParetoNbdParams {
   r: number;
@@ -24,14 +24,36 @@ export interface ParetoNbdFit extends ParetoNbdParams {
  * Σ_k (b)_k / (c)_k z^k = 2F1(1, b; c; z) for 0 <= z < 1 and b < c: every term is smaller than
  * the one before, so the series neither overflows nor cancels (the Euler-transformed form of the
  * likelihood's 2F1(r+s+x, ·; r+s+x+1; z), whose own terms can grow to 1e100 before they shrink).
+ * With `d`, also writes the series' derivatives by b, c and z into d[0..2] (same loop: term k
+ * carries Σ_{j<k} 1/(b+j) and −Σ_{j<k} 1/(c+j) as its b and c derivatives, k z^(k−1) for z).
  */
-function series1(b: number, c: number, z: number): number {
+function series1(b: number, c: number, z: number, d?: Float64Array): number {
   let term = 1;
   let sum = 1;
+  let hb = 0;
+  let hc = 0;
+  let sb = 0;
+  let sc = 0;
+  let sz = 0;
   for (let k = 0; k < 200000; k++) {
-    term *= ((b + k) / (c + k)) * z;
+    const ratio = (b + k) / (c + k);
+    if (d) {
+      sz += (k + 1) * ratio * term;
+      hb += 1 / (b + k);
+      hc += 1 / (c + k);
+    }
+    term *= ratio * z;
     sum += term;
+    if (d) {
+      sb += term * hb;
+      sc -= term * hc;
+    }
     if (term < 1e-16 * sum) break;
+  }
+  if (d) {
+    d[0] = sb;
+    d[1] = sc;
+    d[2] = sz;
   }
   return sum;
 }
@@ -42,17 +64,37 @@ function series1(b: number, c: number, z: number): number {
  *   α ≥ β: 2F1(ρ, s+1; ρ+1; (α−β)/(α+t)) / (α+t)^ρ = (β+t)^−s (α+t)^−(r+x) · Σ (r+x)_k/(ρ+1)_k z^k
  *   α < β: 2F1(ρ, r+x; ρ+1; (β−α)/(β+t)) / (β+t)^ρ = (α+t)^(1−r−x) (β+t)^−(s+1) · Σ (s+1)_k/(ρ+1)_k z^k
  * with ρ = r+s+x (Euler's transformation 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a,c−b;c;z)).
+ * With `grad`, writes its derivatives by r, α, s and β into grad[at..at+3].
  */
-function logPiece(p: ParetoNbdParams, x: number, t: number): number {
+function logPiece(p: ParetoNbdParams, x: number, t: number, grad?: Float64Array, at = 0): number {
   const { r, alpha, s, beta } = p;
   const rho = r + s + x;
+  const la = Math.log(alpha + t);
+  const lb = Math.log(beta + t);
   if (alpha >= beta) {
     const z = (alpha - beta) / (alpha + t);
-    return -s * Math.log(beta + t) - (r + x) * Math.log(alpha + t) + Math.log(series1(r + x, rho + 1, z));
+    const S = series1(r + x, rho + 1, z, grad ? scratch : undefined);
+    if (grad) {
+      const [Sb, Sc, Sz] = scratch;
+      grad[at] = -la + (Sb + Sc) / S;
+      grad[at + 1] = -(r + x) / (alpha + t) + ((Sz / S) * (beta + t)) / ((alpha + t) * (alpha + t));
+      grad[at + 2] = -lb + Sc / S;
+      grad[at + 3] = -s / (beta + t) - Sz / S / (alpha + t);
+    }
+    return -s * lb - (r + x) * la + Math.log(S);
   }
   const z = (beta - alpha) / (beta + t);
-  return (1 - r - x) * Math.log(alpha + t) - (s + 1) * Math.log(beta + t) + Math.log(series1(s + 1, rho + 1, z));
+  const S = series1(s + 1, rho + 1, z, grad ? scratch : undefined);
+  if (grad) {
+    const [Sb, Sc, Sz] = scratch;
+    grad[at] = -la + Sc / S;
+    grad[at + 1] = (1 - r - x) / (alpha + t) - Sz / S / (beta + t);
+    grad[at + 2] = -lb + (Sb + Sc) / S;
+    grad[at + 3] = -(s + 1) / (beta + t) + ((Sz / S) * (alpha + t)) / ((beta + t) * (beta + t));
+  }
+  return (1 - r - x) * la - (s + 1) * lb + Math.log(S);
 }
+const scratch = new Float64Array(3);
 
 /** ln A0 = ln(exp(a) − exp(b)), −∞ when t_x = T (nothing between the last purchase and now). */
 function logDiff(a: number, b: number): number {
@@ -60,8 +102,12 @@ function logDiff(a: number, b: number): number {
   return a + Math.log1p(-Math.exp(b - a));
 }
 
-/** the hypergeometric series is used while z <= this (it then converges in a few dozen terms) */
-const SERIES_MAX_Z = 0.5;
+/**
+ * the hypergeometric series is used while z <= this: its terms fall at least as z^k, so it
+ * needs at most a few hundred terms, and it is evaluated once per distinct (x, t) where the
+ * quadrature runs once per distinct (x, t_x, T)
+ */
+const SERIES_MAX_Z = 0.85;
 
 const zOf = (p: ParetoNbdParams, t: number) => Math.abs(p.alpha - p.beta) / (Math.max(p.alpha, p.beta) + t);
 
@@ -79,8 +125,9 @@ const GL_W = [
  * gone at some τ between the last purchase and now, the same quantity as s/(r+s+x) A0 — by
  * Gauss-Legendre in v = ln(m + τ), m = min(α, β), on panels over which the integrand changes by
  * at most e^6 (relative error about 1e-9). Used where the series converges slowly (z near 1: β far above α or the reverse).
+ * With `grad`, writes its derivatives by r, α, s and β into grad[0..3] (differentiated under the integral: the limits in τ do not move).
  */
-function logDeadByQuadrature(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+function logDeadByQuadrature(p: ParetoNbdParams, x: number, tx: number, T: number, grad?: Float64Array): number {
   if (!(T > tx)) return -Infinity;
   const { r, alpha, s, beta } = p;
   const a = r + x;
@@ -90,29 +137,59 @@ function logDeadByQuadrature(p: ParetoNbdParams, x: number, tx: number, T: numbe
   // with a > 1 the integrand falls at least as e^−(a−1)v: past e^−46 of its start nothing is left
   const hi = a > 1 ? Math.min(Math.log(m + T), lo + 46 / (a - 1)) : Math.log(m + T);
   // d ln(integrand)/dv = 1 − a e^v/(α+τ) − b e^v/(β+τ) is monotone in v, so its largest size is at an end
-  const slope = (v: number) => {
-    const ev = Math.exp(v);
-    return Math.abs(1 - (a * ev) / (alpha + ev - m) - (b * ev) / (beta + ev - m));
-  };
-  const panels = Math.min(4000, Math.max(1, Math.ceil(((hi - lo) * Math.max(1, slope(lo), slope(hi))) / 6)));
+  const panels = Math.min(4000, Math.max(1, Math.ceil(((hi - lo) * Math.max(1, logSlope(p, a, b, lo), logSlope(p, a, b, hi))) / 6)));
   const width = (hi - lo) / panels;
   // integrand in v: e^v (α+τ)^−a (β+τ)^−b with τ = e^v − m; summed in logs against under/overflow
-  const logs: number[] = [];
+  const nodes = panels * 10;
+  if (quadLogs.length < nodes) {
+    quadLogs = new Float64Array(nodes * 2);
+    quadTau = new Float64Array(nodes * 2);
+  }
   let peak = -Infinity;
+  let q = 0;
   for (let k = 0; k < panels; k++) {
     const mid = lo + (k + 0.5) * width;
     for (let j = 0; j < 10; j++) {
       const v = mid + 0.5 * width * GL_X[j];
       const tau = Math.exp(v) - m;
       const l = Math.log(0.5 * width * GL_W[j]) + v - a * Math.log(alpha + tau) - b * Math.log(beta + tau);
-      logs.push(l);
+      quadLogs[q] = l;
+      quadTau[q++] = tau;
       if (l > peak) peak = l;
     }
   }
   let sum = 0;
-  for (const l of logs) sum += Math.exp(l - peak);
+  let dr = 0;
+  let da = 0;
+  let ds = 0;
+  let db = 0;
+  for (let k = 0; k < nodes; k++) {
+    const f = Math.exp(quadLogs[k] - peak);
+    sum += f;
+    if (grad) {
+      const tau = quadTau[k];
+      dr -= f * Math.log(alpha + tau);
+      da -= (f * a) / (alpha + tau);
+      ds -= f * Math.log(beta + tau);
+      db -= (f * b) / (beta + tau);
+    }
+  }
+  if (grad) {
+    grad[0] = dr / sum;
+    grad[1] = da / sum;
+    grad[2] = 1 / s + ds / sum;
+    grad[3] = db / sum;
+  }
   return Math.log(s) + peak + Math.log(sum);
 }
+/** |d ln(integrand)/dv| at v: 1 − a e^v/(α+τ) − b e^v/(β+τ) with τ = e^v − min(α, β) */
+function logSlope(p: ParetoNbdParams, a: number, b: number, v: number): number {
+  const ev = Math.exp(v);
+  const m = Math.min(p.alpha, p.beta);
+  return Math.abs(1 - (a * ev) / (p.alpha + ev - m) - (b * ev) / (p.beta + ev - m));
+}
+let quadLogs = new Float64Array(0);
+let quadTau = new Float64Array(0);
 
 /** ln of the "gone between t_x and T" part, by the series where it converges fast, else by quadrature. */
 function logDead(p: ParetoNbdParams, x: number, tx: number, T: number): number {
@@ -137,19 +214,22 @@ class Likelihood {
   private readonly gTx: Int32Array;
   private readonly gT: Int32Array;
   private readonly pieces: Float64Array;
+  /** per pair: d piece / d (r, α, s, β) */
+  private readonly pieceGrad: Float64Array;
 
   constructor(private readonly data: BgNbdData) {
     const byX = new Map<number, number>();
-    const pairs = new Map<string, number>();
+    const pairs = new Map<number, Map<number, number>>();
     const px: number[] = [];
     const pt: number[] = [];
     const pair = (x: number, t: number) => {
-      const key = `${x}|${t}`;
-      let k = pairs.get(key);
+      let byT = pairs.get(x);
+      if (!byT) pairs.set(x, (byT = new Map()));
+      let k = byT.get(t);
       if (k === undefined) {
         k = px.push(x) - 1;
         pt.push(t);
-        pairs.set(key, k);
+        byT.set(t, k);
       }
       return k;
     };
@@ -170,37 +250,97 @@ class Likelihood {
     this.pairX = Float64Array.from(px);
     this.pairT = Float64Array.from(pt);
     this.pieces = new Float64Array(px.length);
+    this.pieceGrad = new Float64Array(4 * px.length);
   }
 
-  value(p: ParetoNbdParams): number {
+  /** log-likelihood; with `grad`, writes d LL / d log(param) for (r, α, s, β). */
+  value(p: ParetoNbdParams, grad?: number[]): number {
     const { r, alpha, s, beta } = p;
     if (!(r > 0 && alpha > 0 && s > 0 && beta > 0)) return -Infinity;
-    let ll = this.total * (-lgamma(r) + r * Math.log(alpha) + s * Math.log(beta));
-    for (let k = 0; k < this.xs.length; k++) ll += this.xWeights[k] * lgamma(r + this.xs[k]);
+    const W = this.total;
+    let ll = W * (-lgamma(r) + r * Math.log(alpha) + s * Math.log(beta));
+    // gradient by the parameters themselves, turned into log-parameters at the end
+    let gr = grad ? W * (Math.log(alpha) - digamma(r)) : 0;
+    let ga = (W * r) / alpha;
+    let gs = W * Math.log(beta);
+    let gb = (W * s) / beta;
+    for (let k = 0; k < this.xs.length; k++) {
+      ll += this.xWeights[k] * lgamma(r + this.xs[k]);
+      if (grad) gr += this.xWeights[k] * digamma(r + this.xs[k]);
+    }
     // series pieces only where the series converges fast; other groups are integrated directly
-    for (let k = 0; k < this.pairX.length; k++) this.pieces[k] = zOf(p, this.pairT[k]) <= SERIES_MAX_Z ? logPiece(p, this.pairX[k], this.pairT[k]) : NaN;
+    const pg = this.pieceGrad;
+    const pieceGrad = grad ? pg : undefined;
+    for (let k = 0; k < this.pairX.length; k++) this.pieces[k] = zOf(p, this.pairT[k]) <= SERIES_MAX_Z ? logPiece(p, this.pairX[k], this.pairT[k], pieceGrad, 4 * k) : NaN;
     const { x, tx, T, w } = this.data;
-    const logShare = (xi: number) => Math.log(s / (r + s + xi));
+    const dd = deadGrad;
     for (let i = 0; i < x.length; i++) {
-      const a = this.pieces[this.gTx[i]];
-      const dead = Number.isNaN(a) ? logDeadByQuadrature(p, x[i], tx[i], T[i]) : logShare(x[i]) + logDiff(a, this.pieces[this.gT[i]]);
-      ll += w[i] * logBracket(p, x[i], dead, T[i]).total;
+      const xi = x[i];
+      const ka = this.gTx[i];
+      const a = this.pieces[ka];
+      let dead: number;
+      let q = 0;
+      if (Number.isNaN(a)) dead = logDeadByQuadrature(p, xi, tx[i], T[i], grad ? dd : undefined);
+      else {
+        const b = this.pieces[this.gT[i]];
+        dead = Math.log(s / (r + s + xi)) + logDiff(a, b);
+        q = Math.exp(b - a);
+      }
+      const la = Math.log(alpha + T[i]);
+      const lb = Math.log(beta + T[i]);
+      const alive = -(r + xi) * la - s * lb;
+      const hi = Math.max(alive, dead);
+      const totalI = hi + Math.log(Math.exp(alive - hi) + Math.exp(dead - hi));
+      const wi = w[i];
+      ll += wi * totalI;
+      if (!grad) continue;
+      // d total = P(alive part) d alive + (1 − that) d dead
+      const pa = Math.exp(alive - totalI);
+      gr -= wi * pa * la;
+      ga -= (wi * pa * (r + xi)) / (alpha + T[i]);
+      gs -= wi * pa * lb;
+      gb -= (wi * pa * s) / (beta + T[i]);
+      if (dead === -Infinity) continue;
+      const pd = wi * (1 - pa);
+      if (Number.isNaN(a)) {
+        gr += pd * dd[0];
+        ga += pd * dd[1];
+        gs += pd * dd[2];
+        gb += pd * dd[3];
+      } else {
+        // ln(s/(r+s+x)) + ln(e^a − e^b): (da − q db)/(1 − q) with q = e^(b−a)
+        const kb = 4 * this.gT[i];
+        const ka4 = 4 * ka;
+        const inv = 1 / (1 - q);
+        const rsx = 1 / (r + s + xi);
+        gr += pd * (-rsx + (pg[ka4] - q * pg[kb]) * inv);
+        ga += pd * (pg[ka4 + 1] - q * pg[kb + 1]) * inv;
+        gs += pd * (1 / s - rsx + (pg[ka4 + 2] - q * pg[kb + 2]) * inv);
+        gb += pd * (pg[ka4 + 3] - q * pg[kb + 3]) * inv;
+      }
+    }
+    if (grad) {
+      grad[0] = gr * r;
+      grad[1] = ga * alpha;
+      grad[2] = gs * s;
+      grad[3] = gb * beta;
     }
     return ll;
   }
 }
+const deadGrad = new Float64Array(4);
 
-/** Log-likelihood of the Pareto/NBD model for grouped data. */
-export function paretoNbdLogLikelihood(data: BgNbdData, p: ParetoNbdParams): number {
-  return new Likelihood(data).value(p);
+/** Log-likelihood of the Pareto/NBD model for grouped data; with `grad`, its derivatives by ln r, ln α, ln s, ln β. */
+export function paretoNbdLogLikelihood(data: BgNbdData, p: ParetoNbdParams, grad?: number[]): number {
+  return new Likelihood(data).value(p, grad);
 }
 
 /**
- * Maximum-likelihood fit on log-parameters (Nelder-Mead from a few starts, then BFGS polished
- * to a tight gradient). With many distinct triples a systematic subsample finds the optimum's
- * neighbourhood and the full data polishes it.
+ * Maximum-likelihood fit: BFGS with the analytic gradient on log-parameters from a few starts
+ * (the best wins). With many distinct triples a systematic subsample finds the optimum's
+ * neighbourhood and the full data polishes it, warm-started from the subsample's curvature.
+ * `start`: the optimum of closely related data (the same customers a few months earlier), searched from directly.
  */
-/** `start`: the optimum of closely related data (the same customers a few months earlier), searched from directly. */
 export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNbdFit {
   const groups = data.x.length;
   let customers = 0;
@@ -217,17 +357,44 @@ export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNb
   // bounded like BG/NBD's: on a flat ridge (s → 0 with β → ∞: nobody drops out) the search stops at e^±15
   const e = (v: number) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
   const params = (u: number[]): ParetoNbdParams => ({ r: e(u[0]), alpha: e(u[1]), s: e(u[2]), beta: e(u[3]) });
-  const result = maximizeLikelihood(
-    (u) => sample.value(params(u)),
-    start
-      ? [[start.r, start.alpha, start.s, start.beta].map(Math.log)]
-      : [
-          [0, Math.log(meanT), 0, Math.log(meanT)],
-          [Math.log(0.5), Math.log(meanT / 4), Math.log(0.5), Math.log(meanT)],
-        ],
-    sample === full ? undefined : (u) => full.value(params(u)),
-    { warm: start !== undefined },
-  );
+  const fitOn = (lik: Likelihood, from: number[], inverseHessian?: number[][]) =>
+    bfgs(
+      (u, grad) => {
+        const v = lik.value(params(u), grad);
+        if (!Number.isFinite(v)) return Infinity;
+        // beyond the bounds the objective is flat in u, so is its gradient
+        for (let i = 0; i < 4; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
+        return -v;
+      },
+      from,
+      { maxIterations: 300, gradientTolerance: 1e-11, inverseHessian },
+    );
+  const starts = start
+    ? [[start.r, start.alpha, start.s, start.beta].map(Math.log)]
+    : [
+        [0, Math.log(meanT), 0, Math.log(meanT)],
+        [Math.log(0.5), Math.log(meanT / 4), Math.log(0.5), Math.log(meanT)],
+        [Math.log(2), Math.log(meanT * 2), Math.log(2), Math.log(meanT / 2)],
+      ];
+  let best = null as ReturnType<typeof fitOn> | null;
+  for (const from of starts) {
+    const m = fitOn(sample, from);
+    if (!best || m.f < best.f) best = m;
+  }
+  let result = best!;
+  if (sample !== full) result = fitOn(full, result.x, result.inverseHessian);
+  // a short Nelder-Mead polish guards against a line search that stalled early on the β ridge
+  if (!result.converged && groups <= 2 * SUB) {
+    const nm = nelderMead(
+      (u) => {
+        const v = full.value(params(u));
+        return Number.isFinite(v) ? -v : Infinity;
+      },
+      result.x,
+      { step: 0.05, maxIterations: 2000, tolerance: 1e-13 },
+    );
+    if (nm.f < result.f) result = { ...nm, converged: nm.converged };
+  }
   const p = params(result.x);
   return { ...p, logLikelihood: full.value(p), customers, groups, converged: result.converged };
 }

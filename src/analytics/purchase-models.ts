@@ -45,7 +45,8 @@ export interface Calibration {
   purchasesPerOpportunity: number;
 }
 
-export function calibrationSummaries(cd: CustomerDays, firstBuy: Int32Array, calEnd: number, asOf: number, unitDays: number, foreignOnly: boolean): Calibration {
+/** `only`: when given, customers with only[c] = 0 are left out (the holdout comparison's sample). */
+export function calibrationSummaries(cd: CustomerDays, firstBuy: Int32Array, calEnd: number, asOf: number, unitDays: number, foreignOnly: boolean, only?: Uint8Array | null): Calibration {
   const n = cd.n;
   const x = new Int32Array(n);
   const txDays = new Int32Array(n);
@@ -61,7 +62,7 @@ export function calibrationSummaries(cd: CustomerDays, firstBuy: Int32Array, cal
   let inOpportunities = 0;
   let buyingOpportunities = 0;
   for (let c = 0; c < n; c++) {
-    if (cd.offsets[c + 1] === cd.offsets[c] || firstBuy[c] > calEnd) continue;
+    if (cd.offsets[c + 1] === cd.offsets[c] || firstBuy[c] > calEnd || (only && !only[c])) continue;
     inModel[c] = 1;
     const first = firstBuy[c];
     const opportunities = Math.floor((calEnd - first) / OPPORTUNITY_DAYS);
@@ -164,7 +165,7 @@ export function fitModels(cal: Calibration, time: <T>(stage: string, f: () => T)
         fits.failures[name] = (err as Error).message;
       }
     });
-  attempt('bgnbd', () => fitBgNbd(cal.grouped));
+  attempt('bgnbd', () => fitBgNbd(cal.grouped, near?.bgnbd ?? undefined));
   attempt('paretoNbd', () => fitParetoNbd(cal.grouped, near?.paretoNbd ?? undefined));
   attempt('bgbb', () => {
     let buying = 0;
@@ -343,6 +344,31 @@ export function chooseByLikelihood(fits: ModelFits): ModelName | null {
 /** holdout comparisons need at least this many repeat purchases in the held-out period */
 export const MIN_HOLDOUT_PURCHASES = 20;
 
+/** the automatic holdout comparison fits the models on at most about this many customers */
+export const HOLDOUT_SAMPLE = 30_000;
+
+/**
+ * The customers the automatic holdout comparison is fitted on: everyone up to HOLDOUT_SAMPLE,
+ * else a deterministic sample of about that many, chosen by a hash of the customer id (the same
+ * customers whatever the order of the file). Null: everyone.
+ */
+export function holdoutSample(ids: readonly string[], candidates: Uint8Array): Uint8Array | null {
+  let count = 0;
+  for (let c = 0; c < candidates.length; c++) count += candidates[c];
+  if (count <= HOLDOUT_SAMPLE) return null;
+  const limit = Math.floor((HOLDOUT_SAMPLE / count) * 2 ** 32);
+  const keep = new Uint8Array(candidates.length);
+  for (let c = 0; c < candidates.length; c++) {
+    if (!candidates[c]) continue;
+    // FNV-1a over the id's UTF-16 code units
+    let h = 0x811c9dc5;
+    const id = ids[c];
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    if (h >>> 0 < limit) keep[c] = 1;
+  }
+  return keep;
+}
+
 /**
  * The model the report uses. With a calibration end given, the models are compared on its
  * holdout. Without one, when the data spans at least a year, the last third of it (at most a
@@ -354,7 +380,7 @@ export function chooseModel(
   cal: Calibration,
   cd: CustomerDays,
   firstBuy: Int32Array,
-  o: { asOf: number; minDay: number; ud: number; explicitHoldout: boolean; foreignOnly: boolean; time: <T>(stage: string, f: () => T) => T },
+  o: { asOf: number; minDay: number; ud: number; explicitHoldout: boolean; foreignOnly: boolean; time: <T>(stage: string, f: () => T) => T; sample?: Uint8Array | null },
 ): ModelChoice | null {
   const fittedModels = (['bgnbd', 'paretoNbd', 'bgbb'] as const).filter((m) => fits[m]);
   if (fittedModels.length === 0) return null;
@@ -367,7 +393,7 @@ export function chooseModel(
     holdoutFits = fits;
   } else if (!o.explicitHoldout && o.asOf - o.minDay >= 365) {
     const held = Math.min(365, Math.floor((o.asOf - o.minDay) / 3));
-    holdoutCal = o.time('summaries before the holdout', () => calibrationSummaries(cd, firstBuy, o.asOf - held, o.asOf, o.ud, o.foreignOnly));
+    holdoutCal = o.time('summaries before the holdout', () => calibrationSummaries(cd, firstBuy, o.asOf - held, o.asOf, o.ud, o.foreignOnly, o.sample));
     const c = holdoutCal;
     holdoutFits = fitModels(c, (stage, f) => o.time(`${stage} (before the holdout)`, f), fits);
   }
@@ -382,6 +408,7 @@ export function chooseModel(
         meanAbsoluteError: r.meanAbsoluteError === null ? null : Math.round(r.meanAbsoluteError * 1e4) / 1e4,
       }));
       const win = rows.find((r) => r.model === best)!;
+      const sampled = !o.explicitHoldout && Boolean(o.sample);
       const others = rows.filter((r) => r.model !== best && r.fitted).map((r) => `${r.name} ${r.meanAbsoluteError!.toFixed(3)}`);
       const from = isoDay(holdoutCal.calEnd + 1);
       const to = isoDay(holdoutCal.asOf);
@@ -391,7 +418,7 @@ export function chooseModel(
         by: 'holdout',
         holdout: { from, to, customers: cmp.customers, actualRepeatPurchases: cmp.actual },
         comparison: rows,
-        reason: `${win.name} predicted the ${cmp.actual.toLocaleString('en')} repeat purchases of ${from} to ${to} best, fitted on the data before them: it expected ${figure(win.holdoutPredicted!)}, off by ${win.meanAbsoluteError!.toFixed(3)} purchases per customer on average${others.length ? ` (${others.join(', ')})` : ''}.${o.explicitHoldout ? '' : ' The figures use it fitted on all the data.'}`,
+        reason: `${win.name} predicted the ${cmp.actual.toLocaleString('en')} repeat purchases of ${from} to ${to} best${sampled ? ` (a sample of ${cmp.customers.toLocaleString('en')} customers)` : ''}, fitted on the data before them: it expected ${figure(win.holdoutPredicted!)}, off by ${win.meanAbsoluteError!.toFixed(3)} purchases per customer on average${others.length ? ` (${others.join(', ')})` : ''}.${o.explicitHoldout ? '' : ' The figures use it fitted on all the data.'}`,
       };
     }
   }

@@ -2,10 +2,10 @@
 // a header using common column names) or whitespace-separated files without a header such as
 // CDNOW's, where the columns are named by 1-based number. Bad rows are reported with their
 // line number and skipped; the good ones are kept.
-import { parse } from 'csv-parse';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { columnKey, columnNames, type ColumnField } from '../platform/columns.js';
+import { readCsvFile, readLinesOfFile } from '../platform/csv/reader.js';
 import { DayConverter, parseDay } from './dates.js';
 import { OrderTableBuilder, type BillingInterval, type OrderTable, type SubscriptionRow } from './orders.js';
 
@@ -50,7 +50,11 @@ function findColumn(headers: string[], names: string[]): number {
 }
 
 /** Parses "1,234.50", "€ 12,50", "-3.5" to minor units; null when not a number. */
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
+
 export function parseAmount(text: string, digits = 2): number | null {
+  // most files write plain decimals: no currency signs or separators to clean up
+  if (PLAIN_NUMBER.test(text)) return Math.round(Number(text) * 10 ** digits);
   let s = text.trim().replace(/[^\d.,\-+]/g, '');
   if (s === '') return null;
   if (s.includes(',') && s.includes('.')) s = s.lastIndexOf(',') > s.lastIndexOf('.') ? s.replace(/\./g, '').replace(',', '.') : s.replace(/,/g, '');
@@ -79,28 +83,22 @@ function detectDelimiter(line: string): string | null {
   return counts[0][1] > 0 ? counts[0][0] : null;
 }
 
-/** Rows of a file as string arrays with their line numbers. */
-async function* rowsOf(file: string, delimiter: string | null): AsyncGenerator<{ line: number; cells: string[] }> {
+/**
+ * Calls `f(line, cells)` for each row of a file, blank rows left out: whitespace-separated
+ * columns when `delimiter` is null, else the fast plain-CSV reader (csv-parse for awkward files).
+ */
+async function forEachRow(file: string, delimiter: string | null, f: (line: number, cells: string[]) => void): Promise<void> {
   if (delimiter === null) {
-    const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let line = 0;
-    for await (const text of rl) {
-      line++;
-      const t = text.replace(/^\uFEFF/, '').trim();
-      if (t === '') continue;
-      yield { line, cells: t.split(/\s+/) };
-    }
+    await readLinesOfFile(file, (text, line) => {
+      const t = text.trim();
+      if (t !== '') f(line, t.split(/\s+/));
+    });
     return;
   }
-  // line numbers are record numbers (exact unless a quoted field spans lines); csv-parse's own
-  // line info costs a third of the parse time on big files
-  const parser = fs.createReadStream(file).pipe(parse({ delimiter, bom: true, relax_column_count: true, relax_quotes: true }));
-  let line = 0;
-  for await (const record of parser as AsyncIterable<string[]>) {
-    line++;
-    if (record.length === 1 && record[0].trim() === '') continue;
-    yield { line, cells: record };
-  }
+  await readCsvFile(file, delimiter, (cells, line) => {
+    if (cells.length === 1 && cells[0].trim() === '') return;
+    f(line, cells);
+  });
 }
 
 export interface OrdersFile {
@@ -129,7 +127,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
   let names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null as string | null };
   let first = true;
   let rows = 0;
-  for await (const { line, cells } of rowsOf(file, delimiter)) {
+  await forEachRow(file, delimiter, (line, cells) => {
     if (first) {
       first = false;
       const headers = cells.map(normalizeHeader);
@@ -149,7 +147,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
         const missing = [cCol < 0 && 'customer id (e.g. customer_id, email)', dCol < 0 && 'date (e.g. date, created_at)', aCol < 0 && minorCol < 0 && 'amount (e.g. amount, total)'].filter(Boolean);
         if (missing.length) throw new Error(`${file}: no column for ${missing.join(', ')}; name them with --customer-col/--date-col/--amount-col (1-based)`);
         names = { customer: cells[cCol].trim(), date: cells[dCol].trim(), amount: cells[aCol >= 0 ? aCol : minorCol].trim(), status: sCol >= 0 ? cells[sCol].trim() : null };
-        continue;
+        return;
       }
       if (cCol < 0 || dCol < 0 || aCol < 0) {
         // no header: the CDNOW layouts, or say which flags are needed
@@ -159,7 +157,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
         names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null };
       }
       // a header row of other names (CDNOW master's) is skipped when its date does not parse
-      if (parseDay(cells[dCol] ?? '', converter) === null && parseAmount(cells[aCol] ?? '', digits) === null) continue;
+      if (parseDay(cells[dCol] ?? '', converter) === null && parseAmount(cells[aCol] ?? '', digits) === null) return;
     }
     rows++;
     const id = (cells[cCol] ?? '').trim();
@@ -182,7 +180,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
             }
           : undefined,
       );
-  }
+  });
   return { table: builder.build(), errors, rows, columns: names };
 }
 
@@ -206,7 +204,7 @@ export async function readSubscriptionsFile(file: string, choice: ColumnChoice =
   const errors: RowError[] = [];
   let col: Record<string, number> | null = null;
   let rows = 0;
-  for await (const { line, cells } of rowsOf(file, delimiter)) {
+  await forEachRow(file, delimiter, (line, cells) => {
     if (!col) {
       const h = cells.map(normalizeHeader);
       col = {
@@ -220,7 +218,7 @@ export async function readSubscriptionsFile(file: string, choice: ColumnChoice =
       };
       const missing = ['customer', 'plan', 'amount', 'interval', 'started'].filter((k) => col![k] < 0);
       if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')} (expected id, customer, plan, amount, interval, started_at, canceled_at)`);
-      continue;
+      return;
     }
     rows++;
     const get = (k: string) => (col![k] >= 0 ? (cells[col![k]] ?? '').trim() : '');
@@ -239,6 +237,6 @@ export async function readSubscriptionsFile(file: string, choice: ColumnChoice =
     else if (amount === null || amount < 0) errors.push({ line, message: `unreadable amount ${JSON.stringify(get('amount'))}` });
     else if (!interval) errors.push({ line, message: `interval must be week, month, quarter or year (got ${JSON.stringify(get('interval'))})` });
     else subscriptions.push({ id: get('id') || `line-${line}`, customerId, plan: get('plan'), amount, interval, startDay: start, cancelDay: cancel });
-  }
+  });
   return { subscriptions, errors, rows };
 }

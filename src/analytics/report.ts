@@ -22,7 +22,7 @@ import { healthScore, type Health, type HealthFactor } from './health.js';
 import { quantile } from './math.js';
 import { applyCancellations, intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
 import type { ParetoNbdFit } from './pnbd.js';
-import { calibrationSummaries, chooseModel, fitModels, modelLabels, OPPORTUNITY_DAYS, predict, type ModelChoice, type ModelName } from './purchase-models.js';
+import { calibrationSummaries, chooseModel, fitModels, holdoutSample, modelLabels, OPPORTUNITY_DAYS, predict, type ModelChoice, type ModelName } from './purchase-models.js';
 import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
 
 export type TimeUnit = 'day' | 'week' | 'month';
@@ -460,28 +460,33 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
         for (let c = 0; c < n; c++) boughtRow[c] |= row[c];
       }
     }
+    // the hot loop of the report (periods × customers): locals and flags as 0/1 arithmetic
+    const firstDay = p.firstDay;
+    const atS = active.subarray(bs * n, (bs + 1) * n);
+    const atE = active.subarray(be * n, (be + 1) * n);
     for (let c = 0; c < n; c++) {
-      const s = active[bs * n + c];
-      const e = active[be * n + c];
+      const s = atS[c];
+      const e = atE[c];
       atStart += s;
       atEnd += e;
-      if (s && !e) lost++;
-      const f = p.firstDay[c];
+      lost += s & (e ^ 1);
+      const f = firstDay[c];
       const bought = boughtRow[c];
+      const before = f < start ? 1 : 0;
       if (f >= start && f < end) fresh++;
-      else if (f < start && !s && bought) returned++;
-      if (bought) {
-        buyers++;
-        if (f < start) repeatBuyers++;
-      }
-      if (p.mrr && s) {
+      else returned += before & (s ^ 1) & bought;
+      buyers += bought;
+      repeatBuyers += bought & before;
+    }
+    if (p.mrr)
+      for (let c = 0; c < n; c++) {
+        if (!atS[c]) continue;
         const a = p.mrr[bs * n + c];
         const b = p.mrr[be * n + c];
         mrrStart += a;
         mrrEnd += b;
         mrrKept += Math.min(a, b);
       }
-    }
     let revenue = 0;
     for (let m = mFrom; m < mTo; m++) revenue += p.revenueByMonth[m];
     const churn = atStart > 0 ? lost / atStart : null;
@@ -824,7 +829,17 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   });
 
   // which model the report uses: the best holdout fit when there is enough history
-  const chosen = timed(opts, 'choose the model', () => chooseModel(fits, cal, pd, firstBuy, { asOf, minDay, ud, explicitHoldout: opts.calibrationEndDay !== undefined, foreignOnly, time: timeStage }));
+  const chosen = timed(opts, 'choose the model', () =>
+    chooseModel(fits, cal, pd, firstBuy, {
+      asOf,
+      minDay,
+      ud,
+      explicitHoldout: opts.calibrationEndDay !== undefined,
+      foreignOnly,
+      time: timeStage,
+      sample: opts.calibrationEndDay === undefined ? holdoutSample(ids, inModel) : null,
+    }),
+  );
   const holdoutDays = asOf - calEnd;
   const preds = chosen ? timed(opts, 'predict per customer', () => predict(chosen.model, fits, cal, { unitDays: ud, horizonDays: horizon, discountRate: discount })) : null;
   if (!preds) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
