@@ -1,5 +1,6 @@
 // The staff API: saved views, SLA clocks in business hours (paused while pending the customer),
 // assign, snooze, resolve/reopen, notes, calls, the customer panel, roles, the OpenAPI document.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { receiveMessage } from './inbox.service.js';
@@ -104,6 +105,20 @@ describe('conversations', () => {
     const page2 = (await get(`/api/inbox/conversations?view=all&limit=1&cursor=${page1.nextCursor}`)).json();
     expect([...page1.conversations, ...page2.conversations].map((c: { id: string }) => c.id)).toEqual([second, first]);
     expect((await get('/api/inbox/conversations?cursor=garbage')).statusCode).toBe(400);
+  });
+
+  it('searches a substring of the subject, the customer name or email, any case, short terms too, wildcards literal', async () => {
+    const ids = async (q: string) => (await get(`/api/inbox/conversations?view=all&q=${encodeURIComponent(q)}`)).json().conversations.map((c: { id: string }) => c.id);
+    expect(await ids('OICE CO')).toEqual([second]); // the middle of the subject "Invoice copy"
+    expect(await ids('zipp')).toEqual([first]);
+    expect(await ids('ob')).toEqual([second]); // a two-letter piece of the name "bob" (below a trigram)
+    expect(await ids('ann@example')).toEqual([first]); // the email
+    expect(await ids('example.test')).toEqual([second, first]);
+    expect(await ids('%')).toEqual([]); // a wildcard is a character to find, not "anything"
+    expect(await ids('nothing like this')).toEqual([]);
+    // The trigram indexes exist (pg_trgm is there on PGlite and the test server).
+    const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where indexname in ('conversations_search_subject', 'inbox_customers_search_email')`.execute(t.ctx.db);
+    expect(indexes.rows).toHaveLength(2);
   });
 
   it('pauses the clocks while pending the customer and counts on from where they stopped', async () => {

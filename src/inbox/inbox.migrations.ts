@@ -143,4 +143,22 @@ export const inboxMigrations: MigrationSet = {
       await sql`drop index conversations_last`.execute(db);
     },
   },
+  '0505_inbox_search_trigram': {
+    // Search (`?q=`) matches a substring of the subject, the customer's name or email. Trigram GIN
+    // indexes let each `like '%term%'` (3+ characters) read an index instead of every row: the
+    // subject here; the customer's name already has customers_search_name (0102); the customer's
+    // email gets one here because only the inbox searches it by substring (customers search it by
+    // prefix). pg_trgm is installed by 0102 where the server allows it; without it this creates
+    // nothing and search keeps its scan, with the same results.
+    async up(db: MigrationDb) {
+      const schema = (await sql<{ schema: string }>`select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(db)).rows[0]
+        ?.schema;
+      if (!schema) return;
+      await sql`create index conversations_search_subject on conversations using gin (lower(subject) ${sql.id(schema, 'gin_trgm_ops')})`.execute(db);
+      await sql`create index inbox_customers_search_email on customers using gin (email_normalized ${sql.id(schema, 'gin_trgm_ops')}) where email_normalized is not null`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      for (const i of ['conversations_search_subject', 'inbox_customers_search_email']) await sql.raw(`drop index if exists ${i}`).execute(db);
+    },
+  },
 };

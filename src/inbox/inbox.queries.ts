@@ -100,7 +100,25 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
       .trim()
       .toLowerCase()
       .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) => eb.or([eb(sql`lower(c.subject)`, 'like', s), eb(sql`lower(cu.name)`, 'like', s), eb('cu.email_normalized', 'like', s)]));
+    // Each branch on its own table, so each reads its trigram index (0505, 0102) and the list
+    // then reads only the conversations found, instead of testing every joined row.
+    q = q.where('c.id', 'in', (eb) =>
+      eb
+        .selectFrom('conversations as sc')
+        .select('sc.id')
+        .where(sql`lower(sc.subject)`, 'like', s)
+        .union(
+          eb
+            .selectFrom('conversations as cc')
+            .select('cc.id')
+            .where('cc.customer_id', 'in', (eb2) =>
+              eb2
+                .selectFrom('customers as sc')
+                .select('sc.id')
+                .where((w) => w.or([w(sql`lower(sc.name)`, 'like', s), w('sc.email_normalized', 'like', s)])),
+            ),
+        ),
+    );
   }
   if (f.view === 'breaching') {
     q = q.orderBy(sql`least(c.first_response_due_at, c.resolution_due_at)`, 'asc').orderBy('c.id');
