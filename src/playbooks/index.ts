@@ -5,3 +5,4 @@ export type { PlaybookActionRunner, PlaybookStep, StepOutcome } from './playbook
 export { renderEmail, TemplateError } from './playbooks.templates.js';
 export { emitPlaybookEvent, type PlaybookEvent } from './playbooks.events.js';
 export type { CustomerVariables } from './playbooks.actions.js';
+export type { PlaybookTriggerDef } from './playbooks.triggers.js';

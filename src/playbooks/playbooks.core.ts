@@ -2,6 +2,7 @@
 // customers a trigger picks, whether conditions hold, when a step should be skipped. Plain
 // functions over plain data; the database edge is playbooks.service.ts.
 import { z } from 'zod';
+import { contributedTriggers, type PlaybookTriggerDef } from './playbooks.triggers.js';
 
 export const eventTypes = [
   'customer.created',
@@ -16,7 +17,7 @@ export const eventTypes = [
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
-export const triggerSchema = z.discriminatedUnion('type', [
+const builtInTriggers = [
   z.object({ type: z.literal('customer.created') }),
   z.object({ type: z.literal('order'), which: z.enum(['first', 'repeat', 'any']) }),
   z.object({ type: z.literal('subscription.cancelled') }),
@@ -37,8 +38,48 @@ export const triggerSchema = z.discriminatedUnion('type', [
     ownCycleFactor: z.number().min(1).max(10).nullable().default(null),
   }),
   z.object({ type: z.literal('weekly'), weekday: z.number().int().min(1).max(7) }),
-]);
+] as const;
+export const triggerSchema = z.discriminatedUnion('type', [...builtInTriggers]);
 export type Trigger = z.infer<typeof triggerSchema>;
+export const builtInTriggerTypes: readonly string[] = builtInTriggers.map((t) => t.shape.type.value);
+/** Each engine trigger's fields besides `type` (the trigger catalogue). */
+export const builtInTriggerFields: Record<string, string[]> = Object.fromEntries(builtInTriggers.map((t) => [t.shape.type.value, Object.keys(t.shape).filter((k) => k !== 'type')]));
+
+/** What the owner reads for each of the engine's own triggers (the trigger catalogue). */
+export const builtInTriggerLabels: Record<Trigger['type'], string> = {
+  'customer.created': 'a new customer',
+  order: 'an order',
+  'subscription.cancelled': 'a subscription is cancelled',
+  'survey.answered': 'a survey answer',
+  'ticket.resolved': 'a ticket is resolved',
+  'health.dropped': 'health drops',
+  'cart.abandoned': 'a cart is abandoned',
+  'payment.failed': 'a payment fails',
+  'tier.reached': 'a loyalty tier is reached',
+  date: 'a date',
+  no_touchpoint: 'no contact for a while',
+  no_order: 'no order for a while',
+  weekly: 'every week',
+};
+
+const withContributed = new Map<string, z.ZodType>();
+/**
+ * The trigger schema with the triggers other features contribute (playbooks.triggers.ts): one
+ * discriminated union, so a bad field of any trigger is named. Contributed triggers keep their
+ * fields in the stored definition; in code they are typed as the engine's `Trigger` and reach
+ * only `eventMatches`' contributed branch.
+ */
+export function triggerSchemaWith(defs: readonly PlaybookTriggerDef[]): z.ZodType<Trigger> {
+  const extra = defs.filter((d) => !builtInTriggerTypes.includes(d.type));
+  if (extra.length === 0) return triggerSchema;
+  const key = extra.map((d) => d.type).join('|');
+  let schema = withContributed.get(key);
+  if (!schema) {
+    schema = z.discriminatedUnion('type', [...builtInTriggers, ...extra.map((d) => z.object({ type: z.literal(d.type), ...(d.fields ?? {}) }))]);
+    withContributed.set(key, schema);
+  }
+  return schema as z.ZodType<Trigger>;
+}
 export const scheduledTriggerTypes = new Set(['date', 'no_touchpoint', 'no_order', 'weekly']);
 
 export const conditionFields = ['tags', 'segment', 'retention_driver', 'marketing_consent', 'country', 'city', 'clv_minor', 'orders_count', 'has_email'] as const;
@@ -122,7 +163,7 @@ export type Step = z.infer<typeof stepSchema>;
 export const playbookDefinition = z.object({
   name: z.string().trim().min(1, 'is required').max(200),
   description: z.string().max(2000).default(''),
-  trigger: triggerSchema,
+  trigger: z.lazy(() => triggerSchemaWith(contributedTriggers())),
   conditions: z.array(conditionSchema).max(20).default([]),
   steps: z.array(stepSchema).min(1, 'needs at least one step').max(20),
 });
@@ -210,12 +251,16 @@ export function evaluateConditions(conditions: Condition[], facts: CustomerFacts
 // ---- events ----
 
 export interface EventInput {
-  type: EventType;
+  /** an engine event type, or a contributed trigger's type */
+  type: string;
   data: Record<string, unknown>;
 }
 
-/** Whether an event fires a trigger. `order.created` carries data.first (true for a first order). */
-export function eventMatches(trigger: Trigger, event: EventInput): boolean {
+/**
+ * Whether an event fires a trigger. `order.created` carries data.first (true for a first order).
+ * A contributed trigger fires on events of its own type, when its `matches` (if any) agrees.
+ */
+export function eventMatches(trigger: Trigger, event: EventInput, contributed: readonly PlaybookTriggerDef[] = []): boolean {
   switch (trigger.type) {
     case 'customer.created':
     case 'subscription.cancelled':
@@ -236,8 +281,11 @@ export function eventMatches(trigger: Trigger, event: EventInput): boolean {
       const previous = event.data.previous === undefined || event.data.previous === null ? Infinity : Number(event.data.previous);
       return Number.isFinite(score) && score < trigger.below && previous >= trigger.below;
     }
-    default:
-      return false;
+    default: {
+      const type: string = trigger.type;
+      const def = contributed.find((d) => d.type === type);
+      return Boolean(def) && event.type === type && (def!.matches?.(trigger as Record<string, unknown>, event.data) ?? true);
+    }
   }
 }
 

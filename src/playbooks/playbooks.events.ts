@@ -8,12 +8,14 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import { evaluateConditions, eventMatches, eventTypes, type EventType } from './playbooks.core.js';
 import { loadOneFacts } from './playbooks.facts.js';
+import { contributedTriggers } from './playbooks.triggers.js';
 import { enroll, listPlaybooks } from './playbooks.service.js';
 
 export type { EventType };
 
 export interface PlaybookEvent {
-  type: EventType;
+  /** an engine event type, or the type of a trigger another feature contributes (playbooks.triggers.ts) */
+  type: EventType | (string & {});
   customerId: string;
   /** what happened: survey.answered { kind: 'detractor'|'passive'|'promoter', score, category };
    *  order.created { first?: boolean, order?: { amount, date, number } }; health.dropped { score, previous };
@@ -23,8 +25,13 @@ export interface PlaybookEvent {
   occurrenceKey: string;
 }
 
+/** An engine event type or a contributed trigger's type (read when the event comes, not at start-up). */
+export const playbookEventType = z
+  .string()
+  .refine((t) => (eventTypes as readonly string[]).includes(t) || contributedTriggers().some((d) => d.type === t), { message: 'is not a playbook event or trigger type' });
+
 export const playbookEventSchema = z.object({
-  type: z.enum(eventTypes),
+  type: playbookEventType,
   customerId: z.string().uuid('must be a customer id (uuid)'),
   data: z.record(z.string(), z.unknown()).default({}),
   occurrenceKey: z.string().trim().min(1, 'is required').max(200),
@@ -47,7 +54,8 @@ export async function emitPlaybookEvent(ctx: AppContext, event: PlaybookEvent): 
       .executeTakeFirstOrThrow();
     data.first = Number(n.n) <= 1;
   }
-  const playbooks = (await listPlaybooks(ctx.db, { enabledOnly: true })).filter((p) => eventMatches(p.trigger, { type: e.type, data }));
+  const contributed = contributedTriggers();
+  const playbooks = (await listPlaybooks(ctx.db, { enabledOnly: true })).filter((p) => eventMatches(p.trigger, { type: e.type, data }, contributed));
   if (playbooks.length === 0) return { enrolled: [] };
   const facts = await loadOneFacts(ctx.db, e.customerId);
   if (!facts) return { enrolled: [] };

@@ -6,8 +6,9 @@ import type { AppContext } from '../platform/context.js';
 import { badRequest, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
 import { getFeatureSettings, getWorkspace, setFeatureSettings, workspaceMoney } from '../workspace/index.js';
-import { eventTypes, playbookDefinition, type PlaybookDefinition } from './playbooks.core.js';
-import { emitPlaybookEvent } from './playbooks.events.js';
+import { builtInTriggerFields, builtInTriggerLabels, playbookDefinition, type PlaybookDefinition } from './playbooks.core.js';
+import { emitPlaybookEvent, playbookEventType } from './playbooks.events.js';
+import { contributedTriggers } from './playbooks.triggers.js';
 import { loadOneFacts } from './playbooks.facts.js';
 import { installReadyMade } from './playbooks.library.js';
 import { defaultPlaybookSettings, previewEnrolment, runPlaybookScan } from './playbooks.scan.js';
@@ -68,6 +69,19 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
     const by = new Map(stats.map((s) => [s.playbook_id, s]));
     return { playbooks: playbooks.map((p) => ({ ...p, enrolled: Number(by.get(p.id)?.total ?? 0), active: Number(by.get(p.id)?.active ?? 0) })) };
   });
+
+  app.get(
+    '/api/playbooks/triggers',
+    { config: { access: 'staff' }, schema: { tags: ['playbooks'], summary: 'The trigger catalogue: the engine’s triggers and those other features contribute, with their fields' } },
+    async () => ({
+      triggers: [
+        ...Object.entries(builtInTriggerLabels).map(([type, label]) => ({ type, label, contributed: false, fields: builtInTriggerFields[type] ?? [] })),
+        ...contributedTriggers()
+          .filter((d) => !(d.type in builtInTriggerLabels))
+          .map((d) => ({ type: d.type, label: d.label, contributed: true, fields: Object.keys(d.fields ?? {}) })),
+      ],
+    }),
+  );
 
   app.get(
     '/api/playbooks/runs',
@@ -283,7 +297,7 @@ export async function playbookRoutes(app: App, ctx: AppContext): Promise<void> {
       schema: {
         tags: ['events'],
         summary: 'Any playbook event (customer created, order, subscription cancelled, survey answered, ticket resolved, health dropped …)',
-        body: z.object({ type: z.enum(eventTypes), customerId: z.string().uuid(), occurrenceKey: z.string().trim().min(1).max(200), data: z.record(z.string(), z.unknown()).default({}) }),
+        body: z.object({ type: playbookEventType, customerId: z.string().uuid(), occurrenceKey: z.string().trim().min(1).max(200), data: z.record(z.string(), z.unknown()).default({}) }),
       },
     },
     async (req, reply) => {

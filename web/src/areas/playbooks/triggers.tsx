@@ -1,10 +1,13 @@
 // The playbook editor's trigger form. Each trigger type has its fields and its sentence as a
 // `PlaybookTriggerField`: the types the playbook engine itself defines are below; a type another
 // area owns (loyalty's `tier.reached`) comes from that area through `playbookTriggerFields`, so
-// this folder never hard-codes it. A type nobody describes (a newer server) is edited as JSON.
+// this folder never hard-codes it. A trigger a server feature contributes (playbooks.triggers.ts)
+// without a web form comes from the trigger catalogue (GET /api/playbooks/triggers): pickable by
+// its label, its fields edited as JSON.
 import { useState, type ReactNode } from 'react';
 import { useContributions } from '../../shell/contributions';
 import type { PlaybookTriggerField } from '../../shell/types';
+import { useApi } from '../../shell/useApi';
 
 export type TriggerValue = Parameters<PlaybookTriggerField['element']>[0];
 
@@ -154,10 +157,29 @@ export const ownTriggers: PlaybookTriggerField[] = [
   },
 ];
 
-/** The engine's trigger types and the ones other areas contribute, in one list. */
+interface CatalogueEntry {
+  type: string;
+  label: string;
+  contributed: boolean;
+  fields: string[];
+}
+
+/** A server-contributed trigger with no web form: its label, its fields as JSON. */
+const fromCatalogue = (t: CatalogueEntry): PlaybookTriggerField => ({
+  type: t.type,
+  label: t.label,
+  initial: { type: t.type },
+  element: (trigger, onChange, disabled) => (t.fields.length ? <TriggerJson key={t.type} trigger={trigger} onChange={onChange} disabled={disabled} /> : null),
+  describe: () => t.label,
+});
+
+/** The engine's trigger types, the ones other areas contribute, and the server's other contributed ones, in one list. */
 export function useTriggerFields(): PlaybookTriggerField[] {
   const { playbookTriggerFields } = useContributions();
-  return [...ownTriggers, ...playbookTriggerFields.filter((f) => !ownTriggers.some((o) => o.type === f.type))];
+  const catalogue = useApi<{ triggers: CatalogueEntry[] }>('/api/playbooks/triggers');
+  const fields = [...ownTriggers, ...playbookTriggerFields.filter((f) => !ownTriggers.some((o) => o.type === f.type))];
+  const more = (catalogue.data?.triggers ?? []).filter((t) => t.contributed && !fields.some((f) => f.type === t.type)).map(fromCatalogue);
+  return [...fields, ...more];
 }
 
 /** How a trigger reads in a sentence; a type nobody describes reads as its name. */
