@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { isContact } from './contact.js';
+import { recordTouchpoint } from './customers.service.js';
 import { makeCustomer } from './testing/factories.js';
 
 let database: OpenDatabase;
@@ -30,10 +31,7 @@ describe('what counts as contact', () => {
       ['system', 'internal', 'playbook:1', false],
     ];
     for (const [i, [channel, direction, source]] of rows.entries()) {
-      await db
-        .insertInto('touchpoints')
-        .values({ customer_id: c.id, channel: channel as 'call', direction, source, summary: String(i), occurred_at: new Date(Date.UTC(2025, 0, 1 + i)) })
-        .execute();
+      await recordTouchpoint(db, { customerId: c.id, channel: channel as 'call', direction: direction as 'in', source, summary: String(i), occurredAt: new Date(Date.UTC(2025, 0, 1 + i)) });
     }
     const counted = await db.selectFrom('touchpoints').select('summary').where(isContact()).orderBy('occurred_at').execute();
     expect(counted.map((r) => Number(r.summary))).toEqual(rows.flatMap((r, i) => (r[3] ? [i] : [])));

@@ -25,11 +25,7 @@ describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', (
   ] as const) {
     it(`saves a customer who has a birthday (${label})`, async () => {
       const email = `bea-${label}@example.test`;
-      const c = await running.ctx.db
-        .insertInto('customers')
-        .values({ name: `Bea Birthday ${label}`, email, email_normalized: email, birthday: '1957-01-27', tags: [], marketing_consent: true })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const c = await makeCustomer(running.ctx.db, { name: `Bea Birthday ${label}`, email, birthday: '1957-01-27', marketing_consent: true });
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(15_000);
       await signIn(page, running, `/customers/${c.id}`);
@@ -57,19 +53,9 @@ describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', (
         .values({ name: `Acme ${label}` })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const spender = await db
-        .insertInto('customers')
-        .values({ name: `Zed Bigspender ${label}`, tags: [], company_id: co.id })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await db
-        .insertInto('orders')
-        .values({ customer_id: spender.id, amount_minor: 330, currency: 'GBP', ordered_at: new Date(Date.now() - 86400_000), status: 'paid' })
-        .execute();
-      await db
-        .insertInto('orders')
-        .values({ customer_id: spender.id, amount_minor: label === 'desktop' ? 999_999_00 : 1_999_999_00, currency: 'GBP', ordered_at: new Date(Date.now() - 2 * 86400_000), status: 'paid' })
-        .execute();
+      const spender = await makeCustomer(db, { name: `Zed Bigspender ${label}`, company_id: co.id });
+      await makeOrder(db, spender.id, { amount_minor: 330, currency: 'GBP', ordered_at: new Date(Date.now() - 86400_000) });
+      await makeOrder(db, spender.id, { amount_minor: label === 'desktop' ? 999_999_00 : 1_999_999_00, currency: 'GBP', ordered_at: new Date(Date.now() - 2 * 86400_000) });
       const page = await browser.newPage({ viewport });
       page.setDefaultTimeout(20_000);
       await signIn(page, running, '/customers');

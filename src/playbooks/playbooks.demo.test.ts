@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../accounts/index.js';
+import { makeCustomer, makeOrder } from '../customers/testing/factories.js';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { saveWorkspace } from '../workspace/index.js';
@@ -18,17 +19,14 @@ describe('playbooks demo', () => {
     await saveWorkspace(db, { name: 'Demo Co', industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
     const owner = await createUser(db, { email: 'o@demo.test', name: 'Owner', role: 'owner', password: 'correct horse battery' });
     for (let i = 0; i < 12; i++) {
-      const c = await db
-        .insertInto('customers')
-        .values({ name: `Customer ${i}`, email: `c${i}@demo.test`, marketing_consent: i % 2 === 0, acquired_at: new Date(today.getTime() - (400 - i * 30) * 86400_000), owner_user_id: owner.id })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      for (let k = 0; k < 3; k++) {
-        await db
-          .insertInto('orders')
-          .values({ customer_id: c.id, amount_minor: 2500, currency: 'GBP', ordered_at: new Date(today.getTime() - (300 - k * 20 - i) * 86400_000), status: 'paid' })
-          .execute();
-      }
+      const c = await makeCustomer(db, {
+        name: `Customer ${i}`,
+        email: `c${i}@demo.test`,
+        marketing_consent: i % 2 === 0,
+        acquired_at: new Date(today.getTime() - (400 - i * 30) * 86400_000),
+        owner_user_id: owner.id,
+      });
+      for (let k = 0; k < 3; k++) await makeOrder(db, c.id, { amount_minor: 2500, currency: 'GBP', ordered_at: new Date(today.getTime() - (300 - k * 20 - i) * 86400_000) });
     }
     const lines: string[] = [];
     await seedPlaybookDemo({ db, seed: 1, today, staffIds: [owner.id], log: (l) => lines.push(l) });

@@ -10,6 +10,7 @@ import { installReadyMade } from './playbooks.library.js';
 import { runPlaybookScan } from './playbooks.scan.js';
 import { listPlaybooks, savePlaybook, setPlaybookEnabled } from './playbooks.service.js';
 import { makeOrder } from '../customers/testing/factories.js';
+import { recordTouchpoint } from '../customers/index.js';
 
 const DAY = 86400_000;
 let t: TestApp;
@@ -93,10 +94,7 @@ describe('playbook engine', () => {
     await run();
     advance(2 * DAY);
     await run();
-    await t.ctx.db
-      .insertInto('touchpoints')
-      .values({ customer_id: id, channel: 'call', direction: 'out', occurred_at: clock, summary: 'Kick-off call', source: `user:${owner.userId}` })
-      .execute();
+    await recordTouchpoint(t.ctx.db, { customerId: id, channel: 'call', direction: 'out', occurredAt: clock, summary: 'Kick-off call', source: `user:${owner.userId}` });
     advance(6 * DAY);
     await run();
     expect(to('carl@example.test')).toHaveLength(2);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createUser } from '../accounts/index.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 import { startKeepwell, type Running } from '../platform/app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
@@ -44,11 +45,7 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
   it('answers an emailed NPS survey with one click and a comment; the detractor gets a task', async () => {
     const db = running.ctx.db;
     const owner = await createUser(db, { email: 'owner@fern.test', name: 'Fern Owner', role: 'owner', password: 'correct horse battery' });
-    const c = await db
-      .insertInto('customers')
-      .values({ name: 'Margot Quill-Robinson', email: 'margot@example.test', email_normalized: 'margot@example.test', tags: [], owner_user_id: owner.id, marketing_consent: true })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const c = await makeCustomer(db, { name: 'Margot Quill-Robinson', email: 'margot@example.test', owner_user_id: owner.id, marketing_consent: true });
     expect((await sendSurvey(running.ctx, { customerId: c.id, kind: 'nps', eventKey: 'nps:2026-11' })).sent).toBe(true);
     await deliverPendingEmails(running.ctx);
     const mail = smtp.received.find((m) => m.to.includes('margot@example.test'));
@@ -97,7 +94,7 @@ describe.skipIf(!chromiumPath)('survey pages in Chromium', () => {
 
   it('works on a phone with JavaScript turned off', async () => {
     const db = running.ctx.db;
-    const c = await db.insertInto('customers').values({ name: 'Otto Pane', email: 'otto@example.test', email_normalized: 'otto@example.test', tags: [] }).returning('id').executeTakeFirstOrThrow();
+    const c = await makeCustomer(db, { name: 'Otto Pane', email: 'otto@example.test' });
     const sent = await sendSurvey(running.ctx, { customerId: c.id, kind: 'csat', eventKey: 'ticket:77' });
     expect(sent.sent).toBe(true);
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 740 }, isMobile: true });

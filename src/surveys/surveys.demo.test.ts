@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
+import { insertHistory } from '../customers/index.js';
 import { Rng } from '../platform/random.js';
 import { seedSurveyDemo } from './surveys.demo.js';
 
@@ -54,10 +55,7 @@ beforeAll(async () => {
       });
     }
   }
-  await db.insertInto('customers').values(customers).execute();
-  await db.insertInto('orders').values(orders).execute();
-  await db.insertInto('touchpoints').values(touchpoints).execute();
-  await db.insertInto('subscriptions').values(subscriptions).execute();
+  await insertHistory(db, { customers, orders, subscriptions, touchpoints });
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
 import { createTask } from './tasks.service.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
 describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
@@ -24,20 +25,8 @@ describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
     it(`pages, sorts, filters and does tasks in bulk; adds one for a customer (${label})`, async () => {
       const db = running.ctx.db;
       await sql`delete from tasks`.execute(db);
-      const old = (
-        await db
-          .insertInto('customers')
-          .values({ name: `Olive Oldtimer ${label}`, tags: [] })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-      const bo = (
-        await db
-          .insertInto('customers')
-          .values({ name: `Bo Brightwater ${label}`, email: `bo-${label}@example.test`, email_normalized: `bo-${label}@example.test`, tags: [] })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
+      const old = (await makeCustomer(db, { name: `Olive Oldtimer ${label}` })).id;
+      const bo = (await makeCustomer(db, { name: `Bo Brightwater ${label}`, email: `bo-${label}@example.test` })).id;
       await sql`insert into tasks (title, due_at, source, assignee_role, customer_id)
         select 'Win-back call ' || g, now() - interval '30 days' + (g || ' minutes')::interval, 'playbook:win', 'owner', ${old}::uuid from generate_series(1, 120) g`.execute(db);
       await createTask(db, { title: `Detractor follow-up ${label}`, customerId: bo, dueAt: new Date(), source: 'survey:s1', assigneeRole: 'owner' });

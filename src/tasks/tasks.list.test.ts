@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 import { createTask } from './tasks.service.js';
 
 let t: TestApp;
@@ -52,8 +53,8 @@ describe('task list', () => {
   let ada: string;
   let bo: string;
   it('shows every open task by cursor, with counts; a task added now is not hidden behind older ones', async () => {
-    ada = (await t.ctx.db.insertInto('customers').values({ name: 'Ada' }).returning('id').executeTakeFirstOrThrow()).id;
-    bo = (await t.ctx.db.insertInto('customers').values({ name: 'Bo' }).returning('id').executeTakeFirstOrThrow()).id;
+    ada = (await makeCustomer(t.ctx.db, { name: 'Ada' })).id;
+    bo = (await makeCustomer(t.ctx.db, { name: 'Bo' })).id;
     // 600 old playbook tasks written in one statement (they share created_at), overdue for weeks.
     await sql`insert into tasks (title, due_at, source, assignee_role, customer_id)
       select 'Old call ' || g, ${new Date(clock.getTime() - 40 * DAY)}::timestamptz + (g || ' minutes')::interval, 'playbook:win', 'owner', ${ada}::uuid
