@@ -176,7 +176,8 @@ describe.skipIf(browserTestsSkipped('assistant'))('assistant in Chromium', () =>
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.context().addCookies(await page.context().cookies());
     await phone.goto(`${running.url}/assistant`);
-    await expect.poll(() => phone.getByTestId('entries').locator('tbody tr').count()).toBeGreaterThan(5);
+    // the new entry is being calibrated in a background worker meanwhile: give a loaded machine time
+    await expect.poll(() => phone.getByTestId('entries').locator('tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(5);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: path.join(shotDir, 'assistant-kb-phone.png'), fullPage: true });
     await phone.getByRole('tab', { name: 'Learning' }).click();
