@@ -23,15 +23,23 @@ const keepwell = path.resolve(import.meta.dirname, '../bin/keepwell.js');
 
 if (process.argv.includes('--bare-parse')) {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let n = 0;
   const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true }));
   for await (const r of parser) if (r) n++;
   const s = (performance.now() - t0) / 1000;
-  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s (seconds=${s.toFixed(3)})`);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (seconds=${s.toFixed(3)})`);
   process.exit(0);
 }
 
 console.log(machineLine());
+const loadLine = () =>
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+console.log(loadLine());
 
 /** csv-parse alone over the file, in a child process; answers the seconds it took. */
 function bareParseInChild(): number {
@@ -41,8 +49,9 @@ function bareParseInChild(): number {
   return Number(/seconds=([\d.]+)/.exec(r.stdout)![1]);
 }
 
-/** Runs `keepwell …` and answers its wall time and peak resident memory (MB). */
-function runKeepwell(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakMb: number; output: string }> {
+/** Runs `keepwell …` and answers its wall time, CPU time (user + system, all its threads) and
+ * peak resident memory (MB), the last two sampled from /proc while it runs. */
+function runKeepwell(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; cpuSeconds: number; peakMb: number; output: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [keepwell, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,10 +59,15 @@ function runKeepwell(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds:
     child.stdout.on('data', (d: Buffer) => (output += d));
     child.stderr.on('data', (d: Buffer) => (output += d));
     let peakKb = 0;
+    let cpuTicks = 0;
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        // utime and stime, fields 14 and 15 (after the parenthesised command name), in ticks of 1/100 s
+        const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        cpuTicks = Math.max(cpuTicks, Number(f[11]) + Number(f[12]));
       } catch {
         /* exited */
       }
@@ -64,7 +78,7 @@ function runKeepwell(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds:
       clearInterval(timer);
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) reject(new Error(`keepwell ${args[0]} exited with ${code}:\n${output.slice(-2000)}`));
-      else resolve({ seconds, peakMb: peakKb / 1024, output });
+      else resolve({ seconds, cpuSeconds: cpuTicks / 100, peakMb: peakKb / 1024, output });
     });
   });
 }
@@ -77,7 +91,9 @@ async function importInto(label: string, target: string[], env: NodeJS.ProcessEn
   const r = await runKeepwell(args, env);
   const counts = /Rows \d+: created (\d+), updated (\d+), unchanged (\d+)[^\n]*failed (\d+)/.exec(r.output);
   console.log(`  ${label}: ${counts ? counts[0] : r.output.slice(-500)}`);
-  console.log(`  ${label}: ${r.seconds.toFixed(2)} s, ${Math.round(ROWS / r.seconds)} rows/s, parse ratio ${(r.seconds / parseSeconds).toFixed(2)}, peak RSS ${Math.round(r.peakMb)} MB`);
+  console.log(
+    `  ${label}: ${r.seconds.toFixed(2)} s (CPU ${r.cpuSeconds.toFixed(2)} s), ${Math.round(ROWS / r.seconds)} rows/s, parse ratio ${(r.seconds / parseSeconds).toFixed(2)}, peak RSS ${Math.round(r.peakMb)} MB, ${loadLine()}`,
+  );
   return r;
 }
 
@@ -91,7 +107,7 @@ if (process.env.BENCH_SKIP_EMBEDDED !== '1') {
   const dataDir = fs.mkdtempSync(path.join(dir, 'pglite-'));
   try {
     const r = await importInto('embedded', ['--data-dir', dataDir], { DATABASE_URL: '' }, parseSeconds);
-    figures.push(`seconds=${r.seconds.toFixed(2)} parse_ratio=${(r.seconds / parseSeconds).toFixed(2)} peak_mb=${Math.round(r.peakMb)}`);
+    figures.push(`seconds=${r.seconds.toFixed(2)} cpu_seconds=${r.cpuSeconds.toFixed(2)} parse_ratio=${(r.seconds / parseSeconds).toFixed(2)} peak_mb=${Math.round(r.peakMb)}`);
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -106,7 +122,7 @@ if (pgUrl) {
   url.pathname = `/${name}`;
   try {
     const r = await importInto('postgresql', ['--database-url', url.toString()], {}, parseSeconds);
-    figures.push(`pg_seconds=${r.seconds.toFixed(2)} pg_parse_ratio=${(r.seconds / parseSeconds).toFixed(2)} pg_peak_mb=${Math.round(r.peakMb)}`);
+    figures.push(`pg_seconds=${r.seconds.toFixed(2)} pg_cpu_seconds=${r.cpuSeconds.toFixed(2)} pg_parse_ratio=${(r.seconds / parseSeconds).toFixed(2)} pg_peak_mb=${Math.round(r.peakMb)}`);
   } finally {
     await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
     await admin.close();
@@ -115,4 +131,9 @@ if (pgUrl) {
   console.log('(set DATABASE_URL or TEST_DATABASE_URL to also run against PostgreSQL)');
 }
 
-console.log(`import: rows=${ROWS} parse_seconds=${parseSeconds.toFixed(2)} ${figures.join(' ')}`);
+console.log(
+  `import: rows=${ROWS} parse_seconds=${parseSeconds.toFixed(2)} ${figures.join(' ')} load=${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(',')}`,
+);

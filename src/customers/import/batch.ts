@@ -4,7 +4,7 @@
 // first time the customer appears. Customers and subscriptions travel as rows.
 import { BinaryCopyWriter } from './binary-copy.js';
 import type { ImportType } from './presets.js';
-import type { CustomerPart, CustomerRow, OrderRow, RefundRow, SubscriptionRow } from './rows.js';
+import type { CustomerPart, CustomerRow, OrderPart, OrderRow, RefundRow, SubscriptionRow } from './rows.js';
 
 export type Person = CustomerPart & { line: number };
 
@@ -25,6 +25,8 @@ export interface OrderBatch {
   values: OrderValues;
   /** cancellations and refunds among the rows: the writer applies them at the end of the import */
   refunds?: RefundRow[];
+  /** more lines of orders handed on in earlier batches: the writer adds them to those orders */
+  parts?: OrderPart[];
 }
 
 export type WriteBatch = { type: 'orders'; orders: OrderBatch } | { type: 'customers'; rows: CustomerRow[] } | { type: 'subscriptions'; rows: SubscriptionRow[] };
@@ -52,7 +54,7 @@ export const personOf = (r: Person): Person => ({
  * met, so each customer's details are sent once; a dry run's writer forgets the customers it
  * pretended to create, so it gets them again in every batch.
  */
-export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow | RefundRow>) => WriteBatch {
+export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart>) => WriteBatch {
   const sent = new Set<string>();
   const scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
   return (type, rows) => {
@@ -60,9 +62,11 @@ export function createPacker(dryRun: boolean, binary: boolean): (type: ImportTyp
     if (type === 'subscriptions') return { type, rows: rows as SubscriptionRow[] };
     let orders = rows as OrderRow[];
     let refunds: RefundRow[] | undefined;
-    if (rows.some((r) => 'refund' in r)) {
+    let parts: OrderPart[] | undefined;
+    if (rows.some((r) => 'refund' in r || 'part' in r)) {
       refunds = rows.filter((r): r is RefundRow => 'refund' in r);
-      orders = rows.filter((r): r is OrderRow => !('refund' in r));
+      parts = rows.filter((r): r is OrderPart => 'part' in r);
+      orders = rows.filter((r): r is OrderRow => !('refund' in r) && !('part' in r));
     }
     const n = orders.length;
     const keys = new Array<string>(n);
@@ -81,7 +85,8 @@ export function createPacker(dryRun: boolean, binary: boolean): (type: ImportTyp
         people.push(personOf(r));
       }
     }
-    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders, scratch) : orderValues(orders), ...(refunds ? { refunds } : {}) } };
+    const extra = { ...(refunds?.length ? { refunds } : {}), ...(parts?.length ? { parts } : {}) };
+    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders, scratch) : orderValues(orders), ...extra } };
   };
 }
 

@@ -50,6 +50,18 @@ export class IdSet {
     return 0;
   }
 
+  /** Remembers `value` (1 or more) for `id`, replacing what was there. */
+  set(id: string, value: number): void {
+    if (value < 1) throw new Error('values are 1 or more');
+    if ((this.count + 1) * 2 > this.lines.length) this.grow();
+    const [h, l] = hashes(id);
+    const found = this.probe(h, l);
+    if (this.lines[found] === EMPTY) this.count++;
+    this.hi[found] = h;
+    this.lo[found] = l;
+    this.lines[found] = value;
+  }
+
   /** The line `id` was first met on, or 0. */
   lineOf(id: string): number {
     const [h, l] = hashes(id);

@@ -3,7 +3,7 @@
 // this runs in a worker thread beside the database writer for large files (importer.ts).
 import { readCsv, readHead, sniffDelimiter, delimiterName, type CsvRecord, type CsvSource, type Delimiter } from './csv.js';
 import { detectPreset, guessType, isLineItemMapping, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
-import { createMapper, type CustomerRow, type OrderRow, type RefundRow, type SubscriptionRow } from './rows.js';
+import { createMapper, type CustomerRow, type OrderPart, type OrderRow, type RefundRow, type SubscriptionRow } from './rows.js';
 import { decideDateOrder, type DateOrder } from './values.js';
 import { IdSet } from './id-set.js';
 
@@ -74,6 +74,8 @@ export interface Understood {
   /** lines added to an order's first line (lines summed = this; orders made of several lines below) */
   linesSummed: number;
   ordersFromLines: number;
+  /** of those orders, the ones whose lines are not next to each other in the file (joined all the same) */
+  scatteredOrders: number;
   /** rows (or orders of lines) with a negative amount or quantity: cancellations and refunds */
   cancellations: number;
   /** of those, applied to an order: cancelling all of it, or part of it */
@@ -91,6 +93,7 @@ export const noneUnderstood = (): Understood => ({
   lineItemFile: false,
   linesSummed: 0,
   ordersFromLines: 0,
+  scatteredOrders: 0,
   cancellations: 0,
   cancelledOrders: 0,
   partlyRefunded: 0,
@@ -136,7 +139,7 @@ export function emptyReport(type: ImportType, dryRun: boolean): ImportReport {
 
 const dateFields: Field[] = ['date', 'birthday', 'acquired_at', 'started_at', 'canceled_at'];
 
-export type ImportRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow;
+export type ImportRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart;
 
 /** Reads the whole source; `onBatch` gets the good rows in batches (and waits for them to be written). */
 export async function readImport(source: CsvSource, options: ImportOptions, onBatch: (type: ImportType, rows: ImportRow[]) => Promise<void>): Promise<ImportReport> {
@@ -279,27 +282,15 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     await onBatch(type, rows);
   };
 
-  /** An order (or a cancellation/refund: a negative total) ready for the writer. */
-  const emitOrder = (row: OrderRow) => {
-    const first = seenIds.firstLine(row.ext, row.line);
-    if (first) {
-      report.duplicates++;
-      note(row.line, `skipped as duplicate: order ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
-      return;
-    }
-    checkPeople(row.line, row);
-    if (row.amount >= 0) {
-      batch.push(row);
-      return;
-    }
-    understood.cancellations++;
+  /** A cancellation or refund row (a negative total) for the writer: `amount` is what it refunds. */
+  const refundOf = (row: OrderRow, amount: number): RefundRow => {
     // Online Retail numbers a cancellation "C" + its own number; a status may also say so
     const cancelled = row.status === 'cancelled' || (row.extGiven && /^c\d/i.test(row.ext));
-    const refund: RefundRow = {
+    return {
       refund: true,
       line: row.line,
       ext: row.ext,
-      amount: -row.amount,
+      amount,
       currency: row.currency,
       refundedAt: row.orderedAt,
       cancels: row.cancels ?? null,
@@ -315,67 +306,117 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       postalCode: row.postalCode,
       country: row.country,
     };
-    batch.push(refund);
   };
 
-  // Line-item files: the lines of one order follow each other; the open order collects them.
-  let group: { id: string; row: OrderRow | null; lines: number; broken: boolean } | null = null;
-  const closeGroup = () => {
-    const g = group;
-    group = null;
-    if (!g) return;
-    if (g.lines > 1) understood.ordersFromLines++;
+  /** An order (or a cancellation/refund: a negative total) ready for the writer. */
+  const emitOrder = (row: OrderRow) => {
+    const first = seenIds.firstLine(row.ext, row.line);
+    if (first) {
+      report.duplicates++;
+      note(row.line, `skipped as duplicate: order ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
+      return;
+    }
+    checkPeople(row.line, row);
+    if (row.amount >= 0) {
+      batch.push(row);
+      return;
+    }
+    understood.cancellations++;
+    batch.push(refundOf(row, -row.amount));
+  };
+
+  // Line-item files: the lines of one order are gathered by order id in each batch, in any order.
+  // An order whose lines reach into a later batch (a file sorted by product, say) goes on there as
+  // a part: its lines are added to the order handed on before (the writer adds them, and merges
+  // the parts of one cancellation before applying it). The order the last line belongs to stays
+  // open into the next batch, so a file whose orders' lines follow each other makes no parts.
+  // What became of each order id (by its text in the file), for the rest of the import:
+  const HANDED_ON = 1; // an order handed on
+  const REFUND = 2; // a cancellation or refund handed on
+  const BROKEN = 3; // a bad line kept the order out: its later lines are line items of a failed order
+  const SEVERAL = 4; // added to the above: counted among the orders made of several lines
+  const SCATTERED = 8; // and among the orders whose lines are not next to each other
+  const orderState = new IdSet();
+  type Group = { id: string; row: OrderRow | null; lines: number; broken: boolean; earlier: number };
+  let groups = new Map<string, Group>();
+  let groupLines = 0;
+  const groupOf = (rawId: string): Group => {
+    let g = groups.get(rawId);
+    if (!g) {
+      const earlier = orderState.lineOf(rawId);
+      g = { id: rawId, row: null, lines: 0, broken: (earlier & 3) === BROKEN, earlier };
+      groups.set(rawId, g);
+    }
+    return g;
+  };
+  const closeGroup = (g: Group) => {
+    const state = g.earlier & 3;
+    if (state === BROKEN) return; // every line was counted as it came
+    if (g.lines > 1 || (state && g.row)) {
+      if (!(g.earlier & SEVERAL)) understood.ordersFromLines++;
+      g.earlier |= SEVERAL;
+    }
+    if (state && g.row && !(g.earlier & SCATTERED)) {
+      understood.scatteredOrders++;
+      g.earlier |= SCATTERED;
+    }
     if (g.broken || !g.row) {
       // its bad line was counted as failed: the order's other lines are its line items
       if (g.row) report.lineItems++;
+      if (!state && g.broken) orderState.set(g.id, BROKEN);
       return;
     }
+    if (state) {
+      // more lines of an order handed on in an earlier batch
+      report.lineItems++;
+      understood.linesSummed++;
+      if (state === REFUND) batch.push(refundOf(g.row, -g.row.amount));
+      else batch.push({ part: true, line: g.row.line, ext: g.row.ext, amount: g.row.amount });
+      orderState.set(g.id, g.earlier);
+      return;
+    }
+    orderState.set(g.id, (g.row.amount < 0 ? REFUND : HANDED_ON) | (g.earlier & SEVERAL));
     emitOrder(g.row);
+  };
+  /** Hands on the batch's orders; the one `keep` names stays open (its next line may follow). */
+  const closeGroups = (keep: string | null) => {
+    const open = keep === null ? undefined : groups.get(keep);
+    for (const g of groups.values()) if (g !== open) closeGroup(g);
+    groups = new Map();
+    groupLines = 0;
+    if (open) {
+      groups.set(open.id, open);
+      groupLines = open.lines;
+    }
   };
   /** a bad line of a line-item file: the whole order stays out, counted once */
   const failLine = (line: number, reason: string, rawId: string) => {
-    if (lineFile && rawId !== '' && group?.id === rawId) {
-      if (group.broken) {
-        report.lineItems++;
-        return;
-      }
-      group.broken = true;
-      fail(line, `${reason}; order ${rawId} (${group.lines + 1} lines so far) not imported`);
-      group.lines++;
+    if (!lineFile || rawId === '') {
+      fail(line, reason);
       return;
     }
-    fail(line, reason);
-    if (lineFile && rawId !== '') group = { id: rawId, row: null, lines: 1, broken: true };
+    const g = groupOf(rawId);
+    g.lines++;
+    groupLines++;
+    if (g.broken) {
+      report.lineItems++;
+      return;
+    }
+    if (g.earlier & 3) {
+      // the order was handed on from its earlier lines: it stays, without this one
+      fail(line, `${reason}; order ${rawId} was imported from its lines before this one, without it`);
+      return;
+    }
+    g.broken = true;
+    fail(line, `${reason}; order ${rawId} (${g.lines} lines so far) not imported`);
   };
+  let lastId: string | null = null;
 
   const handle = async (recs: CsvRecord[]) => {
     for (const rec of recs) {
       report.rows++;
       const rawId = lineFile ? (rec.fields[orderIdCol] ?? '').trim() : '';
-      if (lineFile) {
-        if (group && group.id === rawId && rawId !== '') {
-          // another line of the open order
-          if (!group.broken && group.row) {
-            const m = mapRow(rec.fields);
-            if (m.kind === 'order') {
-              group.row.amount += m.row.amount;
-              group.row.negativeQuantity ||= m.row.negativeQuantity;
-              group.lines++;
-              understood.linesSummed++;
-              report.lineItems++;
-              continue;
-            }
-            if (m.kind === 'error') {
-              failLine(rec.line, m.reason, rawId);
-              continue;
-            }
-          }
-          group.lines++;
-          report.lineItems++;
-          continue;
-        }
-        closeGroup();
-      }
+      if (lineFile) lastId = rawId;
       let unstorable: string | null = null;
       for (const f of rec.fields) {
         chars += f.length;
@@ -418,9 +459,19 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
           break;
         case 'order':
           m.row.line = rec.line;
-          if (lineFile) {
-            // the first line of an order: its total grows with the lines that follow
-            group = { id: rawId, row: m.row, lines: 1, broken: false };
+          if (lineFile && rawId !== '') {
+            const g = groupOf(rawId);
+            g.lines++;
+            groupLines++;
+            if (g.broken) report.lineItems++;
+            else if (!g.row)
+              g.row = m.row; // the order's first line here: its total grows with the others
+            else {
+              g.row.amount += m.row.amount;
+              g.row.negativeQuantity ||= m.row.negativeQuantity;
+              understood.linesSummed++;
+              report.lineItems++;
+            }
             break;
           }
           emitOrder(m.row);
@@ -453,7 +504,10 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
           break;
         }
       }
-      if (batch.length >= batchSize || chars >= batchChars) await flush();
+      if (batch.length + groupLines >= batchSize || chars >= batchChars) {
+        closeGroups(lastId);
+        await flush();
+      }
     }
   };
 
@@ -466,7 +520,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
       await handle(recs);
     }
   }
-  closeGroup();
+  closeGroups(null);
   flushIssues();
   await flush();
   if (notUtf8)
@@ -492,7 +546,10 @@ export function describeUnderstanding(r: ImportReport): string[] {
   if (u.lineItemFile)
     out.push(
       `A file of order lines: the lines of one order (${m.order_id}) are summed into one order` +
-        `${m.unit_price ? ` (${m.quantity} × ${m.unit_price})` : ''}; ${plural(u.linesSummed, 'line')} added to ${plural(u.ordersFromLines, 'order')} of several lines.`,
+        `${m.unit_price ? ` (${m.quantity} × ${m.unit_price})` : ''}; ${plural(u.linesSummed, 'line')} added to ${plural(u.ordersFromLines, 'order')} of several lines` +
+        (u.scatteredOrders
+          ? `, ${plural(u.scatteredOrders, 'order')} among them with lines not next to each other in the file (joined all the same, and their cancellations wherever they stand).`
+          : '.'),
     );
   if (u.cancellations) {
     const applied = u.cancelledOrders + u.partlyRefunded;

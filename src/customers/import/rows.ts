@@ -51,6 +51,16 @@ export interface RefundRow extends CustomerPart {
   kind: 'cancelled' | 'refunded';
 }
 
+/** More lines of an order already handed on in an earlier batch of the same import (a line-item
+ * file whose lines of one order are not next to each other): their sum is added to the order. */
+export interface OrderPart {
+  part: true;
+  line: number;
+  ext: string;
+  /** minor units to add (negative when the lines returned goods) */
+  amount: number;
+}
+
 export interface CustomerRow extends CustomerPart {
   line: number;
   birthday: string | null;

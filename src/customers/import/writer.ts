@@ -18,7 +18,7 @@ import { BinaryCopyWriter, type CopyType, type CopyValue } from './binary-copy.j
 import { uuidBytes, uuidv7 } from './ids.js';
 import { customerKeyOf, personOf, type OrderBatch, type OrderValues, type Person, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
-import type { CustomerPart, CustomerRow, RefundRow, SubscriptionRow } from './rows.js';
+import type { CustomerPart, CustomerRow, OrderPart, RefundRow, SubscriptionRow } from './rows.js';
 import { matchRefunds, type CandidateOrder } from './refunds.js';
 
 type Trx = Transaction<DB>;
@@ -296,7 +296,11 @@ class CustomerResolver {
         const fresh = new Map<string, Person & { id: string; acquiredAt: Date }>();
         for (const p of people) {
           const k = customerKeyOf(p);
-          if (missing.has(k) && !fresh.has(k)) fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(8.64e15) });
+          if (missing.has(k) && !fresh.has(k)) {
+            fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(8.64e15) });
+            // each slice carries its whole batch's people: stop once every new customer is found
+            if (fresh.size === missing.size) break;
+          }
         }
         for (let i = 0; i < keys.length; i++) {
           const f = fresh.get(keys[i]);
@@ -451,7 +455,11 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
 
 /** How order batches are written: appended while none of their ids exist yet (a first import),
  * merged through a staging table from the first batch that meets a known order on. */
-type OrderMode = { append: boolean };
+type OrderMode = {
+  append: boolean;
+  /** the merge ran: amounts may be below zero until the import finishes */
+  merged?: boolean;
+};
 
 /** Orders given as values (a server), row i with its new id and its customer. */
 function orderCols(v: Extract<OrderValues, { exts: string[] }>, times: Float64Array, ids: string[], refs: Ref[], staged: boolean): Col<number>[] {
@@ -511,14 +519,23 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   if (pglite) await q(trx, 'analyze kw_stage_orders');
   // An order a refund has undone keeps that: the file's amount is the total as sold
   // (amount_minor + refunded_minor), and its 'paid' does not undo a cancellation (0107).
+  // The amount is not clamped at zero here: more lines of the order may follow in a later batch
+  // (a line-item file, OrderPart); the import clamps what is left below zero at the end.
   const status = `case when o.refunded_minor > 0 and o.refunded_minor >= s.amount and s.status = 'paid' then o.status else s.status end`;
-  const updated = await qn(
+  const changed = await q<{ id: string; customer_id: string; before: string; after: string }>(
     trx,
-    `update orders o set amount_minor = greatest(s.amount - o.refunded_minor, 0), currency = s.currency, ordered_at = s.at, status = ${status}
-     from kw_stage_orders s
-     where o.external_id = s.ext
-       and (o.amount_minor + o.refunded_minor, o.currency, o.ordered_at, o.status) is distinct from (s.amount, s.currency, s.at, ${status})`,
+    `update orders o set amount_minor = s.amount - o.refunded_minor, currency = s.currency, ordered_at = s.at, status = ${status}
+     from kw_stage_orders s, orders prev
+     where o.external_id = s.ext and prev.id = o.id
+       and (o.amount_minor + o.refunded_minor, o.currency, o.ordered_at, o.status) is distinct from (s.amount, s.currency, s.at, ${status})
+     returning o.id, o.customer_id, prev.status as before, o.status as after`,
   );
+  const updated = changed.length;
+  mode.merged = true;
+  // an order that a later export shows refunded or cancelled (or paid again) is announced as a
+  // status changed by hand is (customers.service.ts setOrderStatus), in this transaction
+  const changes = changed.filter((c) => c.before !== c.after).map((c) => ({ orderId: c.id, customerId: c.customer_id, from: c.before, to: c.after }));
+  if (changes.length) await emitEvent(trx, 'order.status_changed', { changes, source: 'import' });
   const created = await qn(
     trx,
     `insert into orders (id, external_id, customer_id, amount_minor, currency, ordered_at, status)
@@ -650,6 +667,7 @@ function writerFor(type: ImportType, dryRun: boolean) {
   const mode: OrderMode = { append: true };
   return {
     resolver,
+    mode,
     write: (trx: Trx, pglite: PGlite | undefined, batch: WriteBatch): Promise<BatchResult> => {
       if (batch.type !== type) throw new Error(`import writer for ${type} got a batch of ${batch.type}`);
       return batch.type === 'orders'
@@ -775,9 +793,10 @@ const money = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} 
  * re-run applies nothing twice; each slice of customers is one transaction. A dry run matches
  * against the database and the file's own orders and writes nothing.
  */
-async function applyRefunds(db: Database, pglite: PGlite | undefined, refunds: RefundRow[], resolver: CustomerResolver, fileOrders: FileOrders | null): Promise<RefundOutcome> {
+async function applyRefunds(db: Database, pglite: PGlite | undefined, scattered: RefundRow[], resolver: CustomerResolver, fileOrders: FileOrders | null): Promise<RefundOutcome> {
   const out = noRefunds();
-  if (!refunds.length) return out;
+  if (!scattered.length) return out;
+  const refunds = joinRefundParts(scattered);
   const exts = [...new Set(refunds.map((r) => r.ext))];
   const done = new Set<string>();
   for (let i = 0; i < exts.length; i += 10_000) {
@@ -894,12 +913,44 @@ async function applyRefunds(db: Database, pglite: PGlite | undefined, refunds: R
 
 class Rollback extends Error {}
 
+/** One refund per id: the lines of a cancellation that came in several batches (a line-item file
+ * whose lines are not next to each other) summed into the first of them. */
+export function joinRefundParts(refunds: RefundRow[]): RefundRow[] {
+  const byExt = new Map<string, RefundRow>();
+  const out: RefundRow[] = [];
+  for (const r of refunds) {
+    const first = byExt.get(r.ext);
+    if (!first) {
+      const own = { ...r };
+      byExt.set(r.ext, own);
+      out.push(own);
+    } else first.amount += r.amount;
+  }
+  return out.filter((r) => r.amount > 0);
+}
+
+const partCols: Col<OrderPart>[] = [
+  ['ext', 'text', (r) => r.ext],
+  ['amount', 'bigint', (r) => r.amount],
+];
+
+/** Adds more lines of orders written by earlier batches of this import to those orders. */
+async function addOrderParts(trx: Trx, pglite: PGlite | undefined, parts: OrderPart[]): Promise<void> {
+  await stage(trx, pglite, 'kw_stage_parts', partCols, parts, 'line serial');
+  await q(
+    trx,
+    `update orders o set amount_minor = o.amount_minor + s.amount
+     from (select ext, sum(amount)::bigint as amount from kw_stage_parts group by ext) s
+     where o.external_id = s.ext`,
+  );
+}
+
 /** Test hook for the crash test: KEEPWELL_IMPORT_STALL_AT_BATCH=N makes batch N stop after its rows
  * are written but before it commits, say so on stderr, and wait to be killed. */
 const stallAt = Number(process.env.KEEPWELL_IMPORT_STALL_AT_BATCH ?? 0);
 
 export async function createWriter(db: Database, opts: { type: ImportType; dryRun: boolean }): Promise<WriterHandle> {
-  const { write, resolver } = writerFor(opts.type, opts.dryRun);
+  const { write, resolver, mode } = writerFor(opts.type, opts.dryRun);
   const pglite = pgliteOf(db);
   let batches = 0;
   let rowsWritten = 0;
@@ -933,9 +984,18 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
           rowsWritten += result.created + result.updated;
           total = addUp(total, result);
         }
+        const parts = batch.type === 'orders' ? batch.orders.parts : undefined;
+        if (parts?.length) {
+          if (pglite) await yieldToRequests(db);
+          await transact(db, (trx) => addOrderParts(trx, pglite, parts));
+          mode.merged = true;
+        }
         return total;
       },
       finish: async () => {
+        // the merge and order parts leave an amount below zero when what the file says an order
+        // was sold for is less than what was refunded off it
+        if (mode.merged) await timed('clamp amounts', () => sql`update orders set amount_minor = 0 where amount_minor < 0`.execute(db));
         const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null));
         await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite));
         // The embedded database has no autovacuum to refresh the planner's statistics: after a
@@ -969,14 +1029,20 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
   const seen = new Set<string>();
   // the file's orders, for matching its refunds (the batches that wrote them were rolled back)
   const fileOrders: FileOrders = new Map();
+  const fileOrderByExt = new Map<string, CandidateOrder>();
   let remembered = 0;
   const rememberOrders = (batch: WriteBatch) => {
     if (batch.type !== 'orders') return;
     const b = batch.orders;
     const v = b.values;
     if (!('exts' in v)) return; // a dry run's batches carry values (importer.ts)
+    for (const p of b.parts ?? []) {
+      const o = fileOrderByExt.get(p.ext);
+      if (o) o.amount += p.amount;
+    }
     for (let i = 0; i < b.keys.length && remembered < DRY_RUN_ORDERS; i++, remembered++) {
       const o: CandidateOrder = { ext: v.exts[i], at: b.times[i], amount: v.amounts[i], currency: v.currencies[i], standing: v.statuses[i] === 'paid' };
+      fileOrderByExt.set(v.exts[i], o);
       const list = fileOrders.get(b.keys[i]);
       if (list) list.push(o);
       else fileOrders.set(b.keys[i], [o]);
