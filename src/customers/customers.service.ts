@@ -35,6 +35,25 @@ export async function recordTouchpoint(db: Database, t: NewTouchpoint): Promise<
     .executeTakeFirstOrThrow();
 }
 
+/** Adds (`present`) or removes a tag; does nothing when it is already so. Other features' way to tag a customer. */
+export async function setCustomerTag(db: Database, customerId: string, tag: string, present: boolean): Promise<void> {
+  const tags = present ? sql`array_append(tags, ${tag})` : sql`array_remove(tags, ${tag})`;
+  const has = sql<boolean>`${tag} = any(tags)`;
+  await sql`update customers set tags = ${tags}, updated_at = now() where id = ${customerId} and ${present ? sql`not ${has}` : has}`.execute(db);
+}
+
+/**
+ * Withdraws marketing consent (an unsubscribe) at `at`, inside the caller's transaction: 'missing'
+ * when there is no such customer, 'already' when they had unsubscribed before.
+ */
+export async function withdrawMarketingConsent(db: Database, customerId: string, at: Date): Promise<'withdrawn' | 'already' | 'missing'> {
+  const c = await db.selectFrom('customers').select(['id', 'unsubscribed_at']).where('id', '=', customerId).forUpdate().executeTakeFirst();
+  if (!c) return 'missing';
+  if (c.unsubscribed_at) return 'already';
+  await db.updateTable('customers').set({ unsubscribed_at: at, marketing_consent: false, updated_at: at }).where('id', '=', customerId).execute();
+  return 'withdrawn';
+}
+
 export interface CustomerInput {
   externalId?: string | null;
   name?: string;

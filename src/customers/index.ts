@@ -2,7 +2,16 @@
 // what counts as contact. Only this feature writes customers, orders, subscriptions and touchpoints.
 export { isContact } from './contact.js';
 export type { TimelineSourceDef, TimelineSourceName } from './customers.timeline.js';
-export { findOrCreateCustomerByContact, insertHistory, NEW_CONTACT_TAG, recordTouchpoint, type History, type NewTouchpoint } from './customers.service.js';
+export {
+  findOrCreateCustomerByContact,
+  insertHistory,
+  NEW_CONTACT_TAG,
+  recordTouchpoint,
+  setCustomerTag,
+  withdrawMarketingConsent,
+  type History,
+  type NewTouchpoint,
+} from './customers.service.js';
 export {
   touchpointChannels,
   type BillingInterval,

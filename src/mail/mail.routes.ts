@@ -8,7 +8,7 @@ import type { App } from '../platform/http/server.js';
 import { escapeHtml } from './mail.layout.js';
 import { verifyUnsubscribeToken } from './mail.links.js';
 import { getMailSettings, mailSettingsInput, saveMailSettings } from './mail.settings.js';
-import { recordTouchpoint } from '../customers/index.js';
+import { recordTouchpoint, withdrawMarketingConsent } from '../customers/index.js';
 import { getWorkspace } from '../workspace/index.js';
 
 function page(title: string, body: string): string {
@@ -21,11 +21,9 @@ main{background:#fff;border:1px solid #e4e7ec;border-radius:10px;padding:1.5rem 
 /** Withdraws marketing consent; returns false when the customer does not exist. */
 export async function unsubscribeCustomer(ctx: AppContext, customerId: string, how: string): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('customers').select(['id', 'unsubscribed_at']).where('id', '=', customerId).executeTakeFirst();
-    if (!c) return false;
-    if (c.unsubscribed_at) return true;
     const now = ctx.now();
-    await trx.updateTable('customers').set({ unsubscribed_at: now, marketing_consent: false, updated_at: now }).where('id', '=', customerId).execute();
+    const done = await withdrawMarketingConsent(trx, customerId, now);
+    if (done !== 'withdrawn') return done === 'already';
     await recordTouchpoint(trx, { customerId, channel: 'email', direction: 'in', occurredAt: now, summary: `Unsubscribed from marketing email (${how})`, source: 'unsubscribe' });
     return true;
   });

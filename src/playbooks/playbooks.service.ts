@@ -10,7 +10,7 @@ import { purposeKey } from '../platform/secret.js';
 import type { DB } from '../platform/db/schema.js';
 import { notFound } from '../platform/http/errors.js';
 import { enqueueJob, enqueueJobs, LeaseLostError, PermanentJobError, type Job, type JobRun } from '../platform/jobs/jobs.service.js';
-import { recordTouchpoint } from '../customers/index.js';
+import { recordTouchpoint, setCustomerTag } from '../customers/index.js';
 import { queueEmail } from '../mail/index.js';
 import { createTask } from '../tasks/index.js';
 import { formatMoney, getWorkspace } from '../workspace/index.js';
@@ -279,9 +279,7 @@ async function runAction(
     }
     case 'tag_add':
     case 'tag_remove': {
-      const has = facts.tags.some((t) => t === action.tag);
-      if (action.type === 'tag_add' && !has) await sql`update customers set tags = array_append(tags, ${action.tag}), updated_at = now() where id = ${facts.id}`.execute(ctx.db);
-      if (action.type === 'tag_remove' && has) await sql`update customers set tags = array_remove(tags, ${action.tag}), updated_at = now() where id = ${facts.id}`.execute(ctx.db);
+      await setCustomerTag(ctx.db, facts.id, action.tag, action.type === 'tag_add');
       const verb = action.type === 'tag_add' ? 'added' : 'removed';
       return { status: 'done', detail: `tag ${verb}: ${action.tag}`, touchpoint: { channel: 'system', direction: 'internal', summary: `${pb.name}: tag "${action.tag}" ${verb}` } };
     }
