@@ -25,7 +25,7 @@ import {
   updateConversation,
 } from './inbox.service.js';
 import { deleteCanned, listCanned, renderCanned, saveCanned } from './canned.js';
-import { notePresence, viewersOf } from './presence.js';
+import { notePresence, noteVisitorTyping, viewersOf } from './presence.js';
 import { businessHours, getInboxSettings, inboxSettingsInput, saveInboxSettings, setAway, settingsView } from './inbox.settings.js';
 import { checkAckTemplate } from './autoack.js';
 import { describe as describeImapError, ImapNotConfigured, imapStatus, pollImap } from './imap.js';
@@ -468,11 +468,36 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       schema: { tags: ['chat'], summary: "A visitor's message (token in the body or Authorization: Bearer)", body: z.object({ token: z.string().max(300).optional(), text: text(CHAT_MAX_CHARS) }) },
     },
     async (req, reply) => {
-      const conversationId = await followMerge(ctx.db, verifyChatToken(ctx.secret, tokenOf(req, req.body.token)));
-      const c = await ctx.db.selectFrom('conversations').select(['channel']).where('id', '=', conversationId).executeTakeFirst();
-      if (!c || c.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
+      // One read for the usual case (not merged); receiveMessage follows a merge itself.
+      const conversationId = verifyChatToken(ctx.secret, tokenOf(req, req.body.token));
+      const c = await ctx.db.selectFrom('conversations').select(['channel', 'merged_into_id']).where('id', '=', conversationId).executeTakeFirst();
+      const target = c?.merged_into_id
+        ? await ctx.db
+            .selectFrom('conversations')
+            .select(['channel'])
+            .where('id', '=', await followMerge(ctx.db, conversationId))
+            .executeTakeFirst()
+        : c;
+      if (!target || target.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
       const r = await receiveMessage(ctx, { channel: 'chat', conversationId, from: {}, subject: '', text: req.body.text, receivedAt: ctx.now() });
       return reply.code(201).send({ id: r.messageId });
+    },
+  );
+
+  app.post(
+    '/p/chat/typing',
+    {
+      config: { access: 'public', rateLimit: chatMessageLimit },
+      schema: {
+        tags: ['chat'],
+        summary: 'The visitor is typing (send at most every few seconds while keys are pressed): agents see it in the inbox; nothing is stored',
+        body: z.object({ token: z.string().max(300).optional() }),
+      },
+    },
+    async (req, reply) => {
+      // The signed token names the conversation: no database read for a keystroke.
+      noteVisitorTyping(verifyChatToken(ctx.secret, tokenOf(req, req.body.token)));
+      return reply.code(204).send();
     },
   );
 
@@ -562,7 +587,13 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
         }
       };
       const off = subscribe((e) => {
-        if (e.conversationId === conversationId && e.authorKind !== 'note' && e.change !== 'presence') void flush();
+        if (e.conversationId !== conversationId) return;
+        // An agent typing here: the widget shows "Alex is typing…" for a few seconds (no id: not a message to resume after).
+        if (e.change === 'typing') {
+          if (e.typist?.side === 'agent') stream.send('typing', { name: e.typist.name });
+          return;
+        }
+        if (e.authorKind !== 'note' && e.change !== 'presence') void flush();
       });
       stream.onClose(off);
       await flush();

@@ -13,6 +13,8 @@ export interface LiveEvent {
   change: string;
   /** with 'presence': who has the conversation open now, and who is typing */
   viewers?: { id: string; name: string; typing: boolean }[];
+  /** with 'typing': who is typing — an agent (first name, shown to the visitor) or the visitor */
+  typist?: { side: 'agent' | 'visitor'; name: string | null };
 }
 
 const hub = new EventEmitter();

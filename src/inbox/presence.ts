@@ -2,6 +2,8 @@
 // in the web app says so every few seconds (a heartbeat; typing while keys are pressed); entries
 // lapse after PRESENCE_TTL_MS. Kept in the server's memory (staff all talk to the server) and
 // announced on the staff event stream as 'presence' changes carrying the current viewers.
+// Typing in a live chat also goes across: an agent's typing to the visitor's stream, the
+// visitor's typing to the staff stream ('typing' changes; each side's page lets it lapse).
 import { publish } from './live.js';
 
 export const PRESENCE_TTL_MS = 30_000;
@@ -50,5 +52,22 @@ export function notePresence(conversationId: string, user: { id: string; name: s
   if (byConversation.size > 10_000) byConversation.delete(byConversation.keys().next().value!);
   const viewers = current(conversationId, now);
   if (JSON.stringify(viewers) !== before) publish({ conversationId, change: 'presence', viewers });
+  // The visitor of a live chat sees "Alex is typing…" (agents appear to visitors by first name).
+  if (state === 'typing') publish({ conversationId, change: 'typing', typist: { side: 'agent', name: user.name.split(' ')[0] || 'Support' } });
   return viewers;
+}
+
+// ---- the visitor's side: "is typing" in the inbox. Nothing is stored: each ping is announced
+// (at most one per conversation every VISITOR_TYPING_EVERY_MS) and the inbox lets it lapse.
+export const VISITOR_TYPING_EVERY_MS = 2_000;
+const visitorTypedAt = new Map<string, number>();
+
+/** A chat visitor is typing; returns whether it was announced (false: too soon after the last). */
+export function noteVisitorTyping(conversationId: string, now = Date.now()): boolean {
+  if (now - (visitorTypedAt.get(conversationId) ?? 0) < VISITOR_TYPING_EVERY_MS) return false;
+  visitorTypedAt.delete(conversationId); // re-inserted last: the oldest entries go first below
+  visitorTypedAt.set(conversationId, now);
+  if (visitorTypedAt.size > 10_000) visitorTypedAt.delete(visitorTypedAt.keys().next().value!);
+  publish({ conversationId, change: 'typing', typist: { side: 'visitor', name: null } });
+  return true;
 }

@@ -178,6 +178,7 @@
     if (m.from === 'you') return you(m.text, m.id);
     log.append(el('div', { class: 'msg agent', 'data-testid': 'kw-agent' }, el('div', { class: 'label', text: m.agentName || 'Support' }), document.createTextNode(m.text)));
     typing.hidden = true;
+    clearTimeout(typingTimer);
     scroll();
   };
   const emailForm = () => {
@@ -209,7 +210,36 @@
         /* ignore a bad event */
       }
     });
+    // An agent typing: "Alex is typing…" until their line comes or the pings stop.
+    stream.addEventListener('typing', (e) => {
+      try {
+        agentTyping(JSON.parse(e.data).name);
+      } catch {
+        /* ignore a bad event */
+      }
+    });
   };
+
+  // ---- typing, both ways, once a person has the chat (nothing stored: pings that lapse) ----
+  const TYPING_SHOWN_MS = 6000;
+  const TYPING_EVERY_MS = 3000;
+  let typingTimer = null;
+  const agentTyping = (name) => {
+    typing.textContent = `${name || 'Support'} is typing\u2026`;
+    typing.hidden = false;
+    log.append(typing);
+    scroll();
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => {
+      typing.hidden = true;
+    }, TYPING_SHOWN_MS);
+  };
+  let typedAt = 0;
+  input.addEventListener('input', () => {
+    if (!chat?.inbox || !input.value.trim() || Date.now() - typedAt < TYPING_EVERY_MS) return;
+    typedAt = Date.now();
+    fetch('/p/chat/typing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: chat.inbox.token }) }).catch(() => {});
+  });
 
   const accept = (r) => {
     chat = r.chat;

@@ -11,6 +11,7 @@ import { useMe } from '../../shell/me';
 import type { AreaRoute, WebArea } from '../../shell/types';
 import { useApi } from '../../shell/useApi';
 import { ServiceCard } from './service-card';
+import { ServicePage } from './service-page';
 import { AutoAckSettings, CannedRepliesSettings, ImapSettings, RoutingSettings, ServiceHoursSettings } from './settings';
 
 type Status = 'open' | 'pending' | 'snoozed' | 'resolved';
@@ -90,7 +91,11 @@ interface LiveChange {
   conversationId: string;
   change: string;
   viewers?: Viewer[];
+  typist?: { side: 'agent' | 'visitor'; name: string | null };
+  authorKind?: string;
 }
+/** A "typing" ping shows this long unless another comes (the sender pings every few seconds). */
+const TYPING_SHOWN_MS = 6000;
 interface Agent {
   id: string;
   name: string;
@@ -244,11 +249,23 @@ function InboxPage() {
   useEffect(() => {
     if (detail.data && detail.data.conversation.id === id) setViewers({ id, list: detail.data.viewers ?? [] });
   }, [detail.data, id]);
+  // The chat visitor typing in the open conversation: shown until it lapses or their line arrives.
+  const [visitorTyping, setVisitorTyping] = useState<{ id: string; until: number } | null>(null);
+  useEffect(() => {
+    if (!visitorTyping) return;
+    const t = setTimeout(() => setVisitorTyping(null), Math.max(0, visitorTyping.until - Date.now()));
+    return () => clearTimeout(t);
+  }, [visitorTyping]);
   const live = useLive((e) => {
     if (e.change === 'presence') {
       if (e.conversationId === id) setViewers({ id, list: e.viewers ?? [] });
       return;
     }
+    if (e.change === 'typing') {
+      if (e.conversationId === id && e.typist?.side === 'visitor') setVisitorTyping({ id, until: Date.now() + TYPING_SHOWN_MS });
+      return;
+    }
+    if (e.conversationId === id && e.authorKind === 'customer') setVisitorTyping(null);
     if (e.conversationId === id) pendingDetail.current = true;
     if (timer.current) return;
     timer.current = setTimeout(() => {
@@ -291,6 +308,7 @@ function InboxPage() {
           <span className="muted" data-testid="live">
             {live ? '● Live' : 'Connecting…'} · keys: j/k move, r reply, e resolve
           </span>
+          {me.role === 'owner' && <Link to="/inbox/service">Service figures</Link>}
           <AwayToggle />
         </span>
       </div>
@@ -340,7 +358,16 @@ function InboxPage() {
           ))}
         </section>
         {id ? (
-          <Thread key={id} detail={detail.data} error={detail.error} loadedAt={detailLoadedAt} tz={tz} onChanged={changed} viewers={viewers.id === id ? viewers.list : []} />
+          <Thread
+            key={id}
+            detail={detail.data}
+            error={detail.error}
+            loadedAt={detailLoadedAt}
+            tz={tz}
+            onChanged={changed}
+            viewers={viewers.id === id ? viewers.list : []}
+            visitorTyping={visitorTyping?.id === id}
+          />
         ) : (
           <section className="card thread">
             <p className="muted">Choose a conversation. New email, chat and phone conversations appear here as they come in.</p>
@@ -396,6 +423,69 @@ function AwayToggle() {
   );
 }
 
+/** The customer's last line before a reply (the question it answers), for the FAQ form. */
+function lastCustomerLineBefore(messages: Message[], id: string): string {
+  const at = messages.findIndex((m) => m.id === id);
+  const asked = messages
+    .slice(0, at)
+    .reverse()
+    .find((m) => m.authorKind === 'customer');
+  return (asked?.text ?? '').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/**
+ * "Save as FAQ answer": the reply becomes a draft entry of the assistant's knowledge base (its
+ * API, POST /api/assistant/entries), with the customer's question as the entry's question; the
+ * owner reviews and publishes it on the Assistant page.
+ */
+function SaveAsFaq({ answer, question }: { answer: string; question: string }) {
+  const [open, setOpen] = useState(false);
+  const [q, setQ] = useState(question);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  if (saved)
+    return (
+      <div className="muted" role="status" style={{ fontSize: '.8rem' }} data-testid="faq-saved">
+        Saved as a draft FAQ entry — publish it on the <Link to="/assistant">Assistant</Link> page.
+      </div>
+    );
+  if (!open)
+    return (
+      <button type="button" className="link" style={{ fontSize: '.8rem' }} onClick={() => setOpen(true)}>
+        Save as FAQ answer
+      </button>
+    );
+  return (
+    <form
+      className="inline-form"
+      style={{ marginTop: '.4rem' }}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          const entry = await api.post<{ id: string }>('/api/assistant/entries', { question: q.trim(), answer, status: 'draft' });
+          setSaved(entry.id);
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <input aria-label="FAQ question" value={q} maxLength={300} placeholder="The question this answers" onChange={(e) => setQ(e.target.value)} style={{ flex: 1, minWidth: 0 }} />
+      <button type="submit" className="btn" disabled={busy || !q.trim()}>
+        Save draft
+      </button>
+      <button type="button" className="link" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      <FormError error={error} />
+    </form>
+  );
+}
+
 function CollisionWarning({ viewers }: { viewers: Viewer[] }) {
   const me = useMe();
   const others = viewers.filter((v) => v.id !== me.id);
@@ -417,6 +507,7 @@ function Thread({
   tz,
   onChanged,
   viewers,
+  visitorTyping,
 }: {
   detail: Detail | null;
   error: string | null;
@@ -424,6 +515,7 @@ function Thread({
   tz: string | undefined;
   onChanged: () => void;
   viewers: Viewer[];
+  visitorTyping: boolean;
 }) {
   const agents = useApi<{ agents: Agent[] }>('/api/inbox/agents');
   usePresence(detail?.conversation.id);
@@ -528,6 +620,7 @@ function Thread({
                 )}
               </ul>
             )}
+            {m.authorKind === 'agent' && !m.call && <SaveAsFaq answer={m.text} question={lastCustomerLineBefore(detail.messages, m.id)} />}
             {m.quoted && (
               <>
                 <button className="link" style={{ fontSize: '.8rem' }} onClick={() => setShowQuoted((s) => ({ ...s, [m.id]: !s[m.id] }))}>
@@ -538,6 +631,11 @@ function Thread({
             )}
           </article>
         ))}
+        {visitorTyping && (
+          <div className="muted" role="status" data-testid="visitor-typing" style={{ fontStyle: 'italic', fontSize: '.85rem' }}>
+            {detail.customer?.name || 'The visitor'} is typing…
+          </div>
+        )}
         <div ref={end} />
       </div>
       <Composer detail={detail} onSent={onChanged} agents={agents.data?.agents ?? []} />
@@ -812,7 +910,11 @@ function CustomerPanel({ p, tz, conversationId, onChanged }: { p: Panel; tz: str
   );
 }
 
-const routes: AreaRoute[] = [{ path: 'inbox/:id?', element: <InboxPage /> }];
+// 'inbox/service' is a fixed segment, so it wins over 'inbox/:id?' (conversation ids are uuids).
+const routes: AreaRoute[] = [
+  { path: 'inbox/service', element: <ServicePage /> },
+  { path: 'inbox/:id?', element: <InboxPage /> },
+];
 
 export const area: WebArea = {
   nav: { to: '/inbox', label: 'Inbox', order: 40 },

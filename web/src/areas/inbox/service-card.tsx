@@ -6,11 +6,14 @@ import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recha
 import { formatPercent } from '../../shell/format';
 import { useApi } from '../../shell/useApi';
 
-interface Summary {
+export interface Summary {
   conversations: number;
   firstResponseMinutes: { median: number | null; p90: number | null; answered: number };
   resolutionMinutes: { median: number | null; p90: number | null; resolved: number };
+  /** in %, of answered conversations */
   firstResponseWithinTarget: number | null;
+  /** in %, of resolved conversations */
+  reopenRate: number | null;
 }
 export interface Metrics {
   timeZone: string;
@@ -29,7 +32,8 @@ export function minutesText(m: number | null | undefined): string {
   return `${Math.floor(m / 1440)}d${Math.floor((m % 1440) / 60) ? ` ${Math.floor((m % 1440) / 60)}h` : ''}`;
 }
 
-const css = `
+/** The figures' look (the card and the Service page). */
+export const figuresCss = `
 .service-card .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: .6rem; margin: .5rem 0; }
 .service-card .figure { border: 1px solid var(--line); border-radius: 8px; padding: .45rem .6rem; min-width: 0; }
 .service-card .figure .label { font-size: .78rem; color: var(--muted); }
@@ -38,7 +42,7 @@ const css = `
 .service-card .figure.bad .value { color: var(--bad, #b42318); }
 `;
 
-function Figure({ label, value, sub, bad, testId }: { label: string; value: string; sub?: string; bad?: boolean; testId?: string }) {
+export function Figure({ label, value, sub, bad, testId }: { label: string; value: string; sub?: string; bad?: boolean; testId?: string }) {
   return (
     <div className={`figure${bad ? ' bad' : ''}`} data-testid={testId}>
       <div className="label">{label}</div>
@@ -52,10 +56,10 @@ export function ServiceCard() {
   const { data, error } = useApi<Metrics>('/api/inbox/metrics');
   return (
     <section className="card service-card" data-testid="service-card">
-      <style>{css}</style>
+      <style>{figuresCss}</style>
       <h2 style={{ marginBottom: '.25rem' }}>Service</h2>
       <p className="muted" style={{ margin: 0, fontSize: '.85rem' }}>
-        Last 30 days, in business hours. <Link to="/inbox">Open the inbox</Link>
+        Last 30 days, in business hours. <Link to="/inbox/service">Per channel and agent</Link> · <Link to="/inbox">Open the inbox</Link>
       </p>
       {error && <p className="error">{error}</p>}
       {!data && !error && <p className="loading">Loading…</p>}
