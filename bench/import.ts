@@ -91,6 +91,8 @@ async function importInto(label: string, target: string[], env: NodeJS.ProcessEn
   const r = await runKeepwell(args, env);
   const counts = /Rows \d+: created (\d+), updated (\d+), unchanged (\d+)[^\n]*failed (\d+)/.exec(r.output);
   console.log(`  ${label}: ${counts ? counts[0] : r.output.slice(-500)}`);
+  // with KEEPWELL_IMPORT_PROFILE=1 the command ends with where the writer's time went
+  for (const line of r.output.split('\n').filter((l) => /^\d+ms /.test(l))) console.log(`  ${label}: profile ${line}`);
   console.log(
     `  ${label}: ${r.seconds.toFixed(2)} s (CPU ${r.cpuSeconds.toFixed(2)} s), ${Math.round(ROWS / r.seconds)} rows/s, parse ratio ${(r.seconds / parseSeconds).toFixed(2)}, peak RSS ${Math.round(r.peakMb)} MB, ${loadLine()}`,
   );

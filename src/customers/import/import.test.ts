@@ -260,6 +260,24 @@ describe('bad input', () => {
     expect(r.duplicateNotes.map((n) => n.line).sort()).toEqual([3, 4]);
     expect(r.duplicateNotes.find((n) => n.line === 3)!.reason).toMatch(/possible duplicate customer.*kai@example.com/);
   });
+
+  it('an orders file flags a new customer with the email of a customer the workspace had; a first import flags the file’s own once', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const orders = (rows: string[]) => bufferSource(Buffer.from(['order_id,customer_id,email,created_at,total', ...rows].join('\n')));
+      const opts = { type: 'orders' as const, defaultCurrency: 'EUR', timeZone: 'UTC', batchSize: 2 };
+      // into an empty workspace: m2 shares m1's email, in a later batch; noted once, by the reader
+      const first = await runImport(fresh.db, orders(['m-1,m1,mia@example.com,2024-01-01,10', 'm-2,m1,mia@example.com,2024-01-02,10', 'm-3,m2,MIA@example.com,2024-01-03,10']), opts);
+      expect(first).toMatchObject({ created: 3, customersCreated: 2 });
+      expect(first.duplicateNotes.map((n) => n.line)).toEqual([4]);
+      // a later import: m3 has the email of customers the workspace already had
+      const later = await runImport(fresh.db, orders(['m-4,m3,mia@example.com,2024-01-04,10']), opts);
+      expect(later.customersCreated).toBe(1);
+      expect(later.duplicateNotes).toEqual([{ line: 2, reason: expect.stringMatching(/possible duplicate customer: m3 has the email of existing customer .*\(m1\)/) }]);
+    } finally {
+      await fresh.close();
+    }
+  });
 });
 
 const cdnow = new URL('../../../../shared/data/cdnow/CDNOW_master.txt', import.meta.url).pathname;

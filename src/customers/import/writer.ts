@@ -308,7 +308,10 @@ class CustomerResolver {
         }
         const unknown = [...missing].filter((k) => !fresh.has(k));
         if (unknown.length) throw new Error(`import writer: no details for new customer ${unknown[0]}`);
-        await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
+        // into a workspace without customers, every customer met is one of this import's, and
+        // the reader notes the file's own shared emails: nothing to look up (a first import)
+        this.hadCustomers ??= (await sql<{ any: boolean }>`select exists (select 1 from customers) as any`.execute(trx)).rows[0].any;
+        if (this.hadCustomers) await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
         await insertRows(trx, pglite, 'customers', newCustomerCols, [...fresh.values()]);
         for (const [k, f] of fresh) {
           const ref = { id: f.id, slot: this.idBytes.add(f.id), acquiredMs: f.acquiredAt.getTime() };
@@ -331,6 +334,8 @@ class CustomerResolver {
     return { refs, created };
   }
 
+  /** whether the workspace had customers when this import first created one */
+  private hadCustomers: boolean | null = null;
   private createdSinceAnalyze = 0;
   private createdBeforeAnalyze = 0;
 
