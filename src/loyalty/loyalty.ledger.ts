@@ -48,48 +48,31 @@ const toEntry = (r: EntryRow): LedgerEntry => ({
   createdAt: new Date(r.created_at),
 });
 
-/** Points an order earns under these rules (the same formula as the SQL in earnForOrders). */
+/** Points an order earns under these rules (the same formula as the SQL of writeCredits in loyalty.credits.ts). */
 export function orderPoints(rules: Pick<LoyaltySettings, 'pointsPerUnit' | 'pointsPerOrder'>, loyaltyCurrency: string, amountMinor: number, currency: string): number {
   const perUnit = currency === loyaltyCurrency ? Math.floor((Math.max(0, amountMinor) * rules.pointsPerUnit) / 10 ** minorDigits(currency)) : 0;
   return perUnit + rules.pointsPerOrder;
 }
 
 /**
- * Credits the orders that `where` selects (paid or pending, earning more than 0) in one
- * statement, keyed `order:<order id>`: crediting the same orders again adds nothing. Returns
- * how many entries were new.
- */
-export async function earnForOrders(db: Executor, rules: LoyaltySettings & { effectiveCurrency: string }, where: { writtenAt: string } | { orderIds: string[] }): Promise<number> {
-  const scale = 10 ** minorDigits(rules.effectiveCurrency);
-  const filter = 'writtenAt' in where ? sql`o.created_at = ${where.writtenAt}::timestamptz` : sql`o.id = any(${where.orderIds}::uuid[])`;
-  const r = await sql`
-    insert into loyalty_ledger (customer_id, kind, points, reason, idempotency_key, order_id, source, occurred_at)
-    select customer_id, 'earn', points, reason, 'order:' || id, id, 'order', ordered_at from (
-      select o.id, o.customer_id, o.ordered_at,
-             'Order ' || coalesce(o.external_id, left(o.id::text, 8)) as reason,
-             ((case when o.currency = ${rules.effectiveCurrency} then floor(greatest(o.amount_minor, 0)::numeric * ${rules.pointsPerUnit}::numeric / ${scale}) else 0 end) + ${rules.pointsPerOrder})::int as points
-      from orders o
-      where ${filter} and o.status in ('paid', 'pending')
-    ) x
-    where points > 0
-    on conflict (idempotency_key) do nothing`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
-}
-
-/**
  * Reverses the points of orders that were refunded or cancelled after they earned (one
  * statement, keyed `reverse:order:<id>`): nothing is left behind and nothing reversed twice.
+ * Returns the customers whose points were reversed now (one per entry).
  */
-export async function reverseVoidedOrders(db: Executor, orderIds?: string[]): Promise<number> {
+export async function reverseVoided(db: Executor, orderIds?: string[]): Promise<string[]> {
   const only = orderIds ? sql`and o.id = any(${orderIds}::uuid[])` : sql``;
-  const r = await sql`
+  const r = await sql<{ customer_id: string }>`
     insert into loyalty_ledger (customer_id, kind, points, reason, idempotency_key, order_id, source, occurred_at)
     select l.customer_id, 'reverse', -l.points, 'Reversed: order ' || coalesce(o.external_id, left(o.id::text, 8)) || ' ' || o.status, 'reverse:order:' || o.id, o.id, 'order', now()
     from orders o join loyalty_ledger l on l.idempotency_key = 'order:' || o.id
     where o.status in ('refunded', 'cancelled') ${only}
-    on conflict (idempotency_key) do nothing`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
+    on conflict (idempotency_key) do nothing
+    returning customer_id`.execute(db);
+  return r.rows.map((x) => x.customer_id);
 }
+
+/** How many orders' points reverseVoided took back now. */
+export const reverseVoidedOrders = async (db: Executor, orderIds?: string[]): Promise<number> => (await reverseVoided(db, orderIds)).length;
 
 export interface NewEntry {
   customerId: string;

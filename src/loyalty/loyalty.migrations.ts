@@ -126,4 +126,29 @@ export const loyaltyMigrations: MigrationSet = {
       await db.schema.dropTable('loyalty_tiers').execute();
     },
   },
+  '0653_loyalty_year_points_and_expiry_notices': {
+    // Each customer's points of the rolling year kept beside their tier, so crediting an order
+    // adds to it instead of summing a year of ledger rows again (the daily pass recomputes it
+    // exactly, as points older than a year stop counting); and the notices that a balance is
+    // about to expire, one per balance and last activity (the playbook trigger's occurrence).
+    async up(db: MigrationDb) {
+      await sql`alter table loyalty_tiers add column year_points integer not null default 0`.execute(db);
+      await sql`
+        update loyalty_tiers t set year_points = greatest(0, coalesce((select sum(l.points) from loyalty_ledger l
+          where l.customer_id = t.customer_id and l.kind in ('earn', 'reverse') and l.occurred_at > now() - interval '365 days'), 0))`.execute(db);
+      await db.schema
+        .createTable('loyalty_expiry_notices')
+        .addColumn('customer_id', 'uuid', (c) => c.notNull().references('customers.id'))
+        .addColumn('last_activity_id', 'uuid', (c) => c.notNull())
+        .addColumn('points', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('noticed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('loyalty_expiry_notices_pk', ['customer_id', 'last_activity_id'])
+        .execute();
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('loyalty_expiry_notices').execute();
+      await sql`alter table loyalty_tiers drop column year_points`.execute(db);
+    },
+  },
 };

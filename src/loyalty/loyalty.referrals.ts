@@ -1,12 +1,10 @@
 // Referrals: each customer has a code; a new customer who names it before their first order
 // is linked once (never to themselves, nor to someone with the same email, phone or address),
-// and that first order credits both sides once.
+// and that first order credits both sides once (loyalty.credits.ts: points, or a promo code each).
 import { sql } from 'kysely';
-import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import { normalizeCode, randomCode } from './codes.js';
-import type { LoyaltySettings } from './loyalty.settings.js';
 
 /** The customer's referral code, made on first ask (the same one afterwards). */
 export async function referralCodeFor(db: Database, customerId: string): Promise<string> {
@@ -82,31 +80,6 @@ async function claim(db: Database, referredId: string, rawCode: string, withOrde
     .executeTakeFirst();
   if (!row) return claim(db, referredId, rawCode, withOrder);
   return { referralId: row.id, referrerId: referrer.id, created: true };
-}
-
-/** Credits the referrals whose referred customer placed an order in this transaction, or of these customers (keyed: once). */
-export async function creditReferrals(ctx: AppContext, rules: LoyaltySettings, where: { writtenAt: string } | { referredIds: string[] }): Promise<string[]> {
-  const filter = 'writtenAt' in where ? sql`o.created_at = ${where.writtenAt}::timestamptz` : sql`o.customer_id = any(${where.referredIds}::uuid[])`;
-  const due = await sql<{ id: string; referrer_customer_id: string; referred_customer_id: string }>`
-    select distinct r.id, r.referrer_customer_id, r.referred_customer_id
-    from orders o join loyalty_referrals r on r.referred_customer_id = o.customer_id
-    where ${filter} and o.status in ('paid', 'pending') and r.status = 'pending'`.execute(ctx.db);
-  const credited: string[] = [];
-  for (const r of due.rows) {
-    await ctx.db.transaction().execute(async (trx) => {
-      const entries = [
-        { customer: r.referrer_customer_id, points: rules.referral.referrerPoints, key: `referral:${r.id}:referrer`, reason: 'Referred a new customer' },
-        { customer: r.referred_customer_id, points: rules.referral.referredPoints, key: `referral:${r.id}:referred`, reason: 'Welcome: joined through a referral' },
-      ].filter((e) => e.points > 0);
-      for (const e of entries) {
-        await sql`insert into loyalty_ledger (customer_id, kind, points, reason, idempotency_key, source, occurred_at)
-          values (${e.customer}, 'earn', ${e.points}, ${e.reason}, ${e.key}, 'referral', ${ctx.now()}) on conflict (idempotency_key) do nothing`.execute(trx);
-      }
-      await trx.updateTable('loyalty_referrals').set({ status: 'credited', credited_at: ctx.now() }).where('id', '=', r.id).execute();
-    });
-    credited.push(r.referrer_customer_id, r.referred_customer_id);
-  }
-  return credited;
 }
 
 export async function referralLeaderboard(db: Database, currency: string, limit = 20) {

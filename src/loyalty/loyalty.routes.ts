@@ -11,8 +11,9 @@ import type { App } from '../platform/http/server.js';
 import { getWorkspace } from '../workspace/index.js';
 import { codesReport, createCodes, getCode, redeemCode, toCode } from './loyalty.codes.service.js';
 import { addEntry, balanceOf, customerLoyalty, listEntries, reverseVoidedOrders } from './loyalty.ledger.js';
+import { creditScope } from './loyalty.credits.js';
 import { applyOrderCodes } from './loyalty.ordercodes.js';
-import { claimReferral, creditReferrals, referralCodeFor, referralLeaderboard } from './loyalty.referrals.js';
+import { claimReferral, referralCodeFor, referralLeaderboard } from './loyalty.referrals.js';
 import { memberResults } from './loyalty.results.js';
 import { creditReview } from './loyalty.rewards.js';
 import { refreshTiers } from './loyalty.tiers.js';
@@ -357,12 +358,10 @@ export async function loyaltyRoutes(app: App, ctx: AppContext): Promise<void> {
         .execute();
       // orders that arrived already are applied now; the others when they arrive (order.created)
       const refs = [...new Set(rows.map((r) => r.order_ref))];
-      const applied = await applyOrderCodes(ctx, { orderRefs: refs });
+      const applied = await ctx.db.transaction().execute((trx) => applyOrderCodes(trx, ctx.now(), { orderRefs: refs }));
       if (applied.some((a) => a.result === 'referral')) {
-        const rules = await getLoyaltySettings(ctx.db);
         const owners = await ctx.db.selectFrom('orders').select('customer_id').where('external_id', 'in', refs).execute();
-        const credited = await creditReferrals(ctx, rules, { referredIds: owners.map((o) => o.customer_id) });
-        if (credited.length) await refreshTiers(ctx, { customerIds: credited });
+        await creditScope(ctx, { referredIds: owners.map((o) => o.customer_id) });
       }
       const stored = await ctx.db.selectFrom('loyalty_order_codes').select(['order_ref', 'code', 'result', 'applied_at']).where('order_ref', 'in', refs).execute();
       return { orders: stored.map((r) => ({ orderId: r.order_ref, code: r.code, result: r.result ?? 'waiting for the order', appliedAt: r.applied_at })) };

@@ -26,6 +26,8 @@ export const loyaltySettingsInput = z
     pointsPerReview: z.number().int().min(0).max(100_000),
     /** balances expire after this many months without earning or spending (0: never) */
     expiryMonths: z.number().int().min(0).max(120),
+    /** this many days before a balance expires, the 'points.expiring' playbook trigger fires (0: never) */
+    expiryNoticeDays: z.number().int().min(0).max(365),
     /** orders in this currency earn points per unit; others only the per-order points (null: the workspace's) */
     currency: z
       .string()
@@ -35,7 +37,14 @@ export const loyaltySettingsInput = z
       .array(tierInput)
       .max(10)
       .refine((ts) => new Set(ts.map((t) => t.name.toLowerCase())).size === ts.length, 'tier names must differ'),
-    referral: z.object({ referrerPoints: z.number().int().min(0).max(100_000), referredPoints: z.number().int().min(0).max(100_000) }),
+    referral: z.object({
+      referrerPoints: z.number().int().min(0).max(100_000),
+      referredPoints: z.number().int().min(0).max(100_000),
+      /** points for both sides (the amounts above), or a personal single-use promo code for each */
+      reward: z.enum(['points', 'promo']).optional(),
+      /** the promo code's discount when reward is 'promo' */
+      promoPercentOff: z.number().int().min(1).max(100).optional(),
+    }),
   })
   .partial();
 export type LoyaltySettingsInput = z.infer<typeof loyaltySettingsInput>;
@@ -47,9 +56,10 @@ export interface LoyaltySettings {
   pointsOnBirthday: number;
   pointsPerReview: number;
   expiryMonths: number;
+  expiryNoticeDays: number;
   currency: string | null;
   tiers: Tier[];
-  referral: { referrerPoints: number; referredPoints: number };
+  referral: { referrerPoints: number; referredPoints: number; reward: 'points' | 'promo'; promoPercentOff: number };
 }
 
 export const defaultLoyaltySettings: LoyaltySettings = {
@@ -59,13 +69,14 @@ export const defaultLoyaltySettings: LoyaltySettings = {
   pointsOnBirthday: 0,
   pointsPerReview: 0,
   expiryMonths: 0,
+  expiryNoticeDays: 14,
   currency: null,
   tiers: [
     { name: 'Bronze', threshold: 0, perks: '' },
     { name: 'Silver', threshold: 500, perks: 'Free shipping' },
     { name: 'Gold', threshold: 2000, perks: 'Free shipping and early access' },
   ],
-  referral: { referrerPoints: 100, referredPoints: 50 },
+  referral: { referrerPoints: 100, referredPoints: 50, reward: 'points', promoPercentOff: 10 },
 };
 
 export async function getLoyaltySettings(db: Database): Promise<LoyaltySettings & { effectiveCurrency: string }> {

@@ -6,23 +6,10 @@ import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
 import { emitPlaybookEvent } from '../playbooks/index.js';
-import { earnForOrders, reverseVoidedOrders } from './loyalty.ledger.js';
-import { applyOrderCodes } from './loyalty.ordercodes.js';
-import { creditReferrals } from './loyalty.referrals.js';
+import { creditOrdersWrittenAt } from './loyalty.credits.js';
+import { reverseVoided } from './loyalty.ledger.js';
 import { getLoyaltySettings } from './loyalty.settings.js';
 import { refreshTiers } from './loyalty.tiers.js';
-
-/** Credits the orders one transaction wrote (a 1,000-order import slice is one statement), the codes they carried, referrals, tiers. */
-export async function creditOrdersWrittenAt(ctx: AppContext, writtenAt: string): Promise<{ earned: number; referrals: number; codes: number }> {
-  const rules = await getLoyaltySettings(ctx.db);
-  // codes first: a referral code on a first order links the referral that order then credits
-  const codes = await applyOrderCodes(ctx, { writtenAt });
-  const earned = await earnForOrders(ctx.db, rules, { writtenAt });
-  const credited = await creditReferrals(ctx, rules, { writtenAt });
-  await refreshTiers(ctx, { writtenAt });
-  if (credited.length) await refreshTiers(ctx, { customerIds: credited });
-  return { earned, referrals: credited.length / 2, codes: codes.length };
-}
 
 export const loyaltySubscribers = [
   subscriber({
@@ -38,11 +25,12 @@ export const loyaltySubscribers = [
     handle: async (ctx, event) => {
       const voided = event.payload.changes.filter((c) => c.to === 'refunded' || c.to === 'cancelled');
       if (!voided.length) return;
-      await reverseVoidedOrders(
+      const reversed = await reverseVoided(
         ctx.db,
         voided.map((c) => c.orderId),
       );
-      await refreshTiers(ctx, { customerIds: [...new Set(voided.map((c) => c.customerId))] });
+      // a second delivery reverses nothing; the tiers are recomputed all the same (a crash may have come between)
+      await refreshTiers(ctx, { customerIds: [...new Set([...reversed, ...voided.map((c) => c.customerId)])] });
     },
   }),
   subscriber({
@@ -83,5 +71,7 @@ export const BIRTHDAY_JOB = 'loyalty.birthday';
 
 /** The hourly pass: points of orders refunded or cancelled where no status event said so (an import's update) are reversed. */
 export async function reverseVoidedJob(ctx: AppContext): Promise<string> {
-  return `reversed ${await reverseVoidedOrders(ctx.db)}`;
+  const customers = await reverseVoided(ctx.db);
+  await refreshTiers(ctx, { customerIds: [...new Set(customers)] });
+  return `reversed ${customers.length}`;
 }

@@ -95,6 +95,17 @@ export interface LoyaltyTiersTable {
   tier: string | null;
   previous: string | null;
   changed_at: Ts;
+  /** points earned (less reversals) over the rolling year: added to as entries are written, recomputed daily */
+  year_points: ColumnType<number, number | undefined, number>;
+}
+
+export interface LoyaltyExpiryNoticesTable {
+  customer_id: string;
+  /** the last earn or spend the balance expires from: a new one starts a new notice */
+  last_activity_id: string;
+  points: number;
+  expires_at: Ts;
+  noticed_at: Generated<Date>;
 }
 
 export interface LoyaltyOrderCodesTable {
@@ -111,6 +122,7 @@ export interface LoyaltyOrderCodesTable {
 
 export interface LoyaltyTables {
   loyalty_tiers: LoyaltyTiersTable;
+  loyalty_expiry_notices: LoyaltyExpiryNoticesTable;
   loyalty_order_codes: LoyaltyOrderCodesTable;
   loyalty_ledger: LoyaltyLedgerTable;
   loyalty_codes: LoyaltyCodesTable;

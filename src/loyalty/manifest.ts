@@ -4,6 +4,7 @@ export const loyaltyFeature: Feature = {
   name: 'loyalty',
   load: async () => {
     const { pointsStep, promoStep, tierVariables } = await import('./loyalty.actions.js');
+    const { expirySubscribers, noticeExpiring } = await import('./loyalty.expiry.js');
     const { expireInactive } = await import('./loyalty.ledger.js');
     const { loyaltyMigrations } = await import('./loyalty.migrations.js');
     const { loyaltyRoutes } = await import('./loyalty.routes.js');
@@ -14,12 +15,15 @@ export const loyaltyFeature: Feature = {
     return {
       migrations: loyaltyMigrations,
       routes: loyaltyRoutes,
-      subscribers: loyaltySubscribers,
+      subscribers: [...loyaltySubscribers, ...expirySubscribers],
       jobs: {
         [REVERSE_JOB]: reverseVoidedJob,
-        // expiry, then every tier again: points older than a year stop counting
-        [EXPIRE_JOB]: async (ctx) =>
-          `expired ${await expireInactive(ctx.db, ctx.now(), (await getLoyaltySettings(ctx.db)).expiryMonths)}, tiers changed ${(await refreshTiers(ctx, { all: true })).length}`,
+        // balances about to expire are noticed, expired ones expire, then every tier again: points older than a year stop counting
+        [EXPIRE_JOB]: async (ctx) => {
+          const noticed = (await noticeExpiring(ctx)).length;
+          const expired = await expireInactive(ctx.db, ctx.now(), (await getLoyaltySettings(ctx.db)).expiryMonths);
+          return `expiring soon ${noticed}, expired ${expired}, tiers changed ${(await refreshTiers(ctx, { all: true })).length}`;
+        },
         [BIRTHDAY_JOB]: async (ctx) => `birthday points for ${await creditBirthdays(ctx)}`,
       },
       schedules: [
