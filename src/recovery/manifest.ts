@@ -5,6 +5,7 @@ export const recoveryFeature: Feature = {
   load: async () => {
     const { recoveryMigrations } = await import('./recovery.migrations.js');
     const { recoveryRoutes } = await import('./recovery.routes.js');
-    return { migrations: recoveryMigrations, routes: recoveryRoutes };
+    const { recoverySubscribers } = await import('./recovery.subscribers.js');
+    return { migrations: recoveryMigrations, routes: recoveryRoutes, subscribers: recoverySubscribers };
   },
 };

@@ -269,6 +269,22 @@ export interface OutcomeInput {
   leftAt: number | null;
   healthAtAdd: number | null;
   healthNow: number | null;
+  /** the customer's first survey answer after the incident, and their last one of the same survey before it */
+  surveyAfter?: SurveyScore | null;
+  surveyBefore?: SurveyScore | null;
+}
+
+export interface SurveyScore {
+  /** nps | csat | ces … (scores compare only within one survey: their scales differ) */
+  survey: string;
+  score: number | null;
+  category: 'detractor' | 'passive' | 'promoter';
+}
+
+export interface NextSurvey extends SurveyScore {
+  /** the score's change from the last answer to the same survey before the incident (null: none to compare) */
+  change: number | null;
+  previousCategory: SurveyScore['category'] | null;
 }
 
 export type OutcomeStatus = 'returned' | 'left' | 'no_order' | 'waiting';
@@ -283,6 +299,8 @@ export interface Outcome {
   healthChange: number | null;
   hoursToApology: number | null;
   group: ApologyGroup;
+  /** the next survey answer after the incident, within the window (null: none yet) */
+  nextSurvey: NextSurvey | null;
 }
 
 const DAY_MS = 86400_000;
@@ -300,6 +318,18 @@ export function outcomeOf(i: OutcomeInput, windowDays: number, now: number): Out
     healthChange: i.healthAtAdd !== null && i.healthNow !== null ? Math.round(i.healthNow - i.healthAtAdd) : null,
     hoursToApology,
     group: hoursToApology === null ? 'none' : hoursToApology > LATE_APOLOGY_DAYS * 24 ? 'late' : 'on_time',
+    nextSurvey: nextSurveyOf(i.surveyAfter ?? null, i.surveyBefore ?? null),
+  };
+}
+
+/** The next answer after the incident, with its change from the last one to the same survey before it. */
+export function nextSurveyOf(after: SurveyScore | null, before: SurveyScore | null): NextSurvey | null {
+  if (!after) return null;
+  const same = before !== null && before.survey === after.survey;
+  return {
+    ...after,
+    change: same && after.score !== null && before.score !== null ? Math.round((after.score - before.score) * 10) / 10 : null,
+    previousCategory: same ? before.category : null,
   };
 }
 
@@ -317,6 +347,8 @@ export interface GroupSummary {
   interval: [number, number] | null;
   medianHoursToApology: number | null;
   meanHealthChange: number | null;
+  /** next survey answers after the incident: how many, by category, and how many scored higher / lower than before */
+  surveys: { answered: number; promoters: number; passives: number; detractors: number; rose: number; fell: number };
 }
 
 /** The 95% Wilson score interval of k successes in n. */
@@ -356,8 +388,21 @@ export function summarise(outcomes: Outcome[]): GroupSummary[] {
       interval: wilson(returned, decided),
       medianHoursToApology: median(g.map((o) => o.hoursToApology).filter((x): x is number => x !== null)),
       meanHealthChange: changes.length ? changes.reduce((a, b) => a + b, 0) / changes.length : null,
+      surveys: surveySummary(g.map((o) => o.nextSurvey).filter((x): x is NextSurvey => x !== null)),
     };
   });
+}
+
+function surveySummary(next: NextSurvey[]): GroupSummary['surveys'] {
+  const count = (f: (s: NextSurvey) => boolean) => next.filter(f).length;
+  return {
+    answered: next.length,
+    promoters: count((s) => s.category === 'promoter'),
+    passives: count((s) => s.category === 'passive'),
+    detractors: count((s) => s.category === 'detractor'),
+    rose: count((s) => s.change !== null && s.change > 0),
+    fell: count((s) => s.change !== null && s.change < 0),
+  };
 }
 
 /** What the numbers can bear: a plain note when the groups are small. */

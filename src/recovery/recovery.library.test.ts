@@ -4,6 +4,8 @@
 // apology and drafted from; the public incident note, escaped, unguessable, taken down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, createTestApp, type TestApp } from '../app/testing/test-app.js';
+import { DELIVER_JOB } from '../platform/events/events.service.js';
+import { drainJobs } from '../platform/jobs/jobs.service.js';
 
 const DAY = 86400_000;
 const start = Date.now();
@@ -137,6 +139,48 @@ describe('recovery library', () => {
     const lib = (await call('GET', '/api/recovery/apologies?q=depot&days=30')).json();
     expect(lib.apologies.map((a: { customerName: string; outcome: { status: string } }) => `${a.customerName}:${a.outcome.status}`).sort()).toEqual(['Ada Plan:returned', 'Cas Chat:no_order']);
     expect((await call('GET', '/api/recovery/results?days=0')).statusCode).toBe(400);
+  });
+
+  it("the next survey score after the incident, against the last one before it, heard through surveys' survey.answered event", async () => {
+    // what surveys record in the answering transaction; recovery keeps each answer once
+    const answered = async (customerId: string, responseId: string, score: number, category: 'detractor' | 'passive' | 'promoter', survey = 'nps') =>
+      t.ctx.db.transaction().execute((trx) => t.ctx.events.emit(trx, 'survey.answered', { requestId: crypto.randomUUID(), responseId, customerId, survey, category, score, reasons: [] }));
+    const fay = await customer('Fay Survey', [-50]);
+    const gus = await customer('Gus Survey', [-50]);
+    await answered(fay, crypto.randomUUID(), 4, 'detractor');
+    await answered(gus, crypto.randomUUID(), 9, 'promoter');
+    await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
+    await new Promise((r) => setTimeout(r, 20)); // the answers above are recorded before the incident
+    const inc = await call('POST', '/api/recovery/incidents', {
+      title: 'Wrong size sent',
+      kind: 'quality',
+      what: 'we sent the wrong size',
+      happenedAt: new Date().toISOString(),
+      severity: 'low',
+      cause: 'a label was swapped',
+      fix: 'we scan every label',
+    });
+    expect(inc.statusCode, inc.body).toBe(201);
+    const id = inc.json().incident.id as string;
+    expect((await call('POST', `/api/recovery/incidents/${id}/affected`, { customerIds: [fay, gus] })).statusCode).toBe(200);
+    const next = async () =>
+      Object.fromEntries(
+        (await call('GET', `/api/recovery/incidents/${id}?days=30`)).json().affected.map((a: { name: string; outcome: { nextSurvey: unknown } }) => [a.name.split(' ')[0], a.outcome.nextSurvey]),
+      );
+    expect(await next()).toEqual({ Fay: null, Gus: null });
+    // after the incident: Fay's NPS rises from 4 to 9; Gus answers a CSAT (another scale: no change computed)
+    const fayAfter = crypto.randomUUID();
+    await answered(fay, fayAfter, 9, 'promoter');
+    await answered(gus, crypto.randomUUID(), 2, 'detractor', 'csat');
+    await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
+    await answered(fay, fayAfter, 9, 'promoter'); // announced twice: kept once
+    await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
+    expect(await next()).toEqual({
+      Fay: { survey: 'nps', score: 9, category: 'promoter', change: 5, previousCategory: 'detractor' },
+      Gus: { survey: 'csat', score: 2, category: 'detractor', change: null, previousCategory: null },
+    });
+    const none = (await call('GET', `/api/recovery/results?days=30`)).json().groups.find((g: { group: string }) => g.group === 'none');
+    expect(none.surveys).toMatchObject({ answered: 2, promoters: 1, detractors: 1, rose: 1, fell: 0 });
   });
 
   it('saves a template from a sent apology and drafts from it for the next customer', async () => {

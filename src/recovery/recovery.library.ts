@@ -14,7 +14,7 @@ import { affectedFacts, outcomeInput, requireIncident } from './recovery.service
 
 /** Every affected customer's outcome (optionally of one incident), keyed `<incident>:<customer>`. */
 export async function outcomes(ctx: AppContext, windowDays: number, incidentId: string | null = null) {
-  const rows = await affectedFacts(ctx.db, incidentId);
+  const rows = await affectedFacts(ctx.db, incidentId, windowDays);
   const scores = await customerScores(
     ctx,
     rows.map((r) => r.customer_id),

@@ -87,4 +87,23 @@ export const recoveryMigrations: MigrationSet = {
       for (const c of ['kind', 'public_note', 'public_slug', 'published_at']) await sql.raw(`alter table recovery_incidents drop column ${c}`).execute(db);
     },
   },
+  '0602_recovery_survey_scores': {
+    // Survey answers as the surveys feature announces them ('survey.answered'), so an outcome can
+    // compare a customer's next score after an incident with their last one before it.
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('recovery_survey_scores')
+        .addColumn('response_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('survey', 'text', (c) => c.notNull())
+        .addColumn('score', 'real')
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('answered_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`create index recovery_survey_scores_customer on recovery_survey_scores (customer_id, answered_at)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('recovery_survey_scores').execute();
+    },
+  },
 };

@@ -10,7 +10,19 @@ import { customersWithConversationTag } from '../inbox/index.js';
 import { codeForKey } from '../loyalty/index.js';
 import { escapeHtml, queueEmail } from '../mail/index.js';
 import { getWorkspace } from '../workspace/index.js';
-import { checkApology, composeApology, formatMoney, outcomeOf, renderTemplate, suggestCompensation, type Compensation, type OutcomeInput, type Severity, type Warning } from './recovery.core.js';
+import {
+  checkApology,
+  composeApology,
+  formatMoney,
+  outcomeOf,
+  renderTemplate,
+  suggestCompensation,
+  type Compensation,
+  type OutcomeInput,
+  type Severity,
+  type SurveyScore,
+  type Warning,
+} from './recovery.core.js';
 import { getRecoverySettings } from './recovery.settings.js';
 import type { AffectedQuery } from './recovery.tables.js';
 
@@ -121,10 +133,12 @@ export interface AffectedFacts {
   health_at_add: number | null;
   next_order_at: Date | null;
   left_at: Date | null;
+  survey_after: SurveyScore | string | null;
+  survey_before: SurveyScore | string | null;
 }
 
 /** What the outcomes need, for one incident's list or for all of them (one statement). */
-export async function affectedFacts(db: Database, incidentId: string | null): Promise<AffectedFacts[]> {
+export async function affectedFacts(db: Database, incidentId: string | null, windowDays: number): Promise<AffectedFacts[]> {
   const currency = await currencyOf(db);
   const rows = await sql<AffectedFacts>`
     select a.customer_id, c.name, c.email, a.paid_minor::text, a.currency, a.added_by, a.health_at_add,
@@ -136,11 +150,20 @@ export async function affectedFacts(db: Database, incidentId: string | null): Pr
         case when c.unsubscribed_at > i.happened_at then c.unsubscribed_at end,
         case when c.erased_at > i.happened_at then c.erased_at end,
         (select min(s.canceled_at) from subscriptions s where s.customer_id = a.customer_id and s.canceled_at > i.happened_at)
-      ) as left_at
+      ) as left_at,
+      sa.survey_after,
+      (select json_build_object('survey', b.survey, 'score', b.score, 'category', b.category) from recovery_survey_scores b
+        where b.customer_id = a.customer_id and b.survey = sa.survey_after->>'survey' and b.answered_at <= i.happened_at
+        order by b.answered_at desc limit 1) as survey_before
     from recovery_affected a
     join recovery_incidents i on i.id = a.incident_id
     join customers c on c.id = a.customer_id
     left join recovery_apologies p on p.incident_id = a.incident_id and p.customer_id = a.customer_id
+    -- the first answer after the incident, within the outcome window
+    left join lateral (
+      select json_build_object('survey', s.survey, 'score', s.score, 'category', s.category) as survey_after from recovery_survey_scores s
+      where s.customer_id = a.customer_id and s.answered_at > i.happened_at and s.answered_at <= i.happened_at + make_interval(days => ${windowDays}::int)
+      order by s.answered_at limit 1) sa on true
     ${incidentId ? sql`where a.incident_id = ${incidentId}` : sql``}
     order by a.paid_minor desc, c.name limit 20000`.execute(db);
   return rows.rows;
@@ -153,11 +176,19 @@ export const outcomeInput = (r: AffectedFacts, healthNow: number | null): Outcom
   leftAt: r.left_at ? new Date(r.left_at).getTime() : null,
   healthAtAdd: r.health_at_add === null ? null : Number(r.health_at_add),
   healthNow,
+  surveyAfter: parseScore(r.survey_after),
+  surveyBefore: parseScore(r.survey_before),
 });
+
+const parseScore = (v: SurveyScore | string | null): SurveyScore | null => {
+  if (v === null) return null;
+  const s = (typeof v === 'string' ? JSON.parse(v) : v) as SurveyScore;
+  return { survey: s.survey, score: s.score === null ? null : Number(s.score), category: s.category };
+};
 
 /** The affected list: what each paid, lifetime value, CLV and health (today and when added), the apology and the outcome so far. */
 export async function affectedList(ctx: AppContext, incidentId: string, windowDays = DEFAULT_OUTCOME_DAYS) {
-  const rows = await affectedFacts(ctx.db, incidentId);
+  const rows = await affectedFacts(ctx.db, incidentId, windowDays);
   const scores = await customerScores(
     ctx,
     rows.map((r) => r.customer_id),

@@ -83,7 +83,21 @@ export interface RecoveryTemplatesTable {
   created_at: Generated<Date>;
 }
 
+export interface RecoverySurveyScoresTable {
+  /** the survey response (surveys' id): one row per answer however often it is announced */
+  response_id: string;
+  customer_id: string;
+  /** nps | csat | ces | exit … */
+  survey: string;
+  /** on the survey's own scale (NPS 0–10, CSAT 1–5, CES 1–7); null for reasons only */
+  score: number | null;
+  category: 'detractor' | 'passive' | 'promoter';
+  /** when the event recording the answer was written (the answer's transaction) */
+  answered_at: Ts;
+}
+
 export interface RecoveryTables {
+  recovery_survey_scores: RecoverySurveyScoresTable;
   recovery_templates: RecoveryTemplatesTable;
   recovery_incidents: RecoveryIncidentsTable;
   recovery_affected: RecoveryAffectedTable;
