@@ -6,9 +6,9 @@ import path from 'node:path';
 import { configFromOptions, withDatabaseOptions } from '../platform/cli-options.js';
 import { industries, industryBenchmark } from '../workspace/index.js';
 import { DayConverter, parseDay } from './dates.js';
-import { readOrdersFile, readSubscriptionsFile, type RowError } from './reader.js';
+import { readOrdersFile, readRatesFile, readSubscriptionsFile, type RowError } from './reader.js';
 import { renderHtmlReport, renderText } from './report.html.js';
-import { ordersReport, subscriptionsReport, type PeriodType, type ReportOptions, type RetentionReport, type TimeUnit } from './report.js';
+import { type ExchangeRate, ordersReport, subscriptionsReport, type PeriodType, type ReportOptions, type RetentionReport, type TimeUnit } from './report.js';
 
 export class ReportUsageError extends Error {}
 
@@ -30,6 +30,7 @@ interface ReportFlags {
   activityWindow?: string;
   top: string;
   currency: string;
+  rates?: string;
   dataDir?: string;
   databaseUrl?: string;
 }
@@ -106,10 +107,25 @@ export function reportOptionsFromFlags(flags: ReportFlags): {
   };
 }
 
+/** The owner's exchange rates from --rates (currency, date, rate): any unreadable row is a usage error naming its line. */
+async function exchangeRatesFromFlags(flags: ReportFlags, timeZone: string): Promise<ExchangeRate[] | undefined> {
+  if (!flags.rates) return undefined;
+  if (!fs.existsSync(flags.rates)) throw new ReportUsageError(`--rates: file not found: ${flags.rates}`);
+  try {
+    const { rates, errors } = await readRatesFile(flags.rates, timeZone);
+    if (errors.length) throw new ReportUsageError(`--rates ${flags.rates}: line ${errors[0].line}: ${errors[0].message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`);
+    return rates;
+  } catch (err) {
+    if (err instanceof ReportUsageError) throw err;
+    throw new ReportUsageError(`--rates: ${(err as Error).message}`);
+  }
+}
+
 /** Runs the report on a file; returns the report and the rows it could not read. */
 export async function reportFromFile(file: string, flags: ReportFlags): Promise<{ report: RetentionReport; errors: RowError[]; rows: number }> {
   const { options, columns, type, timeZone } = reportOptionsFromFlags(flags);
   if (!fs.existsSync(file)) throw new ReportUsageError(`File not found: ${file}`);
+  options.exchangeRates = await exchangeRatesFromFlags(flags, timeZone);
   if (type === 'subscriptions') {
     const read = await readSubscriptionsFile(file, { timeZone, currencyDigits: options.currencyDigits });
     if (read.subscriptions.length === 0) throw new ReportUsageError(`${file}: no readable subscriptions (${read.errors.length} bad rows)`);
@@ -145,6 +161,9 @@ export function registerAnalyticsCommands(program: Command): void {
     .addOption(new Option('--amount-col <n>', 'amount column (1-based)'))
     .addOption(new Option('--time-zone <tz>', 'time zone for timestamps in the file').default('UTC'))
     .addOption(new Option('--currency <code>', 'currency of the amounts in the file').default('USD'))
+    .addOption(
+      new Option('--rates <file>', 'exchange rates into the report currency (CSV: currency,date,rate — 1 unit of currency = rate, from that date on); without it other currencies are totalled apart'),
+    )
     .addOption(new Option('--industry <key>', 'industry to compare with (file reports)').default('all'))
     .addOption(new Option('--horizon <days>', 'CLV horizon in days').default('365'))
     .addOption(new Option('--discount-rate <rate>', 'yearly discount rate for CLV').default('0.1'))
@@ -180,7 +199,8 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
     title = `Retention report: ${path.basename(file)}`;
     if (flags.json) console.log(JSON.stringify(reportJson(report, { source: path.resolve(file), skippedRows: errors.length })));
   } else {
-    const { options } = reportOptionsFromFlags(flags);
+    const { options, timeZone } = reportOptionsFromFlags(flags);
+    const exchangeRates = await exchangeRatesFromFlags(flags, timeZone);
     const config = configFromOptions(flags);
     // the database only for this branch: a report on a file starts without it
     const { openDatabase } = await import('../platform/db/database.js');
@@ -196,6 +216,7 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
         horizonDays: options.horizonDays,
         discountRate: options.discountRate,
         saveListSize: options.saveListSize,
+        exchangeRates,
       });
       currency = ws.workspace.currency;
       generatedAt = ws.generatedAt;

@@ -135,7 +135,7 @@ export async function loadExtras(db: Database, timeZone: string, asOfDay?: numbe
   return extras;
 }
 
-export interface WorkspaceReportOptions extends Pick<ReportOptions, 'timeUnit' | 'periodType' | 'horizonDays' | 'discountRate' | 'saveListSize' | 'onStage' | 'includeCustomers'> {
+export interface WorkspaceReportOptions extends Pick<ReportOptions, 'timeUnit' | 'periodType' | 'horizonDays' | 'discountRate' | 'saveListSize' | 'onStage' | 'includeCustomers' | 'exchangeRates'> {
   now: Date;
   /** the day the figures are as of (a local day number); default: today, or the data's last day when it ends long before today */
   asOfDay?: number;
@@ -161,6 +161,8 @@ export async function workspaceReport(db: Database, options: WorkspaceReportOpti
     activityWindowDays: ws?.activityWindowDays ?? null,
     currencyDigits: currencyDigits(currency),
     currency,
+    // stored amounts are in each currency's own minor units
+    currencyDigitsOf: currencyDigits,
   };
   base.extras = await loadExtras(db, timeZone, past ? asOfDay : undefined);
 

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { dayOfDate } from './dates.js';
+import { OrderTableBuilder } from './orders.js';
+import { ordersReport } from './report.js';
 import { healthScore } from './health.js';
 
 describe('health score', () => {
@@ -45,5 +48,24 @@ describe('health score', () => {
     const best = healthScore({ pAlive: 2, daysSinceLastPurchase: 0, usualGapDays: 10, lastSurveyScore: 15, openComplaints: 0, daysSinceLastTouchpoint: 0 });
     expect(worst.score).toBe(0);
     expect(best.score).toBe(100);
+  });
+});
+
+describe('rhythms in the report', () => {
+  it('gives no "usually every N days" to a customer with two orders; three orders make a rhythm of their own', () => {
+    const b = new OrderTableBuilder();
+    const day0 = dayOfDate(2024, 1, 1);
+    // the business: customers who come back about every 30 days
+    for (let i = 0; i < 30; i++) for (let k = 0; k < 4; k++) b.add(`regular${i}`, day0 + i + 30 * k, 2000);
+    // two orders three days apart, then silence; and three orders a week apart, then silence
+    b.add('twice', day0 + 10, 2000);
+    b.add('twice', day0 + 13, 2000);
+    for (const k of [0, 7, 14]) b.add('thrice', day0 + 20 + k, 2000);
+    const asOf = day0 + 325;
+    const r = ordersReport(b.build(), { asOfDay: asOf, activityWindowDays: 60 });
+    const rhythm = (id: string) => r.customers.find((c) => c.id === id)!.factors.find((f) => f.factor === 'rhythm')!.text;
+    expect(rhythm('twice')).not.toMatch(/usually every/);
+    expect(rhythm('twice')).toMatch(/^Last of 2 orders 312 days ago, too few for a rhythm of their own; customers here usually come back within 30 days \(10\.4× that\)$/);
+    expect(rhythm('thrice')).toBe('Overdue: 291 days since the last order, usually every 7 days (41.6× late)');
   });
 });

@@ -11,8 +11,10 @@ export interface HealthInputs {
   daysSinceLastPurchase: number | null;
   /** the customer's usual days between purchases (their own, else the business's) */
   usualGapDays: number | null;
-  /** false when usualGapDays is the business's gap (the customer has bought only once) */
+  /** false when usualGapDays is the business's gap (too few purchases for a rhythm of their own) */
   ownGap?: boolean;
+  /** purchase days so far (says "bought once" or "twice" when the gap is the business's) */
+  purchases?: number;
   /** last survey answer on a 0–10 scale (NPS; CSAT 1–5 is scaled by the caller) */
   lastSurveyScore?: number | null;
   openComplaints?: number | null;
@@ -92,9 +94,7 @@ export function healthScore(input: HealthInputs): Health {
       points: healthWeights.rhythm * share,
       text:
         input.ownGap === false
-          ? ratio <= 1
-            ? `Bought once, ${input.daysSinceLastPurchase} days ago; customers here usually come back within ${gap} days`
-            : `Bought once, ${input.daysSinceLastPurchase} days ago; customers here usually come back within ${gap} days (${ratio.toFixed(1)}× that)`
+          ? `${(input.purchases ?? 1) > 1 ? `Last of ${input.purchases} orders ${input.daysSinceLastPurchase} days ago, too few for a rhythm of their own` : `Bought once, ${input.daysSinceLastPurchase} days ago`}; customers here usually come back within ${gap} days${ratio <= 1 ? '' : ` (${ratio.toFixed(1)}× that)`}`
           : ratio <= 1
             ? `On rhythm: last order ${input.daysSinceLastPurchase} days ago, usually every ${gap} days`
             : `Overdue: ${input.daysSinceLastPurchase} days since the last order, usually every ${gap} days (${ratio.toFixed(1)}× late)`,

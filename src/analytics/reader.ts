@@ -240,3 +240,41 @@ export async function readSubscriptionsFile(file: string, choice: ColumnChoice =
   });
   return { subscriptions, errors, rows };
 }
+
+export interface RatesFile {
+  rates: { currency: string; day: number; rate: number }[];
+  errors: RowError[];
+}
+
+/**
+ * Exchange rates the owner provides: a CSV with the columns currency, date and rate — 1 unit of
+ * `currency` is worth `rate` of the report's currency from that date on (until its next rate).
+ */
+export async function readRatesFile(file: string, timeZone = 'UTC'): Promise<RatesFile> {
+  const head = await firstLine(file);
+  if (!head) throw new Error(`${file} is empty`);
+  const delimiter = detectDelimiter(head) ?? ',';
+  const converter = new DayConverter(timeZone);
+  const rates: RatesFile['rates'] = [];
+  const errors: RowError[] = [];
+  let col: { currency: number; date: number; rate: number } | null = null;
+  await forEachRow(file, delimiter, (line, cells) => {
+    if (!col) {
+      const h = cells.map(normalizeHeader);
+      col = { currency: findColumn(h, ['currency', 'code', 'from']), date: findColumn(h, ['date', 'valid_from', 'day', 'as_of']), rate: findColumn(h, ['rate', 'exchange_rate']) };
+      const missing = Object.entries(col)
+        .filter(([, i]) => i < 0)
+        .map(([k]) => k);
+      if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')} (expected currency, date, rate)`);
+      return;
+    }
+    const currency = (cells[col.currency] ?? '').trim().toUpperCase();
+    const day = parseDay(cells[col.date] ?? '', converter);
+    const rate = Number((cells[col.rate] ?? '').trim());
+    if (!/^[A-Z]{3}$/.test(currency)) errors.push({ line, message: `currency must be an ISO code such as JPY (got ${JSON.stringify(cells[col.currency] ?? '')})` });
+    else if (day === null) errors.push({ line, message: `unreadable date ${JSON.stringify(cells[col.date] ?? '')}` });
+    else if (!(rate > 0) || !Number.isFinite(rate)) errors.push({ line, message: `rate must be a positive number (got ${JSON.stringify(cells[col.rate] ?? '')})` });
+    else rates.push({ currency, day, rate });
+  });
+  return { rates, errors };
+}

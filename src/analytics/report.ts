@@ -63,10 +63,24 @@ export interface ReportOptions {
   otherActivity?: Map<string, { firstDay: number; ranges: [number, number][] }>;
   /** ISO code of the amounts (the workspace's or the file's); with several in the data, money figures are in this one */
   currency?: string;
+  /** the owner's exchange rates into `currency`, dated: an order in another currency is converted at the latest rate on or before its day */
+  exchangeRates?: ExchangeRate[];
+  /**
+   * Digits of each currency's minor unit when amounts are in each currency's own minor units (the
+   * database: ¥100 is 100, $1 is 100); without it every amount is in `currency`'s minor units (files).
+   */
+  currencyDigitsOf?: (code: string) => number;
   /** include the per-customer list (default true) */
   includeCustomers?: boolean;
   /** called after each stage with its duration in ms (benchmarks) */
   onStage?: (stage: string, ms: number) => void;
+}
+
+/** 1 `currency` = `rate` of the report's currency, from `day` on (until the next rate of that currency) */
+export interface ExchangeRate {
+  currency: string;
+  day: number;
+  rate: number;
 }
 
 export interface PeriodRow {
@@ -162,7 +176,16 @@ export interface RetentionReport {
    * The currency of every money figure, and each currency's own totals when the data holds
    * several: amounts in different currencies are never added (no exchange rates are applied).
    */
-  currency: { code: string | null; mode: 'single' | 'per-currency'; byCurrency: { currency: string; orders: number; revenue: number }[]; note: string | null };
+  currency: {
+    code: string | null;
+    /** converted: every amount in another currency was converted with the owner's dated rates; per-currency: some are totalled apart */
+    mode: 'single' | 'per-currency' | 'converted';
+    /** each currency's own orders and revenue (in that currency) */
+    byCurrency: { currency: string; orders: number; revenue: number }[];
+    /** the owner's rates used: per currency, the orders converted and the days of the first and last rate applied */
+    converted?: { currency: string; orders: number; revenue: number; firstRate: string; lastRate: string }[];
+    note: string | null;
+  };
   activityWindow: { days: number; source: 'setting' | 'derived' | 'default' | 'subscriptions'; explanation: string };
   periods: PeriodRow[];
   periodsByType: Record<PeriodType, PeriodRow[]>;
@@ -669,7 +692,7 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   // cancellations and refunds come off the orders they undo before anything is counted
   const undone = timed(opts, 'cancellations', () => applyCancellations(input));
   // currencies are never added together: money figures are in one currency, the others are totalled apart
-  const money = splitCurrencies(undone.table, opts.currency, scale);
+  const money = splitCurrencies(undone.table, opts.currency, scale, opts.exchangeRates, opts.currencyDigitsOf);
   const table = money.table;
   if (money.note) notes.push(money.note);
   const pd = timed(opts, 'group orders by customer', () => purchaseDays(table, ids.length, undone.refunds, undone.cancelled));
@@ -909,7 +932,9 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       const otherCurrency = money.customerCurrency?.[c] ?? null;
       if (otherCurrency) spend = 0;
       const lastAll = lastDayUpTo(pd, c, asOf);
-      const usualGap = x[c] > 0 ? Math.max(1, txDays[c] / x[c]) : businessGap;
+      // a rhythm of their own needs MIN_RHYTHM_GAPS gaps: after two orders "usually every 3 days" says nothing
+      const ownRhythm = x[c] >= MIN_RHYTHM_GAPS;
+      const usualGap = ownRhythm ? Math.max(1, txDays[c] / x[c]) : businessGap;
       // the chance they are still a customer: the model's, or their own rhythm when the fit is not supported
       const pStill = fallback ? (oneTime?.share ?? rhythmShare(asOf - lastAll, usualGap)) : pa;
       const valueIfStays = ((preds?.discountedIfAlive[c] ?? 0) * spend) / scale;
@@ -922,7 +947,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
         pAlive: preds && !fallback ? pa : null,
         daysSinceLastPurchase: asOf - lastAll,
         usualGapDays: usualGap,
-        ownGap: x[c] > 0,
+        ownGap: ownRhythm,
+        purchases: x[c] + 1,
         oneTime,
         lastSurveyScore: ex?.lastSurveyScore,
         openComplaints: ex?.openComplaints,
@@ -1075,7 +1101,7 @@ function riskReason(health: Health, pAlive: number | null): string | null {
  * the one most orders are in. Rows in other currencies stay purchases (they count for churn,
  * frequency and recency) but their amounts are set aside and totalled per currency, never added.
  */
-function splitCurrencies(t: OrderTable, preferred: string | undefined, scale: number) {
+function splitCurrencies(t: OrderTable, preferred: string | undefined, scale: number, rates: ExchangeRate[] = [], digitsOf?: (code: string) => number) {
   const none = {
     table: t,
     foreign: null as Uint8Array | null,
@@ -1100,13 +1126,46 @@ function splitCurrencies(t: OrderTable, preferred: string | undefined, scale: nu
   const customerCurrency: (string | null)[] = new Array(t.customerIds.length).fill(null);
   const paysMain = new Uint8Array(t.customerIds.length);
   let foreignRows = 0;
+  // the owner's rates per currency, by day: the latest on or before an order's day applies
+  const rateTable = t.currencies.map((cur) =>
+    rates
+      .filter((r) => r.currency.toUpperCase() === cur && r.rate > 0 && Number.isFinite(r.rate))
+      .sort((a, b) => a.day - b.day)
+      .map((r) => [r.day, r.rate] as const),
+  );
+  const rateOn = (k: number, day: number): readonly [number, number] | null => {
+    const list = rateTable[k];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid][0] <= day) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? list[lo - 1] : null;
+  };
+  const converted = t.currencies.map(() => ({ orders: 0, revenue: 0, first: Infinity, last: -Infinity }));
+  // a currency's amounts per major unit: its own minor units (the database) or the report's (files)
+  const unitOf = t.currencies.map((cur) => (digitsOf ? 10 ** digitsOf(cur) : scale));
   for (let i = 0; i < t.length; i++) {
     const k = t.currency[i] === 0xffff ? main : t.currency[i];
     if (!t.void[i]) {
       revenue[k] += t.amount[i];
       if (t.amount[i] > 0) orders[k]++;
     }
-    if (k === main) {
+    const rate = k === main ? null : rateOn(k, t.day[i]);
+    if (rate) {
+      // converted at the owner's rate of its day: from here on it is money in the report's currency
+      amount[i] = Math.round(((t.amount[i] * rate[1]) / unitOf[k]) * scale);
+      const cv = converted[k];
+      if (!t.void[i]) {
+        cv.revenue += t.amount[i];
+        if (t.amount[i] > 0) cv.orders++;
+      }
+      cv.first = Math.min(cv.first, rate[0]);
+      cv.last = Math.max(cv.last, rate[0]);
+    }
+    if (k === main || rate) {
       if (!t.void[i]) paysMain[t.customer[i]] = 1;
       continue;
     }
@@ -1118,20 +1177,38 @@ function splitCurrencies(t: OrderTable, preferred: string | undefined, scale: nu
     amount[i] = 0;
   }
   for (let c = 0; c < customerCurrency.length; c++) if (paysMain[c]) customerCurrency[c] = null;
-  const others = t.currencies.map((cur, k) => ({ cur, k })).filter(({ k }) => k !== main && (orders[k] > 0 || revenue[k] !== 0));
-  if (foreignRows === 0 || others.length === 0) return { ...none, info: (): RetentionReport['currency'] => ({ code, mode: 'single', byCurrency: [], note: null }) };
-  const list = others.map(({ cur, k }) => `${cur} ${(revenue[k] / scale).toLocaleString('en', { maximumFractionDigits: 2 })} (${orders[k]} order${orders[k] === 1 ? '' : 's'})`).join(', ');
+  const byCurrency = t.currencies.map((cur, k) => ({ currency: cur, orders: orders[k], revenue: round(revenue[k] / unitOf[k], 2) })).filter((r) => r.orders > 0 || r.revenue !== 0);
+  const conversions = t.currencies
+    .map((cur, k) => ({ cur, ...converted[k] }))
+    .filter((c) => c.first <= c.last)
+    .map((c) => ({ currency: c.cur, orders: c.orders, revenue: round(c.revenue / unitOf[t.currencies!.indexOf(c.cur)], 2), firstRate: isoDay(c.first), lastRate: isoDay(c.last) }));
+  const convertedText = conversions.length
+    ? `Amounts in ${conversions.map((c) => c.currency).join(', ')} are converted to ${code} with your exchange rates, each order at the latest rate on or before its day (${conversions.map((c) => `${c.currency}: ${c.orders} order${c.orders === 1 ? '' : 's'}, rates of ${c.firstRate}${c.lastRate !== c.firstRate ? ` to ${c.lastRate}` : ''}`).join('; ')}).`
+    : '';
+  // what is left apart: each currency's orders and revenue not converted
+  const apart = t.currencies.map((_, k) => ({ orders: orders[k] - converted[k].orders, revenue: revenue[k] - converted[k].revenue }));
+  const others = t.currencies.map((cur, k) => ({ cur, k })).filter(({ k }) => k !== main && (apart[k].orders > 0 || apart[k].revenue !== 0));
+  if (foreignRows === 0 || others.length === 0) {
+    if (conversions.length === 0) return { ...none, info: (): RetentionReport['currency'] => ({ code, mode: 'single', byCurrency: [], note: null }) };
+    const info: RetentionReport['currency'] = { code, mode: 'converted', byCurrency, converted: conversions, note: `Money figures are in ${code}. ${convertedText}` };
+    return { table: { ...t, amount, void: voided }, foreign: null, customerCurrency: null, note: info.note, info: () => info };
+  }
+  const list = others
+    .map(({ cur, k }) => `${cur} ${(apart[k].revenue / unitOf[k]).toLocaleString('en', { maximumFractionDigits: 2 })} (${apart[k].orders} order${apart[k].orders === 1 ? '' : 's'})`)
+    .join(', ');
+  const rateHint = conversions.length ? ' (no exchange rate of yours on or before their day)' : ' (no exchange rates applied)';
   const info: RetentionReport['currency'] = {
     code,
     mode: 'per-currency',
-    byCurrency: t.currencies.map((cur, k) => ({ currency: cur, orders: orders[k], revenue: round(revenue[k] / scale, 2) })).filter((r) => r.orders > 0 || r.revenue !== 0),
-    note: `Money figures are in ${code}; other currencies are totalled apart and never added to it (no exchange rates applied): ${list}.`,
+    byCurrency,
+    ...(conversions.length ? { converted: conversions } : {}),
+    note: `Money figures are in ${code}; other currencies are totalled apart and never added to it${rateHint}: ${list}.${convertedText ? ` ${convertedText}` : ''}`,
   };
   return {
     table: { ...t, amount, void: voided },
     foreign,
     customerCurrency,
-    note: `Money figures are in ${code}. Orders in other currencies count as purchases, but their amounts are totalled apart and never added to ${code}: ${list} — Keepwell applies no exchange rates. Customers who pay only in another currency get no lifetime value here.`,
+    note: `Money figures are in ${code}. Orders in other currencies count as purchases, but their amounts are totalled apart and never added to ${code}: ${list} — ${conversions.length ? 'no exchange rate of yours covers them' : 'Keepwell applies no exchange rates unless you give them'}. Customers who pay only in another currency get no lifetime value here.${convertedText ? ` ${convertedText}` : ''}`,
     info: () => info,
   };
 }
@@ -1198,6 +1275,9 @@ function rhythmShare(daysSince: number, usualGap: number): number {
   const ratio = daysSince / Math.max(1, usualGap);
   return ratio <= 1 ? 1 : Math.max(0, 1 - (ratio - 1) / 2);
 }
+
+/** gaps between purchases a customer needs before their own rhythm is used (else the business's usual gap) */
+export const MIN_RHYTHM_GAPS = 2;
 
 /** fewer one-time buyers of an age than this, and their come-back share is not told */
 export const MIN_PEERS = 20;
