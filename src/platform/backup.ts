@@ -6,12 +6,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'kysely';
 import { lockDataDir } from './db/data-dir-lock.js';
-import { openDatabase, pgliteParsers, type Database } from './db/database.js';
-import { pgliteSettings } from './db/pglite-dialect.js';
+import { openDatabase, type Database } from './db/database.js';
+import { PGliteWorkerClient } from './db/pglite-worker-client.js';
 
 export class BackupError extends Error {}
 
@@ -127,7 +125,7 @@ export async function restore(where: Where, file: string, options: { force?: boo
   try {
     let replaced: string | null = null;
     if (fs.existsSync(path.join(pgDir, 'PG_VERSION'))) {
-      const current = await PGlite.create({ extensions: { pg_trgm }, dataDir: pgDir, parsers: pgliteParsers, ...pgliteSettings });
+      const current = await PGliteWorkerClient.open({ dataDir: pgDir });
       try {
         const { kyselyOverPGlite } = await import('./db/pglite-dialect.js');
         const db = kyselyOverPGlite<Record<string, never>>(current) as unknown as Database;
@@ -142,10 +140,9 @@ export async function restore(where: Where, file: string, options: { force?: boo
     const outgoing = `${pgDir}.replaced`;
     fs.rmSync(incoming, { recursive: true, force: true });
     fs.rmSync(outgoing, { recursive: true, force: true });
-    const blob = new Blob([fs.readFileSync(file)]);
-    let loaded: PGlite;
+    const dump = fs.readFileSync(file);
     try {
-      loaded = await PGlite.create({ extensions: { pg_trgm }, dataDir: incoming, loadDataDir: blob, parsers: pgliteParsers, ...pgliteSettings });
+      const loaded = await PGliteWorkerClient.open({ dataDir: incoming, loadDataDir: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) });
       await loaded.query('select 1');
       await loaded.close();
     } catch (err) {

@@ -2,19 +2,19 @@
 // its own on the PostgreSQL server named by TEST_DATABASE_URL (dropped afterwards).
 //
 // A new PGlite runs initdb (~4 s). Tests instead load a dump of an already-migrated database
-// (~1 s), made once and kept in the temp folder under a hash of the migrations' code.
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+// (~1 s), made once and kept in the temp folder under a hash of the migrations' code. PGlite runs
+// in a worker thread, as in the server (PGliteWorkerClient).
 import { sql } from 'kysely';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate, openDatabase, pgliteParsers as parsers, type OpenDatabase } from '../../platform/db/database.js';
+import { migrate, openDatabase, type OpenDatabase } from '../../platform/db/database.js';
 import { allMigrations } from '../../platform/db/migrations.js';
 import { installFeatures, loadFeatures } from '../../platform/feature.js';
 import { features } from '../features.js';
-import { kyselyOverPGlite, pgliteSettings } from '../../platform/db/pglite-dialect.js';
+import { kyselyOverPGlite } from '../../platform/db/pglite-dialect.js';
+import { PGliteWorkerClient } from '../../platform/db/pglite-worker-client.js';
 import type { DB } from '../../platform/db/schema.js';
 
 // Every test process runs with the real feature list, as the server does.
@@ -31,23 +31,26 @@ function templatePath(): string {
   return path.join(os.tmpdir(), `keepwell-test-template-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 
-async function migratedTemplate(): Promise<Blob> {
+async function migratedTemplate(): Promise<ArrayBuffer> {
   const file = templatePath();
-  if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)]);
-  const pg = await PGlite.create({ extensions: { pg_trgm }, parsers });
+  if (fs.existsSync(file)) {
+    const bytes = fs.readFileSync(file);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+  const pg = await PGliteWorkerClient.open({});
   const db = kyselyOverPGlite<DB>(pg);
   await migrate(db);
-  const dump = await pg.dumpDataDir('none');
+  const dump = await (await pg.dumpDataDir('none')).arrayBuffer();
   await db.destroy();
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+  fs.writeFileSync(tmp, new Uint8Array(dump));
   fs.renameSync(tmp, file); // atomic: parallel test workers never read half a file
   return dump;
 }
 
 export async function createTestDatabase(): Promise<OpenDatabase> {
   if (!testDatabaseUrl) {
-    const pglite = await PGlite.create({ extensions: { pg_trgm }, parsers, loadDataDir: await migratedTemplate(), ...pgliteSettings });
+    const pglite = await PGliteWorkerClient.open({ loadDataDir: await migratedTemplate() });
     const db = kyselyOverPGlite<DB>(pglite);
     await migrate(db); // no-op unless the template is behind
     return { db, kind: 'pglite', pglite, close: () => db.destroy() };

@@ -1,14 +1,14 @@
 // Opens the database: PGlite in the data folder by default, a PostgreSQL server when a URL
 // is given. Migrations are applied on open.
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import path from 'node:path';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { diskSettings, DiskFullError, freeBytes, isDiskFull } from '../disk.js';
 import { migrationProvider } from './migrations.js';
-import { kyselyOverPGlite, pgliteSettings } from './pglite-dialect.js';
+import type { PGliteClient } from './pglite-client.js';
+import { kyselyOverPGlite } from './pglite-dialect.js';
+import { PGliteWorkerClient } from './pglite-worker-client.js';
 import type { DB } from './schema.js';
 
 // bigint (int8) and numeric come back as strings from pg; our counts and money fit in a
@@ -25,8 +25,8 @@ export interface OpenDatabase {
   db: Database;
   /** 'pglite' or 'postgres' */
   kind: 'pglite' | 'postgres';
-  /** The raw PGlite instance when embedded (for COPY and dumps). */
-  pglite?: PGlite;
+  /** The embedded database's PGlite (in its worker thread) for COPY and dumps. */
+  pglite?: PGliteClient;
   /** The pg pool when on a server (for COPY streams). */
   pool?: pg.Pool;
   close(): Promise<void>;
@@ -42,12 +42,7 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
-/** How PGlite turns column text into values; the same everywhere a PGlite is opened (tests too). */
-export const pgliteParsers = {
-  20: (v: string) => Number(v),
-  1700: (v: string) => Number(v),
-  1082: (v: string) => v,
-};
+export { pgliteParsers } from './pglite-options.js';
 
 export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> {
   let opened: OpenDatabase;
@@ -70,14 +65,15 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     opened = { db, kind: 'postgres', pool, close: () => db.destroy() };
   } else {
     let release = () => {};
-    let pglite: PGlite;
+    let pglite: PGliteClient;
+    // PGlite runs in a worker thread of its own, so its queries never block this event loop.
     if (options.inMemory) {
-      pglite = await PGlite.create({ extensions: { pg_trgm }, parsers: pgliteParsers, ...pgliteSettings });
+      pglite = await PGliteWorkerClient.open({});
     } else {
       const dataDir = path.resolve(options.dataDir ?? './data');
-      release = lockDataDir(dataDir);
+      release = lockDataDir(dataDir); // held by this process, whatever thread runs the database
       try {
-        pglite = await PGlite.create({ extensions: { pg_trgm }, dataDir: path.join(dataDir, 'pg'), parsers: pgliteParsers, ...pgliteSettings });
+        pglite = await PGliteWorkerClient.open({ dataDir: path.join(dataDir, 'pg') });
       } catch (err) {
         release();
         // PGlite says only "failed to initialize" when it cannot write: ask the disk.
