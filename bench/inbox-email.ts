@@ -48,7 +48,9 @@ try {
   await database.close();
 
   const [httpPort, smtpPort] = [await freePort(), await freePort()];
-  child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--port', String(httpPort)], {
+  // SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the server's node: NODE_OPTIONS refuses --cpu-prof.
+  const serverNodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  child = spawn(process.execPath, [...serverNodeArgs, bin, 'serve', '--data-dir', dataDir, '--port', String(httpPort)], {
     env: { ...process.env, DATABASE_URL: '', KEEPWELL_SMTP_PORT: String(smtpPort), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -117,7 +117,9 @@ describe('conversations', () => {
     expect(await ids('%')).toEqual([]); // a wildcard is a character to find, not "anything"
     expect(await ids('nothing like this')).toEqual([]);
     // The trigram indexes exist (pg_trgm is there on PGlite and the test server).
-    const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where indexname in ('conversations_search_subject', 'inbox_customers_search_email')`.execute(t.ctx.db);
+    const indexes = await sql<{
+      indexname: string;
+    }>`select indexname from pg_indexes where schemaname = current_schema() and indexname in ('conversations_search_subject', 'inbox_customers_search_email')`.execute(t.ctx.db);
     expect(indexes.rows).toHaveLength(2);
   });
 

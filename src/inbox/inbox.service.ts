@@ -167,14 +167,118 @@ async function findEmailThread(db: Database, m: InboundMessage, customerId: stri
  * email/phone or created (tagged new-contact), a timeline entry, and conversation.opened for a
  * new conversation — all in one transaction. Live listeners hear of it after the commit.
  */
-export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promise<Received> {
+export function receiveMessage(ctx: AppContext, m: InboundMessage): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    let q = inboundQueues.get(ctx.db);
+    if (!q) inboundQueues.set(ctx.db, (q = { waiting: [], running: false }));
+    q.waiting.push({ m, resolve, reject });
+    if (!q.running) void drainInbound(ctx, q);
+  });
+}
+
+// Group commit. Every inbound message used to be its own transaction, and on the embedded
+// database each statement is a round trip on its one connection (about a dozen per message:
+// profile in the README). Messages that arrive while a write is in progress are stored together
+// in the next transaction: one begin/commit, one Message-ID lock and one duplicate lookup for the
+// lot. A batch that fails in any way is rolled back and its messages stored one by one, so each
+// caller gets its own answer (an SMTP 250 still means "committed").
+interface QueuedInbound {
+  m: InboundMessage;
+  resolve: (r: Received) => void;
+  reject: (err: unknown) => void;
+}
+interface InboundQueue {
+  waiting: QueuedInbound[];
+  running: boolean;
+}
+const inboundQueues = new WeakMap<Database, InboundQueue>();
+/** At most this many messages share one transaction. */
+export const INBOUND_BATCH_MAX = 50;
+
+async function drainInbound(ctx: AppContext, q: InboundQueue): Promise<void> {
+  q.running = true;
+  try {
+    while (q.waiting.length) {
+      const batch = q.waiting.splice(0, INBOUND_BATCH_MAX);
+      if (batch.length > 1) {
+        try {
+          const results = await storeBatch(
+            ctx,
+            batch.map((b) => b.m),
+          );
+          batch.forEach((b, i) => b.resolve(results[i]));
+          continue;
+        } catch {
+          // one of them is refused (or the database hiccuped): each on its own below
+        }
+      }
+      for (const b of batch) await storeOne(ctx, b.m).then(b.resolve, b.reject);
+    }
+  } finally {
+    q.running = false;
+  }
+}
+
+interface Prepared {
+  settings: InboxSettings;
+  bh: BusinessHours;
+}
+
+async function prepare(ctx: AppContext): Promise<Prepared> {
   const settings = await getInboxSettings(ctx.db);
-  const bh = await businessHours(ctx.db, settings);
+  return { settings, bh: await businessHours(ctx.db, settings) };
+}
+
+/** Several messages in one transaction (see drainInbound); throws when any of them fails. */
+async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Received[]> {
+  const p = await prepare(ctx);
+  const results = await ctx.db.transaction().execute(async (trx) => {
+    const ids = [...new Set(ms.map((m) => m.messageId).filter((id): id is string => Boolean(id)))].sort();
+    const known = new Map<string, Received>();
+    if (ids.length) {
+      // Sorted, so two batches on a server never wait on each other's locks in a cycle.
+      await sql`select pg_advisory_xact_lock(hashtext('inbox-mid:' || k)) from unnest(${ids}::text[]) as t(k)`.execute(trx);
+      const dups = await trx
+        .selectFrom('messages as m')
+        .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+        .select(['m.id', 'm.conversation_id', 'm.email_message_id', 'c.customer_id'])
+        .where('m.email_message_id', 'in', ids)
+        .execute();
+      for (const d of dups) known.set(d.email_message_id!, { conversationId: d.conversation_id, messageId: d.id, customerId: d.customer_id, created: false, duplicate: true });
+    }
+    const out: Received[] = [];
+    for (const m of ms) {
+      const dup = m.messageId ? known.get(m.messageId) : undefined;
+      if (dup) {
+        if (m.imap && !(await imapSeen(trx, m.imap))) await recordImapUid(trx, m.imap);
+        out.push({ ...dup, created: false, duplicate: true });
+        continue;
+      }
+      const r = await storeIn(ctx, trx, m, p, true);
+      if (m.messageId && !r.duplicate) known.set(m.messageId, r);
+      out.push(r);
+    }
+    return out;
+  });
+  for (const r of results) if (!r.duplicate) announce(r.conversationId, 'message', r.messageId, 'customer');
+  return results;
+}
+
+/** One message in its own transaction. */
+async function storeOne(ctx: AppContext, m: InboundMessage): Promise<Received> {
+  const p = await prepare(ctx);
+  const result = await ctx.db.transaction().execute((trx) => storeIn(ctx, trx, m, p, false));
+  if (!result.duplicate) announce(result.conversationId, 'message', result.messageId, 'customer');
+  return result;
+}
+
+/** The message in the caller's transaction; `checked`: the Message-ID is locked and known to be new. */
+async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { settings, bh }: Prepared, checked: boolean): Promise<Received> {
   const folded = foldReply(m.text.slice(0, BODY_MAX_CHARS));
   const text = folded.text || '(no text)';
-  const result = await ctx.db.transaction().execute(async (trx): Promise<Received> => {
+  {
     if (m.imap && (await imapSeen(trx, m.imap))) return { conversationId: '', messageId: '', customerId: '', created: false, duplicate: true };
-    if (m.messageId) {
+    if (m.messageId && !checked) {
       await sql`select pg_advisory_xact_lock(hashtext(${`inbox-mid:${m.messageId}`}))`.execute(trx);
       const dup = await trx
         .selectFrom('messages as m')
@@ -190,8 +294,9 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
     let conversation: Conversation | undefined;
     let customerId: string;
     if (m.conversationId) {
-      const id = await followMerge(trx, m.conversationId);
-      conversation = (await trx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()) as Conversation | undefined;
+      const lock = (id: string) => trx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst() as Promise<Conversation | undefined>;
+      conversation = await lock(m.conversationId);
+      if (conversation?.merged_into_id) conversation = await lock(await followMerge(trx, conversation.merged_into_id));
       if (!conversation) throw notFound('Conversation');
       customerId = conversation.customer_id;
     } else {
@@ -226,6 +331,8 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
           automatic: Boolean(m.automatic),
           ...sla,
           last_message_at: now,
+          // its first message, written just below (so that insert need not bump the count)
+          message_count: 1,
           created_at: now,
           updated_at: now,
         })
@@ -268,12 +375,11 @@ export async function receiveMessage(ctx: AppContext, m: InboundMessage): Promis
       attachments: m.attachments ?? [],
       at: now,
       userId: null,
+      counted: created,
     });
     if (m.imap) await recordImapUid(trx, m.imap);
     return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false };
-  });
-  if (!result.duplicate) announce(result.conversationId, 'message', result.messageId, 'customer');
-  return result;
+  }
 }
 
 /** The conversation a (possibly merged) conversation's messages live in now. */
@@ -309,6 +415,8 @@ interface NewMessage {
   call?: CallLog | null;
   at: Date;
   userId: string | null;
+  /** the conversation was just created with this message counted and its time set */
+  counted?: boolean;
 }
 
 /** One message with its attachments and its timeline entry; bumps the conversation. */
@@ -346,11 +454,13 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
     const meta = metas.find((x) => x.id === attId)!;
     await trx.insertInto('inbox_attachments').values({ id: attId, message_id: id, filename: meta.filename, content_type: meta.contentType, size: a.content.length, content: a.content }).execute();
   }
-  await trx
-    .updateTable('conversations')
-    .set((eb) => ({ last_message_at: n.at, updated_at: new Date(), message_count: eb('message_count', '+', 1) }))
-    .where('id', '=', n.conversationId)
-    .execute();
+  if (!n.counted) {
+    await trx
+      .updateTable('conversations')
+      .set((eb) => ({ last_message_at: n.at, updated_at: new Date(), message_count: eb('message_count', '+', 1) }))
+      .where('id', '=', n.conversationId)
+      .execute();
+  }
   const direction = n.authorKind === 'customer' ? 'in' : n.authorKind === 'agent' ? 'out' : 'internal';
   await recordTouchpoint(trx, {
     customerId: n.customerId,

@@ -1,0 +1,59 @@
+// Inbound messages that arrive together are stored together (group commit): each exactly once,
+// threaded as if they came one by one, and one refused message does not take the others down.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../app/testing/test-app.js';
+import { receiveMessage, type InboundMessage } from './inbox.service.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+const mail = (i: number, extra: Partial<InboundMessage> = {}): InboundMessage => ({
+  channel: 'email',
+  from: { email: `c${i % 3}@example.test`, name: `C${i % 3}` },
+  subject: `Question ${i}`,
+  text: `Message ${i}`,
+  messageId: `<b${i}@example.test>`,
+  receivedAt: new Date(),
+  ...extra,
+});
+
+describe('a burst of inbound messages', () => {
+  it('stores each once, threads a reply to a mail of the same burst, answers a duplicate with the first — in shared transactions', async () => {
+    const burst: InboundMessage[] = [];
+    for (let i = 0; i < 10; i++) burst.push(mail(i));
+    burst.push(mail(3)); // delivered twice in the same burst
+    burst.push(mail(10, { from: { email: 'c1@example.test' }, subject: 'Re: Question 1', inReplyTo: '<b1@example.test>', references: ['<b1@example.test>'] }));
+    const ok = await Promise.all(burst.map((m) => receiveMessage(t.ctx, m)));
+    expect(ok.slice(0, 10).every((r) => !r.duplicate && r.created)).toBe(true);
+    expect(ok[10]).toMatchObject({ duplicate: true, messageId: ok[3].messageId, conversationId: ok[3].conversationId });
+    expect(ok[11]).toMatchObject({ duplicate: false, created: false, conversationId: ok[1].conversationId });
+
+    const rows = await t.ctx.db.selectFrom('messages').select(['email_message_id']).where('email_message_id', 'like', '<b%').execute();
+    expect(rows).toHaveLength(11);
+    const conversations = await t.ctx.db.selectFrom('conversations').select(['id', 'message_count']).execute();
+    expect(conversations).toHaveLength(10);
+    expect(conversations.find((c) => c.id === ok[1].conversationId)?.message_count).toBe(2);
+    expect(conversations.filter((c) => c.id !== ok[1].conversationId).every((c) => c.message_count === 1)).toBe(true);
+    // Rows of one transaction share now(): the ten conversation.opened events came in far fewer transactions.
+    const opened = await t.ctx.db.selectFrom('events').select('created_at').where('type', '=', 'conversation.opened').execute();
+    expect(opened).toHaveLength(10);
+    expect(new Set(opened.map((e) => new Date(e.created_at).getTime())).size).toBeLessThan(5);
+  });
+
+  it('refuses only the bad one of a burst; the others are stored', async () => {
+    const burst: InboundMessage[] = [
+      mail(20),
+      mail(21),
+      { channel: 'chat', conversationId: '00000000-0000-4000-8000-000000000000', from: {}, subject: '', text: 'to nowhere', receivedAt: new Date() },
+      mail(22),
+    ];
+    const settled = await Promise.allSettled(burst.map((m) => receiveMessage(t.ctx, m)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((settled[2] as PromiseRejectedResult).reason as { statusCode?: number }).statusCode).toBe(404);
+    const rows = await t.ctx.db.selectFrom('messages').select('id').where('email_message_id', 'in', ['<b20@example.test>', '<b21@example.test>', '<b22@example.test>']).execute();
+    expect(rows).toHaveLength(3);
+  });
+});
