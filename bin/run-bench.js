@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const dir = path.resolve(import.meta.dirname, '../bench');
 const all = fs
@@ -19,7 +20,7 @@ if (unknown.length) {
 let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n=== bench ${name} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', path.join(dir, 'lib/setup.ts'), '--expose-gc', path.join(dir, `${name}.ts`)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', path.join(dir, 'lib/run.ts'), pathToFileURL(path.join(dir, `${name}.ts`)).href], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
