@@ -130,6 +130,15 @@ describe('referral rewards as promo codes', () => {
 describe('points about to expire', () => {
   it('is noticed once per balance and last activity, within the notice days, and announced for playbooks', async () => {
     await call('PUT', '/api/loyalty/settings', owner, { expiryMonths: 12, expiryNoticeDays: 14 });
+    // a playbook on loyalty's trigger, from 50 points up
+    const playbook = await call('POST', '/api/playbooks', owner, {
+      name: 'Use your points',
+      trigger: { type: 'points.expiring', minPoints: 50 },
+      steps: [{ action: { type: 'task', title: 'Remind {{ customer.name }} of their points' } }],
+    });
+    expect(playbook.statusCode, playbook.body).toBe(201);
+    const playbookId = playbook.json().id as string;
+    expect((await call('POST', `/api/playbooks/${playbookId}/enabled`, owner, { enabled: true })).statusCode).toBe(200);
     const soon = await newCustomer('Sam Soon');
     const later = await newCustomer('Lea Later');
     const start = clock;
@@ -152,13 +161,15 @@ describe('points about to expire', () => {
     expect(await noticeExpiring(t.ctx)).toEqual([]); // a rerun notices nothing twice
     const events = await sql<{ payload: unknown }>`select payload from events where type = 'loyalty.points_expiring'`.execute(t.ctx.db);
     expect(events.rows).toHaveLength(1);
-    await deliver(); // handed to playbooks; the delivery ends cleanly
+    await deliver(); // handed to playbooks through loyalty's contributed 'points.expiring' trigger
     expect(
       Number(
         (await sql<{ n: number }>`select count(*)::int as n from jobs where kind = ${DELIVER_JOB} and payload->>'subscriber' = 'loyalty.points-expiring' and status = 'done'`.execute(t.ctx.db)).rows[0]
           .n,
       ),
     ).toBe(1);
+    const enrolled = await t.ctx.db.selectFrom('playbook_enrollments').select('customer_id').where('playbook_id', '=', playbookId).execute();
+    expect(enrolled.map((e) => e.customer_id)).toEqual([soon]);
     // 60 days on, Lea's turn; Sam's balance expired meanwhile is not noticed again
     clock = new Date(start.getTime() + 60 * day);
     const next = await noticeExpiring(t.ctx);

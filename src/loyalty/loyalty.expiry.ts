@@ -7,7 +7,8 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
-import { emitPlaybookEvent, type PlaybookEvent } from '../playbooks/index.js';
+import { z } from 'zod';
+import { emitPlaybookEvent, type PlaybookTriggerDef } from '../playbooks/index.js';
 import { getLoyaltySettings } from './loyalty.settings.js';
 
 export interface ExpiryNotice {
@@ -52,12 +53,14 @@ export async function noticeExpiring(ctx: AppContext): Promise<ExpiryNotice[]> {
   });
 }
 
-// Playbooks list their triggers in their own core (tier.reached was added there); until
-// 'points.expiring' is one of them its events are refused by emitPlaybookEvent's schema, and
-// the notice stays recorded (and announced) without starting a playbook.
-const POINTS_EXPIRING = 'points.expiring' as PlaybookEvent['type'];
-const unknownTrigger = (err: unknown) =>
-  typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ZodError' && JSON.stringify((err as { issues?: unknown }).issues ?? '').includes('"type"');
+/** The playbook trigger loyalty adds (through playbooks' `playbookTriggers` extension point):
+ * "points are about to expire", optionally only from a number of points up. */
+export const pointsExpiringTrigger: PlaybookTriggerDef = {
+  type: 'points.expiring',
+  label: 'points are about to expire',
+  fields: { minPoints: z.number().int().min(0).max(1_000_000_000).default(0) },
+  matches: (trigger, data) => Number(data.points) >= Number(trigger.minPoints ?? 0),
+};
 
 export const expirySubscribers = [
   subscriber({
@@ -66,18 +69,12 @@ export const expirySubscribers = [
     on: ['loyalty.points_expiring'],
     handle: async (ctx, event) => {
       for (const n of event.payload.notices) {
-        try {
-          await emitPlaybookEvent(ctx, {
-            type: POINTS_EXPIRING,
-            customerId: n.customerId,
-            occurrenceKey: `${n.customerId}:${n.lastActivityId}`,
-            data: { points: n.points, expires_at: n.expiresAt.slice(0, 10) },
-          });
-        } catch (err) {
-          if (!unknownTrigger(err)) throw err;
-          ctx.log.warn({ customerId: n.customerId }, 'playbooks have no points.expiring trigger yet: expiry notice recorded, no playbook started');
-          return;
-        }
+        await emitPlaybookEvent(ctx, {
+          type: pointsExpiringTrigger.type,
+          customerId: n.customerId,
+          occurrenceKey: `${n.customerId}:${n.lastActivityId}`,
+          data: { points: n.points, expires_at: n.expiresAt.slice(0, 10) },
+        });
       }
     },
   }),

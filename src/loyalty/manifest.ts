@@ -4,7 +4,7 @@ export const loyaltyFeature: Feature = {
   name: 'loyalty',
   load: async () => {
     const { pointsStep, promoStep, tierVariables } = await import('./loyalty.actions.js');
-    const { expirySubscribers, noticeExpiring } = await import('./loyalty.expiry.js');
+    const { expirySubscribers, noticeExpiring, pointsExpiringTrigger } = await import('./loyalty.expiry.js');
     const { expireInactive } = await import('./loyalty.ledger.js');
     const { loyaltyMigrations } = await import('./loyalty.migrations.js');
     const { loyaltyRoutes } = await import('./loyalty.routes.js');
@@ -31,7 +31,7 @@ export const loyaltyFeature: Feature = {
         { kind: EXPIRE_JOB, everyMs: 86400_000 },
         { kind: BIRTHDAY_JOB, everyMs: 3600_000 },
       ],
-      contributes: { playbookActions: [promoStep, pointsStep], playbookCustomerVariables: [tierVariables] },
+      contributes: { playbookActions: [promoStep, pointsStep], playbookCustomerVariables: [tierVariables], playbookTriggers: [pointsExpiringTrigger] },
     };
   },
 };
