@@ -8,7 +8,10 @@
 // PGlite on the main thread (2ba36c3): 299 requests, 15/s, p50 854 ms, p99 7,152 ms, 136 errors,
 // server CPU 7.4 s (load 14.9). PGlite in a worker, requests first (cd4fc1c): 100 requests, 5/s,
 // p99 7,450 ms, 18 errors, CPU 3.6 s (load 16.0); again: 502 requests, 25/s, p50 884 ms,
-// p99 6,192 ms, no errors, CPU 12.6 s (load 11.8). Runs this noisy do not compare: re-measure quietly.
+// p99 6,192 ms, no errors, CPU 12.6 s (load 11.8). Runs this noisy do not compare. Both side by
+// side at load 2.9 (each server about one core): main thread 642 requests, 32/s, p50 1,051 ms,
+// p99 3,886 ms, CPU 18.6 s; worker thread 604 requests, 30/s, p50 1,067 ms, p99 3,999 ms,
+// CPU 19.6 s. The same: here the requests' own queries (~30 ms of CPU each) are the limit.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

@@ -13,6 +13,10 @@
 // requests first (cd4fc1c): import 800.5 s, health p50 5.2 s / p99 98.8 s, customer page p99 173 s,
 // server CPU 115.9 s; the longest stalls (137 s) came while the upload itself, one 19.5 MB insert
 // made by the request, held the connection. Figures for the goal need a quiet machine.
+// BENCH_ROWS=50000, both servers side by side at load 3.6: main thread: health p50 168 ms /
+// p99 10,922 ms, customer page p99 10,931 ms, import 27.4 s, server CPU 24.4 s; worker thread,
+// requests first: health p50 65 ms / p99 1,838 ms, customer page p99 4,068 ms, import 18.9 s,
+// server CPU 16.5 s.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
