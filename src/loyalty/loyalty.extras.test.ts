@@ -75,6 +75,20 @@ describe('codes that come with orders', () => {
     expect((await call('POST', '/api/loyalty/order-codes', agent, { orders: [{ orderId: 'X', code: '<script>' }] })).statusCode).toBe(200);
   });
 
+  it('redeems a code sent in lower case with spaces, whatever letters it has (an S was once stripped)', async () => {
+    const made = await call('POST', '/api/loyalty/codes', agent, { percentOff: 10, use: 'multi', prefix: 'SASS' });
+    expect(made.statusCode, made.body).toBe(201);
+    const code = made.json().code.code as string;
+    expect(code).toMatch(/^SASS-/);
+    const sam = await newCustomer('Sam Spaces');
+    const typed = ` ${code.toLowerCase().replace('-', '- ')} `;
+    await call('POST', '/api/loyalty/order-codes', agent, { orders: [{ orderId: 'SASS-1', code: typed }] });
+    await order(sam, 'SASS-1', 10_000);
+    await deliver();
+    const red = await t.ctx.db.selectFrom('loyalty_redemptions').select(['order_ref', 'discount_minor']).where('customer_id', '=', sam).execute();
+    expect(red.map((r) => [r.order_ref, Number(r.discount_minor)])).toEqual([['SASS-1', 1000]]);
+  });
+
   it('a referral code on a first order credits both sides once; on a later order it is refused', async () => {
     const referrer = await newCustomer('Rita Referrer', { email: 'rita@example.test' });
     const ref = (await call('POST', `/api/loyalty/customers/${referrer}/referral-code`, agent)).json().code as string;

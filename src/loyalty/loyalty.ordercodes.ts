@@ -46,13 +46,14 @@ async function ordersHaveCodeColumn(db: Executor): Promise<boolean> {
  */
 async function ordersWithCodes(db: Executor, where: { writtenAt: string } | { orderRefs: string[] }): Promise<OrderWithCode[]> {
   const filter = 'writtenAt' in where ? sql`o.created_at = ${where.writtenAt}::timestamptz` : sql`o.external_id = any(${where.orderRefs}::text[])`;
+  // [[:space:]], not \s: a backslash in this template literal never reaches SQL ('\s+' arrived as 's+')
   const own = (await ordersHaveCodeColumn(db)) ? sql`coalesce(nullif(trim(oc.code), ''), nullif(trim(o.promo_code), ''))` : sql`oc.code`;
   const r = await sql<OrderWithCode>`
     select x.*, exists (select 1 from loyalty_referral_codes rc where rc.code = x.normalized) as referral,
       (select to_jsonb(c) from loyalty_codes c where c.code = x.normalized) as promo,
       exists (select 1 from loyalty_redemptions r where r.idempotency_key = 'order:' || x.id) as redeemed
     from (
-      select o.id, o.external_id, o.customer_id, o.amount_minor, o.currency, o.status, ${own} as code, upper(regexp_replace(${own}, '\s+', '', 'g')) as normalized, o.ordered_at
+      select o.id, o.external_id, o.customer_id, o.amount_minor, o.currency, o.status, ${own} as code, upper(regexp_replace(${own}, '[[:space:]]+', '', 'g')) as normalized, o.ordered_at
       from orders o left join loyalty_order_codes oc on oc.order_ref = o.external_id
       where ${filter} and ${own} is not null) x
     order by x.ordered_at, x.id`.execute(db);
