@@ -206,7 +206,7 @@ async function drainInbound(ctx: AppContext, q: InboundQueue): Promise<void> {
             ctx,
             batch.map((b) => b.m),
           );
-          batch.forEach((b, i) => b.resolve(results[i]));
+          for (const [i, b] of batch.entries()) b.resolve(results[i]);
           continue;
         } catch {
           // one of them is refused (or the database hiccuped): each on its own below
