@@ -4,7 +4,7 @@
 // probability θ ~ Beta(γ, δ). A customer is summarised by x (opportunities with a purchase),
 // t_x (the last of them, 0 without one) and n (opportunities so far); customers with the same
 // pattern are fitted once, weighted.
-import { bfgs, digamma, LOG_BOUND, lbeta, lgamma, nelderMead } from './math.js';
+import { bfgs, boundedExp, digamma, lbeta, lgamma, negateWithinBounds, nelderMead } from './math.js';
 
 export interface BgBbParams {
   alpha: number;
@@ -214,8 +214,7 @@ export function fitBgBb(data: BgBbData, start?: BgBbParams): BgBbFit {
   if (customers === 0) throw new Error('BG/BB needs at least one customer');
   const lik = new BgBbLikelihood(data);
   // bounded like BG/NBD's: a flat ridge (say γ → 0) must not send the search to 1e30
-  const e = (v: number) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
-  const params = (u: number[]): BgBbParams => ({ alpha: e(u[0]), beta: e(u[1]), gamma: e(u[2]), delta: e(u[3]) });
+  const params = (u: number[]): BgBbParams => ({ alpha: boundedExp(u[0]), beta: boundedExp(u[1]), gamma: boundedExp(u[2]), delta: boundedExp(u[3]) });
   const negative = (u: number[]) => {
     const v = lik.value(params(u));
     return Number.isFinite(v) ? -v : Infinity;
@@ -225,7 +224,7 @@ export function fitBgBb(data: BgBbData, start?: BgBbParams): BgBbFit {
       (u, grad) => {
         const v = lik.value(params(u), grad);
         if (!Number.isFinite(v)) return Infinity;
-        for (let i = 0; i < 4; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
+        negateWithinBounds(u, grad);
         return -v;
       },
       from,

@@ -2,7 +2,7 @@
 // easy way"). Each customer is summarised by x (repeat purchases), t_x (time of the last
 // purchase since the first) and T (time since the first purchase), all in one time unit.
 // The likelihood depends only on those triples, so identical triples are fitted once, weighted.
-import { bfgs, digamma, hyp2f1, lgamma, nelderMead } from './math.js';
+import { bfgs, boundedExp, digamma, hyp2f1, lgamma, negateWithinBounds, nelderMead } from './math.js';
 
 export interface BgNbdParams {
   r: number;
@@ -279,9 +279,8 @@ class Likelihood {
   }
 }
 
-const LOG_BOUND = 15;
 const fromLog = (u: number[]): BgNbdParams => {
-  const e = u.map((v) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v))));
+  const e = u.map(boundedExp);
   return { r: e[0], alpha: e[1], a: e[2], b: e[3] };
 };
 
@@ -313,8 +312,7 @@ export function fitBgNbd(data: BgNbdData, start?: BgNbdParams): BgNbdFit {
     bfgs(
       (u, grad) => {
         const v = lik.value(fromLog(u), grad);
-        // beyond the bounds the objective is flat in u, so is its gradient
-        for (let i = 0; i < 4; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
+        negateWithinBounds(u, grad);
         return -v;
       },
       start,

@@ -229,6 +229,15 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 /** models searched on log-parameters stop at e^±LOG_BOUND (a flat ridge must not run off to 1e30) */
 export const LOG_BOUND = 15;
 
+/** e^v with v held within ±LOG_BOUND: a parameter searched on its log. */
+export const boundedExp = (v: number): number => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
+
+/** Turns a log-likelihood's gradient into the minimiser's (negated); beyond the bounds the
+ * objective is flat in u, so is its gradient. */
+export function negateWithinBounds(u: number[], grad: number[]): void {
+  for (let i = 0; i < grad.length; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
+}
+
 /**
  * Maximises a log-likelihood over unbounded (log-)parameters: Nelder-Mead from each start (the
  * best wins), then BFGS on a central-difference gradient to polish it — on `polishOn` when given

@@ -4,7 +4,7 @@
 // Customers are grouped by identical (x, t_x, T); the Gauss hypergeometric parts depend only on
 // (x, t_x) and (x, T), so each distinct pair is evaluated once per likelihood evaluation.
 import { type BgNbdData, subsample } from './bgnbd.js';
-import { bfgs, digamma, LOG_BOUND, lgamma, nelderMead } from './math.js';
+import { bfgs, boundedExp, digamma, lgamma, negateWithinBounds, nelderMead } from './math.js';
 
 export interface ParetoNbdParams {
   r: number;
@@ -355,15 +355,13 @@ export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNb
   const SUB = 4000;
   const sample = groups > 2 * SUB ? new Likelihood(subsample(data, SUB)) : full;
   // bounded like BG/NBD's: on a flat ridge (s → 0 with β → ∞: nobody drops out) the search stops at e^±15
-  const e = (v: number) => Math.exp(Math.max(-LOG_BOUND, Math.min(LOG_BOUND, v)));
-  const params = (u: number[]): ParetoNbdParams => ({ r: e(u[0]), alpha: e(u[1]), s: e(u[2]), beta: e(u[3]) });
+  const params = (u: number[]): ParetoNbdParams => ({ r: boundedExp(u[0]), alpha: boundedExp(u[1]), s: boundedExp(u[2]), beta: boundedExp(u[3]) });
   const fitOn = (lik: Likelihood, from: number[], inverseHessian?: number[][]) =>
     bfgs(
       (u, grad) => {
         const v = lik.value(params(u), grad);
         if (!Number.isFinite(v)) return Infinity;
-        // beyond the bounds the objective is flat in u, so is its gradient
-        for (let i = 0; i < 4; i++) grad[i] = Math.abs(u[i]) >= LOG_BOUND ? 0 : -grad[i];
+        negateWithinBounds(u, grad);
         return -v;
       },
       from,
