@@ -12,6 +12,7 @@ export const inboxFeature: Feature = {
     const { inboxSubscribers } = await import('./inbox.subscribers.js');
     const { startSmtpListenerFromEnv } = await import('./smtp.listener.js');
     const { IMAP_JOB, imapJob } = await import('./imap.js');
+    const { inboxTimelineSources } = await import('./inbox.timeline.js');
     return {
       migrations: inboxMigrations,
       routes: inboxRoutes,
@@ -30,6 +31,7 @@ export const inboxFeature: Feature = {
         { kind: IMAP_JOB, everyMs: 60_000 },
       ],
       subscribers: inboxSubscribers,
+      contributes: { timelineSources: inboxTimelineSources },
       background: startSmtpListenerFromEnv,
     };
   },
