@@ -1,2 +1,3 @@
-// What other features may use of tasks: createTask is the one way to make a task.
-export { createTask, type NewTask } from './tasks.service.js';
+// What other features may use of tasks: createTask is the one way to make a task; insertPastTasks
+// writes tasks that already exist (the demo's past), announcing nothing.
+export { createTask, insertPastTasks, type NewTask, type PastTask } from './tasks.service.js';

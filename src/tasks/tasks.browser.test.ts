@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
-import { createTask } from './tasks.service.js';
+import { createTask, insertPastTasks } from './tasks.service.js';
 import { makeCustomer } from '../customers/testing/factories.js';
 import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 
@@ -27,8 +27,17 @@ describe.skipIf(browserTestsSkipped('tasks'))('tasks in Chromium', () => {
       await sql`delete from tasks`.execute(db);
       const old = (await makeCustomer(db, { name: `Olive Oldtimer ${label}` })).id;
       const bo = (await makeCustomer(db, { name: `Bo Brightwater ${label}`, email: `bo-${label}@example.test` })).id;
-      await sql`insert into tasks (title, due_at, source, assignee_role, customer_id)
-        select 'Win-back call ' || g, now() - interval '30 days' + (g || ' minutes')::interval, 'playbook:win', 'owner', ${old}::uuid from generate_series(1, 120) g`.execute(db);
+      const monthAgo = Date.now() - 30 * 86_400_000;
+      await insertPastTasks(
+        db,
+        Array.from({ length: 120 }, (_, i) => ({
+          title: `Win-back call ${i + 1}`,
+          dueAt: new Date(monthAgo + (i + 1) * 60_000),
+          source: 'playbook:win',
+          assigneeRole: 'owner' as const,
+          customerId: old,
+        })),
+      );
       await createTask(db, { title: `Detractor follow-up ${label}`, customerId: bo, dueAt: new Date(), source: 'survey:s1', assigneeRole: 'owner' });
 
       const page = await browser.newPage({ viewport });

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { makeCustomer } from '../customers/testing/factories.js';
-import { createTask } from './tasks.service.js';
+import { createTask, insertPastTasks } from './tasks.service.js';
 
 let t: TestApp;
 let owner: Caller;
@@ -55,10 +55,20 @@ describe('task list', () => {
   it('shows every open task by cursor, with counts; a task added now is not hidden behind older ones', async () => {
     ada = (await makeCustomer(t.ctx.db, { name: 'Ada' })).id;
     bo = (await makeCustomer(t.ctx.db, { name: 'Bo' })).id;
-    // 600 old playbook tasks written in one statement (they share created_at), overdue for weeks.
-    await sql`insert into tasks (title, due_at, source, assignee_role, customer_id)
-      select 'Old call ' || g, ${new Date(clock.getTime() - 40 * DAY)}::timestamptz + (g || ' minutes')::interval, 'playbook:win', 'owner', ${ada}::uuid
-      from generate_series(1, 600) g`.execute(t.ctx.db);
+    // 600 old playbook tasks that share created_at (as when a playbook run writes them at once), overdue for weeks.
+    const longAgo = clock.getTime() - 40 * DAY;
+    const old = await insertPastTasks(
+      t.ctx.db,
+      Array.from({ length: 600 }, (_, i) => ({
+        title: `Old call ${i + 1}`,
+        dueAt: new Date(longAgo + (i + 1) * 60_000),
+        source: 'playbook:win',
+        assigneeRole: 'owner' as const,
+        customerId: ada,
+        createdAt: new Date(longAgo),
+      })),
+    );
+    expect(new Set(old).size).toBe(600);
     const fresh = await t.app.inject({ method: 'POST', url: '/api/tasks', headers: owner.headers, payload: { title: 'Call Bo about the refund', customerId: bo } });
     expect(fresh.statusCode).toBe(201);
     await createTask(t.ctx.db, { title: 'Detractor follow-up', customerId: bo, dueAt: new Date(clock.getTime() + 2 * 3600_000), source: 'survey:s1', assigneeRole: 'agent' });
