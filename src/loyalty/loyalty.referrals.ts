@@ -42,8 +42,15 @@ export async function claimReferralForOrder(db: Database, referredId: string, ra
 async function claim(db: Database, referredId: string, rawCode: string, withOrder: string | null): Promise<{ referralId: string; referrerId: string; created: boolean }> {
   const code = normalizeCode(rawCode);
   if (!code) throw refuse('referral_unknown', 'No such referral code', 404);
-  const owner = await db.selectFrom('loyalty_referral_codes').select('customer_id').where('code', '=', code).executeTakeFirst();
-  if (!owner) throw refuse('referral_unknown', 'No such referral code', 404);
+  const found = await db
+    .selectFrom('loyalty_referral_codes as rc')
+    .innerJoin('customers as c', 'c.id', 'rc.customer_id')
+    .select(['rc.customer_id', 'c.merged_into'])
+    .where('rc.code', '=', code)
+    .executeTakeFirst();
+  if (!found) throw refuse('referral_unknown', 'No such referral code', 404);
+  // the code of a customer merged into another (who had a code of their own) refers for the one kept
+  const owner = { customer_id: found.merged_into ?? found.customer_id };
   const prior = await db.selectFrom('loyalty_referrals').select(['id', 'referrer_customer_id']).where('referred_customer_id', '=', referredId).executeTakeFirst();
   if (prior) {
     if (prior.referrer_customer_id === owner.customer_id) return { referralId: prior.id, referrerId: prior.referrer_customer_id, created: false };

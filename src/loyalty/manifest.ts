@@ -6,6 +6,7 @@ export const loyaltyFeature: Feature = {
     const { pointsStep, promoStep, tierVariables } = await import('./loyalty.actions.js');
     const { expirySubscribers, noticeExpiring, pointsExpiringTrigger } = await import('./loyalty.expiry.js');
     const { expireInactive } = await import('./loyalty.ledger.js');
+    const { mergeSubscribers } = await import('./loyalty.merge.js');
     const { loyaltyMigrations } = await import('./loyalty.migrations.js');
     const { loyaltyRoutes } = await import('./loyalty.routes.js');
     const { creditBirthdays } = await import('./loyalty.rewards.js');
@@ -15,7 +16,7 @@ export const loyaltyFeature: Feature = {
     return {
       migrations: loyaltyMigrations,
       routes: loyaltyRoutes,
-      subscribers: [...loyaltySubscribers, ...expirySubscribers],
+      subscribers: [...loyaltySubscribers, ...expirySubscribers, ...mergeSubscribers],
       jobs: {
         [REVERSE_JOB]: reverseVoidedJob,
         // balances about to expire are noticed, expired ones expire, then every tier again: points older than a year stop counting
