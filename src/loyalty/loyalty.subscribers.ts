@@ -5,11 +5,21 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
-import { emitPlaybookEvent } from '../playbooks/index.js';
+import { z } from 'zod';
+import { emitPlaybookEvent, type PlaybookTriggerDef } from '../playbooks/index.js';
 import { creditOrdersWrittenAt } from './loyalty.credits.js';
 import { reverseVoided } from './loyalty.ledger.js';
 import { getLoyaltySettings } from './loyalty.settings.js';
 import { refreshTiers } from './loyalty.tiers.js';
+
+/** The playbook trigger loyalty adds (through playbooks' `playbookTriggers` extension point):
+ * "a loyalty tier is reached" — the tier named, or any higher tier when none is (`tier: null`). */
+export const tierReachedTrigger: PlaybookTriggerDef = {
+  type: 'tier.reached',
+  label: 'a loyalty tier is reached',
+  fields: { tier: z.string().trim().min(1).max(60).nullable().default(null) },
+  matches: (trigger, data) => trigger.tier === null || trigger.tier === undefined || String(data.tier ?? '').toLowerCase() === String(trigger.tier).toLowerCase(),
+};
 
 export const loyaltySubscribers = [
   subscriber({
@@ -55,7 +65,7 @@ export const loyaltySubscribers = [
       for (const c of event.payload.changes) {
         if (c.direction !== 'up' || !c.tier) continue;
         await emitPlaybookEvent(ctx, {
-          type: 'tier.reached',
+          type: tierReachedTrigger.type,
           customerId: c.customerId,
           occurrenceKey: `${c.customerId}:${c.tier}:${event.payload.at}`,
           data: { tier: c.tier, previous: c.previous, points: c.yearPoints },

@@ -11,7 +11,7 @@ export const loyaltyFeature: Feature = {
     const { loyaltyRoutes } = await import('./loyalty.routes.js');
     const { creditBirthdays } = await import('./loyalty.rewards.js');
     const { getLoyaltySettings } = await import('./loyalty.settings.js');
-    const { BIRTHDAY_JOB, EXPIRE_JOB, loyaltySubscribers, REVERSE_JOB, reverseVoidedJob } = await import('./loyalty.subscribers.js');
+    const { BIRTHDAY_JOB, EXPIRE_JOB, loyaltySubscribers, REVERSE_JOB, reverseVoidedJob, tierReachedTrigger } = await import('./loyalty.subscribers.js');
     const { refreshTiers } = await import('./loyalty.tiers.js');
     return {
       migrations: loyaltyMigrations,
@@ -32,7 +32,7 @@ export const loyaltyFeature: Feature = {
         { kind: EXPIRE_JOB, everyMs: 86400_000 },
         { kind: BIRTHDAY_JOB, everyMs: 3600_000 },
       ],
-      contributes: { playbookActions: [promoStep, pointsStep], playbookCustomerVariables: [tierVariables], playbookTriggers: [pointsExpiringTrigger] },
+      contributes: { playbookActions: [promoStep, pointsStep], playbookCustomerVariables: [tierVariables], playbookTriggers: [tierReachedTrigger, pointsExpiringTrigger] },
     };
   },
 };

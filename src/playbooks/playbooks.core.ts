@@ -4,17 +4,7 @@
 import { z } from 'zod';
 import { contributedTriggers, type PlaybookTriggerDef } from './playbooks.triggers.js';
 
-export const eventTypes = [
-  'customer.created',
-  'order.created',
-  'subscription.cancelled',
-  'survey.answered',
-  'ticket.resolved',
-  'health.dropped',
-  'cart.abandoned',
-  'payment.failed',
-  'tier.reached',
-] as const;
+export const eventTypes = ['customer.created', 'order.created', 'subscription.cancelled', 'survey.answered', 'ticket.resolved', 'health.dropped', 'cart.abandoned', 'payment.failed'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 const builtInTriggers = [
@@ -26,8 +16,6 @@ const builtInTriggers = [
   z.object({ type: z.literal('health.dropped'), below: z.number().min(0).max(100) }),
   z.object({ type: z.literal('cart.abandoned') }),
   z.object({ type: z.literal('payment.failed') }),
-  /** a loyalty tier reached (any higher tier, or the one named); loyalty announces it */
-  z.object({ type: z.literal('tier.reached'), tier: z.string().trim().min(1).max(60).nullable().default(null) }),
   z.object({ type: z.literal('date'), date: z.enum(['birthday', 'anniversary', 'holiday']) }),
   z.object({ type: z.literal('no_touchpoint'), days: z.number().int().min(1).max(3650) }),
   z.object({
@@ -55,7 +43,6 @@ export const builtInTriggerLabels: Record<Trigger['type'], string> = {
   'health.dropped': 'health drops',
   'cart.abandoned': 'a cart is abandoned',
   'payment.failed': 'a payment fails',
-  'tier.reached': 'a loyalty tier is reached',
   date: 'a date',
   no_touchpoint: 'no contact for a while',
   no_order: 'no order for a while',
@@ -273,8 +260,6 @@ export function eventMatches(trigger: Trigger, event: EventInput, contributed: r
       return trigger.which === 'any' || (trigger.which === 'first') === Boolean(event.data.first);
     case 'survey.answered':
       return event.type === 'survey.answered' && (trigger.kind === 'any' || event.data.kind === trigger.kind);
-    case 'tier.reached':
-      return event.type === 'tier.reached' && (trigger.tier === null || String(event.data.tier ?? '').toLowerCase() === trigger.tier.toLowerCase());
     case 'health.dropped': {
       if (event.type !== 'health.dropped') return false;
       const score = Number(event.data.score);
