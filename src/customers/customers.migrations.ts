@@ -23,6 +23,9 @@ async function trigramSchema(db: MigrationDb): Promise<string | null> {
   return installedIn(); // also finds it when a concurrent migration installed it first
 }
 
+/** the tables the customer list reads (0106 versions them) */
+const listTables = ['customers', 'orders', 'subscriptions', 'touchpoints'];
+
 export const customerMigrations: MigrationSet = {
   '0100_customers': {
     async up(db: MigrationDb) {
@@ -195,6 +198,31 @@ export const customerMigrations: MigrationSet = {
       await sql`drop index if exists subscriptions_customer`.execute(db);
       await db.schema.alterTable('customers').dropColumn('company_id').dropColumn('custom').execute();
       await db.schema.dropTable('companies').execute();
+    },
+  },
+  '0106_customers_list_version': {
+    // The customer list's data version: every statement that writes customers, orders,
+    // subscriptions or touchpoints (COPY and TRUNCATE too) takes the next number of a sequence.
+    // The list keeps pages it answered, keyed by this number, on the embedded database
+    // (customers.list-cache.ts). A statement-level trigger costs once per statement however
+    // many rows it writes; `enable always` keeps it firing while an import runs as a replica
+    // (session_replication_role, which silences ordinary triggers). A sequence takes no lock.
+    async up(db: MigrationDb) {
+      await sql`create sequence customers_list_version`.execute(db);
+      await sql`create function customers_list_changed() returns trigger language plpgsql as $$
+        begin
+          perform nextval('customers_list_version');
+          return null;
+        end $$`.execute(db);
+      for (const t of listTables) {
+        await sql`create trigger customers_list_changed after insert or update or delete or truncate on ${sql.table(t)} for each statement execute function customers_list_changed()`.execute(db);
+        await sql`alter table ${sql.table(t)} enable always trigger customers_list_changed`.execute(db);
+      }
+    },
+    async down(db: MigrationDb) {
+      for (const t of listTables) await sql`drop trigger if exists customers_list_changed on ${sql.table(t)}`.execute(db);
+      await sql`drop function if exists customers_list_changed()`.execute(db);
+      await sql`drop sequence if exists customers_list_version`.execute(db);
     },
   },
 };
