@@ -86,13 +86,27 @@ async function scores(ctx: AppContext): Promise<CustomerScores> {
   }
 }
 
-/** One page of customers (rows with their `stats`), the next cursor, and the total on the first page. */
+/** True when the query sorts or filters by analytics' health or lifetime value. */
+export const needsScores = (q: CustomerListQuery) => q.sort === 'health' || q.sort === 'value' || q.health !== undefined || q.minValue !== undefined;
+
+/** The moments an answer to `q` depends on that move with the clock: the start of the activity
+ * window (a customer is active with a last order since then) and those of the last-order filters. */
+export function timeBoundaries(q: CustomerListQuery, windowStart: Date, now: Date): Date[] {
+  const b = [windowStart];
+  if (q.orderedWithinDays !== undefined) b.push(new Date(now.getTime() - q.orderedWithinDays * 86400_000));
+  if (q.noOrderForDays !== undefined) b.push(new Date(now.getTime() - q.noOrderForDays * 86400_000));
+  return b;
+}
+
+/** One page of customers (rows with their `stats`), the next cursor, and the total on the first page.
+ * `db` runs the queries (default ctx.db: a connection of a shared run, see customers.list-cache.ts). */
 export async function listCustomers(
   ctx: AppContext,
   q: CustomerListQuery,
-  opts: { windowStart: Date; currencyDigits: number },
+  opts: { windowStart: Date; currencyDigits: number; db?: AppContext['db'] },
 ): Promise<{ rows: (Record<string, unknown> & { id: string; stats: ListStats })[]; nextCursor: string | null; total: number | null }> {
   const ws = opts.windowStart;
+  const db = opts.db ?? ctx.db;
   const now = ctx.now();
   const conds: RawBuilder<unknown>[] = [sql`c.merged_into is null`];
   if (q.status !== 'erased') conds.push(sql`c.erased_at is null`);
@@ -131,7 +145,7 @@ export async function listCustomers(
   if (q.orderedWithinDays !== undefined) conds.push(sql`a.last_order_at >= ${new Date(now.getTime() - q.orderedWithinDays * 86400_000)}`);
   if (q.noOrderForDays !== undefined) conds.push(sql`a.last_order_at < ${new Date(now.getTime() - q.noOrderForDays * 86400_000)}`);
 
-  const needScores = q.sort === 'health' || q.sort === 'value' || q.health !== undefined || q.minValue !== undefined;
+  const needScores = needsScores(q);
   const scoreMap = needScores ? await scores(ctx) : new Map();
   if (q.health) {
     const [lo, hi] = healthBands[q.health];
@@ -139,7 +153,8 @@ export async function listCustomers(
   }
   if (q.minValue !== undefined) conds.push(sql`sc.value >= ${q.minValue}`);
   // the figures every row needs when a sort or filter reads them
-  const needAgg = q.sort === 'spent' || q.sort === 'lastOrder' || q.minSpent !== undefined || q.maxSpent !== undefined || q.orderedWithinDays !== undefined || q.noOrderForDays !== undefined;
+  const filterAgg = q.minSpent !== undefined || q.maxSpent !== undefined || q.orderedWithinDays !== undefined || q.noOrderForDays !== undefined;
+  const needAgg = q.sort === 'spent' || q.sort === 'lastOrder' || filterAgg;
   const aggregate = sql`(select count(*)::int as orders, coalesce(sum(o.amount_minor) filter (where o.status = 'paid'), 0)::bigint as spent,
       max(o.ordered_at) filter (where o.status <> 'cancelled') as last_order_at, min(o.currency) as currency,
       coalesce(bool_or(o.ordered_at >= ${ws} and o.status <> 'cancelled'), false) as recent
@@ -203,13 +218,14 @@ export async function listCustomers(
           coalesce(bool_or(o.ordered_at >= ${ws} and o.status <> 'cancelled'), false) as recent
           from orders o where o.customer_id = p0.id) a on true`;
   const result = await sql<Record<string, unknown> & { id: string; sort_key: string; stats: ListStats }>`
-    select p.*, ${stats} as stats from (${pageSql}) p order by p.sort_val ${order}, p.id ${order}`.execute(ctx.db);
+    select p.*, ${stats} as stats from (${pageSql}) p order by p.sort_val ${order}, p.id ${order}`.execute(db);
   const sorted = result.rows;
   const page = sorted.slice(0, q.limit);
   const last = page[page.length - 1];
   let total: number | null = null;
   if (!q.cursor) {
-    const counted = await sql<{ n: number }>`select count(*)::int as n from customers c ${aggJoin} ${scoreJoin} where ${where}`.execute(ctx.db);
+    // the first page has no cursor condition: the figures join only when a filter reads them
+    const counted = await sql<{ n: number }>`select count(*)::int as n from customers c ${filterAgg ? aggJoin : sql``} ${scoreJoin} where ${where}`.execute(db);
     total = Number(counted.rows[0]?.n ?? 0);
   }
   const nextCursor = sorted.length > q.limit && last ? encodeCursor([String(last.sort_key), last.id]) : null;

@@ -15,7 +15,8 @@ import { jsonUtf8Error, type App } from '../platform/http/server.js';
 import { currencyDigits, getWorkspace, workspaceMoney } from '../workspace/index.js';
 import { retentionDrivers, touchpointChannels, type CustomersTable } from './customers.tables.js';
 import { checkCompany, customerExtrasRoutes, customValues } from './customers.extras.js';
-import { customerListQuery, listCustomers, type ListStats } from './customers.list.js';
+import { customerListQuery, listCustomers, needsScores, timeBoundaries, type ListStats } from './customers.list.js';
+import { boundaryMargin, listDataVersion, listServing } from './customers.list-cache.js';
 import { announceWrites } from './customers.events.js';
 import { nameSources, type TimelineSourceName } from './customers.timeline.js';
 import { customerColumns, customerRecord, eraseCustomer, mergeCustomers, recordTouchpoint, safeCell, setOrderStatus } from './customers.service.js';
@@ -261,7 +262,7 @@ function toOrderRow(o: OrderInput, i: number, defaults: { currency: string; time
 
 export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
   await customerExtrasRoutes(app, ctx);
-  const windowStart = async () => new Date(ctx.now().getTime() - (await activityWindowDays(ctx.db)) * 86400_000);
+  const windowStart = async (db: Database) => new Date(ctx.now().getTime() - (await activityWindowDays(db)) * 86400_000);
 
   // ---- customers ----
   app.get(
@@ -274,11 +275,34 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
         summary: 'List customers: search, filter (tag, status, driver, company, spend, last order, health, lifetime value), sort, cursor pages; total on the first page',
       },
     },
-    async (req) => {
-      const ws = await getWorkspace(ctx.db);
-      const windowStart = new Date(ctx.now().getTime() - (ws?.activityWindowDays ?? 365) * 86400_000);
-      const { rows, nextCursor, total } = await listCustomers(ctx, req.query, { windowStart, currencyDigits: currencyDigits(ws?.currency ?? 'EUR') });
-      return { customers: rows.map((c) => customerOut(c, c.stats as unknown as Stats)), nextCursor, total };
+    async (req, reply) => {
+      const answer = async (db: Database) => {
+        const ws = await getWorkspace(db);
+        const now = ctx.now();
+        const windowStart = new Date(now.getTime() - (ws?.activityWindowDays ?? 365) * 86400_000);
+        const { rows, nextCursor, total } = await listCustomers(ctx, req.query, { windowStart, currencyDigits: currencyDigits(ws?.currency ?? 'EUR'), db });
+        return { body: { customers: rows.map((c) => customerOut(c, c.stats as unknown as Stats)), nextCursor, total }, settings: `${ws?.activityWindowDays}|${ws?.currency}`, windowStart, now };
+      };
+      // health and value come from analytics' report, which its own queries compute: not shared
+      if (needsScores(req.query)) return (await answer(ctx.db)).body;
+      const serving = listServing(ctx);
+      const key = JSON.stringify(req.query);
+      const body = await serving.lists.run(ctx.db, key, async (conn) => {
+        const version = await listDataVersion(conn, ctx.db);
+        if (version !== null) {
+          const ws = await getWorkspace(conn);
+          const hit = serving.cache.get(key, version, `${ws?.activityWindowDays}|${ws?.currency}`, ctx.now().getTime());
+          if (hit !== undefined) return hit;
+        }
+        const a = await answer(conn);
+        const text = JSON.stringify(a.body);
+        if (version !== null) {
+          const margin = await boundaryMargin(conn, timeBoundaries(req.query, a.windowStart, a.now));
+          serving.cache.set(key, version, a.settings, a.now.getTime(), margin, text);
+        }
+        return text;
+      });
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 
@@ -331,33 +355,36 @@ export async function customerRoutes(app: App, ctx: AppContext): Promise<void> {
     '/api/customers/:id',
     { config: { access: 'staff' }, schema: { params: idParams, tags: ['customers'], summary: 'A customer with stats, orders, subscriptions and the timeline' } },
     async (req) => {
-      const ws = await windowStart();
-      const c = await ctx.db.selectFrom('customers as c').selectAll('c').select(statsSelect(ws).as('stats')).where('c.id', '=', req.params.id).executeTakeFirst();
-      if (!c) throw notFound('Customer');
-      const [orders, subscriptions, touchpoints, owner] = await Promise.all([
-        ctx.db.selectFrom('orders').selectAll().where('customer_id', '=', c.id).orderBy('ordered_at', 'desc').limit(200).execute(),
-        ctx.db.selectFrom('subscriptions').selectAll().where('customer_id', '=', c.id).orderBy('started_at', 'desc').execute(),
-        ctx.db
-          .selectFrom('touchpoints as t')
-          .leftJoin('users as u', 'u.id', 't.user_id')
-          .selectAll('t')
-          .select('u.name as user_name')
-          .where('t.customer_id', '=', c.id)
-          .orderBy('t.occurred_at', 'desc')
-          .limit(200)
-          .execute(),
-        c.owner_user_id ? ctx.db.selectFrom('users').select(['id', 'name']).where('id', '=', c.owner_user_id).executeTakeFirst() : null,
-      ]);
-      const names = await nameSources(
-        ctx.db,
-        touchpoints.map((t) => t.source),
-      );
-      return {
-        customer: { ...customerOut(c, c.stats as unknown as Stats), owner: owner ?? null },
-        orders: orders.map(orderOut),
-        subscriptions: subscriptions.map(subOut),
-        touchpoints: touchpoints.map((t) => touchOut(t, names)),
-      };
+      // identical requests waiting for the database share one run (customers.list-cache.ts)
+      return listServing(ctx).pages.run(ctx.db, req.params.id, async (db) => {
+        const ws = await windowStart(db);
+        const c = await db.selectFrom('customers as c').selectAll('c').select(statsSelect(ws).as('stats')).where('c.id', '=', req.params.id).executeTakeFirst();
+        if (!c) throw notFound('Customer');
+        const [orders, subscriptions, touchpoints, owner] = await Promise.all([
+          db.selectFrom('orders').selectAll().where('customer_id', '=', c.id).orderBy('ordered_at', 'desc').limit(200).execute(),
+          db.selectFrom('subscriptions').selectAll().where('customer_id', '=', c.id).orderBy('started_at', 'desc').execute(),
+          db
+            .selectFrom('touchpoints as t')
+            .leftJoin('users as u', 'u.id', 't.user_id')
+            .selectAll('t')
+            .select('u.name as user_name')
+            .where('t.customer_id', '=', c.id)
+            .orderBy('t.occurred_at', 'desc')
+            .limit(200)
+            .execute(),
+          c.owner_user_id ? db.selectFrom('users').select(['id', 'name']).where('id', '=', c.owner_user_id).executeTakeFirst() : null,
+        ]);
+        const names = await nameSources(
+          db,
+          touchpoints.map((t) => t.source),
+        );
+        return {
+          customer: { ...customerOut(c, c.stats as unknown as Stats), owner: owner ?? null },
+          orders: orders.map(orderOut),
+          subscriptions: subscriptions.map(subOut),
+          touchpoints: touchpoints.map((t) => touchOut(t, names)),
+        };
+      });
     },
   );
 
