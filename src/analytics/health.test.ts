@@ -33,6 +33,17 @@ describe('health score', () => {
     expect(late.factors[0].points).toBe(12.5); // scored the same way as a repeat buyer's rhythm
   });
 
+  it('says "1 day", never "1 days"', () => {
+    const once = healthScore({ pAlive: null, daysSinceLastPurchase: 1, usualGapDays: 1, ownGap: false });
+    expect(once.factors[0].text).toBe('Bought once, 1 day ago; customers here usually come back within 1 day');
+    const twice = healthScore({ pAlive: null, daysSinceLastPurchase: 1, usualGapDays: 1, ownGap: false, purchases: 2 });
+    expect(twice.factors[0].text).toBe('Last of 2 orders 1 day ago, too few for a rhythm of their own; customers here usually come back within 1 day');
+    expect(healthScore({ pAlive: null, daysSinceLastPurchase: 1, usualGapDays: 1 }).factors[0].text).toBe('On rhythm: last order 1 day ago, usually every 1 day');
+    const late = healthScore({ pAlive: null, daysSinceLastPurchase: 2, usualGapDays: 1, daysSinceLastTouchpoint: 1 });
+    expect(late.factors.map((f) => f.text)).toEqual(['Overdue: 2 days since the last order, usually every 1 day (2.0× late)', 'In touch recently (1 day ago)']);
+    expect(healthScore({ pAlive: null, daysSinceLastPurchase: null, usualGapDays: null, daysSinceLastTouchpoint: 1.2 }).factors[0].text).toBe('In touch recently (1 day ago)');
+  });
+
   it('scores only the factors it knows about', () => {
     expect(healthScore({ pAlive: 0.9, daysSinceLastPurchase: null, usualGapDays: null }).score).toBe(90);
     expect(healthScore({ pAlive: 0.9, daysSinceLastPurchase: 10, usualGapDays: 30, lastSurveyScore: null }).score).toBe(Math.round((100 * (36 + 25)) / 65));

@@ -46,6 +46,8 @@ export const healthWeights = { p_alive: 40, rhythm: 25, survey: 15, complaints: 
 
 const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
 const pct = (v: number) => `${Math.round(v * 100)}%`;
+/** "1 day", "3 days" */
+const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
 
 export function healthScore(input: HealthInputs): Health {
   const factors: HealthFactor[] = [];
@@ -94,10 +96,10 @@ export function healthScore(input: HealthInputs): Health {
       points: healthWeights.rhythm * share,
       text:
         input.ownGap === false
-          ? `${(input.purchases ?? 1) > 1 ? `Last of ${input.purchases} orders ${input.daysSinceLastPurchase} days ago, too few for a rhythm of their own` : `Bought once, ${input.daysSinceLastPurchase} days ago`}; customers here usually come back within ${gap} days${ratio <= 1 ? '' : ` (${ratio.toFixed(1)}× that)`}`
+          ? `${(input.purchases ?? 1) > 1 ? `Last of ${input.purchases} orders ${days(input.daysSinceLastPurchase)} ago, too few for a rhythm of their own` : `Bought once, ${days(input.daysSinceLastPurchase)} ago`}; customers here usually come back within ${days(gap)}${ratio <= 1 ? '' : ` (${ratio.toFixed(1)}× that)`}`
           : ratio <= 1
-            ? `On rhythm: last order ${input.daysSinceLastPurchase} days ago, usually every ${gap} days`
-            : `Overdue: ${input.daysSinceLastPurchase} days since the last order, usually every ${gap} days (${ratio.toFixed(1)}× late)`,
+            ? `On rhythm: last order ${days(input.daysSinceLastPurchase)} ago, usually every ${days(gap)}`
+            : `Overdue: ${days(input.daysSinceLastPurchase)} since the last order, usually every ${days(gap)} (${ratio.toFixed(1)}× late)`,
     });
   }
   if (input.lastSurveyScore !== null && input.lastSurveyScore !== undefined && Number.isFinite(input.lastSurveyScore)) {
@@ -125,7 +127,7 @@ export function healthScore(input: HealthInputs): Health {
       factor: 'touchpoint',
       max: healthWeights.touchpoint,
       points: healthWeights.touchpoint * share,
-      text: d <= 30 ? `In touch recently (${Math.round(d)} days ago)` : `No contact for ${Math.round(d)} days`,
+      text: d <= 30 ? `In touch recently (${days(Math.round(d))} ago)` : `No contact for ${days(Math.round(d))}`,
     });
   }
   for (const f of factors) f.points = Math.round(f.points * 10) / 10;
