@@ -4,7 +4,7 @@
 // probability θ ~ Beta(γ, δ). A customer is summarised by x (opportunities with a purchase),
 // t_x (the last of them, 0 without one) and n (opportunities so far); customers with the same
 // pattern are fitted once, weighted.
-import { bfgs, boundedExp, digamma, lbeta, lgamma, negateWithinBounds, nelderMead } from './math.js';
+import { bfgs, boundedExp, digamma, lbeta, lgamma, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
 
 export interface BgBbParams {
   alpha: number;
@@ -219,17 +219,13 @@ export function fitBgBb(data: BgBbData, start?: BgBbParams): BgBbFit {
     const v = lik.value(params(u));
     return Number.isFinite(v) ? -v : Infinity;
   };
-  const fitFrom = (from: number[]) =>
-    bfgs(
-      (u, grad) => {
-        const v = lik.value(params(u), grad);
-        if (!Number.isFinite(v)) return Infinity;
-        negateWithinBounds(u, grad);
-        return -v;
-      },
-      from,
-      { maxIterations: 300, gradientTolerance: 1e-11 },
-    );
+  const objective = (u: number[], grad: number[]) => {
+    const v = lik.value(params(u), grad);
+    if (!Number.isFinite(v)) return Infinity;
+    negateWithinBounds(u, grad);
+    return -v;
+  };
+  const fitFrom = (from: number[]) => bfgs(objective, from, { maxIterations: 300, gradientTolerance: 1e-11 });
   const starts = start
     ? [[start.alpha, start.beta, start.gamma, start.delta].map(Math.log)]
     : [
@@ -240,6 +236,10 @@ export function fitBgBb(data: BgBbData, start?: BgBbParams): BgBbFit {
   for (const from of starts) {
     const m = fitFrom(from);
     if (!result || m.f < result.f) result = m;
+    if (settledInside(result, starts[0])) {
+      result = polishMinimum(objective, result, { maxIterations: 300, gradientTolerance: 1e-11 });
+      break;
+    }
   }
   // a short Nelder-Mead polish guards against a line search that stalled early
   if (!result!.converged) {

@@ -2,7 +2,7 @@
 // easy way"). Each customer is summarised by x (repeat purchases), t_x (time of the last
 // purchase since the first) and T (time since the first purchase), all in one time unit.
 // The likelihood depends only on those triples, so identical triples are fitted once, weighted.
-import { bfgs, boundedExp, digamma, hyp2f1, lgamma, negateWithinBounds, nelderMead } from './math.js';
+import { bfgs, boundedExp, digamma, hyp2f1, lgamma, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
 
 export interface BgNbdParams {
   r: number;
@@ -308,16 +308,12 @@ export function fitBgNbd(data: BgNbdData, start?: BgNbdParams): BgNbdFit {
   const full = new Likelihood(data);
   const SUB = 10000;
   const sample = groups > 2 * SUB ? new Likelihood(subsample(data, SUB)) : full;
-  const fitOn = (lik: Likelihood, start: number[], inverseHessian?: number[][]) =>
-    bfgs(
-      (u, grad) => {
-        const v = lik.value(fromLog(u), grad);
-        negateWithinBounds(u, grad);
-        return -v;
-      },
-      start,
-      { maxIterations: 300, inverseHessian },
-    );
+  const objective = (lik: Likelihood) => (u: number[], grad: number[]) => {
+    const v = lik.value(fromLog(u), grad);
+    negateWithinBounds(u, grad);
+    return -v;
+  };
+  const fitOn = (lik: Likelihood, start: number[], inverseHessian?: number[][]) => bfgs(objective(lik), start, { maxIterations: 300, inverseHessian });
   const starts = start
     ? [[start.r, start.alpha, start.a, start.b].map(Math.log)]
     : [
@@ -329,6 +325,10 @@ export function fitBgNbd(data: BgNbdData, start?: BgNbdParams): BgNbdFit {
   for (const s of starts) {
     const m = fitOn(sample, s);
     if (!best || m.f < best.f) best = m;
+    if (settledInside(best, starts[0])) {
+      best = polishMinimum(objective(sample), best, { maxIterations: 300 });
+      break;
+    }
   }
   let result = best!;
   // the subsample's weights are scaled to the full total, so its curvature is a good start
@@ -374,12 +374,12 @@ export function expectedPurchasesNew(p: BgNbdParams, t: number): number {
   return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, z));
 }
 
-/** Expected purchases in (T, T + t] given the customer's history (x, t_x, T). */
-export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+/** Expected purchases in (T, T + t] given the customer's history (x, t_x, T); `alive`: P(alive) when the caller has it already. */
+export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number, alive?: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
   const head = (a + b + x - 1) / (a - 1);
   const tail = 1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z);
-  return head * tail * pAlive(p, x, tx, T);
+  return head * tail * (alive ?? pAlive(p, x, tx, T));
 }

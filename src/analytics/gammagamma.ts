@@ -1,7 +1,7 @@
 // Gamma-Gamma model of spend per transaction (Fader & Hardie, "The Gamma-Gamma model of
 // monetary value", 2013; Colombo & Jiang 1999). Fitted on customers with at least one repeat
 // purchase, from x (repeat purchases) and m (their mean spend per repeat purchase).
-import { bfgs, digamma, lgamma, nelderMead } from './math.js';
+import { bfgs, digamma, lgamma, nelderMead, polishMinimum, settledInside } from './math.js';
 
 export interface GammaGammaParams {
   p: number;
@@ -75,12 +75,17 @@ export function fitGammaGamma(x: ArrayLike<number>, m: ArrayLike<number>): Gamma
     };
   }
   let best = null as ReturnType<typeof bfgs> | null;
-  for (const start of [
+  const starts = [
     [0, 0, Math.log(mean)],
     [Math.log(5), Math.log(3), Math.log(mean * 2)],
-  ]) {
+  ];
+  for (const start of starts) {
     const r = bfgs(objective(search), start, { maxIterations: 300 });
     if (!best || r.f < best.f) best = r;
+    if (settledInside(best, starts[0])) {
+      best = polishMinimum(objective(search), best, { maxIterations: 300 });
+      break;
+    }
   }
   if (search !== ll) best = bfgs(objective(ll), best!.x, { maxIterations: 300, inverseHessian: best!.inverseHessian });
   // a Nelder-Mead polish from the optimum guards against a stalled line search

@@ -75,7 +75,7 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
   let it = 0;
   let converged = false;
   for (; it < maxIt; it++) {
-    const order = values.map((v, i) => i).sort((i, j) => values[i] - values[j]);
+    const order = values.map((_v, i) => i).sort((i, j) => values[i] - values[j]);
     simplex = order.map((i) => simplex[i]);
     values = order.map((i) => values[i]);
     const spreadF = Math.abs(values[n] - values[0]);
@@ -224,6 +224,32 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(n - 1, lo + 1);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * A search from several starts may stop after the first when it converged within e^±margin of
+ * where it began (`reference`: the first start, which puts each scale parameter at the data's own
+ * scale): an optimum that well inside the space is the one the other starts reach too. They are
+ * for the surfaces where a search runs off along a flat ridge (a dropout rate → 0), which this
+ * rule never cuts short.
+ */
+export function settledInside(m: Minimum, reference: number[], margin = 8): boolean {
+  return m.converged && m.x.every((v, i) => Number.isFinite(v) && Math.abs(v - reference[i]) < margin);
+}
+
+/**
+ * BFGS again from a minimum with its own curvature, a few times while it still gains: a search
+ * stopped by "no meaningful progress" can sit a little off a flat optimum, and the best of
+ * several starts hid that. A couple of evaluations per round.
+ */
+export function polishMinimum(fg: (x: number[], grad: number[]) => number, m: Minimum, options: { maxIterations?: number; gradientTolerance?: number } = {}, rounds = 3): Minimum {
+  let best = m;
+  for (let k = 0; k < rounds; k++) {
+    const next = bfgs(fg, best.x, { ...options, inverseHessian: best.inverseHessian });
+    if (!(next.f < best.f)) break;
+    best = { ...next, converged: best.converged || next.converged, iterations: best.iterations + next.iterations };
+  }
+  return best;
 }
 
 /** models searched on log-parameters stop at e^±LOG_BOUND (a flat ridge must not run off to 1e30) */

@@ -4,7 +4,7 @@
 // Customers are grouped by identical (x, t_x, T); the Gauss hypergeometric parts depend only on
 // (x, t_x) and (x, T), so each distinct pair is evaluated once per likelihood evaluation.
 import { type BgNbdData, subsample } from './bgnbd.js';
-import { bfgs, boundedExp, digamma, lgamma, negateWithinBounds, nelderMead } from './math.js';
+import { bfgs, boundedExp, digamma, lgamma, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
 
 export interface ParetoNbdParams {
   r: number;
@@ -356,17 +356,13 @@ export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNb
   const sample = groups > 2 * SUB ? new Likelihood(subsample(data, SUB)) : full;
   // bounded like BG/NBD's: on a flat ridge (s → 0 with β → ∞: nobody drops out) the search stops at e^±15
   const params = (u: number[]): ParetoNbdParams => ({ r: boundedExp(u[0]), alpha: boundedExp(u[1]), s: boundedExp(u[2]), beta: boundedExp(u[3]) });
-  const fitOn = (lik: Likelihood, from: number[], inverseHessian?: number[][]) =>
-    bfgs(
-      (u, grad) => {
-        const v = lik.value(params(u), grad);
-        if (!Number.isFinite(v)) return Infinity;
-        negateWithinBounds(u, grad);
-        return -v;
-      },
-      from,
-      { maxIterations: 300, gradientTolerance: 1e-11, inverseHessian },
-    );
+  const objective = (lik: Likelihood) => (u: number[], grad: number[]) => {
+    const v = lik.value(params(u), grad);
+    if (!Number.isFinite(v)) return Infinity;
+    negateWithinBounds(u, grad);
+    return -v;
+  };
+  const fitOn = (lik: Likelihood, from: number[], inverseHessian?: number[][]) => bfgs(objective(lik), from, { maxIterations: 300, gradientTolerance: 1e-11, inverseHessian });
   const starts = start
     ? [[start.r, start.alpha, start.s, start.beta].map(Math.log)]
     : [
@@ -378,6 +374,10 @@ export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNb
   for (const from of starts) {
     const m = fitOn(sample, from);
     if (!best || m.f < best.f) best = m;
+    if (settledInside(best, starts[0])) {
+      best = polishMinimum(objective(sample), best, { maxIterations: 300, gradientTolerance: 1e-11 });
+      break;
+    }
   }
   let result = best!;
   if (sample !== full) result = fitOn(full, result.x, result.inverseHessian);
@@ -410,11 +410,14 @@ export function paretoNbdExpectedNew(p: ParetoNbdParams, t: number): number {
   return ((r * beta) / (alpha * (s - 1))) * (1 - Math.pow(beta / (beta + t), s - 1));
 }
 
-/** Expected purchases in (T, T + t] given (x, t_x, T): (r+x)(β+T)/((α+T)(s−1)) [1 − ((β+T)/(β+T+t))^(s−1)] P(alive). */
-export function paretoNbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+/**
+ * Expected purchases in (T, T + t] given (x, t_x, T): (r+x)(β+T)/((α+T)(s−1)) [1 − ((β+T)/(β+T+t))^(s−1)] P(alive).
+ * `alive`: P(alive | x, t_x, T) when the caller has it already (several horizons for one customer).
+ */
+export function paretoNbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number, alive?: number): number {
   if (t <= 0) return 0;
   const { r, alpha, s, beta } = p;
   const rate = (r + x) / (alpha + T);
   const span = Math.abs(s - 1) < 1e-9 ? (beta + T) * Math.log((beta + T + t) / (beta + T)) : ((beta + T) / (s - 1)) * (1 - Math.pow((beta + T) / (beta + T + t), s - 1));
-  return rate * span * paretoNbdPAlive(p, x, tx, T);
+  return rate * span * (alive ?? paretoNbdPAlive(p, x, tx, T));
 }

@@ -193,8 +193,8 @@ export interface Predictions {
 
 interface Curves {
   alive: (g: number) => number;
-  /** expected purchases in the next `days` days */
-  ahead: (g: number, days: number) => number;
+  /** expected purchases in the next `days` days (`alive`: the group's P(alive), computed once for every horizon) */
+  ahead: (g: number, days: number, alive: number) => number;
   /** expected repeat purchases of a new customer in their first `g`'s age */
   fresh: (g: number) => number;
 }
@@ -226,7 +226,7 @@ function curves(model: ModelName, fits: ModelFits, cal: Calibration, unitDays: n
       ...base,
       curves: {
         alive: (g) => paretoNbdPAlive(f, d.x[g], d.tx[g], d.T[g]),
-        ahead: (g, days) => paretoNbdConditionalExpected(f, days / unitDays, d.x[g], d.tx[g], d.T[g]),
+        ahead: (g, days, alive) => paretoNbdConditionalExpected(f, days / unitDays, d.x[g], d.tx[g], d.T[g], alive),
         fresh: (g) => perAge(d.T[g], (T) => paretoNbdExpectedNew(f, T)),
       },
     };
@@ -236,7 +236,7 @@ function curves(model: ModelName, fits: ModelFits, cal: Calibration, unitDays: n
     ...base,
     curves: {
       alive: (g) => bgPAlive(f, d.x[g], d.tx[g], d.T[g]),
-      ahead: (g, days) => conditionalExpectedPurchases(f, days / unitDays, d.x[g], d.tx[g], d.T[g]),
+      ahead: (g, days, alive) => conditionalExpectedPurchases(f, days / unitDays, d.x[g], d.tx[g], d.T[g], alive),
       fresh: (g) => perAge(d.T[g], (T) => expectedPurchasesNew(f, T)),
     },
   };
@@ -257,13 +257,13 @@ export function predict(model: ModelName, fits: ModelFits, cal: Calibration, o: 
     let prev = 0;
     let disc = 0;
     for (let k = 1; k <= steps; k++) {
-      const e = cv.ahead(g, (k * o.horizonDays) / steps);
+      const e = cv.ahead(g, (k * o.horizonDays) / steps, gAlive[g]);
       disc += (e - prev) / Math.pow(1 + o.discountRate, ((k - 0.5) * o.horizonDays) / steps / 365);
       prev = e;
     }
     gExpected[g] = prev;
     gDiscounted[g] = disc;
-    if (holdoutDays > 0) gHoldout[g] = cv.ahead(g, holdoutDays);
+    if (holdoutDays > 0) gHoldout[g] = cv.ahead(g, holdoutDays, gAlive[g]);
     calibrationExpected += weight[g] * cv.fresh(g);
   }
   const n = cal.inModel.length;
