@@ -6,10 +6,10 @@
 // once (tests, a worker beside the server) and should not write into the installation.
 // KEEPWELL_FROM_SOURCE=1 runs the sources even when the build is fresh; KEEPWELL_FROM_SOURCE=0
 // runs the build even when sources changed since (benchmarks in a tree others are editing).
-import { serverBuildIsFresh } from '../scripts/server-build.js';
-
 const fromSource = process.env.KEEPWELL_FROM_SOURCE;
-if (fromSource === '0' || (fromSource !== '1' && serverBuildIsFresh())) {
+// the freshness check only when it decides something
+const fresh = async () => (await import('../scripts/server-build.js')).serverBuildIsFresh();
+if (fromSource === '0' || (fromSource !== '1' && (await fresh()))) {
   await import('../dist/server/cli/main.js');
 } else {
   if (process.stderr.isTTY && process.env.KEEPWELL_FROM_SOURCE !== '1') {

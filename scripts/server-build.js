@@ -6,7 +6,6 @@
 // One rule for "compiled or source": dist/server is used when its stamp (written when the build
 // starts reading the sources) is newer than every file and folder that goes into it. A folder's
 // time changes when a file is added, removed or renamed, so those count as changes too.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +50,16 @@ export function serverBuildIsFresh() {
     return false;
   }
   if (!fs.existsSync(srcDir)) return true; // an installation shipped with dist/ only
-  return serverSources().newestMs <= stampMs;
+  // the same files as serverSources(), stopping at the first one newer than the stamp
+  const newer = (p) => fs.statSync(p).mtimeMs > stampMs;
+  const changed = (dir) => {
+    if (newer(dir)) return true;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory() ? !excludedDir(e.name) && changed(path.join(dir, e.name)) : (compiled(e.name) || copied(e.name)) && newer(path.join(dir, e.name))) return true;
+    }
+    return false;
+  };
+  return !changed(srcDir);
 }
 
 /** Compiles src/ into dist/server (built beside it, then swapped in). Returns { files, ms }. */
@@ -164,5 +172,7 @@ async function compileInto(tmp, sources) {
   // the ESM marker, so dist/server never depends on the package.json above it
   fs.writeFileSync(path.join(tmp, 'package.json'), '{ "type": "module" }\n');
   // the command catalogue (cli/catalogue.ts), taken from the feature list of this very build
+  // (child_process loaded here: bin/keepwell.js imports this file on every start for the freshness check)
+  const { execFileSync } = await import('node:child_process');
   execFileSync(process.execPath, [path.join(tmp, 'cli/write-catalogue.js'), path.join(tmp, 'cli/commands.json')], { stdio: 'inherit' });
 }
