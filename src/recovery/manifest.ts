@@ -6,6 +6,7 @@ export const recoveryFeature: Feature = {
     const { recoveryMigrations } = await import('./recovery.migrations.js');
     const { recoveryRoutes } = await import('./recovery.routes.js');
     const { recoverySubscribers } = await import('./recovery.subscribers.js');
-    return { migrations: recoveryMigrations, routes: recoveryRoutes, subscribers: recoverySubscribers };
+    const { recoveryTimelineSources } = await import('./recovery.timeline.js');
+    return { migrations: recoveryMigrations, routes: recoveryRoutes, subscribers: recoverySubscribers, contributes: { timelineSources: recoveryTimelineSources } };
   },
 };

@@ -131,6 +131,11 @@ describe('recovery', () => {
     expect(emails[0].html).toContain('&lt;script&gt;');
     const tl = await t.ctx.db.selectFrom('touchpoints').select(['channel', 'summary', 'source']).where('customer_id', '=', nora).where('source', 'like', 'recovery:%').execute();
     expect(tl).toEqual([{ channel: 'email', summary: 'Apology for "Orders shipped to billing address" sent by email with a refund of 30 EUR', source: `recovery:${incidentId}` }]);
+    // the customer page names the entry by its incident, with a link to it (recovery's timelineSources)
+    const page = (await call('GET', `/api/customers/${nora}`, agent)).json() as { touchpoints: { source: string | null; sourceLabel: string | null; sourceLink: string | null }[] };
+    expect(page.touchpoints.filter((x) => x.source?.startsWith('recovery:')).map((x) => [x.sourceLabel, x.sourceLink])).toEqual([
+      ['Incident “Orders shipped to billing address”', `/recovery/${incidentId}`],
+    ]);
   });
 
   it('a promo code from the loyalty ledger for a customer who paid nothing; a call logged for one without email', async () => {
