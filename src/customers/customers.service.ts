@@ -283,15 +283,20 @@ export interface History {
   touchpoints: Insertable<TouchpointsTable>[];
 }
 
-/** Inserts a ready-made history in one transaction, announcing nothing (the demo's past, not news). */
-export async function insertHistory(db: Database, h: History): Promise<void> {
-  const chunk = <T>(rows: T[], size: number) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
-  await db.transaction().execute(async (trx) => {
+/**
+ * Inserts a ready-made history (any of its parts) in one transaction — the caller's when it is in
+ * one — announcing nothing (the demo's past, not news). Other features' demo seeders add their
+ * touchpoints this way.
+ */
+export async function insertHistory(db: Database, h: Partial<History>): Promise<void> {
+  const chunk = <T>(rows: T[] = [], size = 500) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+  const write = async (trx: Database) => {
     for (const part of chunk(h.customers, 500)) await trx.insertInto('customers').values(part).execute();
     for (const part of chunk(h.orders, 2000)) await trx.insertInto('orders').values(part).execute();
     for (const part of chunk(h.subscriptions, 500)) await trx.insertInto('subscriptions').values(part).execute();
     for (const part of chunk(h.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
-  });
+  };
+  await (db.isTransaction ? write(db) : db.transaction().execute(write));
 }
 
 /**

@@ -7,7 +7,8 @@
 import type { Insertable } from 'kysely';
 import type { DemoSeedContext } from '../platform/feature.js';
 import { Rng } from '../platform/random.js';
-import type { TouchpointsTable } from '../customers/index.js';
+import { insertHistory, type TouchpointsTable } from '../customers/index.js';
+import { insertPastTasks, type PastTask } from '../tasks/index.js';
 import { classifyComment, type ChurnReason } from './classifier/classifier.js';
 import { kindInfo, type SurveyKind } from './surveys.kinds.js';
 import { isDetractor } from './surveys.metrics.js';
@@ -139,7 +140,7 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
   const requests: (Insertable<SurveyRequestsTable> & { id: string })[] = [];
   const responses: (Insertable<SurveyResponsesTable> & { id: string })[] = [];
   const touchpoints: Insertable<TouchpointsTable>[] = [];
-  const tasks: { id: string; customerId: string; ownerId: string | null; title: string; details: string; due: Date; done: boolean; requestId: string }[] = [];
+  const tasks: (PastTask & { id: string })[] = [];
   const seen = new Set<string>();
   const uuid = () => {
     const h = Array.from({ length: 32 }, () => rng.int(16).toString(16)).join('');
@@ -218,11 +219,13 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
     });
     if (detractor && today - answeredAt < 30 * DAY) {
       const label = kindInfo[p.kind].label;
+      const due = new Date(answeredAt);
       tasks.push({
         id: uuid(),
         customerId: c.id,
-        ownerId: c.owner_user_id,
-        requestId: id,
+        assigneeUserId: c.owner_user_id,
+        source: `survey:${id}`,
+        idempotencyKey: `survey-detractor:${id}`,
         title: p.kind === 'exit' ? `Exit survey from ${c.name}: follow up` : `Detractor: ${c.name} gave ${label} ${score}: reply personally`,
         details: [
           `${label}${score !== null ? ` score ${score}` : ''}.`,
@@ -231,8 +234,9 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
           'Suggested reply:',
           suggestedReply({ kind: p.kind, score, firstName: firstName(c.name), business, reasons: churn as ChurnReason[], comment }),
         ].join('\n'),
-        due: new Date(answeredAt),
-        done: today - answeredAt > 5 * DAY && rng.chance(0.8),
+        dueAt: due,
+        createdAt: due,
+        doneAt: today - answeredAt > 5 * DAY && rng.chance(0.8) ? new Date(answeredAt + DAY) : null,
       });
       responses[responses.length - 1].task_id = tasks[tasks.length - 1].id;
     }
@@ -241,29 +245,9 @@ export async function seedSurveyDemo(demo: DemoSeedContext): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const chunk = <T>(rows: T[], size = 500) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
     for (const part of chunk(requests)) await trx.insertInto('survey_requests').values(part).execute();
-    for (const part of chunk(tasks)) {
-      await trx
-        .insertInto('tasks')
-        .values(
-          part.map((t) => ({
-            id: t.id,
-            customer_id: t.customerId,
-            title: t.title,
-            details: t.details,
-            due_at: t.due,
-            assignee_user_id: t.ownerId,
-            assignee_role: t.ownerId ? null : ('owner' as const),
-            status: t.done ? ('done' as const) : ('open' as const),
-            done_at: t.done ? new Date(t.due.getTime() + DAY) : null,
-            source: `survey:${t.requestId}`,
-            idempotency_key: `survey-detractor:${t.requestId}`,
-            created_at: t.due,
-          })),
-        )
-        .execute();
-    }
+    await insertPastTasks(trx, tasks);
     for (const part of chunk(responses)) await trx.insertInto('survey_responses').values(part).execute();
-    for (const part of chunk(touchpoints, 1000)) await trx.insertInto('touchpoints').values(part).execute();
+    await insertHistory(trx, { touchpoints });
   });
   demo.log(`Surveys: ${requests.length} sent, ${responses.length} answered, ${tasks.length} detractor follow-ups.`);
 }
