@@ -121,6 +121,17 @@ describe('conversations', () => {
       indexname: string;
     }>`select indexname from pg_indexes where schemaname = current_schema() and indexname in ('conversations_search_subject', 'inbox_customers_search_email')`.execute(t.ctx.db);
     expect(indexes.rows).toHaveLength(2);
+    // New entries go straight into them (no pending list for every search to read: 0506).
+    const options = await sql<{
+      reloptions: string[] | null;
+    }>`select reloptions from pg_class where oid in (to_regclass('conversations_search_subject'), to_regclass('inbox_customers_search_email'))`.execute(t.ctx.db);
+    expect(options.rows.map((r) => r.reloptions)).toEqual([['fastupdate=off'], ['fastupdate=off']]);
+    // A term matching by subject and by customer pages on with the cursor, each conversation once.
+    const page1 = (await get('/api/inbox/conversations?view=all&limit=1&q=example.test')).json();
+    const page2 = (await get(`/api/inbox/conversations?view=all&limit=1&q=example.test&cursor=${page1.nextCursor}`)).json();
+    expect([...page1.conversations, ...page2.conversations].map((c: { id: string }) => c.id)).toEqual([second, first]);
+    expect(page2.nextCursor).toBeNull();
+    expect(await ids('e')).toEqual([second, first]); // in both subjects and both emails: each conversation once
   });
 
   it('pauses the clocks while pending the customer and counts on from where they stopped', async () => {

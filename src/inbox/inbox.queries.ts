@@ -31,8 +31,45 @@ const encodeCursor = (at: Date, id: string) => Buffer.from(`${new Date(at).toISO
 
 /** The conversation list: newest activity first (breaching: soonest due first), keyset-paged. */
 export async function listConversations(db: Database, f: ListFilter, me: string, now: Date, soonMinutes: number) {
-  let q = db
-    .selectFrom('conversations as c')
+  const unresolved = ['open', 'pending', 'snoozed'] as const;
+  const soon = new Date(now.getTime() + soonMinutes * 60_000);
+  const cursor = f.cursor ? decodeCursor(f.cursor) : null;
+  if (f.view === 'breaching' && cursor)
+    throw badRequest('Invalid input: cursor is not used in the breaching view (it shows the most urgent first)', [{ field: 'cursor', message: 'is not used in this view' }]);
+  // The view, the filters, the cursor and the order: applied to the list and to each search branch
+  // (so each branch's own first page is exact, and the list is the first page of their union).
+  const filtered = () => {
+    let q = db.selectFrom('conversations as c');
+    switch (f.view) {
+      case 'open':
+        q = q.where((eb) => eb.or([eb('c.status', '=', 'open'), eb.and([eb('c.status', '=', 'snoozed'), eb('c.snoozed_until', '<=', now)])]));
+        break;
+      case 'mine':
+        q = q.where('c.assignee_user_id', '=', me).where('c.status', 'in', unresolved);
+        break;
+      case 'unassigned':
+        q = q.where('c.assignee_user_id', 'is', null).where('c.status', 'in', unresolved);
+        break;
+      case 'breaching':
+        q = q.where('c.status', '=', 'open').where((eb) => eb.or([eb('c.first_response_due_at', '<=', soon), eb('c.resolution_due_at', '<=', soon)]));
+        break;
+      case 'pending':
+      case 'snoozed':
+      case 'resolved':
+        q = q.where('c.status', '=', f.view);
+        break;
+      case 'all':
+        break;
+    }
+    if (f.status) q = q.where('c.status', '=', f.status);
+    if (f.channel) q = q.where('c.channel', '=', f.channel);
+    if (f.customerId) q = q.where('c.customer_id', '=', f.customerId);
+    if (f.assigneeUserId) q = q.where('c.assignee_user_id', '=', f.assigneeUserId);
+    if (f.view === 'breaching') return q.orderBy(sql`least(c.first_response_due_at, c.resolution_due_at)`, 'asc').orderBy('c.id');
+    if (cursor) q = q.where((eb) => eb.or([eb('c.last_message_at', '<', cursor.at), eb.and([eb('c.last_message_at', '=', cursor.at), eb('c.id', '<', cursor.id)])]));
+    return q.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc');
+  };
+  let q = filtered()
     .innerJoin('customers as cu', 'cu.id', 'c.customer_id')
     .leftJoin('users as u', 'u.id', 'c.assignee_user_id')
     .select([
@@ -68,67 +105,34 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
         .as('snippet'),
     )
     .limit(f.limit + 1);
-  const unresolved = ['open', 'pending', 'snoozed'] as const;
-  const soon = new Date(now.getTime() + soonMinutes * 60_000);
-  switch (f.view) {
-    case 'open':
-      q = q.where((eb) => eb.or([eb('c.status', '=', 'open'), eb.and([eb('c.status', '=', 'snoozed'), eb('c.snoozed_until', '<=', now)])]));
-      break;
-    case 'mine':
-      q = q.where('c.assignee_user_id', '=', me).where('c.status', 'in', unresolved);
-      break;
-    case 'unassigned':
-      q = q.where('c.assignee_user_id', 'is', null).where('c.status', 'in', unresolved);
-      break;
-    case 'breaching':
-      q = q.where('c.status', '=', 'open').where((eb) => eb.or([eb('c.first_response_due_at', '<=', soon), eb('c.resolution_due_at', '<=', soon)]));
-      break;
-    case 'pending':
-    case 'snoozed':
-    case 'resolved':
-      q = q.where('c.status', '=', f.view);
-      break;
-    case 'all':
-      break;
-  }
-  if (f.status) q = q.where('c.status', '=', f.status);
-  if (f.channel) q = q.where('c.channel', '=', f.channel);
-  if (f.customerId) q = q.where('c.customer_id', '=', f.customerId);
-  if (f.assigneeUserId) q = q.where('c.assignee_user_id', '=', f.assigneeUserId);
   if (f.q?.trim()) {
     const s = `%${f.q
       .trim()
       .toLowerCase()
       .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // Each branch on its own table, so each reads its trigram index (0505, 0102) and the list
-    // then reads only the conversations found, instead of testing every joined row.
+    // Two branches, each a first page of its own: conversations whose subject matches, and
+    // conversations of the customers whose name or email matches. Each carries the list's filters,
+    // order and limit, so the planner picks per branch by how many rows the term matches: a rare
+    // term reads the trigram index (0505) and sorts the few rows found; a common one walks the
+    // newest-first index and stops at the page (bench/inbox-list). At most two pages of ids reach
+    // the list, read by primary key.
+    const page = f.limit + 1;
+    const bySubject = filtered().select('c.id').where(sql`lower(c.subject)`, 'like', s).limit(page);
+    const byCustomer = filtered()
+      .select('c.id')
+      .where('c.customer_id', 'in', (eb) =>
+        eb
+          .selectFrom('customers as sc')
+          .select('sc.id')
+          .where((w) => w.or([w(sql`lower(sc.name)`, 'like', s), w('sc.email_normalized', 'like', s)])),
+      )
+      .limit(page);
     q = q.where('c.id', 'in', (eb) =>
       eb
-        .selectFrom('conversations as sc')
-        .select('sc.id')
-        .where(sql`lower(sc.subject)`, 'like', s)
-        .union(
-          eb
-            .selectFrom('conversations as cc')
-            .select('cc.id')
-            .where('cc.customer_id', 'in', (eb2) =>
-              eb2
-                .selectFrom('customers as sc')
-                .select('sc.id')
-                .where((w) => w.or([w(sql`lower(sc.name)`, 'like', s), w('sc.email_normalized', 'like', s)])),
-            ),
-        ),
+        .selectFrom(bySubject.as('a'))
+        .select('a.id')
+        .unionAll(eb.selectFrom(byCustomer.as('b')).select('b.id')),
     );
-  }
-  if (f.view === 'breaching') {
-    q = q.orderBy(sql`least(c.first_response_due_at, c.resolution_due_at)`, 'asc').orderBy('c.id');
-    if (f.cursor) throw badRequest('Invalid input: cursor is not used in the breaching view (it shows the most urgent first)', [{ field: 'cursor', message: 'is not used in this view' }]);
-  } else {
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor);
-      q = q.where((eb) => eb.or([eb('c.last_message_at', '<', c.at), eb.and([eb('c.last_message_at', '=', c.at), eb('c.id', '<', c.id)])]));
-    }
-    q = q.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc');
   }
   const rows = await q.execute();
   const more = rows.length > f.limit;
