@@ -80,11 +80,19 @@ describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
       // rules: the owner changes the points per order
       await page.getByRole('tab', { name: 'Rules' }).click();
       await page.getByLabel('Points per order').fill('5');
+      // the expiry notice and the referral reward: a promo code for each side
+      await page.getByLabel('Notice days before points expire').fill('10');
+      await page.getByLabel('Reward', { exact: true }).selectOption('promo');
+      await page.getByLabel('Promo code percent off').fill('20');
       await page.getByRole('button', { name: 'Save rules' }).click();
       await expect.poll(() => page.getByText('Saved').count()).toBe(1);
       const s = await page.evaluate(async () => (await fetch('/api/loyalty/settings')).json());
-      expect(s.settings.pointsPerOrder).toBe(5);
+      expect(s.settings).toMatchObject({ pointsPerOrder: 5, expiryNoticeDays: 10, referral: { reward: 'promo', promoPercentOff: 20 } });
       await page.screenshot({ path: path.join(shotDir, `loyalty-rules-${label}.png`), fullPage: true });
+      await page.getByLabel('Reward', { exact: true }).selectOption('points');
+      await expect.poll(() => page.getByLabel('Referrer gets').count()).toBe(1);
+      await page.getByRole('button', { name: 'Save rules' }).click();
+      await expect.poll(async () => (await page.evaluate(async () => (await fetch('/api/loyalty/settings')).json())).settings.referral.reward).toBe('points');
 
       // results: members vs other buyers, with the chart
       await page.getByRole('tab', { name: 'Results' }).click();
@@ -104,6 +112,6 @@ describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
       expect(overflow).toBeLessThanOrEqual(1);
       expect(pageErrors).toEqual([]);
       await page.close();
-    });
+    }, 240_000); // many steps, on a shared machine
   }
 });

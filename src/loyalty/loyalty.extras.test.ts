@@ -130,6 +130,28 @@ describe('a refund announced by the customers feature', () => {
   });
 });
 
+describe('the rules of the Settings form', () => {
+  it('save the expiry notice and the referral reward; a wrong value is a 400 naming the field', async () => {
+    const wrong = async (payload: unknown, field: string) => {
+      const r = await call('PUT', '/api/loyalty/settings', owner, payload);
+      expect(r.statusCode, r.body).toBe(400);
+      expect(JSON.stringify(r.json().error.fields)).toContain(field);
+    };
+    await wrong({ expiryNoticeDays: -1 }, 'expiryNoticeDays');
+    await wrong({ expiryNoticeDays: 400 }, 'expiryNoticeDays');
+    await wrong({ expiryNoticeDays: '7; drop table' }, 'expiryNoticeDays');
+    await wrong({ referral: { referrerPoints: 100, referredPoints: 50, reward: 'cash' } }, 'reward');
+    await wrong({ referral: { referrerPoints: 100, referredPoints: 50, reward: 'promo', promoPercentOff: 0 } }, 'promoPercentOff');
+    await wrong({ referral: { referrerPoints: 100, referredPoints: 50, reward: 'promo', promoPercentOff: 101 } }, 'promoPercentOff');
+    const ok = await call('PUT', '/api/loyalty/settings', owner, { expiryNoticeDays: 7, referral: { referrerPoints: 100, referredPoints: 50, reward: 'promo', promoPercentOff: 15 } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const s = (await call('GET', '/api/loyalty/settings', agent)).json().settings;
+    expect(s).toMatchObject({ expiryNoticeDays: 7, referral: { reward: 'promo', promoPercentOff: 15 } });
+    // back to the defaults the other tests expect
+    await call('PUT', '/api/loyalty/settings', owner, { expiryNoticeDays: 14, referral: { referrerPoints: 100, referredPoints: 50, reward: 'points', promoPercentOff: 10 } });
+  });
+});
+
 describe('birthdays, reviews, tiers', () => {
   it('birthday points once a year, review points once per review', async () => {
     await call('PUT', '/api/loyalty/settings', owner, { pointsOnBirthday: 25, pointsPerReview: 15 });

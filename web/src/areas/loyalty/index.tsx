@@ -62,10 +62,11 @@ interface Settings {
   pointsOnBirthday: number;
   pointsPerReview: number;
   expiryMonths: number;
+  expiryNoticeDays: number;
   currency: string | null;
   effectiveCurrency: string;
   tiers: Tier[];
-  referral: { referrerPoints: number; referredPoints: number };
+  referral: { referrerPoints: number; referredPoints: number; reward: 'points' | 'promo'; promoPercentOff: number };
 }
 
 const money = (minor: number, currency: string | null) => formatMoney(minor, currency);
@@ -568,6 +569,7 @@ function SettingsForm() {
         pointsOnBirthday: v.pointsOnBirthday,
         pointsPerReview: v.pointsPerReview,
         expiryMonths: v.expiryMonths,
+        expiryNoticeDays: v.expiryNoticeDays,
         tiers: v.tiers,
         referral: v.referral,
       });
@@ -609,15 +611,48 @@ function SettingsForm() {
             <input type="number" min="0" value={v.expiryMonths} onChange={(e) => set({ expiryMonths: num(e.target.value) })} />
           </label>
           <label>
-            Referrer gets
-            <input type="number" min="0" value={v.referral.referrerPoints} onChange={(e) => set({ referral: { ...v.referral, referrerPoints: num(e.target.value) } })} />
-          </label>
-          <label>
-            New customer gets
-            <input type="number" min="0" value={v.referral.referredPoints} onChange={(e) => set({ referral: { ...v.referral, referredPoints: num(e.target.value) } })} />
+            Notice days before points expire (0: none)
+            <input type="number" min="0" max="365" value={v.expiryNoticeDays} onChange={(e) => set({ expiryNoticeDays: num(e.target.value) })} />
           </label>
         </div>
-        <p className="muted">Orders in other currencies than {v.effectiveCurrency} earn the per-order points only. A refunded or cancelled order loses its points when its status changes.</p>
+        <p className="muted">
+          Orders in other currencies than {v.effectiveCurrency} earn the per-order points only. A refunded or cancelled order loses its points when its status changes. The notice starts playbooks with
+          the trigger “points are about to expire”.
+        </p>
+      </fieldset>
+      <fieldset disabled={!owner}>
+        <legend>Referral reward</legend>
+        <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(180px, 1fr))', gap: '.5rem' }}>
+          <label>
+            Reward
+            <select aria-label="Reward" value={v.referral.reward} onChange={(e) => set({ referral: { ...v.referral, reward: e.target.value === 'promo' ? 'promo' : 'points' } })}>
+              <option value="points">points for both</option>
+              <option value="promo">a promo code for each</option>
+            </select>
+          </label>
+          {v.referral.reward === 'promo' ? (
+            <label>
+              Promo code percent off
+              <input type="number" min="1" max="100" value={v.referral.promoPercentOff} onChange={(e) => set({ referral: { ...v.referral, promoPercentOff: num(e.target.value) } })} />
+            </label>
+          ) : (
+            <>
+              <label>
+                Referrer gets
+                <input type="number" min="0" value={v.referral.referrerPoints} onChange={(e) => set({ referral: { ...v.referral, referrerPoints: num(e.target.value) } })} />
+              </label>
+              <label>
+                New customer gets
+                <input type="number" min="0" value={v.referral.referredPoints} onChange={(e) => set({ referral: { ...v.referral, referredPoints: num(e.target.value) } })} />
+              </label>
+            </>
+          )}
+        </div>
+        <p className="muted">
+          {v.referral.reward === 'promo'
+            ? 'On the new customer’s first order, each side gets a personal single-use code, valid 90 days.'
+            : 'On the new customer’s first order, both sides get their points once.'}
+        </p>
       </fieldset>
       <fieldset disabled={!owner}>
         <legend>Tiers (points earned in the last 12 months)</legend>
