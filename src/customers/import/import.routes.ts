@@ -87,6 +87,7 @@ export async function importRoutes(app: App, ctx: AppContext): Promise<void> {
           defaultCurrency: q.currency?.toUpperCase() ?? ws?.currency ?? 'USD',
           timeZone: ws?.timeZone ?? 'UTC',
           batchSize: 5000,
+          sliced: true, // requests come first: the import's transactions stay short
         };
         if (q.dryRun || buf.length <= SYNC_BYTES) {
           let report: ImportReport;

@@ -26,7 +26,7 @@ export async function runImport(db: Database, source: CsvSource, options: Import
   let batches = 0;
   const write = async (batch: WriteBatch) => {
     await options.beforeBatch?.(++batches);
-    writer ??= await createWriter(db, { type: batch.type, dryRun });
+    writer ??= await createWriter(db, { type: batch.type, dryRun, sliced: options.sliced });
     const r: BatchResult = await timed('write batches (all)', () => writer!.write(batch));
     written.created += r.created;
     written.updated += r.updated;
@@ -77,9 +77,9 @@ export async function runImport(db: Database, source: CsvSource, options: Import
 }
 
 /** Writes rows that did not come from a file (the REST API's bulk upsert and the orders webhook)
- * the way an import writes them, as one batch. */
+ * the way an import writes them, as one batch (in slices: it runs in a request of the server). */
 export async function writeRows(db: Database, type: ImportType, rows: ImportRow[]): Promise<BatchResult> {
-  const writer = await createWriter(db, { type, dryRun: false });
+  const writer = await createWriter(db, { type, dryRun: false, sliced: true });
   const result = await writer.write(createPacker(false, pgliteOf(db) !== undefined)(type, rows));
   await writer.finish();
   return result;

@@ -24,6 +24,9 @@ export interface ImportOptions {
   beforeBatch?(n: number): Promise<void>;
   /** where to read large files: a worker thread beside the writer (default for files over 4 MB) or this thread */
   reader?: 'worker' | 'inline';
+  /** the server: requests may wait for the embedded database, so batches go in short slices
+   * (writer.ts WriterOptions.sliced); a command-line import writes a batch in one transaction */
+  sliced?: boolean;
 }
 
 export interface RowProblem {

@@ -42,11 +42,12 @@ export interface WriterHandle {
 
 type Col<R> = [name: string, type: CopyType, get: (r: R) => CopyValue];
 
-// The embedded database runs on this thread and each statement blocks it until done, and a
-// transaction holds the database's one connection: every request waits for the whole transaction
-// in flight. So on the embedded database a batch is written in slices, each its own short
-// transaction, with a turn for waiting requests between them (issue 10 item 7: p99 of a request
-// under 200 ms during a 1M-row import). The bounds keep a slice's transaction to tens of ms:
+// The embedded database has one connection and a transaction holds it: every request waits for
+// the whole transaction in flight. So in the server (WriterOptions.sliced) a batch is written in
+// slices, each its own short transaction, with a turn for waiting requests between them (issue 10
+// item 7: p99 of a request under 200 ms during a large import); a command-line import has the
+// database to itself and writes a batch in one transaction. The bounds keep a slice's transaction
+// to tens of ms:
 /** orders per slice (COPY of 1,000 orders: ~10–40 ms) */
 const ORDER_SLICE = Number(process.env.KEEPWELL_IMPORT_SLICE_ROWS ?? 1000);
 /** customers not yet met per slice (each new customer goes into ten indexes, a trigram one among them) */
@@ -417,13 +418,13 @@ class CustomerResolver {
    * ACQUIRED_SLICE customers, each its own transaction, with a turn for other requests between
    * them: one statement over every customer would hold the embedded database for seconds. A
    * crash part-way leaves the rest for the re-run, which finds the same earlier orders. */
-  async applyEarlierOrders(db: Database, pglite: PGlite | undefined): Promise<void> {
+  async applyEarlierOrders(db: Database, pglite: PGlite | undefined, sharing: boolean): Promise<void> {
     if (!this.earlier.size) return;
     const entries = [...this.earlier];
     this.earlier.clear();
-    const slice = pglite ? ACQUIRED_SLICE : 50_000;
+    const slice = sharing ? ACQUIRED_SLICE : 50_000;
     for (let i = 0; i < entries.length; i += slice) {
-      if (pglite) await yieldToRequests(db);
+      if (sharing) await yieldToRequests(db);
       await transact(db, async (trx) => {
         await stage(trx, pglite, 'kw_stage_acquired', acquiredCols, entries.slice(i, i + slice), 'primary key (id)');
         await q(trx, 'update customers c set acquired_at = s.at from kw_stage_acquired s where c.id = s.id and c.acquired_at > s.at');
@@ -720,7 +721,7 @@ export function sliceOrders(b: OrderBatch, isKnown: (key: string) => boolean): O
       o += 2;
       for (let f = 0; f < fields; f++) {
         const len = view.getInt32(o);
-        o += 4 + (len > 0 ? len : 0);
+        o += 4 + Math.max(len, 0);
       }
     }
     starts[n] = o;
@@ -746,8 +747,8 @@ export function sliceOrders(b: OrderBatch, isKnown: (key: string) => boolean): O
 }
 
 /** The parts of a batch to write one after another, each in its own transaction. */
-function slicesOf(batch: WriteBatch, pglite: PGlite | undefined, resolver: CustomerResolver): WriteBatch[] {
-  if (!pglite || batch.type !== 'orders') return [batch];
+function slicesOf(batch: WriteBatch, pglite: PGlite | undefined, resolver: CustomerResolver, sliced: boolean): WriteBatch[] {
+  if (!pglite || !sliced || batch.type !== 'orders') return [batch];
   return sliceOrders(batch.orders, (k) => resolver.knows(k)).map((orders) => ({ type: 'orders', orders }));
 }
 
@@ -798,7 +799,7 @@ const money = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} 
  * re-run applies nothing twice; each slice of customers is one transaction. A dry run matches
  * against the database and the file's own orders and writes nothing.
  */
-async function applyRefunds(db: Database, pglite: PGlite | undefined, scattered: RefundRow[], resolver: CustomerResolver, fileOrders: FileOrders | null): Promise<RefundOutcome> {
+async function applyRefunds(db: Database, pglite: PGlite | undefined, scattered: RefundRow[], resolver: CustomerResolver, fileOrders: FileOrders | null, sharing: boolean): Promise<RefundOutcome> {
   const out = noRefunds();
   if (!scattered.length) return out;
   const refunds = joinRefundParts(scattered);
@@ -820,9 +821,9 @@ async function applyRefunds(db: Database, pglite: PGlite | undefined, scattered:
     else byKey.set(k, [r]);
   }
   const keys = [...byKey.keys()];
-  const slice = pglite ? 200 : 2000;
+  const slice = sharing ? 200 : 2000;
   for (let i = 0; i < keys.length; i += slice) {
-    if (pglite) await yieldToRequests(db);
+    if (sharing) await yieldToRequests(db);
     const part = keys.slice(i, i + slice);
     const work = async (trx: Trx) => {
       const ids = await resolver.find(trx, part);
@@ -954,9 +955,26 @@ async function addOrderParts(trx: Trx, pglite: PGlite | undefined, parts: OrderP
  * are written but before it commits, say so on stderr, and wait to be killed. */
 const stallAt = Number(process.env.KEEPWELL_IMPORT_STALL_AT_BATCH ?? 0);
 
-export async function createWriter(db: Database, opts: { type: ImportType; dryRun: boolean }): Promise<WriterHandle> {
+export interface WriterOptions {
+  type: ImportType;
+  dryRun: boolean;
+  /**
+   * Requests may be waiting for the embedded database (the server): write each batch in slices,
+   * each a short transaction, with a turn for requests between them. Without it (a command-line
+   * import, which has the database to itself) a batch is one transaction: fewer commits, and
+   * whole batches after a crash all the same.
+   */
+  sliced?: boolean;
+}
+
+export async function createWriter(db: Database, opts: WriterOptions): Promise<WriterHandle> {
   const { write, resolver, mode } = writerFor(opts.type, opts.dryRun);
   const pglite = pgliteOf(db);
+  /** requests may wait for the embedded database: short transactions, turns between them */
+  const sharing = pglite !== undefined && opts.sliced === true;
+  const yieldTurn = async () => {
+    if (sharing) await yieldToRequests(db);
+  };
   let batches = 0;
   let rowsWritten = 0;
   // cancellations and refunds wait for every order of the import (the order they undo may come later)
@@ -970,9 +988,9 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
         batches++;
         keepRefunds(batch);
         let total = noResult();
-        const slices = slicesOf(batch, pglite, resolver);
+        const slices = slicesOf(batch, pglite, resolver, sharing);
         for (let s = 0; s < slices.length; s++) {
-          if (pglite) await yieldToRequests(db);
+          await yieldTurn();
           const result = await transact(db, async (trx) => {
             const result = await write(trx, pglite, slices[s]);
             // subscribers (playbook triggers, analytics) hear of what this transaction created
@@ -991,7 +1009,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
         }
         const parts = batch.type === 'orders' ? batch.orders.parts : undefined;
         if (parts?.length) {
-          if (pglite) await yieldToRequests(db);
+          await yieldTurn();
           await transact(db, (trx) => addOrderParts(trx, pglite, parts));
           mode.merged = true;
         }
@@ -1001,8 +1019,8 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
         // the merge and order parts leave an amount below zero when what the file says an order
         // was sold for is less than what was refunded off it
         if (mode.merged) await timed('clamp amounts', () => sql`update orders set amount_minor = 0 where amount_minor < 0`.execute(db));
-        const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null));
-        await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite));
+        const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null, sharing));
+        await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
         // The embedded database has no autovacuum to refresh the planner's statistics: after a
         // large import, queries would be planned for the empty tables it started from.
         // One table at a time, with a turn for requests between them. On the embedded database
@@ -1014,7 +1032,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
               await timed(`analyze ${table}`, () => sql.raw(`analyze ${table}`).execute(db));
               continue;
             }
-            await yieldToRequests(db);
+            await yieldTurn();
             await timed(`analyze ${table}`, () =>
               db.transaction().execute(async (trx) => {
                 await q(trx, 'set local default_statistics_target = 30');
@@ -1058,8 +1076,8 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
       keepRefunds(batch);
       rememberOrders(batch);
       let r = noResult();
-      for (const part of slicesOf(batch, pglite, resolver)) {
-        if (pglite) await yieldToRequests(db);
+      for (const part of slicesOf(batch, pglite, resolver, sharing)) {
+        await yieldTurn();
         let result: BatchResult | null = null;
         try {
           await db.transaction().execute(async (trx) => {
@@ -1080,7 +1098,7 @@ export async function createWriter(db: Database, opts: { type: ImportType; dryRu
       }
       return { ...r, customersCreated: r.createdKeys ? fresh : r.customersCreated };
     },
-    finish: () => applyRefunds(db, pglite, refunds, resolver, fileOrders),
+    finish: () => applyRefunds(db, pglite, refunds, resolver, fileOrders, sharing),
     abort: async () => {},
   };
 }
