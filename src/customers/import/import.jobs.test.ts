@@ -55,8 +55,10 @@ describe('import jobs', () => {
     expect(r.statusCode).toBe(202);
     const { jobId, status } = r.json();
     expect(status).toBe('queued');
-    const parts = await sql<{ n: number }>`select count(*)::int as n from import_uploads where job_id = ${jobId}`.execute(t.database.db);
-    expect(parts.rows[0].n).toBeGreaterThan(0);
+    // stored in small parts (each its own statement, so requests get the database between them)
+    const parts = await sql<{ n: number; largest: number }>`select count(*)::int as n, max(length(bytes))::int as largest from import_uploads where job_id = ${jobId}`.execute(t.database.db);
+    expect(parts.rows[0].n).toBeGreaterThan(4);
+    expect(parts.rows[0].largest).toBeLessThanOrEqual(256 << 10);
     // another staff member sees who started it
     const list = (await get('/api/customers/import/jobs', agent)).json().jobs;
     expect(list[0]).toMatchObject({ jobId, fileName: 'queued.csv', status: 'queued', startedBy: owner.userId, progress: { rows: 0 } });
@@ -107,5 +109,25 @@ describe('import jobs', () => {
     expect(job.report.unchanged).toBe(midway.rows[0].n);
     const after = await sql<{ n: number; distinct: number }>`select count(*)::int as n, count(distinct external_id)::int as distinct from orders where external_id like 'R-%'`.execute(t.database.db);
     expect(after.rows[0]).toEqual({ n: rows, distinct: rows });
+  }, 120_000);
+
+  it('an upload whose request died before it was queued is listed nowhere, never run, and swept by a later upload', async () => {
+    const id = '00000000-0000-7000-8000-00000000abcd';
+    await t.database.db
+      .insertInto('import_jobs')
+      .values({ id, file_name: 'died.csv', size_bytes: 10, options: '{}', status: 'uploading', started_by: owner.userId, updated_at: new Date(clock - 2 * 3600_000) })
+      .execute();
+    await t.database.db
+      .insertInto('import_uploads')
+      .values({ job_id: id, part: 0, bytes: Buffer.from('a,b\n') })
+      .execute();
+    expect((await get(`/api/customers/import/jobs/${id}`, owner)).statusCode).toBe(404);
+    expect((await get('/api/customers/import/jobs', owner)).json().jobs.map((j: { jobId: string }) => j.jobId)).not.toContain(id);
+    const r = await upload(ordersFile('S', 16_000), 'later.csv', owner);
+    expect(r.statusCode).toBe(202);
+    const left = await sql<{ n: number }>`select (select count(*) from import_jobs where id = ${id})::int + (select count(*) from import_uploads where job_id = ${id})::int as n`.execute(
+      t.database.db,
+    );
+    expect(left.rows[0].n).toBe(0);
   }, 120_000);
 });

@@ -68,4 +68,17 @@ export const importMigrations: MigrationSet = {
       await db.schema.dropTable('import_jobs').ifExists().execute();
     },
   },
+  '0109_import_uploading': {
+    // An upload is stored part by part, each part a statement of its own (one insert of the whole
+    // file held the embedded database for seconds); meanwhile its job is 'uploading', then queued.
+    async up(db: MigrationDb) {
+      await sql`alter table import_jobs drop constraint if exists import_jobs_status_check`.execute(db);
+      await sql`alter table import_jobs add constraint import_jobs_status_check check (status in ('uploading', 'queued', 'running', 'done', 'failed'))`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`delete from import_jobs where status = 'uploading'`.execute(db);
+      await sql`alter table import_jobs drop constraint if exists import_jobs_status_check`.execute(db);
+      await sql`alter table import_jobs add constraint import_jobs_status_check check (status in ('queued', 'running', 'done', 'failed'))`.execute(db);
+    },
+  },
 };

@@ -21,7 +21,8 @@ export interface ImportJobsTable {
   size_bytes: Big;
   /** the import's options (type, preset, mapping, currency, time zone) as JSON */
   options: ColumnType<unknown, string, string>;
-  status: 'queued' | 'running' | 'done' | 'failed';
+  /** 'uploading' while the request stores the upload's parts (listed nowhere) */
+  status: 'uploading' | 'queued' | 'running' | 'done' | 'failed';
   progress_bytes: Big;
   progress_rows: Big;
   attempts: Generated<number>;
