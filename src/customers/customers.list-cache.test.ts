@@ -69,6 +69,22 @@ describe('customer list with kept answers', () => {
     expect((await row('search=zelda'))?.lastContactAt).toBe(daysAgo(1).toISOString());
   });
 
+  it('gives each customer the same figures whether the list is narrowed (figures per customer) or not (grouped over all orders)', async () => {
+    const prospect = await makeCustomer(t.ctx.db, { name: 'Xavier Noorders' });
+    for (const sort of ['spent', 'lastOrder']) {
+      const all = await list(`sort=${sort}&limit=200`);
+      const some = await list(`sort=${sort}&limit=200&search=e`);
+      expect(some.customers.length).toBeGreaterThan(1);
+      const byId = new Map(all.customers.map((c) => [c.id, c]));
+      expect(some.customers).toEqual(some.customers.map((c) => byId.get(c.id)));
+      expect(all.customers.map((c) => c.id).filter((id) => some.customers.some((c) => c.id === id))).toEqual(some.customers.map((c) => c.id));
+    }
+    // a customer without orders has spent 0: kept by maxSpent=0 and minSpent=0 alike
+    expect((await list('maxSpent=0&limit=200')).customers.map((c) => c.id)).toContain(prospect.id);
+    expect((await list('minSpent=0&limit=200')).customers.map((c) => c.id)).toContain(prospect.id);
+    expect((await list('minSpent=0&limit=200&search=xavier')).customers.map((c) => c.id)).toEqual([prospect.id]);
+  });
+
   it('moves a customer out of "active" when the clock carries the last order out of the activity window', async () => {
     const c = await makeCustomer(t.ctx.db, { name: 'Yannick Window' });
     await makeOrder(t.ctx.db, c.id, { ordered_at: daysAgo(364) }); // window: 365 days
