@@ -17,6 +17,10 @@
 // p99 10,922 ms, customer page p99 10,931 ms, import 27.4 s, server CPU 24.4 s; worker thread,
 // requests first: health p50 65 ms / p99 1,838 ms, customer page p99 4,068 ms, import 18.9 s,
 // server CPU 16.5 s.
+// BENCH_ROWS=50000 side by side at load 21–32 (idle health p50 0.8 s), before / after the upload
+// went in 256 KB parts (2def321): health p50 16.6 s / 5.9 s, p99 88.9 s / 47.2 s, customer page
+// p99 190.9 s / 72.6 s, upload answered in 145 s / 54.5 s, server peak RSS 843 / 513 MB, server
+// CPU 35.2 / 32.3 s.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
