@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../app/testing/test-database.js';
+import { insertHistory } from '../customers/index.js';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { Rng } from '../platform/random.js';
 import { generateDemoBusiness, type DemoBusiness } from './generate.js';
@@ -225,17 +226,12 @@ describe('generateDemoBusiness: rows fit the schema', () => {
 
   it('inserts every row into a migrated database', async () => {
     const { db } = opened;
-    await db.transaction().execute(async (trx) => {
-      const chunks = <T>(rows: T[], size: number) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
-      for (const part of chunks(business.customers, 500)) {
-        await trx
-          .insertInto('customers')
-          .values(part.map(({ owner_staff_index: _owner, ...c }) => ({ ...c, owner_user_id: null })))
-          .execute();
-      }
-      for (const part of chunks(business.orders, 2000)) await trx.insertInto('orders').values(part).execute();
-      await trx.insertInto('subscriptions').values(business.subscriptions).execute();
-      for (const part of chunks(business.touchpoints, 2000)) await trx.insertInto('touchpoints').values(part).execute();
+    // through the customers feature, the way the demo seeder writes it
+    await insertHistory(db, {
+      customers: business.customers.map(({ owner_staff_index: _owner, ...c }) => ({ ...c, owner_user_id: null })),
+      orders: business.orders,
+      subscriptions: business.subscriptions,
+      touchpoints: business.touchpoints,
     });
     const count = async (table: 'customers' | 'orders' | 'subscriptions' | 'touchpoints') =>
       Number(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { DemoSeedError, seedDemo } from './seed.js';
-import { authenticate } from '../accounts/index.js';
+import { authenticate, createUser } from '../accounts/index.js';
 import { demoSignIn } from './seed.js';
 
 let database: OpenDatabase;
@@ -34,7 +34,7 @@ describe('demo seeding', () => {
   it('refuses to seed over another business', async () => {
     const other = await createTestDatabase();
     try {
-      await other.db.insertInto('users').values({ email: 'real@example.test', name: 'Real', role: 'owner', password_hash: 'x' }).execute();
+      await createUser(other.db, { email: 'real@example.test', name: 'Real', role: 'owner', passwordHash: 'x' });
       await expect(seedDemo(other.db)).rejects.toThrow(DemoSeedError);
     } finally {
       await other.close();

@@ -10,6 +10,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabaseUrl } from '../app/testing/test-database.js';
+import { makeCustomer } from '../customers/testing/factories.js';
+import { saveWorkspace } from '../workspace/index.js';
 import { openDatabase } from './db/database.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keepwell-backup-test-'));
@@ -32,12 +34,8 @@ async function names(where: { dataDir?: string; databaseUrl?: string }): Promise
 async function seed(where: { dataDir?: string; databaseUrl?: string }, customers: string[], workspace = 'Fern & Finch'): Promise<void> {
   const database = await openDatabase(where);
   try {
-    await database.db
-      .insertInto('workspace')
-      .values({ id: 1, name: workspace, industry: 'consumer_services', time_zone: 'Europe/London', currency: 'GBP' })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    for (const name of customers) await database.db.insertInto('customers').values({ name, tags: [] }).execute();
+    await saveWorkspace(database.db, { name: workspace, industry: 'consumer_services', timeZone: 'Europe/London', currency: 'GBP' });
+    for (const name of customers) await makeCustomer(database.db, { name });
   } finally {
     await database.close();
   }

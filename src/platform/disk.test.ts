@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSession, createUser } from '../accounts/index.js';
 import { createTestApp, type TestApp } from '../app/testing/test-app.js';
+import { saveWorkspace } from '../workspace/index.js';
 import { openDatabase, type OpenDatabase } from './db/database.js';
 import { checkDiskFull, DISK_FULL_MESSAGE, DISK_FULL_PROBLEM, diskProblems, diskSettings, isDiskFull, resetDiskState } from './disk.js';
 import { SESSION_COOKIE } from './http/access.js';
@@ -154,7 +155,7 @@ describe.skipIf(!smallDisk)('a really full disk (a 96 MB tmpfs)', () => {
     const owner = await createUser(database.db, { email: 'owner@example.test', name: 'Owner', role: 'owner', password: 'correct horse battery' });
     const session = await createSession(database.db, owner.id, new Date());
     const headers = { cookie: `${SESSION_COOKIE}=${session.token}`, 'x-csrf-token': session.csrfToken };
-    await database.db.insertInto('workspace').values({ id: 1, name: 'Full Co', industry: 'media', time_zone: 'UTC', currency: 'USD' }).execute();
+    await saveWorkspace(database.db, { name: 'Full Co', industry: 'media', timeZone: 'UTC', currency: 'USD' });
 
     for (let i = 0; i < 20; i++) {
       expect((await t.app.inject({ method: 'POST', url: '/api/customers', headers, payload: { name: `Before ${i}` } })).statusCode).toBe(201);

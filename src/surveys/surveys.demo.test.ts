@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../platform/db/database.js';
 import { createTestDatabase } from '../app/testing/test-database.js';
 import { insertHistory } from '../customers/index.js';
+import { saveWorkspace } from '../workspace/index.js';
 import { Rng } from '../platform/random.js';
 import { seedSurveyDemo } from './surveys.demo.js';
 
@@ -26,7 +27,7 @@ async function snapshot() {
 beforeAll(async () => {
   database = await createTestDatabase();
   const db = database.db;
-  await db.insertInto('workspace').values({ id: 1, name: 'Driftwood', industry: 'retail', time_zone: 'UTC', currency: 'GBP' }).execute();
+  await saveWorkspace(db, { name: 'Driftwood', industry: 'consumer_services', timeZone: 'UTC', currency: 'GBP' });
   const rng = new Rng(3);
   const customers = [];
   const orders = [];

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../accounts/index.js';
+import { saveWorkspace } from '../../workspace/index.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { openDatabase } from './database.js';
 
@@ -13,8 +15,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))('embedded data folder', () => {
   it('keeps accounts and settings across a restart and refuses a second opener', async () => {
     const first = await openDatabase({ dataDir: dir });
-    await first.db.insertInto('users').values({ email: 'keep@example.test', name: 'Keep', role: 'owner', password_hash: 'x' }).execute();
-    await first.db.insertInto('workspace').values({ id: 1, name: 'Kept Co', industry: 'media', time_zone: 'UTC', currency: 'USD' }).execute();
+    await createUser(first.db, { email: 'keep@example.test', name: 'Keep', role: 'owner', passwordHash: 'x' });
+    await saveWorkspace(first.db, { name: 'Kept Co', industry: 'media', timeZone: 'UTC', currency: 'USD' });
 
     // A second opener, in this process or another, is refused while it is open.
     expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
