@@ -8,7 +8,7 @@ import { FormError } from '../../shell/FormError';
 import { formatDate, formatDateTime, formatMoney, useWorkspaceTimeZone } from '../../shell/format';
 import { ScrollTable } from '../../shell/Tabs';
 import { useApi } from '../../shell/useApi';
-import { compensationText, OutcomeBadge, ResultsChart, severityBadge } from './parts';
+import { compensationText, OutcomeBadge, ResultsChart, SurveyOutcome, severityBadge } from './parts';
 import type { Affected, DraftResponse, Incident, Results, Template, Warning } from './types';
 
 export function IncidentPage() {
@@ -118,6 +118,7 @@ export function IncidentPage() {
                 <th className="num">Health</th>
                 <th>Apology</th>
                 <th>Outcome</th>
+                <th>Next survey</th>
               </tr>
             </thead>
             <tbody>
@@ -147,6 +148,9 @@ export function IncidentPage() {
                   </td>
                   <td>
                     <OutcomeBadge o={a.outcome} />
+                  </td>
+                  <td>
+                    <SurveyOutcome o={a.outcome} />
                   </td>
                 </tr>
               ))}

@@ -7,7 +7,7 @@ import { FormError } from '../../shell/FormError';
 import { formatDate, useWorkspaceTimeZone } from '../../shell/format';
 import { ScrollTable } from '../../shell/Tabs';
 import { useApi } from '../../shell/useApi';
-import { OutcomeBadge, ResultsChart } from './parts';
+import { OutcomeBadge, ResultsChart, SurveyOutcome } from './parts';
 import type { Apology, Results, Template } from './types';
 
 export function Library() {
@@ -73,6 +73,7 @@ export function Library() {
                 <th>Incident</th>
                 <th>How</th>
                 <th>Outcome</th>
+                <th>Next survey</th>
                 <th />
               </tr>
             </thead>
@@ -89,6 +90,9 @@ export function Library() {
                   <td>{a.channel}</td>
                   <td>
                     <OutcomeBadge o={a.outcome} />
+                  </td>
+                  <td>
+                    <SurveyOutcome o={a.outcome} />
                   </td>
                   <td>
                     <button className="link" onClick={() => setSaving(a)}>

@@ -32,6 +32,22 @@ export function OutcomeBadge({ o }: { o: Outcome | null }) {
   );
 }
 
+const categoryTone = { promoter: 'good', passive: '', detractor: 'bad' } as const;
+
+/** The next survey answer after the incident: "NPS 9, promoter (+3 since)", or a dash. */
+export function SurveyOutcome({ o }: { o: Outcome | null }) {
+  const s = o?.nextSurvey;
+  if (!s) return <span className="muted">—</span>;
+  const before = s.change !== null ? ` (${s.change > 0 ? '+' : ''}${s.change} since before)` : '';
+  const moved = s.previousCategory && s.previousCategory !== s.category ? `, was ${s.previousCategory}` : '';
+  return (
+    <span className={`badge ${categoryTone[s.category]}`} title={`first answer within the window after the incident${moved}`}>
+      {s.survey.toUpperCase()} {s.score ?? '—'}, {s.category}
+      {before}
+    </span>
+  );
+}
+
 export function ResultsChart({ results }: { results: Results }) {
   const short = { on_time: 'on time', late: 'late', none: 'no apology' } as const;
   const data = results.groups.map((g) => ({
@@ -65,6 +81,7 @@ export function ResultsChart({ results }: { results: Results }) {
               <th className="num">Left</th>
               <th className="num">Waiting</th>
               <th className="num">Health since</th>
+              <th className="num">Next survey</th>
               <th className="num">Time to apology</th>
             </tr>
           </thead>
@@ -80,6 +97,11 @@ export function ResultsChart({ results }: { results: Results }) {
                 <td className="num">{g.left}</td>
                 <td className="num">{g.waiting}</td>
                 <td className="num">{g.meanHealthChange == null ? '—' : `${g.meanHealthChange > 0 ? '+' : ''}${Math.round(g.meanHealthChange)}`}</td>
+                <td className="num" title="promoters / passives / detractors; rose / fell against their answer before the incident">
+                  {!g.surveys || g.surveys.answered === 0
+                    ? '—'
+                    : `${g.surveys.answered} answered: ${g.surveys.promoters} / ${g.surveys.passives} / ${g.surveys.detractors}; ${g.surveys.rose} rose, ${g.surveys.fell} fell`}
+                </td>
                 <td className="num">
                   {g.medianHoursToApology == null ? '—' : g.medianHoursToApology < 48 ? `${Math.round(g.medianHoursToApology)} h` : `${Math.round(g.medianHoursToApology / 24)} d`}
                 </td>
@@ -89,7 +111,8 @@ export function ResultsChart({ results }: { results: Results }) {
         </table>
       </div>
       <p className="muted">
-        Ordered again within {results.windowDays} days of the incident; the range is where the rate could lie by chance alone (95%). {results.note}
+        Ordered again within {results.windowDays} days of the incident; the range is where the rate could lie by chance alone (95%). Next survey: the first answer within the window (promoters /
+        passives / detractors), and how many scored higher or lower than their last answer to the same survey before. {results.note}
       </p>
     </div>
   );

@@ -27,6 +27,15 @@ export interface Incident {
   publicPath: string | null;
   publishedAt: string | null;
 }
+export interface NextSurvey {
+  /** nps | csat | ces … (scores compare only within one survey) */
+  survey: string;
+  score: number | null;
+  category: 'detractor' | 'passive' | 'promoter';
+  /** change from the last answer to the same survey before the incident (null: none to compare) */
+  change: number | null;
+  previousCategory: 'detractor' | 'passive' | 'promoter' | null;
+}
 export interface Outcome {
   status: 'returned' | 'left' | 'no_order' | 'waiting';
   daysToNextOrder: number | null;
@@ -34,6 +43,8 @@ export interface Outcome {
   healthChange: number | null;
   hoursToApology: number | null;
   group: 'on_time' | 'late' | 'none';
+  /** the first survey answer within the window after the incident (null: none yet) */
+  nextSurvey?: NextSurvey | null;
 }
 export interface Affected {
   customerId: string;
@@ -62,6 +73,7 @@ export interface GroupResult {
   interval: [number, number] | null;
   medianHoursToApology: number | null;
   meanHealthChange: number | null;
+  surveys?: { answered: number; promoters: number; passives: number; detractors: number; rose: number; fell: number };
 }
 export interface Results {
   windowDays: number;
