@@ -151,4 +151,18 @@ export const loyaltyMigrations: MigrationSet = {
       await sql`alter table loyalty_tiers drop column year_points`.execute(db);
     },
   },
+  '0654_loyalty_ledger_without_customer_keys': {
+    // The ledger's and the tiers' foreign keys to customers were checked for every order credited
+    // (about a third of the crediting statement); customers are never deleted (erasure keeps the
+    // row), and a merge's move of these rows is loyalty's own customer.merged subscriber now
+    // (loyalty.merge.ts), which the customers feature's move by foreign key no longer does for them.
+    async up(db: MigrationDb) {
+      await sql`alter table loyalty_ledger drop constraint if exists loyalty_ledger_customer_id_fkey`.execute(db);
+      await sql`alter table loyalty_tiers drop constraint if exists loyalty_tiers_customer_id_fkey`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter table loyalty_ledger add constraint loyalty_ledger_customer_id_fkey foreign key (customer_id) references customers (id)`.execute(db);
+      await sql`alter table loyalty_tiers add constraint loyalty_tiers_customer_id_fkey foreign key (customer_id) references customers (id)`.execute(db);
+    },
+  },
 };
