@@ -2,7 +2,7 @@
 // one transaction, with the customer matched or created and the timeline written; agents'
 // replies, notes, calls and status changes; SLA clocks that pause while pending the customer.
 import { sql, type Selectable } from 'kysely';
-import { findOrCreateCustomerByContact, recordTouchpoint } from '../customers/index.js';
+import { findOrCreateCustomerByContact, insertHistory, recordTouchpoint, type NewTouchpoint } from '../customers/index.js';
 import { createTask } from '../tasks/index.js';
 import type { TouchpointChannel } from '../customers/index.js';
 import { messageIdFor, queueEmail } from '../mail/index.js';
@@ -132,9 +132,15 @@ function resumeClocks(c: Pick<Conversation, 'sla_paused_at' | 'sla_first_left_ms
 }
 
 /** The conversation an email continues: by Message-ID references, then subject + sender within threadDays. */
-async function findEmailThread(db: Database, m: InboundMessage, customerId: string, threadDays: number): Promise<string | null> {
+async function findEmailThread(db: Database, m: InboundMessage, customerId: string, threadDays: number, batch?: BatchLookups): Promise<string | null> {
   const ids = threadCandidates(m.inReplyTo ?? null, m.references ?? []);
-  if (ids.length) {
+  if (batch) {
+    // every candidate of the batch was looked up at once (and the batch's own messages are added as stored)
+    for (const id of ids) {
+      const hit = batch.threads.get(id);
+      if (hit) return hit;
+    }
+  } else if (ids.length) {
     const hit = await db.selectFrom('messages').select('conversation_id').where('email_message_id', 'in', ids).limit(1).executeTakeFirst();
     if (hit) return hit.conversation_id;
   }
@@ -246,6 +252,7 @@ async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Receiv
         .execute();
       for (const d of dups) known.set(d.email_message_id!, { conversationId: d.conversation_id, messageId: d.id, customerId: d.customer_id, created: false, duplicate: true });
     }
+    const batch = await batchLookups(trx, ms);
     const out: Received[] = [];
     for (const m of ms) {
       const dup = m.messageId ? known.get(m.messageId) : undefined;
@@ -254,14 +261,56 @@ async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Receiv
         out.push({ ...dup, created: false, duplicate: true });
         continue;
       }
-      const r = await storeIn(ctx, trx, m, p, true);
-      if (m.messageId && !r.duplicate) known.set(m.messageId, r);
+      const r = await storeIn(ctx, trx, m, p, true, batch);
+      if (m.messageId && !r.duplicate) {
+        known.set(m.messageId, r);
+        batch.threads.set(m.messageId, r.conversationId);
+      }
       out.push(r);
     }
+    // the batch's timeline entries in one statement (same transaction: all or none, as before)
+    if (batch.touchpoints.length) await insertHistory(trx, { touchpoints: batch.touchpoints });
     return out;
   });
   for (const r of results) if (!r.duplicate) announce(r.conversationId, 'message', r.messageId, 'customer');
   return results;
+}
+
+/**
+ * What a batch reads once for all its messages instead of once per message: the customers of its
+ * senders' addresses (a known address needs no lock: the lock only keeps two first mails from one
+ * person from making two customers, and a miss still goes through findOrCreateCustomerByContact),
+ * the conversations of every Message-ID its messages refer to, and the timeline entries, written
+ * together at the end.
+ */
+interface BatchLookups {
+  customers: Map<string, string>;
+  threads: Map<string, string>;
+  touchpoints: TouchpointRow[];
+}
+type TouchpointRow = NonNullable<Parameters<typeof insertHistory>[1]['touchpoints']>[number];
+/** customers' normalisation of an address (lower case, trimmed; no '@' is no address) */
+const emailKey = (raw: string | null | undefined) => {
+  const e = (raw ?? '').trim().toLowerCase();
+  return e.includes('@') ? e : null;
+};
+
+async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchLookups> {
+  const emails = [...new Set(ms.filter((m) => !m.conversationId).map((m) => emailKey(m.from.email)))].filter((e): e is string => e !== null);
+  const refs = [...new Set(ms.filter((m) => !m.conversationId && m.channel === 'email').flatMap((m) => threadCandidates(m.inReplyTo ?? null, m.references ?? [])))];
+  const customers = new Map<string, string>();
+  const threads = new Map<string, string>();
+  if (emails.length) {
+    // the oldest live customer per address, as findOrCreateCustomerByContact picks
+    const rows = await sql<{ id: string; email: string }>`select distinct on (email_normalized) id, email_normalized as email from customers
+      where email_normalized = any(${emails}::text[]) and merged_into is null and erased_at is null order by email_normalized, created_at`.execute(trx);
+    for (const r of rows.rows) customers.set(r.email, r.id);
+  }
+  if (refs.length) {
+    const rows = await trx.selectFrom('messages').select(['email_message_id', 'conversation_id']).where('email_message_id', 'in', refs).execute();
+    for (const r of rows) threads.set(r.email_message_id!, r.conversation_id);
+  }
+  return { customers, threads, touchpoints: [] };
 }
 
 /** One message in its own transaction. */
@@ -273,7 +322,7 @@ async function storeOne(ctx: AppContext, m: InboundMessage): Promise<Received> {
 }
 
 /** The message in the caller's transaction; `checked`: the Message-ID is locked and known to be new. */
-async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { settings, bh }: Prepared, checked: boolean): Promise<Received> {
+async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { settings, bh }: Prepared, checked: boolean, batch?: BatchLookups): Promise<Received> {
   const folded = foldReply(m.text.slice(0, BODY_MAX_CHARS));
   const text = folded.text || '(no text)';
   {
@@ -300,9 +349,12 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
       if (!conversation) throw notFound('Conversation');
       customerId = conversation.customer_id;
     } else {
-      customerId = (await findOrCreateCustomerByContact(trx, { email: m.from.email, phone: m.from.phone, name: m.from.name, acquiredAt: m.receivedAt })).id;
+      const email = emailKey(m.from.email);
+      const known = batch && email ? batch.customers.get(email) : undefined;
+      customerId = known ?? (await findOrCreateCustomerByContact(trx, { email: m.from.email, phone: m.from.phone, name: m.from.name, acquiredAt: m.receivedAt })).id;
+      if (batch && email) batch.customers.set(email, customerId);
       if (m.channel === 'email') {
-        const threadId = await findEmailThread(trx, m, customerId, settings.threadDays);
+        const threadId = await findEmailThread(trx, m, customerId, settings.threadDays, batch);
         if (threadId) conversation = (await trx.selectFrom('conversations').selectAll().where('id', '=', threadId).forUpdate().executeTakeFirst()) as Conversation | undefined;
       }
     }
@@ -376,6 +428,7 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
       at: now,
       userId: null,
       counted: created,
+      timeline: batch?.touchpoints,
     });
     if (m.imap) await recordImapUid(trx, m.imap);
     return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false };
@@ -417,6 +470,8 @@ interface NewMessage {
   userId: string | null;
   /** the conversation was just created with this message counted and its time set */
   counted?: boolean;
+  /** a batch's timeline entries: the entry is added here, written with the others (storeBatch) */
+  timeline?: TouchpointRow[];
 }
 
 /** One message with its attachments and its timeline entry; bumps the conversation. */
@@ -462,7 +517,7 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
       .execute();
   }
   const direction = n.authorKind === 'customer' ? 'in' : n.authorKind === 'agent' ? 'out' : 'internal';
-  await recordTouchpoint(trx, {
+  const entry: NewTouchpoint = {
     customerId: n.customerId,
     channel: n.authorKind === 'note' ? 'note' : n.call ? 'call' : touchpointChannel[n.channel],
     direction,
@@ -470,7 +525,18 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
     source: n.userId ? `user:${n.userId}` : `inbox:${n.conversationId}`,
     userId: n.userId,
     occurredAt: n.at,
-  });
+  };
+  if (n.timeline) {
+    n.timeline.push({
+      customer_id: entry.customerId,
+      channel: entry.channel,
+      direction: entry.direction,
+      summary: entry.summary.slice(0, 5000),
+      source: entry.source,
+      user_id: entry.userId,
+      occurred_at: entry.occurredAt,
+    });
+  } else await recordTouchpoint(trx, entry);
   return { id };
 }
 
