@@ -234,7 +234,8 @@ export function quantile(values: ArrayLike<number>, q: number): number {
  * rule never cuts short.
  */
 export function settledInside(m: Minimum, reference: number[], margin = 8): boolean {
-  return m.converged && m.x.every((v, i) => Number.isFinite(v) && Math.abs(v - reference[i]) < margin);
+  // a parameter at the search's bound (e^±LOG_BOUND) is a ridge, wherever the start was
+  return m.converged && m.x.every((v, i) => Number.isFinite(v) && Math.abs(v - reference[i]) < margin && Math.abs(v) < LOG_BOUND - 1);
 }
 
 /**
