@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
+import { makeCustomer, makeOrder, makeSubscription } from '../customers/testing/factories.js';
 import { workspaceReport } from './analytics.service.js';
 
 // Today is 2024-06-30 (noon UTC). Workspace: professional services, Europe/Amsterdam, EUR.
@@ -14,15 +15,12 @@ beforeAll(async () => {
   const db = t.database.db;
   const names = ['Regular Rita', 'Lapsed Larry', 'New Nina', 'Subscriber Sam', 'Nobody Ned'];
   for (const name of names) {
-    const row = await db.insertInto('customers').values({ name }).returning('id').executeTakeFirstOrThrow();
+    const row = await makeCustomer(db, { name });
     ids[name.split(' ')[0]] = row.id;
   }
   const order = (customer: string, at: string, amount: number, status: 'paid' | 'refunded' = 'paid') => ({
-    customer_id: ids[customer],
-    ordered_at: at,
-    amount_minor: amount,
-    currency: 'EUR',
-    status,
+    customer: ids[customer],
+    fields: { ordered_at: at, amount_minor: amount, currency: 'EUR', status },
   });
   const orders = [];
   // Rita buys every month for a year and a half
@@ -32,14 +30,9 @@ beforeAll(async () => {
   // Nina's only order is a refunded one plus a paid one last week
   orders.push(order('New', '2024-06-01T10:00:00Z', 5000, 'refunded'));
   orders.push(order('New', '2024-06-24T10:00:00Z', 3000));
-  await db.insertInto('orders').values(orders).execute();
-  await db
-    .insertInto('subscriptions')
-    .values([
-      { customer_id: ids.Subscriber, plan: 'beans monthly', amount_minor: 2500, currency: 'EUR', interval: 'month', started_at: '2023-09-01T10:00:00Z' },
-      { customer_id: ids.Regular, plan: 'beans monthly', amount_minor: 2500, currency: 'EUR', interval: 'month', started_at: '2023-03-01T10:00:00Z', canceled_at: '2024-02-15T10:00:00Z' },
-    ])
-    .execute();
+  for (const o of orders) await makeOrder(db, o.customer, o.fields);
+  await makeSubscription(db, ids.Subscriber, { plan: 'beans monthly', amount_minor: 2500, currency: 'EUR', interval: 'month', started_at: '2023-09-01T10:00:00Z' });
+  await makeSubscription(db, ids.Regular, { plan: 'beans monthly', amount_minor: 2500, currency: 'EUR', interval: 'month', started_at: '2023-03-01T10:00:00Z', canceled_at: '2024-02-15T10:00:00Z' });
   await db.insertInto('touchpoints').values({ customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-20T10:00:00Z', summary: 'Checked in' }).execute();
   // Automated and internal records are not contact: a win-back playbook's email and promo code
   // for Larry yesterday, a tag and an internal note for Nina.
@@ -141,13 +134,8 @@ describe('analytics API', () => {
     const before = await workspaceReport(t.database.db, { now });
     expect(before.orders!.models.notes.join(' ')).not.toMatch(/other currencies/);
     expect(before.orders!.currency).toMatchObject({ code: 'EUR', mode: 'single' });
-    await t.database.db
-      .insertInto('orders')
-      .values([
-        { customer_id: ids.Nobody, ordered_at: '2024-05-01T10:00:00Z', amount_minor: 1000, currency: 'USD', status: 'paid' },
-        { customer_id: ids.Nobody, ordered_at: '2024-05-02T10:00:00Z', amount_minor: 1000, currency: 'USD', status: 'paid' },
-      ])
-      .execute();
+    await makeOrder(t.database.db, ids.Nobody, { ordered_at: '2024-05-01T10:00:00Z', amount_minor: 1000, currency: 'USD', status: 'paid' });
+    await makeOrder(t.database.db, ids.Nobody, { ordered_at: '2024-05-02T10:00:00Z', amount_minor: 1000, currency: 'USD', status: 'paid' });
     const after = await workspaceReport(t.database.db, { now });
     expect(after.orders!.totals.revenue).toBe(before.orders!.totals.revenue);
     expect(after.orders!.totals.orders).toBe(before.orders!.totals.orders + 2);

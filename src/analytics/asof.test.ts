@@ -3,6 +3,7 @@
 // data up to that day), and the charts start where asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
+import { makeCustomer, makeOrder } from '../customers/testing/factories.js';
 
 const now = new Date('2026-12-01T12:00:00Z');
 let t: TestApp;
@@ -12,11 +13,8 @@ beforeAll(async () => {
   t = await createTestApp({ now: () => now });
   agent = await t.signIn('agent');
   const db = t.database.db;
-  const customers = await db
-    .insertInto('customers')
-    .values(Array.from({ length: 40 }, (_, i) => ({ name: `Customer ${i}` })))
-    .returning('id')
-    .execute();
+  const customers = [];
+  for (let i = 0; i < 40; i++) customers.push(await makeCustomer(db, { name: `Customer ${i}` }));
   // each customer buys every (i % 4 + 1) months from month i % 6 of 2010-12 (on day 1–9) … 2011-12; a quarter stop in mid 2011
   const orders = [];
   for (const [i, c] of customers.entries()) {
@@ -27,7 +25,7 @@ beforeAll(async () => {
   }
   // the last order of the data: 2011-12-09
   orders.push({ customer_id: customers[1].id, ordered_at: '2011-12-09T12:00:00Z', amount_minor: 5000, currency: 'EUR', status: 'paid' as const });
-  await db.insertInto('orders').values(orders).execute();
+  for (const { customer_id, ...fields } of orders) await makeOrder(db, customer_id, fields);
 });
 afterAll(() => t.close());
 
