@@ -4,6 +4,7 @@
 // when sent twice at once, the apology on the timeline, a promo code from the loyalty ledger,
 // hostile input refused or escaped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOrder } from '../customers/testing/factories.js';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 
 let t: TestApp;
@@ -22,11 +23,7 @@ const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, who: Caller
   t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 const customer = async (name: string, email: string | null, orders: { daysAgo: number; minor: number }[], tags: string[] = []) => {
   const id = (await call('POST', '/api/customers', agent, { name, email, tags })).json().id as string;
-  for (const o of orders)
-    await t.ctx.db
-      .insertInto('orders')
-      .values({ customer_id: id, amount_minor: o.minor, currency: 'EUR', ordered_at: new Date(now.getTime() - o.daysAgo * DAY), status: 'paid' })
-      .execute();
+  for (const o of orders) await makeOrder(t.ctx.db, id, { amount_minor: o.minor, ordered_at: new Date(now.getTime() - o.daysAgo * DAY) });
   return id;
 };
 

@@ -3,6 +3,7 @@
 // still waiting) per apology and per incident, apologised vs not; templates saved from a sent
 // apology and drafted from; the public incident note, escaped, unguessable, taken down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOrder, makeSubscription } from '../customers/testing/factories.js';
 import { type Caller, createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
@@ -24,16 +25,8 @@ const at = (days: number) => new Date(start + days * DAY);
 
 async function customer(name: string, orderDays: number[], extra: { plan?: string; tag?: string } = {}) {
   const id = (await call('POST', '/api/customers', { name, email: `${name.split(' ')[0].toLowerCase()}@example.test` })).json().id as string;
-  for (const d of orderDays)
-    await t.ctx.db
-      .insertInto('orders')
-      .values({ customer_id: id, amount_minor: 5_000, currency: 'EUR', ordered_at: at(d), status: 'paid' })
-      .execute();
-  if (extra.plan)
-    await t.ctx.db
-      .insertInto('subscriptions')
-      .values({ customer_id: id, plan: extra.plan, amount_minor: 2_000, currency: 'EUR', interval: 'month', started_at: at(-200) })
-      .execute();
+  for (const d of orderDays) await makeOrder(t.ctx.db, id, { amount_minor: 5_000, ordered_at: at(d) });
+  if (extra.plan) await makeSubscription(t.ctx.db, id, { plan: extra.plan, amount_minor: 2_000, currency: 'EUR', interval: 'month', started_at: at(-200) });
   if (extra.tag)
     await t.ctx.db
       .insertInto('conversations')
@@ -104,11 +97,7 @@ describe('recovery library', () => {
       expect(r.statusCode, r.body).toBe(201);
     }
     // Ada and Dee order again; Ben unsubscribes
-    for (const who of [ids.ada, ids.dee])
-      await t.ctx.db
-        .insertInto('orders')
-        .values({ customer_id: who, amount_minor: 3_000, currency: 'EUR', ordered_at: at(5), status: 'paid' })
-        .execute();
+    for (const who of [ids.ada, ids.dee]) await makeOrder(t.ctx.db, who, { amount_minor: 3_000, ordered_at: at(5) });
     await t.ctx.db
       .updateTable('customers')
       .set({ unsubscribed_at: at(3) })
