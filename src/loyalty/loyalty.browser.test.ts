@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../platform/app.js';
+import { makeCustomer, makeOrder } from '../customers/testing/factories.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
 import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
@@ -11,13 +12,9 @@ describe.skipIf(browserTestsSkipped('loyalty'))('loyalty in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     ({ running, browser } = await startWebApp({ industry: 'professional_services', timeZone: 'Europe/Amsterdam', currency: 'EUR' }));
-    const c = await running.ctx.db
-      .insertInto('customers')
-      .values({ name: 'Lotte <b>Loyal</b>', email: 'lotte@fern.test', email_normalized: 'lotte@fern.test' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const c = await makeCustomer(running.ctx.db, { name: 'Lotte <b>Loyal</b>', email: 'lotte@fern.test' });
     await running.ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('orders').values({ customer_id: c.id, amount_minor: 62000, currency: 'EUR', ordered_at: new Date(), status: 'paid', external_id: 'F-1001' }).execute();
+      await makeOrder(trx, c.id, { amount_minor: 62000, external_id: 'F-1001' });
       const at = (await (await import('kysely')).sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
       await running.ctx.events.emit(trx, 'order.created', { writtenAt: at, source: 'test' });
     });

@@ -3,6 +3,7 @@
 // crossing announced once; referral rewards as promo codes; the 'points about to expire' notice.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOrder } from '../customers/testing/factories.js';
 import { type Caller, createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
@@ -31,10 +32,7 @@ const newCustomer = async (name: string, extra: Record<string, unknown> = {}) =>
 /** Orders written in one transaction with one order.created event, as an import slice is. */
 const slice = async (orders: { customerId: string; ref: string; amountMinor: number }[]) => {
   await t.ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('orders')
-      .values(orders.map((o) => ({ customer_id: o.customerId, external_id: o.ref, amount_minor: o.amountMinor, currency: 'EUR', ordered_at: clock, status: 'paid' })))
-      .execute();
+    for (const o of orders) await makeOrder(trx, o.customerId, { external_id: o.ref, amount_minor: o.amountMinor, ordered_at: clock });
     const at = (await sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
     await t.ctx.events.emit(trx, 'order.created', { writtenAt: at, source: 'import' });
   });
