@@ -80,19 +80,17 @@ describe.skipIf(browserTestsSkipped('recovery'))('recovery in Chromium', () => {
       // the customer answers a survey after the incident (as surveys announce it): the next-survey outcome shows it
       const email = who === 'Desk Nora' ? 'nora@fern.test' : 'max@fern.test';
       const answerer = await running.ctx.db.selectFrom('customers').select('id').where('email', '=', email).executeTakeFirstOrThrow();
-      await running.ctx.db
-        .transaction()
-        .execute((trx) =>
-          running.ctx.events.emit(trx, 'survey.answered', {
-            requestId: crypto.randomUUID(),
-            responseId: crypto.randomUUID(),
-            customerId: answerer.id,
-            survey: 'nps',
-            category: 'promoter',
-            score: 9,
-            reasons: [],
-          }),
-        );
+      await running.ctx.db.transaction().execute((trx) =>
+        running.ctx.events.emit(trx, 'survey.answered', {
+          requestId: crypto.randomUUID(),
+          responseId: crypto.randomUUID(),
+          customerId: answerer.id,
+          survey: 'nps',
+          category: 'promoter',
+          score: 9,
+          reasons: [],
+        }),
+      );
       await drainJobs(running.ctx, { kinds: [DELIVER_JOB] });
       await page.reload();
       await expect.poll(() => page.getByTestId('affected').locator('tr', { hasText: who }).innerText()).toContain('NPS 9, promoter');
