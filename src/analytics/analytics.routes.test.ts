@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
+import { insertHistory } from '../customers/index.js';
 import { makeCustomer, makeOrder, makeSubscription } from '../customers/testing/factories.js';
+import { insertPastTasks } from '../tasks/index.js';
 import { workspaceReport } from './analytics.service.js';
 
 // Today is 2024-06-30 (noon UTC). Workspace: professional services, Europe/Amsterdam, EUR.
@@ -33,12 +35,11 @@ beforeAll(async () => {
   for (const o of orders) await makeOrder(db, o.customer, o.fields);
   await makeSubscription(db, ids.Subscriber, { plan: 'beans monthly', amount_minor: 2500, currency: 'EUR', interval: 'month', started_at: '2023-09-01T10:00:00Z' });
   await makeSubscription(db, ids.Regular, { plan: 'beans monthly', amount_minor: 2500, currency: 'EUR', interval: 'month', started_at: '2023-03-01T10:00:00Z', canceled_at: '2024-02-15T10:00:00Z' });
-  await db.insertInto('touchpoints').values({ customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-20T10:00:00Z', summary: 'Checked in' }).execute();
+  await insertHistory(db, { touchpoints: [{ customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-20T10:00:00Z', summary: 'Checked in' }] });
   // Automated and internal records are not contact: a win-back playbook's email and promo code
   // for Larry yesterday, a tag and an internal note for Nina.
-  await db
-    .insertInto('touchpoints')
-    .values([
+  await insertHistory(db, {
+    touchpoints: [
       { customer_id: ids.Lapsed, channel: 'email', direction: 'out', occurred_at: '2024-06-29T10:00:00Z', summary: 'Win-back: We miss you', source: 'playbook:11111111-1111-4111-8111-111111111111' },
       {
         customer_id: ids.Lapsed,
@@ -50,10 +51,10 @@ beforeAll(async () => {
       },
       { customer_id: ids.New, channel: 'system', direction: 'internal', occurred_at: '2024-06-29T10:00:00Z', summary: 'Tag "vip" added' },
       { customer_id: ids.New, channel: 'note', direction: 'internal', occurred_at: '2024-06-29T10:00:00Z', summary: 'Owner note: pays late' },
-    ])
-    .execute();
+    ],
+  });
   // an unhappy survey answer left a close-the-loop task open for Rita
-  await db.insertInto('tasks').values({ customer_id: ids.Regular, title: 'Call back: detractor', due_at: '2024-06-29T10:00:00Z', source: 'survey:abc' }).execute();
+  await insertPastTasks(db, [{ customerId: ids.Regular, title: 'Call back: detractor', dueAt: new Date('2024-06-29T10:00:00Z'), source: 'survey:abc' }]);
 });
 afterAll(() => t.close());
 

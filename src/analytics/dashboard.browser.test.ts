@@ -7,6 +7,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsSkipped, shotDir, signIn, startWebApp } from '../app/testing/web-app.js';
 import type { Running } from '../platform/app.js';
+import { insertHistory } from '../customers/index.js';
+import { makeCustomer } from '../customers/testing/factories.js';
 
 describe.skipIf(browserTestsSkipped('dashboard'))('dashboard as of a day, in Chromium', () => {
   let running: Running;
@@ -14,11 +16,8 @@ describe.skipIf(browserTestsSkipped('dashboard'))('dashboard as of a day, in Chr
   beforeAll(async () => {
     ({ running, browser } = await startWebApp());
     const db = running.ctx.db;
-    const customers = await db
-      .insertInto('customers')
-      .values(Array.from({ length: 60 }, (_, i) => ({ name: `Customer ${i}`, tags: [] })))
-      .returning('id')
-      .execute();
+    const customers = [];
+    for (let i = 0; i < 60; i++) customers.push(await makeCustomer(db, { name: `Customer ${i}` }));
     const orders = [];
     for (const [i, c] of customers.entries()) {
       const every = (i % 4) + 1;
@@ -28,7 +27,7 @@ describe.skipIf(browserTestsSkipped('dashboard'))('dashboard as of a day, in Chr
     }
     // the data's last order
     orders.push({ customer_id: customers[1].id, ordered_at: '2011-12-09T12:00:00Z', amount_minor: 5000, currency: 'GBP', status: 'paid' as const });
-    await db.insertInto('orders').values(orders).execute();
+    await insertHistory(db, { orders });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

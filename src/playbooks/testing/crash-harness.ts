@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { insertHistory } from '../../customers/index.js';
 import { ensureInstanceSecret } from '../../platform/secret.js';
 import { openDatabase, type OpenDatabase } from '../../platform/db/database.js';
 import { enqueueJob } from '../../platform/jobs/jobs.service.js';
@@ -73,11 +74,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashResu
       { enabled: true },
     );
     const rows = Array.from({ length: options.emails }, (_, i) => ({ name: `Customer${i} Crash`, email: `c${i}@crash.test`, email_normalized: `c${i}@crash.test`, marketing_consent: true }));
-    for (let i = 0; i < rows.length; i += 2000)
-      await db.db
-        .insertInto('customers')
-        .values(rows.slice(i, i + 2000))
-        .execute();
+    await insertHistory(db.db, { customers: rows });
     await enqueueJob(db.db, { kind: SCAN_JOB, key: 'crash-scan', runAt: new Date(today.getTime() - 1000) });
   } finally {
     await db.close();
