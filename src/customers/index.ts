@@ -1,6 +1,7 @@
-// What other features may use of customers: the timeline, finding a customer by contact, and
-// what counts as contact. Only this feature writes customers, orders, subscriptions and touchpoints.
+// What other features may use of customers: the timeline, finding a customer by contact (and the
+// address normalisation it matches on), and what counts as contact. Only this feature writes customers, orders, subscriptions and touchpoints.
 export { isContact } from './contact.js';
+export { normalizeEmail } from './import/values.js';
 export type { TimelineSourceDef, TimelineSourceName } from './customers.timeline.js';
 export {
   findOrCreateCustomerByContact,

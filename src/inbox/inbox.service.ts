@@ -2,7 +2,7 @@
 // one transaction, with the customer matched or created and the timeline written; agents'
 // replies, notes, calls and status changes; SLA clocks that pause while pending the customer.
 import { sql, type Selectable } from 'kysely';
-import { findOrCreateCustomerByContact, insertHistory, recordTouchpoint, type NewTouchpoint } from '../customers/index.js';
+import { findOrCreateCustomerByContact, insertHistory, normalizeEmail, recordTouchpoint, type NewTouchpoint } from '../customers/index.js';
 import { createTask } from '../tasks/index.js';
 import type { TouchpointChannel } from '../customers/index.js';
 import { messageIdFor, queueEmail } from '../mail/index.js';
@@ -289,14 +289,9 @@ interface BatchLookups {
   touchpoints: TouchpointRow[];
 }
 type TouchpointRow = NonNullable<Parameters<typeof insertHistory>[1]['touchpoints']>[number];
-/** customers' normalisation of an address (lower case, trimmed; no '@' is no address) */
-const emailKey = (raw: string | null | undefined) => {
-  const e = (raw ?? '').trim().toLowerCase();
-  return e.includes('@') ? e : null;
-};
 
 async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchLookups> {
-  const emails = [...new Set(ms.filter((m) => !m.conversationId).map((m) => emailKey(m.from.email)))].filter((e): e is string => e !== null);
+  const emails = [...new Set(ms.filter((m) => !m.conversationId).map((m) => normalizeEmail(m.from.email)))].filter((e): e is string => e !== null);
   const refs = [...new Set(ms.filter((m) => !m.conversationId && m.channel === 'email').flatMap((m) => threadCandidates(m.inReplyTo ?? null, m.references ?? [])))];
   const customers = new Map<string, string>();
   const threads = new Map<string, string>();
@@ -349,7 +344,7 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
       if (!conversation) throw notFound('Conversation');
       customerId = conversation.customer_id;
     } else {
-      const email = emailKey(m.from.email);
+      const email = normalizeEmail(m.from.email);
       const known = batch && email ? batch.customers.get(email) : undefined;
       customerId = known ?? (await findOrCreateCustomerByContact(trx, { email: m.from.email, phone: m.from.phone, name: m.from.name, acquiredAt: m.receivedAt })).id;
       if (batch && email) batch.customers.set(email, customerId);
