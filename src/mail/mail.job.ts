@@ -7,7 +7,9 @@
 // A message the server rejects fails alone, with its reason on the customer's timeline; it
 // never holds back or re-sends the rest of its batch.
 import { sql } from 'kysely';
+import { recordTouchpoint } from '../customers/index.js';
 import type { AppContext } from '../platform/context.js';
+import type { Database } from '../platform/db/database.js';
 import type { BatchHelpers, Job } from '../platform/jobs/jobs.service.js';
 import type { EmailStatus } from './mail.tables.js';
 import { getBranding } from './mail.settings.js';
@@ -37,23 +39,30 @@ interface Finish {
   touchpoint?: string;
 }
 
-/** Records an email's outcome and completes its job in one statement; false when the lease was lost. */
+/**
+ * Records an email's outcome and completes its job, with the customer's timeline entry, in one
+ * transaction (so a crash leaves all three or none); false when the lease was lost.
+ */
 async function finish(ctx: AppContext, job: Job, workerId: string, emailId: string, source: string | null, f: Finish): Promise<boolean> {
   const now = ctx.now();
-  const r = await sql<{ n: number }>`
-    with j as (
-      update jobs set status = 'done', finished_at = ${now}, locked_until = null
-      where id = ${job.id} and locked_by = ${workerId} and status = 'running' returning id),
-    e as (
-      update emails set status = ${f.status}, transport = ${f.transport}, response = ${f.response ?? null}, error = ${f.error ?? null},
-        sent_at = ${f.status === 'sent' ? now : null}
-      where id = ${emailId} and exists (select 1 from j) returning customer_id),
-    t as (
-      insert into touchpoints (customer_id, channel, direction, occurred_at, summary, source)
-      select customer_id, 'email', 'out', ${now}, ${(f.touchpoint ?? '').slice(0, 1000)}, ${source ?? 'mail'}
-      from e where customer_id is not null and ${Boolean(f.touchpoint)})
-    select count(*)::int as n from j`.execute(ctx.db);
-  return Number(r.rows[0]?.n ?? 0) === 1;
+  const complete = async (db: Database) => {
+    const r = await sql<{ n: number; customer_id: string | null }>`
+      with j as (
+        update jobs set status = 'done', finished_at = ${now}, locked_until = null
+        where id = ${job.id} and locked_by = ${workerId} and status = 'running' returning id),
+      e as (
+        update emails set status = ${f.status}, transport = ${f.transport}, response = ${f.response ?? null}, error = ${f.error ?? null},
+          sent_at = ${f.status === 'sent' ? now : null}
+        where id = ${emailId} and exists (select 1 from j) returning customer_id)
+      select (select count(*) from j)::int as n, (select customer_id from e) as customer_id`.execute(db);
+    const done = r.rows[0];
+    if (Number(done?.n ?? 0) !== 1) return false;
+    if (f.touchpoint && done.customer_id)
+      await recordTouchpoint(db, { customerId: done.customer_id, channel: 'email', direction: 'out', occurredAt: now, summary: f.touchpoint, source: source ?? 'mail' });
+    return true;
+  };
+  // one statement when there is no timeline entry to write; a transaction when there is
+  return f.touchpoint ? ctx.db.transaction().execute(complete) : complete(ctx.db);
 }
 
 async function refusals(ctx: AppContext, customerIds: string[]): Promise<Map<string, string | null>> {
