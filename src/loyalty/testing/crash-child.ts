@@ -5,6 +5,7 @@
 // rest not), and with KILL_AFTER_MS it is killed by a timer wherever it is.
 import { sql } from 'kysely';
 import { crash, deliverUntilDone, openCrashChild } from '../../app/testing/crash-child.js';
+import { insertHistory } from '../../customers/index.js';
 import { addTestSubscriber, emitEvent } from '../../platform/events/events.service.js';
 import { saveWorkspace } from '../../workspace/index.js';
 
@@ -23,13 +24,16 @@ if (env.KILL_AFTER_MS) setTimeout(crash, Number(env.KILL_AFTER_MS));
 
 if (env.MODE === 'import') {
   await saveWorkspace(ctx.db, { name: 'Crash Co', industry: 'professional_services', timeZone: 'UTC', currency: 'EUR' });
-  await sql`insert into customers (name, acquired_at) select 'Crash ' || g, now() from generate_series(1, 300) g`.execute(ctx.db);
+  await insertHistory(ctx.db, { customers: Array.from({ length: 300 }, (_, i) => ({ name: `Crash ${i + 1}`, acquired_at: new Date() })) });
   const ids = (await sql<{ id: string }>`select id from customers order by id`.execute(ctx.db)).rows.map((r) => r.id);
   for (let s = 0; s < Number(env.SLICES); s++) {
     await ctx.db.transaction().execute(async (trx) => {
-      await sql`insert into orders (customer_id, external_id, amount_minor, currency, ordered_at, status)
-        select (${ids}::uuid[])[1 + (g * 7 + ${s}) % 300], 'K-' || ${s} || '-' || g, 100 + (g * 37 + ${s}) % 9000, 'EUR', now() - interval '30 days', 'paid'
-        from generate_series(1, 500) g`.execute(trx);
+      const orderedAt = new Date(Date.now() - 30 * 86_400_000);
+      const orders = Array.from({ length: 500 }, (_, i) => {
+        const g = i + 1;
+        return { customer_id: ids[(g * 7 + s) % 300], external_id: `K-${s}-${g}`, amount_minor: 100 + ((g * 37 + s) % 9000), currency: 'EUR', ordered_at: orderedAt, status: 'paid' as const };
+      });
+      await insertHistory(trx, { orders });
       const at = (await sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
       await emitEvent(trx, 'order.created', { writtenAt: at, source: 'import' });
     });
