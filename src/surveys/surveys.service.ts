@@ -14,7 +14,7 @@ import type { AppContext } from '../platform/context.js';
 import { escapeHtml } from '../mail/index.js';
 import { EmailInputError, queueEmail } from '../mail/index.js';
 import { recordTouchpoint } from '../customers/index.js';
-import { createTask } from '../tasks/index.js';
+import { createTask, updateOpenTask } from '../tasks/index.js';
 import { getWorkspace } from '../workspace/index.js';
 import { churnReasonLabels, churnReasons, classifyComment, type ChurnReason } from './classifier/classifier.js';
 import { kindInfo, validScore, type SurveyKind } from './surveys.kinds.js';
@@ -419,7 +419,7 @@ async function closeTheLoop(ctx: AppContext, request: OpenRequest, responseId: s
   });
   if (!task.created) {
     // the comment or score arrived after the task: keep its details current while it is open
-    await ctx.db.updateTable('tasks').set({ details, title: title.trim() }).where('id', '=', task.id).where('status', '=', 'open').execute();
+    await updateOpenTask(ctx.db, task.id, { title: title.trim(), details });
   }
   await ctx.db.updateTable('survey_responses').set({ task_id: task.id }).where('id', '=', responseId).execute();
   return task.id;

@@ -48,6 +48,11 @@ export async function createTask(db: Database, task: NewTask): Promise<{ id: str
   return { id: existing.id, created: false };
 }
 
+/** Brings an open task's title and details up to date (its source learned more); a done task stays as it was. */
+export async function updateOpenTask(db: Database, id: string, change: { title: string; details: string | null }): Promise<void> {
+  await db.updateTable('tasks').set({ title: change.title, details: change.details }).where('id', '=', id).where('status', '=', 'open').execute();
+}
+
 /**
  * Writes tasks that already exist (the demo's past, a test's backlog) in a few statements, in the
  * caller's transaction when it is in one, and announces nothing: createTask is the way to make a
