@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { closeTransports, deliverPendingEmails } from '../mail/index.js';
 import { startTestSmtpServer, type TestSmtpServer } from '../mail/testing/smtp-test-server.js';
+import { answerSurveyRequest } from '../surveys/testing/answer.js';
 import { startSmtpListener, type SmtpListener } from './smtp.listener.js';
 
 let t: TestApp;
@@ -243,5 +244,19 @@ describe('CSAT after resolution', () => {
     await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${c.id}/status`, headers: owner.headers, payload: { status: 'resolved' } });
     await drainJobs(t.ctx, { kinds: [DELIVER_JOB] });
     expect(await surveys()).toHaveLength(1);
+  });
+
+  it("counts the answer in the service figures overall, for the conversation's channel and for its agent", async () => {
+    const [c] = await conversationsOf('ann@example.test');
+    const request = await t.ctx.db.selectFrom('survey_requests').select('id').where('event_key', '=', `conversation:${c.id}`).executeTakeFirstOrThrow();
+    await answerSurveyRequest(t.ctx, request.id, { score: 4 });
+    const assignee = await t.ctx.db.selectFrom('conversations as c').leftJoin('users as u', 'u.id', 'c.assignee_user_id').select('u.name').where('c.id', '=', c.id).executeTakeFirstOrThrow();
+    const m = (await t.app.inject({ method: 'GET', url: '/api/inbox/metrics', headers: owner.headers })).json();
+    const answered = { responses: 1, average: 4, satisfied: 100 };
+    expect(m.csat).toEqual(answered);
+    type Group = { key: string; csat: typeof answered };
+    expect(m.byChannel.find((g: Group) => g.key === 'email').csat).toEqual(answered);
+    expect(m.byChannel.filter((g: Group) => g.key !== 'email').every((g: Group) => g.csat.responses === 0)).toBe(true);
+    expect(m.byAgent.find((g: Group) => g.key === (assignee.name ?? '(unassigned)')).csat).toEqual(answered);
   });
 });

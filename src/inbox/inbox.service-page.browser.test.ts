@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../accounts/index.js';
 import { browserTestsSkipped, shotDir, signIn, startWebApp, testPassword } from '../app/testing/web-app.js';
 import type { Running } from '../platform/app.js';
+import { DELIVER_JOB } from '../platform/events/events.service.js';
+import { drainJobs } from '../platform/jobs/jobs.service.js';
+import { answerSurveyRequest } from '../surveys/testing/answer.js';
 import { setFeatureSettings } from '../workspace/index.js';
 import { receiveMessage, replyToConversation } from './inbox.service.js';
 
@@ -52,6 +55,10 @@ describe.skipIf(browserTestsSkipped('inbox service page'))('inbox Service page a
     });
     await replyToConversation(running.ctx, mail.conversationId, { id: agentId, name: 'Alex Agent' }, { text: 'On its way', status: 'resolved' });
     await replyToConversation(running.ctx, chat.conversationId, { id: agentId, name: 'Alex Agent' }, { text: 'Yes', status: 'open' });
+    // Ann answers the CSAT survey her resolved conversation brought.
+    const csatRequest = () => running.ctx.db.selectFrom('survey_requests').select('id').where('event_key', '=', `conversation:${mail.conversationId}`).executeTakeFirst();
+    await drainJobs(running.ctx, { kinds: [DELIVER_JOB] });
+    await answerSurveyRequest(running.ctx, (await csatRequest())!.id, { score: 5 });
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     const errors: string[] = [];
@@ -65,6 +72,8 @@ describe.skipIf(browserTestsSkipped('inbox service page'))('inbox Service page a
     expect(await channels.locator('tbody th').allTextContents()).toEqual(['Chat', 'Email']);
     expect(await channels.locator('tbody tr', { hasText: 'Email' }).locator('td').first().textContent()).toBe('2'); // two email conversations
     expect(await page.getByTestId('table-agent').locator('tbody th').allTextContents()).toEqual(['Unassigned']);
+    expect(await channels.locator('tbody tr', { hasText: 'Email' }).locator('td').last().textContent()).toMatch(/^5(\.0)? \/ 5 \(1\)$/);
+    expect(await channels.locator('tbody tr', { hasText: 'Chat' }).locator('td').last().textContent()).toBe('—');
     expect(await page.getByTestId('service-sla').innerText()).toContain('100%'); // both answers came at once
     expect(await page.getByTestId('chart-channel').locator('svg').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(shotDir, 'inbox-service-page-desktop.png'), fullPage: true });

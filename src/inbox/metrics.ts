@@ -40,6 +40,16 @@ function summarise(rows: Row[], bh: Awaited<ReturnType<typeof businessHours>>, s
   };
 }
 
+/** CSAT after resolution: answers, average (1–5) and share satisfied (4–5), in %. */
+function csatSummary(scores: number[]) {
+  const n = scores.length;
+  return {
+    responses: n,
+    average: n ? Math.round((scores.reduce((a, b) => a + b, 0) / n) * 100) / 100 : null,
+    satisfied: n ? Math.round((scores.filter((s) => s >= 4).length / n) * 1000) / 10 : null,
+  };
+}
+
 export async function serviceMetrics(db: Database, from: Date, to: Date, now: Date = new Date()) {
   const settings = await getInboxSettings(db);
   const bh = await businessHours(db, settings);
@@ -62,10 +72,26 @@ export async function serviceMetrics(db: Database, from: Date, to: Date, now: Da
     resolved: r.resolved_at ? new Date(r.resolved_at) : null,
     reopens: Number(r.reopen_count),
   }));
-  const group = (key: (r: Row) => string) => {
-    const m = new Map<string, Row[]>();
-    for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
-    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, rs]) => ({ key: k, ...summarise(rs, bh, settings) }));
+  // CSAT asked after resolution (surveys keyed conversation:<id>), answered in the period (1–5),
+  // with the conversation's channel and assignee so each group gets its own.
+  const csatRaw = await sql<{ channel: string; assignee: string | null; score: number }>`
+    select c.channel, u.name as assignee, r.score
+    from survey_responses r
+    join survey_requests q on q.id = r.request_id
+    join conversations c on q.event_key = 'conversation:' || c.id::text
+    left join users u on u.id = c.assignee_user_id
+    where r.kind = 'csat' and r.score is not null and q.event_key like 'conversation:%'
+      and r.answered_at >= ${from} and r.answered_at < ${to}`.execute(db);
+  const csatRows = csatRaw.rows.map((r) => ({ channel: r.channel, assignee: r.assignee ?? null, score: Number(r.score) }));
+  const byChannelKey = (r: { channel: string }) => r.channel;
+  const byAgentKey = (r: { assignee: string | null }) => r.assignee ?? '(unassigned)';
+  const group = (key: (r: { channel: string; assignee: string | null }) => string) => {
+    const conversations = new Map<string, Row[]>();
+    const scores = new Map<string, number[]>();
+    for (const r of rows) conversations.get(key(r))?.push(r) ?? conversations.set(key(r), [r]);
+    for (const r of csatRows) scores.get(key(r))?.push(r.score) ?? scores.set(key(r), [r.score]);
+    const keys = [...new Set([...conversations.keys(), ...scores.keys()])].sort((a, b) => a.localeCompare(b));
+    return keys.map((k) => ({ key: k, ...summarise(conversations.get(k) ?? [], bh, settings), csat: csatSummary(scores.get(k) ?? []) }));
   };
   const orders = Number(
     (
@@ -81,12 +107,6 @@ export async function serviceMetrics(db: Database, from: Date, to: Date, now: Da
     select extract(hour from created_at at time zone ${bh.timeZone})::int as hour, count(*)::int as n
     from conversations where created_at >= ${from} and created_at < ${to} and not automatic and merged_into_id is null group by 1 order by 1`.execute(db);
   const hours = Array.from({ length: 24 }, (_, h) => ({ hour: h, conversations: Number(byHour.rows.find((r) => Number(r.hour) === h)?.n ?? 0) }));
-  // CSAT asked after resolution (surveys keyed conversation:<id>), answered in the period: 1–5.
-  const csatRow = await sql<{ n: number; avg: number | null; good: number }>`
-    select count(*)::int as n, avg(r.score)::float8 as avg, (count(*) filter (where r.score >= 4))::int as good
-    from survey_responses r join survey_requests q on q.id = r.request_id
-    where r.kind = 'csat' and r.score is not null and q.event_key like 'conversation:%' and r.answered_at >= ${from} and r.answered_at < ${to}`.execute(db);
-  const cs = csatRow.rows[0];
   const liveRow = await sql<{ open: number; waiting: number; breached: number }>`
     select count(*) filter (where status = 'open')::int as open,
            count(*) filter (where status = 'open' and first_responded_at is null)::int as waiting,
@@ -98,17 +118,12 @@ export async function serviceMetrics(db: Database, from: Date, to: Date, now: Da
     to: to.toISOString(),
     timeZone: bh.timeZone,
     overall: summarise(rows, bh, settings),
-    byChannel: group((r) => r.channel),
-    byAgent: group((r) => r.assignee ?? '(unassigned)'),
+    byChannel: group(byChannelKey),
+    byAgent: group(byAgentKey),
     orders,
     conversationsPer100Orders: orders ? Math.round((rows.length / orders) * 1000) / 10 : null,
     volumeByHour: hours,
-    /** CSAT after resolution: answers, average (1–5) and share satisfied (4–5), in % */
-    csat: {
-      responses: Number(cs?.n ?? 0),
-      average: cs?.avg == null ? null : Math.round(Number(cs.avg) * 100) / 100,
-      satisfied: cs && Number(cs.n) ? Math.round((Number(cs.good) / Number(cs.n)) * 1000) / 10 : null,
-    },
+    csat: csatSummary(csatRows.map((r) => r.score)),
     /** right now: open conversations, those waiting for a first reply, those past a target */
     current: { open: Number(lv?.open ?? 0), waitingFirstReply: Number(lv?.waiting ?? 0), breached: Number(lv?.breached ?? 0) },
   };

@@ -3,7 +3,7 @@
 // what is open and overdue right now, and when conversations come in (by hour, for staffing).
 import { Link } from 'react-router';
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatPercent } from '../../shell/format';
+import { formatNumber, formatPercent } from '../../shell/format';
 import { useApi } from '../../shell/useApi';
 
 export interface Summary {
@@ -84,7 +84,11 @@ export function ServiceCard() {
             <Figure
               label="CSAT"
               value={data.csat.average == null ? '—' : `${data.csat.average.toFixed(1)} / 5`}
-              sub={data.csat.responses ? `${formatPercent((data.csat.satisfied ?? 0) / 100)} satisfied · ${data.csat.responses} answers` : 'no answers yet'}
+              sub={
+                data.csat.responses
+                  ? `${formatPercent((data.csat.satisfied ?? 0) / 100)} satisfied · ${formatNumber(data.csat.responses)} ${data.csat.responses === 1 ? 'answer' : 'answers'}`
+                  : 'no answers yet'
+              }
             />
           </div>
           <div style={{ fontSize: '.8rem', color: 'var(--muted)' }}>New conversations by hour of day ({data.timeZone})</div>

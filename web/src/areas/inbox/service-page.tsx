@@ -14,7 +14,8 @@ import { Figure, figuresCss, minutesText, type Metrics, type Summary } from './s
 interface ServiceMetrics extends Metrics {
   from: string;
   to: string;
-  byAgent: (Summary & { key: string })[];
+  byChannel: Group[];
+  byAgent: Group[];
   orders: number;
   conversationsPer100Orders: number | null;
 }
@@ -30,11 +31,15 @@ const css = `
 .service-page .range label { display: flex; gap: .35rem; align-items: center; }
 .service-page .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1rem; }
 .service-page .chart { height: 240px; }
-.service-page td.num, .service-page th.num { text-align: right; white-space: nowrap; }
+.service-page td.num { text-align: right; white-space: nowrap; }
+/* Headings wrap so the nine columns fit a desktop card; the figures never do. */
+.service-page th.num { text-align: right; white-space: normal; vertical-align: bottom; }
 @media (max-width: 640px) { .service-page .charts { grid-template-columns: 1fr; } }
 `;
 
-function Breakdown({ title, rows, name, testId }: { title: string; rows: (Summary & { key: string })[]; name: (key: string) => string; testId: string }) {
+type Group = Summary & { key: string; csat: Metrics['csat'] };
+
+function Breakdown({ title, rows, name, testId }: { title: string; rows: Group[]; name: (key: string) => string; testId: string }) {
   return (
     <section className="card">
       <h2>{title}</h2>
@@ -52,6 +57,7 @@ function Breakdown({ title, rows, name, testId }: { title: string; rows: (Summar
               <th className="num">Resolution (90%)</th>
               <th className="num">Replied within target</th>
               <th className="num">Reopened</th>
+              <th className="num">CSAT</th>
             </tr>
           </thead>
           <tbody>
@@ -65,6 +71,9 @@ function Breakdown({ title, rows, name, testId }: { title: string; rows: (Summar
                 <td className="num">{minutesText(r.resolutionMinutes.p90)}</td>
                 <td className="num">{formatPercent(r.firstResponseWithinTarget == null ? null : r.firstResponseWithinTarget / 100)}</td>
                 <td className="num">{formatPercent(r.reopenRate == null ? null : r.reopenRate / 100)}</td>
+                <td className="num" title={r.csat.responses ? `${formatPercent((r.csat.satisfied ?? 0) / 100)} satisfied` : undefined}>
+                  {r.csat.average == null ? '—' : `${formatNumber(r.csat.average, 1)} / 5 (${formatNumber(r.csat.responses)})`}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -176,7 +185,7 @@ export function ServicePage() {
                     <Figure
                       label="CSAT"
                       value={data.csat.average == null ? '—' : `${formatNumber(data.csat.average, 1)} / 5`}
-                      sub={`${formatPercent((data.csat.satisfied ?? 0) / 100)} satisfied · ${formatNumber(data.csat.responses)} answers`}
+                      sub={`${formatPercent((data.csat.satisfied ?? 0) / 100)} satisfied · ${formatNumber(data.csat.responses)} ${data.csat.responses === 1 ? 'answer' : 'answers'}`}
                       testId="service-csat"
                     />
                   )}
