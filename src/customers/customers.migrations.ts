@@ -225,4 +225,22 @@ export const customerMigrations: MigrationSet = {
       await sql`drop sequence if exists customers_list_version`.execute(db);
     },
   },
+  '0120_customers_search_small_gin_pending': {
+    // A GIN index keeps new entries in a pending list that every search reads in full, and the
+    // insert that takes it past gin_pending_list_limit (4 MB by default) merges all of it into the
+    // index while the database waits. The embedded database has no autovacuum to merge it sooner,
+    // so after an import a search by name read up to 4 MB, and during one an insert now and then
+    // held the only connection for the whole merge. A 256 kB list keeps both short while still
+    // batching new names (fastupdate off, as the inbox's indexes have, would make every
+    // imported customer pay a full index insert).
+    async up(db: MigrationDb) {
+      const found = (await sql<{ r: string | null }>`select to_regclass('customers_search_name')::text as r`.execute(db)).rows[0].r;
+      if (!found) return; // no pg_trgm on this server (0102 made nothing)
+      await sql`alter index customers_search_name set (gin_pending_list_limit = 256)`.execute(db);
+      await sql`select gin_clean_pending_list('customers_search_name'::regclass)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter index if exists customers_search_name reset (gin_pending_list_limit)`.execute(db);
+    },
+  },
 };

@@ -64,11 +64,14 @@ async function expectSearchResults(): Promise<void> {
 }
 
 describe('customer search', () => {
-  it('has the trigram index on the lowercased name (pg_trgm is available on both test databases)', async () => {
+  it('has the trigram index on the lowercased name with a short pending list (pg_trgm is available on both test databases)', async () => {
     const r = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'customers' and indexname = 'customers_search_name' and schemaname = current_schema()`.execute(
       t.database.db,
     );
     expect(r.rows).toHaveLength(1);
+    // a short pending list: no search reads megabytes of unmerged names, no insert merges them all at once
+    const options = await sql<{ o: string[] | null }>`select c.reloptions as o from pg_class c where c.oid = 'customers_search_name'::regclass`.execute(t.database.db);
+    expect(options.rows[0].o).toContain('gin_pending_list_limit=256');
   });
 
   it('finds a customer by a substring from the middle of the name, by email prefix, external id and phone', async () => {
