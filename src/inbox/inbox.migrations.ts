@@ -180,4 +180,41 @@ export const inboxMigrations: MigrationSet = {
       for (const i of ['conversations_search_subject', 'inbox_customers_search_email']) await sql.raw(`alter index if exists ${i} reset (fastupdate)`).execute(db);
     },
   },
+  '0507_inbox_list_view_indexes': {
+    // Each saved view reads an index in its own order and stops at the page (keyset), instead of
+    // collecting every row of the view and sorting it (bench/inbox-list at 100,000 conversations).
+    // The list (inbox.queries.ts) states each view in the form of its index's predicate.
+    // conversations_status_last had id ascending under last_message_at descending, so it could not
+    // give the list's order (newest first, then id descending): replaced. conversations_updated
+    // serves the cross-process live poll (updated_at > a moment ago, every 3 s while a stream is open).
+    async up(db: MigrationDb) {
+      await sql`create index conversations_open_last on conversations (last_message_at desc, id desc) where status in ('open', 'snoozed')`.execute(db);
+      await sql`create index conversations_assignee_unresolved on conversations (assignee_user_id, last_message_at desc, id desc) where status in ('open', 'pending', 'snoozed')`.execute(db);
+      await sql`create index conversations_open_due on conversations ((least(first_response_due_at, resolution_due_at)), id) where status = 'open'`.execute(db);
+      await sql`create index conversations_status_recent on conversations (status, last_message_at desc, id desc)`.execute(db);
+      await sql`drop index conversations_status_last`.execute(db);
+      await sql`create index conversations_updated on conversations (updated_at)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`create index conversations_status_last on conversations (status, last_message_at desc, id)`.execute(db);
+      for (const i of ['conversations_open_last', 'conversations_assignee_unresolved', 'conversations_open_due', 'conversations_status_recent', 'conversations_updated'])
+        await sql.raw(`drop index ${i}`).execute(db);
+    },
+  },
+  '0508_inbox_sla_alerted': {
+    // Which due time of each target the service-level watch has raised its tasks for (near breach,
+    // then breach): the watch reads only what is not handled yet, instead of every due
+    // conversation each minute (inbox.sla-job.ts).
+    async up(db: MigrationDb) {
+      await sql`alter table conversations
+        add column sla_first_alerted_due timestamptz,
+        add column sla_first_alerted_breach boolean not null default false,
+        add column sla_resolution_alerted_due timestamptz,
+        add column sla_resolution_alerted_breach boolean not null default false`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter table conversations drop column sla_first_alerted_due, drop column sla_first_alerted_breach,
+        drop column sla_resolution_alerted_due, drop column sla_resolution_alerted_breach`.execute(db);
+    },
+  },
 };

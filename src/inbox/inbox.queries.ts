@@ -19,44 +19,58 @@ export interface ListFilter {
   cursor?: string;
 }
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
+// The cursor is the last row's sort key: its last activity to the microsecond (as the database
+// keeps it: a millisecond cursor would skip rows within that millisecond) and its id.
+const cursorAt = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/;
+function decodeCursor(cursor: string): { at: string; id: string } {
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
   const [at, id] = raw.split('|');
-  const date = new Date(at);
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime()))
+  if (!id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || !cursorAt.test(at ?? '') || Number.isNaN(new Date(at).getTime()))
     throw badRequest('Invalid input: cursor is not a cursor from this list', [{ field: 'cursor', message: 'is not a cursor from this list' }]);
-  return { at: date, id };
+  return { at, id };
 }
-const encodeCursor = (at: Date, id: string) => Buffer.from(`${new Date(at).toISOString()}|${id}`).toString('base64url');
+const encodeCursor = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString('base64url');
+
+// Each view is written in the form its partial index (0507) states, with constant statuses, so the
+// planner walks that index in the list's order and stops at the page:
+//   open        conversations_open_last        (last_message_at desc, id desc) where status in ('open','snoozed')
+//   mine        conversations_assignee_unresolved (assignee_user_id, last_message_at desc, id desc) where unresolved
+//   unassigned  the same, assignee_user_id is null
+//   breaching   conversations_open_due         (least(first due, resolution due), id) where status = 'open'
+//   pending, snoozed, resolved  conversations_status_recent (status, last_message_at desc, id desc)
+//   all         conversations_last             (last_message_at desc, id desc) (0504)
+const UNRESOLVED = sql`c.status in ('open', 'pending', 'snoozed')`;
+const NEXT_DUE = sql`least(c.first_response_due_at, c.resolution_due_at)`;
 
 /** The conversation list: newest activity first (breaching: soonest due first), keyset-paged. */
 export async function listConversations(db: Database, f: ListFilter, me: string, now: Date, soonMinutes: number) {
-  const unresolved = ['open', 'pending', 'snoozed'] as const;
   const soon = new Date(now.getTime() + soonMinutes * 60_000);
   const cursor = f.cursor ? decodeCursor(f.cursor) : null;
   if (f.view === 'breaching' && cursor)
     throw badRequest('Invalid input: cursor is not used in the breaching view (it shows the most urgent first)', [{ field: 'cursor', message: 'is not used in this view' }]);
-  // The view, the filters, the cursor and the order: applied to the list and to each search branch
-  // (so each branch's own first page is exact, and the list is the first page of their union).
+  // The view, the filters, the cursor and the order: applied to the page and to each search branch
+  // (so each branch's own first page is exact, and the page is the first page of their union).
   const filtered = () => {
     let q = db.selectFrom('conversations as c');
     switch (f.view) {
       case 'open':
-        q = q.where((eb) => eb.or([eb('c.status', '=', 'open'), eb.and([eb('c.status', '=', 'snoozed'), eb('c.snoozed_until', '<=', now)])]));
+        // open, or snoozed until a time that has passed (woken by the list before the job wakes it)
+        q = q.where(sql<boolean>`c.status in ('open', 'snoozed')`).where((eb) => eb.or([eb(sql`c.status`, '=', sql.lit('open')), eb('c.snoozed_until', '<=', now)]));
         break;
       case 'mine':
-        q = q.where('c.assignee_user_id', '=', me).where('c.status', 'in', unresolved);
+        q = q.where('c.assignee_user_id', '=', me).where(sql<boolean>`${UNRESOLVED}`);
         break;
       case 'unassigned':
-        q = q.where('c.assignee_user_id', 'is', null).where('c.status', 'in', unresolved);
+        q = q.where('c.assignee_user_id', 'is', null).where(sql<boolean>`${UNRESOLVED}`);
         break;
       case 'breaching':
-        q = q.where('c.status', '=', 'open').where((eb) => eb.or([eb('c.first_response_due_at', '<=', soon), eb('c.resolution_due_at', '<=', soon)]));
+        // least() skips a missing target: "either target due by then"
+        q = q.where(sql<boolean>`c.status = 'open'`).where(NEXT_DUE, '<=', soon);
         break;
       case 'pending':
       case 'snoozed':
       case 'resolved':
-        q = q.where('c.status', '=', f.view);
+        q = q.where('c.status', '=', sql.lit(f.view));
         break;
       case 'all':
         break;
@@ -65,13 +79,12 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
     if (f.channel) q = q.where('c.channel', '=', f.channel);
     if (f.customerId) q = q.where('c.customer_id', '=', f.customerId);
     if (f.assigneeUserId) q = q.where('c.assignee_user_id', '=', f.assigneeUserId);
-    if (f.view === 'breaching') return q.orderBy(sql`least(c.first_response_due_at, c.resolution_due_at)`, 'asc').orderBy('c.id');
-    if (cursor) q = q.where((eb) => eb.or([eb('c.last_message_at', '<', cursor.at), eb.and([eb('c.last_message_at', '=', cursor.at), eb('c.id', '<', cursor.id)])]));
+    if (f.view === 'breaching') return q.orderBy(NEXT_DUE, 'asc').orderBy('c.id');
+    // a row comparison: the index scan starts at the cursor (an `or` of the two parts would read from the top)
+    if (cursor) q = q.where(sql<boolean>`(c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
     return q.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc');
   };
-  let q = filtered()
-    .innerJoin('customers as cu', 'cu.id', 'c.customer_id')
-    .leftJoin('users as u', 'u.id', 'c.assignee_user_id')
+  let page = filtered()
     .select([
       'c.id',
       'c.channel',
@@ -81,29 +94,17 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
       'c.tags',
       'c.snoozed_until',
       'c.assignee_user_id',
-      'u.name as assignee_name',
       'c.customer_id',
-      'cu.name as customer_name',
-      'cu.email as customer_email',
       'c.first_response_due_at',
       'c.first_responded_at',
       'c.resolution_due_at',
       'c.sla_paused_at',
       'c.automatic',
       'c.last_message_at',
+      sql<string>`to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('sort_at'),
       'c.message_count',
       'c.created_at',
     ])
-    .select((eb) =>
-      eb
-        .selectFrom('messages as m')
-        .select(sql<string>`left(m.body_text, 160)`.as('s'))
-        .whereRef('m.conversation_id', '=', 'c.id')
-        .where('m.author_kind', 'in', ['customer', 'agent'])
-        .orderBy('m.seq', 'desc')
-        .limit(1)
-        .as('snippet'),
-    )
     .limit(f.limit + 1);
   if (f.q?.trim()) {
     const s = `%${f.q
@@ -115,9 +116,9 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
     // order and limit, so the planner picks per branch by how many rows the term matches: a rare
     // term reads the trigram index (0505) and sorts the few rows found; a common one walks the
     // newest-first index and stops at the page (bench/inbox-list). At most two pages of ids reach
-    // the list, read by primary key.
-    const page = f.limit + 1;
-    const bySubject = filtered().select('c.id').where(sql`lower(c.subject)`, 'like', s).limit(page);
+    // the page, read by primary key.
+    const n = f.limit + 1;
+    const bySubject = filtered().select('c.id').where(sql`lower(c.subject)`, 'like', s).limit(n);
     const byCustomer = filtered()
       .select('c.id')
       .where('c.customer_id', 'in', (eb) =>
@@ -126,19 +127,40 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
           .select('sc.id')
           .where((w) => w.or([w(sql`lower(sc.name)`, 'like', s), w('sc.email_normalized', 'like', s)])),
       )
-      .limit(page);
-    q = q.where('c.id', 'in', (eb) =>
+      .limit(n);
+    page = page.where('c.id', 'in', (eb) =>
       eb
         .selectFrom(bySubject.as('a'))
         .select('a.id')
         .unionAll(eb.selectFrom(byCustomer.as('b')).select('b.id')),
     );
   }
-  const rows = await q.execute();
+  // The page first (limited inside: a subquery with a limit is planned on its own), then its
+  // customers, assignees and snippets for those rows only — one statement in all.
+  const sorted = f.view === 'breaching' ? [sql`least(p.first_response_due_at, p.resolution_due_at)`, sql`p.id`] : [sql`p.last_message_at desc`, sql`p.id desc`];
+  const rows = await db
+    .selectFrom(page.as('p'))
+    .innerJoin('customers as cu', 'cu.id', 'p.customer_id')
+    .leftJoin('users as u', 'u.id', 'p.assignee_user_id')
+    .selectAll('p')
+    .select(['u.name as assignee_name', 'cu.name as customer_name', 'cu.email as customer_email'])
+    .select((eb) =>
+      eb
+        .selectFrom('messages as m')
+        .select(sql<string>`left(m.body_text, 160)`.as('s'))
+        .whereRef('m.conversation_id', '=', 'p.id')
+        .where('m.author_kind', 'in', ['customer', 'agent'])
+        .orderBy('m.seq', 'desc')
+        .limit(1)
+        .as('snippet'),
+    )
+    .orderBy(sql.join(sorted))
+    .execute();
   const more = rows.length > f.limit;
-  const page = rows.slice(0, f.limit);
+  const shown = rows.slice(0, f.limit);
+  const last = shown[shown.length - 1];
   return {
-    conversations: page.map((r) => {
+    conversations: shown.map((r) => {
       const due = [r.first_response_due_at, r.resolution_due_at].filter(Boolean).map((d) => new Date(d!).getTime());
       const next = due.length ? Math.min(...due) : null;
       return {
@@ -165,7 +187,7 @@ export async function listConversations(db: Database, f: ListFilter, me: string,
         createdAt: r.created_at,
       };
     }),
-    nextCursor: more && f.view !== 'breaching' ? encodeCursor(page[page.length - 1].last_message_at, page[page.length - 1].id) : null,
+    nextCursor: more && last && f.view !== 'breaching' ? encodeCursor(last.sort_at, last.id) : null,
   };
 }
 

@@ -47,6 +47,11 @@ export interface ConversationsTable {
   reopen_count: Generated<number>;
   /** set when this conversation was merged into another (0503) */
   merged_into_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** the due times the service-level watch raised its tasks for, and whether for the breach (0508) */
+  sla_first_alerted_due: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  sla_first_alerted_breach: Generated<boolean>;
+  sla_resolution_alerted_due: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  sla_resolution_alerted_breach: Generated<boolean>;
   created_at: Ts;
   updated_at: Ts;
 }
