@@ -102,8 +102,9 @@ export function parseDay(text: string, converter: DayConverter): number | null {
     const h = digitsAt(s, 11, 13);
     const mi = digitsAt(s, 14, 16);
     const se = digitsAt(s, 17, 19);
-    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 60 && validDay(y, mo, d) !== null) {
-      return converter.dayOf(Date.UTC(y, mo - 1, d, h, mi, se));
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 60 && y >= 100 && d <= daysInMonth(y, mo)) {
+      // Date.UTC(y, mo - 1, d, h, mi, se) by integer arithmetic (years ≥ 100: Date.UTC reads 0–99 as 1900–1999)
+      return converter.dayOf(civilDay(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + se * 1000);
     }
   }
   let m = DATE_ONLY.exec(s);
@@ -120,6 +121,20 @@ export function parseDay(text: string, converter: DayConverter): number | null {
 }
 
 const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(y: number, mo: number): number {
+  return mo === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : monthDays[mo - 1];
+}
+
+/** day number of a valid proleptic Gregorian date (days from civil: eras of 400 years), the same as dayOfDate for years ≥ 100 */
+function civilDay(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
 
 function validDay(y: number, mo: number, d: number): number | null {
   if (mo < 1 || mo > 12 || d < 1) return null;

@@ -130,13 +130,18 @@ export function healthScore(input: HealthInputs): Health {
       text: d <= 30 ? `In touch recently (${days(Math.round(d))} ago)` : `No contact for ${days(Math.round(d))}`,
     });
   }
-  for (const f of factors) f.points = Math.round(f.points * 10) / 10;
-  const max = factors.reduce((s, f) => s + f.max, 0);
-  const got = factors.reduce((s, f) => s + f.points, 0);
+  let max = 0;
+  let got = 0;
+  for (const f of factors) {
+    f.points = Math.round(f.points * 10) / 10;
+    max += f.max;
+    got += f.points;
+  }
   const score = max > 0 ? Math.round((100 * got) / max) : 50;
+  // most damaging first, then by factor name (plain ASCII names: code-unit order, no collator)
   const reasons = factors
     .slice()
-    .sort((f, g) => g.max - g.points - (f.max - f.points) || f.factor.localeCompare(g.factor))
+    .sort((f, g) => g.max - g.points - (f.max - f.points) || (f.factor < g.factor ? -1 : f.factor > g.factor ? 1 : 0))
     .map((f) => f.text);
   return { score, reasons, factors };
 }

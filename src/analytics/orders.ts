@@ -51,20 +51,30 @@ export class OrderTableBuilder {
 
   /** `ref.currency`: the row's ISO currency code, when the data has one (never added to another currency's amounts) */
   add(customerId: string, day: number, amountMinor: number, isVoid = false, ref?: { orderId?: string; cancels?: string; currency?: string }): void {
-    if (this.n === this.customer.length) this.grow();
     const cur = ref?.currency?.trim().toUpperCase();
-    if (cur) {
-      let k = this.currencyIndex.get(cur);
-      if (k === undefined) {
-        k = this.currencies.push(cur) - 1;
-        this.currencyIndex.set(cur, k);
-      }
-      if (!this.currencyRows) this.currencyRows = new Uint16Array(this.customer.length).fill(0xffff);
-      this.currencyRows[this.n] = k;
-    } else if (this.currencyRows) this.currencyRows[this.n] = 0xffff;
     if (ref?.orderId) (this.orderRows ??= new Map()).set(ref.orderId, this.n);
     if (ref?.cancels && amountMinor < 0) this.refs.push([this.n, ref.cancels]);
-    this.customer[this.n] = this.customerIndex(customerId);
+    this.addRow(this.customerIndex(customerId), day, amountMinor, isVoid, cur ? this.currencyCode(cur) : -1);
+  }
+
+  /** the index of a currency code (trimmed, upper case) for addRow */
+  currencyCode(code: string): number {
+    let k = this.currencyIndex.get(code);
+    if (k === undefined) {
+      k = this.currencies.push(code) - 1;
+      this.currencyIndex.set(code, k);
+    }
+    return k;
+  }
+
+  /** one row by customer index (customerIndex) and currency index (currencyCode; -1: none): no objects per row */
+  addRow(customer: number, day: number, amountMinor: number, isVoid: boolean, currency: number): void {
+    if (this.n === this.customer.length) this.grow();
+    if (currency >= 0) {
+      if (!this.currencyRows) this.currencyRows = new Uint16Array(this.customer.length).fill(0xffff);
+      this.currencyRows[this.n] = currency;
+    } else if (this.currencyRows) this.currencyRows[this.n] = 0xffff;
+    this.customer[this.n] = customer;
     this.day[this.n] = day;
     this.amount[this.n] = Math.round(amountMinor);
     this.voided[this.n] = isVoid ? 1 : 0;

@@ -125,6 +125,26 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
   let refCol = -1;
   let curCol = -1;
   let names = { customer: `column ${cCol + 1}`, date: `column ${dCol + 1}`, amount: `column ${aCol + 1}`, status: null as string | null };
+  // a file repeats a few statuses and currencies: the last text seen and its answer, no string work per row
+  let statusText: string | null = null;
+  let statusVoid = false;
+  const isVoidStatus = (text: string) => {
+    if (text !== statusText) {
+      statusText = text;
+      statusVoid = voidStatuses.has(text.trim().toLowerCase());
+    }
+    return statusVoid;
+  };
+  let currencyText: string | null = null;
+  let currencyIdx = -1;
+  const currencyOf = (text: string) => {
+    if (text !== currencyText) {
+      currencyText = text;
+      const code = text.trim().toUpperCase();
+      currencyIdx = code ? builder.currencyCode(code) : -1;
+    }
+    return currencyIdx;
+  };
   let first = true;
   let rows = 0;
   await forEachRow(file, delimiter, (line, cells) => {
@@ -166,20 +186,14 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
     if (!id) errors.push({ line, message: `missing customer id (${names.customer})` });
     else if (day === null) errors.push({ line, message: `unreadable date ${JSON.stringify(cells[dCol] ?? '')} (${names.date})` });
     else if (amount === null) errors.push({ line, message: `unreadable amount ${JSON.stringify(cells[aCol >= 0 ? aCol : minorCol] ?? '')} (${names.amount})` });
-    else
-      builder.add(
-        id,
-        day,
-        amount,
-        sCol >= 0 && voidStatuses.has((cells[sCol] ?? '').trim().toLowerCase()),
-        refCol >= 0 || curCol >= 0
-          ? {
-              orderId: oCol >= 0 ? (cells[oCol] ?? '').trim() : undefined,
-              cancels: refCol >= 0 ? (cells[refCol] ?? '').trim() || undefined : undefined,
-              currency: curCol >= 0 ? (cells[curCol] ?? '').trim() || undefined : undefined,
-            }
-          : undefined,
-      );
+    else if (refCol >= 0) {
+      const cancels = (cells[refCol] ?? '').trim() || undefined;
+      builder.add(id, day, amount, sCol >= 0 && isVoidStatus(cells[sCol] ?? ''), {
+        orderId: oCol >= 0 ? (cells[oCol] ?? '').trim() : undefined,
+        cancels,
+        currency: curCol >= 0 ? (cells[curCol] ?? '').trim() || undefined : undefined,
+      });
+    } else builder.addRow(builder.customerIndex(id), day, amount, sCol >= 0 && isVoidStatus(cells[sCol] ?? ''), curCol >= 0 ? currencyOf(cells[curCol] ?? '') : -1);
   });
   return { table: builder.build(), errors, rows, columns: names };
 }

@@ -629,7 +629,7 @@ function intQuantile(values: Float64Array, q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
-function clvHistogram(values: number[]): { from: number; to: number; customers: number }[] {
+function clvHistogram(values: ArrayLike<number>): { from: number; to: number; customers: number }[] {
   if (values.length === 0) return [];
   const sorted = Float64Array.from(values).sort();
   const top = sorted[Math.floor((sorted.length - 1) * 0.99)];
@@ -897,7 +897,6 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   // per customer: CLV, health, save list
   const order = idOrder(ids);
   const customers: CustomerRow[] = [];
-  const clvs: number[] = [];
   let clvTotal = 0;
   let varTotal = 0;
   let hActual = 0;
@@ -912,88 +911,103 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const businessGap = gapsForMedian.length ? quantile(gapsForMedian, 0.5) : W;
   const popSpend = gg ? expectedSpend(gg, 0, 0) : NaN;
   const comeBack = comeBackShares(pd, inModel, x, firstBuy, calEnd);
-  const saveCandidates: SaveListRow[] = [];
   const dayTexts = new Map<number, string>();
   const dayText = (day: number) => dayTexts.get(day) ?? (dayTexts.set(day, isoDay(day)), dayTexts.get(day)!);
+  const withHoldout = holdoutDays > 0 && opts.calibrationEndDay !== undefined;
+  const ggSpend = gg !== null && (gg as GammaGammaFit).q > 1 ? (gg as GammaGammaFit) : null;
+  // the one-time buyers' come-back figures per age (few distinct ages): one object per age, shared by the rows
+  const comeBackRows = new Map<number, { share: number | null; peers: number; ageDays: number }>();
+  const comeBackSaves = new Map<number, { share: number | null; peers: number }>();
+  /** every figure of one customer in the model (the loop below, and the save list's few again) */
+  const figures = (c: number) => {
+    const pa = preds ? preds.alive[c] : 1;
+    // P(alive) = 1 without a repeat purchase is the model's convention, not evidence
+    const oneTime = x[c] === 0 ? comeBack(TDays[c]) : null;
+    let spend: number;
+    if (ggSpend) spend = expectedSpend(ggSpend, xMoney[c], mean[c]);
+    else spend = xMoney[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
+    // pays only in another currency: no value in this one is made up for them
+    const otherCurrency = money.customerCurrency?.[c] ?? null;
+    if (otherCurrency) spend = 0;
+    const lastAll = lastDayUpTo(pd, c, asOf);
+    // a rhythm of their own needs MIN_RHYTHM_GAPS gaps: after two orders "usually every 3 days" says nothing
+    const ownRhythm = x[c] >= MIN_RHYTHM_GAPS;
+    const usualGap = ownRhythm ? Math.max(1, txDays[c] / x[c]) : businessGap;
+    // the chance they are still a customer: the model's, or their own rhythm when the fit is not supported
+    const pStill = fallback ? (oneTime?.share ?? rhythmShare(asOf - lastAll, usualGap)) : pa;
+    const valueIfStays = ((preds?.discountedIfAlive[c] ?? 0) * spend) / scale;
+    const clv = fallback ? valueIfStays * pStill : ((preds?.discounted[c] ?? 0) * spend) / scale;
+    const var_ = valueAtRisk(valueIfStays, pStill);
+    const ex = opts.extras?.get(ids[c]);
+    const health = healthScore({
+      // an unsupported fit says nothing: the rhythm factor speaks for itself
+      pAlive: preds && !fallback ? pa : null,
+      daysSinceLastPurchase: asOf - lastAll,
+      usualGapDays: usualGap,
+      ownGap: ownRhythm,
+      purchases: x[c] + 1,
+      oneTime,
+      lastSurveyScore: ex?.lastSurveyScore,
+      openComplaints: ex?.openComplaints,
+      daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
+    });
+    return { pa, oneTime, spend, lastAll, pStill, clv, var_, ex, health };
+  };
+  // the save list from typed arrays: its few rows are made once the order is known
+  const saveVar = new Float64Array(n);
+  const saveIdx = new Int32Array(n);
+  let saveCount = 0;
+  const clvs = new Float64Array(n);
+  let clvCount = 0;
   timed(opts, 'CLV, health, save list', () => {
+    const rows = opts.includeCustomers !== false;
     for (let oi = 0; oi < n; oi++) {
       const c = order[oi];
       if (!hasPurchase(c)) continue;
       buyers++;
       if (pd.offsets[c + 1] - pd.offsets[c] > 1) repeaters++;
       if (!inModel[c]) continue;
-      const pa = preds ? preds.alive[c] : 1;
-      // P(alive) = 1 without a repeat purchase is the model's convention, not evidence
-      const oneTime = x[c] === 0 ? comeBack(TDays[c]) : null;
-      let spend: number;
-      if (gg && (gg as GammaGammaFit).q > 1) spend = expectedSpend(gg, xMoney[c], mean[c]);
-      else spend = xMoney[c] > 0 ? mean[c] : Number.isFinite(popSpend) ? popSpend : pd.spend[pd.offsets[c]];
-      // pays only in another currency: no value in this one is made up for them
-      const otherCurrency = money.customerCurrency?.[c] ?? null;
-      if (otherCurrency) spend = 0;
-      const lastAll = lastDayUpTo(pd, c, asOf);
-      // a rhythm of their own needs MIN_RHYTHM_GAPS gaps: after two orders "usually every 3 days" says nothing
-      const ownRhythm = x[c] >= MIN_RHYTHM_GAPS;
-      const usualGap = ownRhythm ? Math.max(1, txDays[c] / x[c]) : businessGap;
-      // the chance they are still a customer: the model's, or their own rhythm when the fit is not supported
-      const pStill = fallback ? (oneTime?.share ?? rhythmShare(asOf - lastAll, usualGap)) : pa;
-      const valueIfStays = ((preds?.discountedIfAlive[c] ?? 0) * spend) / scale;
-      const clv = fallback ? valueIfStays * pStill : ((preds?.discounted[c] ?? 0) * spend) / scale;
-      const var_ = valueAtRisk(valueIfStays, pStill);
+      const { pa, oneTime, spend, lastAll, pStill, clv, var_, ex, health } = figures(c);
       varTotal += var_;
-      const ex = opts.extras?.get(ids[c]);
-      const health = healthScore({
-        // an unsupported fit says nothing: the rhythm factor speaks for itself
-        pAlive: preds && !fallback ? pa : null,
-        daysSinceLastPurchase: asOf - lastAll,
-        usualGapDays: usualGap,
-        ownGap: ownRhythm,
-        purchases: x[c] + 1,
-        oneTime,
-        lastSurveyScore: ex?.lastSurveyScore,
-        openComplaints: ex?.openComplaints,
-        daysSinceLastTouchpoint: ex?.lastTouchpointDay === null || ex?.lastTouchpointDay === undefined ? null : asOf - ex.lastTouchpointDay,
-      });
-      clvs.push(clv);
+      clvs[clvCount++] = clv;
       clvTotal += clv;
-      saveCandidates.push({
-        id: ids[c],
-        name: ex?.name,
-        valueAtRisk: round(var_, 2),
-        clv: round(clv, 2),
-        pAlive: round(pStill),
-        ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers } } : {}),
-        health: health.score,
-        topReason: riskReason(health, oneTime ? null : pStill),
-      });
-      if (holdoutDays > 0 && opts.calibrationEndDay !== undefined) {
+      const rv = round(var_, 2);
+      if (rv > 0) {
+        saveVar[saveCount] = rv;
+        saveIdx[saveCount++] = c;
+      }
+      if (withHoldout) {
         hCustomers++;
         hActual += holdoutActual[c];
         hPred += preds?.holdout[c] ?? 0;
         hAbs += Math.abs(holdoutActual[c] - (preds?.holdout[c] ?? 0));
       }
-      if (opts.includeCustomers !== false) {
-        const row: CustomerRow = {
-          id: ids[c],
-          ...(ex?.name ? { name: ex.name } : {}),
-          frequency: x[c],
-          recency: round(txDays[c] / ud),
-          T: round(TDays[c] / ud),
-          monetary: xMoney[c] > 0 ? round(mean[c] / scale, 2) : null,
-          ...(money.customerCurrency?.[c] ? { paysIn: money.customerCurrency[c]! } : {}),
-          firstPurchase: dayText(firstBuy[c]),
-          lastPurchase: dayText(lastAll),
-          revenue: round(pd.revenue[c] / scale, 2),
-          pAlive: round(pStill),
-          ...(fallback ? { model: { pAlive: round(pa), clv: round(((preds?.discounted[c] ?? 0) * spend) / scale, 2) } } : {}),
-          ...(oneTime ? { comeBack: { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers, ageDays: oneTime.ageDays } } : {}),
-          expectedPurchases: round(preds?.expected[c] ?? 0),
-          clv: round(clv, 2),
-          valueAtRisk: round(var_, 2),
-          health: health.score,
-          reasons: health.reasons,
-          factors: health.factors,
-        };
+      if (rows) {
+        // keys assigned in the order of CustomerRow (the JSON's order), the optional ones only when set
+        const row = { id: ids[c] } as CustomerRow;
+        if (ex?.name) row.name = ex.name;
+        row.frequency = x[c];
+        row.recency = round(txDays[c] / ud);
+        row.T = round(TDays[c] / ud);
+        row.monetary = xMoney[c] > 0 ? round(mean[c] / scale, 2) : null;
+        const paysIn = money.customerCurrency?.[c];
+        if (paysIn) row.paysIn = paysIn;
+        row.firstPurchase = dayText(firstBuy[c]);
+        row.lastPurchase = dayText(lastAll);
+        row.revenue = round(pd.revenue[c] / scale, 2);
+        row.pAlive = round(pStill);
+        if (fallback) row.model = { pAlive: round(pa), clv: round(((preds?.discounted[c] ?? 0) * spend) / scale, 2) };
+        if (oneTime) {
+          let cb = comeBackRows.get(oneTime.ageDays);
+          if (!cb) comeBackRows.set(oneTime.ageDays, (cb = { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers, ageDays: oneTime.ageDays }));
+          row.comeBack = cb;
+        }
+        row.expectedPurchases = round(preds?.expected[c] ?? 0);
+        row.clv = round(clv, 2);
+        row.valueAtRisk = rv;
+        row.health = health.score;
+        row.reasons = health.reasons;
+        row.factors = health.factors;
         if (opts.calibrationEndDay !== undefined) {
           row.holdoutActual = holdoutActual[c];
           row.holdoutPredicted = round(preds?.holdout[c] ?? 0);
@@ -1003,10 +1017,26 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     }
   });
   // nothing at risk, nothing to save: a customer the models give no future value is no save-list entry
-  const saveList = saveCandidates
-    .filter((s) => s.valueAtRisk > 0)
-    .sort((a, b) => b.valueAtRisk - a.valueAtRisk || (a.id < b.id ? -1 : 1))
+  const top = Array.from(saveIdx.subarray(0, saveCount).keys())
+    .sort((i, j) => saveVar[j] - saveVar[i] || (ids[saveIdx[i]] < ids[saveIdx[j]] ? -1 : 1))
     .slice(0, opts.saveListSize ?? 20);
+  const saveList: SaveListRow[] = top.map((i) => {
+    const c = saveIdx[i];
+    const { oneTime, pStill, clv, ex, health } = figures(c);
+    const row = { id: ids[c] } as SaveListRow;
+    row.name = ex?.name;
+    row.valueAtRisk = saveVar[i];
+    row.clv = round(clv, 2);
+    row.pAlive = round(pStill);
+    if (oneTime) {
+      let cb = comeBackSaves.get(oneTime.ageDays);
+      if (!cb) comeBackSaves.set(oneTime.ageDays, (cb = { share: oneTime.share === null ? null : round(oneTime.share), peers: oneTime.peers }));
+      row.comeBack = cb;
+    }
+    row.health = health.score;
+    row.topReason = riskReason(health, oneTime ? null : pStill);
+    return row;
+  });
 
   let revenueTotal = 0;
   for (let c = 0; c < n; c++) revenueTotal += pd.revenue[c];
@@ -1063,8 +1093,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       horizonDays: horizon,
       discountRate: discount,
       total: round(clvTotal, 2),
-      mean: clvs.length ? round(clvTotal / clvs.length, 2) : 0,
-      distribution: clvHistogram(clvs),
+      mean: clvCount ? round(clvTotal / clvCount, 2) : 0,
+      distribution: clvHistogram(clvs.subarray(0, clvCount)),
       valueAtRisk: round(varTotal, 2),
       valueAtRiskDefinition: valueAtRiskDefinition(horizon, 'orders'),
     },
