@@ -2,7 +2,7 @@
 // for now), and each step — its wait,
 // when to skip it, and its action. Email steps have a live preview with sample data; a missing
 // template field is shown as the server's clear error, and saving refuses it too.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../api';
 import { FormError } from '../../shell/FormError';
@@ -170,14 +170,22 @@ export function PlaybookEditor() {
   const me = useMe();
   const { data, error, reload } = useApi<Playbook>(`/api/playbooks/${id}`);
   const runs = useApi<{ runs: RunRow[] }>(`/api/playbooks/runs?playbookId=${id}&limit=50`);
-  const [draft, setDraft] = useState<Playbook | null>(null);
+  const [draft, setDraftState] = useState<Playbook | null>(null);
+  // Edits the owner made, counted, so a reload that answers late (after a save, on a busy server)
+  // never overwrites a change made after it was asked for.
+  const edits = useRef(0);
+  const editsAtReload = useRef(0);
+  const setDraft = (next: Playbook) => {
+    edits.current++;
+    setDraftState(next);
+  };
   const describeTrigger = useDescribeTrigger();
   const [conditionsJson, setConditionsJson] = useState('');
   const [saveError, setSaveError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
-    if (data) {
-      setDraft(data);
+    if (data && edits.current === editsAtReload.current) {
+      setDraftState(data);
       setConditionsJson(JSON.stringify(data.conditions, null, 2));
     }
   }, [data]);
@@ -201,9 +209,11 @@ export function PlaybookEditor() {
       setSaveError(new ApiError(400, 'json', 'Conditions must be valid JSON'));
       return;
     }
+    const editsSaved = edits.current;
     try {
       await api.put(`/api/playbooks/${draft.id}`, { name: draft.name, description: draft.description, trigger: draft.trigger, conditions, steps: draft.steps });
       setSaved(true);
+      editsAtReload.current = editsSaved;
       reload();
     } catch (e) {
       setSaveError(e);
@@ -236,7 +246,16 @@ export function PlaybookEditor() {
           </p>
           <label>
             Conditions
-            <textarea rows={4} value={conditionsJson} onChange={(e) => setConditionsJson(e.target.value)} style={{ fontFamily: 'monospace' }} disabled={!owner} />
+            <textarea
+              rows={4}
+              value={conditionsJson}
+              onChange={(e) => {
+                edits.current++;
+                setConditionsJson(e.target.value);
+              }}
+              style={{ fontFamily: 'monospace' }}
+              disabled={!owner}
+            />
           </label>
         </details>
       </section>
