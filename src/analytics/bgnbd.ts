@@ -2,7 +2,7 @@
 // easy way"). Each customer is summarised by x (repeat purchases), t_x (time of the last
 // purchase since the first) and T (time since the first purchase), all in one time unit.
 // The likelihood depends only on those triples, so identical triples are fitted once, weighted.
-import { bfgs, boundedExp, digamma, hyp2f1, lgamma, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
+import { bfgs, boundedExp, digamma, hyp2f1, lgamma, mapFloat64, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
 
 export interface BgNbdParams {
   r: number;
@@ -109,10 +109,10 @@ export function groupDayTriples(x: ArrayLike<number>, txDays: ArrayLike<number>,
     groupOf[i] = g;
   }
   return {
-    x: Float64Array.from(gx),
-    tx: Float64Array.from(gtx, (v) => v / unitDays),
-    T: Float64Array.from(gT, (v) => v / unitDays),
-    w: Float64Array.from(gw),
+    x: new Float64Array(gx),
+    tx: mapFloat64(gtx, (v) => v / unitDays),
+    T: mapFloat64(gT, (v) => v / unitDays),
+    w: new Float64Array(gw),
     groupOf,
   };
 }
@@ -124,10 +124,10 @@ function sortGroups(gx: number[], gtx: number[], gT: number[], gw: number[], gro
   for (const [k, g] of order.entries()) rank[g] = k;
   for (let i = 0; i < groupOf.length; i++) groupOf[i] = rank[groupOf[i]];
   return {
-    x: Float64Array.from(order, (g) => gx[g]),
-    tx: Float64Array.from(order, (g) => gtx[g]),
-    T: Float64Array.from(order, (g) => gT[g]),
-    w: Float64Array.from(order, (g) => gw[g]),
+    x: mapFloat64(order, (g) => gx[g]),
+    tx: mapFloat64(order, (g) => gtx[g]),
+    T: mapFloat64(order, (g) => gT[g]),
+    w: mapFloat64(order, (g) => gw[g]),
     groupOf,
   };
 }
@@ -353,10 +353,10 @@ export function subsample(data: BgNbdData, size: number): BgNbdData {
   for (const i of idx) kept += data.w[i];
   const scale = total / kept;
   return {
-    x: Float64Array.from(idx, (i) => data.x[i]),
-    tx: Float64Array.from(idx, (i) => data.tx[i]),
-    T: Float64Array.from(idx, (i) => data.T[i]),
-    w: Float64Array.from(idx, (i) => data.w[i] * scale),
+    x: mapFloat64(idx, (i) => data.x[i]),
+    tx: mapFloat64(idx, (i) => data.tx[i]),
+    T: mapFloat64(idx, (i) => data.T[i]),
+    w: mapFloat64(idx, (i) => data.w[i] * scale),
   };
 }
 

@@ -41,13 +41,18 @@ export function gammaGammaLogLikelihood(x: ArrayLike<number>, m: ArrayLike<numbe
  */
 export function fitGammaGamma(x: ArrayLike<number>, m: ArrayLike<number>): GammaGammaFit {
   // pre-filter and sort so the result does not depend on input order
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < x.length; i++) if (x[i] > 0 && m[i] > 0) pairs.push([x[i], m[i]]);
-  if (pairs.length < 2) throw new Error('Gamma-Gamma needs at least two customers with repeat purchases');
-  pairs.sort((s, t) => s[0] - t[0] || s[1] - t[1]);
-  const n = pairs.length;
-  const xs = Float64Array.from(pairs, (v) => v[0]);
-  const ms = Float64Array.from(pairs, (v) => v[1]);
+  // (no pair object per customer: the kept ones' indices, sorted by (x, m))
+  const kept: number[] = [];
+  for (let i = 0; i < x.length; i++) if (x[i] > 0 && m[i] > 0) kept.push(i);
+  if (kept.length < 2) throw new Error('Gamma-Gamma needs at least two customers with repeat purchases');
+  kept.sort((s, t) => x[s] - x[t] || m[s] - m[t]);
+  const n = kept.length;
+  const xs = new Float64Array(n);
+  const ms = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    xs[k] = x[kept[k]];
+    ms[k] = m[kept[k]];
+  }
   // constant parts: sum over customers of x ln m, x ln x, ln m; x-only terms per distinct x
   const { distinct, sums } = summarise(xs, ms);
   const mean = ms.reduce((s, v) => s + v, 0) / n;

@@ -300,3 +300,20 @@ export function maximizeLikelihood(ll: (u: number[]) => number, starts: number[]
   const polished = bfgs(withGradient(target), start.x, { maxIterations: 100, gradientTolerance: 1e-10, inverseHessian: onSample.inverseHessian });
   return polished.f <= target(start.x) ? polished : { ...start, f: target(start.x) };
 }
+
+/**
+ * f of each item into a typed array: TypedArray.from(items, f) goes through the iterator
+ * protocol and a callback per item, several times slower on the 100,000 customers of a report.
+ */
+export function mapFloat64(items: ArrayLike<number>, f: (v: number) => number): Float64Array {
+  const out = new Float64Array(items.length);
+  for (let i = 0; i < out.length; i++) out[i] = f(items[i]);
+  return out;
+}
+
+/** as mapFloat64, into an Int32Array */
+export function mapInt32(items: ArrayLike<number>, f: (v: number) => number): Int32Array {
+  const out = new Int32Array(items.length);
+  for (let i = 0; i < out.length; i++) out[i] = f(items[i]);
+  return out;
+}

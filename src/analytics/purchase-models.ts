@@ -6,6 +6,7 @@
 import { groupPatterns, bgbbConditionalExpected, bgbbExpectedNew, bgbbPAlive, fitBgBb, type BgBbFit } from './bgbb.js';
 import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdFit } from './bgnbd.js';
 import { isoDay } from './dates.js';
+import { mapInt32 } from './math.js';
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpectedNew, paretoNbdPAlive, type ParetoNbdFit } from './pnbd.js';
 
 export type ModelName = 'bgnbd' | 'paretoNbd' | 'bgbb';
@@ -104,15 +105,15 @@ export function calibrationSummaries(cd: CustomerDays, firstBuy: Int32Array, cal
   const modelIdx: number[] = [];
   for (let c = 0; c < n; c++) if (inModel[c]) modelIdx.push(c);
   const grouped = groupDayTriples(
-    Int32Array.from(modelIdx, (c) => x[c]),
-    Int32Array.from(modelIdx, (c) => txDays[c]),
-    Int32Array.from(modelIdx, (c) => TDays[c]),
+    mapInt32(modelIdx, (c) => x[c]),
+    mapInt32(modelIdx, (c) => txDays[c]),
+    mapInt32(modelIdx, (c) => TDays[c]),
     unitDays,
   );
   const patterns = groupPatterns(
-    Int32Array.from(modelIdx, (c) => ox[c]),
-    Int32Array.from(modelIdx, (c) => otx[c]),
-    Int32Array.from(modelIdx, (c) => on[c]),
+    mapInt32(modelIdx, (c) => ox[c]),
+    mapInt32(modelIdx, (c) => otx[c]),
+    mapInt32(modelIdx, (c) => on[c]),
   );
   const groupOfCustomer = new Int32Array(n).fill(-1);
   const patternOfCustomer = new Int32Array(n).fill(-1);

@@ -19,7 +19,7 @@ import type { BgNbdFit } from './bgnbd.js';
 import { isoDay, monthIndex, monthLabel, monthStart } from './dates.js';
 import { expectedSpend, fitGammaGamma, type GammaGammaFit } from './gammagamma.js';
 import { healthScore, type Health, type HealthFactor } from './health.js';
-import { quantile } from './math.js';
+import { mapFloat64, quantile } from './math.js';
 import { applyCancellations, intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
 import type { ParetoNbdFit } from './pnbd.js';
 import { calibrationSummaries, chooseModel, fitModels, holdoutSample, modelLabels, OPPORTUNITY_DAYS, predict, type ModelChoice, type ModelName } from './purchase-models.js';
@@ -447,9 +447,57 @@ interface PeriodInputs {
   mrr?: Float64Array; // [b * n + c]
 }
 
+/** dst |= src, word by word */
+function orWords(dst: Uint32Array, src: Uint32Array): void {
+  for (let i = 0; i < dst.length; i++) dst[i] |= src[i];
+}
+
+/**
+ * The hot loop of the report (periods × customers), a function of its own so it is optimised
+ * early: counts[0..6] = at start, at end, lost, new, returned, buyers, repeat buyers.
+ */
+function countPeriod(n: number, atS: Uint8Array, atE: Uint8Array, firstDay: Int32Array, boughtRow: Uint8Array, start: number, end: number, counts: Float64Array): void {
+  let atStart = 0;
+  let lost = 0;
+  let fresh = 0;
+  let returned = 0;
+  let atEnd = 0;
+  let buyers = 0;
+  let repeatBuyers = 0;
+  // locals and flags as 0/1 arithmetic
+  for (let c = 0; c < n; c++) {
+    const s = atS[c];
+    const e = atE[c];
+    atStart += s;
+    atEnd += e;
+    lost += s & (e ^ 1);
+    const f = firstDay[c];
+    const bought = boughtRow[c];
+    const before = f < start ? 1 : 0;
+    if (f >= start && f < end) fresh++;
+    else returned += before & (s ^ 1) & bought;
+    buyers += bought;
+    repeatBuyers += bought & before;
+  }
+  counts[0] = atStart;
+  counts[1] = atEnd;
+  counts[2] = lost;
+  counts[3] = fresh;
+  counts[4] = returned;
+  counts[5] = buyers;
+  counts[6] = repeatBuyers;
+}
+
 function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
   const rows: PeriodRow[] = [];
   const { n, active, bounds } = p;
+  // a period's months OR-ed: word-aligned buffers (a month's row starts at any byte)
+  const words = (n + 3) >> 2;
+  const merged32 = new Uint32Array(words);
+  const scratch32 = new Uint32Array(words);
+  const merged = new Uint8Array(merged32.buffer, 0, n);
+  const scratch = new Uint8Array(scratch32.buffer, 0, n);
+  const counts = new Float64Array(7);
   const seen = new Set<number>();
   for (let mo = p.month0; mo < p.month0 + p.months; mo++) {
     const k = periodKey(type, mo);
@@ -462,45 +510,25 @@ function periodRows(type: PeriodType, p: PeriodInputs): PeriodRow[] {
     const end = partial ? p.asOf + 1 : endFull;
     const bs = bounds.index.get(start)!;
     const be = bounds.index.get(end)!;
-    let atStart = 0;
-    let lost = 0;
-    let fresh = 0;
-    let returned = 0;
-    let atEnd = 0;
-    let buyers = 0;
-    let repeatBuyers = 0;
     let mrrStart = 0;
     let mrrEnd = 0;
     let mrrKept = 0;
     const mFrom = Math.max(k.startMonth, p.month0) - p.month0;
     const mTo = Math.min(k.startMonth + k.months, p.month0 + p.months) - p.month0;
-    // who bought in the period: the months' rows OR-ed together (sequential memory)
+    // who bought in the period: the months' rows OR-ed together, four customers at a time
     let boughtRow = p.boughtInMonth.subarray(mFrom * n, (mFrom + 1) * n);
     if (mTo - mFrom > 1) {
-      boughtRow = boughtRow.slice();
+      merged.set(boughtRow);
       for (let m = mFrom + 1; m < mTo; m++) {
-        const row = p.boughtInMonth.subarray(m * n, (m + 1) * n);
-        for (let c = 0; c < n; c++) boughtRow[c] |= row[c];
+        scratch.set(p.boughtInMonth.subarray(m * n, (m + 1) * n));
+        orWords(merged32, scratch32);
       }
+      boughtRow = merged;
     }
-    // the hot loop of the report (periods × customers): locals and flags as 0/1 arithmetic
-    const firstDay = p.firstDay;
     const atS = active.subarray(bs * n, (bs + 1) * n);
     const atE = active.subarray(be * n, (be + 1) * n);
-    for (let c = 0; c < n; c++) {
-      const s = atS[c];
-      const e = atE[c];
-      atStart += s;
-      atEnd += e;
-      lost += s & (e ^ 1);
-      const f = firstDay[c];
-      const bought = boughtRow[c];
-      const before = f < start ? 1 : 0;
-      if (f >= start && f < end) fresh++;
-      else returned += before & (s ^ 1) & bought;
-      buyers += bought;
-      repeatBuyers += bought & before;
-    }
+    countPeriod(n, atS, atE, p.firstDay, boughtRow, start, end, counts);
+    const [atStart, atEnd, lost, fresh, returned, buyers, repeatBuyers] = counts;
     if (p.mrr)
       for (let c = 0; c < n; c++) {
         if (!atS[c]) continue;
@@ -841,8 +869,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   timed(opts, 'fit Gamma-Gamma', () => {
     try {
       gg = fitGammaGamma(
-        Float64Array.from(modelIdx, (c) => xMoney[c]),
-        Float64Array.from(modelIdx, (c) => mean[c]),
+        mapFloat64(modelIdx, (c) => xMoney[c]),
+        mapFloat64(modelIdx, (c) => mean[c]),
       );
       if (gg.q <= 1) notes.push('Gamma-Gamma q ≤ 1: spend has no finite mean under the fit; each customer’s own average is used.');
     } catch (err) {
