@@ -2,6 +2,7 @@
 // it (HMAC under a key derived from the instance secret); every later call shows that token and sees only that
 // conversation — the customer's and agents' messages, never internal notes or other customers.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import type { Database } from '../platform/db/database.js';
 import { HttpError } from '../platform/http/errors.js';
@@ -44,10 +45,8 @@ export async function visitorMessages(ctx: AppContext | { db: Database }, conver
     .where('m.call', 'is', null)
     .orderBy('m.seq')
     .limit(limit);
-  if (after) {
-    const a = await ctx.db.selectFrom('messages').select('seq').where('id', '=', after).where('conversation_id', '=', conversationId).executeTakeFirst();
-    if (a) q = q.where('m.seq', '>', a.seq);
-  }
+  // after a message of this conversation (an id from elsewhere reads from the start), in the same statement
+  if (after) q = q.where(sql<boolean>`m.seq > coalesce((select a.seq from messages a where a.id = ${after} and a.conversation_id = ${conversationId}), 0)`);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id,

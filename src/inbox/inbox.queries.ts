@@ -283,32 +283,38 @@ export async function conversationDetail(db: Database, id: string, now: Date) {
 
 /** What the agent needs beside the thread so the customer never repeats themselves. */
 export async function customerPanel(db: Database, customerId: string, exceptConversationId?: string) {
-  const customer = await db
-    .selectFrom('customers')
-    .select(['id', 'name', 'email', 'phone', 'tags', 'retention_driver', 'acquired_at', 'erased_at', 'marketing_consent'])
-    .where('id', '=', customerId)
-    .executeTakeFirst();
+  // One statement: the customer and, beside it, its paid value per currency, recent orders, open
+  // tasks and other conversations (each a small indexed read, aggregated to JSON).
+  const except = exceptConversationId ?? null;
+  const customer = (
+    await sql<{
+      id: string;
+      name: string | null;
+      email: string | null;
+      phone: string | null;
+      tags: string[];
+      retention_driver: string | null;
+      acquired_at: Date | null;
+      erased_at: Date | null;
+      value: Json<{ currency: string; total: number | string | null; n: number | string; last: string | null }[]>;
+      orders: Json<{ id: string; amount_minor: number | string; currency: string; ordered_at: string; status: string }[]>;
+      tasks: Json<{ id: string; title: string; due_at: string | null }[]>;
+      others: Json<{ id: string; subject: string; status: string; channel: string; last_message_at: string }[]>;
+    }>`select cu.id, cu.name, cu.email, cu.phone, cu.tags, cu.retention_driver, cu.acquired_at, cu.erased_at,
+      (select coalesce(json_agg(v order by v.currency), '[]') from (select currency, sum(amount_minor) as total, count(*) as n, max(ordered_at) as last
+         from orders where customer_id = cu.id and status = 'paid' group by currency) v) as value,
+      (select coalesce(json_agg(o order by o.ordered_at desc), '[]') from (select id, amount_minor, currency, ordered_at, status
+         from orders where customer_id = cu.id order by ordered_at desc limit 5) o) as orders,
+      (select coalesce(json_agg(t order by t.due_at), '[]') from (select id, title, due_at
+         from tasks where customer_id = cu.id and status = 'open' order by due_at limit 10) t) as tasks,
+      (select coalesce(json_agg(x order by x.last_message_at desc), '[]') from (select id, subject, status, channel, last_message_at
+         from conversations where customer_id = cu.id and merged_into_id is null and (${except}::uuid is null or id <> ${except}::uuid)
+         order by last_message_at desc limit 5) x) as others
+    from customers cu where cu.id = ${customerId}`.execute(db)
+  ).rows[0];
   if (!customer) return null;
-  const [value, orders, tasks, others] = await Promise.all([
-    db
-      .selectFrom('orders')
-      .select(['currency', (eb) => eb.fn.sum<number>('amount_minor').as('total'), (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('ordered_at').as('last')])
-      .where('customer_id', '=', customerId)
-      .where('status', '=', 'paid')
-      .groupBy('currency')
-      .execute(),
-    db.selectFrom('orders').select(['id', 'amount_minor', 'currency', 'ordered_at', 'status']).where('customer_id', '=', customerId).orderBy('ordered_at', 'desc').limit(5).execute(),
-    db.selectFrom('tasks').select(['id', 'title', 'due_at']).where('customer_id', '=', customerId).where('status', '=', 'open').orderBy('due_at').limit(10).execute(),
-    db
-      .selectFrom('conversations')
-      .select(['id', 'subject', 'status', 'channel', 'last_message_at'])
-      .where('customer_id', '=', customerId)
-      .where('merged_into_id', 'is', null)
-      .$if(Boolean(exceptConversationId), (q) => q.where('id', '<>', exceptConversationId!))
-      .orderBy('last_message_at', 'desc')
-      .limit(5)
-      .execute(),
-  ]);
+  const list = <T>(v: Json<T[]>): T[] => (typeof v === 'string' ? (JSON.parse(v) as T[]) : v);
+  const at = (v: string | null) => (v === null ? null : new Date(v));
   return {
     id: customer.id,
     name: customer.name,
@@ -318,9 +324,12 @@ export async function customerPanel(db: Database, customerId: string, exceptConv
     retentionDriver: customer.retention_driver,
     customerSince: customer.acquired_at,
     erased: Boolean(customer.erased_at),
-    value: value.map((v) => ({ currency: v.currency, totalMinor: Number(v.total ?? 0), orders: Number(v.n), lastOrderAt: v.last })),
-    recentOrders: orders.map((o) => ({ id: o.id, amountMinor: o.amount_minor, currency: o.currency, orderedAt: o.ordered_at, status: o.status })),
-    openTasks: tasks.map((t) => ({ id: t.id, title: t.title, dueAt: t.due_at })),
-    otherConversations: others.map((o) => ({ id: o.id, subject: o.subject, status: o.status, channel: o.channel, lastMessageAt: o.last_message_at })),
+    value: list(customer.value).map((v) => ({ currency: v.currency, totalMinor: Number(v.total ?? 0), orders: Number(v.n), lastOrderAt: at(v.last) })),
+    recentOrders: list(customer.orders).map((o) => ({ id: o.id, amountMinor: Number(o.amount_minor), currency: o.currency, orderedAt: at(o.ordered_at), status: o.status })),
+    openTasks: list(customer.tasks).map((t) => ({ id: t.id, title: t.title, dueAt: at(t.due_at) })),
+    otherConversations: list(customer.others).map((o) => ({ id: o.id, subject: o.subject, status: o.status, channel: o.channel, lastMessageAt: at(o.last_message_at) })),
   };
 }
+
+/** A json column: parsed by the driver, or its text. */
+type Json<T> = T | string;

@@ -44,6 +44,8 @@ export interface InboundMessage {
   receivedAt: Date;
   /** a known conversation (chat): the message joins it */
   conversationId?: string;
+  /** a visitor's line through a chat token: the conversation (after merges) must be a chat, else 403 */
+  visitorChat?: boolean;
   priority?: Priority;
   /** a first-response target of its own (a call-back request: 60 business minutes) */
   firstResponseMinutes?: number;
@@ -337,10 +339,25 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
     }
     let conversation: Conversation | undefined;
     let customerId: string;
+    /** the conversation's last activity and count already include this message */
+    let bumped = false;
     if (m.conversationId) {
-      const lock = (id: string) => trx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst() as Promise<Conversation | undefined>;
-      conversation = await lock(m.conversationId);
-      if (conversation?.merged_into_id) conversation = await lock(await followMerge(trx, conversation.merged_into_id));
+      // The usual case (not merged) in one statement: the conversation bumped (which locks it) and
+      // read back. A merged one is followed to the conversation it joined, then bumped with the message.
+      conversation = (await trx
+        .updateTable('conversations')
+        .set((eb) => ({ last_message_at: m.receivedAt, updated_at: new Date(), message_count: eb('message_count', '+', 1) }))
+        .where('id', '=', m.conversationId)
+        .where('merged_into_id', 'is', null)
+        .returningAll()
+        .executeTakeFirst()) as Conversation | undefined;
+      bumped = Boolean(conversation);
+      if (!conversation) {
+        const lock = (id: string) => trx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst() as Promise<Conversation | undefined>;
+        conversation = await lock(m.conversationId);
+        if (conversation?.merged_into_id) conversation = await lock(await followMerge(trx, conversation.merged_into_id));
+      }
+      if (m.visitorChat && conversation?.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
       if (!conversation) throw notFound('Conversation');
       customerId = conversation.customer_id;
     } else {
@@ -422,7 +439,7 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
       attachments: m.attachments ?? [],
       at: now,
       userId: null,
-      counted: created,
+      counted: created || bumped,
       timeline: batch?.touchpoints,
     });
     if (m.imap) await recordImapUid(trx, m.imap);
@@ -555,45 +572,154 @@ export interface Actor {
  * stops the first-response clock; the conversation then waits on the customer (pending, clocks
  * paused) unless another status is asked for.
  */
-export async function replyToConversation(
+export function replyToConversation(
   ctx: AppContext,
   conversationId: string,
   actor: Actor,
   input: { text: string; status?: 'open' | 'pending' | 'resolved' },
 ): Promise<{ messageId: string; emailId: string | null }> {
-  const now = ctx.now();
-  const bh = await businessHours(ctx.db);
-  const conv = await loadConversation(ctx.db, conversationId);
-  if (conv.automatic && conv.message_count > 0 && !(await hasHumanMessage(ctx.db, conversationId))) {
+  return new Promise((resolve, reject) => {
+    let q = replyQueues.get(ctx.db);
+    if (!q) replyQueues.set(ctx.db, (q = { waiting: [], running: false }));
+    q.waiting.push({ r: { conversationId, actor, input, now: ctx.now() }, resolve, reject });
+    if (!q.running) void drainReplies(ctx, q);
+  });
+}
+
+// Group commit for replies, as for inbound messages (drainInbound): replies that arrive while one
+// is being written (agents answering several chats at once) are stored together in the next
+// transaction — one begin/commit and one timeline insert for the lot, three statements each. A
+// batch that fails in any way is rolled back and its replies stored one by one, so each caller
+// gets its own answer. Mail is queued and live listeners told after the commit, in order.
+interface ReplyRequest {
+  conversationId: string;
+  actor: Actor;
+  input: { text: string; status?: 'open' | 'pending' | 'resolved' };
+  now: Date;
+}
+interface QueuedReply {
+  r: ReplyRequest;
+  resolve: (r: { messageId: string; emailId: string | null }) => void;
+  reject: (err: unknown) => void;
+}
+const replyQueues = new WeakMap<Database, { waiting: QueuedReply[]; running: boolean }>();
+
+async function drainReplies(ctx: AppContext, q: { waiting: QueuedReply[]; running: boolean }): Promise<void> {
+  q.running = true;
+  try {
+    while (q.waiting.length) {
+      const batch = q.waiting.splice(0, INBOUND_BATCH_MAX);
+      if (batch.length > 1) {
+        let stored: StoredReply[] | null = null;
+        try {
+          stored = await storeReplies(
+            ctx,
+            batch.map((b) => b.r),
+          );
+        } catch {
+          // one of them is refused (or the database hiccuped): each on its own below
+        }
+        if (stored) {
+          for (const [i, b] of batch.entries()) await sendReply(ctx, stored[i]).then(b.resolve, b.reject);
+          continue;
+        }
+      }
+      for (const b of batch) {
+        await storeReplies(ctx, [b.r])
+          .then(([one]) => sendReply(ctx, one))
+          .then(b.resolve, b.reject);
+      }
+    }
+  } finally {
+    q.running = false;
+  }
+}
+
+interface StoredReply {
+  request: ReplyRequest;
+  conv: Conversation;
+  to: string | null;
+  parent: { email_message_id: string | null; email_references: string[] } | undefined;
+  messageId: string;
+}
+
+/** Replies in one transaction; throws when any of them fails (nothing is stored then). */
+async function storeReplies(ctx: AppContext, requests: ReplyRequest[]): Promise<StoredReply[]> {
+  const settings = await getInboxSettings(ctx.db);
+  const bh = await businessHours(ctx.db, settings);
+  return ctx.db.transaction().execute(async (trx) => {
+    const timeline: TouchpointRow[] = [];
+    const out: StoredReply[] = [];
+    for (const request of requests) out.push(await storeReply(ctx, trx, request, settings, bh, timeline));
+    if (timeline.length) await insertHistory(trx, { touchpoints: timeline });
+    return out;
+  });
+}
+
+/**
+ * One reply in the caller's transaction: the conversation locked with its customer's address, the
+ * message (its timeline entry added to `timeline`), and one update of the conversation (its last
+ * activity, count, first response and status together). An email reply also reads the customer's
+ * latest mail (its threading headers).
+ */
+async function storeReply(ctx: AppContext, trx: Database, request: ReplyRequest, settings: InboxSettings, bh: BusinessHours, timeline: TouchpointRow[]): Promise<StoredReply> {
+  const { conversationId, actor, input, now } = request;
+  const status = input.status ?? 'pending';
+  const c = (await trx
+    .selectFrom('conversations as c')
+    .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
+    .selectAll('c')
+    .select(['cu.email as customer_email', 'cu.erased_at as customer_erased_at'])
+    .where('c.id', '=', conversationId)
+    .forUpdate('c')
+    .executeTakeFirst()) as (Conversation & { customer_email: string | null; customer_erased_at: Date | null }) | undefined;
+  if (!c) throw notFound('Conversation');
+  if (c.automatic && c.message_count > 0 && !(await hasHumanMessage(trx, conversationId))) {
     throw new HttpError(409, 'automatic', 'This conversation holds only automatic mail (auto-replies or bounces); it is never answered');
   }
-  const customer = await ctx.db.selectFrom('customers').select(['email', 'erased_at']).where('id', '=', conv.customer_id).executeTakeFirst();
-  const to = conv.channel === 'chat' ? null : (conv.reply_to_address ?? customer?.email ?? null);
-  if (conv.channel !== 'chat' && !to) throw new HttpError(409, 'no_address', 'This customer has no email address to reply to; log a call instead');
-  if (customer?.erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
-  const parent = await ctx.db
-    .selectFrom('messages')
-    .select(['email_message_id', 'email_references'])
-    .where('conversation_id', '=', conversationId)
-    .where('author_kind', '=', 'customer')
-    .where('email_message_id', 'is not', null)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const status = input.status ?? 'pending';
-  const messageId = await ctx.db.transaction().execute(async (trx) => {
-    const c = await loadConversation(trx, conversationId, true);
-    const m = await insertMessage(trx, { conversationId, customerId: c.customer_id, channel: c.channel, subject: c.subject, authorKind: 'agent', text: input.text, at: now, userId: actor.id });
-    await trx
-      .updateTable('conversations')
-      .set({
-        ...(c.first_responded_at ? {} : { first_responded_at: now, first_response_due_at: null, sla_first_left_ms: null }),
-        ...(await statusChange(ctx, trx, c, status, now, bh, actor.id)),
-      })
-      .where('id', '=', conversationId)
-      .execute();
-    return m.id;
+  const to = c.channel === 'chat' ? null : (c.reply_to_address ?? c.customer_email ?? null);
+  if (c.channel !== 'chat' && !to) throw new HttpError(409, 'no_address', 'This customer has no email address to reply to; log a call instead');
+  if (c.customer_erased_at) throw new HttpError(409, 'erased', 'This customer was erased');
+  const parent = to
+    ? await trx
+        .selectFrom('messages')
+        .select(['email_message_id', 'email_references'])
+        .where('conversation_id', '=', conversationId)
+        .where('author_kind', '=', 'customer')
+        .where('email_message_id', 'is not', null)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+    : undefined;
+  const m = await insertMessage(trx, {
+    conversationId,
+    customerId: c.customer_id,
+    channel: c.channel,
+    subject: c.subject,
+    authorKind: 'agent',
+    text: input.text,
+    at: now,
+    userId: actor.id,
+    counted: true, // bumped below, with the status
+    timeline,
   });
+  await trx
+    .updateTable('conversations')
+    .set((eb) => ({
+      last_message_at: now,
+      message_count: eb('message_count', '+', 1),
+      ...(c.first_responded_at ? {} : { first_responded_at: now, first_response_due_at: null, sla_first_left_ms: null }),
+      ...statusChangeWith(settings, c, status, now, bh),
+    }))
+    .where('id', '=', conversationId)
+    .execute();
+  if (status === 'resolved' && c.status !== 'resolved') await emitResolved(ctx, trx, c, actor.id);
+  return { request, conv: c, to, parent, messageId: m.id };
+}
+
+/** After the commit: an email reply is queued with its threading headers; live listeners are told. */
+async function sendReply(ctx: AppContext, { request, conv, to, parent, messageId }: StoredReply): Promise<{ messageId: string; emailId: string | null }> {
+  const { conversationId, input } = request;
   let emailId: string | null = null;
   if (to) {
     const headers: Record<string, string> = {};
@@ -638,10 +764,18 @@ async function hasHumanMessage(db: Database, conversationId: string): Promise<bo
 
 /** Column values for a move to `status` (clocks paused, resumed, restarted or stopped), and its event. */
 async function statusChange(ctx: AppContext, trx: Database, c: Conversation, status: ConversationStatus, now: Date, bh: BusinessHours, userId: string | null, snoozedUntil?: Date) {
-  const settings = await getInboxSettings(trx);
+  if (status === 'resolved' && c.status !== 'resolved') await emitResolved(ctx, trx, c, userId);
+  return statusChangeWith(await getInboxSettings(ctx.db), c, status, now, bh, snoozedUntil);
+}
+
+function emitResolved(ctx: AppContext, trx: Database, c: Conversation, userId: string | null) {
+  return ctx.events.emit(trx, 'conversation.resolved', { conversationId: c.id, customerId: c.customer_id, channel: c.channel, resolvedByUserId: userId });
+}
+
+/** Column values for a move to `status`: clocks paused, resumed, restarted or stopped. */
+function statusChangeWith(settings: InboxSettings, c: Conversation, status: ConversationStatus, now: Date, bh: BusinessHours, snoozedUntil?: Date) {
   const base = { status, updated_at: new Date(), snoozed_until: status === 'snoozed' ? (snoozedUntil ?? null) : null };
   if (status === 'resolved') {
-    if (c.status !== 'resolved') await ctx.events.emit(trx, 'conversation.resolved', { conversationId: c.id, customerId: c.customer_id, channel: c.channel, resolvedByUserId: userId });
     return {
       ...base,
       resolved_at: c.status === 'resolved' ? c.resolved_at : now,
