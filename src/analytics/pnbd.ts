@@ -66,11 +66,9 @@ function series1(b: number, c: number, z: number, d?: Float64Array): number {
  * with ρ = r+s+x (Euler's transformation 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a,c−b;c;z)).
  * With `grad`, writes its derivatives by r, α, s and β into grad[at..at+3].
  */
-function logPiece(p: ParetoNbdParams, x: number, t: number, grad?: Float64Array, at = 0): number {
+function logPiece(p: ParetoNbdParams, x: number, t: number, grad?: Float64Array, at = 0, la = Math.log(p.alpha + t), lb = Math.log(p.beta + t)): number {
   const { r, alpha, s, beta } = p;
   const rho = r + s + x;
-  const la = Math.log(alpha + t);
-  const lb = Math.log(beta + t);
   if (alpha >= beta) {
     const z = (alpha - beta) / (alpha + t);
     const S = series1(r + x, rho + 1, z, grad ? scratch : undefined);
@@ -216,6 +214,18 @@ class Likelihood {
   private readonly pieces: Float64Array;
   /** per pair: d piece / d (r, α, s, β) */
   private readonly pieceGrad: Float64Array;
+  /**
+   * the distinct times (t_x and T), each pair's and group's index into them, and each group's
+   * index into xs: ln(α+t), ln(β+t) and ln(s/(r+s+x)) are taken once per evaluation from tables
+   * (the same values as per group: a few thousand logs instead of hundreds of thousands)
+   */
+  private readonly tVals: Float64Array;
+  private readonly pairTi: Int32Array;
+  private readonly gTi: Int32Array;
+  private readonly gXi: Int32Array;
+  private readonly lnA: Float64Array;
+  private readonly lnB: Float64Array;
+  private readonly lnSx: Float64Array;
 
   constructor(private readonly data: BgNbdData) {
     const byX = new Map<number, number>();
@@ -251,6 +261,29 @@ class Likelihood {
     this.pairT = Float64Array.from(pt);
     this.pieces = new Float64Array(px.length);
     this.pieceGrad = new Float64Array(4 * px.length);
+    const tIndex = new Map<number, number>();
+    const tv: number[] = [];
+    const ti = (t: number) => {
+      let k = tIndex.get(t);
+      if (k === undefined) {
+        k = tv.push(t) - 1;
+        tIndex.set(t, k);
+      }
+      return k;
+    };
+    this.pairTi = new Int32Array(pt.length);
+    for (let k = 0; k < pt.length; k++) this.pairTi[k] = ti(pt[k]);
+    this.gTi = new Int32Array(n);
+    this.gXi = new Int32Array(n);
+    const xIndex = new Map(this.xs.map((v, k) => [v, k]));
+    for (let i = 0; i < n; i++) {
+      this.gTi[i] = ti(data.T[i]);
+      this.gXi[i] = xIndex.get(data.x[i])!;
+    }
+    this.tVals = new Float64Array(tv);
+    this.lnA = new Float64Array(tv.length);
+    this.lnB = new Float64Array(tv.length);
+    this.lnSx = new Float64Array(this.xs.length);
   }
 
   /** log-likelihood; with `grad`, writes d LL / d log(param) for (r, α, s, β). */
@@ -267,11 +300,20 @@ class Likelihood {
     for (let k = 0; k < this.xs.length; k++) {
       ll += this.xWeights[k] * lgamma(r + this.xs[k]);
       if (grad) gr += this.xWeights[k] * digamma(r + this.xs[k]);
+      this.lnSx[k] = Math.log(s / (r + s + this.xs[k]));
+    }
+    const { lnA, lnB, tVals } = this;
+    for (let k = 0; k < tVals.length; k++) {
+      lnA[k] = Math.log(alpha + tVals[k]);
+      lnB[k] = Math.log(beta + tVals[k]);
     }
     // series pieces only where the series converges fast; other groups are integrated directly
     const pg = this.pieceGrad;
     const pieceGrad = grad ? pg : undefined;
-    for (let k = 0; k < this.pairX.length; k++) this.pieces[k] = zOf(p, this.pairT[k]) <= SERIES_MAX_Z ? logPiece(p, this.pairX[k], this.pairT[k], pieceGrad, 4 * k) : NaN;
+    for (let k = 0; k < this.pairX.length; k++) {
+      const t = this.pairTi[k];
+      this.pieces[k] = zOf(p, this.pairT[k]) <= SERIES_MAX_Z ? logPiece(p, this.pairX[k], this.pairT[k], pieceGrad, 4 * k, lnA[t], lnB[t]) : NaN;
+    }
     const { x, tx, T, w } = this.data;
     const dd = deadGrad;
     for (let i = 0; i < x.length; i++) {
@@ -283,14 +325,15 @@ class Likelihood {
       if (Number.isNaN(a)) dead = logDeadByQuadrature(p, xi, tx[i], T[i], grad ? dd : undefined);
       else {
         const b = this.pieces[this.gT[i]];
-        dead = Math.log(s / (r + s + xi)) + logDiff(a, b);
+        dead = this.lnSx[this.gXi[i]] + logDiff(a, b);
         q = Math.exp(b - a);
       }
-      const la = Math.log(alpha + T[i]);
-      const lb = Math.log(beta + T[i]);
+      const la = lnA[this.gTi[i]];
+      const lb = lnB[this.gTi[i]];
       const alive = -(r + xi) * la - s * lb;
       const hi = Math.max(alive, dead);
-      const totalI = hi + Math.log(Math.exp(alive - hi) + Math.exp(dead - hi));
+      // e^(hi − hi) is exactly 1: one exp, the same sum as e^(alive − hi) + e^(dead − hi)
+      const totalI = hi + Math.log(1 + Math.exp((alive === hi ? dead : alive) - hi));
       const wi = w[i];
       ll += wi * totalI;
       if (!grad) continue;
