@@ -7,6 +7,7 @@ import { makeOrder } from '../customers/testing/factories.js';
 import { type Caller, createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
+import { creditOrdersWrittenAt } from './loyalty.credits.js';
 import { noticeExpiring } from './loyalty.expiry.js';
 import { refreshTiers } from './loyalty.tiers.js';
 
@@ -29,14 +30,14 @@ const redeliver = async () => {
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown) =>
   t.app.inject({ method, url, headers: who.headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 const newCustomer = async (name: string, extra: Record<string, unknown> = {}) => (await call('POST', '/api/customers', agent, { name, ...extra })).json().id as string;
-/** Orders written in one transaction with one order.created event, as an import slice is. */
-const slice = async (orders: { customerId: string; ref: string; amountMinor: number }[]) => {
-  await t.ctx.db.transaction().execute(async (trx) => {
+/** Orders written in one transaction with one order.created event, as an import slice is; returns the event's instant. */
+const slice = async (orders: { customerId: string; ref: string; amountMinor: number }[]) =>
+  t.ctx.db.transaction().execute(async (trx) => {
     for (const o of orders) await makeOrder(trx, o.customerId, { external_id: o.ref, amount_minor: o.amountMinor, ordered_at: clock });
     const at = (await sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
     await t.ctx.events.emit(trx, 'order.created', { writtenAt: at, source: 'import' });
+    return at;
   });
-};
 const results = async (refs: string[]) =>
   Object.fromEntries((await t.ctx.db.selectFrom('loyalty_order_codes').select(['order_ref', 'result']).where('order_ref', 'in', refs).execute()).map((r) => [r.order_ref, r.result]));
 
@@ -93,6 +94,44 @@ describe('crediting an import slice', () => {
     // recomputing from the ledger changes nothing: the kept points were right
     expect(await refreshTiers(t.ctx, { customerIds: [ann, ben, cy] })).toEqual([]);
     expect((await tierOf(cy)).year_points).toBe(300);
+  });
+});
+
+describe('several events credited together', () => {
+  it("credits several slices' orders and codes in one call, each once; their deliveries afterwards add nothing", async () => {
+    const code = (await call('POST', '/api/loyalty/codes', agent, { percentOff: 10, use: 'multi', usageLimit: 1 })).json().code.code as string;
+    expect(
+      (
+        await call('POST', '/api/loyalty/order-codes', agent, {
+          orders: [
+            { orderId: 'MB-2', code },
+            { orderId: 'MB-3', code },
+          ],
+        })
+      ).statusCode,
+    ).toBe(200);
+    const [dee, eli] = [await newCustomer('Dee Batch'), await newCustomer('Eli Batch')];
+    const first = await slice([{ customerId: dee, ref: 'MB-1', amountMinor: 12_000 }]);
+    const second = await slice([
+      { customerId: dee, ref: 'MB-2', amountMinor: 3_000 },
+      { customerId: eli, ref: 'MB-3', amountMinor: 45_000 },
+    ]);
+    const done = await creditOrdersWrittenAt(t.ctx, [first, second]);
+    expect(done).toMatchObject({ earned: 3, codes: 2 });
+    await deliver();
+    await redeliver();
+    const entries = await sql<{ customer_id: string; points: number; id: string }>`
+      select customer_id, points, id::text from loyalty_ledger where customer_id in (${dee}, ${eli}) order by customer_id, points`.execute(t.ctx.db);
+    const sum = (id: string) => entries.rows.filter((e) => e.customer_id === id).reduce((n, e) => n + Number(e.points), 0);
+    expect(entries.rows).toHaveLength(3);
+    expect([sum(dee), sum(eli)]).toEqual([150, 450]);
+    // ids made in SQL: uuid version 7 layout, variant 8
+    for (const e of entries.rows) expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    // the code of limit 1 went to one order only; the year's points kept equal the ledger's
+    expect(Object.values(await results(['MB-2', 'MB-3'])).sort()).toEqual(['code_used_up', 'redeemed']);
+    expect(await refreshTiers(t.ctx, { customerIds: [dee, eli] })).toEqual([]);
+    const tiers = await t.ctx.db.selectFrom('loyalty_tiers').select(['customer_id', 'year_points']).where('customer_id', 'in', [dee, eli]).execute();
+    expect(Object.fromEntries(tiers.map((x) => [x.customer_id, x.year_points]))).toEqual({ [dee]: 150, [eli]: 450 });
   });
 });
 

@@ -14,8 +14,8 @@ import { announceTierChanges, type TierChange, tierCase, toChanges, YEAR_MS } fr
 
 type Rules = LoyaltySettings & { effectiveCurrency: string };
 
-/** The orders written at one instant (and the referrals they complete), or only the referrals of these new customers. */
-export type CreditScope = { writtenAt: string } | { referredIds: string[] };
+/** The orders written at one instant or several (and the referrals they complete), or only the referrals of these new customers. */
+export type CreditScope = { writtenAt: string | string[] } | { referredIds: string[] };
 
 export interface DueReferral {
   id: string;
@@ -38,7 +38,7 @@ export interface Credits {
 export async function writeCredits(trx: Transaction<DB>, now: Date, rules: Rules, scope: CreditScope): Promise<Credits> {
   const since = new Date(now.getTime() - YEAR_MS);
   const scale = 10 ** minorDigits(rules.effectiveCurrency);
-  const filter = 'writtenAt' in scope ? sql`o.created_at = ${scope.writtenAt}::timestamptz` : sql`o.customer_id = any(${scope.referredIds}::uuid[])`;
+  const filter = 'writtenAt' in scope ? sql`o.created_at = any(${[scope.writtenAt].flat()}::timestamptz[])` : sql`o.customer_id = any(${scope.referredIds}::uuid[])`;
   const orderEntries =
     'writtenAt' in scope
       ? sql`select customer_id, 'earn' as kind, points, reason, 'order:' || id as idempotency_key, id as order_id, 'order' as source, ordered_at as occurred_at from (
@@ -140,5 +140,5 @@ export async function creditScope(ctx: AppContext, scope: CreditScope): Promise<
   });
 }
 
-/** Credits the orders one transaction wrote (the order.created event). */
-export const creditOrdersWrittenAt = (ctx: AppContext, writtenAt: string) => creditScope(ctx, { writtenAt });
+/** Credits the orders one transaction wrote (the order.created event), or several such transactions' orders together. */
+export const creditOrdersWrittenAt = (ctx: AppContext, writtenAt: string | string[]) => creditScope(ctx, { writtenAt });

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, createTestApp, type TestApp } from '../app/testing/test-app.js';
 import { DELIVER_JOB } from '../platform/events/events.service.js';
 import { drainJobs } from '../platform/jobs/jobs.service.js';
+import { localDate } from '../platform/time.js';
 import { setPlaybookEnabled } from '../playbooks/index.js';
+import { getWorkspace } from '../workspace/index.js';
 import { creditBirthdays } from './loyalty.rewards.js';
 
 let t: TestApp;
@@ -155,7 +157,8 @@ describe('the rules of the Settings form', () => {
 describe('birthdays, reviews, tiers', () => {
   it('birthday points once a year, review points once per review', async () => {
     await call('PUT', '/api/loyalty/settings', owner, { pointsOnBirthday: 25, pointsPerReview: 15 });
-    const today = clock.toISOString().slice(5, 10);
+    // today in the workspace's time zone, as the job counts it (the UTC date differs in the last hour before midnight in Amsterdam)
+    const today = localDate(clock, (await getWorkspace(t.ctx.db))?.timeZone ?? 'UTC').slice(5, 10);
     const cat = await newCustomer('Cat Birthday', { birthday: `1990-${today}` });
     const dan = await newCustomer('Dan Other', { birthday: '1990-01-01' === `1990-${today}` ? '1990-06-15' : '1990-01-01' });
     expect(await creditBirthdays(t.ctx)).toBeGreaterThanOrEqual(1);

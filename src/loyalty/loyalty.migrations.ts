@@ -165,4 +165,24 @@ export const loyaltyMigrations: MigrationSet = {
       await sql`alter table loyalty_tiers add constraint loyalty_tiers_customer_id_fkey foreign key (customer_id) references customers (id)`.execute(db);
     },
   },
+  '0655_loyalty_ledger_sequential_ids': {
+    // A new entry's id came from gen_random_uuid(): a strong random number per row (costly in the
+    // WebAssembly build) landing on a random page of the primary key. Ids are now made in SQL from
+    // the statement's time and a sequence, in the uuid version 7 layout (48 bits of Unix ms, '7',
+    // variant '8', 60 bits of the sequence): still uuids, unique, never equal to an older random
+    // (version 4) id, and an import slice's entries go to the right-hand end of the index.
+    // Referrals still pending are found by the customer who was referred (every credited slice asks).
+    async up(db: MigrationDb) {
+      await sql`create sequence loyalty_ledger_id_seq owned by loyalty_ledger.id`.execute(db);
+      await sql`
+        alter table loyalty_ledger alter column id set default (
+          lpad(to_hex((extract(epoch from now()) * 1000)::bigint), 12, '0') || '7000' || '8' || lpad(to_hex(nextval('loyalty_ledger_id_seq')), 15, '0'))::uuid`.execute(db);
+      await sql`create index loyalty_referrals_pending on loyalty_referrals (referred_customer_id) where status = 'pending'`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`drop index if exists loyalty_referrals_pending`.execute(db);
+      await sql`alter table loyalty_ledger alter column id set default gen_random_uuid()`.execute(db);
+      await sql`drop sequence if exists loyalty_ledger_id_seq`.execute(db);
+    },
+  },
 };

@@ -44,8 +44,8 @@ async function ordersHaveCodeColumn(db: Executor): Promise<boolean> {
  * what the code is (a referral code, a promo code's row) and whether it was redeemed for the
  * order already: one statement.
  */
-async function ordersWithCodes(db: Executor, where: { writtenAt: string } | { orderRefs: string[] }): Promise<OrderWithCode[]> {
-  const filter = 'writtenAt' in where ? sql`o.created_at = ${where.writtenAt}::timestamptz` : sql`o.external_id = any(${where.orderRefs}::text[])`;
+async function ordersWithCodes(db: Executor, where: { writtenAt: string | string[] } | { orderRefs: string[] }): Promise<OrderWithCode[]> {
+  const filter = 'writtenAt' in where ? sql`o.created_at = any(${[where.writtenAt].flat()}::timestamptz[])` : sql`o.external_id = any(${where.orderRefs}::text[])`;
   // [[:space:]], not \s: a backslash in this template literal never reaches SQL ('\s+' arrived as 's+')
   const own = (await ordersHaveCodeColumn(db)) ? sql`coalesce(nullif(trim(oc.code), ''), nullif(trim(o.promo_code), ''))` : sql`oc.code`;
   const r = await sql<OrderWithCode>`
@@ -73,7 +73,7 @@ interface Candidate {
  * orders: the codes are read together and every promo redemption is one statement
  * (redeemForOrders). Returns what happened per order.
  */
-export async function applyOrderCodes(trx: Transaction<DB>, now: Date, where: { writtenAt: string } | { orderRefs: string[] }): Promise<{ orderId: string; result: string }[]> {
+export async function applyOrderCodes(trx: Transaction<DB>, now: Date, where: { writtenAt: string | string[] } | { orderRefs: string[] }): Promise<{ orderId: string; result: string }[]> {
   const orders = await ordersWithCodes(trx, where);
   if (!orders.length) return [];
   const result = new Map<string, string>();
@@ -102,31 +102,38 @@ export async function applyOrderCodes(trx: Transaction<DB>, now: Date, where: { 
       else candidates.push({ order: o, code: c, key, discount: discountFor(c, amount) });
     }
   }
-  for (const [orderId, r] of await redeemForOrders(trx, now, candidates)) result.set(orderId, r);
-
-  const recorded = orders.filter((o) => o.external_id);
-  if (recorded.length) {
-    await sql`
-      update loyalty_order_codes oc set applied_at = ${now}, result = x.result
-      from unnest(${recorded.map((o) => o.external_id)}::text[], ${recorded.map((o) => result.get(o.id) ?? 'code_unknown')}::text[]) as x(order_ref, result)
-      where oc.order_ref = x.order_ref and oc.applied_at is null`.execute(trx);
-  }
+  // the results known already are recorded by the redemption's statement (or alone when nothing is to be redeemed)
+  const known = orders.filter((o) => o.external_id && result.has(o.id)).map((o) => ({ ref: o.external_id as string, result: result.get(o.id) as string }));
+  if (candidates.length) for (const [orderId, r] of await redeemForOrders(trx, now, candidates, known)) result.set(orderId, r);
+  else if (known.length) await sql`with ${recordResults(now, known)} select 1`.execute(trx);
   return orders.map((o) => ({ orderId: o.id, result: result.get(o.id) ?? 'code_unknown' }));
+}
+
+/** The common table expression that records each order reference's result (once: a result recorded before stays). */
+function recordResults(now: Date, known: { ref: string; result: string }[], more = sql``) {
+  return sql`recorded as (
+      update loyalty_order_codes oc set applied_at = ${now}, result = x.result
+      from (select * from unnest(${known.map((k) => k.ref)}::text[], ${known.map((k) => k.result)}::text[]) ${more}) as x(order_ref, result)
+      where oc.order_ref = x.order_ref and oc.applied_at is null
+      returning 1)`;
 }
 
 /**
  * One statement for every promo redemption of a batch: codes locked in one order, a single-use
  * code once per customer (earlier redemptions and the batch's own duplicates refused), each
- * code's count raised by what was inserted and never past its limit (the orders ranked by time).
+ * code's count raised by what was inserted and never past its limit (the orders ranked by time);
+ * the results of the batch's orders (and those `known` before) recorded against their references.
  */
-async function redeemForOrders(trx: Transaction<DB>, now: Date, cs: Candidate[]): Promise<Map<string, string>> {
+async function redeemForOrders(trx: Transaction<DB>, now: Date, cs: Candidate[], known: { ref: string; result: string }[]): Promise<Map<string, string>> {
   if (!cs.length) return new Map();
   const r = await sql<{ key: string; result: string }>`
-    with cand as (
+    with cand0 as (
       select * from unnest(${cs.map((_, i) => i)}::int[], ${cs.map((c) => c.key)}::text[], ${cs.map((c) => c.code.id)}::uuid[], ${cs.map((c) => c.order.customer_id)}::uuid[],
         ${cs.map((c) => c.order.external_id ?? c.order.id)}::text[], ${cs.map((c) => Number(c.order.amount_minor))}::bigint[], ${cs.map((c) => c.discount)}::bigint[],
-        ${cs.map((c) => c.order.currency)}::text[], ${cs.map((c) => c.code.use === 'single')}::boolean[])
-        as x(ord, key, code_id, customer_id, order_ref, amount, discount, currency, single)),
+        ${cs.map((c) => c.order.currency)}::text[], ${cs.map((c) => c.code.use === 'single')}::boolean[], ${cs.map((c) => c.order.external_id ?? '')}::text[])
+        as x(ord, key, code_id, customer_id, order_ref, amount, discount, currency, single, ext)),
+    -- the shop's reference the result is recorded against (an order without one has none)
+    cand as (select x.*, nullif(x.ext, '') as ref from cand0 x),
     codes as (
       select id, usage_limit, used_count from loyalty_codes
       where id in (select code_id from cand) and disabled_at is null and (expires_at is null or expires_at > ${now})
@@ -145,9 +152,12 @@ async function redeemForOrders(trx: Transaction<DB>, now: Date, cs: Candidate[])
     bump as (
       update loyalty_codes k set used_count = k.used_count + n.n
       from (select code_id, count(*)::int as n from ins group by code_id) n where k.id = n.code_id
-      returning k.id)
-    select f.key, case when i.idempotency_key is not null then 'redeemed' when f.already then 'code_already_used' else 'code_used_up' end as result
-    from firsts f left join ins i on i.idempotency_key = f.key`.execute(trx);
+      returning k.id),
+    res as (
+      select f.key, case when i.idempotency_key is not null then 'redeemed' when f.already then 'code_already_used' else 'code_used_up' end as result
+      from firsts f left join ins i on i.idempotency_key = f.key),
+    ${recordResults(now, known, sql`union all select c.ref, r.result from res r join cand c on c.key = r.key where c.ref is not null`)}
+    select key, result from res`.execute(trx);
   const orderOf = new Map(cs.map((c) => [c.key, c.order.id]));
   return new Map(r.rows.map((x) => [orderOf.get(x.key) ?? x.key, x.result]));
 }

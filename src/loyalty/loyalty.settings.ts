@@ -2,7 +2,7 @@
 // tiers, and the referral reward.
 import { z } from 'zod';
 import type { Database } from '../platform/db/database.js';
-import { getFeatureSettings, getWorkspace, setFeatureSettings } from '../workspace/index.js';
+import { getWorkspace, setFeatureSettings } from '../workspace/index.js';
 
 export const tierInput = z.object({
   name: z.string().trim().min(1, 'is required').max(60),
@@ -80,8 +80,9 @@ export const defaultLoyaltySettings: LoyaltySettings = {
 };
 
 export async function getLoyaltySettings(db: Database): Promise<LoyaltySettings & { effectiveCurrency: string }> {
-  const s = await getFeatureSettings<LoyaltySettings>(db, 'loyalty', defaultLoyaltySettings);
+  // one read of the workspace row (what getFeatureSettings does, without reading it twice): crediting asks for every slice
   const ws = await getWorkspace(db);
+  const s: LoyaltySettings = { ...defaultLoyaltySettings, ...((ws?.extra?.loyalty as Partial<LoyaltySettings> | undefined) ?? {}) };
   return {
     ...s,
     referral: { ...defaultLoyaltySettings.referral, ...s.referral },
