@@ -4,7 +4,7 @@
 // probability θ ~ Beta(γ, δ). A customer is summarised by x (opportunities with a purchase),
 // t_x (the last of them, 0 without one) and n (opportunities so far); customers with the same
 // pattern are fitted once, weighted.
-import { bfgs, boundedExp, digamma, lbeta, lgamma, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
+import { bfgs, boundedExp, digamma, lbeta, lgamma, mapFloat64, negateWithinBounds, nelderMead, polishMinimum, settledInside } from './math.js';
 
 export interface BgBbParams {
   alpha: number;
@@ -30,14 +30,21 @@ export interface BgBbData {
 
 /** Groups customers by identical (x, t_x, n), sorted so the result does not depend on input order. */
 export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, n: ArrayLike<number>): BgBbData & { groupOf: Int32Array } {
-  const index = new Map<string, number>();
+  const index = new Map<string | number, number>();
   const keys: [number, number, number][] = [];
   const weights: number[] = [];
   const groupOf = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
+  for (let i = 0; i < x.length; i++)
     if (!(x[i] >= 0 && tx[i] >= x[i] && n[i] >= tx[i]) || !Number.isInteger(x[i]) || !Number.isInteger(tx[i]) || !Number.isInteger(n[i]))
       throw new Error(`customer ${i}: x ≤ t_x ≤ n must be whole numbers of opportunities`);
-    const key = `${x[i]}|${tx[i]}|${n[i]}`;
+  // x ≤ t_x ≤ n are whole numbers: (x K + t_x) K + n with K = max n + 1 names a pattern exactly
+  // while it stays an exact integer (no string per customer); else a text key
+  let maxN = 0;
+  for (let i = 0; i < n.length; i++) if (n[i] > maxN) maxN = n[i];
+  const K = maxN + 1;
+  const numeric = K * K * K < 2 ** 52;
+  for (let i = 0; i < x.length; i++) {
+    const key = numeric ? (x[i] * K + tx[i]) * K + n[i] : `${x[i]}|${tx[i]}|${n[i]}`;
     let g = index.get(key);
     if (g === undefined) {
       g = keys.push([x[i], tx[i], n[i]]) - 1;
@@ -52,10 +59,10 @@ export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, n: Ar
   for (const [k, g] of order.entries()) rank[g] = k;
   for (let i = 0; i < groupOf.length; i++) groupOf[i] = rank[groupOf[i]];
   return {
-    x: Float64Array.from(order, (g) => keys[g][0]),
-    tx: Float64Array.from(order, (g) => keys[g][1]),
-    n: Float64Array.from(order, (g) => keys[g][2]),
-    w: Float64Array.from(order, (g) => weights[g]),
+    x: mapFloat64(order, (g) => keys[g][0]),
+    tx: mapFloat64(order, (g) => keys[g][1]),
+    n: mapFloat64(order, (g) => keys[g][2]),
+    w: mapFloat64(order, (g) => weights[g]),
     groupOf,
   };
 }
