@@ -15,6 +15,7 @@ import './inbox.events.js';
 import { businessHours, getInboxSettings, targetsFor, type InboxSettings } from './inbox.settings.js';
 import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, Priority } from './inbox.tables.js';
 import { markSeen, publish } from './live.js';
+import { groupCommit } from './group-commit.js';
 import { route } from './routing.js';
 import { addBusinessMs, businessMsBetween, type BusinessHours } from './sla.js';
 import { continuesBySubject, replyReferences, replySubject, subjectKey, threadCandidates } from './threading.js';
@@ -176,56 +177,21 @@ async function findEmailThread(db: Database, m: InboundMessage, customerId: stri
  * new conversation — all in one transaction. Live listeners hear of it after the commit.
  */
 export function receiveMessage(ctx: AppContext, m: InboundMessage): Promise<Received> {
-  return new Promise((resolve, reject) => {
-    let q = inboundQueues.get(ctx.db);
-    if (!q) inboundQueues.set(ctx.db, (q = { waiting: [], running: false }));
-    q.waiting.push({ m, resolve, reject });
-    if (!q.running) void drainInbound(ctx, q);
-  });
+  return commitInbound(ctx, m);
 }
 
-// Group commit. Every inbound message used to be its own transaction, and on the embedded
-// database each statement is a round trip on its one connection (about a dozen per message:
-// profile in the README). Messages that arrive while a write is in progress are stored together
-// in the next transaction: one begin/commit, one Message-ID lock and one duplicate lookup for the
-// lot. A batch that fails in any way is rolled back and its messages stored one by one, so each
-// caller gets its own answer (an SMTP 250 still means "committed").
-interface QueuedInbound {
-  m: InboundMessage;
-  resolve: (r: Received) => void;
-  reject: (err: unknown) => void;
-}
-interface InboundQueue {
-  waiting: QueuedInbound[];
-  running: boolean;
-}
-const inboundQueues = new WeakMap<Database, InboundQueue>();
 /** At most this many messages share one transaction. */
 export const INBOUND_BATCH_MAX = 50;
 
-async function drainInbound(ctx: AppContext, q: InboundQueue): Promise<void> {
-  q.running = true;
-  try {
-    while (q.waiting.length) {
-      const batch = q.waiting.splice(0, INBOUND_BATCH_MAX);
-      if (batch.length > 1) {
-        try {
-          const results = await storeBatch(
-            ctx,
-            batch.map((b) => b.m),
-          );
-          for (const [i, b] of batch.entries()) b.resolve(results[i]);
-          continue;
-        } catch {
-          // one of them is refused (or the database hiccuped): each on its own below
-        }
-      }
-      for (const b of batch) await storeOne(ctx, b.m).then(b.resolve, b.reject);
-    }
-  } finally {
-    q.running = false;
-  }
-}
+// Every inbound message used to be its own transaction (about a dozen statements each: profile in
+// the README). Grouped, a batch shares one begin/commit, one Message-ID lock and one duplicate
+// lookup; an SMTP 250 still means "committed".
+const commitInbound = groupCommit<InboundMessage, Received, Received>({
+  max: INBOUND_BATCH_MAX,
+  many: (ctx, ms) => storeBatch(ctx, ms),
+  one: (ctx, m) => storeOne(ctx, m),
+  after: async (_ctx, r) => r,
+});
 
 interface Prepared {
   settings: InboxSettings;
@@ -237,7 +203,7 @@ async function prepare(ctx: AppContext): Promise<Prepared> {
   return { settings, bh: await businessHours(ctx.db, settings) };
 }
 
-/** Several messages in one transaction (see drainInbound); throws when any of them fails. */
+/** Several messages in one transaction (see commitInbound); throws when any of them fails. */
 async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Received[]> {
   const p = await prepare(ctx);
   const results = await ctx.db.transaction().execute(async (trx) => {
@@ -578,62 +544,25 @@ export function replyToConversation(
   actor: Actor,
   input: { text: string; status?: 'open' | 'pending' | 'resolved' },
 ): Promise<{ messageId: string; emailId: string | null }> {
-  return new Promise((resolve, reject) => {
-    let q = replyQueues.get(ctx.db);
-    if (!q) replyQueues.set(ctx.db, (q = { waiting: [], running: false }));
-    q.waiting.push({ r: { conversationId, actor, input, now: ctx.now() }, resolve, reject });
-    if (!q.running) void drainReplies(ctx, q);
-  });
+  return commitReply(ctx, { conversationId, actor, input, now: ctx.now() });
 }
 
-// Group commit for replies, as for inbound messages (drainInbound): replies that arrive while one
-// is being written (agents answering several chats at once) are stored together in the next
-// transaction — one begin/commit and one timeline insert for the lot, three statements each. A
-// batch that fails in any way is rolled back and its replies stored one by one, so each caller
-// gets its own answer. Mail is queued and live listeners told after the commit, in order.
 interface ReplyRequest {
   conversationId: string;
   actor: Actor;
   input: { text: string; status?: 'open' | 'pending' | 'resolved' };
   now: Date;
 }
-interface QueuedReply {
-  r: ReplyRequest;
-  resolve: (r: { messageId: string; emailId: string | null }) => void;
-  reject: (err: unknown) => void;
-}
-const replyQueues = new WeakMap<Database, { waiting: QueuedReply[]; running: boolean }>();
 
-async function drainReplies(ctx: AppContext, q: { waiting: QueuedReply[]; running: boolean }): Promise<void> {
-  q.running = true;
-  try {
-    while (q.waiting.length) {
-      const batch = q.waiting.splice(0, INBOUND_BATCH_MAX);
-      if (batch.length > 1) {
-        let stored: StoredReply[] | null = null;
-        try {
-          stored = await storeReplies(
-            ctx,
-            batch.map((b) => b.r),
-          );
-        } catch {
-          // one of them is refused (or the database hiccuped): each on its own below
-        }
-        if (stored) {
-          for (const [i, b] of batch.entries()) await sendReply(ctx, stored[i]).then(b.resolve, b.reject);
-          continue;
-        }
-      }
-      for (const b of batch) {
-        await storeReplies(ctx, [b.r])
-          .then(([one]) => sendReply(ctx, one))
-          .then(b.resolve, b.reject);
-      }
-    }
-  } finally {
-    q.running = false;
-  }
-}
+// Replies are group-committed like inbound messages (agents answering several chats at once): one
+// begin/commit and one timeline insert for the lot, three statements each. Mail is queued and live
+// listeners told after the commit, in order.
+const commitReply = groupCommit<ReplyRequest, StoredReply, { messageId: string; emailId: string | null }>({
+  max: INBOUND_BATCH_MAX,
+  many: (ctx, rs) => storeReplies(ctx, rs),
+  one: async (ctx, r) => (await storeReplies(ctx, [r]))[0],
+  after: (ctx, stored) => sendReply(ctx, stored),
+});
 
 interface StoredReply {
   request: ReplyRequest;
