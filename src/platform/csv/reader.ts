@@ -9,6 +9,8 @@ import { parse } from 'csv-parse';
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
+export { CsvRecord, type CsvByteReadOptions, readCsvRecords } from './byte-reader.js';
+
 export interface CsvReadResult {
   /** records delivered (blank lines included: they come as ['']) */
   records: number;
