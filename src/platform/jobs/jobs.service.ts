@@ -58,7 +58,11 @@ export function registerJobHandler(kind: string, handler: JobHandler): void {
  */
 export interface BatchHelpers {
   workerId: string;
+  /** how many jobs this worker runs at the same time (the handler may use it for its own lanes) */
+  concurrency: number;
   count(outcome: string): void;
+  /** marks jobs done that this worker still holds; how many it marked */
+  complete(db: Executor, jobs: Job[]): Promise<number>;
   fail(job: Job, error: unknown): Promise<void>;
 }
 export type BatchJobHandler = (ctx: AppContext, jobs: Job[], helpers: BatchHelpers) => Promise<void>;
@@ -181,6 +185,22 @@ async function completeJob(trx: Executor, jobId: string, workerId: string, now: 
   if (Number(r.numUpdatedRows) !== 1) throw new LeaseLostError(jobId);
 }
 
+async function completeJobs(db: Executor, jobs: Job[], workerId: string, now: Date): Promise<number> {
+  if (!jobs.length) return 0;
+  const r = await db
+    .updateTable('jobs')
+    .set({ status: 'done', finished_at: now, locked_until: null })
+    .where(
+      'id',
+      'in',
+      jobs.map((j) => j.id),
+    )
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 async function failJob(ctx: AppContext, job: Job, workerId: string, error: unknown): Promise<'retried' | 'failed'> {
   const message = failureMessage(error, error instanceof Error ? error.message : String(error));
   const permanent = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
@@ -283,7 +303,9 @@ async function runClaimedJobs(ctx: AppContext, options: RunOptions): Promise<Run
   const runBatch = async (kind: string, list: Job[]) => {
     const helpers: BatchHelpers = {
       workerId,
+      concurrency: Math.max(1, options.concurrency ?? 1),
       count,
+      complete: (db, list) => completeJobs(db, list, workerId, ctx.now()),
       fail: async (job, err) => {
         ctx.log.warn({ err, job: job.id, kind: job.kind }, 'job failed');
         count(await failJob(ctx, job, workerId, err));
