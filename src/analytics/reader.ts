@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { columnKey, columnNames, type ColumnField } from '../platform/columns.js';
-import { readCsvFile, readLinesOfFile } from '../platform/csv/reader.js';
-import { DayConverter, parseDay } from './dates.js';
+import { type CsvRecord, readCsvFile, readCsvRecords, readLinesOfFile } from '../platform/csv/reader.js';
+import { DayConverter, dayOfIsoInstantBytes, parseDay } from './dates.js';
 import { OrderTableBuilder, type BillingInterval, type OrderTable, type SubscriptionRow } from './orders.js';
 
 export interface RowError {
@@ -63,6 +63,119 @@ export function parseAmount(text: string, digits = 2): number | null {
   const v = Number(s);
   if (!Number.isFinite(v)) return null;
   return Math.round(v * 10 ** digits);
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * parseAmount's plain-decimal case on the bytes of a cell, b[s, e): NaN when the cell is not
+ * -?digits[.digits] with at most 15 digits (parseAmount on its text decides then). With at most
+ * 15 digits the digits are an exact integer M and 10^k is exact, so M / 10^k is the correctly
+ * rounded value of the decimal: the same number Number(text) gives.
+ */
+function plainAmountBytes(b: Uint8Array, s: number, e: number, digits: number): number {
+  let i = s;
+  const negative = b[i] === 45;
+  if (negative) i++;
+  let m = 0;
+  let count = 0;
+  let fraction = -1;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      count++;
+    } else if (c === 46 && fraction < 0 && count > 0) fraction = count;
+    else return NaN;
+  }
+  if (count === 0 || count > 15 || fraction === count) return NaN;
+  const k = fraction < 0 ? 0 : count - fraction;
+  const v = k === 0 ? m : m / POW10[k];
+  return Math.round((negative ? -v : v) * 10 ** digits);
+}
+
+/** JavaScript's trim() whitespace within ASCII (tab, line feed, vertical tab, form feed, carriage return, space) */
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * Customer ids by their bytes (ASCII ids, trimmed) → the builder's customer index: the builder's
+ * own Map is asked once per distinct id, not once per row with a string made for it.
+ */
+class ByteIdIndex {
+  private slots = new Int32Array(1 << 12).fill(-1);
+  private hashes = new Int32Array(1 << 11);
+  private starts = new Int32Array(1 << 11);
+  private lengths = new Int32Array(1 << 11);
+  private values = new Int32Array(1 << 11);
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private count = 0;
+
+  constructor(private readonly indexOf: (id: string) => number) {}
+
+  /** the index of the id b[s, e) (ASCII, trimmed, not empty) whose FNV-1a hash is h */
+  get(b: Uint8Array, s: number, e: number, h: number): number {
+    const mask = this.slots.length - 1;
+    const len = e - s;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const k = this.slots[slot];
+      if (k < 0) return this.add(b, s, e, h, slot);
+      if (this.hashes[k] !== h || this.lengths[k] !== len) continue;
+      const at = this.starts[k];
+      let i = 0;
+      while (i < len && this.arena[at + i] === b[s + i]) i++;
+      if (i === len) return this.values[k];
+    }
+  }
+
+  private add(b: Uint8Array, s: number, e: number, h: number, slot: number): number {
+    const k = this.count++;
+    if (k === this.hashes.length) {
+      const grow = (a: Int32Array) => {
+        const bigger = new Int32Array(a.length * 2);
+        bigger.set(a);
+        return bigger;
+      };
+      this.hashes = grow(this.hashes);
+      this.starts = grow(this.starts);
+      this.lengths = grow(this.lengths);
+      this.values = grow(this.values);
+    }
+    const len = e - s;
+    if (this.used + len > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      bigger.set(this.arena);
+      this.arena = bigger;
+    }
+    this.arena.set(b.subarray(s, e), this.used);
+    this.hashes[k] = h;
+    this.starts[k] = this.used;
+    this.lengths[k] = len;
+    this.used += len;
+    const value = this.indexOf(Buffer.from(b.buffer, b.byteOffset + s, len).toString('latin1'));
+    this.values[k] = value;
+    this.slots[slot] = k;
+    if (2 * this.count > this.slots.length) this.rehash();
+    return value;
+  }
+
+  private rehash() {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let k = 0; k < this.count; k++) {
+      let slot = this.hashes[k] & mask;
+      while (slots[slot] >= 0) slot = (slot + 1) & mask;
+      slots[slot] = k;
+    }
+    this.slots = slots;
+  }
+}
+
+/** whether b[s, e) holds the same bytes as `last` */
+function sameBytes(b: Uint8Array, s: number, e: number, last: Uint8Array | null): boolean {
+  if (last === null || last.length !== e - s) return false;
+  for (let i = 0; i < last.length; i++) if (last[i] !== b[s + i]) return false;
+  return true;
 }
 
 async function firstLine(file: string): Promise<string> {
@@ -147,7 +260,7 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
   };
   let first = true;
   let rows = 0;
-  await forEachRow(file, delimiter, (line, cells) => {
+  const onCells = (line: number, cells: string[]) => {
     if (first) {
       first = false;
       const headers = cells.map(normalizeHeader);
@@ -194,6 +307,71 @@ export async function readOrdersFile(file: string, choice: ColumnChoice = {}): P
         currency: curCol >= 0 ? (cells[curCol] ?? '').trim() || undefined : undefined,
       });
     } else builder.addRow(builder.customerIndex(id), day, amount, sCol >= 0 && isVoidStatus(cells[sCol] ?? ''), curCol >= 0 ? currencyOf(cells[curCol] ?? '') : -1);
+  };
+  if (delimiter === null) {
+    await forEachRow(file, null, onCells);
+    return { table: builder.build(), errors, rows, columns: names };
+  }
+  // CSV: the common row (an ASCII customer id, an ISO instant, a plain decimal) straight from
+  // the file's bytes, the same values onCells would find; anything else goes through onCells
+  const ids = new ByteIdIndex((id) => builder.customerIndex(id));
+  let statusBytes: Uint8Array | null = null;
+  let statusBytesVoid = false;
+  let currencyBytes: Uint8Array | null = null;
+  let currencyBytesIdx = -1;
+  const fromBytes = (rec: CsvRecord): boolean => {
+    if (!rec.raw(cCol)) return false;
+    const b = rec.bytes;
+    let s = rec.starts[cCol];
+    let e = rec.ends[cCol];
+    while (s < e && isAsciiSpace(b[s])) s++;
+    while (e > s && isAsciiSpace(b[e - 1])) e--;
+    if (s === e) return false;
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) {
+      const c = b[i];
+      if (c > 127) return false;
+      h = Math.imul(h ^ c, 16777619);
+    }
+    let day = rec.raw(dCol) ? dayOfIsoInstantBytes(b, rec.starts[dCol], rec.ends[dCol], converter) : NaN;
+    if (Number.isNaN(day)) {
+      const parsed = parseDay(rec.text(dCol), converter);
+      if (parsed === null) return false;
+      day = parsed;
+    }
+    const ac = aCol >= 0 ? aCol : minorCol;
+    const dg = aCol >= 0 ? digits : 0;
+    let amount = rec.raw(ac) ? plainAmountBytes(b, rec.starts[ac], rec.ends[ac], dg) : NaN;
+    if (Number.isNaN(amount)) {
+      const parsed = parseAmount(rec.text(ac), dg);
+      if (parsed === null) return false;
+      amount = parsed;
+    }
+    let isVoid = false;
+    if (sCol >= 0) {
+      if (rec.raw(sCol) && sameBytes(b, rec.starts[sCol], rec.ends[sCol], statusBytes)) isVoid = statusBytesVoid;
+      else {
+        isVoid = isVoidStatus(rec.text(sCol));
+        statusBytes = rec.raw(sCol) ? b.slice(rec.starts[sCol], rec.ends[sCol]) : null;
+        statusBytesVoid = isVoid;
+      }
+    }
+    let currency = -1;
+    if (curCol >= 0) {
+      if (rec.raw(curCol) && sameBytes(b, rec.starts[curCol], rec.ends[curCol], currencyBytes)) currency = currencyBytesIdx;
+      else {
+        currency = currencyOf(rec.text(curCol));
+        currencyBytes = rec.raw(curCol) ? b.slice(rec.starts[curCol], rec.ends[curCol]) : null;
+        currencyBytesIdx = currency;
+      }
+    }
+    rows++;
+    builder.addRow(ids.get(b, s, e, h | 0), day, amount, isVoid, currency);
+    return true;
+  };
+  await readCsvRecords(file, delimiter, (rec, line) => {
+    if (rec.length === 1 && rec.text(0).trim() === '') return;
+    if (first || refCol >= 0 || !fromBytes(rec)) onCells(line, rec.cells());
   });
   return { table: builder.build(), errors, rows, columns: names };
 }
