@@ -5,6 +5,8 @@
 // line through the REST API. Timed: visitor line → the agent's stream (to_agent), agent reply →
 // the visitor's stream (to_visitor); lost = lines or replies that never arrived on the stream.
 //   npm run bench -- inbox-chat        (VISITORS=200 MESSAGES_PER=5 RAMP_MS=10000)
+import fs from 'node:fs';
+import os from 'node:os';
 import { machineLine } from './lib/machine.js';
 import { percentile, startBenchServer } from './lib/serve.js';
 
@@ -56,6 +58,27 @@ async function stream(url: string, headers: Record<string, string>, on: (e: SseE
   return controller;
 }
 
+/** CPU seconds (user + system) of this process's child processes still running (the server). */
+function childCpuSeconds(): number {
+  let ticks = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === process.pid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100;
+}
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
 const server = await startBenchServer('inbox-chat', undefined, { KEEPWELL_TRUST_PROXY: 'true' });
 const streams: AbortController[] = [];
 try {
@@ -90,6 +113,8 @@ try {
   );
 
   const t0 = performance.now();
+  const cpu0 = childCpuSeconds();
+  const load0 = load();
   let opened = 0;
   const progress = setInterval(() => console.log(`  opened ${opened}/${VISITORS}, lines at agent ${atAgent.size}, replies at visitors ${atVisitor.size}`), 2000);
   await Promise.all(
@@ -119,6 +144,7 @@ try {
   while ((atAgent.size < lines || atVisitor.size < lines || replying > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   clearInterval(progress);
   const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = childCpuSeconds() - cpu0;
 
   const delays = (sent: Map<string, number>, arrived: Map<string, number>) => {
     const out: number[] = [];
@@ -138,7 +164,7 @@ try {
     `  to_agent p50=${percentile(toAgent, 0.5).toFixed(1)} ms p95=${percentile(toAgent, 0.95).toFixed(1)} ms · to_visitor p50=${percentile(toVisitor, 0.5).toFixed(1)} ms p95=${percentile(toVisitor, 0.95).toFixed(1)} ms`,
   );
   console.log(
-    `inbox-chat: visitors=${VISITORS} messages=${sentByVisitor.size + sentByAgent.size} seconds=${seconds.toFixed(1)} per_s=${((sentByVisitor.size + sentByAgent.size) / seconds).toFixed(1)} to_agent_p95_ms=${percentile(toAgent, 0.95).toFixed(1)} to_visitor_p95_ms=${percentile(toVisitor, 0.95).toFixed(1)} p95_delivery_ms=${percentile(all, 0.95).toFixed(1)} lost=${lostLines + lostReplies}`,
+    `inbox-chat: visitors=${VISITORS} messages=${sentByVisitor.size + sentByAgent.size} seconds=${seconds.toFixed(1)} per_s=${((sentByVisitor.size + sentByAgent.size) / seconds).toFixed(1)} to_agent_p95_ms=${percentile(toAgent, 0.95).toFixed(1)} to_visitor_p95_ms=${percentile(toVisitor, 0.95).toFixed(1)} p95_delivery_ms=${percentile(all, 0.95).toFixed(1)} lost=${lostLines + lostReplies} server_cpu_s=${serverCpu.toFixed(1)} load=${load0} -> ${load()}`,
   );
 } finally {
   for (const s of streams) s.abort();

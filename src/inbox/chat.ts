@@ -36,10 +36,15 @@ export interface VisitorMessage {
 
 /** The visitor's view of their conversation after a message id (or from the start), oldest first. */
 export async function visitorMessages(ctx: AppContext | { db: Database }, conversationId: string, after?: string | null, limit = 200): Promise<VisitorMessage[]> {
+  return (await visitorMessagesWithSeq(ctx, conversationId, after, limit)).map((r) => r.message);
+}
+
+/** The same, with each message's seq (the live stream's position). */
+export async function visitorMessagesWithSeq(ctx: AppContext | { db: Database }, conversationId: string, after?: string | null, limit = 200): Promise<{ seq: number; message: VisitorMessage }[]> {
   let q = ctx.db
     .selectFrom('messages as m')
     .leftJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.id', 'm.author_kind', 'm.body_text', 'm.created_at', 'u.name as user_name', 'm.call'])
+    .select(['m.id', 'm.seq', 'm.author_kind', 'm.body_text', 'm.created_at', 'u.name as user_name', 'm.call'])
     .where('m.conversation_id', '=', conversationId)
     .where('m.author_kind', 'in', ['customer', 'agent'])
     .where('m.call', 'is', null)
@@ -48,11 +53,16 @@ export async function visitorMessages(ctx: AppContext | { db: Database }, conver
   // after a message of this conversation (an id from elsewhere reads from the start), in the same statement
   if (after) q = q.where(sql<boolean>`m.seq > coalesce((select a.seq from messages a where a.id = ${after} and a.conversation_id = ${conversationId}), 0)`);
   const rows = await q.execute();
-  return rows.map((r) => ({
-    id: r.id,
-    from: r.author_kind === 'customer' ? 'you' : 'agent',
-    agentName: r.author_kind === 'agent' ? (r.user_name?.split(' ')[0] ?? 'Support') : null,
-    text: r.body_text,
-    createdAt: new Date(r.created_at).toISOString(),
-  }));
+  return rows.map((r) => ({ seq: Number(r.seq), message: visitorMessage(r.id, r.author_kind, r.body_text, r.created_at, r.user_name) }));
+}
+
+/** One message as the visitor sees it (an agent by first name). */
+export function visitorMessage(id: string, authorKind: string, text: string, createdAt: Date | string, userName: string | null | undefined): VisitorMessage {
+  return {
+    id,
+    from: authorKind === 'customer' ? 'you' : 'agent',
+    agentName: authorKind === 'agent' ? (userName?.split(' ')[0] ?? 'Support') : null,
+    text,
+    createdAt: new Date(createdAt).toISOString(),
+  };
 }

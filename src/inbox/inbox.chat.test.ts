@@ -55,7 +55,7 @@ function sseReader(url: string, headers: Record<string, string> = {}) {
   return {
     ready,
     events,
-    async waitFor(pred: (e: { event: string; data: any }) => boolean): Promise<{ event: string; data: any; id?: string }> {
+    async waitFor(pred: (e: { event: string; data: any; id?: string }) => boolean): Promise<{ event: string; data: any; id?: string }> {
       const deadline = Date.now() + 5000;
       for (;;) {
         const hit = events.find(pred);
@@ -123,6 +123,37 @@ describe('live chat', () => {
     await again.waitFor((e) => e.data?.text === 'Great, thanks');
     expect(again.events.filter((e) => e.event === 'message').map((e) => e.data.text)).toEqual(['Great, thanks']);
     again.close();
+  });
+
+  it('streams every message exactly once and in order: lines and replies at once, with a note between (the stream then reads)', async () => {
+    const staff = sseReader(`${base}/api/inbox/stream`, { cookie: agent.headers.cookie });
+    await staff.ready;
+    const opened = await json('POST', '/p/chat/conversations', { name: 'Burst', text: 'line 0' });
+    const tok = opened.body.token as string;
+    const id = opened.body.conversationId as string;
+    const visitor = sseReader(`${base}/p/chat/stream?token=${encodeURIComponent(tok)}`);
+    await visitor.ready;
+    await visitor.waitFor((e) => e.data?.text === 'line 0');
+    const sends: Promise<{ status: number }>[] = [];
+    for (let i = 1; i <= 6; i++) {
+      sends.push(json('POST', '/p/chat/messages', { token: tok, text: `line ${i}` }));
+      sends.push(json('POST', `/api/inbox/conversations/${id}/reply`, { text: `answer ${i}`, status: 'open' }, agent.headers));
+      if (i === 3) sends.push(json('POST', `/api/inbox/conversations/${id}/notes`, { text: 'SECRET note' }, agent.headers));
+    }
+    expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(13).fill(201));
+    const last = await json('POST', '/p/chat/messages', { token: tok, text: 'the end' });
+    await visitor.waitFor((e) => e.id === last.body.id);
+    const stored = (await json('GET', `/p/chat/messages?token=${encodeURIComponent(tok)}`)).body.messages as { id: string; text: string }[];
+    expect(stored).toHaveLength(14);
+    const streamed = visitor.events.filter((e) => e.event === 'message');
+    expect(streamed.map((e) => e.id)).toEqual(stored.map((m) => m.id));
+    expect(streamed.map((e) => e.data)).toEqual(stored);
+    expect(JSON.stringify(visitor.events)).not.toContain('SECRET');
+    // staff streams get the change, not the visitor's copy of the message
+    await staff.waitFor((e) => e.data?.messageId === last.body.id);
+    expect(staff.events.some((e) => e.data && 'chat' in e.data)).toBe(false);
+    visitor.close();
+    staff.close();
   });
 
   it("refuses another conversation's token, a forged token, a 100 KB message, and a flood", async () => {

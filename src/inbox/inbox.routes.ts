@@ -6,7 +6,7 @@ import type { AppContext } from '../platform/context.js';
 import { localDate, wallClockAt } from '../platform/time.js';
 import { HttpError, notFound } from '../platform/http/errors.js';
 import type { App } from '../platform/http/server.js';
-import { chatToken, verifyChatToken, visitorMessages } from './chat.js';
+import { chatToken, verifyChatToken, visitorMessages, visitorMessagesWithSeq } from './chat.js';
 import { contactPage, formErrorPage, formIssuedAt, formToken, MAX_FILL_MS, MIN_FILL_MS, thanksPage, type FormValues } from './contact-form.js';
 import { getWorkspace } from '../workspace/index.js';
 import { conversationDetail, customerPanel, listConversations, messageView, views } from './inbox.queries.js';
@@ -59,6 +59,9 @@ const callBody = z.object({
 });
 
 /** Public chat: per client address, per minute. */
+/** The expected wait told to visitors (chat opened, chat status) is read afresh at most this often. */
+const PUBLIC_WAIT_MAX_AGE_MS = 60_000;
+
 export const chatOpenLimit = { max: 10, timeWindow: '1 minute' };
 export const chatMessageLimit = { max: 60, timeWindow: '1 minute' };
 /** Contact form: pages and sends per address per minute. */
@@ -348,7 +351,7 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
     requireEventStream(req);
     const stream = openStream(req, reply);
     stream.send('ready', { at: new Date().toISOString() });
-    const off = subscribe((e: LiveEvent) => stream.send('change', e));
+    const off = subscribe(({ chat: _visitorView, ...e }: LiveEvent) => stream.send('change', e));
     stream.onClose(off);
   });
 
@@ -421,8 +424,9 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       return reply.code(201).send({
         conversationId: r.conversationId,
         token: chatToken(ctx.secret, r.conversationId),
-        messages: await visitorMessages(ctx, r.conversationId),
-        wait: publicWait(await expectedWait(ctx.db, ctx.now())),
+        // a new chat holds just this message (the store answers it as the visitor sees it)
+        messages: r.created && r.live ? [r.live.message] : await visitorMessages(ctx, r.conversationId),
+        wait: publicWait(await expectedWait(ctx.db, ctx.now(), { maxAgeMs: PUBLIC_WAIT_MAX_AGE_MS })),
       });
     },
   );
@@ -432,7 +436,7 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get(
     '/p/chat/status',
     { config: { access: 'public', rateLimit: formPageLimit }, schema: { tags: ['chat'], summary: 'Whether someone is in, and the expected wait for a first reply' } },
-    async () => publicWait(await expectedWait(ctx.db, ctx.now())),
+    async () => publicWait(await expectedWait(ctx.db, ctx.now(), { maxAgeMs: PUBLIC_WAIT_MAX_AGE_MS })),
   );
   app.get(
     '/api/inbox/metrics',
@@ -556,6 +560,8 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
       const stream = openStream(req, reply);
       let busy = false;
       let again = false;
+      /** the seq of the last message sent (the cursor's), once a read has told it */
+      let cursorSeq: number | null = null;
       const flush = async () => {
         if (busy) {
           again = true;
@@ -565,10 +571,11 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
         try {
           do {
             again = false;
-            const fresh = await visitorMessages(ctx, conversationId, cursor);
-            for (const m of fresh) {
+            const fresh = await visitorMessagesWithSeq(ctx, conversationId, cursor);
+            for (const { seq, message: m } of fresh) {
               stream.send('message', m, m.id);
               cursor = m.id;
+              cursorSeq = seq;
             }
           } while (again && !stream.closed());
         } catch {
@@ -584,7 +591,21 @@ export async function inboxRoutes(app: App, ctx: AppContext): Promise<void> {
           if (e.typist?.side === 'agent') stream.send('typing', { name: e.typist.name });
           return;
         }
-        if (e.authorKind !== 'note' && e.change !== 'presence') void flush();
+        if (e.authorKind === 'note' || e.change === 'presence') return;
+        // The message that directly follows the last one sent, carried by the event: sent as is (no
+        // read). Already sent (a read got it first): nothing. Anything else (a gap, a change without
+        // the message, another process's write): read after the cursor as before.
+        const c = e.chat;
+        if (c && !busy && cursorSeq !== null) {
+          if (c.seq <= cursorSeq) return;
+          if (c.prevSeq === cursorSeq) {
+            stream.send('message', c.message, c.message.id);
+            cursor = c.message.id;
+            cursorSeq = c.seq;
+            return;
+          }
+        }
+        void flush();
       });
       stream.onClose(off);
       await flush();

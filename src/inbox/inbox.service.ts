@@ -14,7 +14,8 @@ import { foldReply, safeHtmlFromText } from './fold.js';
 import './inbox.events.js';
 import { businessHours, getInboxSettings, targetsFor, type InboxSettings } from './inbox.settings.js';
 import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, Priority } from './inbox.tables.js';
-import { markSeen, publish } from './live.js';
+import { visitorMessage } from './chat.js';
+import { type LiveEvent, markSeen, publish } from './live.js';
 import { groupCommit } from './group-commit.js';
 import { route } from './routing.js';
 import { addBusinessMs, businessMsBetween, type BusinessHours } from './sla.js';
@@ -89,6 +90,8 @@ export interface Received {
   customerId: string;
   created: boolean;
   duplicate: boolean;
+  /** a chat message: what the visitor's live stream is sent (see LiveEvent.chat) */
+  live?: LiveEvent['chat'];
 }
 
 type Conversation = Selectable<ConversationsTable>;
@@ -240,7 +243,7 @@ async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Receiv
     if (batch.touchpoints.length) await insertHistory(trx, { touchpoints: batch.touchpoints });
     return out;
   });
-  for (const r of results) if (!r.duplicate) announce(r.conversationId, 'message', r.messageId, 'customer');
+  for (const r of results) if (!r.duplicate) announce(r.conversationId, 'message', r.messageId, 'customer', r.live);
   return results;
 }
 
@@ -280,7 +283,7 @@ async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchL
 async function storeOne(ctx: AppContext, m: InboundMessage): Promise<Received> {
   const p = await prepare(ctx);
   const result = await ctx.db.transaction().execute((trx) => storeIn(ctx, trx, m, p, false));
-  if (!result.duplicate) announce(result.conversationId, 'message', result.messageId, 'customer');
+  if (!result.duplicate) announce(result.conversationId, 'message', result.messageId, 'customer', result.live);
   return result;
 }
 
@@ -409,7 +412,8 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
       timeline: batch?.touchpoints,
     });
     if (m.imap) await recordImapUid(trx, m.imap);
-    return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false };
+    const live = message.seq === undefined ? undefined : { seq: message.seq, prevSeq: message.prevSeq ?? null, message: visitorMessage(message.id, 'customer', text, now, null) };
+    return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false, live };
   }
 }
 
@@ -424,9 +428,9 @@ export async function followMerge(db: Database, conversationId: string): Promise
   return id;
 }
 
-function announce(conversationId: string, change: string, messageId?: string, authorKind?: string) {
+function announce(conversationId: string, change: string, messageId?: string, authorKind?: string, chat?: LiveEvent['chat']) {
   markSeen(conversationId, new Date());
-  publish({ conversationId, change, messageId, authorKind });
+  publish({ conversationId, change, messageId, authorKind, ...(chat ? { chat } : {}) });
 }
 
 interface NewMessage {
@@ -452,8 +456,13 @@ interface NewMessage {
   timeline?: TouchpointRow[];
 }
 
-/** One message with its attachments and its timeline entry; bumps the conversation. */
-async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string }> {
+/**
+ * One message with its attachments and its timeline entry; bumps the conversation. In a chat it
+ * also answers its seq and the seq of the conversation's message before it (the subquery sees the
+ * statement's snapshot: without this row, with every earlier writer of the conversation committed,
+ * as the caller holds the conversation's lock) — a visitor's live stream continues from those.
+ */
+async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string; seq?: number; prevSeq?: number | null }> {
   const id = crypto.randomUUID();
   const metas: AttachmentMeta[] = [];
   const keep: { id: string; a: InboundAttachment }[] = [];
@@ -463,7 +472,7 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
     metas.push({ id: attId, filename: (a.filename || 'attachment').slice(0, 255), contentType: (a.contentType || 'application/octet-stream').slice(0, 200), size: a.content.length, kept });
     if (kept) keep.push({ id: attId, a });
   }
-  await trx
+  const inserted = await trx
     .insertInto('messages')
     .values({
       id,
@@ -482,7 +491,8 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
       call: n.call ? JSON.stringify(n.call) : null,
       created_at: n.at,
     })
-    .execute();
+    .$if(n.channel === 'chat', (q) => q.returning(['seq', sql<string | null>`(select max(p.seq) from messages p where p.conversation_id = ${n.conversationId})`.as('prev_seq')]))
+    .executeTakeFirst();
   for (const { id: attId, a } of keep) {
     const meta = metas.find((x) => x.id === attId)!;
     await trx.insertInto('inbox_attachments').values({ id: attId, message_id: id, filename: meta.filename, content_type: meta.contentType, size: a.content.length, content: a.content }).execute();
@@ -515,7 +525,8 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
       occurred_at: entry.occurredAt,
     });
   } else await recordTouchpoint(trx, entry);
-  return { id };
+  if (inserted?.seq === undefined || inserted.seq === null) return { id };
+  return { id, seq: Number(inserted.seq), prevSeq: inserted.prev_seq === null || inserted.prev_seq === undefined ? null : Number(inserted.prev_seq) };
 }
 
 async function loadConversation(db: Database, id: string, lock = false): Promise<Conversation> {
@@ -570,6 +581,7 @@ interface StoredReply {
   to: string | null;
   parent: { email_message_id: string | null; email_references: string[] } | undefined;
   messageId: string;
+  live?: LiveEvent['chat'];
 }
 
 /** Replies in one transaction; throws when any of them fails (nothing is stored then). */
@@ -643,11 +655,12 @@ async function storeReply(ctx: AppContext, trx: Database, request: ReplyRequest,
     .where('id', '=', conversationId)
     .execute();
   if (status === 'resolved' && c.status !== 'resolved') await emitResolved(ctx, trx, c, actor.id);
-  return { request, conv: c, to, parent, messageId: m.id };
+  const live = m.seq === undefined ? undefined : { seq: m.seq, prevSeq: m.prevSeq ?? null, message: visitorMessage(m.id, 'agent', input.text, now, actor.name) };
+  return { request, conv: c, to, parent, messageId: m.id, live };
 }
 
 /** After the commit: an email reply is queued with its threading headers; live listeners are told. */
-async function sendReply(ctx: AppContext, { request, conv, to, parent, messageId }: StoredReply): Promise<{ messageId: string; emailId: string | null }> {
+async function sendReply(ctx: AppContext, { request, conv, to, parent, messageId, live }: StoredReply): Promise<{ messageId: string; emailId: string | null }> {
   const { conversationId, input } = request;
   let emailId: string | null = null;
   if (to) {
@@ -682,7 +695,8 @@ async function sendReply(ctx: AppContext, { request, conv, to, parent, messageId
         .execute();
     }
   }
-  announce(conversationId, 'message', messageId, 'agent');
+  // a mail reply is announced after its queueing (I/O): no payload, its streams read (see LiveEvent.chat)
+  announce(conversationId, 'message', messageId, 'agent', to ? undefined : live);
   return { messageId, emailId };
 }
 

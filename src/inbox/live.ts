@@ -3,6 +3,7 @@
 // holding the SMTP listener) is heard through a poll of recently changed conversations.
 import { EventEmitter } from 'node:events';
 import type { AppContext } from '../platform/context.js';
+import type { VisitorMessage } from './chat.js';
 
 export interface LiveEvent {
   conversationId: string;
@@ -15,6 +16,13 @@ export interface LiveEvent {
   viewers?: { id: string; name: string; typing: boolean }[];
   /** with 'typing': who is typing — an agent (first name, shown to the visitor) or the visitor */
   typist?: { side: 'agent' | 'visitor'; name: string | null };
+  /**
+   * With a new customer or agent message in a chat: the message as the visitor sees it, its seq and
+   * the seq of the message before it in the conversation (read in the insert, under the
+   * conversation's lock). A visitor stream whose last message is `prevSeq` sends it without
+   * reading the database; any other stream reads as before. Not sent to staff streams.
+   */
+  chat?: { seq: number; prevSeq: number | null; message: VisitorMessage };
 }
 
 const hub = new EventEmitter();

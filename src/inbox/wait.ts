@@ -2,8 +2,8 @@
 // business time) and the current queue; when nobody is in, it says so and when someone will be.
 import type { Database } from '../platform/db/database.js';
 import { wallClockAt } from '../platform/time.js';
-import { businessHours, getInboxSettings } from './inbox.settings.js';
-import { addBusinessMs, businessMsBetween, openAt } from './sla.js';
+import { businessHours, getInboxSettings, type InboxSettings } from './inbox.settings.js';
+import { addBusinessMs, type BusinessHours, businessMsBetween, openAt } from './sla.js';
 
 export interface ExpectedWait {
   open: boolean;
@@ -25,9 +25,40 @@ function human(minutes: number): string {
   return h === 1 ? 'about an hour' : `about ${h} hours`;
 }
 
-export async function expectedWait(db: Database, now: Date): Promise<ExpectedWait> {
+/** What the estimate reads from the database: recent first replies (their median) and the queue. */
+interface Basis {
+  median: number;
+  samples: number;
+  waiting: number;
+  agents: number;
+}
+/** per database: the last basis read (or being read: callers at the same moment share one read) */
+const basisCache = new WeakMap<object, { settings: InboxSettings; at: number; basis: Promise<Basis> }>();
+
+/**
+ * The expected wait. `maxAgeMs`: a basis read at most this long ago (by `now`) may be reused — the
+ * public chat asks on every chat opened, and a median of the last 200 first replies moves slowly.
+ * Staff and tests ask without it and always read afresh.
+ */
+export async function expectedWait(db: Database, now: Date, opts: { maxAgeMs?: number } = {}): Promise<ExpectedWait> {
   const settings = await getInboxSettings(db);
   const bh = await businessHours(db, settings);
+  const hit = basisCache.get(db);
+  const age = hit ? now.getTime() - hit.at : Number.POSITIVE_INFINITY;
+  let basis: Promise<Basis>;
+  if (hit && hit.settings === settings && opts.maxAgeMs && age >= 0 && age < opts.maxAgeMs) basis = hit.basis;
+  else {
+    basis = readBasis(db, now, settings, bh);
+    const entry = { settings, at: now.getTime(), basis };
+    basisCache.set(db, entry);
+    basis.catch(() => {
+      if (basisCache.get(db) === entry) basisCache.delete(db);
+    });
+  }
+  return describe(now, bh, await basis);
+}
+
+async function readBasis(db: Database, now: Date, settings: InboxSettings, bh: BusinessHours): Promise<Basis> {
   const recent = await db
     .selectFrom('conversations')
     .select(['created_at', 'first_responded_at'])
@@ -52,6 +83,10 @@ export async function expectedWait(db: Database, now: Date): Promise<ExpectedWai
   );
   const users = await db.selectFrom('users').select('id').where('disabled_at', 'is', null).execute();
   const agents = Math.max(1, users.filter((u) => !settings.routing.away.includes(u.id)).length);
+  return { median, samples: samples.length, waiting, agents };
+}
+
+function describe(now: Date, bh: BusinessHours, { median, samples, waiting, agents }: Basis): ExpectedWait {
   // A long queue per person adds to the usual time: each conversation ahead beyond the first few
   // costs a share of the usual reply time.
   const queuePerAgent = waiting / agents;
@@ -80,6 +115,6 @@ export async function expectedWait(db: Database, now: Date): Promise<ExpectedWai
     expectedMinutes,
     expectedBy: by.toISOString(),
     message,
-    basis: { recentReplies: samples.length, waiting, agentsAvailable: agents },
+    basis: { recentReplies: samples, waiting, agentsAvailable: agents },
   };
 }
