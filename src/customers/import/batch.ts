@@ -5,8 +5,13 @@
 import { BinaryCopyWriter } from './binary-copy.js';
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, OrderPart, OrderRow, RefundRow, SubscriptionRow } from './rows.js';
+import type { FirstOrders } from './first-orders.js';
 
-export type Person = CustomerPart & { line: number };
+export type Person = CustomerPart & {
+  line: number;
+  /** the customer's earliest order in the whole file (ms), when a first pass found it (first-orders.ts) */
+  firstAt?: number;
+};
 
 /** Orders as (id, external_id, customer_id, amount_minor, currency, ordered_at, status). */
 export type OrderValues =
@@ -52,9 +57,10 @@ export const personOf = (r: Person): Person => ({
 /**
  * Packs the reader's rows for the writer. A real import's writer remembers every customer it has
  * met, so each customer's details are sent once; a dry run's writer forgets the customers it
- * pretended to create, so it gets them again in every batch.
+ * pretended to create, so it gets them again in every batch. `firsts` (a first pass over the
+ * file) gives each customer sent its earliest order in the whole file.
  */
-export function createPacker(dryRun: boolean, binary: boolean): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart>) => WriteBatch {
+export function createPacker(dryRun: boolean, binary: boolean, firsts?: FirstOrders): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart>) => WriteBatch {
   const sent = new Set<string>();
   const scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
   return (type, rows) => {
@@ -82,7 +88,10 @@ export function createPacker(dryRun: boolean, binary: boolean): (type: ImportTyp
         // bounded (the reader's heap is capped): details sent again are simply not needed
         if (inBatch.size >= 100_000) inBatch.clear();
         inBatch.add(key);
-        people.push(personOf(r));
+        const person = personOf(r);
+        const firstAt = firsts?.at(key);
+        if (firstAt !== undefined) person.firstAt = firstAt;
+        people.push(person);
       }
     }
     const extra = { ...(refunds?.length ? { refunds } : {}), ...(parts?.length ? { parts } : {}) };

@@ -182,6 +182,20 @@ describe('large files in many batches', () => {
     expect(c.rows[0].acquired_at.toISOString()).toBe('2022-02-03T00:00:00.000Z');
   });
 
+  it('read in a worker (first pass over the file), the customer is created with its earliest order; a refund dated earlier does not count', async () => {
+    const text =
+      'order_id,customer_id,email,created_at,total\nfirst-w1,late-2,late2@example.com,2024-06-01,10\nfirst-w2,other-2,o2@example.com,2024-06-02,10\nfirst-w0,late-2,late2@example.com,2021-01-01,-10\nfirst-w3,late-2,late2@example.com,2022-02-03,10\nfirst-w4,late-2,late2@example.com,2023-01-01,10\n';
+    const r = await run(bufferSource(Buffer.from(text)), { type: 'orders', batchSize: 1, timeZone: 'UTC', reader: 'worker' });
+    expect(r).toMatchObject({ created: 4, customersCreated: 2, failed: 1 });
+    const c = await sql<{ external_id: string; acquired_at: Date }>`select external_id, acquired_at from customers where external_id in ('late-2', 'other-2') order by external_id`.execute(
+      database.db,
+    );
+    expect(c.rows.map((x) => [x.external_id, x.acquired_at.toISOString()])).toEqual([
+      ['late-2', '2022-02-03T00:00:00.000Z'],
+      ['other-2', '2024-06-02T00:00:00.000Z'],
+    ]);
+  });
+
   it('a file that starts with new orders and goes on to known ones counts each row where it belongs', async () => {
     const head = 'order_id,customer_id,created_at,total\n';
     await run(bufferSource(Buffer.from(`${head}m1,mc,2024-01-01,1\nm2,mc,2024-01-02,2\nm3,mc,2024-01-03,3\n`)), { type: 'orders' });

@@ -1,9 +1,13 @@
 // The import reader in a worker thread: reads and maps the file, posts the good rows in batches
-// to the writer on the main thread, and stays at most two batches ahead of it.
+// to the writer on the main thread, and stays at most two batches ahead of it. A real import of
+// orders reads the file twice: a first pass notes each customer's earliest order (first-orders.ts),
+// so customers are created with their acquisition date rather than updated at the end.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createPacker, transferable, type WriteBatch } from './batch.js';
+import { createPacker, customerKeyOf, transferable, type WriteBatch } from './batch.js';
+import { FirstOrders } from './first-orders.js';
 import { bufferSource, fileSource } from './csv.js';
-import { ImportSetupError, readImport, type ImportOptions } from './read.js';
+import { ImportSetupError, readImport, type ImportOptions, type ImportRow } from './read.js';
+import type { OrderRow } from './rows.js';
 
 export type ReaderMessage =
   | { kind: 'batch'; batch: WriteBatch }
@@ -16,7 +20,30 @@ const { origin, options, binary } = workerData as { origin: { file: string } | {
 const source = 'file' in origin ? fileSource(origin.file) : bufferSource(Buffer.from(origin.bytes.buffer, origin.bytes.byteOffset, origin.bytes.byteLength));
 const post = (m: ReaderMessage) => port.postMessage(m);
 
-const pack = createPacker(Boolean(options.dryRun), binary);
+/** Stops the first pass: the file is not one of orders. */
+class NotOrders extends Error {}
+
+/** The first pass: the same reading as the import's own (so exactly the rows the writer will get),
+ * keeping only each customer's earliest order. Any trouble is left for the real pass to report. */
+async function firstOrders(): Promise<FirstOrders | undefined> {
+  const firsts = new FirstOrders();
+  try {
+    await readImport(source, { ...options, onProgress: undefined, previewRows: 0 }, async (type, rows: ImportRow[]) => {
+      if (type !== 'orders') throw new NotOrders();
+      for (const r of rows) {
+        if ('refund' in r || 'part' in r) continue;
+        const o = r as OrderRow;
+        firsts.note(customerKeyOf(o), o.orderedAt.getTime());
+      }
+    });
+  } catch {
+    return undefined;
+  }
+  return firsts.size ? firsts : undefined;
+}
+
+const firsts = !options.dryRun && (options.type ?? 'orders') === 'orders' ? await firstOrders() : undefined;
+const pack = createPacker(Boolean(options.dryRun), binary, firsts);
 let inFlight = 0;
 let wake: (() => void) | null = null;
 port.on('message', () => {

@@ -298,7 +298,9 @@ class CustomerResolver {
         for (const p of people) {
           const k = customerKeyOf(p);
           if (missing.has(k) && !fresh.has(k)) {
-            fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(8.64e15) });
+            // acquired at its earliest order: in the whole file when the reader's first pass found
+            // it (first-orders.ts), else in this batch (a later batch may still move it back)
+            fresh.set(k, { ...p, id: uuidv7(), acquiredAt: new Date(p.firstAt ?? 8.64e15) });
             // each slice carries its whole batch's people: stop once every new customer is found
             if (fresh.size === missing.size) break;
           }
