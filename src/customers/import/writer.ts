@@ -46,12 +46,49 @@ type Col<R> = [name: string, type: CopyType, get: (r: R) => CopyValue];
 // the whole transaction in flight. So in the server (WriterOptions.sliced) a batch is written in
 // slices, each its own short transaction, with a turn for waiting requests between them (issue 10
 // item 7: p99 of a request under 200 ms during a large import); a command-line import has the
-// database to itself and writes a batch in one transaction. The bounds keep a slice's transaction
-// to tens of ms:
+// database to itself and writes a batch in one transaction. A slice's bounds start from these and
+// follow the time slices take (SliceSizer), so that one holds the database ~SLICE_MS:
 /** orders per slice (COPY of 1,000 orders: ~10–40 ms) */
 const ORDER_SLICE = Number(process.env.KEEPWELL_IMPORT_SLICE_ROWS ?? 1000);
-/** customers not yet met per slice (each new customer goes into ten indexes, a trigram one among them) */
+/** customers not yet met per slice (each new customer goes into ten indexes, two trigram ones among them) */
 const NEW_CUSTOMER_SLICE = Number(process.env.KEEPWELL_IMPORT_SLICE_CUSTOMERS ?? 200);
+/** what a slice's transaction should take, in ms */
+const SLICE_MS = Number(process.env.KEEPWELL_IMPORT_SLICE_MS ?? 50);
+
+export interface SliceLimits {
+  rows: number;
+  customers: number;
+}
+
+/**
+ * Sizes the server's slices by the time they take rather than by fixed counts: the same 1,000
+ * orders take 10 ms on an idle machine and 200 ms on a loaded one, or once the tables outgrow the
+ * cache. After each slice the bounds are scaled towards SLICE_MS (by at most 2x either way per
+ * slice, within 1/20 and 20 times the starting bounds).
+ */
+export class SliceSizer {
+  private scale = 1;
+
+  constructor(
+    private readonly base: SliceLimits = { rows: ORDER_SLICE, customers: NEW_CUSTOMER_SLICE },
+    private readonly targetMs = SLICE_MS,
+  ) {}
+
+  get limits(): SliceLimits {
+    return { rows: Math.max(1, Math.round(this.base.rows * this.scale)), customers: Math.max(1, Math.round(this.base.customers * this.scale)) };
+  }
+
+  /** A slice of `rows` orders and `customers` new customers took `ms`. */
+  took(ms: number, rows: number, customers: number): void {
+    const { rows: maxRows, customers: maxCustomers } = this.limits;
+    // how much of a full slice this one was: a short last slice says little about a full one
+    const share = Math.max(rows / maxRows, customers / maxCustomers);
+    if (share < 0.5 || ms <= 0) return;
+    const full = ms / share;
+    const factor = Math.min(2, Math.max(0.5, this.targetMs / full));
+    this.scale = Math.min(20, Math.max(0.05, this.scale * factor));
+  }
+}
 /** acquisition dates moved per transaction at the end of an import */
 const ACQUIRED_SLICE = Number(process.env.KEEPWELL_IMPORT_SLICE_ACQUIRED ?? 500);
 
@@ -692,14 +729,14 @@ function writerFor(type: ImportType, dryRun: boolean) {
  * the import has not met yet. Each slice carries the batch's people (the writer takes the details
  * of the customers it creates from there) and, on the embedded database, its own COPY payload.
  */
-export function sliceOrders(b: OrderBatch, isKnown: (key: string) => boolean): OrderBatch[] {
+export function sliceOrders(b: OrderBatch, isKnown: (key: string) => boolean, limits: SliceLimits = { rows: ORDER_SLICE, customers: NEW_CUSTOMER_SLICE }): OrderBatch[] {
   const n = b.keys.length;
   const cuts = [0];
   const fresh = new Set<string>();
   for (let i = 0, rows = 0; i < n; i++) {
     const k = b.keys[i];
     const isNew = !isKnown(k) && !fresh.has(k);
-    if (rows >= ORDER_SLICE || (isNew && fresh.size >= NEW_CUSTOMER_SLICE)) {
+    if (rows >= limits.rows || (isNew && fresh.size >= limits.customers)) {
       cuts.push(i);
       rows = 0;
       fresh.clear();
@@ -749,9 +786,9 @@ export function sliceOrders(b: OrderBatch, isKnown: (key: string) => boolean): O
 }
 
 /** The parts of a batch to write one after another, each in its own transaction. */
-function slicesOf(batch: WriteBatch, pglite: PGlite | undefined, resolver: CustomerResolver, sliced: boolean): WriteBatch[] {
+function slicesOf(batch: WriteBatch, pglite: PGlite | undefined, resolver: CustomerResolver, sliced: boolean, limits?: SliceLimits): WriteBatch[] {
   if (!pglite || !sliced || batch.type !== 'orders') return [batch];
-  return sliceOrders(batch.orders, (k) => resolver.knows(k)).map((orders) => ({ type: 'orders', orders }));
+  return sliceOrders(batch.orders, (k) => resolver.knows(k), limits).map((orders) => ({ type: 'orders', orders }));
 }
 
 const addUp = (total: BatchResult, r: BatchResult): BatchResult => ({
@@ -979,6 +1016,7 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
   };
   let batches = 0;
   let rowsWritten = 0;
+  const sizer = new SliceSizer();
   // cancellations and refunds wait for every order of the import (the order they undo may come later)
   const refunds: RefundRow[] = [];
   const keepRefunds = (batch: WriteBatch) => {
@@ -990,9 +1028,10 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         batches++;
         keepRefunds(batch);
         let total = noResult();
-        const slices = slicesOf(batch, pglite, resolver, sharing);
+        const slices = slicesOf(batch, pglite, resolver, sharing, sizer.limits);
         for (let s = 0; s < slices.length; s++) {
           await yieldTurn();
+          const t0 = performance.now();
           const result = await transact(db, async (trx) => {
             const result = await write(trx, pglite, slices[s]);
             // subscribers (playbook triggers, analytics) hear of what this transaction created
@@ -1006,6 +1045,8 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
             }
             return result;
           });
+          const slice = slices[s];
+          if (sharing && slice.type === 'orders') sizer.took(performance.now() - t0, slice.orders.keys.length, result.customersCreated);
           rowsWritten += result.created + result.updated;
           total = addUp(total, result);
         }

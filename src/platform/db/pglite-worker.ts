@@ -67,11 +67,27 @@ async function answer(req: WorkerRequest): Promise<{ result: unknown; transfer: 
   }
 }
 
+/**
+ * KEEPWELL_SLOW_SQL_MS=100 writes each statement that ran 100 ms or more to stderr, with how long
+ * it waited behind the statements queued before it: to name what stalls requests on the embedded
+ * database (one connection, every statement in turn).
+ */
+const slowMs = Number(process.env.KEEPWELL_SLOW_SQL_MS ?? 0);
+function logSlow(req: WorkerRequest, queuedAt: number, startedAt: number): void {
+  const ran = performance.now() - startedAt;
+  if (ran < slowMs) return;
+  const text = 'sql' in req ? req.sql.replace(/\s+/g, ' ').slice(0, 300) : req.op;
+  const blob = req.op === 'query' && req.blob ? ` (blob ${req.blob.byteLength} bytes)` : '';
+  process.stderr.write(`keepwell slow-sql ${ran.toFixed(0)} ms (waited ${(startedAt - queuedAt).toFixed(0)} ms)${blob}: ${text}\n`);
+}
+
 let turn = Promise.resolve();
 port.on('message', (req: WorkerRequest) => {
+  const queuedAt = slowMs > 0 ? performance.now() : 0;
   turn = turn.then(async () => {
     let reply: WorkerReply;
     let transfer: ArrayBuffer[] = [];
+    const startedAt = slowMs > 0 ? performance.now() : 0;
     try {
       const answered = await answer(req);
       reply = { id: req.id, ok: true, result: answered.result };
@@ -79,6 +95,7 @@ port.on('message', (req: WorkerRequest) => {
     } catch (err) {
       reply = { id: req.id, ok: false, error: wire(err) };
     }
+    if (slowMs > 0) logSlow(req, queuedAt, startedAt);
     try {
       port.postMessage(reply, transfer);
     } catch (err) {
