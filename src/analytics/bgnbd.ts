@@ -339,7 +339,8 @@ export function fitBgNbd(data: BgNbdData, start?: BgNbdParams): BgNbdFit {
     if (nm.f < result.f) result = { ...nm, converged: nm.converged };
   }
   const p = fromLog(result.x);
-  return { ...p, logLikelihood: full.value(p), customers, groups, iterations: result.iterations, converged: result.converged };
+  // the last search ran on the full data and ends at a point it evaluated there: −f is its log-likelihood
+  return { ...p, logLikelihood: Number.isFinite(result.f) ? -result.f : full.value(p), customers, groups, iterations: result.iterations, converged: result.converged };
 }
 
 export function subsample(data: BgNbdData, size: number): BgNbdData {

@@ -325,8 +325,9 @@ class Likelihood {
       if (Number.isNaN(a)) dead = logDeadByQuadrature(p, xi, tx[i], T[i], grad ? dd : undefined);
       else {
         const b = this.pieces[this.gT[i]];
-        dead = this.lnSx[this.gXi[i]] + logDiff(a, b);
+        // logDiff(a, b) with its e^(b−a) kept for the gradient (one exp, the same values)
         q = Math.exp(b - a);
+        dead = this.lnSx[this.gXi[i]] + (a > b ? a + Math.log1p(-q) : -Infinity);
       }
       const la = lnA[this.gTi[i]];
       const lb = lnB[this.gTi[i]];
@@ -437,7 +438,8 @@ export function fitParetoNbd(data: BgNbdData, start?: ParetoNbdParams): ParetoNb
     if (nm.f < result.f) result = { ...nm, converged: nm.converged };
   }
   const p = params(result.x);
-  return { ...p, logLikelihood: full.value(p), customers, groups, converged: result.converged };
+  // the last search ran on the full data and ends at a point it evaluated there: −f is its log-likelihood
+  return { ...p, logLikelihood: Number.isFinite(result.f) ? -result.f : full.value(p), customers, groups, converged: result.converged };
 }
 
 /** P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^(r+x) (β+T)^s A0). */
