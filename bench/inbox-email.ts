@@ -33,6 +33,22 @@ const freePort = () =>
     });
   });
 
+/** CPU seconds (user + system) of a running process. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepwell-bench-inbox-'));
 const bin = path.resolve(import.meta.dirname, '../bin/keepwell.js');
 let child: ReturnType<typeof spawn> | null = null;
@@ -88,6 +104,8 @@ try {
   let refused = 0;
   let next = 0;
   const t0 = performance.now();
+  const cpu0 = cpuSeconds(child.pid);
+  const load0 = load();
   const progress = setInterval(() => console.log(`  delivered ${next} / ${sends.length}`), 2000);
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -120,6 +138,8 @@ try {
   );
   clearInterval(progress);
   const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = cpuSeconds(child.pid) - cpu0;
+  const load1 = load();
 
   // Read back through the API: every conversation and its messages.
   const auth = { authorization: `Bearer ${token}` };
@@ -155,7 +175,7 @@ try {
     `accepted=${accepted.size} refused=${refused} conversations=${conversations} (expected ${expectedConversations}) misthreaded=${misthreaded} median_visible_ms=${visible[Math.floor(visible.length / 2)]?.toFixed(1)}`,
   );
   console.log(
-    `inbox-email: messages=${MESSAGES} seconds=${seconds.toFixed(2)} per_s=${(sends.length / seconds).toFixed(1)} p95_visible_ms=${p95.toFixed(1)} lost=${lost} duplicates=${duplicates} misthreaded=${misthreaded}`,
+    `inbox-email: messages=${MESSAGES} seconds=${seconds.toFixed(2)} per_s=${(sends.length / seconds).toFixed(1)} p95_visible_ms=${p95.toFixed(1)} lost=${lost} duplicates=${duplicates} misthreaded=${misthreaded} server_cpu_s=${serverCpu.toFixed(1)} load=${load0} -> ${load1}`,
   );
 } finally {
   if (child) {
