@@ -141,6 +141,36 @@ export function reportJson(report: RetentionReport, extra: Record<string, unknow
   return { ...extra, ...report };
 }
 
+const CUSTOMERS_MARK = '\u0000keepwell:customers\u0000';
+
+/**
+ * Writes JSON.stringify(value) and a line end to stdout, the same bytes as console.log of it,
+ * with the per-customer rows (nearly all of the output on a large file) stringified and written
+ * a few thousand at a time: no single string of tens of megabytes to build, flatten and encode.
+ * JSON.stringify of an array is its elements' JSON joined by commas inside brackets.
+ */
+export function writeJsonLine(value: { customers?: unknown }, write: (text: string) => void = (text) => process.stdout.write(text)): void {
+  const rows = value.customers;
+  if (!Array.isArray(rows) || rows.length === 0) {
+    write(`${JSON.stringify(value)}\n`);
+    return;
+  }
+  const head = JSON.stringify({ ...value, customers: CUSTOMERS_MARK });
+  const marked = JSON.stringify(CUSTOMERS_MARK);
+  const at = head.indexOf(marked);
+  if (at < 0 || head.indexOf(marked, at + 1) >= 0) {
+    write(`${JSON.stringify(value)}\n`);
+    return;
+  }
+  write(`${head.slice(0, at)}[`);
+  const BATCH = 2000;
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const batch = JSON.stringify(rows.slice(i, i + BATCH));
+    write(i === 0 ? batch.slice(1, -1) : `,${batch.slice(1, -1)}`);
+  }
+  write(`]${head.slice(at + marked.length)}\n`);
+}
+
 export function registerAnalyticsCommands(program: Command): void {
   withDatabaseOptions(
     program
@@ -197,7 +227,7 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
     }
     sections = [{ title: report.type === 'subscriptions' ? 'Subscriptions' : 'Orders', report }];
     title = `Retention report: ${path.basename(file)}`;
-    if (flags.json) console.log(JSON.stringify(reportJson(report, { source: path.resolve(file), skippedRows: errors.length })));
+    if (flags.json) writeJsonLine(reportJson(report, { source: path.resolve(file), skippedRows: errors.length }));
   } else {
     const { options, timeZone } = reportOptionsFromFlags(flags);
     const exchangeRates = await exchangeRatesFromFlags(flags, timeZone);
@@ -234,7 +264,7 @@ async function runReport(file: string | undefined, flags: ReportFlags): Promise<
               subscriptions: ws.subscriptions && ws.orders ? ws.subscriptions : undefined,
             }
           : { workspace: ws.workspace, totals: { customers: 0, orders: 0, revenue: 0 }, periods: [], benchmark: null, models: { bgnbd: null, gammaGamma: null }, customers: [] };
-        console.log(JSON.stringify(json));
+        writeJsonLine(json);
       }
       if (sections.length === 0) log('The workspace has no orders or subscriptions yet: import some first (keepwell import).');
     } finally {
