@@ -241,6 +241,8 @@ async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Receiv
     }
     // the batch's timeline entries in one statement (same transaction: all or none, as before)
     if (batch.touchpoints.length) await insertHistory(trx, { touchpoints: batch.touchpoints });
+    // the batch's conversation.opened events: one insert of events, one of their deliveries
+    if (batch.opened.length) await ctx.events.emitMany(trx, batch.opened);
     return out;
   });
   for (const r of results) if (!r.duplicate) announce(r.conversationId, 'message', r.messageId, 'customer', r.live);
@@ -258,7 +260,10 @@ interface BatchLookups {
   customers: Map<string, string>;
   threads: Map<string, string>;
   touchpoints: TouchpointRow[];
+  /** conversation.opened of the batch's new conversations, recorded together at the end */
+  opened: OpenedEvent[];
 }
+type OpenedEvent = { type: 'conversation.opened'; payload: { conversationId: string; customerId: string; channel: Channel; automatic: boolean } };
 type TouchpointRow = NonNullable<Parameters<typeof insertHistory>[1]['touchpoints']>[number];
 
 async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchLookups> {
@@ -276,7 +281,7 @@ async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchL
     const rows = await trx.selectFrom('messages').select(['email_message_id', 'conversation_id']).where('email_message_id', 'in', refs).execute();
     for (const r of rows) threads.set(r.email_message_id!, r.conversation_id);
   }
-  return { customers, threads, touchpoints: [] };
+  return { customers, threads, touchpoints: [], opened: [] };
 }
 
 /** One message in its own transaction. */
@@ -372,7 +377,9 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
         .returningAll()
         .executeTakeFirstOrThrow()) as Conversation;
       created = true;
-      await ctx.events.emit(trx, 'conversation.opened', { conversationId: conversation.id, customerId, channel: m.channel, automatic: Boolean(m.automatic) });
+      const opened: OpenedEvent = { type: 'conversation.opened', payload: { conversationId: conversation.id, customerId, channel: m.channel, automatic: Boolean(m.automatic) } };
+      if (batch) batch.opened.push(opened);
+      else await ctx.events.emit(trx, opened.type, opened.payload);
     } else if (!m.automatic && conversation.status !== 'open') {
       // The customer wrote again: the conversation is open again and its clocks run.
       const reopen = conversation.status === 'resolved';
