@@ -4,6 +4,7 @@
 // GET /api/health and GET /api/customers/:id every 50 ms from this process, on a fixed schedule
 // (a slow answer does not delay the next request, so stalls are counted, not hidden).
 // `npm run bench -- responsiveness` (BENCH_ROWS=… for a smaller file, BENCH_INTERVAL_MS=…).
+// KEEPWELL_SLOW_SQL_MS=100 lists the statements of 100 ms or more the server's embedded database ran.
 // Ends with `responsiveness: p99_health_ms=… p99_customer_ms=… max_health_ms=… import_seconds=…`,
 // with the server's CPU time during the import and the load average (the machines are shared).
 //
@@ -76,7 +77,22 @@ const server = spawn(process.execPath, [path.join(root, 'bin/keepwell.js'), 'ser
 });
 let serverOut = '';
 server.stdout.on('data', (d: Buffer) => (serverOut += d.toString()));
-server.stderr.on('data', (d: Buffer) => process.stderr.write(`[server] ${d}`));
+// KEEPWELL_SLOW_SQL_MS=100 (passed on to the server) makes the embedded database name each
+// statement of 100 ms or more: kept here with when it came (s since the upload) and summed up at the end
+const slowSql: { at: number; ms: number; line: string }[] = [];
+let uploadAt = 0;
+server.stderr.on('data', (d: Buffer) => {
+  const text = d.toString();
+  for (const line of text.split('\n')) {
+    const m = /keepwell slow-sql (\d+) ms/.exec(line);
+    if (m) slowSql.push({ at: uploadAt ? (performance.now() - uploadAt) / 1000 : 0, ms: Number(m[1]), line: line.slice(line.indexOf('keepwell slow-sql')) });
+  }
+  const rest = text
+    .split('\n')
+    .filter((l) => l && !l.includes('keepwell slow-sql'))
+    .join('\n');
+  if (rest) process.stderr.write(`[server] ${rest}\n`);
+});
 const stop = () => {
   if (server.exitCode === null) server.kill('SIGTERM');
 };
@@ -164,6 +180,7 @@ try {
   // inflated the latencies it measures) by seconds
   form.set('file', await fs.openAsBlob(file, { type: 'text/csv' }), path.basename(file));
   const started = performance.now();
+  uploadAt = started;
   const cpuAtStart = cpuSeconds(server.pid!);
   console.log(`load average at start: ${load()}`);
   const up = await fetch(`${base}/api/customers/import?type=orders`, { method: 'POST', headers: auth, body: form });
@@ -198,6 +215,10 @@ try {
   console.log(`during the import: health ${fmt(h)} (errors ${health.errors}); customer page ${fmt(p)} (errors ${page.errors}); probes skipped (200 in flight) ${skipped}`);
   const rss = Number(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024;
   console.log(`server peak RSS ${Math.round(rss)} MB; server CPU during the import ${serverCpu.toFixed(1)} s; load average at end: ${load()}`);
+  if (slowSql.length) {
+    console.log(`slow statements (KEEPWELL_SLOW_SQL_MS): ${slowSql.length}, the 12 longest:`);
+    for (const x of [...slowSql].sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`  at ${x.at.toFixed(1)} s: ${x.line.slice(0, 220)}`);
+  }
   console.log(
     `responsiveness: rows=${ROWS} p99_health_ms=${h.p99.toFixed(0)} p99_customer_ms=${p.p99.toFixed(0)} max_health_ms=${h.max.toFixed(0)} max_customer_ms=${p.max.toFixed(0)} p50_health_ms=${h.p50.toFixed(0)} import_seconds=${importSeconds.toFixed(1)} server_cpu_s=${serverCpu.toFixed(1)} load1=${os.loadavg()[0].toFixed(1)}`,
   );

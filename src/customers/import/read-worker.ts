@@ -1,6 +1,6 @@
 // The import reader in a worker thread: reads and maps the file, posts the good rows in batches
 // to the writer on the main thread, and stays at most two batches ahead of it. A real import of
-// orders reads the file twice: a first pass notes each customer's earliest order (first-orders.ts),
+// orders into the embedded database reads the file twice: a first pass notes each customer's earliest order (first-orders.ts),
 // so customers are created with their acquisition date rather than updated at the end.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPacker, customerKeyOf, transferable, type WriteBatch } from './batch.js';
@@ -16,7 +16,7 @@ export type ReaderMessage =
   | { kind: 'failed'; message: string; setup: boolean };
 
 const port = parentPort!;
-const { origin, options, binary } = workerData as { origin: { file: string } | { bytes: Uint8Array }; options: ImportOptions; binary: boolean };
+const { origin, options, binary, firstPass } = workerData as { origin: { file: string } | { bytes: Uint8Array }; options: ImportOptions; binary: boolean; firstPass: boolean };
 const source = 'file' in origin ? fileSource(origin.file) : bufferSource(Buffer.from(origin.bytes.buffer, origin.bytes.byteOffset, origin.bytes.byteLength));
 const post = (m: ReaderMessage) => port.postMessage(m);
 
@@ -42,7 +42,7 @@ async function firstOrders(): Promise<FirstOrders | undefined> {
   return firsts.size ? firsts : undefined;
 }
 
-const firsts = !options.dryRun && (options.type ?? 'orders') === 'orders' ? await firstOrders() : undefined;
+const firsts = firstPass && (options.type ?? 'orders') === 'orders' ? await firstOrders() : undefined;
 const pack = createPacker(Boolean(options.dryRun), binary, firsts);
 let inFlight = 0;
 let wake: (() => void) | null = null;
