@@ -1,6 +1,8 @@
 // Loyalty benchmark: orders arrive in slices of 1,000 per transaction (as an import or a busy
 // webhook writes them), each slice announced by one 'order.created' event; the loyalty
-// subscriber credits them through the real delivery function. Then every event is delivered a
+// subscriber credits them through the product's delivery: delivery jobs claimed by the job
+// runner CLAIM at a time (50, as the server's worker claims) and handed to the subscriber's
+// handleBatch together. Then every event is delivered a
 // second time (a retry after a crash, a re-sent webhook, a re-imported file). 1% of customers
 // came through a referral (claimed before their first order); 1 order in 200 carries a promo code
 // the shop sent with its reference (POST /api/loyalty/order-codes), redeemed when the order is
@@ -8,26 +10,23 @@
 // per order, plus redemptions beyond one per coded order), and every balance must equal what its
 // orders and referrals earn, computed independently (balance_mismatches).
 //   npm run bench -- loyalty          (ORDERS=1000000, CUSTOMERS=ORDERS/10)
-// BATCH=10 credits ten events' orders per transaction instead (creditOrdersWrittenAt with their
-// instants): what a subscriber handed several pending events at once would do. The platform
-// delivers one event per call today, so the summary's figure without BATCH is the product's.
+// CLAIM=1 delivers one event per call (what the platform did before batched delivery).
 import os from 'node:os';
 import { sql } from 'kysely';
 import { ensureInstanceSecret } from '../src/platform/secret.js';
 import { loadConfig } from '../src/platform/config.js';
 import type { AppContext } from '../src/platform/context.js';
 import { openDatabase } from '../src/platform/db/database.js';
-import { deliverEvent, emitEvent, eventBus } from '../src/platform/events/events.service.js';
-import type { Job } from '../src/platform/jobs/jobs.service.js';
+import { DELIVER_JOB, eventBus } from '../src/platform/events/events.service.js';
+import { drainJobs, enqueueJobs } from '../src/platform/jobs/jobs.service.js';
 import { createLogger } from '../src/platform/logger.js';
-import { creditOrdersWrittenAt } from '../src/loyalty/loyalty.credits.js';
 import { saveWorkspace } from '../src/workspace/index.js';
 import { machineLine, peakMb } from './lib/machine.js';
 
 const ORDERS = Number(process.env.ORDERS ?? 1_000_000);
 const CUSTOMERS = Number(process.env.CUSTOMERS ?? Math.max(10, Math.round(ORDERS / 10)));
 const SLICE = 1000;
-const BATCH = Math.max(1, Number(process.env.BATCH ?? 1));
+const CLAIM = Math.max(1, Number(process.env.CLAIM ?? 50));
 console.log(machineLine());
 const database = await openDatabase({ inMemory: true });
 const db = database.db;
@@ -59,7 +58,6 @@ console.log(`customers=${CUSTOMERS} referrals=${referrals.length} coded_orders=$
 // ---- orders in slices, each with its event (not timed: that is the import's work) ----
 t = performance.now();
 const events: string[] = [];
-const instants: string[] = [];
 for (let s = 0; s < ORDERS; s += SLICE) {
   const n = Math.min(SLICE, ORDERS - s);
   await db.transaction().execute(async (trx) => {
@@ -68,39 +66,47 @@ for (let s = 0; s < ORDERS; s += SLICE) {
              now() - (((${s}::bigint + g) * 31) % 700)::int * interval '1 day', case when (${s} + g) % 40 = 0 then 'refunded' else 'paid' end
       from generate_series(1, ${n}) g`.execute(trx);
     const at = (await sql<{ at: string }>`select now()::text as at`.execute(trx)).rows[0].at;
-    instants.push(at);
-    // the event row only: deliveries are run below by hand, for the loyalty subscriber alone
-    events.push(
-      await emitEvent(trx, 'import.finished', { type: 'bench', created: n, updated: 0 }).then(async (id) => {
-        await sql`update events set type = 'order.created', payload = ${JSON.stringify({ writtenAt: at, source: 'bench' })}::jsonb where id = ${id}`.execute(trx);
-        return id;
-      }),
-    );
+    // the event row only: its deliveries, to the loyalty subscriber alone, are queued by the passes below
+    const row = await trx
+      .insertInto('events')
+      .values({ type: 'order.created', payload: JSON.stringify({ writtenAt: at, source: 'bench' }) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    events.push(String(row.id));
   });
   if ((s / SLICE) % 100 === 0) process.stdout.write(`\rorders written: ${s + n}`);
 }
 console.log(`\rorders written: ${ORDERS} in ${events.length} slices (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 await sql`analyze`.execute(db);
 
-const deliver = (eventId: string) => deliverEvent(ctx, { payload: { eventId, subscriber: 'loyalty.order-created' } } as unknown as Job);
+// the loyalty subscriber's deliveries only (other features' subscribers are not what is measured)
+const enqueueDeliveries = (pass: string) =>
+  enqueueJobs(
+    db,
+    events.map((eventId) => ({ kind: DELIVER_JOB, key: `${pass}:${eventId}`, payload: { eventId, subscriber: 'loyalty.order-created' }, runAt: new Date(0), maxAttempts: 10 })),
+  );
 // CPU seconds of this process (PGlite runs inside it) beside the wall clock: on a shared,
 // loaded machine the wall clock mostly measures the wait for a core.
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 const cpu: Record<string, number> = {};
 const pass = async (label: string) => {
+  await enqueueDeliveries(label);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  for (let i = 0; i < events.length; i += BATCH) {
-    if (BATCH === 1) await deliver(events[i]);
-    else await creditOrdersWrittenAt(ctx, instants.slice(i, i + BATCH));
-    if (i % 100 < BATCH) process.stdout.write(`\r${label}: ${i * SLICE} orders`);
+  let delivered = 0;
+  for (;;) {
+    const r = await drainJobs(ctx, { kinds: [DELIVER_JOB], limit: CLAIM, maxBatches: 20 });
+    if (r.ran === 0) break;
+    if (r.ran !== (r.outcomes.delivered ?? 0)) throw new Error(`${label}: ${JSON.stringify(r.outcomes)}`);
+    delivered += r.ran;
+    process.stdout.write(`\r${label}: ${delivered} deliveries`);
   }
   const seconds = (performance.now() - t0) / 1000;
   cpu[label] = cpuSeconds(process.cpuUsage(c0));
   console.log(`\r${label}: orders=${ORDERS} seconds=${seconds.toFixed(1)} per_s=${Math.round(ORDERS / seconds)} cpu_seconds=${cpu[label].toFixed(1)} per_cpu_s=${Math.round(ORDERS / cpu[label])}`);
   return seconds;
 };
-if (BATCH > 1) console.log(`crediting ${BATCH} events per transaction (not the product's delivery: see the header)`);
+console.log(`deliveries claimed ${CLAIM} at a time`);
 const first = await pass('first delivery');
 const second = await pass('second delivery (retries)');
 
@@ -125,6 +131,6 @@ console.log(
   `ledger: order_entries=${entries.rows[0].n} eligible_orders=${eligible.rows[0].n} referral_entries=${refEntries.rows[0].n} redemptions=${red.rows[0].n} coded_paid_orders=${red.rows[0].expected} tier_rows=${(await sql<{ n: number }>`select count(*)::int as n from loyalty_tiers`.execute(db)).rows[0].n} peak_mb=${peakMb()}`,
 );
 console.log(
-  `loyalty: orders=${ORDERS} seconds=${first.toFixed(1)} per_s=${Math.round(ORDERS / first)} per_cpu_s=${Math.round(ORDERS / cpu['first delivery'])}${BATCH > 1 ? ` batch=${BATCH}` : ''} load=${os.loadavg()[0].toFixed(1)} retry_seconds=${second.toFixed(1)} retry_per_s=${Math.round(ORDERS / second)} double_credits=${doubleCredits} balance_mismatches=${mismatches.rows[0].n}`,
+  `loyalty: orders=${ORDERS} seconds=${first.toFixed(1)} per_s=${Math.round(ORDERS / first)} per_cpu_s=${Math.round(ORDERS / cpu['first delivery'])}${` claim=${CLAIM}`} load=${os.loadavg()[0].toFixed(1)} retry_seconds=${second.toFixed(1)} retry_per_s=${Math.round(ORDERS / second)} double_credits=${doubleCredits} balance_mismatches=${mismatches.rows[0].n}`,
 );
 await database.close();

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
 import { z } from 'zod';
-import { emitPlaybookEvent, type PlaybookTriggerDef } from '../playbooks/index.js';
+import { emitPlaybookEvents, type PlaybookTriggerDef } from '../playbooks/index.js';
 import { creditOrdersWrittenAt } from './loyalty.credits.js';
 import { reverseVoided } from './loyalty.ledger.js';
 import { getLoyaltySettings } from './loyalty.settings.js';
@@ -27,6 +27,13 @@ export const loyaltySubscribers = [
     on: ['order.created'],
     handle: async (ctx, event) => {
       await creditOrdersWrittenAt(ctx, event.payload.writtenAt);
+    },
+    // several import slices' orders in one crediting transaction: its fixed cost is paid once
+    handleBatch: async (ctx, events) => {
+      await creditOrdersWrittenAt(
+        ctx,
+        events.map((e) => e.payload.writtenAt),
+      );
     },
   }),
   subscriber({
@@ -62,15 +69,17 @@ export const loyaltySubscribers = [
     name: 'loyalty.tier-reached',
     on: ['loyalty.tier_changed'],
     handle: async (ctx, event) => {
-      for (const c of event.payload.changes) {
-        if (c.direction !== 'up' || !c.tier) continue;
-        await emitPlaybookEvent(ctx, {
-          type: tierReachedTrigger.type,
-          customerId: c.customerId,
-          occurrenceKey: `${c.customerId}:${c.tier}:${event.payload.at}`,
-          data: { tier: c.tier, previous: c.previous, points: c.yearPoints },
-        });
-      }
+      await emitPlaybookEvents(
+        ctx,
+        event.payload.changes
+          .filter((c) => c.direction === 'up' && c.tier)
+          .map((c) => ({
+            type: tierReachedTrigger.type,
+            customerId: c.customerId,
+            occurrenceKey: `${c.customerId}:${c.tier}:${event.payload.at}`,
+            data: { tier: c.tier, previous: c.previous, points: c.yearPoints },
+          })),
+      );
     },
   }),
 ];

@@ -43,19 +43,50 @@ export interface EmitResult {
 }
 
 export async function emitPlaybookEvent(ctx: AppContext, event: PlaybookEvent): Promise<EmitResult> {
-  const e = playbookEventSchema.parse(event);
-  const data: Record<string, unknown> = { ...e.data };
-  if (e.type === 'order.created' && data.first === undefined) {
-    const n = await ctx.db
-      .selectFrom('orders')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('customer_id', '=', e.customerId)
-      .where('status', 'in', ['paid', 'pending'])
-      .executeTakeFirstOrThrow();
-    data.first = Number(n.n) <= 1;
-  }
+  const [result] = await emitPlaybookEvents(ctx, [event]);
+  return result;
+}
+
+/**
+ * Several occurrences at once (an import slice's orders, a pass's tier changes): the enabled
+ * playbooks are read once, and an occurrence no playbook's trigger matches costs no query.
+ */
+export async function emitPlaybookEvents(ctx: AppContext, events: readonly PlaybookEvent[]): Promise<EmitResult[]> {
+  const parsed = events.map((event) => playbookEventSchema.parse(event));
+  const enabled = parsed.length ? await listPlaybooks(ctx.db, { enabledOnly: true }) : [];
   const contributed = contributedTriggers();
-  const playbooks = (await listPlaybooks(ctx.db, { enabledOnly: true })).filter((p) => eventMatches(p.trigger, { type: e.type, data }, contributed));
+  const results: EmitResult[] = [];
+  for (const e of parsed) {
+    const data: Record<string, unknown> = { ...e.data };
+    const matchesAny = (d: Record<string, unknown>) => enabled.some((p) => eventMatches(p.trigger, { type: e.type, data: d }, contributed));
+    // whether an order is the first is read only when a playbook could care
+    const firstUnknown = e.type === 'order.created' && data.first === undefined;
+    if (!(firstUnknown ? matchesAny({ ...data, first: true }) || matchesAny({ ...data, first: false }) : matchesAny(data))) {
+      results.push({ enrolled: [] });
+      continue;
+    }
+    if (firstUnknown) {
+      const n = await ctx.db
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('customer_id', '=', e.customerId)
+        .where('status', 'in', ['paid', 'pending'])
+        .executeTakeFirstOrThrow();
+      data.first = Number(n.n) <= 1;
+    }
+    results.push(await enrollMatching(ctx, e, data, enabled, contributed));
+  }
+  return results;
+}
+
+async function enrollMatching(
+  ctx: AppContext,
+  e: z.infer<typeof playbookEventSchema>,
+  data: Record<string, unknown>,
+  enabled: Awaited<ReturnType<typeof listPlaybooks>>,
+  contributed: ReturnType<typeof contributedTriggers>,
+): Promise<EmitResult> {
+  const playbooks = enabled.filter((p) => eventMatches(p.trigger, { type: e.type, data }, contributed));
   if (playbooks.length === 0) return { enrolled: [] };
   const facts = await loadOneFacts(ctx.db, e.customerId);
   if (!facts) return { enrolled: [] };

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { subscriber } from '../platform/events/events.service.js';
 import { workspaceMoney } from '../workspace/index.js';
-import { emitPlaybookEvent } from './playbooks.events.js';
+import { emitPlaybookEvent, emitPlaybookEvents } from './playbooks.events.js';
 
 /** Only what happened recently starts a playbook: an import of last year's orders sends no thank-yous. */
 const RECENT_MS = 2 * 86400_000;
@@ -21,7 +21,10 @@ export const playbookSubscribers = [
         select id from customers
         where created_at = ${event.payload.writtenAt}::timestamptz and acquired_at >= ${recentSince(ctx)} and merged_into is null
         order by id`.execute(ctx.db);
-      for (const c of rows.rows) await emitPlaybookEvent(ctx, { type: 'customer.created', customerId: c.id, occurrenceKey: c.id });
+      await emitPlaybookEvents(
+        ctx,
+        rows.rows.map((c) => ({ type: 'customer.created', customerId: c.id, occurrenceKey: c.id })),
+      );
     },
   }),
   subscriber({
@@ -36,8 +39,9 @@ export const playbookSubscribers = [
         where o.created_at = ${event.payload.writtenAt}::timestamptz and o.status in ('paid','pending') and o.ordered_at >= ${recentSince(ctx)}
         order by o.ordered_at, o.id`.execute(ctx.db);
       const { money } = await workspaceMoney(ctx.db);
-      for (const o of rows.rows) {
-        await emitPlaybookEvent(ctx, {
+      await emitPlaybookEvents(
+        ctx,
+        rows.rows.map((o) => ({
           type: 'order.created',
           customerId: o.customer_id,
           occurrenceKey: o.id,
@@ -45,8 +49,8 @@ export const playbookSubscribers = [
             first: Number(o.earlier) === 0,
             order: { amount: money(Number(o.amount_minor), o.currency), date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.external_id ?? o.id.slice(0, 8) },
           },
-        });
-      }
+        })),
+      );
     },
   }),
   subscriber({
