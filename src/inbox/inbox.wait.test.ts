@@ -58,3 +58,27 @@ describe('service metrics', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/inbox/metrics?from=2026-12-10&to=2026-12-01', headers: owner.headers })).statusCode).toBe(400);
   });
 });
+
+describe('expected wait told to visitors', () => {
+  it('is read afresh at most once a minute for the public chat; staff always read afresh', async () => {
+    now = new Date('2026-12-07T09:00:00Z'); // Monday 10:00 in Amsterdam
+    expect(await status()).toMatchObject({ expectedMinutes: 20 });
+    // two first replies after an hour of business time each: the median becomes 30 minutes
+    for (const i of [0, 1]) {
+      const r = await receiveMessage(t.ctx, {
+        channel: 'email',
+        from: { email: `slow${i}@example.test` },
+        subject: `Slow ${i}`,
+        text: 'hi',
+        messageId: `<slow${i}@x>`,
+        receivedAt: new Date(now.getTime() - 8 * 3600_000),
+      });
+      expect((await t.app.inject({ method: 'POST', url: `/api/inbox/conversations/${r.conversationId}/reply`, headers: agent.headers, payload: { text: 'Sorry!' } })).statusCode).toBe(201);
+    }
+    expect(await status()).toMatchObject({ expectedMinutes: 20 });
+    now = new Date(now.getTime() + 61_000);
+    expect(await status()).toMatchObject({ expectedMinutes: 30, message: 'We usually reply within about 30 minutes.' });
+    const staff = (await t.app.inject({ method: 'GET', url: '/api/inbox/expected-wait', headers: agent.headers })).json();
+    expect(staff).toMatchObject({ expectedMinutes: 30, basis: { recentReplies: 5 } });
+  });
+});

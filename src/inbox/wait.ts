@@ -33,7 +33,10 @@ interface Basis {
   agents: number;
 }
 /** per database: the last basis read (or being read: callers at the same moment share one read) */
-const basisCache = new WeakMap<object, { settings: InboxSettings; at: number; basis: Promise<Basis> }>();
+const basisCache = new WeakMap<object, { key: string; at: number; basis: Promise<Basis> }>();
+
+/** What the basis depends on besides the data: a change of these settings reads afresh (the settings object itself is renewed every few seconds). */
+const basisKey = (s: InboxSettings, bh: BusinessHours) => JSON.stringify([s.firstResponseMinutes.normal, s.routing.away, bh]);
 
 /**
  * The expected wait. `maxAgeMs`: a basis read at most this long ago (by `now`) may be reused — the
@@ -44,12 +47,13 @@ export async function expectedWait(db: Database, now: Date, opts: { maxAgeMs?: n
   const settings = await getInboxSettings(db);
   const bh = await businessHours(db, settings);
   const hit = basisCache.get(db);
+  const key = basisKey(settings, bh);
   const age = hit ? now.getTime() - hit.at : Number.POSITIVE_INFINITY;
   let basis: Promise<Basis>;
-  if (hit && hit.settings === settings && opts.maxAgeMs && age >= 0 && age < opts.maxAgeMs) basis = hit.basis;
+  if (hit && hit.key === key && opts.maxAgeMs && age >= 0 && age < opts.maxAgeMs) basis = hit.basis;
   else {
     basis = readBasis(db, now, settings, bh);
-    const entry = { settings, at: now.getTime(), basis };
+    const entry = { key, at: now.getTime(), basis };
     basisCache.set(db, entry);
     basis.catch(() => {
       if (basisCache.get(db) === entry) basisCache.delete(db);
