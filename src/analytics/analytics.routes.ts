@@ -7,6 +7,8 @@ import { badRequest, notFound } from '../platform/http/errors.js';
 import { getWorkspace } from '../workspace/index.js';
 import { DayConverter, dayOfDate, isoDay } from './dates.js';
 import type { App } from '../platform/http/server.js';
+import { audit } from '../accounts/index.js';
+import { listExchangeRates, loadExchangeRates, replaceExchangeRates } from './analytics.rates.js';
 import { workspaceReport, type WorkspaceReport } from './analytics.service.js';
 import type { CustomerRow, PeriodRow, RetentionReport, SaveListRow } from './report.js';
 
@@ -27,7 +29,9 @@ function cached(ctx: AppContext, asOfDay?: number): Cached {
   const entries = cache.get(ctx) ?? cache.set(ctx, new Map()).get(ctx)!;
   const hit = entries.get(key);
   if (hit && now - hit.at < REPORT_CACHE_MS) return hit;
-  const entry: Cached = { at: now, report: workspaceReport(ctx.db, { now: ctx.now(), asOfDay, saveListSize: 50 }) };
+  // the owner's exchange rates (Settings) convert other currencies' orders; the report says which it used
+  const report = loadExchangeRates(ctx.db).then((exchangeRates) => workspaceReport(ctx.db, { now: ctx.now(), asOfDay, saveListSize: 50, exchangeRates }));
+  const entry: Cached = { at: now, report };
   entry.report.catch(() => entries.delete(key));
   entries.delete(key);
   entries.set(key, entry);
@@ -97,6 +101,18 @@ function modelSummary(r: RetentionReport | null) {
 
 const periodType = z.enum(['month', 'quarter', 'half', 'year']);
 
+const exchangeRatesInput = z.object({
+  rates: z
+    .array(
+      z.object({
+        currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO currency code such as USD'),
+        date: z.string().max(20).describe('YYYY-MM-DD: the rate holds from this day on'),
+        rate: z.number().positive('must be more than 0').max(1e9, 'must be at most 1,000,000,000').describe('1 unit of the currency in the workspace currency'),
+      }),
+    )
+    .max(1000, 'at most 1,000 rates'),
+});
+
 export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get(
     '/api/analytics/overview',
@@ -155,6 +171,8 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
               revenue: (o?.totals.revenue ?? 0) + (s?.totals.revenue ?? 0),
             }
           : null,
+        /** the currency of the money figures: one, per currency, or converted with the owner's rates (the note says which) */
+        currency: o?.currency ?? null,
         activityWindow: o?.activityWindow ?? null,
         periods,
         subscriptionPeriods: s ? inRange(s.periodsByType[period]) : null,
@@ -164,6 +182,44 @@ export async function analyticsRoutes(app: App, ctx: AppContext): Promise<void> 
         models: { orders: modelSummary(o), subscriptions: s ? { sbg: s.models.sbg ?? [], notes: s.models.notes } : null },
         saveList: mergeSaveLists(o?.saveList ?? [], s?.saveList ?? [], top),
       };
+    },
+  );
+
+  app.get('/api/analytics/exchange-rates', { config: { access: 'staff' }, schema: { tags: ['analytics'], summary: "The owner's exchange rates into the workspace currency, dated" } }, async () => {
+    const ws = await getWorkspace(ctx.db);
+    return { currency: ws?.currency ?? 'EUR', rates: await listExchangeRates(ctx.db) };
+  });
+
+  app.put(
+    '/api/analytics/exchange-rates',
+    {
+      config: { access: 'owner' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Replace the exchange rates (owner; audited): 1 unit of currency = rate in the workspace currency from date on',
+        body: exchangeRatesInput,
+      },
+    },
+    async (req) => {
+      const ws = await getWorkspace(ctx.db);
+      const home = ws?.currency ?? 'EUR';
+      const seen = new Set<string>();
+      const rates = req.body.rates.map((r, i) => {
+        const currency = r.currency.toUpperCase();
+        const field = (name: string) => `rates.${i}.${name}`;
+        if (currency === home)
+          throw badRequest(`rates[${i}]: ${currency} is the workspace currency; rates convert other currencies into it`, [{ field: field('currency'), message: 'is the workspace currency' }]);
+        const day = dayParam(field('date'), r.date);
+        if (day === undefined) throw badRequest(`rates[${i}]: date is required`, [{ field: field('date'), message: 'is required' }]);
+        const key = `${currency} ${r.date}`;
+        if (seen.has(key)) throw badRequest(`rates[${i}]: ${currency} has two rates from ${r.date}`, [{ field: field('date'), message: `${currency} already has a rate from this day` }]);
+        seen.add(key);
+        return { currency, date: r.date, rate: r.rate };
+      });
+      await replaceExchangeRates(ctx.db, rates);
+      await audit(ctx.db, req, 'analytics.exchange_rates', null, { rates: rates.length, currencies: [...new Set(rates.map((r) => r.currency))] });
+      invalidateAnalytics(ctx);
+      return { currency: home, rates: await listExchangeRates(ctx.db) };
     },
   );
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeJsonLine } from './analytics.cli.js';
 
-const written = (value: { customers?: unknown }) => {
+const written = (value: Record<string, unknown>) => {
   const parts: string[] = [];
   writeJsonLine(value, (t) => parts.push(t));
   return parts.join('');
@@ -16,7 +16,7 @@ describe('the report JSON written in pieces', () => {
       reasons: [`Overdue: ${i} days\n`],
       nested: { customers: [i] },
     }));
-    const cases: { customers?: unknown }[] = [
+    const cases: Record<string, unknown>[] = [
       { source: '/x.csv', skippedRows: 0, type: 'orders', customers: rows, after: { customers: 'not these' } },
       { customers: rows.slice(0, 1) },
       { customers: [] },
