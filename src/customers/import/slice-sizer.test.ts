@@ -11,6 +11,8 @@ describe('SliceSizer', () => {
     expect(s.limits).toEqual({ rows: 250, customers: 50 });
     s.took(25, 250, 0); // half the target
     expect(s.limits).toEqual({ rows: 500, customers: 100 });
+    s.took(5, 500, 0); // quick: back up, but never above where it started
+    expect(s.limits).toEqual({ rows: 1000, customers: 200 });
   });
 
   it('judges a slice by the bound it filled (new customers count as well as rows)', () => {
@@ -19,12 +21,12 @@ describe('SliceSizer', () => {
     expect(s.limits).toEqual({ rows: 500, customers: 100 });
   });
 
-  it('learns nothing from a short last slice, and stays within 1/20 and 20 times the start', () => {
+  it('learns nothing from a short last slice, and stays between 1/20 of the start and the start', () => {
     const s = new SliceSizer({ rows: 1000, customers: 200 }, 50);
     s.took(5000, 10, 1);
     expect(s.limits).toEqual({ rows: 1000, customers: 200 });
     for (let i = 0; i < 20; i++) s.took(1, s.limits.rows, 0);
-    expect(s.limits).toEqual({ rows: 20_000, customers: 4000 });
+    expect(s.limits).toEqual({ rows: 1000, customers: 200 });
     for (let i = 0; i < 20; i++) s.took(10_000, s.limits.rows, 0);
     expect(s.limits).toEqual({ rows: 50, customers: 10 });
   });
