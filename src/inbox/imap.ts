@@ -33,7 +33,8 @@ export function imapAccount(s: Pick<ImapSettings, 'user' | 'host' | 'port' | 'ma
   return `${s.user}@${s.host}:${s.port}/${s.mailbox}`;
 }
 
-export function imapClient(s: ImapSettings, password: string): ImapFlow {
+/** A connection to the mailbox; `idle` keeps it listening (IMAP IDLE) between commands, for imap-idle.ts. */
+export function imapClient(s: ImapSettings, password: string, options: { idle?: boolean } = {}): ImapFlow {
   return new ImapFlow({
     host: s.host,
     port: s.port,
@@ -41,10 +42,12 @@ export function imapClient(s: ImapSettings, password: string): ImapFlow {
     doSTARTTLS: s.tls === 'starttls' ? true : s.tls === 'none' ? false : undefined,
     auth: { user: s.user, pass: password },
     logger: false,
-    disableAutoIdle: true,
     connectionTimeout: 15_000,
     greetingTimeout: 10_000,
-    socketTimeout: 60_000,
+    ...(options.idle
+      ? // IDLE is restarted every 4 minutes (servers end it after 30 at most), well inside the socket's 5
+        { disableAutoIdle: false, autoIdleDelay: 1_000, maxIdleTime: 240_000, socketTimeout: 300_000 }
+      : { disableAutoIdle: true, socketTimeout: 60_000 }),
   });
 }
 

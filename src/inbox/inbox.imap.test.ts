@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Caller, type TestApp } from '../app/testing/test-app.js';
 import { drainJobs, enqueueJob } from '../platform/jobs/jobs.service.js';
 import { IMAP_JOB, imapJob } from './imap.js';
+import { startImapIdle } from './imap-idle.js';
 import { startTestDovecot, type TestImapServer } from './testing/dovecot.js';
 
 const started = await startTestDovecot();
@@ -158,6 +159,30 @@ describe.skipIf(Boolean(skipped))('IMAP mailbox (real Dovecot)', () => {
     expect(r.refused[0].reason).toMatch(/Too many MIME parts/);
     expect(await conversationsOf('many@example.test')).toHaveLength(0);
     expect(await check()).toMatchObject({ fetched: 0, refused: [] });
+  });
+
+  it('with IDLE, mail is fetched as it arrives, without waiting for the scheduled poll; a switched-off mailbox ends the watch', async () => {
+    const polledAt = async () => (await t.app.inject({ method: 'GET', url: '/api/inbox/imap', headers: owner.headers })).json().lastPolledAt as string | null;
+    const before = await polledAt();
+    const stop = startImapIdle(t.ctx, { settingsEveryMs: 200, backoffMs: 200 });
+    try {
+      // connected: the catch-up poll on connect has run
+      await expect.poll(polledAt, { timeout: 30_000 }).not.toBe(before);
+      await append(mail({ from: 'Ida Idle <ida@example.test>', subject: 'Arrived while watched', text: 'Is my parcel on its way?' }));
+      await expect.poll(async () => (await conversationsOf('ida@example.test')).length, { timeout: 30_000 }).toBe(1);
+      expect((await conversationsOf('ida@example.test'))[0].message_count).toBe(1);
+
+      await t.app.inject({ method: 'PUT', url: '/api/inbox/settings', headers: owner.headers, payload: { imap: { enabled: false } } });
+      // the watcher reads the settings every 200 ms here and closes its connection: the next mail waits
+      await new Promise((r) => setTimeout(r, 1_500));
+      await append(mail({ from: 'Ida Idle <ida@example.test>', subject: 'Arrived after switching off', text: 'Second question.' }));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await conversationsOf('ida@example.test')).toHaveLength(1);
+    } finally {
+      await stop();
+      await t.app.inject({ method: 'PUT', url: '/api/inbox/settings', headers: owner.headers, payload: { imap: { enabled: true } } });
+    }
+    expect(await check()).toMatchObject({ fetched: 1, stored: 1 });
   });
 
   it('says plainly when the server refuses the password, and records the error for the settings page', async () => {

@@ -13,6 +13,7 @@ export const inboxFeature: Feature = {
     const { startSmtpListenerFromEnv } = await import('./smtp.listener.js');
     const { IMAP_JOB, imapJob } = await import('./imap.js');
     const { inboxTimelineSources } = await import('./inbox.timeline.js');
+    const { startImapIdleFromEnv } = await import('./imap-idle.js');
     return {
       migrations: inboxMigrations,
       routes: inboxRoutes,
@@ -32,7 +33,13 @@ export const inboxFeature: Feature = {
       ],
       subscribers: inboxSubscribers,
       contributes: { timelineSources: inboxTimelineSources },
-      background: startSmtpListenerFromEnv,
+      // the SMTP listener (when KEEPWELL_SMTP_PORT is set) and the IMAP IDLE watcher (when a mailbox is set up)
+      background: (ctx) => {
+        const stops = [startSmtpListenerFromEnv(ctx), startImapIdleFromEnv(ctx)];
+        return async () => {
+          await Promise.all(stops.map((stop) => stop()));
+        };
+      },
     };
   },
 };
