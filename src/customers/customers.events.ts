@@ -8,7 +8,7 @@
 // `created_at` and are not announced.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../platform/db/schema.js';
-import { emitEvent } from '../platform/events/events.service.js';
+import { emitEvents, type NewEvent } from '../platform/events/events.service.js';
 
 declare module '../platform/events/events.service.js' {
   interface EventMap {
@@ -36,6 +36,8 @@ export async function transactionTime(trx: Executor): Promise<string> {
 /** Announces the customers and/or orders this transaction created (call it inside the transaction). */
 export async function announceWrites(trx: Executor, what: { customers?: boolean; orders?: boolean }, source: string): Promise<void> {
   const writtenAt = await transactionTime(trx);
-  if (what.customers) await emitEvent(trx, 'customer.created', { writtenAt, source });
-  if (what.orders) await emitEvent(trx, 'order.created', { writtenAt, source });
+  const events: NewEvent[] = [];
+  if (what.customers) events.push({ type: 'customer.created', payload: { writtenAt, source } });
+  if (what.orders) events.push({ type: 'order.created', payload: { writtenAt, source } });
+  await emitEvents(trx, events);
 }
