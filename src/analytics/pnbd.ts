@@ -73,7 +73,9 @@ function logPiece(p: ParetoNbdParams, x: number, t: number, grad?: Float64Array,
     const z = (alpha - beta) / (alpha + t);
     const S = series1(r + x, rho + 1, z, grad ? scratch : undefined);
     if (grad) {
-      const [Sb, Sc, Sz] = scratch;
+      const Sb = scratch[0];
+      const Sc = scratch[1];
+      const Sz = scratch[2];
       grad[at] = -la + (Sb + Sc) / S;
       grad[at + 1] = -(r + x) / (alpha + t) + ((Sz / S) * (beta + t)) / ((alpha + t) * (alpha + t));
       grad[at + 2] = -lb + Sc / S;
@@ -84,7 +86,9 @@ function logPiece(p: ParetoNbdParams, x: number, t: number, grad?: Float64Array,
   const z = (beta - alpha) / (beta + t);
   const S = series1(s + 1, rho + 1, z, grad ? scratch : undefined);
   if (grad) {
-    const [Sb, Sc, Sz] = scratch;
+    const Sb = scratch[0];
+    const Sc = scratch[1];
+    const Sz = scratch[2];
     grad[at] = -la + Sc / S;
     grad[at + 1] = (1 - r - x) / (alpha + t) - Sz / S / (beta + t);
     grad[at + 2] = -lb + (Sb + Sc) / S;
