@@ -2,7 +2,7 @@
 // threaded as if they came one by one, and one refused message does not take the others down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app/testing/test-app.js';
-import { receiveMessage, type InboundMessage } from './inbox.service.js';
+import { receiveMessage, setStatus, type InboundMessage } from './inbox.service.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -55,5 +55,25 @@ describe('a burst of inbound messages', () => {
     expect(((settled[2] as PromiseRejectedResult).reason as { statusCode?: number }).statusCode).toBe(404);
     const rows = await t.ctx.db.selectFrom('messages').select('id').where('email_message_id', 'in', ['<b20@example.test>', '<b21@example.test>', '<b22@example.test>']).execute();
     expect(rows).toHaveLength(3);
+  });
+
+  it('bumps the conversations of chat lines arriving together in one statement: counts right, a resolved chat reopened once', async () => {
+    const chat = (conversationId: string | undefined, text: string): InboundMessage => ({ channel: 'chat', conversationId, from: { name: 'V' }, subject: '', text, receivedAt: new Date() });
+    const a = await receiveMessage(t.ctx, chat(undefined, 'a0'));
+    const b = await receiveMessage(t.ctx, chat(undefined, 'b0'));
+    await setStatus(t.ctx, a.conversationId, null, 'resolved');
+    await setStatus(t.ctx, b.conversationId, null, 'pending');
+    // the first goes alone; the lines behind it share the next transaction
+    const burst = [mail(30), chat(a.conversationId, 'a1'), chat(b.conversationId, 'b1'), chat(a.conversationId, 'a2'), chat(a.conversationId, 'a3'), chat(b.conversationId, 'b2')];
+    const ok = await Promise.all(burst.map((m) => receiveMessage(t.ctx, m)));
+    expect(ok.slice(1).map((r) => r.conversationId)).toEqual([a, b, a, a, b].map((x) => x.conversationId));
+    const conv = async (id: string) =>
+      t.ctx.db.selectFrom('conversations').select(['status', 'message_count', 'reopen_count', 'resolved_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    const [ca, cb] = [await conv(a.conversationId), await conv(b.conversationId)];
+    expect(ca).toMatchObject({ status: 'open', message_count: 4, reopen_count: 1, resolved_at: null });
+    expect(cb).toMatchObject({ status: 'open', message_count: 3, reopen_count: 0 });
+    expect(new Date(ca.updated_at).getTime()).toBe(new Date(cb.updated_at).getTime()); // one statement bumped both
+    const texts = await t.ctx.db.selectFrom('messages').select('body_text').where('conversation_id', '=', a.conversationId).orderBy('seq').execute();
+    expect(texts.map((r) => r.body_text)).toEqual(['a0', 'a1', 'a2', 'a3']);
   });
 });

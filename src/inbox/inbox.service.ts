@@ -262,6 +262,29 @@ interface BatchLookups {
   touchpoints: TouchpointRow[];
   /** conversation.opened of the batch's new conversations, recorded together at the end */
   opened: OpenedEvent[];
+  /** the conversations of the batch's lines into a known conversation (chat), bumped together (bumpLines) */
+  bumped: Map<string, Conversation>;
+}
+
+/** A line into a known conversation that the batch bumps with the others (a chat line; not mail, nothing to de-duplicate). */
+const bumpsWithBatch = (m: InboundMessage) => Boolean(m.conversationId) && !m.messageId && !m.imap;
+
+/**
+ * The conversations of a batch's lines into known conversations, bumped (locked, last activity,
+ * count) in one statement instead of one per line; read back as they are now. A merged
+ * conversation is not bumped here: its lines follow the merge one by one (storeIn).
+ */
+async function bumpLines(trx: Database, ms: InboundMessage[]): Promise<Map<string, Conversation>> {
+  const lines = ms.filter(bumpsWithBatch);
+  const out = new Map<string, Conversation>();
+  if (lines.length < 2) return out;
+  const ids = lines.map((m) => m.conversationId!);
+  const ats = lines.map((m) => m.receivedAt.toISOString());
+  const rows = await sql<Conversation>`update conversations c set last_message_at = v.at, updated_at = ${new Date()}, message_count = c.message_count + v.n
+    from (select id, max(at::timestamptz) as at, count(*)::int as n from unnest(${ids}::text[], ${ats}::text[]) as t(id, at) group by id) v
+    where c.id = v.id::uuid and c.merged_into_id is null returning c.*`.execute(trx);
+  for (const r of rows.rows) out.set(r.id, r);
+  return out;
 }
 type OpenedEvent = { type: 'conversation.opened'; payload: { conversationId: string; customerId: string; channel: Channel; automatic: boolean } };
 type TouchpointRow = NonNullable<Parameters<typeof insertHistory>[1]['touchpoints']>[number];
@@ -281,7 +304,7 @@ async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchL
     const rows = await trx.selectFrom('messages').select(['email_message_id', 'conversation_id']).where('email_message_id', 'in', refs).execute();
     for (const r of rows) threads.set(r.email_message_id!, r.conversation_id);
   }
-  return { customers, threads, touchpoints: [], opened: [] };
+  return { customers, threads, touchpoints: [], opened: [], bumped: await bumpLines(trx, ms) };
 }
 
 /** One message in its own transaction. */
@@ -315,7 +338,14 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
     let customerId: string;
     /** the conversation's last activity and count already include this message */
     let bumped = false;
-    if (m.conversationId) {
+    const pre = batch && bumpsWithBatch(m) ? batch.bumped.get(m.conversationId!) : undefined;
+    if (pre) {
+      // bumped with the batch's other lines (bumpLines)
+      conversation = pre;
+      bumped = true;
+      if (m.visitorChat && conversation.channel !== 'chat') throw new HttpError(403, 'forbidden', 'This chat token is not valid');
+      customerId = conversation.customer_id;
+    } else if (m.conversationId) {
       // The usual case (not merged) in one statement: the conversation bumped (which locks it) and
       // read back. A merged one is followed to the conversation it joined, then bumped with the message.
       conversation = (await trx
@@ -383,21 +413,20 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
     } else if (!m.automatic && conversation.status !== 'open') {
       // The customer wrote again: the conversation is open again and its clocks run.
       const reopen = conversation.status === 'resolved';
-      await trx
-        .updateTable('conversations')
-        .set({
-          status: 'open',
-          snoozed_until: null,
-          ...(reopen
-            ? {
-                resolved_at: null,
-                reopen_count: conversation.reopen_count + 1,
-                resolution_due_at: addBusinessMs(now, targetsFor(settings, conversation.priority, conversation.channel).resolution * 60_000, bh),
-              }
-            : resumeClocks(conversation, now, bh)),
-        })
-        .where('id', '=', conversation.id)
-        .execute();
+      const changes = {
+        status: 'open' as const,
+        snoozed_until: null,
+        ...(reopen
+          ? {
+              resolved_at: null,
+              reopen_count: conversation.reopen_count + 1,
+              resolution_due_at: addBusinessMs(now, targetsFor(settings, conversation.priority, conversation.channel).resolution * 60_000, bh),
+            }
+          : resumeClocks(conversation, now, bh)),
+      };
+      await trx.updateTable('conversations').set(changes).where('id', '=', conversation.id).execute();
+      // a later line of this batch into the same conversation finds it open (as a read would)
+      if (pre) batch!.bumped.set(conversation.id, { ...conversation, ...changes } as Conversation);
     }
     const message = await insertMessage(trx, {
       conversationId: conversation.id,
