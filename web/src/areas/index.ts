@@ -2,6 +2,7 @@
 // `area`) and adds one line here; the shell takes nav, routes, dashboard cards and Settings
 // sections from this list.
 import type { WebArea } from '../shell/types';
+import { area as analytics } from './analytics';
 import { area as assistant } from './assistant';
 import { area as customers } from './customers';
 import { area as dashboard } from './dashboard';
@@ -13,4 +14,4 @@ import { area as settings } from './settings';
 import { area as surveys } from './surveys';
 import { area as tasks } from './tasks';
 
-export const areas: readonly WebArea[] = [dashboard, tasks, customers, inbox, assistant, surveys, playbooks, recovery, loyalty, settings];
+export const areas: readonly WebArea[] = [dashboard, tasks, customers, inbox, assistant, surveys, playbooks, recovery, loyalty, settings, analytics];
