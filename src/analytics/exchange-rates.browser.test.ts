@@ -1,6 +1,6 @@
 // The owner's exchange rates in Settings, in Chromium at desktop width and at 390 px: a bad row
 // is named before anything is sent, a saved USD rate converts the dashboard's USD orders and the
-// dashboard's API says which rates it used. Runs once web/src/areas/index.ts lists the analytics area.
+// dashboard's API says which rates it used. Skipped if web/src/areas/index.ts stops listing the analytics area.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
