@@ -12,46 +12,64 @@ import { emitPlaybookEvent, emitPlaybookEvents } from './playbooks.events.js';
 const RECENT_MS = 2 * 86400_000;
 const recentSince = (ctx: AppContext) => new Date(ctx.now().getTime() - RECENT_MS);
 
+/** The recent customers written at these instants (one transaction each) enter the customer.created playbooks. */
+async function enrolNewCustomers(ctx: AppContext, writtenAt: string[]): Promise<void> {
+  const rows = await sql<{ id: string }>`
+    select id from customers
+    where created_at = any(${writtenAt}::timestamptz[]) and acquired_at >= ${recentSince(ctx)} and merged_into is null
+    order by id`.execute(ctx.db);
+  await emitPlaybookEvents(
+    ctx,
+    rows.rows.map((c) => ({ type: 'customer.created', customerId: c.id, occurrenceKey: c.id })),
+  );
+}
+
+/** The recent paid or pending orders written at these instants enter the order playbooks (first order or any). */
+async function enrolNewOrders(ctx: AppContext, writtenAt: string[]): Promise<void> {
+  const rows = await sql<{ id: string; customer_id: string; ordered_at: Date; amount_minor: number; currency: string; external_id: string | null; earlier: number }>`
+    select o.id, o.customer_id, o.ordered_at, o.amount_minor, o.currency, o.external_id,
+           (select count(*)::int from orders p where p.customer_id = o.customer_id and p.status in ('paid','pending')
+              and (p.ordered_at < o.ordered_at or (p.ordered_at = o.ordered_at and p.id < o.id))) as earlier
+    from orders o
+    where o.created_at = any(${writtenAt}::timestamptz[]) and o.status in ('paid','pending') and o.ordered_at >= ${recentSince(ctx)}
+    order by o.ordered_at, o.id`.execute(ctx.db);
+  if (!rows.rows.length) return;
+  const { money } = await workspaceMoney(ctx.db);
+  await emitPlaybookEvents(
+    ctx,
+    rows.rows.map((o) => ({
+      type: 'order.created',
+      customerId: o.customer_id,
+      occurrenceKey: o.id,
+      data: {
+        first: Number(o.earlier) === 0,
+        order: { amount: money(Number(o.amount_minor), o.currency), date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.external_id ?? o.id.slice(0, 8) },
+      },
+    })),
+  );
+}
+
+// Both take an import's many slices together when the worker claims several (handleBatch).
 export const playbookSubscribers = [
   subscriber({
     name: 'playbooks.customer-created',
     on: ['customer.created'],
-    handle: async (ctx, event) => {
-      const rows = await sql<{ id: string }>`
-        select id from customers
-        where created_at = ${event.payload.writtenAt}::timestamptz and acquired_at >= ${recentSince(ctx)} and merged_into is null
-        order by id`.execute(ctx.db);
-      await emitPlaybookEvents(
+    handle: (ctx, event) => enrolNewCustomers(ctx, [event.payload.writtenAt]),
+    handleBatch: (ctx, events) =>
+      enrolNewCustomers(
         ctx,
-        rows.rows.map((c) => ({ type: 'customer.created', customerId: c.id, occurrenceKey: c.id })),
-      );
-    },
+        events.map((e) => e.payload.writtenAt),
+      ),
   }),
   subscriber({
     name: 'playbooks.order-created',
     on: ['order.created'],
-    handle: async (ctx, event) => {
-      const rows = await sql<{ id: string; customer_id: string; ordered_at: Date; amount_minor: number; currency: string; external_id: string | null; earlier: number }>`
-        select o.id, o.customer_id, o.ordered_at, o.amount_minor, o.currency, o.external_id,
-               (select count(*)::int from orders p where p.customer_id = o.customer_id and p.status in ('paid','pending')
-                  and (p.ordered_at < o.ordered_at or (p.ordered_at = o.ordered_at and p.id < o.id))) as earlier
-        from orders o
-        where o.created_at = ${event.payload.writtenAt}::timestamptz and o.status in ('paid','pending') and o.ordered_at >= ${recentSince(ctx)}
-        order by o.ordered_at, o.id`.execute(ctx.db);
-      const { money } = await workspaceMoney(ctx.db);
-      await emitPlaybookEvents(
+    handle: (ctx, event) => enrolNewOrders(ctx, [event.payload.writtenAt]),
+    handleBatch: (ctx, events) =>
+      enrolNewOrders(
         ctx,
-        rows.rows.map((o) => ({
-          type: 'order.created',
-          customerId: o.customer_id,
-          occurrenceKey: o.id,
-          data: {
-            first: Number(o.earlier) === 0,
-            order: { amount: money(Number(o.amount_minor), o.currency), date: new Date(o.ordered_at).toISOString().slice(0, 10), number: o.external_id ?? o.id.slice(0, 8) },
-          },
-        })),
-      );
-    },
+        events.map((e) => e.payload.writtenAt),
+      ),
   }),
   subscriber({
     name: 'playbooks.subscription-cancelled',
