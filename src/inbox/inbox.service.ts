@@ -1,7 +1,7 @@
 // The inbox as a service: inbound messages (any channel) become conversations and messages in
 // one transaction, with the customer matched or created and the timeline written; agents'
 // replies, notes, calls and status changes; SLA clocks that pause while pending the customer.
-import { sql, type Selectable } from 'kysely';
+import { type Insertable, sql, type Selectable } from 'kysely';
 import { findOrCreateCustomerByContact, insertHistory, normalizeEmail, recordTouchpoint, type NewTouchpoint } from '../customers/index.js';
 import { createTask } from '../tasks/index.js';
 import type { TouchpointChannel } from '../customers/index.js';
@@ -13,7 +13,7 @@ import type { Automatic } from './automatic.js';
 import { foldReply, safeHtmlFromText } from './fold.js';
 import './inbox.events.js';
 import { businessHours, getInboxSettings, targetsFor, type InboxSettings } from './inbox.settings.js';
-import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, Priority } from './inbox.tables.js';
+import type { AttachmentMeta, AuthorKind, CallLog, Channel, ConversationStatus, ConversationsTable, MessagesTable, Priority } from './inbox.tables.js';
 import { visitorMessage } from './chat.js';
 import { type LiveEvent, markSeen, publish } from './live.js';
 import { groupCommit } from './group-commit.js';
@@ -239,6 +239,9 @@ async function storeBatch(ctx: AppContext, ms: InboundMessage[]): Promise<Receiv
       }
       out.push(r);
     }
+    // the batch's messages in one statement, then each result gets its seq (chat)
+    await insertDeferred(trx, batch.deferred);
+    for (const f of batch.afterInsert) f();
     // the batch's timeline entries in one statement (same transaction: all or none, as before)
     if (batch.touchpoints.length) await insertHistory(trx, { touchpoints: batch.touchpoints });
     // the batch's conversation.opened events: one insert of events, one of their deliveries
@@ -264,6 +267,9 @@ interface BatchLookups {
   opened: OpenedEvent[];
   /** the conversations of the batch's lines into a known conversation (chat), bumped together (bumpLines) */
   bumped: Map<string, Conversation>;
+  /** the batch's message rows, written together at the end (insertDeferred), and what to do after */
+  deferred: DeferredMessage[];
+  afterInsert: (() => void)[];
 }
 
 /** A line into a known conversation that the batch bumps with the others (a chat line; not mail, nothing to de-duplicate). */
@@ -304,7 +310,7 @@ async function batchLookups(trx: Database, ms: InboundMessage[]): Promise<BatchL
     const rows = await trx.selectFrom('messages').select(['email_message_id', 'conversation_id']).where('email_message_id', 'in', refs).execute();
     for (const r of rows) threads.set(r.email_message_id!, r.conversation_id);
   }
-  return { customers, threads, touchpoints: [], opened: [], bumped: await bumpLines(trx, ms) };
+  return { customers, threads, touchpoints: [], opened: [], bumped: await bumpLines(trx, ms), deferred: [], afterInsert: [] };
 }
 
 /** One message in its own transaction. */
@@ -446,10 +452,17 @@ async function storeIn(ctx: AppContext, trx: Database, m: InboundMessage, { sett
       userId: null,
       counted: created || bumped,
       timeline: batch?.touchpoints,
+      deferred: batch?.deferred,
     });
     if (m.imap) await recordImapUid(trx, m.imap);
-    const live = message.seq === undefined ? undefined : { seq: message.seq, prevSeq: message.prevSeq ?? null, message: visitorMessage(message.id, 'customer', text, now, null) };
-    return { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false, live };
+    const received: Received = { conversationId: conversation.id, messageId: message.id, customerId, created, duplicate: false };
+    // a chat message's seq is known once it is written (at the end of a batch)
+    const live = () => {
+      if (message.seq !== undefined) received.live = { seq: message.seq, prevSeq: message.prevSeq ?? null, message: visitorMessage(message.id, 'customer', text, now, null) };
+    };
+    if (batch) batch.afterInsert.push(live);
+    else live();
+    return received;
   }
 }
 
@@ -490,6 +503,40 @@ interface NewMessage {
   counted?: boolean;
   /** a batch's timeline entries: the entry is added here, written with the others (storeBatch) */
   timeline?: TouchpointRow[];
+  /** a batch's message rows: the row is added here (when it has no attachment to keep), written with the others (insertDeferred) */
+  deferred?: DeferredMessage[];
+}
+
+/** A message row a batch writes at its end, and what to do with its seq then. */
+interface DeferredMessage {
+  row: Insertable<MessagesTable>;
+  inserted: (seq: number, prevSeq: number | null) => void;
+}
+
+/**
+ * A batch's deferred message rows in one insert. Each answers its seq and the seq of the message
+ * before it in its conversation: the subquery sees the conversation as it was before the statement
+ * (the caller holds every conversation's lock), and within the statement rows take their seq in
+ * the order given, so a conversation's later row follows its earlier one.
+ */
+async function insertDeferred(trx: Database, deferred: DeferredMessage[]): Promise<void> {
+  if (!deferred.length) return;
+  const rows = await trx
+    .insertInto('messages')
+    .values(deferred.map((d) => d.row))
+    .returning(['id', 'seq', 'conversation_id', sql<string | null>`(select max(p.seq) from messages p where p.conversation_id = messages.conversation_id)`.as('prev_seq')])
+    .execute();
+  const seqOf = new Map<string, { seq: number; prev: number | null }>();
+  const last = new Map<string, number>();
+  for (const r of [...rows].sort((a, b) => Number(a.seq) - Number(b.seq))) {
+    const before = last.get(r.conversation_id);
+    last.set(r.conversation_id, Number(r.seq));
+    seqOf.set(r.id, { seq: Number(r.seq), prev: before ?? (r.prev_seq === null || r.prev_seq === undefined ? null : Number(r.prev_seq)) });
+  }
+  for (const d of deferred) {
+    const r = seqOf.get(String(d.row.id));
+    if (r) d.inserted(r.seq, r.prev);
+  }
 }
 
 /**
@@ -508,27 +555,41 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
     metas.push({ id: attId, filename: (a.filename || 'attachment').slice(0, 255), contentType: (a.contentType || 'application/octet-stream').slice(0, 200), size: a.content.length, kept });
     if (kept) keep.push({ id: attId, a });
   }
-  const inserted = await trx
-    .insertInto('messages')
-    .values({
-      id,
-      conversation_id: n.conversationId,
-      author_kind: n.authorKind,
-      user_id: n.userId,
-      body_text: n.text,
-      body_html_sanitised: safeHtmlFromText(n.text),
-      quoted_text: n.quoted ?? null,
-      email_message_id: n.emailMessageId ? n.emailMessageId.slice(0, 1000) : null,
-      in_reply_to: n.inReplyTo ? n.inReplyTo.slice(0, 1000) : null,
-      email_references: (n.references ?? []).slice(0, 100).map((r) => r.slice(0, 1000)),
-      from_address: n.fromAddress ? n.fromAddress.slice(0, 320) : null,
-      automatic: n.automatic ?? null,
-      attachments: JSON.stringify(metas),
-      call: n.call ? JSON.stringify(n.call) : null,
-      created_at: n.at,
-    })
-    .$if(n.channel === 'chat', (q) => q.returning(['seq', sql<string | null>`(select max(p.seq) from messages p where p.conversation_id = ${n.conversationId})`.as('prev_seq')]))
-    .executeTakeFirst();
+  const row: Insertable<MessagesTable> = {
+    id,
+    conversation_id: n.conversationId,
+    author_kind: n.authorKind,
+    user_id: n.userId,
+    body_text: n.text,
+    body_html_sanitised: safeHtmlFromText(n.text),
+    quoted_text: n.quoted ?? null,
+    email_message_id: n.emailMessageId ? n.emailMessageId.slice(0, 1000) : null,
+    in_reply_to: n.inReplyTo ? n.inReplyTo.slice(0, 1000) : null,
+    email_references: (n.references ?? []).slice(0, 100).map((r) => r.slice(0, 1000)),
+    from_address: n.fromAddress ? n.fromAddress.slice(0, 320) : null,
+    automatic: n.automatic ?? null,
+    attachments: JSON.stringify(metas),
+    call: n.call ? JSON.stringify(n.call) : null,
+    created_at: n.at,
+  };
+  const result: { id: string; seq?: number; prevSeq?: number | null } = { id };
+  if (n.deferred && keep.length === 0) {
+    // written at the end of the batch; a chat's seq is filled in then
+    n.deferred.push({
+      row,
+      inserted: (seq, prevSeq) => {
+        if (n.channel === 'chat') Object.assign(result, { seq, prevSeq });
+      },
+    });
+  } else {
+    const inserted = await trx
+      .insertInto('messages')
+      .values(row)
+      .$if(n.channel === 'chat', (q) => q.returning(['seq', sql<string | null>`(select max(p.seq) from messages p where p.conversation_id = ${n.conversationId})`.as('prev_seq')]))
+      .executeTakeFirst();
+    if (inserted?.seq !== undefined && inserted.seq !== null)
+      Object.assign(result, { seq: Number(inserted.seq), prevSeq: inserted.prev_seq === null || inserted.prev_seq === undefined ? null : Number(inserted.prev_seq) });
+  }
   for (const { id: attId, a } of keep) {
     const meta = metas.find((x) => x.id === attId)!;
     await trx.insertInto('inbox_attachments').values({ id: attId, message_id: id, filename: meta.filename, content_type: meta.contentType, size: a.content.length, content: a.content }).execute();
@@ -561,8 +622,7 @@ async function insertMessage(trx: Database, n: NewMessage): Promise<{ id: string
       occurred_at: entry.occurredAt,
     });
   } else await recordTouchpoint(trx, entry);
-  if (inserted?.seq === undefined || inserted.seq === null) return { id };
-  return { id, seq: Number(inserted.seq), prevSeq: inserted.prev_seq === null || inserted.prev_seq === undefined ? null : Number(inserted.prev_seq) };
+  return result;
 }
 
 async function loadConversation(db: Database, id: string, lock = false): Promise<Conversation> {
