@@ -16,6 +16,8 @@ export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type Im
 
 /** Files above this size are read in a worker thread (starting one costs ~150 ms). */
 const WORKER_MIN_BYTES = 4 << 20;
+/** On a PostgreSQL server, files from this size are read twice (see runImport). */
+const FIRST_PASS_SERVER_BYTES = 48 << 20;
 /** The reader's heap: a batch or two, and bounded indexes of what the file has shown so far. */
 const READER_HEAP_MB = 64;
 
@@ -43,10 +45,13 @@ export async function runImport(db: Database, source: CsvSource, options: Import
   let refunds: RefundOutcome | null = null;
   try {
     // The first pass (read-worker.ts) pays on the embedded database, where the end-of-import
-    // update it spares holds the only connection; a server makes that update cheaply and in its
-    // own process, and a second reading of the file cost more than it saved (200k orders, load 8:
-    // 12.6 s wall / CPU 4.7 s without, 15.5 s / 6.9 s with).
-    const firstPass = pgliteOf(db) !== undefined && !dryRun;
+    // update it spares holds the only connection. On a PostgreSQL server that update is cheap for
+    // a small file and slow for a large one (200k orders, 20k customers: 2.1 s, and reading twice
+    // took the import from 12.6 to 15.5 s; 1M orders, 100k customers: 19-24 s of an 83-100 s
+    // import, and reading twice ~10 s of CPU; 41.8 s with it at load 6.6): there it reads twice
+    // from FIRST_PASS_SERVER_BYTES on. KEEPWELL_IMPORT_FIRST_PASS=1 or 0 forces it either way.
+    const forced = process.env.KEEPWELL_IMPORT_FIRST_PASS;
+    const firstPass = !dryRun && (forced === '1' || (forced !== '0' && (pgliteOf(db) !== undefined || source.size >= FIRST_PASS_SERVER_BYTES)));
     if (useWorker) report = await readInWorker(source, options, binary, firstPass, write);
     else {
       const pack = createPacker(dryRun, binary);
