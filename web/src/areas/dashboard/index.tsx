@@ -116,6 +116,8 @@ interface Overview {
     subscriptions: { sbg: { plan: string; interval: string; gamma: number; delta: number; customers: number; survival: number[]; derl: number }[]; notes: string[] } | null;
   };
   saveList: SaveRow[];
+  /** one currency, per currency, or converted with the owner's rates: the note says which */
+  currency?: { mode: 'single' | 'per-currency' | 'converted'; note: string | null } | null;
 }
 
 const MIN_FOR_RATE = 10;
@@ -575,6 +577,11 @@ function Dashboard() {
           <TodayTasks />
         </section>
       </div>
+      {data?.currency?.note && (
+        <p className="muted currency-note">
+          {data.currency.note} <Link to="/settings">Exchange rates in Settings</Link>
+        </p>
+      )}
       {dashboardCards.length > 0 && (
         <div className="grid dash-areas">
           {dashboardCards.map((c) => (
@@ -597,7 +604,7 @@ function Dashboard() {
         </>
       )}
       <style>{`
-        .dashboard .card-head { display: flex; justify-content: space-between; align-items: center; gap: 1rem; }
+        .dashboard .card-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 0.5rem 1rem; }
         .dashboard .card-head select { width: auto; }
         .dashboard .dash-top { display: grid; grid-template-columns: minmax(0, 1fr) 320px; gap: 1rem; align-items: start; }
         .dashboard .dash-main { display: flex; flex-direction: column; gap: 1rem; }
