@@ -2,7 +2,7 @@
 // threaded as if they came one by one, and one refused message does not take the others down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app/testing/test-app.js';
-import { receiveMessage, setStatus, type InboundMessage } from './inbox.service.js';
+import { receiveMessage, replyToConversation, setStatus, type InboundMessage } from './inbox.service.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -75,5 +75,32 @@ describe('a burst of inbound messages', () => {
     expect(new Date(ca.updated_at).getTime()).toBe(new Date(cb.updated_at).getTime()); // one statement bumped both
     const texts = await t.ctx.db.selectFrom('messages').select('body_text').where('conversation_id', '=', a.conversationId).orderBy('seq').execute();
     expect(texts.map((r) => r.body_text)).toEqual(['a0', 'a1', 'a2', 'a3']);
+  });
+
+  it('stores replies arriving together in one transaction: each conversation locked once, a second reply sees the first', async () => {
+    const agent = await t.signIn('agent');
+    const actor = { id: agent.userId, name: 'Ann Agent' };
+    const chat = (text: string): InboundMessage => ({ channel: 'chat', from: { name: 'W' }, subject: '', text, receivedAt: new Date() });
+    const [a, b, c] = [await receiveMessage(t.ctx, chat('x0')), await receiveMessage(t.ctx, chat('y0')), await receiveMessage(t.ctx, chat('z0'))];
+    await setStatus(t.ctx, b.conversationId, null, 'resolved');
+    // the first goes alone; the others share the next transaction (two to a, one reopening b)
+    const replies = await Promise.all([
+      replyToConversation(t.ctx, c.conversationId, actor, { text: 'z1', status: 'open' }),
+      replyToConversation(t.ctx, a.conversationId, actor, { text: 'x1', status: 'open' }),
+      replyToConversation(t.ctx, b.conversationId, actor, { text: 'y1', status: 'pending' }),
+      replyToConversation(t.ctx, a.conversationId, actor, { text: 'x2', status: 'resolved' }),
+    ]);
+    expect(new Set(replies.map((r) => r.messageId)).size).toBe(4);
+    const conv = async (id: string) =>
+      t.ctx.db.selectFrom('conversations').select(['status', 'message_count', 'reopen_count', 'first_responded_at', 'resolved_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    const [ca, cb] = [await conv(a.conversationId), await conv(b.conversationId)];
+    expect(ca).toMatchObject({ status: 'resolved', message_count: 3 });
+    expect(ca.first_responded_at).not.toBeNull();
+    expect(ca.resolved_at).not.toBeNull();
+    expect(cb).toMatchObject({ status: 'pending', message_count: 2, reopen_count: 1, resolved_at: null });
+    const texts = await t.ctx.db.selectFrom('messages').select(['body_text', 'author_kind']).where('conversation_id', '=', a.conversationId).orderBy('seq').execute();
+    expect(texts.map((r) => r.body_text)).toEqual(['x0', 'x1', 'x2']);
+    const resolved = await t.ctx.db.selectFrom('events').select('payload').where('type', '=', 'conversation.resolved').execute();
+    expect(resolved.filter((e) => JSON.stringify(e.payload).includes(a.conversationId))).toHaveLength(1);
   });
 });

@@ -678,6 +678,8 @@ interface StoredReply {
   parent: { email_message_id: string | null; email_references: string[] } | undefined;
   messageId: string;
   live?: LiveEvent['chat'];
+  /** sets `live` once the message is written */
+  finish?: () => void;
 }
 
 /** Replies in one transaction; throws when any of them fails (nothing is stored then). */
@@ -686,11 +688,35 @@ async function storeReplies(ctx: AppContext, requests: ReplyRequest[]): Promise<
   const bh = await businessHours(ctx.db, settings);
   return ctx.db.transaction().execute(async (trx) => {
     const timeline: TouchpointRow[] = [];
+    const deferred: DeferredMessage[] = [];
     const out: StoredReply[] = [];
-    for (const request of requests) out.push(await storeReply(ctx, trx, request, settings, bh, timeline));
+    // several replies: their conversations locked and read in one statement
+    const locked = new Map<string, LockedConversation>();
+    if (requests.length > 1) {
+      const ids = [...new Set(requests.map((r) => r.conversationId))];
+      for (const c of await lockForReply(trx, ids)) locked.set(c.id, c);
+    }
+    for (const request of requests) out.push(await storeReply(ctx, trx, request, settings, bh, timeline, deferred, locked));
+    // the replies' messages in one insert, then each chat reply gets its seq
+    await insertDeferred(trx, deferred);
+    for (const o of out) o.finish?.();
     if (timeline.length) await insertHistory(trx, { touchpoints: timeline });
     return out;
   });
+}
+
+type LockedConversation = Conversation & { customer_email: string | null; customer_erased_at: Date | null };
+
+/** Conversations locked for a reply, with the customer's address. */
+async function lockForReply(trx: Database, ids: string[]): Promise<LockedConversation[]> {
+  return (await trx
+    .selectFrom('conversations as c')
+    .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
+    .selectAll('c')
+    .select(['cu.email as customer_email', 'cu.erased_at as customer_erased_at'])
+    .where('c.id', 'in', ids)
+    .forUpdate('c')
+    .execute()) as LockedConversation[];
 }
 
 /**
@@ -699,17 +725,19 @@ async function storeReplies(ctx: AppContext, requests: ReplyRequest[]): Promise<
  * activity, count, first response and status together). An email reply also reads the customer's
  * latest mail (its threading headers).
  */
-async function storeReply(ctx: AppContext, trx: Database, request: ReplyRequest, settings: InboxSettings, bh: BusinessHours, timeline: TouchpointRow[]): Promise<StoredReply> {
+async function storeReply(
+  ctx: AppContext,
+  trx: Database,
+  request: ReplyRequest,
+  settings: InboxSettings,
+  bh: BusinessHours,
+  timeline: TouchpointRow[],
+  deferred: DeferredMessage[],
+  locked: Map<string, LockedConversation>,
+): Promise<StoredReply> {
   const { conversationId, actor, input, now } = request;
   const status = input.status ?? 'pending';
-  const c = (await trx
-    .selectFrom('conversations as c')
-    .leftJoin('customers as cu', 'cu.id', 'c.customer_id')
-    .selectAll('c')
-    .select(['cu.email as customer_email', 'cu.erased_at as customer_erased_at'])
-    .where('c.id', '=', conversationId)
-    .forUpdate('c')
-    .executeTakeFirst()) as (Conversation & { customer_email: string | null; customer_erased_at: Date | null }) | undefined;
+  const c = locked.get(conversationId) ?? (await lockForReply(trx, [conversationId]))[0];
   if (!c) throw notFound('Conversation');
   if (c.automatic && c.message_count > 0 && !(await hasHumanMessage(trx, conversationId))) {
     throw new HttpError(409, 'automatic', 'This conversation holds only automatic mail (auto-replies or bounces); it is never answered');
@@ -739,20 +767,27 @@ async function storeReply(ctx: AppContext, trx: Database, request: ReplyRequest,
     userId: actor.id,
     counted: true, // bumped below, with the status
     timeline,
+    deferred,
   });
+  const changes = {
+    last_message_at: now,
+    ...(c.first_responded_at ? {} : { first_responded_at: now, first_response_due_at: null, sla_first_left_ms: null }),
+    ...statusChangeWith(settings, c, status, now, bh),
+  };
   await trx
     .updateTable('conversations')
-    .set((eb) => ({
-      last_message_at: now,
-      message_count: eb('message_count', '+', 1),
-      ...(c.first_responded_at ? {} : { first_responded_at: now, first_response_due_at: null, sla_first_left_ms: null }),
-      ...statusChangeWith(settings, c, status, now, bh),
-    }))
+    .set((eb) => ({ ...changes, message_count: eb('message_count', '+', 1) }))
     .where('id', '=', conversationId)
     .execute();
+  // a later reply of this batch to the same conversation sees it as a read would now
+  if (locked.has(conversationId)) locked.set(conversationId, { ...c, ...changes, message_count: c.message_count + 1 } as LockedConversation);
   if (status === 'resolved' && c.status !== 'resolved') await emitResolved(ctx, trx, c, actor.id);
-  const live = m.seq === undefined ? undefined : { seq: m.seq, prevSeq: m.prevSeq ?? null, message: visitorMessage(m.id, 'agent', input.text, now, actor.name) };
-  return { request, conv: c, to, parent, messageId: m.id, live };
+  const stored: StoredReply = { request, conv: c, to, parent, messageId: m.id };
+  // a chat reply's seq is known once the batch's messages are written
+  stored.finish = () => {
+    if (m.seq !== undefined) stored.live = { seq: m.seq, prevSeq: m.prevSeq ?? null, message: visitorMessage(m.id, 'agent', input.text, now, actor.name) };
+  };
+  return stored;
 }
 
 /** After the commit: an email reply is queued with its threading headers; live listeners are told. */
