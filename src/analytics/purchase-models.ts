@@ -3,8 +3,8 @@
 // same customers, with per-customer predictions from each and the choice of the one the report
 // uses (`models.chosen`): the best holdout fit when there is enough history, else the better
 // log-likelihood of the two continuous-time models (same data, same number of parameters).
-import { groupPatterns, bgbbConditionalExpected, bgbbExpectedNew, bgbbPAlive, fitBgBb, type BgBbFit } from './bgbb.js';
-import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdFit } from './bgnbd.js';
+import { groupPatterns, bgbbConditionalExpected, bgbbExpectedNew, bgbbPAlive, fitBgBb, type BgBbData, type BgBbFit } from './bgbb.js';
+import { conditionalExpectedPurchases, expectedPurchasesNew, fitBgNbd, groupDayTriples, pAlive as bgPAlive, type BgNbdData, type BgNbdFit } from './bgnbd.js';
 import { isoDay } from './dates.js';
 import { mapInt32 } from './math.js';
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpectedNew, paretoNbdPAlive, type ParetoNbdFit } from './pnbd.js';
@@ -149,32 +149,72 @@ export interface ModelFits {
   failures: Partial<Record<ModelName, string>>;
 }
 
-/** `near`: fits of closely related data (all of it, when fitting on the part before a holdout) to start from */
-export function fitModels(cal: Calibration, time: <T>(stage: string, f: () => T) => T, near?: ModelFits): ModelFits {
+/** What a model is fitted on: the grouped (x, t_x, T) triples and the (x, t_x, n) patterns (plain typed arrays, so a worker thread can be sent them). */
+export interface FitData {
+  grouped: BgNbdData;
+  patterns: BgBbData;
+}
+
+/** The outcome of fitting one model: the fit, or why there is none. */
+export interface FitOutcome<K extends ModelName = ModelName> {
+  fit: ModelFits[K];
+  failure?: string;
+}
+
+/** Fits one model (`near`: the fit of closely related data to start from). Deterministic: the same data give the same digits on any thread. */
+export function fitModel<K extends ModelName>(name: K, d: FitData, near?: ModelFits[K]): FitOutcome<K> {
+  try {
+    let f: BgNbdFit | ParetoNbdFit | BgBbFit;
+    if (name === 'bgnbd') f = fitBgNbd(d.grouped, (near as BgNbdFit | null) ?? undefined);
+    else if (name === 'paretoNbd') f = fitParetoNbd(d.grouped, (near as ParetoNbdFit | null) ?? undefined);
+    else {
+      let buying = 0;
+      for (let i = 0; i < d.patterns.x.length; i++) buying += d.patterns.x[i] * d.patterns.w[i];
+      if (buying === 0) throw new Error('nobody bought again in a later month');
+      f = fitBgBb(d.patterns, (near as BgBbFit | null) ?? undefined);
+    }
+    if (!Number.isFinite(f.logLikelihood)) throw new Error('the fit did not converge');
+    return { fit: f as ModelFits[K] };
+  } catch (err) {
+    return { fit: null as ModelFits[K], failure: (err as Error).message };
+  }
+}
+
+export const MODEL_NAMES = ['bgnbd', 'paretoNbd', 'bgbb'] as const;
+
+/** Whether the models can be fitted on these summaries at all (else every model fails with `NO_REPEATS`). */
+export const fittable = (cal: Calibration) => !(cal.modelIdx.length < 2 || cal.calActual === 0);
+const NO_REPEATS = 'needs customers with repeat purchases';
+
+/** The plain data a model is fitted on, without the per-customer group indices. */
+export function fitData(cal: Calibration): FitData {
+  const g = cal.grouped;
+  const p = cal.patterns;
+  return { grouped: { x: g.x, tx: g.tx, T: g.T, w: g.w }, patterns: { x: p.x, tx: p.tx, n: p.n, w: p.w } };
+}
+
+/** Puts fitted models together in the order BG/NBD, Pareto/NBD, BG/BB (the order of their notes). */
+export function assembleFits(outcomes: { [K in ModelName]: FitOutcome<K> }): ModelFits {
   const fits: ModelFits = { bgnbd: null, paretoNbd: null, bgbb: null, failures: {} };
-  if (cal.modelIdx.length < 2 || cal.calActual === 0) {
-    for (const m of ['bgnbd', 'paretoNbd', 'bgbb'] as const) fits.failures[m] = 'needs customers with repeat purchases';
+  for (const m of MODEL_NAMES) {
+    const o = outcomes[m];
+    if (o.failure !== undefined) fits.failures[m] = o.failure;
+    else (fits as unknown as Record<ModelName, unknown>)[m] = o.fit;
+  }
+  return fits;
+}
+
+/** `near`: fits of closely related data (all of it, when fitting on the part before a holdout) to start from.
+ * `done`: outcomes already worked out elsewhere (a worker thread), used instead of fitting again. */
+export function fitModels(cal: Calibration, time: <T>(stage: string, f: () => T) => T, near?: ModelFits, done?: Partial<{ [K in ModelName]: FitOutcome<K> }>): ModelFits {
+  if (!fittable(cal)) {
+    const fits: ModelFits = { bgnbd: null, paretoNbd: null, bgbb: null, failures: {} };
+    for (const m of MODEL_NAMES) fits.failures[m] = NO_REPEATS;
     return fits;
   }
-  const attempt = <K extends ModelName>(name: K, run: () => NonNullable<ModelFits[K]>) =>
-    time(`fit ${modelLabels[name]}`, () => {
-      try {
-        const f = run();
-        if (!Number.isFinite(f.logLikelihood)) throw new Error('the fit did not converge');
-        fits[name] = f as ModelFits[K];
-      } catch (err) {
-        fits.failures[name] = (err as Error).message;
-      }
-    });
-  attempt('bgnbd', () => fitBgNbd(cal.grouped, near?.bgnbd ?? undefined));
-  attempt('paretoNbd', () => fitParetoNbd(cal.grouped, near?.paretoNbd ?? undefined));
-  attempt('bgbb', () => {
-    let buying = 0;
-    for (let i = 0; i < cal.patterns.x.length; i++) buying += cal.patterns.x[i] * cal.patterns.w[i];
-    if (buying === 0) throw new Error('nobody bought again in a later month');
-    return fitBgBb(cal.patterns, near?.bgbb ?? undefined);
-  });
-  return fits;
+  const d = fitData(cal);
+  const one = <K extends ModelName>(name: K): FitOutcome<K> => (done?.[name] as FitOutcome<K> | undefined) ?? time(`fit ${modelLabels[name]}`, () => fitModel(name, d, near?.[name] as ModelFits[K]));
+  return assembleFits({ bgnbd: one('bgnbd'), paretoNbd: one('paretoNbd'), bgbb: one('bgbb') });
 }
 
 /** Per-customer predictions of one model (customers outside the model keep 0; P(alive) 1). */
@@ -370,6 +410,28 @@ export function holdoutSample(ids: readonly string[], candidates: Uint8Array): U
   return keep;
 }
 
+export interface HoldoutOptions {
+  asOf: number;
+  minDay: number;
+  ud: number;
+  explicitHoldout: boolean;
+  foreignOnly: boolean;
+  time: <T>(stage: string, f: () => T) => T;
+  sample?: Uint8Array | null;
+}
+
+/** The calibration end of the automatic holdout (the last third of the history, at most a year), or null when there is none. */
+export function automaticHoldoutEnd(o: { asOf: number; minDay: number; explicitHoldout: boolean }): number | null {
+  if (o.explicitHoldout || o.asOf - o.minDay < 365) return null;
+  return o.asOf - Math.min(365, Math.floor((o.asOf - o.minDay) / 3));
+}
+
+/** The summaries the automatic holdout's models are fitted on. */
+export function automaticHoldoutSummaries(cd: CustomerDays, firstBuy: Int32Array, o: HoldoutOptions): Calibration {
+  const end = automaticHoldoutEnd(o)!;
+  return o.time('summaries before the holdout', () => calibrationSummaries(cd, firstBuy, end, o.asOf, o.ud, o.foreignOnly, o.sample));
+}
+
 /**
  * The model the report uses. With a calibration end given, the models are compared on its
  * holdout. Without one, when the data spans at least a year, the last third of it (at most a
@@ -381,7 +443,10 @@ export function chooseModel(
   cal: Calibration,
   cd: CustomerDays,
   firstBuy: Int32Array,
-  o: { asOf: number; minDay: number; ud: number; explicitHoldout: boolean; foreignOnly: boolean; time: <T>(stage: string, f: () => T) => T; sample?: Uint8Array | null },
+  o: HoldoutOptions & {
+    /** the automatic holdout's summaries and fits, when already worked out (in parallel with the fits on everything) */
+    holdout?: { cal: Calibration; fits: ModelFits };
+  },
 ): ModelChoice | null {
   const fittedModels = (['bgnbd', 'paretoNbd', 'bgbb'] as const).filter((m) => fits[m]);
   if (fittedModels.length === 0) return null;
@@ -392,11 +457,12 @@ export function chooseModel(
   if (o.explicitHoldout && cal.asOf > cal.calEnd) {
     holdoutCal = cal;
     holdoutFits = fits;
-  } else if (!o.explicitHoldout && o.asOf - o.minDay >= 365) {
-    const held = Math.min(365, Math.floor((o.asOf - o.minDay) / 3));
-    holdoutCal = o.time('summaries before the holdout', () => calibrationSummaries(cd, firstBuy, o.asOf - held, o.asOf, o.ud, o.foreignOnly, o.sample));
-    const c = holdoutCal;
-    holdoutFits = fitModels(c, (stage, f) => o.time(`${stage} (before the holdout)`, f), fits);
+  } else if (automaticHoldoutEnd(o) !== null) {
+    if (o.holdout) ({ cal: holdoutCal, fits: holdoutFits } = o.holdout);
+    else {
+      holdoutCal = automaticHoldoutSummaries(cd, firstBuy, o);
+      holdoutFits = fitModels(holdoutCal, (stage, f) => o.time(`${stage} (before the holdout)`, f), fits);
+    }
   }
   if (holdoutCal && holdoutFits) {
     const cmp = o.time('compare on the holdout', () => holdoutComparison(holdoutFits!, holdoutCal!, { unitDays: o.ud }));

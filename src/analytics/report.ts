@@ -22,7 +22,28 @@ import { healthScore, type Health, type HealthFactor } from './health.js';
 import { mapFloat64, quantile } from './math.js';
 import { applyCancellations, intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
 import type { ParetoNbdFit } from './pnbd.js';
-import { calibrationSummaries, chooseModel, fitModels, holdoutSample, modelLabels, OPPORTUNITY_DAYS, predict, type ModelChoice, type ModelName } from './purchase-models.js';
+import { type FitJob, startFitWorker, useFitWorker } from './parallel-fits.js';
+import {
+  assembleFits,
+  automaticHoldoutEnd,
+  automaticHoldoutSummaries,
+  type Calibration,
+  calibrationSummaries,
+  chooseModel,
+  type FitOutcome,
+  fitData,
+  fitModel,
+  fitModels,
+  fittable,
+  type HoldoutOptions,
+  holdoutSample,
+  type ModelChoice,
+  type ModelFits,
+  type ModelName,
+  modelLabels,
+  OPPORTUNITY_DAYS,
+  predict,
+} from './purchase-models.js';
 import { derl, fitSbgLifetimes, sbgSurvival, type SbgFit } from './sbg.js';
 
 export type TimeUnit = 'day' | 'week' | 'month';
@@ -74,6 +95,8 @@ export interface ReportOptions {
   includeCustomers?: boolean;
   /** called after each stage with its duration in ms (benchmarks) */
   onStage?: (stage: string, ms: number) => void;
+  /** fit Pareto/NBD in a worker thread beside the other fits (default: from FIT_WORKER_MIN_CUSTOMERS customers on; KEEPWELL_FIT_WORKER=1|0) */
+  fitWorker?: boolean;
 }
 
 /** 1 `currency` = `rate` of the report's currency, from `day` on (until the next rate of that currency) */
@@ -693,6 +716,41 @@ function timed<T>(opts: ReportOptions, stage: string, f: () => T): T {
   return v;
 }
 
+/**
+ * The purchase-model fits with Pareto/NBD's in a worker thread (falling back to this one): the
+ * fits on everything, Gamma-Gamma and — when the report holds out the last part of the history —
+ * the summaries and fits before the holdout, each warm-started from its fit on everything, as
+ * `fitModels` and `chooseModel` would make them one after the other.
+ */
+function fitInParallel<G>(
+  cal: Calibration,
+  pd: PurchaseDays,
+  firstBuy: Int32Array,
+  ho: HoldoutOptions,
+  time: <T>(stage: string, f: () => T) => T,
+  fitGg: () => G,
+): { fits: ModelFits; gg: G; holdout: { cal: Calibration; fits: ModelFits } | null } {
+  const hCal = automaticHoldoutEnd(ho) !== null ? automaticHoldoutSummaries(pd, firstBuy, ho) : null;
+  const hData = hCal && fittable(hCal) ? fitData(hCal) : null;
+  const job: FitJob = { model: 'paretoNbd', full: fitData(cal), holdout: hData ?? undefined };
+  const worker = time('start the fit worker', () => startFitWorker([job]));
+  const full = { bgnbd: time('fit BG/NBD', () => fitModel('bgnbd', job.full)), bgbb: time('fit BG/BB', () => fitModel('bgbb', job.full)) };
+  const gg = fitGg();
+  const held = hData
+    ? {
+        bgnbd: time('fit BG/NBD (before the holdout)', () => fitModel('bgnbd', hData, full.bgnbd.fit)),
+        bgbb: time('fit BG/BB (before the holdout)', () => fitModel('bgbb', hData, full.bgbb.fit)),
+      }
+    : null;
+  const got = worker ? time('wait for the fit worker', () => worker.collect())?.[0] : undefined;
+  const pFull = (got?.full as FitOutcome<'paretoNbd'> | undefined) ?? time('fit Pareto/NBD', () => fitModel('paretoNbd', job.full));
+  const fits = assembleFits({ ...full, paretoNbd: pFull });
+  if (!hCal) return { fits, gg, holdout: null };
+  const pHeld = hData ? ((got?.holdout as FitOutcome<'paretoNbd'> | undefined) ?? time('fit Pareto/NBD (before the holdout)', () => fitModel('paretoNbd', hData, pFull.fit))) : undefined;
+  const holdoutFits = held && pHeld ? fitModels(hCal, time, fits, { ...held, paretoNbd: pHeld }) : fitModels(hCal, time, fits);
+  return { fits, gg, holdout: { cal: hCal, fits: holdoutFits } };
+}
+
 /** Sorted order of customers by id, so every list comes out the same whatever the input order. */
 function idOrder(ids: string[]): Int32Array {
   return Int32Array.from(ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0)));
@@ -862,35 +920,39 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const cal = timed(opts, 'customer summaries', () => calibrationSummaries(pd, firstBuy, calEnd, asOf, ud, foreignOnly));
   const { x, txDays, TDays, mean, xMoney, holdoutActual, inModel, modelIdx, calActual } = cal;
   const timeStage = <T>(stage: string, f: () => T) => timed(opts, stage, f);
-  const fits = fitModels(cal, timeStage);
+  const holdoutOpts: HoldoutOptions = {
+    asOf,
+    minDay,
+    ud,
+    explicitHoldout: opts.calibrationEndDay !== undefined,
+    foreignOnly,
+    time: timeStage,
+    sample: opts.calibrationEndDay === undefined ? holdoutSample(ids, inModel) : null,
+  };
+  const gammaGamma = (): { fit: GammaGammaFit | null; note: string | null } =>
+    timed(opts, 'fit Gamma-Gamma', () => {
+      try {
+        const fit = fitGammaGamma(
+          mapFloat64(modelIdx, (c) => xMoney[c]),
+          mapFloat64(modelIdx, (c) => mean[c]),
+        );
+        return { fit, note: fit.q <= 1 ? 'Gamma-Gamma q ≤ 1: spend has no finite mean under the fit; each customer’s own average is used.' : null };
+      } catch (err) {
+        return { fit: null, note: `Gamma-Gamma not fitted: ${(err as Error).message}.` };
+      }
+    });
+  // on enough data Pareto/NBD (on everything, then before the holdout) is fitted in a worker
+  // thread while this one fits the others: the same fits, in less wall time (parallel-fits.ts)
+  const parallel = fittable(cal) && useFitWorker(modelIdx.length, opts.fitWorker) ? fitInParallel(cal, pd, firstBuy, holdoutOpts, timeStage, gammaGamma) : null;
+  const fits = parallel?.fits ?? fitModels(cal, timeStage);
   for (const [m, why] of Object.entries(fits.failures)) notes.push(`${modelLabels[m as ModelName]} not fitted: ${why}.`);
   const bg = fits.bgnbd;
-  let gg: GammaGammaFit | null = null;
-  timed(opts, 'fit Gamma-Gamma', () => {
-    try {
-      gg = fitGammaGamma(
-        mapFloat64(modelIdx, (c) => xMoney[c]),
-        mapFloat64(modelIdx, (c) => mean[c]),
-      );
-      if (gg.q <= 1) notes.push('Gamma-Gamma q ≤ 1: spend has no finite mean under the fit; each customer’s own average is used.');
-    } catch (err) {
-      gg = null;
-      notes.push(`Gamma-Gamma not fitted: ${(err as Error).message}.`);
-    }
-  });
+  const ggOutcome = parallel?.gg ?? gammaGamma();
+  const gg: GammaGammaFit | null = ggOutcome.fit;
+  if (ggOutcome.note) notes.push(ggOutcome.note);
 
   // which model the report uses: the best holdout fit when there is enough history
-  const chosen = timed(opts, 'choose the model', () =>
-    chooseModel(fits, cal, pd, firstBuy, {
-      asOf,
-      minDay,
-      ud,
-      explicitHoldout: opts.calibrationEndDay !== undefined,
-      foreignOnly,
-      time: timeStage,
-      sample: opts.calibrationEndDay === undefined ? holdoutSample(ids, inModel) : null,
-    }),
-  );
+  const chosen = timed(opts, 'choose the model', () => chooseModel(fits, cal, pd, firstBuy, { ...holdoutOpts, holdout: parallel?.holdout ?? undefined }));
   const holdoutDays = asOf - calEnd;
   const preds = chosen ? timed(opts, 'predict per customer', () => predict(chosen.model, fits, cal, { unitDays: ud, horizonDays: horizon, discountRate: discount })) : null;
   if (!preds) notes.push('Without a purchase model, P(alive) is taken as 1 and CLV as 0.');
