@@ -8,6 +8,7 @@
 // shared state word (0 starting, 1 running, 2 done, 3 failed) and takes the worker's message off
 // the port with receiveMessageOnPort. A worker that does not start, fails, or takes far too long
 // is stopped and its jobs are fitted on the main thread instead (the same results, only slower).
+import fs from 'node:fs';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { FitData, FitOutcome, ModelName } from './purchase-models.js';
 
@@ -19,7 +20,6 @@ export interface FitJob {
 }
 
 export interface FitWorkerData {
-  jobs: FitJob[];
   port: MessagePort;
   state: SharedArrayBuffer;
 }
@@ -39,7 +39,7 @@ const START_MS = 15_000;
 /** how long its fits may take at most (they take seconds; this only guards against a lost worker) */
 const RUN_MS = 600_000;
 
-/** Whether to fit in a worker: `force` (the report option) first, then KEEPWELL_FIT_WORKER=1|0, else from FIT_WORKER_MIN_CUSTOMERS customers on. */
+/** Whether to fit in a worker: `force` (the report option) first, then KEEPWELL_FIT_WORKER=1|0, else from FIT_WORKER_MIN_CUSTOMERS customers (in the data) on. */
 export function useFitWorker(customers: number, force?: boolean): boolean {
   if (force !== undefined) return force;
   const env = process.env.KEEPWELL_FIT_WORKER;
@@ -48,33 +48,48 @@ export function useFitWorker(customers: number, force?: boolean): boolean {
 }
 
 export interface FitWorker {
+  /** Sends the jobs (once). */
+  run(jobs: FitJob[]): void;
+  /** Stops the worker without waiting for it (when there is nothing for it to do). */
+  stop(): void;
   /** Waits for the worker's outcomes; null when it could not deliver them (then fit the jobs here). */
   collect(): FitWorkerResult[] | null;
 }
 
-/** Starts a worker on `jobs`; null when no worker can be started. */
-export function startFitWorker(jobs: FitJob[]): FitWorker | null {
+/** Starts a worker, to be sent its jobs once the data is ready; null when no worker can be started. */
+export function startFitWorker(): FitWorker | null {
   const buffer = new SharedArrayBuffer(4);
   const state = new Int32Array(buffer);
   const { port1, port2 } = new MessageChannel();
+  const entry = new URL('./fit-worker.mjs', import.meta.url);
+  // a missing entry would only be reported on the event loop, which the report does not return to
+  if (!fs.existsSync(entry)) return null;
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./fit-worker.mjs', import.meta.url), {
-      workerData: { jobs, port: port2, state: buffer } satisfies FitWorkerData,
+    worker = new Worker(entry, {
+      workerData: { port: port2, state: buffer } satisfies FitWorkerData,
       transferList: [port2],
     });
   } catch {
     port1.close();
+    port2.close();
     return null;
   }
   // errors are seen through the state word; the process must not wait for the thread to end
   worker.on('error', () => {});
   worker.unref();
+  let finished = false;
   const finish = () => {
+    if (finished) return;
+    finished = true;
     port1.close();
     worker.terminate().catch(() => {});
   };
   return {
+    run(jobs) {
+      port1.postMessage(jobs);
+    },
+    stop: finish,
     collect() {
       try {
         if (Atomics.wait(state, 0, 0, START_MS) === 'timed-out') return null;

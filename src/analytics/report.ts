@@ -22,7 +22,7 @@ import { healthScore, type Health, type HealthFactor } from './health.js';
 import { mapFloat64, quantile } from './math.js';
 import { applyCancellations, intervalDays, monthlyAmount, paymentsMade, subscriptionLifetime, type OrderTable, type SubscriptionRow } from './orders.js';
 import type { ParetoNbdFit } from './pnbd.js';
-import { type FitJob, startFitWorker, useFitWorker } from './parallel-fits.js';
+import { type FitJob, type FitWorker, startFitWorker, useFitWorker } from './parallel-fits.js';
 import {
   assembleFits,
   automaticHoldoutEnd,
@@ -720,35 +720,39 @@ function timed<T>(opts: ReportOptions, stage: string, f: () => T): T {
  * The purchase-model fits with Pareto/NBD's in a worker thread (falling back to this one): the
  * fits on everything, Gamma-Gamma and — when the report holds out the last part of the history —
  * the summaries and fits before the holdout, each warm-started from its fit on everything, as
- * `fitModels` and `chooseModel` would make them one after the other.
+ * `fitModels` and `chooseModel` would make them one after the other. Sends the worker its job at
+ * once; the function it returns does this thread's share and collects the worker's.
  */
-function fitInParallel<G>(
+function fitInParallel(
+  worker: FitWorker,
   cal: Calibration,
   pd: PurchaseDays,
   firstBuy: Int32Array,
   ho: HoldoutOptions,
   time: <T>(stage: string, f: () => T) => T,
-  fitGg: () => G,
-): { fits: ModelFits; gg: G; holdout: { cal: Calibration; fits: ModelFits } | null } {
+): <G>(fitGg: () => G) => { fits: ModelFits; gg: G; holdout: { cal: Calibration; fits: ModelFits } | null } {
   const hCal = automaticHoldoutEnd(ho) !== null ? automaticHoldoutSummaries(pd, firstBuy, ho) : null;
   const hData = hCal && fittable(hCal) ? fitData(hCal) : null;
   const job: FitJob = { model: 'paretoNbd', full: fitData(cal), holdout: hData ?? undefined };
-  const worker = time('start the fit worker', () => startFitWorker([job]));
-  const full = { bgnbd: time('fit BG/NBD', () => fitModel('bgnbd', job.full)), bgbb: time('fit BG/BB', () => fitModel('bgbb', job.full)) };
-  const gg = fitGg();
-  const held = hData
-    ? {
-        bgnbd: time('fit BG/NBD (before the holdout)', () => fitModel('bgnbd', hData, full.bgnbd.fit)),
-        bgbb: time('fit BG/BB (before the holdout)', () => fitModel('bgbb', hData, full.bgbb.fit)),
-      }
-    : null;
-  const got = worker ? time('wait for the fit worker', () => worker.collect())?.[0] : undefined;
-  const pFull = (got?.full as FitOutcome<'paretoNbd'> | undefined) ?? time('fit Pareto/NBD', () => fitModel('paretoNbd', job.full));
-  const fits = assembleFits({ ...full, paretoNbd: pFull });
-  if (!hCal) return { fits, gg, holdout: null };
-  const pHeld = hData ? ((got?.holdout as FitOutcome<'paretoNbd'> | undefined) ?? time('fit Pareto/NBD (before the holdout)', () => fitModel('paretoNbd', hData, pFull.fit))) : undefined;
-  const holdoutFits = held && pHeld ? fitModels(hCal, time, fits, { ...held, paretoNbd: pHeld }) : fitModels(hCal, time, fits);
-  return { fits, gg, holdout: { cal: hCal, fits: holdoutFits } };
+  worker.run([job]);
+  // the worker fits while this thread works out the periods and cohorts; then this thread's fits
+  return (fitGg) => {
+    const full = { bgnbd: time('fit BG/NBD', () => fitModel('bgnbd', job.full)), bgbb: time('fit BG/BB', () => fitModel('bgbb', job.full)) };
+    const gg = fitGg();
+    const held = hData
+      ? {
+          bgnbd: time('fit BG/NBD (before the holdout)', () => fitModel('bgnbd', hData, full.bgnbd.fit)),
+          bgbb: time('fit BG/BB (before the holdout)', () => fitModel('bgbb', hData, full.bgbb.fit)),
+        }
+      : null;
+    const got = time('wait for the fit worker', () => worker.collect())?.[0];
+    const pFull = (got?.full as FitOutcome<'paretoNbd'> | undefined) ?? time('fit Pareto/NBD', () => fitModel('paretoNbd', job.full));
+    const fits = assembleFits({ ...full, paretoNbd: pFull });
+    if (!hCal) return { fits, gg, holdout: null };
+    const pHeld = hData ? ((got?.holdout as FitOutcome<'paretoNbd'> | undefined) ?? time('fit Pareto/NBD (before the holdout)', () => fitModel('paretoNbd', hData, pFull.fit))) : undefined;
+    const holdoutFits = held && pHeld ? fitModels(hCal, time, fits, { ...held, paretoNbd: pHeld }) : fitModels(hCal, time, fits);
+    return { fits, gg, holdout: { cal: hCal, fits: holdoutFits } };
+  };
 }
 
 /** Sorted order of customers by id, so every list comes out the same whatever the input order. */
@@ -775,6 +779,9 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     for (const id of [...opts.otherActivity.keys()].sort()) if (!known.has(id)) known.set(id, ids.push(id) - 1);
     for (const [id, act] of opts.otherActivity) other[known.get(id)!] = act;
   }
+  // on enough customers a worker thread for the Pareto/NBD fits starts now, its start-up hidden
+  // behind the work up to the fits (fitInParallel)
+  const fitWorker = useFitWorker(ids.length, opts.fitWorker) ? timed(opts, 'start the fit worker', startFitWorker) : null;
   // cancellations and refunds come off the orders they undo before anything is counted
   const undone = timed(opts, 'cancellations', () => applyCancellations(input));
   // currencies are never added together: money figures are in one currency, the others are totalled apart
@@ -794,6 +801,26 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
     if (hasPurchase(c)) firstBuy[c] = firstDay[c] = pd.days[pd.offsets[c]];
     if (other[c]) firstDay[c] = Math.min(firstDay[c], other[c]!.firstDay);
   }
+
+  const minDay = Number.isFinite(pd.minDay) ? pd.minDay : asOf;
+  // calibration summaries: each customer's repeat purchases, recency and age at the calibration end
+  const foreignOnly = money.foreign !== null;
+  const cal = timed(opts, 'customer summaries', () => calibrationSummaries(pd, firstBuy, calEnd, asOf, ud, foreignOnly));
+  const { x, txDays, TDays, mean, xMoney, holdoutActual, inModel, modelIdx, calActual } = cal;
+  const timeStage = <T>(stage: string, f: () => T) => timed(opts, stage, f);
+  const holdoutOpts: HoldoutOptions = {
+    asOf,
+    minDay,
+    ud,
+    explicitHoldout: opts.calibrationEndDay !== undefined,
+    foreignOnly,
+    time: timeStage,
+    sample: opts.calibrationEndDay === undefined ? holdoutSample(ids, inModel) : null,
+  };
+  // on enough data Pareto/NBD (on everything, then before the holdout) is fitted in a worker
+  // thread from here on, while this one works out the periods and fits the other models
+  const parallelFits = fitWorker && fittable(cal) ? fitInParallel(fitWorker, cal, pd, firstBuy, holdoutOpts, timeStage) : null;
+  if (fitWorker && !parallelFits) fitWorker.stop();
 
   // activity window
   const windowInfo = timed(opts, 'activity window', () => {
@@ -819,7 +846,6 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
   const W = windowInfo.days;
 
   // periods
-  const minDay = Number.isFinite(pd.minDay) ? pd.minDay : asOf;
   // periods and cohorts cover at most the last ten years (a stray date from year 1 in an
   // export must not make a table of 24,000 months); older purchases still count for who is new
   const periodStart = Math.max(minDay, monthStart(monthIndex(asOf) - (MAX_MONTHS - 1)));
@@ -915,20 +941,6 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
       revenue: r.revenue.map((v) => round(v / scale, 2)),
     }));
 
-  // calibration summaries: each customer's repeat purchases, recency and age at the calibration end
-  const foreignOnly = money.foreign !== null;
-  const cal = timed(opts, 'customer summaries', () => calibrationSummaries(pd, firstBuy, calEnd, asOf, ud, foreignOnly));
-  const { x, txDays, TDays, mean, xMoney, holdoutActual, inModel, modelIdx, calActual } = cal;
-  const timeStage = <T>(stage: string, f: () => T) => timed(opts, stage, f);
-  const holdoutOpts: HoldoutOptions = {
-    asOf,
-    minDay,
-    ud,
-    explicitHoldout: opts.calibrationEndDay !== undefined,
-    foreignOnly,
-    time: timeStage,
-    sample: opts.calibrationEndDay === undefined ? holdoutSample(ids, inModel) : null,
-  };
   const gammaGamma = (): { fit: GammaGammaFit | null; note: string | null } =>
     timed(opts, 'fit Gamma-Gamma', () => {
       try {
@@ -941,9 +953,8 @@ export function ordersReport(input: OrderTable, opts: ReportOptions = {}): Reten
         return { fit: null, note: `Gamma-Gamma not fitted: ${(err as Error).message}.` };
       }
     });
-  // on enough data Pareto/NBD (on everything, then before the holdout) is fitted in a worker
-  // thread while this one fits the others: the same fits, in less wall time (parallel-fits.ts)
-  const parallel = fittable(cal) && useFitWorker(modelIdx.length, opts.fitWorker) ? fitInParallel(cal, pd, firstBuy, holdoutOpts, timeStage, gammaGamma) : null;
+  // the same fits as one after the other, in less wall time (parallel-fits.ts)
+  const parallel = parallelFits ? parallelFits(gammaGamma) : null;
   const fits = parallel?.fits ?? fitModels(cal, timeStage);
   for (const [m, why] of Object.entries(fits.failures)) notes.push(`${modelLabels[m as ModelName]} not fitted: ${why}.`);
   const bg = fits.bgnbd;
