@@ -35,7 +35,11 @@ describe('event delivery across crashes', () => {
       const runs = await sql<{ n: number }>`select count(*)::int as n from crash_runs`.execute(database.db);
       expect(events.rows).toHaveLength(N);
       expect(effects.rows.map((r) => r.event_id)).toEqual(events.rows.map((r) => r.id)); // each exactly once in effect
-      expect(runs.rows[0].n).toBe(N + 1); // the run cut short by the kill ran again: at least once, in fact
+      // at least once, in fact: the run cut short by the kill ran again, and so did this subscriber's
+      // other deliveries in the same claim (the child claims 5 deliveries of any subscriber at a
+      // time, marked done together after the claim); those of earlier claims did not
+      expect(runs.rows[0].n).toBeGreaterThanOrEqual(N + 1);
+      expect(runs.rows[0].n).toBeLessThanOrEqual(N + 5);
       const open = await sql<{ n: number }>`select count(*)::int as n from jobs where kind = 'event.deliver' and status <> 'done'`.execute(database.db);
       expect(open.rows[0].n).toBe(0);
     } finally {

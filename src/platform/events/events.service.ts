@@ -19,7 +19,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
 import { onFeaturesLoaded } from '../feature.js';
-import { type BatchHelpers, enqueueJobs, LeaseLostError, type NewJob, PermanentJobError, type Job } from '../jobs/jobs.service.js';
+import { type BatchHelpers, enqueueJobs, type NewJob, PermanentJobError, type Job } from '../jobs/jobs.service.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface EventMap {}
@@ -163,15 +163,15 @@ export async function deliverEvents(ctx: AppContext, jobs: Job[], helpers: Batch
     else if (!event) await helpers.fail(job, new PermanentJobError(`event ${eventId} no longer exists`));
     else grouped.set(s, [...(grouped.get(s) ?? []), { job, event }]);
   }
+  // deliveries that succeeded are marked done together at the end: one statement, not one each
+  // (a crash before that delivers them again, which every subscriber allows)
+  const delivered: Job[] = [];
   const deliverOne = async (s: EventSubscriber, item: { job: Job; event: RecordedEvent }) => {
     try {
       await s.handle(ctx, item.event);
-      if ((await helpers.complete(ctx.db, [item.job])) === 0) throw new LeaseLostError(item.job.id);
-      helpers.count('done');
-      helpers.count('delivered');
+      delivered.push(item.job);
     } catch (err) {
-      if (err instanceof LeaseLostError) helpers.count('lease_lost');
-      else await helpers.fail(item.job, err);
+      await helpers.fail(item.job, err);
     }
   };
   const units: (() => Promise<void>)[] = [];
@@ -189,15 +189,7 @@ export async function deliverEvents(ctx: AppContext, jobs: Job[], helpers: Batch
           for (const item of items) await deliverOne(s, item);
           return;
         }
-        const done = await helpers.complete(
-          ctx.db,
-          items.map((i) => i.job),
-        );
-        for (let i = 0; i < done; i++) {
-          helpers.count('done');
-          helpers.count('delivered');
-        }
-        for (let i = done; i < items.length; i++) helpers.count('lease_lost');
+        delivered.push(...items.map((i) => i.job));
       });
     } else for (const item of items) units.push(() => deliverOne(s, item));
   }
@@ -206,6 +198,13 @@ export async function deliverEvents(ctx: AppContext, jobs: Job[], helpers: Batch
     while (next < units.length) await units[next++]();
   };
   await Promise.all(Array.from({ length: Math.max(1, helpers.concurrency) }, lane));
+  const done = await helpers.complete(ctx.db, delivered);
+  for (let i = 0; i < delivered.length; i++) {
+    if (i < done) {
+      helpers.count('done');
+      helpers.count('delivered');
+    } else helpers.count('lease_lost');
+  }
 }
 
 /** Events are kept 30 days after they were recorded (their deliveries are jobs, pruned on their own). */
