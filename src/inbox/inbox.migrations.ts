@@ -217,4 +217,19 @@ export const inboxMigrations: MigrationSet = {
         drop column sla_resolution_alerted_due, drop column sla_resolution_alerted_breach`.execute(db);
     },
   },
+  '0509_inbox_customer_email_gin_small_pending': {
+    // 0506 made new customer emails go straight into their search index: an import then paid a
+    // full trigram index insert per new customer (half of what writing a customer cost). As the
+    // customers' name index does (0120), new emails now wait in a pending list of at most 256 kB,
+    // merged in bulk when it fills: a search still reads at most 256 kB of unmerged entries.
+    async up(db: MigrationDb) {
+      const found = (await sql<{ r: string | null }>`select to_regclass('inbox_customers_search_email')::text as r`.execute(db)).rows[0].r;
+      if (!found) return; // no pg_trgm on this server (0505 made nothing)
+      await sql`alter index inbox_customers_search_email set (fastupdate = on, gin_pending_list_limit = 256)`.execute(db);
+    },
+    async down(db: MigrationDb) {
+      await sql`alter index if exists inbox_customers_search_email set (fastupdate = off)`.execute(db);
+      await sql`alter index if exists inbox_customers_search_email reset (gin_pending_list_limit)`.execute(db);
+    },
+  },
 };
