@@ -7,15 +7,13 @@ const PRUNE_JOB = 'platform.prune';
 export const platformFeature: Feature = {
   name: 'platform',
   load: async () => {
-    const { DELIVER_JOB, deliverEvent, deliverEvents, pruneEvents } = await import('./events/events.service.js');
+    const { DELIVER_JOB, deliverEvents, pruneEvents } = await import('./events/events.service.js');
     const { eventMigrations } = await import('./events/events.migrations.js');
     const { jobMigrations } = await import('./jobs/jobs.migrations.js');
     return {
       migrations: { ...jobMigrations, ...eventMigrations },
-      // claimed deliveries go to the batch handler; the single one serves a job run on its own
       batchJobs: { [DELIVER_JOB]: deliverEvents },
       jobs: {
-        [DELIVER_JOB]: (ctx, job) => deliverEvent(ctx, job),
         [PRUNE_JOB]: async (ctx) => {
           const events = await pruneEvents(ctx);
           const r = await ctx.db

@@ -134,7 +134,7 @@ function recorded(row: EventRow): RecordedEvent {
   return { id: String(row.id), type: row.type as EventType, payload: payload as never, createdAt: new Date(row.created_at) };
 }
 
-/** The delivery job: loads the event and runs the one subscriber it names. */
+/** One delivery by hand (tests): loads the event and runs the one subscriber it names. */
 export async function deliverEvent(ctx: AppContext, job: Job): Promise<string> {
   const { eventId, subscriber: name } = job.payload as unknown as DeliveryPayload;
   const s = byName.get(name);

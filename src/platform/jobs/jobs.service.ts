@@ -274,8 +274,9 @@ async function runClaimedJobs(ctx: AppContext, options: RunOptions): Promise<Run
         },
       };
       try {
-        if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
+        // a job past its attempts comes here whatever its kind (batch handlers get only live ones)
         if (job.attempts > job.maxAttempts) throw new PermanentJobError(`gave up after ${job.maxAttempts} attempts`);
+        if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
         const outcome = await handler(ctx, job, run);
         if (!completed) await run.complete(ctx.db);
         count('done');
