@@ -6,7 +6,11 @@
 
 const EMPTY = 0; // lines are 1-based, so line 0 marks a free slot
 
-function hashes(s: string): [number, number] {
+// the two hashes of the last `hashes` call (no array per call: a million ids is a million calls)
+let hashA = 0;
+let hashB = 0;
+
+function hashes(s: string): void {
   // FNV-1a and a multiply-xorshift hash with another seed, both over UTF-16 code units
   let a = 0x811c9dc5;
   let b = 0x9747b28c ^ s.length;
@@ -17,7 +21,8 @@ function hashes(s: string): [number, number] {
     b ^= b >>> 15;
   }
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-  return [a >>> 0, (b ^ (b >>> 16)) >>> 0];
+  hashA = a >>> 0;
+  hashB = (b ^ (b >>> 16)) >>> 0;
 }
 
 export class IdSet {
@@ -40,7 +45,9 @@ export class IdSet {
   firstLine(id: string, line: number): number {
     if (line < 1) throw new Error('lines are 1-based');
     if ((this.count + 1) * 2 > this.lines.length) this.grow();
-    const [h, l] = hashes(id);
+    hashes(id);
+    const h = hashA;
+    const l = hashB;
     const found = this.probe(h, l);
     if (this.lines[found] !== EMPTY) return this.lines[found];
     this.hi[found] = h;
@@ -54,7 +61,9 @@ export class IdSet {
   set(id: string, value: number): void {
     if (value < 1) throw new Error('values are 1 or more');
     if ((this.count + 1) * 2 > this.lines.length) this.grow();
-    const [h, l] = hashes(id);
+    hashes(id);
+    const h = hashA;
+    const l = hashB;
     const found = this.probe(h, l);
     if (this.lines[found] === EMPTY) this.count++;
     this.hi[found] = h;
@@ -64,7 +73,9 @@ export class IdSet {
 
   /** The line `id` was first met on, or 0. */
   lineOf(id: string): number {
-    const [h, l] = hashes(id);
+    hashes(id);
+    const h = hashA;
+    const l = hashB;
     return this.lines[this.probe(h, l)];
   }
 

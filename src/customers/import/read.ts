@@ -1,7 +1,7 @@
 // Reading an import: the CSV source, each record mapped, duplicates in the file caught, the good
 // rows handed on in batches, every other row in exactly one count of the report. No database:
 // this runs in a worker thread beside the database writer for large files (importer.ts).
-import { readCsv, readHead, sniffDelimiter, delimiterName, type CsvRecord, type CsvSource, type Delimiter } from './csv.js';
+import { CsvRecordStream, readHead, RecordView, sniffDelimiter, delimiterName, type CsvRecord, type CsvSource, type Delimiter } from './csv.js';
 import { detectPreset, guessType, isLineItemMapping, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
 import { createMapper, type CustomerRow, type OrderPart, type OrderRow, type RefundRow, type SubscriptionRow } from './rows.js';
 import { decideDateOrder, type DateOrder } from './values.js';
@@ -160,7 +160,7 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   const fileIssues: RowProblem[] = [];
   let genuineReplacement = false;
   let notUtf8 = 0;
-  const records = readCsv(source, {
+  const records = new CsvRecordStream(source, {
     delimiter,
     onGenuineReplacementChar: () => (genuineReplacement = true),
     batchSize: options.batchSize ?? 5000,
@@ -174,21 +174,17 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     }
   };
 
-  // Header, then enough rows to decide date orders.
+  // Header, then enough rows to decide date orders: whole reading batches (header included) up to
+  // 2000 rows or more, the rows the date orders have always been decided from.
   const buffered: CsvRecord[] = [];
   let header: CsvRecord | null = null;
-  let done = false;
-  while (buffered.length < 2000) {
-    const next = await records.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    for (const r of next.value) {
-      if (!header) header = r;
-      else buffered.push(r);
-    }
-  }
+  const readingBatch = options.batchSize ?? 5000;
+  const done = await records.read((r, line) => {
+    if (!header) header = { line, fields: r.cells() };
+    else buffered.push({ line, fields: r.cells() });
+    return buffered.length >= 2000 && (buffered.length + 1) % readingBatch === 0;
+  });
+  header = header as CsvRecord | null; // assigned in the callback
   if (!header) {
     flushIssues();
     report.fatal = 'The file is empty.';
@@ -252,24 +248,24 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   const seenPhone = new Map<string, string>();
   const flaggedPairs = new Set<string>();
   const customerKey = (r: { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null }) => r.customerExt ?? `e:${r.emailNorm ?? ''}|p:${r.phoneNorm ?? ''}`;
-  const checkPeople = (line: number, r: { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null }) => {
-    const key = customerKey(r);
-    for (const [map, value, what] of [
-      [seenEmail, r.emailNorm, 'email'],
-      [seenPhone, r.phoneNorm, 'phone'],
-    ] as const) {
-      if (!value) continue;
-      const other = map.get(value);
-      if (other === undefined) {
-        if (map.size < 100_000) map.set(value, key); // bounded: the reader's memory is capped
-      } else if (other !== key && r.customerExt !== null && !other.startsWith('e:')) {
-        const pair = `${other}\u0000${key}`;
-        if (!flaggedPairs.has(pair)) {
-          if (flaggedPairs.size < 100_000) flaggedPairs.add(pair); // bounded, like the maps above
-          note(line, `possible duplicate customer: ${what} ${value} also belongs to customer ${other.replace(/^name:/, '')} earlier in the file`);
-        }
+  type People = { customerExt: string | null; emailNorm: string | null; phoneNorm: string | null };
+  const checkOne = (line: number, r: People, key: string, map: Map<string, string>, value: string, what: string) => {
+    const other = map.get(value);
+    if (other === undefined) {
+      if (map.size < 100_000) map.set(value, key); // bounded: the reader's memory is capped
+    } else if (other !== key && r.customerExt !== null && !other.startsWith('e:')) {
+      const pair = `${other}\u0000${key}`;
+      if (!flaggedPairs.has(pair)) {
+        if (flaggedPairs.size < 100_000) flaggedPairs.add(pair); // bounded, like the maps above
+        note(line, `possible duplicate customer: ${what} ${value} also belongs to customer ${other.replace(/^name:/, '')} earlier in the file`);
       }
     }
+  };
+  const checkPeople = (line: number, r: People) => {
+    if (r.emailNorm === null && r.phoneNorm === null) return;
+    const key = customerKey(r);
+    if (r.emailNorm) checkOne(line, r, key, seenEmail, r.emailNorm, 'email');
+    if (r.phoneNorm) checkOne(line, r, key, seenPhone, r.phoneNorm, 'phone');
   };
 
   let batch: ImportRow[] = [];
@@ -415,13 +411,21 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
   };
   let lastId: string | null = null;
 
-  const handle = async (recs: CsvRecord[]) => {
-    for (const rec of recs) {
-      report.rows++;
-      const rawId = lineFile ? (rec.fields[orderIdCol] ?? '').trim() : '';
-      if (lineFile) lastId = rawId;
-      let unstorable: string | null = null;
-      for (const f of rec.fields) {
+  /** Takes one record; answers true when a batch is full (then `flush` before the next). */
+  const take = (rec: RecordView, line: number): boolean => {
+    if (fileIssues.length) flushIssues();
+    report.rows++;
+    const n = rec.length;
+    const rawId = lineFile ? rec.text(orderIdCol).trim() : '';
+    if (lineFile) lastId = rawId;
+    let unstorable: string | null = null;
+    if (records.clean && rec.strings === null) {
+      // bytes known to be valid UTF-8 without NUL: the cells' lengths from their bytes
+      const ascii = records.ascii;
+      for (let i = 0; i < n; i++) chars += rec.escaped[i] ? rec.text(i).length : ascii ? rec.ends[i] - rec.starts[i] : utf16Length(rec.bytes, rec.starts[i], rec.ends[i]);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const f = rec.text(i);
         chars += f.length;
         // PostgreSQL cannot store a NUL in text; storing a row whose bytes were not UTF-8 would
         // keep U+FFFD in place of what the file said (a name in Windows-1252, say): both are
@@ -429,99 +433,104 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
         if (f.indexOf('\u0000') !== -1) unstorable ??= 'contains a NUL character (byte 0), which cannot be stored; remove it and import the file again';
         else if (!genuineReplacement && f.indexOf('\uFFFD') !== -1) unstorable ??= notUtf8Reason;
       }
-      if (unstorable) {
-        if (unstorable === notUtf8Reason) notUtf8++;
-        failLine(rec.line, unstorable, rawId);
-        continue;
+    }
+    if (unstorable) {
+      if (unstorable === notUtf8Reason) notUtf8++;
+      failLine(line, unstorable, rawId);
+      return false;
+    }
+    if (n !== headers.length) {
+      if (n === 1 && headers.length > 1) {
+        failLine(line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`, rawId);
+        return false;
       }
-      if (rec.fields.length !== headers.length) {
-        if (rec.fields.length === 1 && headers.length > 1) {
-          failLine(rec.line, `only one field found; expected ${headers.length} ${report.delimiter}-separated fields (wrong delimiter?)`, rawId);
-          continue;
-        }
-        if (rec.fields.length < headers.length) {
-          failLine(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (missing columns)`, rawId);
-          continue;
-        }
-        if (rec.fields.slice(headers.length).some((v) => v.trim() !== '')) {
-          failLine(rec.line, `has ${rec.fields.length} fields, the header has ${headers.length} (an unquoted delimiter?)`, rawId);
-          continue;
-        }
+      if (n < headers.length) {
+        failLine(line, `has ${n} fields, the header has ${headers.length} (missing columns)`, rawId);
+        return false;
       }
-      const m = mapRow(rec.fields);
-      switch (m.kind) {
-        case 'error':
-          failLine(rec.line, m.reason, rawId);
-          break;
-        case 'skip':
-          report.ignored++;
-          break;
-        case 'line-item':
-          if (seenIds.lineOf(m.ext)) report.lineItems++;
-          else fail(rec.line, 'amount is empty');
-          break;
-        case 'order':
-          m.row.line = rec.line;
-          if (lineFile && rawId !== '') {
-            const g = groupOf(rawId);
-            g.lines++;
-            groupLines++;
-            if (g.broken) report.lineItems++;
-            else if (!g.row)
-              g.row = m.row; // the order's first line here: its total grows with the others
-            else {
-              g.row.amount += m.row.amount;
-              g.row.negativeQuantity ||= m.row.negativeQuantity;
-              understood.linesSummed++;
-              report.lineItems++;
-            }
-            break;
-          }
-          emitOrder(m.row);
-          break;
-        case 'subscription': {
-          const row = m.row;
-          row.line = rec.line;
-          const first = seenIds.firstLine(row.ext, rec.line);
-          if (first) {
-            report.duplicates++;
-            note(rec.line, `skipped as duplicate: ${m.kind} ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
-            break;
-          }
-          checkPeople(rec.line, row);
-          batch.push(row);
-          break;
+      for (let i = headers.length; i < n; i++) {
+        if (rec.text(i).trim() !== '') {
+          failLine(line, `has ${n} fields, the header has ${headers.length} (an unquoted delimiter?)`, rawId);
+          return false;
         }
-        case 'customer': {
-          const row = m.row;
-          row.line = rec.line;
-          const key = row.customerExt ?? (row.emailNorm ? `e:${row.emailNorm}` : `p:${row.phoneNorm}`);
-          const first = seenIds.firstLine(key, rec.line);
-          if (first) {
-            report.duplicates++;
-            note(rec.line, `skipped as duplicate: same customer as line ${first}`);
-            break;
-          }
-          checkPeople(rec.line, row);
-          batch.push(row);
-          break;
-        }
-      }
-      if (batch.length + groupLines >= batchSize || chars >= batchChars) {
-        closeGroups(lastId);
-        await flush();
       }
     }
+    const m = mapRow(rec);
+    switch (m.kind) {
+      case 'error':
+        failLine(line, m.reason, rawId);
+        break;
+      case 'skip':
+        report.ignored++;
+        break;
+      case 'line-item':
+        if (seenIds.lineOf(m.ext)) report.lineItems++;
+        else fail(line, 'amount is empty');
+        break;
+      case 'order':
+        m.row.line = line;
+        if (lineFile && rawId !== '') {
+          const g = groupOf(rawId);
+          g.lines++;
+          groupLines++;
+          if (g.broken) report.lineItems++;
+          else if (!g.row)
+            g.row = m.row; // the order's first line here: its total grows with the others
+          else {
+            g.row.amount += m.row.amount;
+            g.row.negativeQuantity ||= m.row.negativeQuantity;
+            understood.linesSummed++;
+            report.lineItems++;
+          }
+          break;
+        }
+        emitOrder(m.row);
+        break;
+      case 'subscription': {
+        const row = m.row;
+        row.line = line;
+        const first = seenIds.firstLine(row.ext, line);
+        if (first) {
+          report.duplicates++;
+          note(line, `skipped as duplicate: ${m.kind} ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
+          break;
+        }
+        checkPeople(line, row);
+        batch.push(row);
+        break;
+      }
+      case 'customer': {
+        const row = m.row;
+        row.line = line;
+        const key = row.customerExt ?? (row.emailNorm ? `e:${row.emailNorm}` : `p:${row.phoneNorm}`);
+        const first = seenIds.firstLine(key, line);
+        if (first) {
+          report.duplicates++;
+          note(line, `skipped as duplicate: same customer as line ${first}`);
+          break;
+        }
+        checkPeople(line, row);
+        batch.push(row);
+        break;
+      }
+    }
+    if (batch.length + groupLines >= batchSize || chars >= batchChars) {
+      closeGroups(lastId);
+      return true;
+    }
+    return false;
   };
 
   flushIssues();
-  await handle(buffered);
+  const view = new RecordView();
+  for (const r of buffered) {
+    view.strings = r.fields;
+    view.length = r.fields.length;
+    if (take(view, r.line)) await flush();
+  }
   buffered.length = 0;
   if (!done) {
-    for await (const recs of records) {
-      flushIssues();
-      await handle(recs);
-    }
+    while (!(await records.read(take))) await flush();
   }
   closeGroups(null);
   flushIssues();
@@ -532,6 +541,16 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     );
   report.errors.sort((a, b) => a.line - b.line);
   return report;
+}
+
+/** The UTF-16 length of valid UTF-8: a unit per character, two for one beyond U+FFFF. */
+function utf16Length(b: Uint8Array, s: number, e: number): number {
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if ((c & 0xc0) !== 0x80) n += c >= 0xf0 ? 2 : 1;
+  }
+  return n;
 }
 
 /** rows = created + updated + unchanged + duplicates + failed + ignored + lineItems + refunds */

@@ -2,7 +2,21 @@
 import { createHash } from 'node:crypto';
 import { retentionDrivers, type RetentionDriver } from '../customers.tables.js';
 import type { Field, ImportType, Mapping, Preset } from './presets.js';
-import { type DateOrder, isCurrencyCode, MAX_AMOUNT_MINOR, isValidEmail, normalizeEmail, normalizePhone, parseAmount, parseBoolean, parseDate } from './values.js';
+import type { CsvRecord as RecordView } from '../../platform/csv/reader.js';
+import {
+  currencyExponent,
+  type DateOrder,
+  isCurrencyCode,
+  isoDateBytes,
+  MAX_AMOUNT_MINOR,
+  isValidEmail,
+  normalizeEmail,
+  normalizePhone,
+  parseAmount,
+  parseBoolean,
+  parseDate,
+  plainAmountBytes,
+} from './values.js';
 
 export type OrderStatus = 'paid' | 'pending' | 'refunded' | 'cancelled';
 
@@ -164,8 +178,35 @@ export function hashId(prefix: string, base: string): string {
   return prefix + createHash('sha1').update(base).digest('base64url').slice(0, 22);
 }
 
+/** A record as the mapper reads it: cells as text, or as offsets into the file's bytes. */
+export type MapperRecord = RecordView;
+
+/** Short cells met again and again (currency codes, statuses) by their bytes, so a row need not decode them. */
+class ShortCells<T> {
+  private readonly byKey = new Map<number, { bytes: Uint8Array; value: T }>();
+
+  private static key(b: Uint8Array, s: number, e: number): number {
+    let h = e - s;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    return h;
+  }
+
+  get(b: Uint8Array, s: number, e: number): T | undefined {
+    if (e - s > 24) return undefined;
+    const hit = this.byKey.get(ShortCells.key(b, s, e));
+    if (hit === undefined || hit.bytes.length !== e - s) return undefined;
+    for (let i = 0; i < hit.bytes.length; i++) if (hit.bytes[i] !== b[s + i]) return undefined;
+    return hit.value;
+  }
+
+  set(b: Uint8Array, s: number, e: number, value: T): void {
+    if (e - s > 24 || this.byKey.size >= 256) return;
+    this.byKey.set(ShortCells.key(b, s, e), { bytes: Uint8Array.prototype.slice.call(b, s, e), value });
+  }
+}
+
 /** Builds the per-record mapper. It keeps a count of identical id-less rows so each gets a stable id. */
-export function createMapper(opts: MapperOptions): (fields: string[]) => MappedRow {
+export function createMapper(opts: MapperOptions): (rec: MapperRecord) => MappedRow {
   const index = new Map(opts.headers.map((h, i) => [h, i]));
   const col = (f: Field): number => {
     const h = opts.mapping[f];
@@ -209,101 +250,201 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
   const occurrences = new Map<string, number>();
   const statusMap: Record<string, OrderStatus | 'skip'> = { ...orderStatuses, ...(opts.preset?.status ?? {}) };
   const dateOpts = (f: Field) => ({ order: opts.dateOrders[f] ?? 'dmy', timeZone: opts.preset?.timeZone ?? opts.timeZone });
+  const zone = opts.preset?.timeZone ?? opts.timeZone;
   const headerOf = (f: Field) => opts.mapping[f] ?? f;
 
-  const get = (fields: string[], i: number): string | null => {
-    if (i < 0) return null;
-    const v = fields[i];
-    if (v === undefined) return null;
-    const t = v.trim();
+  /** cell i trimmed, or null when empty or absent. A cell read from bytes whose ends are not
+   * spaces is decoded as it is (String.prototype.trim would leave it unchanged). */
+  const get = (r: MapperRecord, i: number): string | null => {
+    if (i < 0 || i >= r.length) return null;
+    if (r.raw(i)) {
+      const s = r.starts[i];
+      const e = r.ends[i];
+      if (s === e) return null;
+      const b = r.bytes;
+      const first = b[s];
+      const last = b[e - 1];
+      if (first > 32 && first < 128 && last > 32 && last < 128) return b.toString('utf8', s, e);
+    }
+    const t = r.text(i).trim();
     return t === '' ? null : t;
   };
 
   /** an id cell: a leading apostrophe (a spreadsheet's text marker) dropped, "17850.0" read as 17850 */
-  const idCell = (f: string[], i: number): string | null => {
-    let v = get(f, i);
+  const idCell = (r: MapperRecord, i: number): string | null => {
+    let v = get(r, i);
     if (v === null) return null;
-    v = v.replace(/^'/, '');
-    const m = floatId.exec(v);
-    if (m) {
-      opts.onFloatId?.();
-      return m[1];
+    if (v.charCodeAt(0) === 39) v = v.slice(1);
+    if (v.charCodeAt(v.length - 1) === 48) {
+      const m = floatId.exec(v);
+      if (m) {
+        opts.onFloatId?.();
+        return m[1];
+      }
     }
     return v;
   };
 
-  const customerPart = (f: string[]): { part: CustomerPart } | { error: string } => {
-    let customerExt = idCell(f, c.customer_id);
+  // What customerPart found, for the row made next (no object per row).
+  let cpExt: string | null = null;
+  let cpName: string | null = null;
+  let cpEmail: string | null = null;
+  let cpEmailNorm: string | null = null;
+  let cpPhone: string | null = null;
+  let cpPhoneNorm: string | null = null;
+  /** Reads the customer's cells; answers the reason the row is bad, or null. */
+  const customerPart = (r: MapperRecord): string | null => {
+    let customerExt = idCell(r, c.customer_id);
     if (customerExt === '0') customerExt = null; // guest checkout (WooCommerce writes 0)
-    const emailRaw = get(f, c.email);
+    const emailRaw = get(r, c.email);
     let email: string | null = null;
     if (emailRaw) {
-      if (!isValidEmail(emailRaw)) return { error: `${headerOf('email')}: "${emailRaw.slice(0, 60)}" is not an email address` };
+      if (!isValidEmail(emailRaw)) return `${headerOf('email')}: "${emailRaw.slice(0, 60)}" is not an email address`;
       email = emailRaw;
     }
-    const phone = get(f, c.phone)?.replace(/^'/, '') ?? null;
-    let name = get(f, c.name);
+    const phoneCell = get(r, c.phone);
+    const phone = phoneCell !== null && phoneCell.charCodeAt(0) === 39 ? phoneCell.slice(1) : phoneCell;
+    let name = get(r, c.name);
     if (!name) {
-      const parts = [get(f, c.first_name), get(f, c.last_name)].filter(Boolean);
-      name = parts.length ? parts.join(' ') : null;
+      const first = get(r, c.first_name);
+      const last = get(r, c.last_name);
+      name = first && last ? `${first} ${last}` : first || last || null;
     }
     const emailNorm = normalizeEmail(email);
     const phoneNorm = normalizePhone(phone);
     if (!customerExt && !emailNorm && !phoneNorm) {
       if (name && opts.type !== 'customers') customerExt = `name:${name.toLowerCase().replace(/\s+/g, ' ')}`;
-      else return { error: 'no customer id, email or phone on this row' };
+      else return 'no customer id, email or phone on this row';
     }
-    for (const v of [name, email, phone]) if (v && v.length > 500) return { error: 'a name, email or phone is longer than 500 characters' };
-    return {
-      part: {
-        customerExt,
-        name,
-        email,
-        emailNorm,
-        phone,
-        phoneNorm,
-        address: get(f, c.address),
-        city: get(f, c.city),
-        postalCode: get(f, c.postal_code),
-        country: get(f, c.country),
-      },
-    };
+    if ((name !== null && name.length > 500) || (email !== null && email.length > 500) || (phone !== null && phone.length > 500)) return 'a name, email or phone is longer than 500 characters';
+    cpExt = customerExt;
+    cpName = name;
+    cpEmail = email;
+    cpEmailNorm = emailNorm;
+    cpPhone = phone;
+    cpPhoneNorm = phoneNorm;
+    return null;
+  };
+  const part = (r: MapperRecord): CustomerPart => ({
+    customerExt: cpExt,
+    name: cpName,
+    email: cpEmail,
+    emailNorm: cpEmailNorm,
+    phone: cpPhone,
+    phoneNorm: cpPhoneNorm,
+    address: get(r, c.address),
+    city: get(r, c.city),
+    postalCode: get(r, c.postal_code),
+    country: get(r, c.country),
+  });
+
+  const currencies = new ShortCells<string>();
+  /** the currency cell in capitals; undefined when it is not a currency code (then `moneyError` says why) */
+  const currencyCell = (r: MapperRecord): string | null | undefined => {
+    const i = c.currency;
+    if (i < 0) return null;
+    const raw = r.raw(i);
+    if (raw) {
+      const hit = currencies.get(r.bytes, r.starts[i], r.ends[i]);
+      if (hit !== undefined) return hit;
+    }
+    const cell = get(r, i)?.toUpperCase() ?? null;
+    if (cell && !isCurrencyCode(cell)) {
+      moneyError = `${headerOf('currency')}: "${cell.slice(0, 20)}" is not a currency code`;
+      return undefined;
+    }
+    if (raw && cell !== null) currencies.set(r.bytes, r.starts[i], r.ends[i], cell);
+    return cell;
   };
 
+  // What money found, for the row made next.
+  let mAmount = 0;
+  let mCurrency = '';
+  let mNegativeQuantity = false;
+  let moneyError = '';
   /** The row's amount: the amount column, else quantity × unit price (a line of an order). Negative
-   * amounts are allowed only where `negativeOk` (orders: a refund or cancellation). */
-  const money = (f: string[], negativeOk: boolean): { amount: number; currency: string; negativeQuantity: boolean } | { error: string } => {
-    const curCell = get(f, c.currency)?.toUpperCase() ?? null;
-    if (curCell && !isCurrencyCode(curCell)) return { error: `${headerOf('currency')}: "${curCell.slice(0, 20)}" is not a currency code` };
+   * amounts are allowed only where `negativeOk` (orders: a refund or cancellation). Answers false
+   * when the row is bad (`moneyError` says why). */
+  const money = (r: MapperRecord, negativeOk: boolean): boolean => {
+    const curCell = currencyCell(r);
+    if (curCell === undefined) return false;
     let quantity = 1;
-    const qRaw = c.quantity >= 0 ? get(f, c.quantity) : null;
+    const qRaw = c.quantity >= 0 ? get(r, c.quantity) : null;
     if (qRaw !== null) {
-      if (!quantityRe.test(qRaw)) return { error: `${headerOf('quantity')}: "${qRaw.slice(0, 30)}" is not a quantity` };
+      if (!quantityRe.test(qRaw)) {
+        moneyError = `${headerOf('quantity')}: "${qRaw.slice(0, 30)}" is not a quantity`;
+        return false;
+      }
       quantity = Number(qRaw.replace(',', '.'));
     }
     const byUnit = c.amount < 0 && c.unit_price >= 0;
-    const raw = get(f, byUnit ? c.unit_price : c.amount);
-    if (raw === null) return { error: `${headerOf(byUnit ? 'unit_price' : 'amount')}: ${byUnit ? 'unit price' : 'amount'} is empty` };
-    const a = parseAmount(raw, curCell ?? opts.defaultCurrency);
-    if (!a.ok) return { error: `${headerOf(byUnit ? 'unit_price' : 'amount')}: ${a.reason}` };
-    let minor = byUnit ? Math.round(a.value.minor * quantity) : a.value.minor;
+    const i = byUnit ? c.unit_price : c.amount;
+    const currency = curCell ?? opts.defaultCurrency;
+    // "123.45" straight from the bytes (parseAmount's own fast path, without the string)
+    let minor = r.raw(i) && currencyExponent(currency) === 2 ? plainAmountBytes(r.bytes, r.starts[i], r.ends[i]) : -1;
+    let named: string | null = null;
+    if (minor < 0) {
+      const raw = get(r, i);
+      if (raw === null) {
+        moneyError = `${headerOf(byUnit ? 'unit_price' : 'amount')}: ${byUnit ? 'unit price' : 'amount'} is empty`;
+        return false;
+      }
+      const a = parseAmount(raw, currency);
+      if (!a.ok) {
+        moneyError = `${headerOf(byUnit ? 'unit_price' : 'amount')}: ${a.reason}`;
+        return false;
+      }
+      minor = a.value.minor;
+      named = a.value.currency;
+    }
+    if (byUnit) minor = Math.round(minor * quantity);
     // a returned line: its quantity is negative; its amount may be written without the sign
     if (quantity < 0 && minor > 0) minor = -minor;
-    if (minor < 0 && !negativeOk) return { error: `${headerOf('amount')}: negative amount "${raw.slice(0, 30)}"` };
-    if (Math.abs(minor) > MAX_AMOUNT_MINOR) return { error: `${headerOf(byUnit ? 'unit_price' : 'amount')}: the line's amount is too large` };
-    return { amount: minor, currency: curCell ?? a.value.currency ?? opts.defaultCurrency, negativeQuantity: quantity < 0 };
+    if (minor < 0 && !negativeOk) {
+      moneyError = `${headerOf('amount')}: negative amount "${(get(r, i) ?? '').slice(0, 30)}"`;
+      return false;
+    }
+    if (Math.abs(minor) > MAX_AMOUNT_MINOR) {
+      moneyError = `${headerOf(byUnit ? 'unit_price' : 'amount')}: the line's amount is too large`;
+      return false;
+    }
+    mAmount = minor;
+    mCurrency = curCell ?? named ?? opts.defaultCurrency;
+    mNegativeQuantity = quantity < 0;
+    return true;
   };
 
   const notAfter = opts.notAfter ?? Date.now() + 86400_000;
-  const future = (field: Field, raw: string, d: Date) => (d.getTime() > notAfter ? `${headerOf(field)}: "${raw.slice(0, 40)}" is in the future (more than a day ahead)` : null);
-  const date = (f: string[], field: Field, required: boolean): { value: Date | null } | { error: string } => {
-    const raw = get(f, c[field]);
-    if (raw === null) return required ? { error: `${headerOf(field)}: date is empty` } : { value: null };
+  const future = (field: Field, raw: string, ms: number) => (ms > notAfter ? `${headerOf(field)}: "${raw.slice(0, 40)}" is in the future (more than a day ahead)` : null);
+  // What date found.
+  let dateError = '';
+  /** The date in the field's column as ms (NaN when empty and not required); null when the row is
+   * bad (`dateError` says why). ISO dates are read straight from the bytes. */
+  const date = (r: MapperRecord, field: Field, required: boolean): number | null => {
+    const i = c[field];
+    if (i >= 0 && r.raw(i)) {
+      const ms = isoDateBytes(r.bytes, r.starts[i], r.ends[i], zone);
+      if (ms <= notAfter) return ms; // false for NaN: read as text below
+    }
+    const raw = get(r, i);
+    if (raw === null) {
+      if (!required) return Number.NaN;
+      dateError = `${headerOf(field)}: date is empty`;
+      return null;
+    }
     const d = parseDate(raw, dateOpts(field));
-    if (!d.ok) return { error: `${headerOf(field)}: ${d.reason}` };
-    const ahead = future(field, raw, d.value);
-    return ahead ? { error: ahead } : { value: d.value };
+    if (!d.ok) {
+      dateError = `${headerOf(field)}: ${d.reason}`;
+      return null;
+    }
+    const ahead = future(field, raw, d.value.getTime());
+    if (ahead) {
+      dateError = ahead;
+      return null;
+    }
+    return d.value.getTime();
   };
+  const statuses = new ShortCells<OrderStatus>();
 
   const derive = (prefix: string, base: string): string => {
     const h = hashId('', base);
@@ -313,52 +454,68 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
   };
 
   if (opts.type === 'orders') {
-    return (f) => {
-      const orderId = idCell(f, c.order_id);
-      if (opts.preset?.lineItemRows && orderId && get(f, c.amount) === null) return { kind: 'line-item', ext: orderId };
-      const statusRaw = get(f, c.status)?.toLowerCase() ?? null;
+    const lineItemRows = Boolean(opts.preset?.lineItemRows);
+    return (r) => {
+      const orderId = idCell(r, c.order_id);
+      if (lineItemRows && orderId && get(r, c.amount) === null) return { kind: 'line-item', ext: orderId };
       let status: OrderStatus = 'paid';
-      if (statusRaw) {
-        const s = statusMap[statusRaw] ?? statusMap[statusRaw.replace(/^wc-/, '')];
-        if (!s) return { kind: 'error', reason: `${headerOf('status')}: unknown order status "${statusRaw.slice(0, 30)}"` };
-        if (s === 'skip') return { kind: 'skip', reason: `status "${statusRaw}" is not a completed order` };
-        status = s;
+      const si = c.status;
+      const known = si >= 0 && r.raw(si) ? statuses.get(r.bytes, r.starts[si], r.ends[si]) : undefined;
+      if (known !== undefined) status = known;
+      else {
+        const statusRaw = get(r, si)?.toLowerCase() ?? null;
+        if (statusRaw) {
+          const s = statusMap[statusRaw] ?? statusMap[statusRaw.replace(/^wc-/, '')];
+          if (!s) return { kind: 'error', reason: `${headerOf('status')}: unknown order status "${statusRaw.slice(0, 30)}"` };
+          if (s === 'skip') return { kind: 'skip', reason: `status "${statusRaw}" is not a completed order` };
+          status = s;
+          if (r.raw(si)) statuses.set(r.bytes, r.starts[si], r.ends[si], s);
+        }
       }
-      const cp = customerPart(f);
-      if ('error' in cp) return { kind: 'error', reason: cp.error };
-      const m = money(f, true);
-      if ('error' in m) return { kind: 'error', reason: m.error };
-      const d = date(f, 'date', true);
-      if ('error' in d) return { kind: 'error', reason: d.error };
-      const orderedAt = d.value!;
-      const ext = orderId ?? derive(m.amount < 0 ? 'r:' : 'h:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${orderedAt.toISOString()}|${m.amount}|${m.currency}`);
+      const bad = customerPart(r);
+      if (bad !== null) return { kind: 'error', reason: bad };
+      if (!money(r, true)) return { kind: 'error', reason: moneyError };
+      const ms = date(r, 'date', true);
+      if (ms === null) return { kind: 'error', reason: dateError };
+      const orderedAt = new Date(ms);
+      const ext = orderId ?? derive(mAmount < 0 ? 'r:' : 'h:', `${cpExt ?? cpEmailNorm ?? cpPhoneNorm}|${orderedAt.toISOString()}|${mAmount}|${mCurrency}`);
       return {
         kind: 'order',
         row: {
           line: 0,
           ext,
           extGiven: orderId !== null,
-          amount: m.amount,
-          currency: m.currency,
+          amount: mAmount,
+          currency: mCurrency,
           orderedAt,
           status,
-          cancels: idCell(f, c.cancels),
-          negativeQuantity: m.negativeQuantity,
-          ...cp.part,
+          cancels: idCell(r, c.cancels),
+          negativeQuantity: mNegativeQuantity,
+          customerExt: cpExt,
+          name: cpName,
+          email: cpEmail,
+          emailNorm: cpEmailNorm,
+          phone: cpPhone,
+          phoneNorm: cpPhoneNorm,
+          address: get(r, c.address),
+          city: get(r, c.city),
+          postalCode: get(r, c.postal_code),
+          country: get(r, c.country),
         },
       };
     };
   }
   if (opts.type === 'customers') {
     return (f) => {
-      const cp = customerPart(f);
-      if ('error' in cp) return { kind: 'error', reason: cp.error };
+      const bad = customerPart(f);
+      if (bad !== null) return { kind: 'error', reason: bad };
+      const cp = part(f);
       const birthdayRaw = get(f, c.birthday);
       let birthday: string | null = null;
       if (birthdayRaw) {
         const b = parseDate(birthdayRaw, dateOpts('birthday'));
         if (!b.ok) return { kind: 'error', reason: `${headerOf('birthday')}: ${b.reason}` };
-        const bAhead = future('birthday', birthdayRaw, b.value);
+        const bAhead = future('birthday', birthdayRaw, b.value.getTime());
         if (bAhead) return { kind: 'error', reason: bAhead };
         birthday = b.value.toISOString().slice(0, 10);
         // a date without time in a zone east of UTC lands on the previous day in UTC
@@ -366,7 +523,7 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
         if (iso) birthday = birthdayRaw;
       }
       const acq = date(f, 'acquired_at', false);
-      if ('error' in acq) return { kind: 'error', reason: acq.error };
+      if (acq === null) return { kind: 'error', reason: dateError };
       const consentRaw = get(f, c.marketing_consent);
       const consent = consentRaw === null ? null : parseBoolean(consentRaw);
       if (consentRaw !== null && consent === null) return { kind: 'error', reason: `${headerOf('marketing_consent')}: "${consentRaw.slice(0, 30)}" is not yes or no` };
@@ -387,26 +544,27 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
         : null;
       return {
         kind: 'customer',
-        row: { line: 0, ...cp.part, birthday, tags, acquiredAt: acq.value, consent, driver: (driverRaw as RetentionDriver | null) ?? null },
+        row: { line: 0, ...cp, birthday, tags, acquiredAt: Number.isNaN(acq) ? null : new Date(acq), consent, driver: (driverRaw as RetentionDriver | null) ?? null },
       };
     };
   }
   return (f) => {
-    const cp = customerPart(f);
-    if ('error' in cp) return { kind: 'error', reason: cp.error };
+    const bad = customerPart(f);
+    if (bad !== null) return { kind: 'error', reason: bad };
+    const cp = part(f);
     const plan = get(f, c.plan);
     if (!plan) return { kind: 'error', reason: `${headerOf('plan')}: plan is empty` };
-    const m = money(f, false);
-    if ('error' in m) return { kind: 'error', reason: m.error };
+    if (!money(f, false)) return { kind: 'error', reason: moneyError };
     const intervalRaw = (get(f, c.interval) ?? 'month').toLowerCase();
     const interval = intervals[intervalRaw];
     if (!interval) return { kind: 'error', reason: `${headerOf('interval')}: "${intervalRaw.slice(0, 20)}" is not week, month, quarter or year` };
     const s = date(f, 'started_at', true);
-    if ('error' in s) return { kind: 'error', reason: s.error };
+    if (s === null) return { kind: 'error', reason: dateError };
     const e = date(f, 'canceled_at', false);
-    if ('error' in e) return { kind: 'error', reason: e.error };
+    if (e === null) return { kind: 'error', reason: dateError };
+    const startedAt = new Date(s);
     const subId = idCell(f, c.subscription_id);
-    const ext = subId ?? derive('s:', `${cp.part.customerExt ?? cp.part.emailNorm ?? cp.part.phoneNorm}|${plan}|${s.value!.toISOString()}`);
+    const ext = subId ?? derive('s:', `${cp.customerExt ?? cp.emailNorm ?? cp.phoneNorm}|${plan}|${startedAt.toISOString()}`);
     return {
       kind: 'subscription',
       row: {
@@ -414,13 +572,13 @@ export function createMapper(opts: MapperOptions): (fields: string[]) => MappedR
         ext,
         extGiven: subId !== null,
         plan,
-        amount: m.amount,
-        currency: m.currency,
+        amount: mAmount,
+        currency: mCurrency,
         interval,
-        startedAt: s.value!,
-        canceledAt: e.value,
+        startedAt,
+        canceledAt: Number.isNaN(e) ? null : new Date(e),
         cancelReason: get(f, c.cancel_reason),
-        ...cp.part,
+        ...cp,
       },
     };
   };

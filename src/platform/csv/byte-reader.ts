@@ -30,6 +30,9 @@ export class CsvRecord {
   escaped = new Uint8Array(16);
   /** the cells as text when csv-parse read the record (then no offsets) */
   strings: string[] | null = null;
+  /** the record's bytes (line end included) when read from bytes */
+  start = 0;
+  end = 0;
 
   /** whether cell i's text is exactly the UTF-8 of bytes[starts[i], ends[i]) */
   raw(i: number): boolean {
@@ -69,6 +72,107 @@ export interface CsvByteReadOptions {
   chunkBytes?: number;
 }
 
+/** What a scanCsvRecords callback answers for a record: go on, stop after it, or leave it (and
+ * the rest) to a general parser. */
+export const SCAN_NEXT = 0;
+export const SCAN_PAUSE = 1;
+export const SCAN_DECLINE = 2;
+
+/**
+ * Delivers the complete records of buf[from, to) to `each` in `rec` (its `start` and `end`: the
+ * record's bytes, line end included). Answers the offset after the last record taken (the rest is
+ * an unfinished record, or `each` answered SCAN_PAUSE), or −1 − offset when the record at offset
+ * needs csv-parse (a quoted field running over a line end, text after a closing quote) or `each`
+ * declined it. D: the delimiter's byte.
+ */
+export function scanCsvRecords(buf: Buffer, from: number, to: number, D: number, rec: CsvRecord, each: (rec: CsvRecord) => number | undefined): number {
+  rec.bytes = buf;
+  let p = from;
+  while (p < to) {
+    const recordStart = p;
+    let n = 0;
+    let starts = rec.starts;
+    let ends = rec.ends;
+    let escaped = rec.escaped;
+    for (;;) {
+      if (n === starts.length) {
+        rec.grow();
+        starts = rec.starts;
+        ends = rec.ends;
+        escaped = rec.escaped;
+      }
+      if (p >= to) return recordStart;
+      if (buf[p] === QUOTE) {
+        let q = p + 1;
+        let doubled = 0;
+        for (;;) {
+          while (q < to) {
+            const c = buf[q];
+            if (c === QUOTE || c === LF) break;
+            q++;
+          }
+          if (q >= to) return recordStart;
+          if (buf[q] === LF) return -1 - recordStart; // runs over the line end
+          if (q + 1 >= to) return recordStart;
+          if (buf[q + 1] === QUOTE) {
+            doubled = 1;
+            q += 2;
+            continue;
+          }
+          break;
+        }
+        starts[n] = p + 1;
+        ends[n] = q;
+        escaped[n] = doubled;
+        n++;
+        const c = buf[q + 1];
+        if (c === D) {
+          p = q + 2;
+          continue;
+        }
+        if (c === LF) {
+          p = q + 2;
+          break;
+        }
+        if (c === CR) {
+          if (q + 2 >= to) return recordStart;
+          if (buf[q + 2] === LF) {
+            p = q + 3;
+            break;
+          }
+        }
+        return -1 - recordStart; // text after the closing quote
+      }
+      let q = p;
+      while (q < to) {
+        const c = buf[q];
+        if (c === D || c === LF) break;
+        q++;
+      }
+      if (q >= to) return recordStart;
+      starts[n] = p;
+      escaped[n] = 0;
+      if (buf[q] === D) {
+        ends[n] = q;
+        n++;
+        p = q + 1;
+        continue;
+      }
+      ends[n] = q > p && buf[q - 1] === CR ? q - 1 : q;
+      n++;
+      p = q + 1;
+      break;
+    }
+    rec.length = n;
+    rec.start = recordStart;
+    rec.end = p;
+    const verdict = each(rec);
+    if (verdict === SCAN_PAUSE) return p;
+    if (verdict === SCAN_DECLINE) return -1 - recordStart;
+  }
+  return p;
+}
+
 /**
  * Reads a delimited file and calls `onRecord(record, line)` for each record, in order, with the
  * same records and 1-based line numbers as readCsvFile (a byte-order mark dropped, CRLF and LF
@@ -86,94 +190,11 @@ export async function readCsvRecords(file: string, delimiter: string, onRecord: 
   let slowDone: Promise<void> | null = null;
   let decoder: StringDecoder | null = null;
 
-  /**
-   * Delivers the complete records of buf[from, to). Returns the offset after the last one (the
-   * rest is an unfinished record), or −1 − offset when the record at offset needs csv-parse.
-   */
-  const scan = (buf: Buffer, from: number, to: number): number => {
-    rec.bytes = buf;
-    let p = from;
-    while (p < to) {
-      const recordStart = p;
-      let n = 0;
-      let starts = rec.starts;
-      let ends = rec.ends;
-      let escaped = rec.escaped;
-      for (;;) {
-        if (n === starts.length) {
-          rec.grow();
-          starts = rec.starts;
-          ends = rec.ends;
-          escaped = rec.escaped;
-        }
-        if (p >= to) return recordStart;
-        if (buf[p] === QUOTE) {
-          let q = p + 1;
-          let doubled = 0;
-          for (;;) {
-            while (q < to) {
-              const c = buf[q];
-              if (c === QUOTE || c === LF) break;
-              q++;
-            }
-            if (q >= to) return recordStart;
-            if (buf[q] === LF) return -1 - recordStart; // runs over the line end
-            if (q + 1 >= to) return recordStart;
-            if (buf[q + 1] === QUOTE) {
-              doubled = 1;
-              q += 2;
-              continue;
-            }
-            break;
-          }
-          starts[n] = p + 1;
-          ends[n] = q;
-          escaped[n] = doubled;
-          n++;
-          const c = buf[q + 1];
-          if (c === D) {
-            p = q + 2;
-            continue;
-          }
-          if (c === LF) {
-            p = q + 2;
-            break;
-          }
-          if (c === CR) {
-            if (q + 2 >= to) return recordStart;
-            if (buf[q + 2] === LF) {
-              p = q + 3;
-              break;
-            }
-          }
-          return -1 - recordStart; // text after the closing quote
-        }
-        let q = p;
-        while (q < to) {
-          const c = buf[q];
-          if (c === D || c === LF) break;
-          q++;
-        }
-        if (q >= to) return recordStart;
-        starts[n] = p;
-        escaped[n] = 0;
-        if (buf[q] === D) {
-          ends[n] = q;
-          n++;
-          p = q + 1;
-          continue;
-        }
-        ends[n] = q > p && buf[q - 1] === CR ? q - 1 : q;
-        n++;
-        p = q + 1;
-        break;
-      }
-      rec.length = n;
-      records++;
-      onRecord(rec, ++line);
-    }
-    return p;
+  const deliver = (r: CsvRecord): undefined => {
+    records++;
+    onRecord(r, ++line);
   };
+  const scan = (buf: Buffer, from: number, to: number): number => scanCsvRecords(buf, from, to, D, rec, deliver);
 
   const startSlow = () => {
     fallbackAtLine = line + 1;
