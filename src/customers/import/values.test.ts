@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideDateOrder, normalizeEmail, normalizePhone, parseAmount, parseDate } from './values.js';
+import { decideDateOrder, isoDateBytes, normalizeEmail, normalizePhone, parseAmount, parseDate, plainAmountBytes } from './values.js';
 
 const amount = (s: string, cur = 'EUR') => {
   const r = parseAmount(s, cur);
@@ -78,5 +78,70 @@ describe('people', () => {
     expect(normalizePhone('+31 (6) 1234-5678')).toBe('31612345678');
     expect(normalizePhone('0031 6 12345678')).toBe('31612345678');
     expect(normalizePhone('123')).toBeNull();
+  });
+});
+
+describe('the fast paths from bytes', () => {
+  it('read plain amounts as parseAmount does, and nothing else', () => {
+    const cells = ['0', '12', '12.3', '12.34', '12.345', '123456789012', '1234567890123', '123456789012.99', '.5', '5.', '1,5', ' 5', '5 ', '-5', '+5', '', '1e3', '0x1', '12.3a', '٣'];
+    for (const cell of cells) {
+      const b = Buffer.from(`x${cell}y`);
+      const got = plainAmountBytes(b, 1, b.length - 1);
+      const want = /^\d{1,12}(?:\.\d{1,2})?$/.test(cell) ? (parseAmount(cell, 'EUR') as { ok: true; value: { minor: number } }).value.minor : -1;
+      expect(got, cell).toBe(want);
+    }
+  });
+
+  it('read ISO dates as parseDate does, in any zone; anything else is left to parseDate', () => {
+    const cells = [
+      '2024-01-05',
+      '2024-01-05T13:00',
+      '2024-01-05 13:00:59',
+      '2024-01-05T13:00:00.123Z',
+      '2024-01-05T13:00:00,5z',
+      '2024-01-05T13:00:00.123456789Z',
+      '2024-01-05T13:00:00.1234567890Z',
+      '2024-02-29T00:00:00Z',
+      '2023-02-29',
+      '1900-02-29',
+      '2000-02-29',
+      '2024-04-31',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-01-00',
+      '2024-01-05T24:00',
+      '2024-01-05T23:60',
+      '2024-01-05T23:59:60',
+      '2024-01-05T23:59:61',
+      '1899-12-31',
+      '2201-01-01',
+      '2024-03-31T02:30:00',
+      '2024-10-27T02:30:00',
+      '2024-01-05T13:00:00+01:00',
+      '2024-01-05 Z',
+      '2024-01-05Z',
+      '2024/01/05',
+      '2024-1-5',
+      '2024-01-05t13:00',
+      '2024-01-05T1:00',
+      '2024-01-05T13:00:0',
+      '2024-01-05T13:00:00.',
+      ' 2024-01-05',
+      '2024-01-05 ',
+      '2024-01-05T13:00:00ZZ',
+    ];
+    for (const timeZone of ['UTC', 'Europe/Amsterdam', 'America/New_York', 'Asia/Kolkata']) {
+      for (const cell of cells) {
+        const b = Buffer.from(`,${cell},`);
+        const got = isoDateBytes(b, 1, b.length - 1, timeZone);
+        const want = parseDate(cell, { order: 'dmy', timeZone });
+        // the fast path answers parseDate's instant, or NaN: never another instant, never a date parseDate refuses
+        if (Number.isNaN(got)) expect(['2024-01-05', '2024-01-05T13:00:00.123Z', '2024-03-31T02:30:00']).not.toContain(cell);
+        else {
+          expect(want.ok, `${cell} ${timeZone}`).toBe(true);
+          if (want.ok) expect(got, `${cell} ${timeZone}`).toBe(want.value.getTime());
+        }
+      }
+    }
   });
 });
