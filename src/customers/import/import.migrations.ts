@@ -1,4 +1,4 @@
-// Tables of the import (numbers 0107–0109 of the customers range).
+// Tables of the import (numbers 0107–0109 and 0121 of the customers range).
 import { sql } from 'kysely';
 import type { MigrationDb, MigrationSet } from '../../platform/db/migrations.js';
 
@@ -79,6 +79,25 @@ export const importMigrations: MigrationSet = {
       await sql`delete from import_jobs where status = 'uploading'`.execute(db);
       await sql`alter table import_jobs drop constraint if exists import_jobs_status_check`.execute(db);
       await sql`alter table import_jobs add constraint import_jobs_status_check check (status in ('queued', 'running', 'done', 'failed'))`.execute(db);
+    },
+  },
+  '0121_import_deferred_indexes': {
+    // A first import into an empty workspace loads its rows without the tables' secondary indexes
+    // and builds them once at the end (deferred-indexes.ts). Each dropped index is written here,
+    // with the statement that makes it again, in the transaction that drops it: an import stopped
+    // part-way leaves the list for the next import or server start to build them.
+    async up(db: MigrationDb) {
+      await db.schema
+        .createTable('import_deferred_indexes')
+        .ifNotExists()
+        .addColumn('index_name', 'text', (c) => c.primaryKey())
+        .addColumn('table_name', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('deferred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+    async down(db: MigrationDb) {
+      await db.schema.dropTable('import_deferred_indexes').ifExists().execute();
     },
   },
 };

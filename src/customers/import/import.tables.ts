@@ -40,7 +40,17 @@ export interface ImportUploadsTable {
   bytes: Buffer;
 }
 
+/** A secondary index a first import dropped, to be built again when it ends (deferred-indexes.ts). */
+export interface ImportDeferredIndexesTable {
+  index_name: string;
+  table_name: string;
+  /** the CREATE INDEX statement, as pg_indexes gave it */
+  definition: string;
+  deferred_at: Generated<Date>;
+}
+
 export interface ImportTables {
+  import_deferred_indexes: ImportDeferredIndexesTable;
   order_refunds: OrderRefundsTable;
   import_jobs: ImportJobsTable;
   import_uploads: ImportUploadsTable;

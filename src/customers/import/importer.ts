@@ -10,6 +10,7 @@ import { createPacker, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
 import { describeUnderstanding, ImportSetupError, MAX_LISTED, readImport, type ImportOptions, type ImportReport, type ImportRow, type RowProblem } from './read.js';
 import type { ReaderMessage } from './read-worker.js';
+import { tablesEmpty } from './deferred-indexes.js';
 import { createWriter, timed, type BatchResult, type RefundOutcome, type WriterHandle } from './writer.js';
 
 export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type ImportReport, type RowProblem, type Understood } from './read.js';
@@ -50,8 +51,11 @@ export async function runImport(db: Database, source: CsvSource, options: Import
     // took the import from 12.6 to 15.5 s; 1M orders, 100k customers: 19-24 s of an 83-100 s
     // import, and reading twice ~10 s of CPU; 41.8 s with it at load 6.6): there it reads twice
     // from FIRST_PASS_SERVER_BYTES on. KEEPWELL_IMPORT_FIRST_PASS=1 or 0 forces it either way.
+    // A command-line import into a workspace without customers builds the customers' indexes at
+    // the end (deferred-indexes.ts), so the end-of-import update is cheap there: no first pass.
     const forced = process.env.KEEPWELL_IMPORT_FIRST_PASS;
-    const firstPass = !dryRun && (forced === '1' || (forced !== '0' && (pgliteOf(db) !== undefined || source.size >= FIRST_PASS_SERVER_BYTES)));
+    const firstImport = !dryRun && !options.sliced && (await tablesEmpty(db, ['customers']));
+    const firstPass = !dryRun && (forced === '1' || (forced !== '0' && !firstImport && (pgliteOf(db) !== undefined || source.size >= FIRST_PASS_SERVER_BYTES)));
     if (useWorker) report = await readInWorker(source, options, binary, firstPass, write);
     else {
       const pack = createPacker(dryRun, binary);

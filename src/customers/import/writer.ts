@@ -20,6 +20,7 @@ import { customerKeyOf, personOf, type OrderBatch, type OrderValues, type Person
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, OrderPart, RefundRow, SubscriptionRow } from './rows.js';
 import { matchRefunds, type CandidateOrder } from './refunds.js';
+import { deferIndexes, restoreDeferredIndexes, type BulkTable } from './deferred-indexes.js';
 
 type Trx = Transaction<DB>;
 
@@ -504,6 +505,9 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code ===
  * merged through a staging table from the first batch that meets a known order on. */
 type OrderMode = {
   append: boolean;
+  /** the per-row foreign-key trigger may be skipped: on the embedded database, or a server where
+   * the import connects as a superuser (session_replication_role needs one) */
+  skipForeignKeyTrigger?: boolean;
   /** the merge ran: amounts may be below zero until the import finishes */
   merged?: boolean;
 };
@@ -545,18 +549,20 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   if (mode.append) {
     // Every customer id was just read or written in this transaction (and customers are never
     // deleted), so the per-row foreign-key trigger can only agree; on the embedded database,
-    // where we are the superuser, skip it: it is a third of the insert's time.
-    if (pglite) await q(trx, 'set local session_replication_role = replica');
+    // where we are the superuser (and on a server where we are one), skip it: it is a third of
+    // the insert's time.
+    const skipTrigger = pglite !== undefined || mode.skipForeignKeyTrigger === true;
+    if (skipTrigger) await q(trx, 'set local session_replication_role = replica');
     await q(trx, 'savepoint kw_append');
     try {
       await put('orders');
       await q(trx, 'release savepoint kw_append');
-      if (pglite) await q(trx, 'set local session_replication_role = origin');
+      if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
       return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       await q(trx, 'rollback to savepoint kw_append');
-      if (pglite) await q(trx, 'set local session_replication_role = origin');
+      if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
       mode.append = false; // the file holds orders we already have: merge from now on
     }
   }
@@ -1011,6 +1017,13 @@ export interface WriterOptions {
 export async function createWriter(db: Database, opts: WriterOptions): Promise<WriterHandle> {
   const { write, resolver, mode } = writerFor(opts.type, opts.dryRun);
   const pglite = pgliteOf(db);
+  // indexes an import stopped part-way left unbuilt (deferred-indexes.ts)
+  await timed('build deferred indexes', () => restoreDeferredIndexes(db));
+  // A command-line import into tables that are empty builds their secondary indexes at the end.
+  // Not in the server (sliced): requests would meanwhile search customers without their indexes.
+  const bulkTables: BulkTable[] = opts.type === 'orders' ? ['customers', 'orders'] : opts.type === 'customers' ? ['customers'] : [];
+  const deferred = !opts.dryRun && !opts.sliced && bulkTables.length ? await timed('defer indexes', () => deferIndexes(db, bulkTables)) : [];
+  if (!pglite && opts.type === 'orders') mode.skipForeignKeyTrigger = (await sql<{ on: string }>`select current_setting('is_superuser') as on`.execute(db)).rows[0].on === 'on';
   /** requests may wait for the embedded database: short transactions, turns between them */
   const sharing = pglite !== undefined && opts.sliced === true;
   const yieldTurn = async () => {
@@ -1054,6 +1067,8 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         }
         const parts = batch.type === 'orders' ? batch.orders.parts : undefined;
         if (parts?.length) {
+          // parts find their orders by external id: build its deferred index first
+          if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db, ['orders']));
           await yieldTurn();
           await transact(db, (trx) => addOrderParts(trx, pglite, parts));
           mode.merged = true;
@@ -1063,9 +1078,11 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
       finish: async () => {
         // the merge and order parts leave an amount below zero when what the file says an order
         // was sold for is less than what was refunded off it
+        // acquisition dates first: while the customers' indexes are deferred, the update is cheap
+        await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
+        if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db));
         if (mode.merged) await timed('clamp amounts', () => sql`update orders set amount_minor = 0 where amount_minor < 0`.execute(db));
         const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null, sharing));
-        await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
         // The embedded database has no autovacuum to refresh the planner's statistics: after a
         // large import, queries would be planned for the empty tables it started from.
         // One table at a time, with a turn for requests between them. On the embedded database
@@ -1088,7 +1105,11 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         }
         return outcome;
       },
-      abort: async () => {},
+      abort: async () => {
+        // a failed import still leaves its tables with every index (if the database answers:
+        // else the next import or server start builds them)
+        if (deferred.length) await restoreDeferredIndexes(db).catch(() => {});
+      },
     };
   }
   // Dry run: each batch in a transaction that is rolled back, so other work on the database goes
