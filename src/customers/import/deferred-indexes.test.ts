@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../app/testing/test-database.js';
 import type { Database, OpenDatabase } from '../../platform/db/database.js';
+import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import { bufferSource } from './csv.js';
 import { deferIndexes, restoreDeferredIndexes } from './deferred-indexes.js';
 import { runImport, type ImportOptions } from './importer.js';
@@ -48,7 +49,11 @@ describe('a first import builds secondary indexes at its end', () => {
       expect(mid.indexes).not.toContain(name);
       expect(mid.listed).toContain(name);
     }
-    for (const name of ['customers_pkey', 'customers_external_id_key', 'customers_email_norm', 'orders_pkey']) expect(mid.indexes).toContain(name);
+    for (const name of ['customers_pkey', 'orders_pkey']) expect(mid.indexes).toContain(name);
+    // the customer lookup indexes: kept on a server; the embedded database's import, which has the
+    // database to itself, looks no customer up in an empty workspace
+    const embedded = pgliteOf(database.db) !== undefined;
+    for (const name of ['customers_external_id_key', 'customers_email_norm']) expect(mid.indexes.includes(name)).toBe(!embedded);
     // at the end: the same indexes, the same definitions, nothing left on the list
     expect(await indexes(database.db)).toEqual(before);
     expect(await listed(database.db)).toEqual([]);

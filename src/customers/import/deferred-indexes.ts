@@ -3,7 +3,8 @@
 // kept up row by row costs a random insert per row, and once it outgrows the buffers a page read
 // and write as well (on the embedded database a million orders spent most of their COPY time in
 // the orders' indexes, and a new customer ~100 µs in its fourteen), where a build at the end sorts
-// once. Primary keys stay, and so do the indexes the writer looks customers up by. The orders'
+// once. Primary keys stay, and so do the indexes the writer looks customers up by (but on the
+// embedded database, which nothing else writes meanwhile, it looks none up). The orders'
 // unique external_id index goes too: into an empty table only the file's orders are written, and
 // the reader lets no order id through twice (read.ts). Each dropped index is listed in
 // import_deferred_indexes, with the statement that makes it again, in the transaction that drops
@@ -29,10 +30,10 @@ export async function tablesEmpty(db: Database, tables: readonly BulkTable[]): P
 
 /**
  * Drops the indexes of each of `tables` that is empty, but for those behind a constraint (the
- * primary key) and the writer's lookup indexes, listing them to be built again by
- * restoreDeferredIndexes. Answers the names of the indexes dropped.
+ * primary key) and the writer's lookup indexes (unless `lookups`: the writer looks nothing up),
+ * listing them to be built again by restoreDeferredIndexes. Answers the names of those dropped.
  */
-export async function deferIndexes(db: Database, tables: readonly BulkTable[]): Promise<string[]> {
+export async function deferIndexes(db: Database, tables: readonly BulkTable[], options: { lookups?: boolean } = {}): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     const dropped: string[] = [];
     for (const table of tables) {
@@ -45,7 +46,7 @@ export async function deferIndexes(db: Database, tables: readonly BulkTable[]): 
           and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
         order by c.relname`.execute(trx);
       for (const { name, definition } of found.rows) {
-        if (LOOKUP_INDEXES.has(name)) continue;
+        if (LOOKUP_INDEXES.has(name) && !options.lookups) continue;
         await trx
           .insertInto('import_deferred_indexes')
           .values({ index_name: name, table_name: table, definition })

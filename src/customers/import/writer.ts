@@ -20,7 +20,7 @@ import { customerKeyOf, personOf, type OrderBatch, type OrderValues, type Person
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, OrderPart, RefundRow, SubscriptionRow } from './rows.js';
 import { matchRefunds, type CandidateOrder } from './refunds.js';
-import { deferIndexes, restoreDeferredIndexes, type BulkTable } from './deferred-indexes.js';
+import { deferIndexes, restoreDeferredIndexes, tablesEmpty, type BulkTable } from './deferred-indexes.js';
 
 type Trx = Transaction<DB>;
 
@@ -303,6 +303,11 @@ class CustomerResolver {
 
   constructor(private readonly rememberCreated: boolean) {}
 
+  /** Set when every customer of the workspace is one this import created (a first import on the
+   * embedded database, which nothing else writes meanwhile): a key it has not met is a new
+   * customer, with nothing to look up. */
+  ownsAllCustomers = false;
+
   /**
    * Answers the customer id of each row: `keys[i]` names it, `times[i]` is the row's date.
    * `people` carries the details of customers this resolver has not met before (the first row
@@ -319,14 +324,19 @@ class CustomerResolver {
   ): Promise<{ refs: Ref[]; created: number }> {
     const refs = new Array<Ref>(keys.length);
     const missing = new Set<string>();
+    /** the rows whose customer this resolver had not met (the passes below need only these) */
+    const unmet: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const ref = this.known.get(keys[i]);
       if (ref) refs[i] = ref;
-      else missing.add(keys[i]);
+      else {
+        missing.add(keys[i]);
+        unmet.push(i);
+      }
     }
     let created = 0;
     if (missing.size) {
-      const found = await timed('customer lookups', () => this.lookup(trx, [...missing]));
+      const found = this.ownsAllCustomers ? new Map<string, Ref>() : await timed('customer lookups', () => this.lookup(trx, [...missing]));
       const batchRefs = new Map<string, Ref>(found);
       for (const [k, ref] of found) {
         this.known.set(k, ref);
@@ -345,7 +355,7 @@ class CustomerResolver {
             if (fresh.size === missing.size) break;
           }
         }
-        for (let i = 0; i < keys.length; i++) {
+        for (const i of unmet) {
           const f = fresh.get(keys[i]);
           if (f && times[i] < f.acquiredAt.getTime()) f.acquiredAt = new Date(times[i]);
         }
@@ -365,7 +375,7 @@ class CustomerResolver {
         created = fresh.size;
         await this.refreshStatistics(trx, created);
       }
-      for (let i = 0; i < keys.length; i++) refs[i] ??= batchRefs.get(keys[i])!;
+      for (const i of unmet) refs[i] = batchRefs.get(keys[i])!;
     }
     for (let i = 0; i < keys.length; i++) {
       const ref = refs[i];
@@ -1022,7 +1032,11 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
   // A command-line import into tables that are empty builds their secondary indexes at the end.
   // Not in the server (sliced): requests would meanwhile search customers without their indexes.
   const bulkTables: BulkTable[] = opts.type === 'orders' ? ['customers', 'orders'] : opts.type === 'customers' ? ['customers'] : [];
-  const deferred = !opts.dryRun && !opts.sliced && bulkTables.length ? await timed('defer indexes', () => deferIndexes(db, bulkTables)) : [];
+  // On the embedded database the import has the database to itself (the data folder is locked):
+  // into a workspace without customers, it need not look any up, nor keep their lookup indexes.
+  const exclusive = pglite !== undefined && !opts.sliced && !opts.dryRun;
+  if (exclusive && bulkTables.length) resolver.ownsAllCustomers = await tablesEmpty(db, ['customers']);
+  const deferred = !opts.dryRun && !opts.sliced && bulkTables.length ? await timed('defer indexes', () => deferIndexes(db, bulkTables, { lookups: resolver.ownsAllCustomers })) : [];
   if (!pglite && opts.type === 'orders') mode.skipForeignKeyTrigger = (await sql<{ on: string }>`select current_setting('is_superuser') as on`.execute(db)).rows[0].on === 'on';
   /** requests may wait for the embedded database: short transactions, turns between them */
   const sharing = pglite !== undefined && opts.sliced === true;
