@@ -54,74 +54,144 @@ export const personOf = (r: Person): Person => ({
   country: r.country,
 });
 
+type PackedRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart;
+
 /**
  * Packs the reader's rows for the writer. A real import's writer remembers every customer it has
  * met, so each customer's details are sent once; a dry run's writer forgets the customers it
  * pretended to create, so it gets them again in every batch. `firsts` (a first pass over the
  * file) gives each customer sent its earliest order in the whole file.
  */
-export function createPacker(dryRun: boolean, binary: boolean, firsts?: FirstOrders): (type: ImportType, rows: Array<OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart>) => WriteBatch {
-  const sent = new Set<string>();
-  const scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
+export function createPacker(dryRun: boolean, binary: boolean, firsts?: FirstOrders): (type: ImportType, rows: PackedRow[]) => WriteBatch {
+  let packer: BatchPacker | null = null;
   return (type, rows) => {
-    if (type === 'customers') return { type, rows: rows as CustomerRow[] };
-    if (type === 'subscriptions') return { type, rows: rows as SubscriptionRow[] };
-    let orders = rows as OrderRow[];
-    let refunds: RefundRow[] | undefined;
-    let parts: OrderPart[] | undefined;
-    if (rows.some((r) => 'refund' in r || 'part' in r)) {
-      refunds = rows.filter((r): r is RefundRow => 'refund' in r);
-      parts = rows.filter((r): r is OrderPart => 'part' in r);
-      orders = rows.filter((r): r is OrderRow => !('refund' in r) && !('part' in r));
-    }
-    const n = orders.length;
-    const keys = new Array<string>(n);
-    const times = new Float64Array(n);
-    const people: Person[] = [];
-    const inBatch = dryRun ? new Set<string>() : sent;
-    for (let i = 0; i < n; i++) {
-      const r = orders[i];
-      const key = customerKeyOf(r);
-      keys[i] = key;
-      times[i] = r.orderedAt.getTime();
-      if (!inBatch.has(key)) {
-        // bounded (the reader's heap is capped): details sent again are simply not needed
-        if (inBatch.size >= 100_000) inBatch.clear();
-        inBatch.add(key);
-        const person = personOf(r);
-        const firstAt = firsts?.at(key);
-        if (firstAt !== undefined) person.firstAt = firstAt;
-        people.push(person);
-      }
-    }
-    const extra = { ...(refunds?.length ? { refunds } : {}), ...(parts?.length ? { parts } : {}) };
-    return { type, orders: { keys, times, people, values: binary ? encodeOrders(orders, scratch) : orderValues(orders), ...extra } };
+    packer ??= new BatchPacker(type, dryRun, binary, firsts);
+    for (const r of rows) packer.push(r);
+    return packer.take();
   };
 }
 
-function encodeOrders(orders: OrderRow[], out: BinaryCopyWriter): OrderValues {
-  out.reset();
-  const customerAt = new Int32Array(orders.length);
-  for (let i = 0; i < orders.length; i++) {
-    const r = orders[i];
-    out.startRow(7);
-    out.newUuid();
-    out.text(r.ext);
-    customerAt[i] = out.uuidPlaceholder();
-    out.int8(r.amount);
-    out.text(r.currency);
-    out.timestampMs(r.orderedAt.getTime());
-    out.text(r.status);
-  }
-  return { binary: out.finish().slice(), customerAt };
-}
+/**
+ * The same packing, a row at a time: each order is encoded as it comes, so a batch of orders
+ * waiting to be handed on is its COPY payload and its customer keys rather than thousands of row
+ * objects the garbage collector copies about (the reader's worker, read-worker.ts). `take()`
+ * answers what createPacker answers for the rows pushed since the last take.
+ */
+export class BatchPacker {
+  /** rows pushed since the last take */
+  length = 0;
+  private readonly sent = new Set<string>();
+  private readonly scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
+  private others: Array<CustomerRow | SubscriptionRow> = [];
+  private keys: string[] = [];
+  private times = new Float64Array(1024);
+  private customerAt = new Int32Array(1024);
+  private count = 0;
+  private people: Person[] = [];
+  private refunds: RefundRow[] = [];
+  private parts: OrderPart[] = [];
+  private exts: string[] = [];
+  private amounts: number[] = [];
+  private currencies: string[] = [];
+  private statuses: string[] = [];
+  private inBatch: Set<string>;
 
-const orderValues = (orders: OrderRow[]): OrderValues => ({
-  exts: orders.map((r) => r.ext),
-  amounts: Float64Array.from(orders, (r) => r.amount),
-  currencies: orders.map((r) => r.currency),
-  statuses: orders.map((r) => r.status),
-});
+  constructor(
+    private readonly type: ImportType,
+    private readonly dryRun: boolean,
+    private readonly binary: boolean,
+    private readonly firsts?: FirstOrders,
+  ) {
+    this.inBatch = dryRun ? new Set() : this.sent;
+    this.scratch.reset();
+  }
+
+  push(row: PackedRow): void {
+    this.length++;
+    if (this.type !== 'orders') {
+      this.others.push(row as CustomerRow | SubscriptionRow);
+      return;
+    }
+    if ('refund' in row) {
+      this.refunds.push(row);
+      return;
+    }
+    if ('part' in row) {
+      this.parts.push(row);
+      return;
+    }
+    const r = row as OrderRow;
+    const i = this.count++;
+    if (i === this.times.length) {
+      const times = new Float64Array(i * 2);
+      times.set(this.times);
+      this.times = times;
+      const at = new Int32Array(i * 2);
+      at.set(this.customerAt);
+      this.customerAt = at;
+    }
+    const key = customerKeyOf(r);
+    this.keys.push(key);
+    const ms = r.orderedAt.getTime();
+    this.times[i] = ms;
+    if (!this.inBatch.has(key)) {
+      // bounded (the reader's heap is capped): details sent again are simply not needed
+      if (this.inBatch.size >= 100_000) this.inBatch.clear();
+      this.inBatch.add(key);
+      const person = personOf(r);
+      const firstAt = this.firsts?.at(key);
+      if (firstAt !== undefined) person.firstAt = firstAt;
+      this.people.push(person);
+    }
+    if (this.binary) {
+      const out = this.scratch;
+      out.startRow(7);
+      out.newUuid();
+      out.text(r.ext);
+      this.customerAt[i] = out.uuidPlaceholder();
+      out.int8(r.amount);
+      out.text(r.currency);
+      out.timestampMs(ms);
+      out.text(r.status);
+    } else {
+      this.exts.push(r.ext);
+      this.amounts.push(r.amount);
+      this.currencies.push(r.currency);
+      this.statuses.push(r.status);
+    }
+  }
+
+  take(): WriteBatch {
+    this.length = 0;
+    if (this.type !== 'orders') {
+      const rows = this.others;
+      this.others = [];
+      return this.type === 'customers' ? { type: 'customers', rows: rows as CustomerRow[] } : { type: 'subscriptions', rows: rows as SubscriptionRow[] };
+    }
+    const n = this.count;
+    let values: OrderValues;
+    if (this.binary) {
+      values = { binary: this.scratch.finish().slice(), customerAt: this.customerAt.slice(0, n) };
+      this.scratch.reset();
+    } else {
+      values = { exts: this.exts, amounts: Float64Array.from(this.amounts), currencies: this.currencies, statuses: this.statuses };
+      this.exts = [];
+      this.amounts = [];
+      this.currencies = [];
+      this.statuses = [];
+    }
+    const { refunds, parts } = this;
+    const extra = { ...(refunds.length ? { refunds } : {}), ...(parts.length ? { parts } : {}) };
+    const batch: WriteBatch = { type: 'orders', orders: { keys: this.keys, times: this.times.slice(0, n), people: this.people, values, ...extra } };
+    this.keys = [];
+    this.people = [];
+    this.refunds = [];
+    this.parts = [];
+    this.count = 0;
+    if (this.dryRun) this.inBatch = new Set();
+    return batch;
+  }
+}
 
 /** The buffers a batch can hand to another thread instead of copying. */
 export function transferable(b: WriteBatch): ArrayBuffer[] {

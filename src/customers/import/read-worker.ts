@@ -3,10 +3,11 @@
 // orders into the embedded database reads the file twice: a first pass notes each customer's earliest order (first-orders.ts),
 // so customers are created with their acquisition date rather than updated at the end.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createPacker, customerKeyOf, transferable, type WriteBatch } from './batch.js';
+import { BatchPacker, customerKeyOf, transferable, type WriteBatch } from './batch.js';
 import { FirstOrders } from './first-orders.js';
 import { bufferSource, fileSource } from './csv.js';
-import { ImportSetupError, readImport, type ImportOptions, type ImportRow } from './read.js';
+import { ImportSetupError, readImport, type ImportOptions, type ImportRow, type RowCollector } from './read.js';
+import type { ImportType } from './presets.js';
 import type { OrderRow } from './rows.js';
 
 export type ReaderMessage =
@@ -27,15 +28,28 @@ class NotOrders extends Error {}
  * keeping only each customer's earliest order. Any trouble is left for the real pass to report. */
 async function firstOrders(): Promise<FirstOrders | undefined> {
   const firsts = new FirstOrders();
-  try {
-    await readImport(source, { ...options, onProgress: undefined, previewRows: 0 }, async (type, rows: ImportRow[]) => {
-      if (type !== 'orders') throw new NotOrders();
-      for (const r of rows) {
-        if ('refund' in r || 'part' in r) continue;
+  // each order noted as it comes: no batch of rows is kept
+  const noter = (type: ImportType): RowCollector<null> => {
+    if (type !== 'orders') throw new NotOrders();
+    let length = 0;
+    return {
+      get length() {
+        return length;
+      },
+      push(r: ImportRow) {
+        length++;
+        if ('refund' in r || 'part' in r) return;
         const o = r as OrderRow;
         firsts.note(customerKeyOf(o), o.orderedAt.getTime());
-      }
-    });
+      },
+      take: () => {
+        length = 0;
+        return null;
+      },
+    };
+  };
+  try {
+    await readImport(source, { ...options, onProgress: undefined, previewRows: 0 }, async () => {}, noter);
   } catch {
     return undefined;
   }
@@ -43,7 +57,6 @@ async function firstOrders(): Promise<FirstOrders | undefined> {
 }
 
 const firsts = firstPass && (options.type ?? 'orders') === 'orders' ? await firstOrders() : undefined;
-const pack = createPacker(Boolean(options.dryRun), binary, firsts);
 let inFlight = 0;
 let wake: (() => void) | null = null;
 port.on('message', () => {
@@ -52,12 +65,17 @@ port.on('message', () => {
 });
 
 try {
-  const report = await readImport(source, { ...options, onProgress: (p) => post({ kind: 'progress', ...p }) }, async (type, rows) => {
-    while (inFlight >= 2) await new Promise<void>((resolve) => (wake = resolve));
-    inFlight++;
-    const batch = pack(type, rows);
-    port.postMessage({ kind: 'batch', batch } satisfies ReaderMessage, transferable(batch));
-  });
+  const report = await readImport(
+    source,
+    { ...options, onProgress: (p) => post({ kind: 'progress', ...p }) },
+    async (_type, batch: WriteBatch) => {
+      while (inFlight >= 2) await new Promise<void>((resolve) => (wake = resolve));
+      inFlight++;
+      port.postMessage({ kind: 'batch', batch } satisfies ReaderMessage, transferable(batch));
+    },
+    // rows are packed as they come (batch.ts BatchPacker), so a batch waiting is its payload
+    (type) => new BatchPacker(type, Boolean(options.dryRun), binary, firsts),
+  );
   while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
   post({ kind: 'done', report });
 } catch (err) {

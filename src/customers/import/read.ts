@@ -144,8 +144,38 @@ const dateFields: Field[] = ['date', 'birthday', 'acquired_at', 'started_at', 'c
 
 export type ImportRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart;
 
-/** Reads the whole source; `onBatch` gets the good rows in batches (and waits for them to be written). */
-export async function readImport(source: CsvSource, options: ImportOptions, onBatch: (type: ImportType, rows: ImportRow[]) => Promise<void>): Promise<ImportReport> {
+/** How the good rows are gathered into batches: arrays by default; the reader's worker packs each
+ * row as it comes (batch.ts BatchPacker), so rows waiting for their batch do not pile up. */
+export interface RowCollector<B> {
+  /** rows pushed since the last take */
+  readonly length: number;
+  push(row: ImportRow): void;
+  take(): B;
+}
+
+function arrays(): RowCollector<ImportRow[]> {
+  let rows: ImportRow[] = [];
+  return {
+    get length() {
+      return rows.length;
+    },
+    push: (row) => rows.push(row),
+    take: () => {
+      const taken = rows;
+      rows = [];
+      return taken;
+    },
+  };
+}
+
+/** Reads the whole source; `onBatch` gets the good rows in batches (and waits for them to be
+ * written), as arrays or as `collector` gathers them. */
+export async function readImport<B = ImportRow[]>(
+  source: CsvSource,
+  options: ImportOptions,
+  onBatch: (type: ImportType, rows: B) => Promise<void>,
+  collector?: (type: ImportType) => RowCollector<B>,
+): Promise<ImportReport> {
   const head = await readHead(source);
   const delimiter = options.delimiter ?? sniffDelimiter(head.toString('utf8'));
   const report = emptyReport(options.type ?? 'orders', Boolean(options.dryRun));
@@ -268,15 +298,14 @@ export async function readImport(source: CsvSource, options: ImportOptions, onBa
     if (r.phoneNorm) checkOne(line, r, key, seenPhone, r.phoneNorm, 'phone');
   };
 
-  let batch: ImportRow[] = [];
+  const batch = (collector ?? (arrays as unknown as (type: ImportType) => RowCollector<B>))(type);
   const batchSize = options.batchSize ?? 5000;
   // a batch also ends at ~8 MB of text, so wide rows cannot blow up the (capped) reader's memory
   const batchChars = 8 << 20;
   let chars = 0;
   const flush = async () => {
     if (!batch.length) return;
-    const rows = batch;
-    batch = [];
+    const rows = batch.take();
     chars = 0;
     await onBatch(type, rows);
   };
