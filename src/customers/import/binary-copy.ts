@@ -78,6 +78,25 @@ export class BinaryCopyWriter {
   }
 
   text(s: string): void {
+    const n = s.length;
+    if (n <= 64) {
+      // short ASCII (ids, currency codes, statuses) byte by byte: cheaper than a call into C++
+      this.ensure(4 + n);
+      const buf = this.buf;
+      const o = this.o + 4;
+      let i = 0;
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c > 127) break;
+        buf[o + i] = c;
+        i++;
+      }
+      if (i === n) {
+        buf.writeInt32BE(n, this.o);
+        this.o = o + n;
+        return;
+      }
+    }
     this.ensure(4 + s.length * 3);
     const len = this.buf.write(s, this.o + 4, 'utf8');
     this.buf.writeInt32BE(len, this.o);

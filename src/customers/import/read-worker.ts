@@ -49,7 +49,7 @@ async function firstOrders(): Promise<FirstOrders | undefined> {
     };
   };
   try {
-    await readImport(source, { ...options, onProgress: undefined, previewRows: 0 }, async () => {}, noter);
+    await readImport(source, { ...options, onProgress: undefined, previewRows: 0, customerNotes: false }, async () => {}, noter);
   } catch {
     return undefined;
   }

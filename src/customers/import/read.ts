@@ -24,6 +24,8 @@ export interface ImportOptions {
   beforeBatch?(n: number): Promise<void>;
   /** where to read large files: a worker thread beside the writer (default for files over 4 MB) or this thread */
   reader?: 'worker' | 'inline';
+  /** false: no notes of possible duplicate customers (a first pass, whose report is thrown away, read-worker.ts) */
+  customerNotes?: boolean;
   /** the server: requests may wait for the embedded database, so batches go in short slices
    * (writer.ts WriterOptions.sliced); a command-line import writes a batch in one transaction */
   sliced?: boolean;
@@ -291,8 +293,9 @@ export async function readImport<B = ImportRow[]>(
       }
     }
   };
+  const customerNotes = options.customerNotes !== false;
   const checkPeople = (line: number, r: People) => {
-    if (r.emailNorm === null && r.phoneNorm === null) return;
+    if (!customerNotes || (r.emailNorm === null && r.phoneNorm === null)) return;
     const key = customerKey(r);
     if (r.emailNorm) checkOne(line, r, key, seenEmail, r.emailNorm, 'email');
     if (r.phoneNorm) checkOne(line, r, key, seenPhone, r.phoneNorm, 'phone');

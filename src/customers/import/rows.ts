@@ -362,6 +362,9 @@ export function createMapper(opts: MapperOptions): (rec: MapperRecord) => Mapped
   let mCurrency = '';
   let mNegativeQuantity = false;
   let moneyError = '';
+  // the last currency's exponent (a file mostly names one currency)
+  let exponentOf = '';
+  let exponent = 2;
   /** The row's amount: the amount column, else quantity × unit price (a line of an order). Negative
    * amounts are allowed only where `negativeOk` (orders: a refund or cancellation). Answers false
    * when the row is bad (`moneyError` says why). */
@@ -380,8 +383,12 @@ export function createMapper(opts: MapperOptions): (rec: MapperRecord) => Mapped
     const byUnit = c.amount < 0 && c.unit_price >= 0;
     const i = byUnit ? c.unit_price : c.amount;
     const currency = curCell ?? opts.defaultCurrency;
+    if (currency !== exponentOf) {
+      exponentOf = currency;
+      exponent = currencyExponent(currency);
+    }
     // "123.45" straight from the bytes (parseAmount's own fast path, without the string)
-    let minor = r.raw(i) && currencyExponent(currency) === 2 ? plainAmountBytes(r.bytes, r.starts[i], r.ends[i]) : -1;
+    let minor = r.raw(i) && exponent === 2 ? plainAmountBytes(r.bytes, r.starts[i], r.ends[i]) : -1;
     let named: string | null = null;
     if (minor < 0) {
       const raw = get(r, i);
