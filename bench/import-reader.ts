@@ -5,7 +5,8 @@
 // alone over the same file. Both run in child processes, best of three each; the reader runs in a
 // worker thread with the heap limits the import gives it (importer.ts), so its garbage collector
 // works as in the command. `npm run bench -- import-reader` (BENCH_ROWS=… for a smaller file,
-// BENCH_RUNS=… for more runs). `--cpu-prof` after the script's path profiles one reader run.
+// BENCH_RUNS=… for more runs, BENCH_FIRST_PASS=1 for the first pass the worker may read first).
+// `--cpu-prof` after the script's path profiles one reader run.
 import { parse } from 'csv-parse';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +17,8 @@ import { ordersFile } from './lib/orders-file.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+/** BENCH_FIRST_PASS=1: time read-worker.ts's first pass (earliest order per customer) instead */
+const FIRST_PASS = process.env.BENCH_FIRST_PASS === '1';
 const mode = process.argv.find((a) => a === '--bare-parse' || a === '--reader' || a === '--reader-worker');
 
 /** The reader's work, in the worker thread: answers the rows read and the batches packed. */
@@ -32,15 +35,47 @@ async function readerWork(file: string): Promise<{ rows: number; batches: number
   const cpu0 = process.cpuUsage();
   // the options customers.cli.ts passes for `--type orders --currency EUR --time-zone UTC`, each
   // row packed as it comes for the embedded database, as read-worker.ts does
-  const report = await readImport<WriteBatch>(
-    fileSource(file),
-    { type: 'orders', dryRun: false, defaultCurrency: 'EUR', timeZone: 'UTC', batchSize: 20_000, onProgress: () => {} },
-    async (_type, b) => {
-      batches++;
-      for (const buf of transferable(b)) bytes += buf.byteLength;
-    },
-    (type) => new BatchPacker(type, false, true),
-  );
+  const options = { type: 'orders' as const, dryRun: false, defaultCurrency: 'EUR', timeZone: 'UTC', batchSize: 20_000, onProgress: () => {} };
+  let report: Awaited<ReturnType<typeof readImport>>;
+  if (FIRST_PASS) {
+    // read-worker.ts's first pass: each order's customer and time noted as it comes, nothing kept
+    const { FirstOrders } = await import('../src/customers/import/first-orders.js');
+    const { customerKeyOf } = await import('../src/customers/import/batch.js');
+    const firsts = new FirstOrders();
+    let length = 0;
+    report = await readImport<null>(
+      fileSource(file),
+      { ...options, onProgress: undefined, customerNotes: false },
+      async () => {
+        batches++;
+      },
+      () => ({
+        get length() {
+          return length;
+        },
+        push(r) {
+          length++;
+          if ('refund' in r || 'part' in r) return;
+          const o = r as import('../src/customers/import/rows.js').OrderRow;
+          firsts.note(customerKeyOf(o), o.orderedAt.getTime());
+        },
+        take: () => {
+          length = 0;
+          return null;
+        },
+      }),
+    );
+  } else {
+    report = await readImport<WriteBatch>(
+      fileSource(file),
+      options,
+      async (_type, b) => {
+        batches++;
+        for (const buf of transferable(b)) bytes += buf.byteLength;
+      },
+      (type) => new BatchPacker(type, false, true),
+    );
+  }
   if (report.fatal) throw new Error(report.fatal);
   const cpu = process.cpuUsage(cpu0);
   return { rows: report.rows, batches, bytes, seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
@@ -114,6 +149,6 @@ if (mode === '--reader-worker' || (!isMainThread && (workerData as { bench?: str
   const p = best(parses);
   const r = best(reads);
   console.log(
-    `import-reader: rows=${reads[0].rows} seconds=${r.seconds.toFixed(2)} parse_seconds=${p.seconds.toFixed(2)} ratio=${(r.seconds / p.seconds).toFixed(2)} cpu_seconds=${r.cpu.toFixed(2)} parse_cpu_seconds=${p.cpu.toFixed(2)} cpu_ratio=${(r.cpu / p.cpu).toFixed(2)} load=${load()}`,
+    `import-reader${FIRST_PASS ? '-first-pass' : ''}: rows=${reads[0].rows} seconds=${r.seconds.toFixed(2)} parse_seconds=${p.seconds.toFixed(2)} ratio=${(r.seconds / p.seconds).toFixed(2)} cpu_seconds=${r.cpu.toFixed(2)} parse_cpu_seconds=${p.cpu.toFixed(2)} cpu_ratio=${(r.cpu / p.cpu).toFixed(2)} load=${load()}`,
   );
 }
