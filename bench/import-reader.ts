@@ -35,7 +35,8 @@ async function readerWork(file: string): Promise<{ rows: number; batches: number
   const cpu0 = process.cpuUsage();
   // the options customers.cli.ts passes for `--type orders --currency EUR --time-zone UTC`, each
   // row packed as it comes for the embedded database, as read-worker.ts does
-  const options = { type: 'orders' as const, dryRun: false, defaultCurrency: 'EUR', timeZone: 'UTC', batchSize: 20_000, onProgress: () => {} };
+  // batchSize: customers.cli.ts CLI_BATCH_ROWS
+  const options = { type: 'orders' as const, dryRun: false, defaultCurrency: 'EUR', timeZone: 'UTC', batchSize: 5000, onProgress: () => {} };
   let report: Awaited<ReturnType<typeof readImport>>;
   if (FIRST_PASS) {
     // read-worker.ts's first pass: each order's customer and time noted as it comes, nothing kept
