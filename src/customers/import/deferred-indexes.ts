@@ -12,6 +12,7 @@
 // next server start builds what it names.
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
+import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 
 /** The tables a first import fills. */
 export type BulkTable = 'customers' | 'orders';
@@ -67,6 +68,9 @@ export async function deferIndexes(db: Database, tables: readonly BulkTable[], o
  * Answers the names of the indexes built.
  */
 export async function restoreDeferredIndexes(db: Database, only?: readonly BulkTable[]): Promise<string[]> {
+  // The embedded database's memory only grows: a build sorting in the default 64 MB raised a 1M-order
+  // import's peak by it, where 16 MB sorts as fast (1M orders by customer: 2.8 s either way).
+  const embedded = pgliteOf(db) !== undefined;
   const listed = await db.selectFrom('import_deferred_indexes').select(['index_name', 'table_name', 'definition']).orderBy('index_name').execute();
   const built: string[] = [];
   for (const d of listed) {
@@ -76,6 +80,7 @@ export async function restoreDeferredIndexes(db: Database, only?: readonly BulkT
       // committed its index but not the removal from the list (both are in one transaction, but
       // a hand-made index of the same name would also do)
       const statement = d.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ');
+      if (embedded) await sql`set local maintenance_work_mem = '16MB'`.execute(trx);
       try {
         await sql.raw(statement).execute(trx);
       } catch (err) {

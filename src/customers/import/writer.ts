@@ -469,9 +469,10 @@ class CustomerResolver {
    * rather than rewriting customers (and their ten indexes) batch after batch. In slices of
    * ACQUIRED_SLICE customers, each its own transaction, with a turn for other requests between
    * them: one statement over every customer would hold the embedded database for seconds. A
-   * crash part-way leaves the rest for the re-run, which finds the same earlier orders. */
-  async applyEarlierOrders(db: Database, pglite: PGlite | undefined, sharing: boolean): Promise<void> {
-    if (!this.earlier.size) return;
+   * crash part-way leaves the rest for the re-run, which finds the same earlier orders. Answers
+   * how many customers it looked at. */
+  async applyEarlierOrders(db: Database, pglite: PGlite | undefined, sharing: boolean): Promise<number> {
+    if (!this.earlier.size) return 0;
     const entries = [...this.earlier];
     this.earlier.clear();
     const slice = sharing ? ACQUIRED_SLICE : 50_000;
@@ -482,6 +483,7 @@ class CustomerResolver {
         await q(trx, 'update customers c set acquired_at = s.at from kw_stage_acquired s where c.id = s.id and c.acquired_at > s.at');
       });
     }
+    return entries.length;
   }
 }
 
@@ -1093,7 +1095,10 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         // the merge and order parts leave an amount below zero when what the file says an order
         // was sold for is less than what was refunded off it
         // acquisition dates first: while the customers' indexes are deferred, the update is cheap
-        await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
+        const moved = await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
+        // the update left a dead row per customer it moved, and the embedded database has no
+        // autovacuum: clear them while the customers have only their primary key to clean
+        if (deferred.length && pglite && moved > 0) await timed('vacuum customers', () => sql`vacuum customers`.execute(db));
         if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db));
         if (mode.merged) await timed('clamp amounts', () => sql`update orders set amount_minor = 0 where amount_minor < 0`.execute(db));
         const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null, sharing));
