@@ -6,6 +6,9 @@ import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import { bufferSource } from './csv.js';
 import { deferIndexes, restoreDeferredIndexes } from './deferred-indexes.js';
 import { runImport, type ImportOptions } from './importer.js';
+import { customersFeature } from '../manifest.js';
+import { createLogger } from '../../platform/logger.js';
+import type { AppContext } from '../../platform/context.js';
 
 let database: OpenDatabase;
 beforeEach(async () => {
@@ -134,5 +137,16 @@ describe('a first import builds secondary indexes at its end', () => {
         .execute();
     await expect(restoreDeferredIndexes(database.db)).rejects.toThrow(/orders_external_id_key on orders: Key \(external_id\)=\(o-1\) is duplicated/);
     expect(await listed(database.db)).toContain('orders_external_id_key');
+  });
+
+  it('a server start builds what an import killed part-way left (customers background)', async () => {
+    const before = await indexes(database.db);
+    expect((await deferIndexes(database.db, ['customers', 'orders'])).length).toBeGreaterThan(3);
+    const parts = await customersFeature.load!();
+    const ctx = { db: database.db, log: createLogger('silent') } as unknown as AppContext;
+    const stop = parts.background!(ctx);
+    await stop(); // waits for the builds
+    expect(await indexes(database.db)).toEqual(before);
+    expect(await listed(database.db)).toEqual([]);
   });
 });
