@@ -10,6 +10,7 @@ export const customersFeature: Feature = {
     const { importRoutes } = await import('./import/import.routes.js');
     const { IMPORT_JOB, runImportJob } = await import('./import/import.jobs.js');
     const { customerTimelineSources } = await import('./customers.timeline.js');
+    const { startDeferredIndexBuilds } = await import('./import/deferred-indexes.js');
     return {
       migrations: { ...customerMigrations, ...importMigrations },
       routes: async (app, ctx) => {
@@ -19,15 +20,7 @@ export const customersFeature: Feature = {
       jobs: { [IMPORT_JOB]: runImportJob },
       contributes: { timelineSources: customerTimelineSources },
       // indexes a first import stopped part-way left unbuilt (deferred-indexes.ts)
-      background: (ctx) => {
-        const done = import('./import/deferred-indexes.js')
-          .then(({ restoreDeferredIndexes }) => restoreDeferredIndexes(ctx.db))
-          .then((built) => built.length && ctx.log.info({ built }, 'built the indexes an interrupted import had deferred'))
-          .catch((err: Error) => ctx.log.error({ err }, 'could not build the indexes an interrupted import deferred'));
-        return async () => {
-          await done;
-        };
-      },
+      background: startDeferredIndexBuilds,
       onSecretRotated: async (_db, { current }) => `the orders webhook secret is now ${webhookSecret({ secret: current })}: put it into your shop's webhook settings`,
     };
   },

@@ -4,9 +4,8 @@ import { createTestDatabase } from '../../app/testing/test-database.js';
 import type { Database, OpenDatabase } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import { bufferSource } from './csv.js';
-import { deferIndexes, restoreDeferredIndexes } from './deferred-indexes.js';
+import { deferIndexes, restoreDeferredIndexes, startDeferredIndexBuilds } from './deferred-indexes.js';
 import { runImport, type ImportOptions } from './importer.js';
-import { customersFeature } from '../manifest.js';
 import { createLogger } from '../../platform/logger.js';
 import type { AppContext } from '../../platform/context.js';
 
@@ -139,12 +138,11 @@ describe('a first import builds secondary indexes at its end', () => {
     expect(await listed(database.db)).toContain('orders_external_id_key');
   });
 
-  it('a server start builds what an import killed part-way left (customers background)', async () => {
+  it('a server start builds what an import killed part-way left (customers’ background)', async () => {
     const before = await indexes(database.db);
     expect((await deferIndexes(database.db, ['customers', 'orders'])).length).toBeGreaterThan(3);
-    const parts = await customersFeature.load!();
     const ctx = { db: database.db, log: createLogger('silent') } as unknown as AppContext;
-    const stop = parts.background!(ctx);
+    const stop = startDeferredIndexBuilds(ctx);
     await stop(); // waits for the builds
     expect(await indexes(database.db)).toEqual(before);
     expect(await listed(database.db)).toEqual([]);

@@ -11,6 +11,7 @@
 // it: an import stopped part-way (killed, a crash) leaves the list, and the next import or the
 // next server start builds what it names.
 import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.js';
 import type { Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 
@@ -97,4 +98,15 @@ export async function restoreDeferredIndexes(db: Database, only?: readonly BulkT
     built.push(d.index_name);
   }
   return built;
+}
+
+/** At a server's (or worker's) start, builds what an import stopped part-way left on the list,
+ * in the background; answers the stop function, which waits for the builds. */
+export function startDeferredIndexBuilds(ctx: AppContext): () => Promise<void> {
+  const done = restoreDeferredIndexes(ctx.db)
+    .then((built) => built.length && ctx.log.info({ built }, 'built the indexes an interrupted import had deferred'))
+    .catch((err: Error) => ctx.log.error({ err }, 'could not build the indexes an interrupted import deferred'));
+  return async () => {
+    await done;
+  };
 }

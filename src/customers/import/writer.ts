@@ -1029,8 +1029,10 @@ export interface WriterOptions {
 export async function createWriter(db: Database, opts: WriterOptions): Promise<WriterHandle> {
   const { write, resolver, mode } = writerFor(opts.type, opts.dryRun);
   const pglite = pgliteOf(db);
-  // indexes an import stopped part-way left unbuilt (deferred-indexes.ts)
-  await timed('build deferred indexes', () => restoreDeferredIndexes(db));
+  // indexes an import stopped part-way left unbuilt (deferred-indexes.ts); the server builds them
+  // when it starts (customers' background), and a request's write (sliced) does not wait for them:
+  // on a server they may be a command-line import's, deferred while it runs
+  if (!opts.sliced) await timed('build deferred indexes', () => restoreDeferredIndexes(db));
   // A command-line import into tables that are empty builds their secondary indexes at the end.
   // Not in the server (sliced): requests would meanwhile search customers without their indexes.
   const bulkTables: BulkTable[] = opts.type === 'orders' ? ['customers', 'orders'] : opts.type === 'customers' ? ['customers'] : [];
