@@ -7,13 +7,13 @@
 // works as in the command. `npm run bench -- import-reader` (BENCH_ROWS=… for a smaller file,
 // BENCH_RUNS=… for more runs, BENCH_FIRST_PASS=1 for the first pass the worker may read first).
 // `--cpu-prof` after the script's path profiles one reader run.
-import { parse } from 'csv-parse';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { isMainThread, Worker, workerData, parentPort } from 'node:worker_threads';
 import { machineLine } from './lib/machine.js';
 import { ordersFile } from './lib/orders-file.js';
+import { printBareParse } from './lib/bare-parse.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
@@ -86,15 +86,7 @@ if (mode === '--reader-worker' || (!isMainThread && (workerData as { bench?: str
   const r = await readerWork((workerData as { file: string }).file);
   parentPort!.postMessage(r);
 } else if (mode === '--bare-parse') {
-  const file = ordersFile(ROWS);
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  let n = 0;
-  const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true }));
-  for await (const r of parser) if (r) n++;
-  const s = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (seconds=${s.toFixed(3)} cpu=${((cpu.user + cpu.system) / 1e6).toFixed(3)})`);
+  await printBareParse(ordersFile(ROWS));
 } else if (mode === '--reader') {
   const file = ordersFile(ROWS);
   // a worker thread as in importer.ts readInWorker (tsx registered first: a worker does not inherit it)

@@ -6,7 +6,6 @@
 // it also runs against that PostgreSQL server, in a throw-away database it creates and drops.
 // The command's peak memory is its VmHWM (peak resident set, worker threads included).
 // KEEPWELL_IMPORT_PROFILE=1 makes the command print where the writer's time went.
-import { parse } from 'csv-parse';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +14,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.js';
 import { machineLine } from './lib/machine.js';
 import { ordersFile } from './lib/orders-file.js';
+import { printBareParse } from './lib/bare-parse.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const file = ordersFile(ROWS);
@@ -22,14 +22,7 @@ const dir = path.dirname(file);
 const keepwell = path.resolve(import.meta.dirname, '../bin/keepwell.js');
 
 if (process.argv.includes('--bare-parse')) {
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  let n = 0;
-  const parser = fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true }));
-  for await (const r of parser) if (r) n++;
-  const s = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  console.log(`bare csv-parse: ${n} records in ${s.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (seconds=${s.toFixed(3)})`);
+  await printBareParse(file);
   process.exit(0);
 }
 
