@@ -3,8 +3,10 @@
 // kept up row by row costs a random insert per row, and once it outgrows the buffers a page read
 // and write as well (on the embedded database a million orders spent most of their COPY time in
 // the orders' indexes, and a new customer ~100 µs in its fourteen), where a build at the end sorts
-// once. Primary keys stay, and so do the indexes the writer looks customers up by (but on the
-// embedded database, which nothing else writes meanwhile, it looks none up). The orders'
+// once. Primary keys stay, and so do the indexes the writer looks customers up by; but into an
+// empty workspace the writer looks none up: on the embedded database, which nothing else writes
+// meanwhile, every lookup index goes too; on a server the customers' unique external id index
+// stays, to catch a customer another client creates meanwhile (writer.ts). The orders'
 // unique external_id index goes too: into an empty table only the file's orders are written, and
 // the reader lets no order id through twice (read.ts). Each dropped index is listed in
 // import_deferred_indexes, with the statement that makes it again, in the transaction that drops
@@ -18,8 +20,8 @@ import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 /** The tables a first import fills. */
 export type BulkTable = 'customers' | 'orders';
 
-/** Indexes the writer's lookups use (CustomerResolver.lookup): kept during an import. */
-const LOOKUP_INDEXES = new Set(['customers_external_id_key', 'customers_email_norm', 'customers_phone_norm']);
+/** Indexes the writer's lookups use (CustomerResolver.lookup): kept by an import that looks up. */
+export const LOOKUP_INDEXES: ReadonlySet<string> = new Set(['customers_external_id_key', 'customers_email_norm', 'customers_phone_norm']);
 
 /** Whether these tables are empty (a first import: what it writes is all there is). */
 export async function tablesEmpty(db: Database, tables: readonly BulkTable[]): Promise<boolean> {
@@ -32,10 +34,10 @@ export async function tablesEmpty(db: Database, tables: readonly BulkTable[]): P
 
 /**
  * Drops the indexes of each of `tables` that is empty, but for those behind a constraint (the
- * primary key) and the writer's lookup indexes (unless `lookups`: the writer looks nothing up),
- * listing them to be built again by restoreDeferredIndexes. Answers the names of those dropped.
+ * primary key) and those named in `keep` (by default the writer's lookup indexes), listing them
+ * to be built again by restoreDeferredIndexes. Answers the names of those dropped.
  */
-export async function deferIndexes(db: Database, tables: readonly BulkTable[], options: { lookups?: boolean } = {}): Promise<string[]> {
+export async function deferIndexes(db: Database, tables: readonly BulkTable[], keep: ReadonlySet<string> = LOOKUP_INDEXES): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     const dropped: string[] = [];
     for (const table of tables) {
@@ -48,7 +50,7 @@ export async function deferIndexes(db: Database, tables: readonly BulkTable[], o
           and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
         order by c.relname`.execute(trx);
       for (const { name, definition } of found.rows) {
-        if (LOOKUP_INDEXES.has(name) && !options.lookups) continue;
+        if (keep.has(name)) continue;
         await trx
           .insertInto('import_deferred_indexes')
           .values({ index_name: name, table_name: table, definition })

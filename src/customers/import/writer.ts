@@ -20,7 +20,7 @@ import { customerKeyOf, personOf, type OrderBatch, type OrderValues, type Person
 import type { ImportType } from './presets.js';
 import type { CustomerPart, CustomerRow, OrderPart, RefundRow, SubscriptionRow } from './rows.js';
 import { matchRefunds, type CandidateOrder } from './refunds.js';
-import { deferIndexes, restoreDeferredIndexes, tablesEmpty, type BulkTable } from './deferred-indexes.js';
+import { deferIndexes, LOOKUP_INDEXES, restoreDeferredIndexes, tablesEmpty, type BulkTable } from './deferred-indexes.js';
 
 type Trx = Transaction<DB>;
 
@@ -303,10 +303,13 @@ class CustomerResolver {
 
   constructor(private readonly rememberCreated: boolean) {}
 
-  /** Set when every customer of the workspace is one this import created (a first import on the
-   * embedded database, which nothing else writes meanwhile): a key it has not met is a new
-   * customer, with nothing to look up. */
+  /** Set when the workspace had no customers when this import began (a first import): a key it
+   * has not met is a new customer, with nothing to look up. On a server another client may yet
+   * create one meanwhile: the unique external id index turns that away (insertNew), and from
+   * then on the import looks customers up. */
   ownsAllCustomers = false;
+  /** others may write customers meanwhile (a server, not the locked embedded database) */
+  shared = false;
 
   /**
    * Answers the customer id of each row: `keys[i]` names it, `times[i]` is the row's date.
@@ -365,7 +368,11 @@ class CustomerResolver {
         // the reader notes the file's own shared emails: nothing to look up (a first import)
         this.hadCustomers ??= (await sql<{ any: boolean }>`select exists (select 1 from customers) as any`.execute(trx)).rows[0].any;
         if (this.hadCustomers) await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
-        await insertRows(trx, pglite, 'customers', newCustomerCols, [...fresh.values()]);
+        if (!(await this.insertNew(trx, pglite, [...fresh.values()]))) {
+          // another client created one of these customers since the import began: look them up
+          this.ownsAllCustomers = false;
+          return this.resolve(trx, pglite, keys, times, people, notes, createdKeys);
+        }
         for (const [k, f] of fresh) {
           const ref = { id: f.id, slot: this.idBytes.add(f.id), acquiredMs: f.acquiredAt.getTime() };
           if (this.rememberCreated) this.known.set(k, ref);
@@ -387,6 +394,25 @@ class CustomerResolver {
     return { refs, created };
   }
 
+  /** Inserts new customers. Answers false, inserting none, when one of them exists already: a
+   * first import on a server, which looks none up, meets a customer another client created. */
+  private async insertNew(trx: Trx, pglite: PGlite | undefined, rows: Array<Person & { id: string; acquiredAt: Date }>): Promise<boolean> {
+    if (!(this.ownsAllCustomers && this.shared)) {
+      await insertRows(trx, pglite, 'customers', newCustomerCols, rows);
+      return true;
+    }
+    await q(trx, 'savepoint kw_customers');
+    try {
+      await insertRows(trx, pglite, 'customers', newCustomerCols, rows);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await q(trx, 'rollback to savepoint kw_customers');
+      return false;
+    }
+    await q(trx, 'release savepoint kw_customers');
+    return true;
+  }
+
   /** whether the workspace had customers when this import first created one */
   private hadCustomers: boolean | null = null;
   private createdSinceAnalyze = 0;
@@ -397,6 +423,7 @@ class CustomerResolver {
    * columns lookups use, from a small sample: a full ANALYZE of a large table blocks the embedded
    * database (and with it every request) for a second or more; the import ends with a full one. */
   private async refreshStatistics(trx: Trx, created: number): Promise<void> {
+    if (this.ownsAllCustomers) return; // no lookups to plan
     this.createdSinceAnalyze += created;
     if (this.createdSinceAnalyze < Math.max(5000, this.createdBeforeAnalyze)) return;
     this.createdBeforeAnalyze += this.createdSinceAnalyze;
@@ -1036,11 +1063,15 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
   // A command-line import into tables that are empty builds their secondary indexes at the end.
   // Not in the server (sliced): requests would meanwhile search customers without their indexes.
   const bulkTables: BulkTable[] = opts.type === 'orders' ? ['customers', 'orders'] : opts.type === 'customers' ? ['customers'] : [];
-  // On the embedded database the import has the database to itself (the data folder is locked):
-  // into a workspace without customers, it need not look any up, nor keep their lookup indexes.
-  const exclusive = pglite !== undefined && !opts.sliced && !opts.dryRun;
-  if (exclusive && bulkTables.length) resolver.ownsAllCustomers = await tablesEmpty(db, ['customers']);
-  const deferred = !opts.dryRun && !opts.sliced && bulkTables.length ? await timed('defer indexes', () => deferIndexes(db, bulkTables, { lookups: resolver.ownsAllCustomers })) : [];
+  // Into a workspace without customers, an import of orders need look none up. The embedded
+  // database's import has the database to itself (the data folder is locked), and its customers
+  // need no lookup index meanwhile either. On a server another client may create a customer
+  // meanwhile: the unique external id index stays, to turn a second one away (insertNew).
+  const bulk = !opts.sliced && !opts.dryRun && bulkTables.length > 0;
+  resolver.shared = pglite === undefined;
+  if (bulk && (pglite !== undefined || opts.type === 'orders')) resolver.ownsAllCustomers = await tablesEmpty(db, ['customers']);
+  const keep = !resolver.ownsAllCustomers ? LOOKUP_INDEXES : resolver.shared ? new Set(['customers_external_id_key']) : new Set<string>();
+  const deferred = bulk ? await timed('defer indexes', () => deferIndexes(db, bulkTables, keep)) : [];
   if (!pglite && opts.type === 'orders') mode.skipForeignKeyTrigger = (await sql<{ on: string }>`select current_setting('is_superuser') as on`.execute(db)).rows[0].on === 'on';
   /** requests may wait for the embedded database: short transactions, turns between them */
   const sharing = pglite !== undefined && opts.sliced === true;
