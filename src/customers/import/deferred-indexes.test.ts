@@ -24,6 +24,8 @@ async function indexes(db: Database): Promise<Record<string, string>> {
     where tablename in ('customers', 'orders') and schemaname = current_schema() order by indexname`.execute(db);
   return Object.fromEntries(r.rows.map((x) => [x.name, x.def]));
 }
+/** the customers table's storage options (fillfactor) */
+const customersOptions = async (db: Database) => (await sql<{ o: string[] | null }>`select reloptions as o from pg_class where oid = to_regclass('customers')`.execute(db)).rows[0].o;
 const listed = async (db: Database) => (await db.selectFrom('import_deferred_indexes').select('index_name').orderBy('index_name').execute()).map((r) => r.index_name);
 
 /** an orders file of n orders over n/3 customers, the later rows dated earlier */
@@ -38,10 +40,10 @@ const run = (csv: string, opts: ImportOptions = {}) =>
 describe('a first import builds secondary indexes at its end', () => {
   it('writes into an empty workspace without them, and ends with every index as it was', async () => {
     const before = await indexes(database.db);
-    const seen: { indexes: string[]; listed: string[] }[] = [];
+    const seen: { indexes: string[]; listed: string[]; options: string[] | null }[] = [];
     const r = await run(ordersCsv(600), {
       beforeBatch: async (n) => {
-        if (n === 3) seen.push({ indexes: Object.keys(await indexes(database.db)), listed: await listed(database.db) });
+        if (n === 3) seen.push({ indexes: Object.keys(await indexes(database.db)), listed: await listed(database.db), options: await customersOptions(database.db) });
       },
     });
     expect(r).toMatchObject({ created: 600, failed: 0, customersCreated: 200 });
@@ -58,8 +60,13 @@ describe('a first import builds secondary indexes at its end', () => {
     const embedded = pgliteOf(database.db) !== undefined;
     expect(mid.indexes.includes('customers_external_id_key')).toBe(!embedded);
     expect(mid.indexes).not.toContain('customers_email_norm');
-    // at the end: the same indexes, the same definitions, nothing left on the list
+    // customers half-filled their pages meanwhile (room for the acquisition dates' update)
+    expect(mid.options).toEqual(['fillfactor=50']);
+    expect(mid.listed).toContain('(customers fillfactor)');
+    // at the end: the same indexes, the same definitions, nothing left on the list, and the
+    // customers' pages filled as usual again
     expect(await indexes(database.db)).toEqual(before);
+    expect(await customersOptions(database.db)).toBeNull();
     expect(await listed(database.db)).toEqual([]);
     // customers are dated by their earliest order although a later row brought it
     const c = await database.db.selectFrom('customers').select(['acquired_at']).where('external_id', '=', 'c-1').executeTakeFirstOrThrow();

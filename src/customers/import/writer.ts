@@ -250,7 +250,9 @@ const qn = async (trx: Trx, text: string): Promise<number> => {
   return Number(r.numAffectedRows ?? 0);
 };
 
-type Ref = { id: string; slot: number; acquiredMs: number };
+/** A customer the import has met: its id, where its id's bytes are (IdBytes), its acquisition
+ * date as the import now knows it, and whether an order of the import predates the stored one. */
+type Ref = { id: string; slot: number; acquiredMs: number; moved: boolean };
 
 /** The 16 bytes of every customer id an import has met, side by side (one allocation instead of
  * a small buffer per customer), for filling customer ids into COPY payloads. */
@@ -298,8 +300,9 @@ const newCustomerCols: Col<Person & { id: string; acquiredAt: Date }>[] = [
 class CustomerResolver {
   private readonly known = new Map<string, Ref>();
   readonly idBytes = new IdBytes();
-  /** customers whose acquisition date an order in this import predates: id → earliest order */
-  readonly earlier = new Map<string, number>();
+  /** customers whose acquisition date an order in this import predates (a flag on the Ref, not
+   * a map by id: this is looked at for every row) */
+  private earlier: Ref[] = [];
 
   constructor(private readonly rememberCreated: boolean) {}
 
@@ -374,7 +377,7 @@ class CustomerResolver {
           return this.resolve(trx, pglite, keys, times, people, notes, createdKeys);
         }
         for (const [k, f] of fresh) {
-          const ref = { id: f.id, slot: this.idBytes.add(f.id), acquiredMs: f.acquiredAt.getTime() };
+          const ref = { id: f.id, slot: this.idBytes.add(f.id), acquiredMs: f.acquiredAt.getTime(), moved: false };
           if (this.rememberCreated) this.known.set(k, ref);
           batchRefs.set(k, ref);
           createdKeys.push(k);
@@ -388,7 +391,10 @@ class CustomerResolver {
       const ref = refs[i];
       if (times[i] < ref.acquiredMs) {
         ref.acquiredMs = times[i];
-        this.earlier.set(ref.id, times[i]);
+        if (!ref.moved) {
+          ref.moved = true;
+          this.earlier.push(ref);
+        }
       }
     }
     return { refs, created };
@@ -467,7 +473,7 @@ class CustomerResolver {
         from customers c join customers t on t.id = coalesce(c.merged_into, c.id)
         where c.${sql.raw(col)} = any(${values}::text[])
         order by c.${sql.raw(col)}, c.merged_into nulls first, c.created_at`.execute(trx);
-      for (const r of res.rows) found.set(prefix + r.k, { id: r.id, slot: this.idBytes.add(r.id), acquiredMs: new Date(r.acquired_at).getTime() });
+      for (const r of res.rows) found.set(prefix + r.k, { id: r.id, slot: this.idBytes.add(r.id), acquiredMs: new Date(r.acquired_at).getTime(), moved: false });
     }
     return found;
   }
@@ -499,9 +505,15 @@ class CustomerResolver {
    * crash part-way leaves the rest for the re-run, which finds the same earlier orders. Answers
    * how many customers it looked at. */
   async applyEarlierOrders(db: Database, pglite: PGlite | undefined, sharing: boolean): Promise<number> {
-    if (!this.earlier.size) return 0;
-    const entries = [...this.earlier];
-    this.earlier.clear();
+    if (!this.earlier.length) return 0;
+    // two keys (an id and an email) may have found the same customer: the earliest of its refs
+    const byId = new Map<string, number>();
+    for (const ref of this.earlier) {
+      ref.moved = false;
+      byId.set(ref.id, Math.min(ref.acquiredMs, byId.get(ref.id) ?? Infinity));
+    }
+    this.earlier = [];
+    const entries = [...byId];
     const slice = sharing ? ACQUIRED_SLICE : 50_000;
     for (let i = 0; i < entries.length; i += slice) {
       if (sharing) await yieldToRequests(db);
@@ -549,6 +561,9 @@ type OrderMode = {
   skipForeignKeyTrigger?: boolean;
   /** the merge ran: amounts may be below zero until the import finishes */
   merged?: boolean;
+  /** the orders' unique external id index is deferred (a first import): an append cannot fail
+   * on an order id, so it needs no savepoint to fall back to a merge from */
+  idIndexDeferred?: boolean;
 };
 
 /** Orders given as values (a server), row i with its new id and its customer. */
@@ -592,6 +607,11 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
     // the insert's time.
     const skipTrigger = pglite !== undefined || mode.skipForeignKeyTrigger === true;
     if (skipTrigger) await q(trx, 'set local session_replication_role = replica');
+    if (mode.idIndexDeferred) {
+      await put('orders');
+      if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
+      return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
+    }
     await q(trx, 'savepoint kw_append');
     try {
       await put('orders');
@@ -1071,7 +1091,8 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
   resolver.shared = pglite === undefined;
   if (bulk && (pglite !== undefined || opts.type === 'orders')) resolver.ownsAllCustomers = await tablesEmpty(db, ['customers']);
   const keep = !resolver.ownsAllCustomers ? LOOKUP_INDEXES : resolver.shared ? new Set(['customers_external_id_key']) : new Set<string>();
-  const deferred = bulk ? await timed('defer indexes', () => deferIndexes(db, bulkTables, keep)) : [];
+  const deferred = bulk ? await timed('defer indexes', () => deferIndexes(db, bulkTables, keep, { roomForUpdates: opts.type === 'orders' })) : [];
+  mode.idIndexDeferred = deferred.includes('orders_external_id_key');
   if (!pglite && opts.type === 'orders') mode.skipForeignKeyTrigger = (await sql<{ on: string }>`select current_setting('is_superuser') as on`.execute(db)).rows[0].on === 'on';
   /** requests may wait for the embedded database: short transactions, turns between them */
   const sharing = pglite !== undefined && opts.sliced === true;
@@ -1118,6 +1139,7 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         if (parts?.length) {
           // parts find their orders by external id: build its deferred index first
           if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db, ['orders']));
+          mode.idIndexDeferred = false;
           await yieldTurn();
           await transact(db, (trx) => addOrderParts(trx, pglite, parts));
           mode.merged = true;
