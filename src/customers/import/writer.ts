@@ -583,6 +583,13 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   const notes: BatchResult['notes'] = [];
   const createdKeys: string[] = [];
   const n = b.keys.length;
+  // While orders are appended, the per-row foreign-key triggers can only agree: every customer
+  // id was just read or written in this transaction (and customers are never deleted), and new
+  // customers name no company or owner. On the embedded database, where we are the superuser
+  // (and on a server where we are one), skip them for the new customers and the orders alike:
+  // they are a third of the orders' insert time, and 100k new customers' took 0.3-0.5 s.
+  const skipTrigger = mode.append && (pglite !== undefined || mode.skipForeignKeyTrigger === true);
+  if (skipTrigger) await q(trx, 'set local session_replication_role = replica');
   const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys);
   const v = b.values;
   const targetColumns = 'id, external_id, customer_id, amount_minor, currency, ordered_at, status';
@@ -601,12 +608,6 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
     put = (table) => insertRows(trx, pglite, table, orderCols(v, b.times, ids, refs, table !== 'orders'), rows);
   }
   if (mode.append) {
-    // Every customer id was just read or written in this transaction (and customers are never
-    // deleted), so the per-row foreign-key trigger can only agree; on the embedded database,
-    // where we are the superuser (and on a server where we are one), skip it: it is a third of
-    // the insert's time.
-    const skipTrigger = pglite !== undefined || mode.skipForeignKeyTrigger === true;
-    if (skipTrigger) await q(trx, 'set local session_replication_role = replica');
     if (mode.idIndexDeferred) {
       await put('orders');
       if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
