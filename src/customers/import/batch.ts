@@ -56,6 +56,18 @@ export const personOf = (r: Person): Person => ({
 
 type PackedRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPart;
 
+/** What the reader remembers of one customer key (read.ts), kept across rows so that a row of a
+ * customer met before costs one lookup: the email and phone its last row showed, and the packer
+ * round its details were sent in (BatchPacker). */
+export interface KnownCustomer {
+  /** customerKeyOf, made once per customer */
+  readonly key: string;
+  emailNorm: string | null;
+  phoneNorm: string | null;
+  /** the BatchPacker round the details went out in, or null */
+  sentIn: object | null;
+}
+
 /**
  * Packs the reader's rows for the writer. A real import's writer remembers every customer it has
  * met, so each customer's details are sent once; a dry run's writer forgets the customers it
@@ -80,7 +92,13 @@ export function createPacker(dryRun: boolean, binary: boolean, firsts?: FirstOrd
 export class BatchPacker {
   /** rows pushed since the last take */
   length = 0;
-  private readonly sent = new Set<string>();
+  /** keys whose details were sent this round (those without a KnownCustomer to mark) */
+  private sent = new Set<string>();
+  /** The round: details sent again in a new one. A real import's lasts until 100,000 customers
+   * were sent (then the set would grow past the reader's capped heap); a dry run's, a batch. */
+  private round: object = {};
+  /** customers sent this round, marked in `sent` or on their KnownCustomer */
+  private sentCount = 0;
   private readonly scratch = new BinaryCopyWriter(); // reused: each batch takes an exact-size copy away
   private others: Array<CustomerRow | SubscriptionRow> = [];
   private keys: string[] = [];
@@ -94,7 +112,6 @@ export class BatchPacker {
   private amounts: number[] = [];
   private currencies: string[] = [];
   private statuses: string[] = [];
-  private inBatch: Set<string>;
 
   constructor(
     private readonly type: ImportType,
@@ -102,11 +119,12 @@ export class BatchPacker {
     private readonly binary: boolean,
     private readonly firsts?: FirstOrders,
   ) {
-    this.inBatch = dryRun ? new Set() : this.sent;
     this.scratch.reset();
   }
 
-  push(row: PackedRow): void {
+  /** `key` (customerKeyOf) and `known` when the reader has them: an order of a customer met
+   * before then costs no lookup here. A key comes with a KnownCustomer every time or never. */
+  push(row: PackedRow, key?: string, known?: KnownCustomer): void {
     this.length++;
     if (this.type !== 'orders') {
       this.others.push(row as CustomerRow | SubscriptionRow);
@@ -130,14 +148,16 @@ export class BatchPacker {
       at.set(this.customerAt);
       this.customerAt = at;
     }
-    const key = customerKeyOf(r);
+    key ??= customerKeyOf(r);
     this.keys.push(key);
     const ms = r.orderedAt.getTime();
     this.times[i] = ms;
-    if (!this.inBatch.has(key)) {
+    if (known !== undefined ? known.sentIn !== this.round : !this.sent.has(key)) {
       // bounded (the reader's heap is capped): details sent again are simply not needed
-      if (this.inBatch.size >= 100_000) this.inBatch.clear();
-      this.inBatch.add(key);
+      if (this.sentCount >= 100_000) this.newRound();
+      if (known !== undefined) known.sentIn = this.round;
+      else this.sent.add(key);
+      this.sentCount++;
       const person = personOf(r);
       const firstAt = this.firsts?.at(key);
       if (firstAt !== undefined) person.firstAt = firstAt;
@@ -188,8 +208,14 @@ export class BatchPacker {
     this.refunds = [];
     this.parts = [];
     this.count = 0;
-    if (this.dryRun) this.inBatch = new Set();
+    if (this.dryRun) this.newRound();
     return batch;
+  }
+
+  private newRound(): void {
+    this.sent = new Set();
+    this.round = {};
+    this.sentCount = 0;
   }
 }
 

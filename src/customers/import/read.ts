@@ -3,9 +3,10 @@
 // this runs in a worker thread beside the database writer for large files (importer.ts).
 import { CsvRecordStream, readHead, RecordView, sniffDelimiter, delimiterName, type CsvRecord, type CsvSource, type Delimiter } from './csv.js';
 import { detectPreset, guessType, isLineItemMapping, missingFields, presets, resolveMapping, type Field, type ImportType, type Mapping, type Preset } from './presets.js';
-import { createMapper, type CustomerRow, type OrderPart, type OrderRow, type RefundRow, type SubscriptionRow } from './rows.js';
+import { createMapper, type CustomerPart, type CustomerRow, type OrderPart, type OrderRow, type RefundRow, type SubscriptionRow } from './rows.js';
 import { decideDateOrder, type DateOrder } from './values.js';
 import { IdSet } from './id-set.js';
+import { customerKeyOf, type KnownCustomer } from './batch.js';
 
 export interface ImportOptions {
   type?: ImportType;
@@ -151,7 +152,9 @@ export type ImportRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow | O
 export interface RowCollector<B> {
   /** rows pushed since the last take */
   readonly length: number;
-  push(row: ImportRow): void;
+  /** an order comes with its customer's key (customerKeyOf) and what the reader knows of the
+   * customer, when the reader remembers it (batch.ts BatchPacker uses them) */
+  push(row: ImportRow, key?: string, known?: KnownCustomer): void;
   take(): B;
 }
 
@@ -295,10 +298,39 @@ export async function readImport<B = ImportRow[]>(
   };
   const customerNotes = options.customerNotes !== false;
   const checkPeople = (line: number, r: People) => {
-    if (!customerNotes || (r.emailNorm === null && r.phoneNorm === null)) return;
+    if (r.emailNorm === null && r.phoneNorm === null) return;
     const key = customerKey(r);
     if (r.emailNorm) checkOne(line, r, key, seenEmail, r.emailNorm, 'email');
     if (r.phoneNorm) checkOne(line, r, key, seenPhone, r.phoneNorm, 'phone');
+  };
+  // Each customer met (batch.ts KnownCustomer) by its key's part: customer id, else email, else
+  // phone (customerKeyOf), so that a row of a customer met before costs one lookup, without
+  // making its key. Bounded, the three together, like the maps above.
+  const knownByExt = new Map<string, KnownCustomer>();
+  const knownByEmail = new Map<string, KnownCustomer>();
+  const knownByPhone = new Map<string, KnownCustomer>();
+  let knownCount = 0;
+  /** Checks the row's customer for possible duplicates; answers what is known of the customer
+   * (undefined when not remembered). */
+  const meet = (line: number, r: CustomerPart): KnownCustomer | undefined => {
+    const ext = r.customerExt;
+    const map = ext !== null ? knownByExt : r.emailNorm !== null ? knownByEmail : knownByPhone;
+    const id = ext ?? r.emailNorm ?? (r.phoneNorm as string);
+    let known = map.get(id);
+    // The email and phone of the customer's last row: checking them again would note nothing
+    // (seenEmail and seenPhone only gain entries; a pair noted stays in flaggedPairs, and when
+    // that is full, so are the notes).
+    if (known !== undefined && known.emailNorm === r.emailNorm && known.phoneNorm === r.phoneNorm) return known;
+    checkPeople(line, r);
+    if (known !== undefined) {
+      known.emailNorm = r.emailNorm;
+      known.phoneNorm = r.phoneNorm;
+    } else if (knownCount < 100_000) {
+      known = { key: customerKeyOf(r), emailNorm: r.emailNorm, phoneNorm: r.phoneNorm, sentIn: null };
+      map.set(id, known);
+      knownCount++;
+    }
+    return known;
   };
 
   const batch = (collector ?? (arrays as unknown as (type: ImportType) => RowCollector<B>))(type);
@@ -347,9 +379,9 @@ export async function readImport<B = ImportRow[]>(
       note(row.line, `skipped as duplicate: order ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
       return;
     }
-    checkPeople(row.line, row);
+    const known = customerNotes ? meet(row.line, row) : undefined;
     if (row.amount >= 0) {
-      batch.push(row);
+      batch.push(row, known?.key, known);
       return;
     }
     understood.cancellations++;
@@ -527,7 +559,7 @@ export async function readImport<B = ImportRow[]>(
           note(line, `skipped as duplicate: ${m.kind} ${row.extGiven ? row.ext : ''} already on line ${first}`.replace('  ', ' '));
           break;
         }
-        checkPeople(line, row);
+        if (customerNotes) meet(line, row);
         batch.push(row);
         break;
       }
@@ -541,7 +573,7 @@ export async function readImport<B = ImportRow[]>(
           note(line, `skipped as duplicate: same customer as line ${first}`);
           break;
         }
-        checkPeople(line, row);
+        if (customerNotes) meet(line, row);
         batch.push(row);
         break;
       }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { retentionDrivers, type RetentionDriver } from '../customers.tables.js';
 import type { Field, ImportType, Mapping, Preset } from './presets.js';
-import type { CsvRecord as RecordView } from '../../platform/csv/reader.js';
+import { type CsvRecord as RecordView, utf8Slice } from '../../platform/csv/reader.js';
 import {
   currencyExponent,
   type DateOrder,
@@ -264,7 +264,7 @@ export function createMapper(opts: MapperOptions): (rec: MapperRecord) => Mapped
       const b = r.bytes;
       const first = b[s];
       const last = b[e - 1];
-      if (first > 32 && first < 128 && last > 32 && last < 128) return b.toString('utf8', s, e);
+      if (first > 32 && first < 128 && last > 32 && last < 128) return utf8Slice(b, s, e);
     }
     const t = r.text(i).trim();
     return t === '' ? null : t;

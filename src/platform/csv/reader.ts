@@ -9,7 +9,7 @@ import { parse } from 'csv-parse';
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
-export { CsvRecord, type CsvByteReadOptions, readCsvRecords, SCAN_DECLINE, SCAN_NEXT, SCAN_PAUSE, scanCsvRecords } from './byte-reader.js';
+export { CsvRecord, type CsvByteReadOptions, readCsvRecords, SCAN_DECLINE, SCAN_NEXT, SCAN_PAUSE, scanCsvRecords, utf8Slice } from './byte-reader.js';
 
 export interface CsvReadResult {
   /** records delivered (blank lines included: they come as ['']) */
