@@ -214,9 +214,13 @@ export async function readImport<B = ImportRow[]>(
   const buffered: CsvRecord[] = [];
   let header: CsvRecord | null = null;
   const readingBatch = options.batchSize ?? 5000;
+  let bufferedBytes = 0; // of the rows read from bytes (csv-parse's have no offsets)
   const done = await records.read((r, line) => {
     if (!header) header = { line, fields: r.cells() };
-    else buffered.push({ line, fields: r.cells() });
+    else {
+      buffered.push({ line, fields: r.cells() });
+      if (r.strings === null) bufferedBytes += r.end - r.start;
+    }
     return buffered.length >= 2000 && (buffered.length + 1) % readingBatch === 0;
   });
   header = header as CsvRecord | null; // assigned in the callback
@@ -278,7 +282,12 @@ export async function readImport<B = ImportRow[]>(
   const orderIdCol = lineFile ? headers.indexOf(mapping.order_id!) : -1;
 
   // In-file duplicate tracking.
-  const seenIds = new IdSet(); // record id → first line
+  // record id → first line; sized for the rows the file seems to hold (its size over the length
+  // of the rows read so far), so the table need not copy itself over and over on the way to a
+  // million; it starts no larger than it would have grown to unless the file holds fewer than
+  // half the ids its size suggests (longer rows further on, or many bad or repeated ones)
+  const expectedRows = bufferedBytes > 0 && done === false && Number.isFinite(source.size) ? (source.size * buffered.length) / bufferedBytes : 0;
+  const seenIds = new IdSet(Math.max(1 << 16, Math.min(1 << 22, nextPowerOfTwo(expectedRows))));
   const seenEmail = new Map<string, string>(); // normalised email → customer key
   const seenPhone = new Map<string, string>();
   const flaggedPairs = new Set<string>();
@@ -606,6 +615,8 @@ export async function readImport<B = ImportRow[]>(
   report.errors.sort((a, b) => a.line - b.line);
   return report;
 }
+
+const nextPowerOfTwo = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /** The UTF-16 length of valid UTF-8: a unit per character, two for one beyond U+FFFF. */
 function utf16Length(b: Uint8Array, s: number, e: number): number {
