@@ -100,7 +100,8 @@ export async function restoreDeferredIndexes(db: Database, only?: readonly BulkT
       // pg_get_indexdef's statement, made safe to repeat: the index may exist if an earlier build
       // committed its index but not the removal from the list (both are in one transaction, but
       // a hand-made index of the same name would also do)
-      const statement = d.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '); // (the fillfactor's reset repeats as it is)
+      // (the fillfactor's reset, not an index, repeats as it is)
+      const statement = d.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ');
       if (embedded) await sql`set local maintenance_work_mem = '16MB'`.execute(trx);
       try {
         await sql.raw(statement).execute(trx);

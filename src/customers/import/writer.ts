@@ -608,19 +608,16 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
     put = (table) => insertRows(trx, pglite, table, orderCols(v, b.times, ids, refs, table !== 'orders'), rows);
   }
   if (mode.append) {
-    if (mode.idIndexDeferred) {
-      await put('orders');
-      if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
-      return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
-    }
-    await q(trx, 'savepoint kw_append');
+    // a savepoint to fall back to a merge from, unless no order id can clash (idIndexDeferred)
+    const savepoint = !mode.idIndexDeferred;
+    if (savepoint) await q(trx, 'savepoint kw_append');
     try {
       await put('orders');
-      await q(trx, 'release savepoint kw_append');
+      if (savepoint) await q(trx, 'release savepoint kw_append');
       if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
       return { created: n, updated: 0, unchanged: 0, customersCreated, createdKeys, notes };
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
+      if (!savepoint || !isUniqueViolation(err)) throw err;
       await q(trx, 'rollback to savepoint kw_append');
       if (skipTrigger) await q(trx, 'set local session_replication_role = origin');
       mode.append = false; // the file holds orders we already have: merge from now on
