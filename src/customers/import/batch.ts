@@ -9,6 +9,8 @@ import type { FirstOrders } from './first-orders.js';
 
 export type Person = CustomerPart & {
   line: number;
+  /** the reader's number for the customer (KnownCustomer.no), when it numbered it */
+  no?: number;
   /** the customer's earliest order in the whole file (ms), when a first pass found it (first-orders.ts) */
   firstAt?: number;
 };
@@ -21,8 +23,14 @@ export type OrderValues =
   | { exts: string[]; amounts: Float64Array; currencies: string[]; statuses: string[] };
 
 export interface OrderBatch {
-  /** the customer key of each row (customerKeyOf) */
+  /** the customer key of each row (customerKeyOf). As the reader's worker sends a batch: only the
+   * keys of the rows whose customer it did not number, in row order (see `numbers`); the
+   * receiving side fills in the others (CustomerNumbers.restoreKeys). */
   keys: string[];
+  /** The reader's number for each row's customer (KnownCustomer.no), -1 where it gave none: a
+   * million rows cross between threads as 4 MB of numbers rather than a million key strings, and
+   * the writer finds a customer it met before by number instead of hashing its key. */
+  numbers?: Int32Array;
   /** ordered_at of each row, ms since the epoch */
   times: Float64Array;
   /** details of the customers not handed on before: the first row of each in this batch */
@@ -62,6 +70,8 @@ type PackedRow = OrderRow | CustomerRow | SubscriptionRow | RefundRow | OrderPar
 export interface KnownCustomer {
   /** customerKeyOf, made once per customer */
   readonly key: string;
+  /** 0, 1, 2… in the order the reader met the customers: batches name the customer by it */
+  readonly no: number;
   emailNorm: string | null;
   phoneNorm: string | null;
   /** the BatchPacker round the details went out in, or null */
@@ -103,6 +113,8 @@ export class BatchPacker {
   private others: Array<CustomerRow | SubscriptionRow> = [];
   private keys: string[] = [];
   private times = new Float64Array(1024);
+  private numbers = new Int32Array(1024);
+  private numbered = false;
   private customerAt = new Int32Array(1024);
   private count = 0;
   private people: Person[] = [];
@@ -147,9 +159,18 @@ export class BatchPacker {
       const at = new Int32Array(i * 2);
       at.set(this.customerAt);
       this.customerAt = at;
+      const numbers = new Int32Array(i * 2);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
     }
     key ??= customerKeyOf(r);
-    this.keys.push(key);
+    if (known !== undefined) {
+      this.numbers[i] = known.no;
+      this.numbered = true;
+    } else {
+      this.numbers[i] = -1;
+      this.keys.push(key);
+    }
     const ms = r.orderedAt.getTime();
     this.times[i] = ms;
     if (known !== undefined ? known.sentIn !== this.round : !this.sent.has(key)) {
@@ -159,6 +180,7 @@ export class BatchPacker {
       else this.sent.add(key);
       this.sentCount++;
       const person = personOf(r);
+      if (known !== undefined) person.no = known.no;
       const firstAt = this.firsts?.at(key);
       if (firstAt !== undefined) person.firstAt = firstAt;
       this.people.push(person);
@@ -202,8 +224,11 @@ export class BatchPacker {
     }
     const { refunds, parts } = this;
     const extra = { ...(refunds.length ? { refunds } : {}), ...(parts.length ? { parts } : {}) };
-    const batch: WriteBatch = { type: 'orders', orders: { keys: this.keys, times: this.times.slice(0, n), people: this.people, values, ...extra } };
+    // without numbers (no row's customer was numbered), `keys` holds every row's key
+    const numbering = this.numbered ? { numbers: this.numbers.slice(0, n) } : {};
+    const batch: WriteBatch = { type: 'orders', orders: { keys: this.keys, times: this.times.slice(0, n), people: this.people, values, ...numbering, ...extra } };
     this.keys = [];
+    this.numbered = false;
     this.people = [];
     this.refunds = [];
     this.parts = [];
@@ -223,6 +248,33 @@ export class BatchPacker {
 export function transferable(b: WriteBatch): ArrayBuffer[] {
   if (b.type !== 'orders') return [];
   const v = b.orders.values;
-  const buffers = [b.orders.times.buffer, ...('binary' in v ? [v.binary.buffer, v.customerAt.buffer] : [v.amounts.buffer])];
+  const buffers = [b.orders.times.buffer, ...('binary' in v ? [v.binary.buffer, v.customerAt.buffer] : [v.amounts.buffer]), ...(b.orders.numbers ? [b.orders.numbers.buffer] : [])];
   return buffers as ArrayBuffer[];
+}
+
+/**
+ * The receiving side of the reader's customer numbers: learns each number's key from the details
+ * sent with the customer's first row (Person.no), and gives a batch back every row's key.
+ */
+export class CustomerNumbers {
+  private readonly keyOf: string[] = [];
+
+  /** Fills in `b.keys` for the rows the reader numbered (in place); `b.numbers` stays. */
+  restoreKeys(b: OrderBatch): void {
+    const numbers = b.numbers;
+    if (numbers === undefined) return;
+    for (const p of b.people) if (p.no !== undefined && this.keyOf[p.no] === undefined) this.keyOf[p.no] = customerKeyOf(p);
+    const sparse = b.keys;
+    const keys = new Array<string>(numbers.length);
+    for (let i = 0, j = 0; i < numbers.length; i++) {
+      const no = numbers[i];
+      if (no < 0) keys[i] = sparse[j++];
+      else {
+        const key = this.keyOf[no];
+        if (key === undefined) throw new Error(`import reader: customer number ${no} came before its details`);
+        keys[i] = key;
+      }
+    }
+    b.keys = keys;
+  }
 }

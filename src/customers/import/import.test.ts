@@ -222,6 +222,13 @@ describe('reading in a worker thread (large files)', () => {
     expect(inWorker.errors[0]).toMatchObject({ line: 98 });
     const written = await run(bufferSource(file), { type: 'orders', reader: 'worker', batchSize: 500 });
     expect(written).toMatchObject({ created: 2970, failed: 30, duplicates: 1 });
+    // each order went to its own customer (the worker names customers by number, issue 16)
+    const owners = await sql<{
+      ext: string;
+      customer: string;
+    }>`select o.external_id as ext, c.external_id as customer from orders o join customers c on c.id = o.customer_id where o.external_id ~ '^w[0-9]+$'`.execute(database.db);
+    expect(owners.rows.length).toBe(2970);
+    expect(owners.rows.filter((r) => r.customer !== `wc${Number(r.ext.slice(1)) % 40}`)).toEqual([]);
     const again = await run(bufferSource(file), { type: 'orders', reader: 'worker', batchSize: 500 });
     expect(again).toMatchObject({ created: 0, unchanged: 2970 });
   });

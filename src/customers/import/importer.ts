@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { poolOf, type Database } from '../../platform/db/database.js';
 import { pgliteOf } from '../../platform/db/pglite-dialect.js';
 import type { CsvSource } from './csv.js';
-import { createPacker, type WriteBatch } from './batch.js';
+import { createPacker, CustomerNumbers, type WriteBatch } from './batch.js';
 import type { ImportType } from './presets.js';
 import { describeUnderstanding, ImportSetupError, MAX_LISTED, readImport, type ImportOptions, type ImportReport, type ImportRow, type RowProblem } from './read.js';
 import type { ReaderMessage } from './read-worker.js';
@@ -117,6 +117,7 @@ function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean
       reject(err);
     };
     let writing = Promise.resolve();
+    const numbers = new CustomerNumbers();
     worker.on('message', (m: ReaderMessage) => {
       switch (m.kind) {
         case 'progress':
@@ -127,6 +128,7 @@ function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean
           writing = writing
             .then(async () => {
               if (settled) return;
+              if (m.batch.type === 'orders') numbers.restoreKeys(m.batch.orders);
               await write(m.batch);
               worker.postMessage('written');
             })

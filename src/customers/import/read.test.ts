@@ -3,7 +3,7 @@
 // giving the same batches as packing the rows afterwards.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { BatchPacker, createPacker, customerKeyOf, type WriteBatch } from './batch.js';
+import { BatchPacker, createPacker, CustomerNumbers, customerKeyOf, type WriteBatch } from './batch.js';
 import { bufferSource } from './csv.js';
 import { MAX_LISTED, readImport, type ImportOptions, type ImportRow } from './read.js';
 
@@ -118,12 +118,32 @@ describe("the reader's worker packing rows as they come", () => {
       const file = csv(ordersOf(101_000, 60_000));
       const asComing: string[] = [];
       const afterwards: string[] = [];
+      // as the importer receives them: every row's key restored from the customer numbers
+      const numbers = new CustomerNumbers();
+      const keyOfNumber = new Map<number, string>();
+      let numbered = 0;
       await readImport(
         bufferSource(file),
         { ...options, dryRun },
-        async (_t, b: WriteBatch) => void asComing.push(digest(b)),
+        async (_t, b: WriteBatch) => {
+          if (b.type !== 'orders') throw new Error('expected orders');
+          numbers.restoreKeys(b.orders);
+          const { numbers: rowNumbers, ...unnumbered } = b.orders;
+          // a number always names the same customer
+          rowNumbers?.forEach((no, i) => {
+            if (no < 0) return;
+            numbered++;
+            expect(keyOfNumber.get(no) ?? b.orders.keys[i]).toBe(b.orders.keys[i]);
+            keyOfNumber.set(no, b.orders.keys[i]);
+          });
+          const people = unnumbered.people.map(({ no: _, ...p }) => p);
+          asComing.push(digest({ type: 'orders', orders: { ...unnumbered, people } }));
+        },
         (type) => new BatchPacker(type, dryRun, false),
       );
+      // the reader numbers the first 100,000 customers it meets
+      expect(keyOfNumber.size).toBe(100_000);
+      expect(numbered).toBeGreaterThan(100_000);
       const pack = createPacker(dryRun, false);
       await readImport(bufferSource(file), { ...options, dryRun }, async (type, rows: ImportRow[]) => void afterwards.push(digest(pack(type, rows))));
       expect(asComing.length).toBeGreaterThan(30);
@@ -138,12 +158,14 @@ describe("the reader's worker packing rows as they come", () => {
       const file = csv(ordersOf(101_000, 60_000));
       let sent = new Set<string>();
       let batches = 0;
+      const numbers = new CustomerNumbers();
       await readImport(
         bufferSource(file),
         { ...options, dryRun },
         async (_t, b: WriteBatch) => {
           if (b.type !== 'orders') throw new Error('expected orders');
           batches++;
+          numbers.restoreKeys(b.orders);
           const expected: string[] = [];
           for (const key of b.orders.keys) {
             if (sent.has(key)) continue;

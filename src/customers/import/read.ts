@@ -335,7 +335,7 @@ export async function readImport<B = ImportRow[]>(
       known.emailNorm = r.emailNorm;
       known.phoneNorm = r.phoneNorm;
     } else if (knownCount < 100_000) {
-      known = { key: customerKeyOf(r), emailNorm: r.emailNorm, phoneNorm: r.phoneNorm, sentIn: null };
+      known = { key: customerKeyOf(r), no: knownCount, emailNorm: r.emailNorm, phoneNorm: r.phoneNorm, sentIn: null };
       map.set(id, known);
       knownCount++;
     }

@@ -143,7 +143,7 @@ async function copyInto<R>(target: PGlite | pg.PoolClient, table: string, names:
     for (let i = 0; i < cols.length; i++) values[i] = cols[i][2](r);
     out.row(values);
   }
-  await copyBlob(target, table, names, out.finish());
+  await copyBlob(target, table, names, out.finish(), true);
 }
 
 /** On a server, the connection of each import transaction (see `transact`): COPY goes through it. */
@@ -186,14 +186,18 @@ async function transact<T>(db: Database, work: (trx: Trx) => Promise<T>): Promis
  * COPY a payload through PGlite's /dev/blob. PGlite only calls the blob's arrayBuffer(), so we
  * hand it our bytes as they are: a real Blob would be copied twice more (into the Blob, then out
  * again), about 200 MB of short-lived buffers per million orders. `data` must stay untouched
- * until this returns.
+ * until this returns; with `lastUse` (the caller will not read it again) its bytes are moved to
+ * the database's thread and `data` is left empty.
  */
-async function copyBlob(target: PGlite | pg.PoolClient, table: string, names: string, data: Uint8Array<ArrayBuffer>): Promise<void> {
+async function copyBlob(target: PGlite | pg.PoolClient, table: string, names: string, data: Uint8Array<ArrayBuffer>, lastUse: boolean): Promise<void> {
   if (!('dumpDataDir' in target)) return copyToServer(target, table, names, data);
   const pglite = target;
-  const exact = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data.buffer : data.slice().buffer;
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  const exact = whole ? data.buffer : data.slice().buffer;
   const blob = { size: exact.byteLength, arrayBuffer: async () => exact } as unknown as Blob;
-  await timed(`COPY ${table}`, () => pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format binary)`, [], { blob }));
+  // a copy made here is ours to hand over whatever the caller does next
+  const handOver = lastUse || !whole;
+  await timed(`COPY ${table}`, () => pglite.query(`copy ${table} (${names}) from '/dev/blob' with (format binary)`, [], { blob, handOver }));
 }
 
 /** Rows into a temporary table of this transaction, for a set-based merge. */
@@ -299,6 +303,8 @@ const newCustomerCols: Col<Person & { id: string; acquiredAt: Date }>[] = [
  */
 class CustomerResolver {
   private readonly known = new Map<string, Ref>();
+  /** `known` by the reader's customer numbers (OrderBatch.numbers): found without hashing a key */
+  private readonly byNumber: Ref[] = [];
   readonly idBytes = new IdBytes();
   /** customers whose acquisition date an order in this import predates (a flag on the Ref, not
    * a map by id: this is looked at for every row) */
@@ -317,7 +323,8 @@ class CustomerResolver {
   /**
    * Answers the customer id of each row: `keys[i]` names it, `times[i]` is the row's date.
    * `people` carries the details of customers this resolver has not met before (the first row
-   * of each). Records possible duplicates in `notes`.
+   * of each). Records possible duplicates in `notes`. `numbers`, when the reader numbered the
+   * customers, names row i's customer too (-1: not numbered).
    */
   async resolve(
     trx: Trx,
@@ -327,13 +334,20 @@ class CustomerResolver {
     people: Person[],
     notes: BatchResult['notes'],
     createdKeys: string[],
+    numbers?: Int32Array,
   ): Promise<{ refs: Ref[]; created: number }> {
     const refs = new Array<Ref>(keys.length);
     const missing = new Set<string>();
     /** the rows whose customer this resolver had not met (the passes below need only these) */
     const unmet: number[] = [];
+    const byNumber = this.byNumber;
     for (let i = 0; i < keys.length; i++) {
-      const ref = this.known.get(keys[i]);
+      const no = numbers === undefined ? -1 : numbers[i];
+      let ref = no >= 0 ? byNumber[no] : undefined;
+      if (ref === undefined) {
+        ref = this.known.get(keys[i]);
+        if (ref !== undefined && no >= 0) byNumber[no] = ref;
+      }
       if (ref) refs[i] = ref;
       else {
         missing.add(keys[i]);
@@ -374,7 +388,7 @@ class CustomerResolver {
         if (!(await this.insertNew(trx, pglite, [...fresh.values()]))) {
           // another client created one of these customers since the import began: look them up
           this.ownsAllCustomers = false;
-          return this.resolve(trx, pglite, keys, times, people, notes, createdKeys);
+          return this.resolve(trx, pglite, keys, times, people, notes, createdKeys, numbers);
         }
         for (const [k, f] of fresh) {
           const ref = { id: f.id, slot: this.idBytes.add(f.id), acquiredMs: f.acquiredAt.getTime(), moved: false };
@@ -385,7 +399,13 @@ class CustomerResolver {
         created = fresh.size;
         await this.refreshStatistics(trx, created);
       }
-      for (const i of unmet) refs[i] = batchRefs.get(keys[i])!;
+      for (const i of unmet) {
+        const ref = batchRefs.get(keys[i])!;
+        refs[i] = ref;
+        // as `known` remembers it (a dry run forgets the customers it creates)
+        const no = numbers === undefined ? -1 : numbers[i];
+        if (no >= 0 && byNumber[no] === undefined && this.known.get(keys[i]) === ref) byNumber[no] = ref;
+      }
     }
     for (let i = 0; i < keys.length; i++) {
       const ref = refs[i];
@@ -590,7 +610,7 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
   // they are a third of the orders' insert time, and 100k new customers' took 0.3-0.5 s.
   const skipTrigger = mode.append && (pglite !== undefined || mode.skipForeignKeyTrigger === true);
   if (skipTrigger) await q(trx, 'set local session_replication_role = replica');
-  const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys);
+  const { refs, created: customersCreated } = await resolver.resolve(trx, pglite, b.keys, b.times, b.people, notes, createdKeys, b.numbers);
   const v = b.values;
   const targetColumns = 'id, external_id, customer_id, amount_minor, currency, ordered_at, status';
   const stagedColumns = 'id, ext, customer_id, amount, currency, at, status';
@@ -601,7 +621,8 @@ async function writeOrders(trx: Trx, pglite: PGlite | undefined, b: OrderBatch, 
     if (!target) throw new Error('import writer: a binary batch needs the embedded database or a COPY connection');
     for (let i = 0; i < n; i++) resolver.idBytes.copyTo(refs[i].slot, v.binary, v.customerAt[i]);
     const payload = v.binary as Uint8Array<ArrayBuffer>;
-    put = (table) => copyBlob(target, table, table === 'orders' ? targetColumns : stagedColumns, payload);
+    // the payload is read again only by the merge after an append that failed at its savepoint
+    put = (table) => copyBlob(target, table, table === 'orders' ? targetColumns : stagedColumns, payload, table !== 'orders' || mode.idIndexDeferred === true);
   } else {
     const ids = Array.from({ length: n }, uuidv7);
     const rows = Array.from({ length: n }, (_, i) => i);
@@ -845,7 +866,7 @@ export function sliceOrders(b: OrderBatch, isKnown: (key: string) => boolean, li
     } else {
       values = { exts: v.exts.slice(from, to), amounts: v.amounts.slice(from, to), currencies: v.currencies.slice(from, to), statuses: v.statuses.slice(from, to) };
     }
-    out.push({ keys: b.keys.slice(from, to), times: b.times.slice(from, to), people: b.people, values });
+    out.push({ keys: b.keys.slice(from, to), times: b.times.slice(from, to), people: b.people, values, ...(b.numbers ? { numbers: b.numbers.slice(from, to) } : {}) });
   }
   return out;
 }

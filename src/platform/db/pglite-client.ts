@@ -3,6 +3,9 @@
 export interface PGliteQueryOptions {
   /** the file a `COPY … FROM '/dev/blob'` reads (only its arrayBuffer() is called) */
   blob?: Blob;
+  /** The caller will not read the blob's bytes again: a database on another thread may take them
+   * over (moved, not copied; the caller's ArrayBuffer is left empty). An in-thread PGlite ignores it. */
+  handOver?: boolean;
 }
 
 export interface PGliteResults<T> {

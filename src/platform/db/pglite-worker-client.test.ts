@@ -37,4 +37,13 @@ describe.skipIf(testDatabaseUrl)('the embedded database in its worker thread', (
     const r = await database.pglite!.query<{ note: string }>('select note from kept where id >= 10 order by id');
     expect(r.rows.map((x) => x.note)).toEqual(['ten', 'eleven', 'ten', 'eleven']);
   });
+
+  it('COPY takes over the bytes of a blob handed over, leaving the caller none', async () => {
+    const bytes = new TextEncoder().encode('30\tthirty\n31\tthirty-one\n');
+    const blob = { size: bytes.byteLength, arrayBuffer: async () => bytes.buffer } as unknown as Blob;
+    await database.pglite!.query(`copy kept (id, note) from '/dev/blob'`, [], { blob, handOver: true });
+    expect(bytes.byteLength).toBe(0); // moved to the database's thread
+    const r = await database.pglite!.query<{ note: string }>('select note from kept where id >= 30 order by id');
+    expect(r.rows.map((x) => x.note)).toEqual(['thirty', 'thirty-one']);
+  });
 });
