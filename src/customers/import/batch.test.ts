@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createPacker } from './batch.js';
+import { orderRow } from './fixtures/order-row.js';
 import type { OrderRow } from './rows.js';
 
-const order = (line: number, ext: string, customerExt: string | null, email: string | null, at: string): OrderRow => ({
-  line,
-  ext,
-  extGiven: true,
-  amount: line * 100,
-  currency: 'EUR',
-  orderedAt: new Date(at),
-  status: 'paid',
-  customerExt,
-  name: null,
-  email,
-  emailNorm: email,
-  phone: null,
-  phoneNorm: null,
-  address: null,
-  city: null,
-  postalCode: null,
-  country: null,
-});
+const order = (line: number, ext: string, customerExt: string | null, email: string | null, at: string): OrderRow =>
+  orderRow({ line, ext, amount: line * 100, orderedAt: new Date(at), customerExt, email, emailNorm: email });
 
 describe('packing orders for the writer', () => {
   it("sends columns, and each customer's details only the first time in a real import", () => {

@@ -2,7 +2,7 @@
 // rows' customers along (sliceOrders).
 import { describe, expect, it } from 'vitest';
 import { BatchPacker, CustomerNumbers, type KnownCustomer } from './batch.js';
-import type { OrderRow } from './rows.js';
+import { orderRow } from './fixtures/order-row.js';
 import { SliceSizer, sliceOrders } from './writer.js';
 
 describe('SliceSizer', () => {
@@ -39,25 +39,7 @@ describe('sliceOrders', () => {
   it("cuts a batch whose customers the reader numbered into slices that keep each row's customer", () => {
     // three numbered customers and one the reader did not number (past its 100,000)
     const known: KnownCustomer[] = ['x:a', 'x:b', 'x:c'].map((key, no) => ({ key, no, emailNorm: null, phoneNorm: null, sentIn: null }));
-    const order = (i: number, customer: string): OrderRow => ({
-      line: i + 2,
-      ext: `o${i}`,
-      extGiven: true,
-      amount: 100 + i,
-      currency: 'EUR',
-      orderedAt: new Date(Date.UTC(2024, 0, 1 + i)),
-      status: 'paid',
-      customerExt: customer,
-      name: null,
-      email: null,
-      emailNorm: null,
-      phone: null,
-      phoneNorm: null,
-      address: null,
-      city: null,
-      postalCode: null,
-      country: null,
-    });
+    const order = (i: number, customer: string) => orderRow({ line: i + 2, ext: `o${i}`, amount: 100 + i, orderedAt: new Date(Date.UTC(2024, 0, 1 + i)), customerExt: customer });
     const packer = new BatchPacker('orders', false, true);
     const owners = ['a', 'b', 'z', 'a', 'c', 'z', 'b', 'c', 'a'];
     owners.forEach((c, i) => {

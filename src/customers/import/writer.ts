@@ -280,40 +280,28 @@ class IdBytes {
   }
 }
 
-type NewCustomer = Person & { id: string; acquiredAt: Date };
-
-/** A customer to create, field by field: a spread of the Person the reader sent (an object
- * rebuilt from another thread's message) made a larger object per customer, and with 100k new
- * customers held across the COPY's await, these grew the main thread's heap (1M orders: heap
- * 153-167 -> 146 MB at the end of reading, peak 519-534 -> 496-511 MB, two runs each). */
-const newCustomerOf = (p: Person, id: string, acquiredAt: Date): NewCustomer => ({
-  line: p.line,
-  customerExt: p.customerExt,
-  name: p.name,
-  email: p.email,
-  emailNorm: p.emailNorm,
-  phone: p.phone,
-  phoneNorm: p.phoneNorm,
-  address: p.address,
-  city: p.city,
-  postalCode: p.postalCode,
-  country: p.country,
-  id,
-  acquiredAt,
-});
+/** A customer to create: the Person the reader sent, by reference, with the id and acquisition
+ * date this import gives it. Not a spread of the Person: a copy per customer, 100k of them held
+ * across the COPY's await, grew the main thread's heap (1M orders: 153-167 -> 146 MB at the end
+ * of reading once the copy went). */
+interface NewCustomer {
+  readonly person: Person;
+  readonly id: string;
+  acquiredAt: Date;
+}
 
 const newCustomerCols: Col<NewCustomer>[] = [
   ['id', 'uuid', (r) => r.id],
-  ['external_id', 'text', (r) => r.customerExt],
-  ['name', 'text', (r) => r.name ?? r.email ?? r.phone ?? r.customerExt ?? 'Unknown'],
-  ['email', 'text', (r) => r.email],
-  ['email_normalized', 'text', (r) => r.emailNorm],
-  ['phone', 'text', (r) => r.phone],
-  ['phone_normalized', 'text', (r) => r.phoneNorm],
-  ['address', 'text', (r) => r.address],
-  ['city', 'text', (r) => r.city],
-  ['postal_code', 'text', (r) => r.postalCode],
-  ['country', 'text', (r) => r.country],
+  ['external_id', 'text', (r) => r.person.customerExt],
+  ['name', 'text', (r) => r.person.name ?? r.person.email ?? r.person.phone ?? r.person.customerExt ?? 'Unknown'],
+  ['email', 'text', (r) => r.person.email],
+  ['email_normalized', 'text', (r) => r.person.emailNorm],
+  ['phone', 'text', (r) => r.person.phone],
+  ['phone_normalized', 'text', (r) => r.person.phoneNorm],
+  ['address', 'text', (r) => r.person.address],
+  ['city', 'text', (r) => r.person.city],
+  ['postal_code', 'text', (r) => r.person.postalCode],
+  ['country', 'text', (r) => r.person.country],
   ['acquired_at', 'timestamptz', (r) => r.acquiredAt],
 ];
 
@@ -392,7 +380,7 @@ class CustomerResolver {
           if (missing.has(k) && !fresh.has(k)) {
             // acquired at its earliest order: in the whole file when the reader's first pass found
             // it (first-orders.ts), else in this batch (a later batch may still move it back)
-            fresh.set(k, newCustomerOf(p, uuidv7(), new Date(p.firstAt ?? 8.64e15)));
+            fresh.set(k, { person: p, id: uuidv7(), acquiredAt: new Date(p.firstAt ?? 8.64e15) });
             // each slice carries its whole batch's people: stop once every new customer is found
             if (fresh.size === missing.size) break;
           }
@@ -406,7 +394,14 @@ class CustomerResolver {
         // into a workspace without customers, every customer met is one of this import's, and
         // the reader notes the file's own shared emails: nothing to look up (a first import)
         this.hadCustomers ??= (await sql<{ any: boolean }>`select exists (select 1 from customers) as any`.execute(trx)).rows[0].any;
-        if (this.hadCustomers) await timed('known emails', () => this.noteKnownEmails(trx, [...fresh.values()], notes));
+        if (this.hadCustomers)
+          await timed('known emails', () =>
+            this.noteKnownEmails(
+              trx,
+              [...fresh.values()].map((f) => f.person),
+              notes,
+            ),
+          );
         if (!(await this.insertNew(trx, pglite, [...fresh.values()]))) {
           // another client created one of these customers since the import began: look them up
           this.ownsAllCustomers = false;
