@@ -1185,12 +1185,21 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
       finish: async () => {
         // the merge and order parts leave an amount below zero when what the file says an order
         // was sold for is less than what was refunded off it
-        // acquisition dates first: while the customers' indexes are deferred, the update is cheap
-        const moved = await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
-        // the update left a dead row per customer it moved, and the embedded database has no
-        // autovacuum: clear them while the customers have only their primary key to clean
-        if (deferred.length && pglite && moved > 0) await timed('vacuum customers', () => sql`vacuum customers`.execute(db));
-        if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db));
+        // On a server the orders' indexes build on a connection of their own meanwhile: a build
+        // keeps one of its cores busy, and the steps below are the customers' alone.
+        const ordersBuilt = deferred.length && !pglite ? timed('build deferred indexes (orders)', () => restoreDeferredIndexes(db, ['orders'])) : undefined;
+        try {
+          // acquisition dates first: while the customers' indexes are deferred, the update is cheap
+          const moved = await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
+          // the update left a dead row per customer it moved, and the embedded database has no
+          // autovacuum: clear them while the customers have only their primary key to clean
+          if (deferred.length && pglite && moved > 0) await timed('vacuum customers', () => sql`vacuum customers`.execute(db));
+          if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db, ordersBuilt ? ['customers'] : undefined));
+        } finally {
+          // a failure above still waits for the orders' builds, so that abort() starts none twice
+          await ordersBuilt?.catch(() => {});
+        }
+        await ordersBuilt;
         if (mode.merged) await timed('clamp amounts', () => sql`update orders set amount_minor = 0 where amount_minor < 0`.execute(db));
         const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null, sharing));
         // The embedded database has no autovacuum to refresh the planner's statistics: after a
@@ -1199,18 +1208,20 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         // ANALYZE blocks every request while it samples: a sample of 9,000 rows (statistics
         // target 30) instead of 30,000 keeps a 1M-order table's under a second.
         if (rowsWritten >= 10_000) {
-          for (const table of ['customers', 'orders', 'subscriptions']) {
-            if (!pglite) {
-              await timed(`analyze ${table}`, () => sql.raw(`analyze ${table}`).execute(db));
-              continue;
+          const tables = ['customers', 'orders', 'subscriptions'];
+          // a server samples the tables at once, each on a connection of its own
+          if (!pglite) {
+            await Promise.all(tables.map((table) => timed(`analyze ${table}`, () => sql.raw(`analyze ${table}`).execute(db))));
+          } else {
+            for (const table of tables) {
+              await yieldTurn();
+              await timed(`analyze ${table}`, () =>
+                db.transaction().execute(async (trx) => {
+                  await q(trx, 'set local default_statistics_target = 30');
+                  await q(trx, `analyze ${table}`);
+                }),
+              );
             }
-            await yieldTurn();
-            await timed(`analyze ${table}`, () =>
-              db.transaction().execute(async (trx) => {
-                await q(trx, 'set local default_statistics_target = 30');
-                await q(trx, `analyze ${table}`);
-              }),
-            );
           }
         }
         return outcome;
