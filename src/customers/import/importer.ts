@@ -11,7 +11,7 @@ import type { ImportType } from './presets.js';
 import { describeUnderstanding, ImportSetupError, MAX_LISTED, readImport, type ImportOptions, type ImportReport, type ImportRow, type RowProblem } from './read.js';
 import type { ReaderMessage } from './read-worker.js';
 import { tablesEmpty } from './deferred-indexes.js';
-import { createWriter, timed, type BatchResult, type RefundOutcome, type WriterHandle } from './writer.js';
+import { createWriter, noteTime, timed, type BatchResult, type RefundOutcome, type WriterHandle } from './writer.js';
 
 export { countsAddUp, emptyReport, ImportSetupError, type ImportOptions, type ImportReport, type RowProblem, type Understood } from './read.js';
 
@@ -61,7 +61,7 @@ export async function runImport(db: Database, source: CsvSource, options: Import
       const pack = createPacker(dryRun, binary);
       report = await readImport(source, options, (type, rows) => write(pack(type, rows)));
     }
-    refunds = (await (writer as WriterHandle | null)?.finish()) ?? null;
+    refunds = (await timed('finish (deferred indexes, acquisition dates, statistics)', async () => (writer as WriterHandle | null)?.finish())) ?? null;
   } catch (err) {
     await (writer as WriterHandle | null)?.abort();
     throw err;
@@ -118,12 +118,18 @@ function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean
     };
     let writing = Promise.resolve();
     const numbers = new CustomerNumbers();
+    const readingFrom = performance.now();
+    let idleSince = readingFrom;
+    let writingBatches = 0;
     worker.on('message', (m: ReaderMessage) => {
       switch (m.kind) {
         case 'progress':
           onProgress?.(m);
           break;
         case 'batch':
+          // the profile's measure of which side holds the other up: the time the writer had
+          // nothing to write (the reader is behind) against the whole reading
+          if (writingBatches++ === 0) noteTime('writer waiting for the reader', performance.now() - idleSince);
           // batches are written one after another, in file order
           writing = writing
             .then(async () => {
@@ -131,11 +137,13 @@ function readInWorker(source: CsvSource, options: ImportOptions, binary: boolean
               if (m.batch.type === 'orders') numbers.restoreKeys(m.batch.orders);
               await write(m.batch);
               worker.postMessage('written');
+              if (--writingBatches === 0) idleSince = performance.now();
             })
             .catch((err: Error) => fail(err));
           break;
         case 'done':
           void writing.then(() => {
+            noteTime('reading (until its last batch is written)', performance.now() - readingFrom);
             if (settled) return;
             settled = true;
             resolve(m.report);

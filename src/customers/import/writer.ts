@@ -233,6 +233,10 @@ const q = async <T = Record<string, unknown>>(trx: Trx, text: string): Promise<T
   return rows;
 };
 const n = (v: unknown) => Number(v ?? 0);
+/** With KEEPWELL_IMPORT_PROFILE=1, adds `ms` to the profile under `label`. */
+export function noteTime(label: string, ms: number): void {
+  if (profile) timings.set(label, (timings.get(label) ?? 0) + ms);
+}
 /** With KEEPWELL_IMPORT_PROFILE=1, adds the time `work` takes to the profile under `label`. */
 export async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   if (!profile) return work();

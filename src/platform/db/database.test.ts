@@ -1,5 +1,9 @@
+import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../app/testing/test-database.js';
+import { createTestDatabase, testDatabaseUrl } from '../../app/testing/test-database.js';
+import { migrate, openDatabase } from './database.js';
+import { allMigrations } from './migrations.js';
 
 describe('database', () => {
   it('applies every migration and round-trips a row', async () => {
@@ -45,6 +49,25 @@ describe('database', () => {
       expect(Number(n.n)).toBe(5);
     } finally {
       await close();
+    }
+  });
+
+  it('migrates a new database, then finds nothing pending, and applies a migration its table does not list', async () => {
+    const schema = testDatabaseUrl ? `t_${randomBytes(6).toString('hex')}` : undefined;
+    const opened = await openDatabase(testDatabaseUrl ? { databaseUrl: testDatabaseUrl, schema, migrate: false } : { inMemory: true, migrate: false });
+    const indexExists = async () => (await sql<{ t: string | null }>`select to_regclass('customers_created_at')::text as t`.execute(opened.db)).rows[0].t !== null;
+    try {
+      expect((await migrate(opened.db, schema)).sort()).toEqual(Object.keys(allMigrations()).sort());
+      expect(await migrate(opened.db, schema)).toEqual([]);
+      // one migration undone and taken off the list (it makes its indexes `if not exists`)
+      await sql`drop index customers_created_at`.execute(opened.db);
+      await sql`delete from ${sql.raw(schema ? `"${schema}".kysely_migration` : 'kysely_migration')} where name = '0104_created_at_indexes'`.execute(opened.db);
+      expect(await indexExists()).toBe(false);
+      expect(await migrate(opened.db, schema)).toEqual(['0104_created_at_indexes']);
+      expect(await indexExists()).toBe(true);
+    } finally {
+      if (schema) await sql.raw(`drop schema if exists "${schema}" cascade`).execute(opened.db);
+      await opened.close();
     }
   });
 });
