@@ -124,6 +124,25 @@ describe('a first import builds secondary indexes at its end', () => {
     expect(await listed(database.db)).toEqual([]);
   });
 
+  it('an index that cannot be built at the end (another client wrote an order id of the file) fails the import, naming it, and the rest are built', async () => {
+    const r = run(ordersCsv(600), {
+      beforeBatch: async (n) => {
+        if (n !== 3) return;
+        // o-1 went in with the first batch, while the orders' unique id index was deferred
+        const customer = await database.db.selectFrom('customers').select('id').executeTakeFirstOrThrow();
+        await database.db
+          .insertInto('orders')
+          .values({ id: crypto.randomUUID(), external_id: 'o-1', customer_id: customer.id, amount_minor: 100, currency: 'EUR', ordered_at: new Date(), status: 'paid' })
+          .execute();
+      },
+    });
+    await expect(r).rejects.toThrow(/could not build index orders_external_id_key on orders: Key \(external_id\)=\(o-1\)/);
+    // every other deferred index is back (on a server the customers' were built beside the orders')
+    expect(await listed(database.db)).toEqual(['orders_external_id_key']);
+    for (const name of ['customers_search_name', 'customers_list_acquired', 'customers_email_norm', 'orders_customer', 'orders_created_at'])
+      expect(Object.keys(await indexes(database.db))).toContain(name);
+  });
+
   it('indexes left by an import that was killed are built by the next import, and named if they cannot be', async () => {
     const before = await indexes(database.db);
     // as a killed import leaves them: dropped and listed

@@ -1192,6 +1192,8 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         // On a server the orders' indexes build on a connection of their own meanwhile: a build
         // keeps one of its cores busy, and the steps below are the customers' alone.
         const ordersBuilt = deferred.length && !pglite ? timed('build deferred indexes (orders)', () => restoreDeferredIndexes(db, ['orders'])) : undefined;
+        // handled from the start (an unhandled rejection would end the process); `await` below rethrows it
+        ordersBuilt?.catch(() => {});
         try {
           // acquisition dates first: while the customers' indexes are deferred, the update is cheap
           const moved = await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
