@@ -398,15 +398,16 @@ class CustomerResolver {
         // into a workspace without customers, every customer met is one of this import's, and
         // the reader notes the file's own shared emails: nothing to look up (a first import)
         this.hadCustomers ??= (await sql<{ any: boolean }>`select exists (select 1 from customers) as any`.execute(trx)).rows[0].any;
+        const newOnes = [...fresh.values()];
         if (this.hadCustomers)
           await timed('known emails', () =>
             this.noteKnownEmails(
               trx,
-              [...fresh.values()].map((f) => f.person),
+              newOnes.map((f) => f.person),
               notes,
             ),
           );
-        if (!(await this.insertNew(trx, pglite, [...fresh.values()]))) {
+        if (!(await this.insertNew(trx, pglite, newOnes))) {
           // another client created one of these customers since the import began: look them up
           this.ownsAllCustomers = false;
           return this.resolve(trx, pglite, keys, times, people, notes, createdKeys, numbers);
@@ -1192,20 +1193,16 @@ export async function createWriter(db: Database, opts: WriterOptions): Promise<W
         // On a server the orders' indexes build on a connection of their own meanwhile: a build
         // keeps one of its cores busy, and the steps below are the customers' alone.
         const ordersBuilt = deferred.length && !pglite ? timed('build deferred indexes (orders)', () => restoreDeferredIndexes(db, ['orders'])) : undefined;
-        // handled from the start (an unhandled rejection would end the process); `await` below rethrows it
-        ordersBuilt?.catch(() => {});
-        try {
+        const customersDone = (async () => {
           // acquisition dates first: while the customers' indexes are deferred, the update is cheap
           const moved = await timed('acquisition dates', () => resolver.applyEarlierOrders(db, pglite, sharing));
           // the update left a dead row per customer it moved, and the embedded database has no
           // autovacuum: clear them while the customers have only their primary key to clean
           if (deferred.length && pglite && moved > 0) await timed('vacuum customers', () => sql`vacuum customers`.execute(db));
           if (deferred.length) await timed('build deferred indexes', () => restoreDeferredIndexes(db, ordersBuilt ? ['customers'] : undefined));
-        } finally {
-          // a failure above still waits for the orders' builds, so that abort() starts none twice
-          await ordersBuilt?.catch(() => {});
-        }
-        await ordersBuilt;
+        })();
+        // both sides end before a failure of either is reported, so that abort() starts no build twice
+        for (const side of await Promise.allSettled([customersDone, ordersBuilt])) if (side.status === 'rejected') throw side.reason;
         if (mode.merged) await timed('clamp amounts', () => sql`update orders set amount_minor = 0 where amount_minor < 0`.execute(db));
         const outcome = await timed('refunds', () => applyRefunds(db, pglite, refunds, resolver, null, sharing));
         // The embedded database has no autovacuum to refresh the planner's statistics: after a
