@@ -46,6 +46,10 @@ describe.skipIf(browserTestsSkipped('import') || !fs.existsSync(linesFile))('imp
       const bar = jobs.getByRole('progressbar').first();
       await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('40');
       expect(await jobs.innerText()).toContain(`shop-${label}.csv`);
+      // the progress is seen without scrolling the table sideways, on a phone too
+      const barBox = await bar.boundingBox();
+      expect(barBox).not.toBeNull();
+      expect(barBox!.x + barBox!.width).toBeLessThanOrEqual(viewport.width);
 
       await page.getByLabel('CSV file').setInputFiles(linesFile);
       await page.getByRole('button', { name: 'Check file' }).click();

@@ -99,14 +99,15 @@ function ImportJobs({ refresh }: { refresh: number }) {
   return (
     <section className="card" aria-label="Imports on the server">
       <h2>Imports on the server</h2>
+      {/* progress next to the file: on a phone the columns after it are scrolled to */}
       <div className="table-scroll">
         <table>
           <thead>
             <tr>
               <th>File</th>
+              <th>Progress</th>
               <th>Started</th>
               <th>By</th>
-              <th>Progress</th>
               <th />
             </tr>
           </thead>
@@ -114,8 +115,6 @@ function ImportJobs({ refresh }: { refresh: number }) {
             {jobs.map((j) => (
               <tr key={j.jobId}>
                 <td style={{ minWidth: 120, overflowWrap: 'anywhere' }}>{j.fileName}</td>
-                <td>{formatDateTime(j.startedAt)}</td>
-                <td>{j.startedByName ?? '—'}</td>
                 <td style={{ minWidth: 140 }}>
                   {j.status === 'running' || j.status === 'queued' ? (
                     <ProgressBar progress={j.status === 'queued' ? { ...j.progress, bytes: 0 } : j.progress} label={`Progress of ${j.fileName}`} />
@@ -126,6 +125,8 @@ function ImportJobs({ refresh }: { refresh: number }) {
                   )}
                   {j.status === 'queued' && <span className="muted"> waiting to start</span>}
                 </td>
+                <td>{formatDateTime(j.startedAt)}</td>
+                <td>{j.startedByName ?? '—'}</td>
                 <td>
                   {(j.status === 'done' || j.status === 'failed') && (
                     <button className="btn" onClick={() => void show(j)}>
