@@ -88,7 +88,8 @@ export interface ReadOptions {
   maxRecordBytes?: number;
   batchSize?: number;
   onIssue(issue: CsvIssue): void;
-  /** bytes read so far */
+  /** how far into the source the records delivered so far reach, in bytes (from a record that is
+   * not plain on, the bytes csv-parse has been given) */
   onProgress?(bytes: number): void;
   /** called once when the file itself holds U+FFFD (the bytes EF BF BD): from then on a
    * replacement character in a field may be the file's own rather than a sign of bytes that are
@@ -289,6 +290,9 @@ export class CsvRecordStream {
         this.pos = end;
         if (this.paused) {
           this.paused = false;
+          // the records delivered, not the bytes buffered: a file under a chunk is read at once,
+          // and would show as all done before its first batch is written
+          this.opts.onProgress?.(this.base + this.pos);
           return false;
         }
         // a complete line left unscanned can only be a record scanCsvRecords returned for csv-parse
@@ -300,7 +304,10 @@ export class CsvRecordStream {
       if (this.eof) {
         if (this.pos < this.filled)
           this.startSlow(this.pos); // a last line ending in a lone CR
-        else return true;
+        else {
+          this.opts.onProgress?.(this.source.size);
+          return true;
+        }
         continue;
       }
       if (this.filled - this.pos > this.maxRecordBytes) {
@@ -347,7 +354,6 @@ export class CsvRecordStream {
       }
       chunk.copy(this.buf, this.filled);
       this.filled += chunk.length;
-      this.opts.onProgress?.(this.base + this.filled);
       if (!this.genuine && this.buf.subarray(Math.max(0, from - 2), this.filled).indexOf(REPLACEMENT_BYTES) !== -1) {
         this.genuine = true;
         this.opts.onGenuineReplacementChar?.();

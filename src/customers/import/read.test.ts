@@ -183,3 +183,24 @@ describe("the reader's worker packing rows as they come", () => {
     60_000,
   );
 });
+
+describe('progress while reading', () => {
+  it('counts the bytes of the rows handed on, not the bytes read ahead: a file smaller than a read is not all done before its first batch', async () => {
+    const orders = Array.from({ length: 12_000 }, (_, i) => ({ customer: `c${i % 300}`, email: null, phone: null }));
+    const file = csv(orders);
+    expect(file.length).toBeLessThan(1 << 20); // one read of the source holds it all
+    const seen: Array<{ bytes: number; rows: number; batches: number }> = [];
+    let batches = 0;
+    await readImport(bufferSource(file), { ...options, onProgress: ({ bytes, rows }) => seen.push({ bytes, rows, batches }) }, async () => {
+      batches++;
+    });
+    expect(batches).toBe(3);
+    // before the first batch went: about its 5,000 rows, not the whole file
+    const beforeFirst = seen.filter((p) => p.batches === 0);
+    expect(beforeFirst.length).toBeGreaterThan(0);
+    for (const p of beforeFirst) expect(p.bytes).toBeLessThan(file.length * 0.5);
+    // it only moves forward, and ends at the file's size with every row counted
+    for (let i = 1; i < seen.length; i++) expect(seen[i].bytes).toBeGreaterThanOrEqual(seen[i - 1].bytes);
+    expect(seen.at(-1)).toMatchObject({ bytes: file.length, rows: 12_000 });
+  });
+});
