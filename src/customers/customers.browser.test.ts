@@ -69,6 +69,10 @@ describe.skipIf(browserTestsSkipped('customers'))('customer page in Chromium', (
       expect(first).toContain(`${big}.30`);
       // dates in the workspace's locale (en-GB): day before month
       expect(first).toMatch(/\b\d{1,2} [A-Z][a-z]{2} \d{4}\b/);
+      // what the list is sorted by is on the screen, a phone's too (the list stacks there)
+      const spent = await page.locator('tbody tr').first().getByText(`${big}.30`).boundingBox();
+      expect(spent).not.toBeNull();
+      expect(spent!.x + spent!.width).toBeLessThanOrEqual(viewport.width);
       await page.screenshot({ path: path.join(shotDir, `customer-list-${label}.png`), fullPage: true });
 
       await page.getByRole('button', { name: 'Add customer' }).first().click();

@@ -323,7 +323,8 @@ export function CustomerList() {
         </div>
         {error && <p className="error">{error}</p>}
         <div className="table-scroll">
-          <table>
+          {/* on a phone each customer is a short block instead of a row running off the screen */}
+          <table className="stack-narrow">
             <thead>
               <tr>
                 <th>Name</th>
@@ -339,7 +340,7 @@ export function CustomerList() {
             <tbody>
               {rows.map((c) => (
                 <tr key={c.id}>
-                  <td>
+                  <td className="stack-title">
                     <Link to={`/customers/${c.id}`}>{c.name}</Link>
                   </td>
                   <td>{c.email}</td>
@@ -347,10 +348,14 @@ export function CustomerList() {
                     <span className={statusBadge(c.status)}>{c.status}</span>
                   </td>
                   <td>{c.tags.join(', ')}</td>
-                  <td className="num">{formatNumber(c.ordersCount)}</td>
-                  <td className="num">{money(c.totalSpentMinor, c.currency)}</td>
-                  <td>{day(c.lastOrderAt)}</td>
-                  <td>{day(c.lastContactAt)}</td>
+                  <td className="num" data-label="Orders">
+                    {formatNumber(c.ordersCount)}
+                  </td>
+                  <td className="num" data-label="Spent">
+                    {money(c.totalSpentMinor, c.currency)}
+                  </td>
+                  <td data-label="Last order">{day(c.lastOrderAt)}</td>
+                  <td data-label="Last contact">{day(c.lastContactAt)}</td>
                 </tr>
               ))}
             </tbody>
